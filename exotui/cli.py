@@ -1,0 +1,96 @@
+"""Command line: `exotui` (the dashboard), `exotui --demo`, `exotui demo-cloud`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+
+from . import __version__
+
+
+def _add_knobs(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("demo cloud knobs")
+    group.add_argument("--servers", type=int, default=0, metavar="N",
+                       help="extra generated servers in the first project (up to 20000)")
+    group.add_argument("--latency-ms", type=float, default=0.0, metavar="MS", help="delay added to every answer")
+    group.add_argument("--error-rate", type=float, default=0.0, metavar="F",
+                       help="fraction of API requests answered 503 (0..1)")
+    group.add_argument("--token-lifetime", type=float, default=3600.0, metavar="S",
+                       help="seconds a Keystone token lives")
+    group.add_argument("--delay-scale", type=float, default=1.0, metavar="X",
+                       help="multiplies instance transition delays; 0 makes them instant")
+    group.add_argument("--seed", type=int, default=0, help="seed of the demo cloud's random choices")
+    group.add_argument("--port", type=int, default=0, help="port of the API endpoint on 127.0.0.1 (0: any free)")
+    group.add_argument("--no-ssh", action="store_true", help="do not serve SSH for the instances")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="exotui",
+        description="A terminal dashboard for OpenStack research clouds (Jetstream2 first).",
+    )
+    parser.add_argument("--version", action="version", version=f"exotui {__version__}")
+    parser.add_argument("--demo", action="store_true", help="run against the embedded demo cloud")
+    parser.add_argument("--cloud", metavar="NAME", help="start on this cloud from clouds.yaml (default: all)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    demo = sub.add_parser("demo-cloud", help="serve the embedded demo cloud until interrupted",
+                          description="Serve a local OpenStack (Keystone, Nova, Neutron, Cinder, Glance) on "
+                                      "127.0.0.1 with Jetstream2-like flavors, images and instances. Writes "
+                                      "DIR/clouds.yaml (cloud 'exotui-demo') and the demo SSH key into DIR.")
+    demo.add_argument("--config-dir", type=Path, required=True, metavar="DIR",
+                      help="where clouds.yaml and the demo SSH key are written")
+    _add_knobs(demo)
+    return parser
+
+
+def _knobs(args: argparse.Namespace):
+    from .demo.world import Knobs
+
+    if not 0 <= args.servers <= 20000:
+        raise SystemExit("exotui: --servers must be between 0 and 20000")
+    if not 0.0 <= args.error_rate <= 1.0:
+        raise SystemExit("exotui: --error-rate must be between 0 and 1")
+    return Knobs(servers=args.servers, latency_ms=args.latency_ms, error_rate=args.error_rate,
+                 token_lifetime=args.token_lifetime, delay_scale=args.delay_scale, seed=args.seed,
+                 ssh=not args.no_ssh)
+
+
+def _serve(knobs, config_dir: Path, port: int) -> int:
+    from .demo.app import serve_forever
+
+    def announce(line: str) -> None:
+        print(line, flush=True)
+
+    try:
+        asyncio.run(serve_forever(knobs, config_dir, port, announce))
+    except KeyboardInterrupt:
+        pass
+    except OSError as err:
+        print(f"exotui: cannot serve the demo cloud: {err.strerror or err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "demo-cloud":
+        return _serve(_knobs(args), args.config_dir, args.port)
+    if args.demo:
+        # The dashboard is not built yet: serve the demo cloud and say how to reach it.
+        config_dir = Path(tempfile.mkdtemp(prefix="exotui-demo-"))
+        print("exotui: the dashboard is not built yet; serving the demo cloud instead (ctrl+c stops it).")
+        print(f"  try: OS_CLIENT_CONFIG_FILE={config_dir}/clouds.yaml openstack --os-cloud exotui-demo server list")
+        from .demo.world import Knobs
+
+        return _serve(Knobs(), config_dir, 0)
+    parser.print_help()
+    print("\nexotui: the dashboard is not built yet; try `exotui --demo` or `exotui demo-cloud --help`.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

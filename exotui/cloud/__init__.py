@@ -1,0 +1,1 @@
+"""Everything that talks to OpenStack (no Textual below here)."""

@@ -1,0 +1,486 @@
+"""Keystone v3 of the demo cloud: tokens (password, application credential, token), catalog, projects."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import secrets
+
+from aiohttp import web
+
+from .common import ApiError, iso_micro_z, json_response, new_hex_id, no_content, read_json, parse_time
+from .service import UNAUTHORIZED, ctx_of, service_app, world_of
+from .world import World
+
+IDENTITY_VERSION = {
+    "id": "v3.14",
+    "status": "stable",
+    "updated": "2020-04-07T00:00:00Z",
+    "media-types": [{"base": "application/json", "type": "application/vnd.openstack.identity-v3+json"}],
+}
+REGION = "RegionOne"
+
+# (catalog type, name, path below the base URL). Cinder is listed under both of its types, as
+# deployments do, so clients asking for either find it.
+SERVICES = [
+    ("identity", "keystone", "/identity/v3/"),
+    ("compute", "nova", "/compute/v2.1"),
+    ("network", "neutron", "/network"),
+    ("block-storage", "cinder", "/volume/v3"),
+    ("volumev3", "cinderv3", "/volume/v3"),
+    ("image", "glance", "/image"),
+    ("accounting", "accounting", "/accounting"),
+]
+
+
+def auth_url(world: World) -> str:
+    return world.base_url + "/identity/v3"
+
+
+def catalog(world: World) -> list[dict]:
+    entries = []
+    for kind, name, path in SERVICES:
+        sid = hashlib.md5(kind.encode()).hexdigest()
+        entries.append({
+            "endpoints": [
+                {"id": hashlib.md5(f"{kind}{iface}".encode()).hexdigest(), "interface": iface,
+                 "region_id": REGION, "url": world.base_url + path, "region": REGION}
+                for iface in ("public", "internal", "admin")
+            ],
+            "id": sid,
+            "type": kind,
+            "name": name,
+        })
+    return entries
+
+
+# --- tokens ------------------------------------------------------------------------------
+
+def validate_token(world: World, token_id: str | None, style: str = "keystone") -> dict:
+    """The auth context of a valid project-scoped token, else ApiError(401)."""
+    token = world.tokens.get(token_id or "")
+    if token is None or token["revoked"] or token["expires"] <= world.now():
+        raise ApiError(401, UNAUTHORIZED if style != "glance" else
+                       "This server could not verify that you are authorized to access the document you "
+                       "requested. Either you supplied the wrong credentials (e.g., bad password), or your "
+                       "browser does not understand how to supply the credentials required.")
+    return token
+
+
+def _role_names(world: World, user_id: str, project_id: str) -> list[dict]:
+    ids = {r for (u, p, r) in world.assignments if u == user_id and p == project_id}
+    return [{"id": rid, "name": world.roles[rid]["name"]} for rid in sorted(ids, key=lambda r: world.roles[r]["name"])]
+
+
+def _domain_ref(world: World, domain_id: str) -> dict:
+    return {"id": domain_id, "name": world.domains[domain_id]["name"]}
+
+
+def token_body(world: World, token: dict, with_catalog: bool = True) -> dict:
+    user = world.users[token["user_id"]]
+    body = {
+        "methods": token["methods"],
+        "user": {"domain": _domain_ref(world, user["domain_id"]), "id": user["id"], "name": user["name"],
+                 "password_expires_at": None},
+        "audit_ids": token["audit_ids"],
+        "expires_at": iso_micro_z(token["expires"]),
+        "issued_at": iso_micro_z(token["issued"]),
+    }
+    if token["project_id"]:
+        project = world.projects[token["project_id"]]
+        body["project"] = {"domain": _domain_ref(world, project["domain_id"]), "id": project["id"],
+                           "name": project["name"]}
+        body["is_domain"] = False
+        body["roles"] = token["roles"]
+        if with_catalog:
+            body["catalog"] = catalog(world)
+    if token.get("app_cred_id"):
+        cred = world.app_creds[token["app_cred_id"]]
+        body["application_credential"] = {"id": cred["id"], "name": cred["name"],
+                                          "restricted": not cred["unrestricted"]}
+    return body
+
+
+def _audit_id() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(16)).decode().rstrip("=")
+
+
+def issue_token(world: World, user_id: str, project_id: str | None, methods: list[str],
+                app_cred_id: str | None = None, audit_ids: list[str] | None = None,
+                expires: dt.datetime | None = None) -> str:
+    token_id = "gAAAAA" + secrets.token_urlsafe(96)
+    now = world.now()
+    lifetime = now + dt.timedelta(seconds=world.knobs.token_lifetime)
+    world.tokens[token_id] = {
+        "id": token_id,
+        "user_id": user_id,
+        "project_id": project_id,
+        "roles": _role_names(world, user_id, project_id) if project_id else [],
+        "methods": methods,
+        "app_cred_id": app_cred_id,
+        "audit_ids": [_audit_id()] + (audit_ids or []),
+        "issued": now,
+        "expires": min(lifetime, expires) if expires else lifetime,
+        "revoked": False,
+    }
+    return token_id
+
+
+def _find_domain(world: World, ref: dict | None) -> str | None:
+    if not isinstance(ref, dict):
+        return None
+    if "id" in ref:
+        return ref["id"] if ref["id"] in world.domains else None
+    for d in world.domains.values():
+        if d["name"] == ref.get("name"):
+            return d["id"]
+    return None
+
+
+def _find_user(world: World, ref: dict) -> dict | None:
+    if not isinstance(ref, dict):
+        return None
+    if "id" in ref:
+        return world.users.get(ref["id"])
+    domain_id = _find_domain(world, ref.get("domain"))
+    for user in world.users.values():
+        if user["name"] == ref.get("name") and user["domain_id"] == domain_id:
+            return user
+    return None
+
+
+def _find_project(world: World, ref: dict) -> dict | None:
+    if not isinstance(ref, dict):
+        return None
+    if "id" in ref:
+        return world.projects.get(ref["id"])
+    domain_id = _find_domain(world, ref.get("domain"))
+    for project in world.projects.values():
+        if project["name"] == ref.get("name") and project["domain_id"] == domain_id:
+            return project
+    return None
+
+
+def _unauthorized() -> ApiError:
+    return ApiError(401, UNAUTHORIZED)
+
+
+def _schema_error(message: str) -> ApiError:
+    return ApiError(400, message)
+
+
+async def create_token(request: web.Request) -> web.Response:
+    world = world_of(request)
+    body = await read_json(request, malformed="Expecting to find valid JSON in request body.")
+    auth = body.get("auth") if isinstance(body, dict) else None
+    if not isinstance(auth, dict):
+        raise _schema_error("'auth' is a required property")
+    identity = auth.get("identity")
+    if not isinstance(identity, dict):
+        raise _schema_error("'identity' is a required property")
+    methods = identity.get("methods")
+    if not isinstance(methods, list) or not methods or not all(isinstance(m, str) for m in methods):
+        raise _schema_error("'methods' is a required property")
+    scope = auth.get("scope")
+    project_id: str | None = None
+    app_cred_id = None
+    audit_ids: list[str] = []
+    expires = None
+    out_methods = list(methods)
+
+    if "password" in methods:
+        password = identity.get("password")
+        user_ref = password.get("user") if isinstance(password, dict) else None
+        user = _find_user(world, user_ref) if isinstance(user_ref, dict) else None
+        if user is None or not user["enabled"] or not secrets.compare_digest(
+                str(user_ref.get("password", "")), user["password"]):
+            raise _unauthorized()
+        user_id = user["id"]
+    elif "application_credential" in methods:
+        ref = identity.get("application_credential")
+        if not isinstance(ref, dict) or not isinstance(ref.get("secret"), str):
+            raise _schema_error("'secret' is a required property")
+        cred = None
+        if "id" in ref:
+            cred = world.app_creds.get(ref["id"])
+        elif "name" in ref:
+            user = _find_user(world, ref.get("user") or {})
+            cred = next((c for c in world.app_creds.values()
+                         if user and c["user_id"] == user["id"] and c["name"] == ref["name"]), None)
+        if cred is None or not secrets.compare_digest(ref["secret"], cred["secret"]):
+            raise _unauthorized()
+        if cred["expires_at"] and parse_time(cred["expires_at"]) <= world.now():
+            raise _unauthorized()
+        if scope:
+            raise ApiError(401, "Application credentials cannot request a scope.")
+        user_id, project_id, app_cred_id = cred["user_id"], cred["project_id"], cred["id"]
+        expires = parse_time(cred["expires_at"]) if cred["expires_at"] else None
+    elif "token" in methods:
+        ref = identity.get("token")
+        old = world.tokens.get(ref.get("id", "")) if isinstance(ref, dict) else None
+        if old is None or old["revoked"] or old["expires"] <= world.now():
+            raise ApiError(404, "Failed to validate token") if old is None else _unauthorized()
+        user_id = old["user_id"]
+        audit_ids = old["audit_ids"][:1]
+        out_methods = ["token"] + [m for m in old["methods"] if m != "token"]
+        expires = old["expires"]
+        if old["app_cred_id"]:
+            raise ApiError(401, "Application credentials cannot request a scope.") if scope else _unauthorized()
+        if not scope and old["project_id"]:
+            project_id = old["project_id"]
+    else:
+        raise ApiError(401, f"Attempted to authenticate with an unsupported method.")
+
+    if scope is not None and app_cred_id is None:
+        if scope == "system" or (isinstance(scope, dict) and "system" in scope):
+            raise ApiError(401, "User does not have access to the system.")
+        project = _find_project(world, scope.get("project")) if isinstance(scope, dict) else None
+        if project is None:
+            raise ApiError(401, "Could not find project." if isinstance(scope, dict) and "project" in scope
+                           else UNAUTHORIZED)
+        if not _role_names(world, user_id, project["id"]):
+            raise ApiError(401, f"User {user_id} has no access to project {project['id']}.")
+        project_id = project["id"]
+
+    token_id = issue_token(world, user_id, project_id, out_methods, app_cred_id, audit_ids, expires)
+    nocatalog = "nocatalog" in request.query
+    return json_response({"token": token_body(world, world.tokens[token_id], not nocatalog)}, 201,
+                         headers={"X-Subject-Token": token_id, "Vary": "X-Auth-Token"})
+
+
+def _subject(request: web.Request) -> dict:
+    world = world_of(request)
+    token = world.tokens.get(request.headers.get("X-Subject-Token", ""))
+    if token is None or token["revoked"] or token["expires"] <= world.now():
+        raise ApiError(404, "Failed to validate token")
+    return token
+
+
+async def check_token(request: web.Request) -> web.Response:
+    token = _subject(request)
+    nocatalog = "nocatalog" in request.query
+    if request.method == "HEAD":
+        return web.Response(status=200, headers={"X-Subject-Token": token["id"]})
+    return json_response({"token": token_body(world_of(request), token, not nocatalog)},
+                         headers={"X-Subject-Token": token["id"]})
+
+
+async def revoke_token(request: web.Request) -> web.Response:
+    _subject(request)["revoked"] = True
+    return no_content()
+
+
+# --- projects, users, catalog ------------------------------------------------------------
+
+def project_body(world: World, project: dict) -> dict:
+    return {
+        "id": project["id"], "name": project["name"], "domain_id": project["domain_id"],
+        "description": project.get("description", ""), "enabled": True, "parent_id": project["domain_id"],
+        "is_domain": False, "tags": [], "options": {},
+        "links": {"self": f"{auth_url(world)}/projects/{project['id']}"},
+    }
+
+
+def user_projects(world: World, user_id: str) -> list[dict]:
+    ids = sorted({p for (u, p, _r) in world.assignments if u == user_id})
+    return [world.projects[p] for p in ids]
+
+
+def _list_links(request: web.Request) -> dict:
+    return {"next": None, "self": str(request.url), "previous": None}
+
+
+async def auth_projects(request: web.Request) -> web.Response:
+    world = world_of(request)
+    ctx = ctx_of(request)
+    projects = [project_body(world, p) for p in user_projects(world, ctx["user_id"])]
+    if ctx.get("app_cred_id"):
+        projects = [p for p in projects if p["id"] == ctx["project_id"]]
+    return json_response({"projects": projects, "links": _list_links(request)})
+
+
+async def auth_domains(request: web.Request) -> web.Response:
+    return json_response({"domains": [], "links": _list_links(request)})
+
+
+async def auth_system(request: web.Request) -> web.Response:
+    return json_response({"system": [], "links": {"self": str(request.url)}})
+
+
+async def auth_catalog(request: web.Request) -> web.Response:
+    return json_response({"catalog": catalog(world_of(request)), "links": {"self": str(request.url)}})
+
+
+def _self_only(request: web.Request) -> str:
+    user_id = request.match_info["user_id"]
+    if user_id != ctx_of(request)["user_id"]:
+        raise ApiError(403, "You are not authorized to perform the requested action: identity:get_user.")
+    return user_id
+
+
+async def show_user(request: web.Request) -> web.Response:
+    world = world_of(request)
+    user = world.users[_self_only(request)]
+    return json_response({"user": {
+        "id": user["id"], "name": user["name"], "domain_id": user["domain_id"], "enabled": user["enabled"],
+        "default_project_id": user.get("default_project_id"), "password_expires_at": None, "options": {},
+        "links": {"self": f"{auth_url(world)}/users/{user['id']}"},
+    }})
+
+
+async def list_user_projects(request: web.Request) -> web.Response:
+    world = world_of(request)
+    user_id = _self_only(request)
+    return json_response({"projects": [project_body(world, p) for p in user_projects(world, user_id)],
+                          "links": _list_links(request)})
+
+
+async def show_project(request: web.Request) -> web.Response:
+    world = world_of(request)
+    project = world.projects.get(request.match_info["project_id"])
+    ctx = ctx_of(request)
+    if project is None or project["id"] not in {p["id"] for p in user_projects(world, ctx["user_id"])}:
+        raise ApiError(403, "You are not authorized to perform the requested action: identity:get_project.")
+    return json_response({"project": project_body(world, project)})
+
+
+async def list_projects(request: web.Request) -> web.Response:
+    raise ApiError(403, "You are not authorized to perform the requested action: identity:list_projects.")
+
+
+async def role_assignments(request: web.Request) -> web.Response:
+    raise ApiError(403, "You are not authorized to perform the requested action: "
+                        "identity:list_role_assignments.")
+
+
+# --- application credentials ---------------------------------------------------------------
+
+def app_cred_body(world: World, cred: dict) -> dict:
+    return {
+        "id": cred["id"], "name": cred["name"], "description": cred.get("description"),
+        "user_id": cred["user_id"], "project_id": cred["project_id"], "system": None,
+        "expires_at": cred["expires_at"], "unrestricted": cred["unrestricted"] or None,
+        "roles": [{"id": r["id"], "name": r["name"], "domain_id": None, "description": None,
+                   "options": {"immutable": True}} for r in cred["roles"]],
+        "links": {"self": f"{auth_url(world)}/application_credentials/{cred['id']}"},
+    }
+
+
+def create_app_cred(world: World, user_id: str, project_id: str, name: str, *, secret: str | None = None,
+                    expires_at: str | None = None, description: str | None = None,
+                    unrestricted: bool = False, cred_id: str | None = None) -> dict:
+    if any(c["user_id"] == user_id and c["name"] == name for c in world.app_creds.values()):
+        raise ApiError(409, "Conflict occurred attempting to store application_credential - "
+                            f"Duplicate entry found with name {name}.")
+    cred = {
+        "id": cred_id or new_hex_id(), "name": name, "description": description, "user_id": user_id,
+        "project_id": project_id, "expires_at": expires_at, "unrestricted": unrestricted,
+        "roles": _role_names(world, user_id, project_id),
+        "secret": secret or secrets.token_urlsafe(64),
+    }
+    world.app_creds[cred["id"]] = cred
+    return cred
+
+
+async def post_app_cred(request: web.Request) -> web.Response:
+    world = world_of(request)
+    user_id = _self_only(request)
+    ctx = ctx_of(request)
+    if ctx.get("app_cred_id"):
+        cred = world.app_creds[ctx["app_cred_id"]]
+        if not cred["unrestricted"]:
+            raise ApiError(403, "You are not authorized to perform the requested action: "
+                                "identity:create_application_credential.")
+    body = await read_json(request, malformed="Expecting to find valid JSON in request body.")
+    spec = body.get("application_credential") if isinstance(body, dict) else None
+    if not isinstance(spec, dict) or not isinstance(spec.get("name"), str) or not spec["name"]:
+        raise ApiError(400, "'name' is a required property")
+    expires_at = spec.get("expires_at")
+    if expires_at is not None:
+        try:
+            when = parse_time(str(expires_at))
+        except ValueError:
+            raise ApiError(400, f"Invalid input for field 'expires_at': {expires_at!r}") from None
+        if when <= world.now():
+            raise ApiError(400, "The 'expires_at' must not be before now.")
+        expires_at = when.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    cred = create_app_cred(world, user_id, ctx["project_id"], spec["name"], secret=spec.get("secret"),
+                           expires_at=expires_at, description=spec.get("description"),
+                           unrestricted=bool(spec.get("unrestricted")))
+    out = app_cred_body(world, cred)
+    out["secret"] = cred["secret"]
+    return json_response({"application_credential": out}, 201)
+
+
+async def list_app_creds(request: web.Request) -> web.Response:
+    world = world_of(request)
+    user_id = _self_only(request)
+    name = request.query.get("name")
+    creds = [app_cred_body(world, c) for c in world.app_creds.values()
+             if c["user_id"] == user_id and (name is None or c["name"] == name)]
+    return json_response({"application_credentials": creds, "links": _list_links(request)})
+
+
+def _own_cred(request: web.Request) -> dict:
+    world = world_of(request)
+    user_id = _self_only(request)
+    cred = world.app_creds.get(request.match_info["cred_id"])
+    if cred is None or cred["user_id"] != user_id:
+        raise ApiError(404, f"Could not find application credential: {request.match_info['cred_id']}.")
+    return cred
+
+
+async def show_app_cred(request: web.Request) -> web.Response:
+    return json_response({"application_credential": app_cred_body(world_of(request), _own_cred(request))})
+
+
+async def delete_app_cred(request: web.Request) -> web.Response:
+    cred = _own_cred(request)
+    world = world_of(request)
+    del world.app_creds[cred["id"]]
+    for token in world.tokens.values():
+        if token["app_cred_id"] == cred["id"]:
+            token["revoked"] = True
+    return no_content()
+
+
+# --- version documents ----------------------------------------------------------------------
+
+async def versions(request: web.Request) -> web.Response:
+    world = world_of(request)
+    doc = dict(IDENTITY_VERSION, links=[{"rel": "self", "href": auth_url(world) + "/"}])
+    return json_response({"versions": {"values": [doc]}}, 300,
+                         headers={"Location": auth_url(world) + "/", "Vary": "X-Auth-Token"})
+
+
+async def version(request: web.Request) -> web.Response:
+    world = world_of(request)
+    doc = dict(IDENTITY_VERSION, links=[{"rel": "self", "href": auth_url(world) + "/"}])
+    return json_response({"version": doc}, headers={"Vary": "X-Auth-Token"})
+
+
+def make_app(world: World) -> web.Application:
+    app = service_app(world, "keystone", public={"/", "/v3", "/v3/", "/v3/auth/tokens"})
+    r = app.router
+    r.add_get("/", versions)
+    r.add_get("/v3", version)
+    r.add_get("/v3/", version)
+    r.add_post("/v3/auth/tokens", create_token)
+    r.add_get("/v3/auth/tokens", check_token, allow_head=False)
+    r.add_route("HEAD", "/v3/auth/tokens", check_token)
+    r.add_delete("/v3/auth/tokens", revoke_token)
+    r.add_get("/v3/auth/projects", auth_projects)
+    r.add_get("/v3/auth/domains", auth_domains)
+    r.add_get("/v3/auth/system", auth_system)
+    r.add_get("/v3/auth/catalog", auth_catalog)
+    r.add_get("/v3/users/{user_id}", show_user)
+    r.add_get("/v3/users/{user_id}/projects", list_user_projects)
+    r.add_get("/v3/projects", list_projects)
+    r.add_get("/v3/projects/{project_id}", show_project)
+    r.add_get("/v3/role_assignments", role_assignments)
+    r.add_post("/v3/users/{user_id}/application_credentials", post_app_cred)
+    r.add_get("/v3/users/{user_id}/application_credentials", list_app_creds)
+    r.add_get("/v3/users/{user_id}/application_credentials/{cred_id}", show_app_cred)
+    r.add_delete("/v3/users/{user_id}/application_credentials/{cred_id}", delete_app_cred)
+    return app

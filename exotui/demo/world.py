@@ -1,0 +1,133 @@
+"""The demo cloud's in-memory state: every service's tables, the knobs, and timed transitions."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .common import ApiError, utcnow
+
+
+@dataclass
+class Knobs:
+    """What tests, benchmarks and demos may turn."""
+
+    servers: int = 0  # extra generated servers on top of the seed (up to 20,000)
+    latency_ms: float = 0.0  # added to every answer
+    error_rate: float = 0.0  # fraction of requests answered 503 (version documents and auth excepted)
+    token_lifetime: float = 3600.0  # seconds a Keystone token lives
+    delay_scale: float = 1.0  # multiplies transition delays; 0 makes transitions instant
+    seed: int = 0
+    ssh: bool = True  # serve SSH for ACTIVE instances with a floating IP
+
+
+Listener = Callable[[str, str], None]
+
+
+@dataclass
+class World:
+    """All of the demo cloud's state. Mutated only on the event loop that serves it."""
+
+    knobs: Knobs
+    base_url: str = "http://127.0.0.1:0"
+    rng: random.Random = field(default_factory=random.Random)
+    loop: asyncio.AbstractEventLoop | None = None
+
+    # keystone
+    domains: dict[str, dict] = field(default_factory=dict)
+    users: dict[str, dict] = field(default_factory=dict)
+    projects: dict[str, dict] = field(default_factory=dict)
+    roles: dict[str, dict] = field(default_factory=dict)
+    assignments: list[tuple[str, str, str]] = field(default_factory=list)  # (user_id, project_id, role_id)
+    tokens: dict[str, dict] = field(default_factory=dict)
+    app_creds: dict[str, dict] = field(default_factory=dict)
+    accounting: dict[str, list[dict]] = field(default_factory=dict)  # project_id -> allocations
+    # nova
+    flavors: dict[str, dict] = field(default_factory=dict)
+    keypairs: dict[tuple[str, str], dict] = field(default_factory=dict)  # (user_id, name)
+    servers: dict[str, dict] = field(default_factory=dict)
+    instance_actions: dict[str, list[dict]] = field(default_factory=dict)  # server_id -> actions
+    # glance
+    images: dict[str, dict] = field(default_factory=dict)
+    # neutron
+    networks: dict[str, dict] = field(default_factory=dict)
+    subnets: dict[str, dict] = field(default_factory=dict)
+    routers: dict[str, dict] = field(default_factory=dict)
+    ports: dict[str, dict] = field(default_factory=dict)
+    floatingips: dict[str, dict] = field(default_factory=dict)
+    security_groups: dict[str, dict] = field(default_factory=dict)
+    security_group_rules: dict[str, dict] = field(default_factory=dict)
+    # neutron indexes, derived from the tables above so hot look-ups need not scan every port
+    ports_by_device: dict[str, list[str]] = field(default_factory=dict)  # device_id -> port ids
+    floatingip_by_port: dict[str, str] = field(default_factory=dict)  # port_id -> floating IP id
+    subnet_used_ips: dict[str, set[int]] = field(default_factory=dict)  # subnet_id -> allocated addresses
+    mac_addresses: set[str] = field(default_factory=set)
+    neutron_attr_seq: int = 0  # Neutron's standard_attr_id counter
+    # cinder
+    volumes: dict[str, dict] = field(default_factory=dict)
+    snapshots: dict[str, dict] = field(default_factory=dict)
+    # quotas: project_id -> service -> resource -> limit
+    quotas: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+
+    # the SSH side: where each instance listens, filled by demo.sshd
+    ssh_port: int = 0  # every instance's SSH listens on <its floating IP>:<ssh_port>
+    ssh_endpoints: dict[str, tuple[str, int]] = field(default_factory=dict)  # server id -> (address, port)
+    listeners: list[Listener] = field(default_factory=list)
+    _pending: set[asyncio.TimerHandle] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.rng.seed(self.knobs.seed)
+
+    # --- time and transitions -------------------------------------------------------------
+
+    def now(self):
+        return utcnow()
+
+    def later(self, seconds: float, fn: Callable[[], None]) -> None:
+        """Run `fn` after `seconds` scaled by the delay knob; at scale 0 (or no loop) at once."""
+        delay = seconds * self.knobs.delay_scale
+        if delay <= 0 or self.loop is None:
+            fn()
+            return
+        handle: asyncio.TimerHandle
+
+        def run() -> None:
+            self._pending.discard(handle)
+            fn()
+
+        handle = self.loop.call_later(delay, run)
+        self._pending.add(handle)
+
+    def cancel_pending(self) -> None:
+        for handle in list(self._pending):
+            handle.cancel()
+        self._pending.clear()
+
+    # --- change notification (the SSH side follows server and floating-IP changes) ----------
+
+    def changed(self, kind: str, ident: str) -> None:
+        for listener in list(self.listeners):
+            listener(kind, ident)
+
+    # --- look-ups shared by every service ---------------------------------------------------
+
+    def project_servers(self, project_id: str) -> list[dict]:
+        return [s for s in self.servers.values() if s["tenant_id"] == project_id and not s.get("_deleted")]
+
+    def quota(self, project_id: str, service: str, resource: str, default: int = -1) -> int:
+        return self.quotas.get(project_id, {}).get(service, {}).get(resource, default)
+
+
+def find_owned(table: dict[str, dict], ident: str, project_id: str, status: int, message: str,
+               owner_key: str = "project_id") -> dict[str, Any]:
+    """`table[ident]` if it belongs to the project (or is shared/public), else ApiError(status)."""
+    item = table.get(ident)
+    if item is None or item.get("_deleted"):
+        raise ApiError(status, message)
+    owner = item.get(owner_key)
+    if owner not in (None, "", project_id) and not (item.get("shared") or item.get("visibility") == "public"
+                                                   or item.get("router:external")):
+        raise ApiError(status, message)
+    return item

@@ -1,0 +1,1 @@
+"""Pure functions over cloud models: topology, effective rules, reachability."""

@@ -1,0 +1,1 @@
+"""SSH client side: connections, host keys, terminal emulation."""

@@ -18,5 +18,4 @@ async def allocations(request: web.Request) -> web.Response:
 def make_app(world: World) -> web.Application:
     app = service_app(world, "keystone")
     app.router.add_get("/", allocations)
-    app.router.add_get("", allocations)
     return app

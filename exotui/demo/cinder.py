@@ -12,7 +12,8 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from .common import (ApiError, as_bool, error_body, iso_micro, json_response, negotiate_microversion, new_id,
-                     no_content, read_json)
+                     no_content, read_json, require_dict)
+from .glance import CORE as IMAGE_CORE  # fields Glance defines; the rest are properties volumes copy
 from .service import UNAUTHORIZED, ctx_of, service_app, world_of
 from .world import World
 
@@ -36,6 +37,10 @@ IN_USE_MESSAGE = ("Invalid volume: Volume status must be available or error or e
                   "awaiting a transfer, or be disassociated from snapshots after volume transfer.")
 
 _attach_order = itertools.count()  # Nova lists a server's attachments in the order they were made
+
+
+def _when(world: World, seconds: float, fn, instant: bool) -> None:
+    fn() if instant else world.later(seconds, fn)
 
 
 def _stamp(world: World) -> str:
@@ -67,7 +72,7 @@ def create_volume(world: World, project_id: str, name: str | None, size: int, *,
         keep = ("checksum", "container_format", "disk_format", "min_disk", "min_ram", "size")
         meta = {k: str(image[k]) for k in keep if image.get(k) is not None}
         meta.update(image_id=image["id"], image_name=image["name"] or "")
-        meta.update({k: str(v) for k, v in image.items() if k not in _GLANCE_CORE and not k.startswith("_")})
+        meta.update({k: str(v) for k, v in image.items() if k not in IMAGE_CORE and k != "stores" and not k.startswith("_")})
         volume["volume_image_metadata"] = meta
     world.volumes[volume["id"]] = volume
 
@@ -75,18 +80,8 @@ def create_volume(world: World, project_id: str, name: str | None, size: int, *,
         if volume["status"] == "creating":
             volume["status"], volume["updated_at"] = "available", _stamp(world)
 
-    if instant:
-        done()
-    else:
-        world.later(CREATE_SECONDS, done)
+    _when(world, CREATE_SECONDS, done, instant)
     return volume
-
-
-# image fields Glance itself defines; the rest are properties Cinder copies into volume_image_metadata
-_GLANCE_CORE = {"id", "name", "status", "visibility", "protected", "os_hidden", "owner", "size", "virtual_size",
-                "checksum", "os_hash_algo", "os_hash_value", "min_disk", "min_ram", "disk_format",
-                "container_format", "created_at", "updated_at", "tags", "self", "file", "schema", "stores",
-                "locations", "direct_url"}
 
 
 def attach(world: World, volume_id: str, server_id: str, device: str, *, instant: bool = False) -> dict:
@@ -111,10 +106,7 @@ def attach(world: World, volume_id: str, server_id: str, device: str, *, instant
             attachment["_attached"] = True
             volume["status"], volume["updated_at"] = "in-use", _stamp(world)
 
-    if instant:
-        done()
-    else:
-        world.later(ATTACH_SECONDS, done)
+    _when(world, ATTACH_SECONDS, done, instant)
     return _public(attachment)
 
 
@@ -132,22 +124,18 @@ def detach(world: World, volume_id: str, server_id: str, *, instant: bool = Fals
         volume["status"] = "in-use" if volume["attachments"] else "available"
         volume["updated_at"] = _stamp(world)
 
-    if instant:
-        done()
-    else:
-        world.later(DETACH_SECONDS, done)
+    _when(world, DETACH_SECONDS, done, instant)
 
 
 def attachments_of(world: World, server_id: str) -> list[dict]:
     """The server's attachments (each with volume_id and device), in attach order."""
-    found = [a for v in world.volumes.values() if not v.get("_deleted")
-             for a in v["attachments"] if a["server_id"] == server_id]
+    found = [a for v in world.volumes.values() for a in v["attachments"] if a["server_id"] == server_id]
     return [_public(a) for a in sorted(found, key=lambda a: a["_order"])]
 
 
 def _volume(world: World, volume_id: str) -> dict:
     volume = world.volumes.get(volume_id)
-    if volume is None or volume.get("_deleted"):
+    if volume is None:
         raise ApiError(404, f"Volume {volume_id} could not be found.")
     return volume
 
@@ -315,8 +303,8 @@ def _owned_snapshot(request: web.Request, snapshot_id: str) -> dict:
     return snapshot
 
 
-def _page(request: web.Request, items: list[dict], collection: str, not_found: str) -> tuple[list[dict], list]:
-    """Filter, sort and page a collection the way Cinder does; returns (items, next links)."""
+def _listing(request: web.Request, kind: str, items: list[dict], render) -> web.Response:
+    """Filter, sort and page a collection the way Cinder does, with a `<kind>_links` next link."""
     q = request.query
     for key in ("name", "status", "volume_id", "availability_zone"):
         if key in q:
@@ -336,22 +324,19 @@ def _page(request: web.Request, items: list[dict], collection: str, not_found: s
     if "marker" in q:
         ids = [i["id"] for i in items]
         if q["marker"] not in ids:
-            raise ApiError(404, not_found.format(q["marker"]))
+            raise ApiError(404, f"Marker {q['marker']} could not be found.")
         items = items[ids.index(q["marker"]) + 1:]
-    links: list = []
+    body: dict = {kind: items}
     if "limit" in q:
-        try:
-            limit = int(q["limit"])
-            assert limit >= 0
-        except (ValueError, AssertionError):
-            raise ApiError(400, "limit param must be an integer") from None
-        if len(items) > limit:
-            items = items[:limit]
+        if not q["limit"].isdigit():
+            raise ApiError(400, "limit param must be an integer")
+        if len(items) > int(q["limit"]):
+            items = body[kind] = items[:int(q["limit"])]
             query = [(k, v) for k, v in q.items() if k != "marker"] + [("marker", items[-1]["id"])]
-            pid = request.match_info.get("project_id")
-            href = f"{world_of(request).base_url}/volume/v3/{pid or _project(request)}/{collection}"
-            links = [{"href": f"{href}?{urlencode(query)}", "rel": "next"}]
-    return items, links
+            href = f"{world_of(request).base_url}{request.path}?{urlencode(query)}"
+            body[f"{kind}_links"] = [{"href": href, "rel": "next"}]
+    body[kind] = [render(i) for i in body[kind]]
+    return json_response(body)
 
 
 # --- volumes ---
@@ -362,20 +347,10 @@ def _project_volumes(request: web.Request) -> list[dict]:
 
 
 async def list_volumes(request: web.Request) -> web.Response:
-    items, links = _page(request, _project_volumes(request), "volumes", "Marker {} could not be found.")
-    body: dict = {"volumes": [{"id": v["id"], "name": v["name"], "links": _links(request, "volumes", v["id"])}
-                              for v in items]}
-    if links:
-        body["volumes_links"] = links
-    return json_response(body)
-
-
-async def list_volumes_detail(request: web.Request) -> web.Response:
-    items, links = _page(request, _project_volumes(request), "volumes/detail", "Marker {} could not be found.")
-    body: dict = {"volumes": [volume_body(request, v) for v in items]}
-    if links:
-        body["volumes_links"] = links
-    return json_response(body)
+    if request.path.endswith("/detail"):
+        return _listing(request, "volumes", _project_volumes(request), lambda v: volume_body(request, v))
+    return _listing(request, "volumes", _project_volumes(request),
+                    lambda v: {"id": v["id"], "name": v["name"], "links": _links(request, "volumes", v["id"])})
 
 
 async def volumes_summary(request: web.Request) -> web.Response:
@@ -407,10 +382,7 @@ def _size(value) -> int:
 
 async def create_volume_api(request: web.Request) -> web.Response:
     world, ctx = world_of(request), ctx_of(request)
-    spec = await read_json(request)
-    if not isinstance(spec, dict) or not isinstance(spec.get("volume"), dict):
-        raise ApiError(400, "Invalid input for field/attribute volume. Value: None. 'volume' is a required property")
-    spec = spec["volume"]
+    spec = require_dict(await read_json(request), "volume")
     image_id = spec.get("imageRef") or spec.get("image_id")
     snapshot = _owned_snapshot(request, spec["snapshot_id"]) if spec.get("snapshot_id") else None
     if image_id:
@@ -438,10 +410,7 @@ async def create_volume_api(request: web.Request) -> web.Response:
 
 async def update_volume(request: web.Request) -> web.Response:
     volume = _owned_volume(request, request.match_info["volume_id"])
-    spec = await read_json(request)
-    if not isinstance(spec, dict) or not isinstance(spec.get("volume"), dict):
-        raise ApiError(400, "Invalid input for field/attribute volume. Value: None. 'volume' is a required property")
-    spec = spec["volume"]
+    spec = require_dict(await read_json(request), "volume")
     for key, legacy in (("name", "display_name"), ("description", "display_description")):
         if key in spec or legacy in spec:
             volume[key] = spec.get(key, spec.get(legacy))
@@ -496,7 +465,7 @@ async def volume_action(request: web.Request) -> web.Response:
     if action == "os-set_bootable":
         flag = args.get("bootable") if isinstance(args, dict) else None
         volume["bootable"] = "true" if as_bool(str(flag)) else "false"
-        return json_response(None, 200)
+        return web.Response(status=200)
     if action in ("os-reset_status", "os-force_delete", "os-migrate_volume", "os-retype"):
         raise ApiError(403, f"Policy doesn't allow volume_extension:volume_admin_actions:"
                             f"{action[3:]} to be performed.")
@@ -511,13 +480,9 @@ def _project_snapshots(request: web.Request) -> list[dict]:
 
 
 async def list_snapshots(request: web.Request) -> web.Response:
-    detail = request.path.rstrip("/").endswith("/detail")
-    items, links = _page(request, _project_snapshots(request), "snapshots/detail" if detail else "snapshots",
-                         "Marker {} could not be found.")
-    body: dict = {"snapshots": [snapshot_body(request, s, extended=detail) for s in items]}
-    if links:
-        body["snapshots_links"] = links
-    return json_response(body)
+    detail = request.path.endswith("/detail")
+    return _listing(request, "snapshots", _project_snapshots(request),
+                    lambda s: snapshot_body(request, s, extended=detail))
 
 
 async def show_snapshot(request: web.Request) -> web.Response:
@@ -527,11 +492,7 @@ async def show_snapshot(request: web.Request) -> web.Response:
 
 async def create_snapshot_api(request: web.Request) -> web.Response:
     world, ctx = world_of(request), ctx_of(request)
-    body = await read_json(request)
-    if not isinstance(body, dict) or not isinstance(body.get("snapshot"), dict):
-        raise ApiError(400, "Invalid input for field/attribute snapshot. Value: None. "
-                            "'snapshot' is a required property")
-    spec = body["snapshot"]
+    spec = require_dict(await read_json(request), "snapshot")
     if not spec.get("volume_id"):
         raise ApiError(400, "Invalid input for field/attribute snapshot. 'volume_id' is a required property")
     volume = _owned_volume(request, spec["volume_id"])
@@ -550,7 +511,7 @@ async def create_snapshot_api(request: web.Request) -> web.Response:
 
 async def update_snapshot(request: web.Request) -> web.Response:
     snapshot = _owned_snapshot(request, request.match_info["snapshot_id"])
-    spec = (await read_json(request) or {}).get("snapshot") or {}
+    spec = require_dict(await read_json(request), "snapshot")
     for key in ("name", "description"):
         if key in spec:
             snapshot[key] = spec[key]
@@ -629,7 +590,7 @@ async def empty_backups(request: web.Request) -> web.Response:
 
 
 ROUTES = [
-    ("GET", "/volumes", list_volumes), ("GET", "/volumes/detail", list_volumes_detail),
+    ("GET", "/volumes", list_volumes), ("GET", "/volumes/detail", list_volumes),
     ("GET", "/volumes/summary", volumes_summary), ("POST", "/volumes", create_volume_api),
     ("GET", "/volumes/{volume_id}", show_volume), ("PUT", "/volumes/{volume_id}", update_volume),
     ("DELETE", "/volumes/{volume_id}", delete_volume), ("POST", "/volumes/{volume_id}/action", volume_action),

@@ -6,7 +6,7 @@ key exactly as cloud-init's `write-ssh-key-fingerprints` does, so a client can l
 from `os-getConsoleOutput` before its first SSH connection, as on a real cloud.
 
 `parse_host_keys` and `parse_fingerprints` read those blocks back from any console log. They use
-nothing from the demo cloud, so they can move next to the SSH client unchanged.
+nothing from the demo cloud (only asyncssh), so they can move next to the SSH client unchanged.
 """
 
 from __future__ import annotations
@@ -292,7 +292,7 @@ def parse_host_keys(text: str) -> list[tuple[str, str]]:
     """The host keys of the last complete KEYS block in a console log, as (key type, base64 blob).
 
     Tolerates "\\r\\n", syslog and kernel prefixes, and keys wrapped over several console lines;
-    a key whose blob does not decode to that key type is left out. Certificates are not read.
+    a key that does not decode as that key type is left out.
     """
     entries: list[str] = []
     for line in _blocks(text, "KEYS") or []:
@@ -303,31 +303,25 @@ def parse_host_keys(text: str) -> list[tuple[str, str]]:
     keys: list[tuple[str, str]] = []
     for entry in entries:
         key_type, token = _KEY_START.match(entry).groups()
-        blob = _valid_blob(key_type, re.match(r"[A-Za-z0-9+/=]*", token).group())
+        blob = _valid_blob(key_type, re.match(r"[A-Za-z0-9+/]*={0,2}", token).group())
         if blob and (key_type, blob) not in keys:
             keys.append((key_type, blob))
     return keys
 
 
 def _valid_blob(key_type: str, token: str) -> str | None:
-    """The longest base64 prefix of `token` that is a whole SSH public key blob of `key_type`.
+    """The longest base64 prefix of `token` that is a whole public key of `key_type`.
 
     A line wrapped exactly at the space before the comment glues the comment onto the blob;
     trying shorter prefixes (whole base64 quanta) finds where the blob really ends.
     """
     for end in range(len(token) - len(token) % 4, 0, -4):
-        candidate = token[:end]
         try:
-            blob = base64.b64decode(candidate, validate=True)
-        except binascii.Error:
+            key = asyncssh.import_public_key(f"{key_type} {token[:end]}")
+        except (asyncssh.KeyImportError, ValueError):
             continue
-        fields, pos = [], 0
-        while pos + 4 <= len(blob):
-            size = int.from_bytes(blob[pos:pos + 4], "big")
-            fields.append(blob[pos + 4:pos + 4 + size])
-            pos += 4 + size
-        if pos == len(blob) and fields and fields[0] == key_type.encode():
-            return candidate
+        if key.algorithm.decode() == key_type:
+            return token[:end]
     return None
 
 

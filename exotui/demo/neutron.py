@@ -68,7 +68,9 @@ def visible(item: dict, project_id: str) -> bool:
 
 
 def _ip(value: int, version: int) -> str:
-    return str(ipaddress.IPv4Address(value) if version == 4 else ipaddress.IPv6Address(value))
+    if version == 4:  # by hand: ipaddress is the slow part of giving 20,000 ports an address
+        return f"{value >> 24}.{(value >> 16) & 255}.{(value >> 8) & 255}.{value & 255}"
+    return str(ipaddress.IPv6Address(value))
 
 
 # --- networks and subnets -----------------------------------------------------------------------

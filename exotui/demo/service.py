@@ -49,7 +49,9 @@ def service_app(world: World, style: str, *, public: Iterable[str] = (), auth: b
                 raise ApiError(503, "The server is currently unavailable. Please try again at a later time.")
             response = await handler(request)
         except ApiError as err:
-            response = json_response(error_body(style, err.status, err.message, err.kind), err.status,
+            # tokens are checked by keystonemiddleware in front of Nova/Neutron/Cinder: its body style
+            body_style = "keystone" if err.status == 401 and style != "glance" else style
+            response = json_response(error_body(body_style, err.status, err.message, err.kind), err.status,
                                      headers=err.headers)
         except web.HTTPNotFound:
             response = json_response(error_body(style, 404, not_found), 404)
@@ -83,7 +85,11 @@ _PREFIX_KEY = web.AppKey("prefix", str)
 
 
 def mount(root: web.Application, prefix: str, app: web.Application) -> None:
+    """Serve `app` below `prefix`; the bare prefix ("/image", as catalogs list it) answers like "/"."""
     app[_PREFIX_KEY] = prefix
+    for route in list(app.router.routes()):
+        if route.resource is not None and route.resource.canonical == "/" and route.method != "HEAD":
+            app.router.add_route(route.method, "", route.handler)
     root.add_subapp(prefix, app)
 
 

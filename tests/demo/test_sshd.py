@@ -1,0 +1,285 @@
+"""The demo instances' SSH side: real logins on a PTY, host keys from the console log, and listeners
+that follow the instance's state and floating IP.
+
+The first part runs SSHFleet on a hand-made World (its own loop; floating IPs from a dict); the
+second runs against the session demo cloud with its seeded instances, through Nova's API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import time
+
+import asyncssh
+import pytest
+
+from exotui.demo import console, neutron
+from exotui.demo.sshd import SSHFleet
+from exotui.demo.world import Knobs, World
+
+TIMEOUT = 10
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+def known_hosts_from_console(log: str, address: str, port: int) -> asyncssh.SSHKnownHosts:
+    """known_hosts built only from the console log's KEYS block, as exotui's client will do."""
+    keys = console.parse_host_keys(log)
+    assert keys, "no host keys in the console log"
+    return asyncssh.import_known_hosts("".join(f"[{address}]:{port} {t} {b}\n" for t, b in keys))
+
+
+async def read_until(process: asyncssh.SSHClientProcess, pattern: str, seen: str = "") -> str:
+    """Read the process's output until `pattern` (a regex) shows up; return all of it."""
+    async def loop() -> str:
+        text = seen
+        while not re.search(pattern, text):
+            chunk = await process.stdout.read(4096)
+            if not chunk:
+                raise AssertionError(f"EOF before {pattern!r}; got {text!r}")
+            text += chunk
+        return text
+
+    try:
+        return await asyncio.wait_for(loop(), TIMEOUT)
+    except asyncio.TimeoutError:
+        raise AssertionError(f"no {pattern!r} within {TIMEOUT}s") from None
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+# --- SSHFleet on a hand-made world -------------------------------------------------------------------
+
+class Cloud:
+    """A World with two Ubuntu servers, each with a port and a floating IP in Neutron's tables."""
+
+    def __init__(self, monkeypatch):
+        self.world = World(Knobs(delay_scale=0))
+        monkeypatch.setattr(neutron, "floating_ip_of", self.floating_ip_of)
+        monkeypatch.setattr(neutron, "device_ports", lambda world, sid: [])
+        self.client_key = asyncssh.generate_private_key("ssh-ed25519")
+        self.world.images["img"] = {"id": "img", "name": "Featured-Ubuntu24", "os_distro": "ubuntu",
+                                    "os_version": "24.04", "default_user": "ubuntu"}
+        self.world.keypairs[("u1", "mykey")] = {
+            "name": "mykey", "public_key": self.client_key.export_public_key().decode().strip()}
+        for n, (sid, name) in enumerate([("s1", "web-frontend"), ("s2", "db-primary")]):
+            self.world.servers[sid] = {"id": sid, "name": name, "status": "ACTIVE", "tenant_id": "p1",
+                                       "user_id": "u1", "key_name": "mykey", "image": {"id": "img"},
+                                       "OS-EXT-STS:task_state": None}
+            self.world.ports[f"port-{sid}"] = {"id": f"port-{sid}", "device_id": sid}
+            # addresses well away from the seeded demo cloud's 127.64.0.0/16
+            self.world.floatingips[f"fip-{sid}"] = {"id": f"fip-{sid}", "port_id": f"port-{sid}",
+                                                    "floating_ip_address": f"127.77.{os.getpid() % 200}.{10 + n}"}
+
+    def floating_ip_of(self, world: World, server_id: str) -> str | None:
+        for fip in world.floatingips.values():
+            if fip["port_id"] and world.ports[fip["port_id"]]["device_id"] == server_id:
+                return fip["floating_ip_address"]
+        return None
+
+    def address(self, fip_id: str) -> str:
+        return self.world.floatingips[fip_id]["floating_ip_address"]
+
+    def associate(self, fip_id: str, port_id: str | None) -> None:
+        self.world.floatingips[fip_id]["port_id"] = port_id
+        self.world.changed("floatingip", fip_id)
+
+    def set(self, sid: str, **fields) -> None:
+        self.world.servers[sid].update(fields)
+        self.world.changed("server", sid)
+
+    async def connect(self, sid: str, *, username: str = "ubuntu", key=None, known_hosts=None):
+        address, port = self.world.ssh_endpoints[sid]
+        if known_hosts is None:
+            log = console.console_output(self.world, self.world.servers[sid], None)
+            known_hosts = known_hosts_from_console(log, address, port)
+        return await asyncio.wait_for(asyncssh.connect(
+            address, port, username=username, client_keys=[key or self.client_key], known_hosts=known_hosts,
+            agent_path=None, config=None), TIMEOUT)
+
+
+@pytest.fixture()
+async def cloud(monkeypatch, tmp_path):
+    made = Cloud(monkeypatch)
+    fleet = SSHFleet(made.world, tmp_path / "state")
+    await fleet.start()
+    made.fleet = fleet
+    yield made
+    await fleet.stop()
+
+
+async def test_listens_on_each_floating_ip_with_one_port(cloud):
+    port = cloud.world.ssh_port
+    assert port > 0
+    assert cloud.world.ssh_endpoints == {"s1": (cloud.address("fip-s1"), port),
+                                         "s2": (cloud.address("fip-s2"), port)}
+
+
+async def test_pty_login_shell(cloud):
+    async with await cloud.connect("s1") as conn:
+        process = await conn.create_process(term_type="xterm-256color", term_size=(100, 30))
+        text = await read_until(process, r"ubuntu@web-frontend:~\$ $")
+        process.stdin.write("stty size; echo TERM=$TERM USER=$USER; hostname; tty\n")
+        text = await read_until(process, r"/dev/pts/\d+\r\n.*\$ $")
+        assert "30 100\r\n" in text
+        assert "TERM=xterm-256color USER=ubuntu\r\n" in text
+        assert "\r\nweb-frontend\r\n" in text
+        process.stdin.write("exit 7\n")
+        result = await asyncio.wait_for(process.wait(), TIMEOUT)
+        assert result.exit_status == 7
+
+
+async def test_window_change_reaches_the_terminal(cloud):
+    async with await cloud.connect("s1") as conn:
+        process = await conn.create_process(term_type="xterm", term_size=(80, 24))
+        await read_until(process, r"\$ $")
+        process.stdin.write("stty size\n")
+        await read_until(process, r"24 80\r\n.*\$ $")
+        process.change_terminal_size(132, 43)
+        process.stdin.write("stty size\n")
+        await read_until(process, r"43 132\r\n.*\$ $")
+        process.stdin.write("exit\n")
+        await asyncio.wait_for(process.wait(), TIMEOUT)
+
+
+async def test_exec_without_pty_returns_streams_and_status(cloud):
+    async with await cloud.connect("s1") as conn:
+        result = await asyncio.wait_for(conn.run("echo out; echo err >&2; test -t 0 || echo no-tty; exit 3"),
+                                        TIMEOUT)
+        assert result.stdout == "out\nno-tty\n"
+        assert result.stderr == "err\n"
+        assert result.exit_status == 3
+        result = await asyncio.wait_for(conn.run("tr a-z A-Z", input="hello\n"), TIMEOUT)
+        assert (result.stdout, result.exit_status) == ("HELLO\n", 0)
+
+
+async def test_exec_with_pty_and_alternate_screen(cloud):
+    async with await cloud.connect("s1") as conn:
+        result = await asyncio.wait_for(conn.run("stty size; tput smcup; echo inside; tput rmcup",
+                                                 term_type="xterm", term_size=(90, 33)), TIMEOUT)
+        assert result.exit_status == 0
+        assert result.stdout.startswith("33 90\r\n")
+        # xterm's alternate screen, entered and left around the output
+        assert re.search(r"\x1b\[\?1049h.*inside\r\n.*\x1b\[\?1049l", result.stdout, re.S), result.stdout
+
+
+async def test_shell_environment_is_built_from_scratch(cloud, monkeypatch):
+    monkeypatch.setenv("OS_PASSWORD", "do-not-leak")
+    async with await cloud.connect("s1", username="exouser") as conn:
+        result = await asyncio.wait_for(conn.run("env; pwd"), TIMEOUT)
+    assert "do-not-leak" not in result.stdout
+    assert "USER=exouser\n" in result.stdout
+    home = re.search(r"^HOME=(.*)$", result.stdout, re.M)[1]
+    assert result.stdout.rstrip().endswith("\n" + home)
+    assert home.startswith(str(cloud.fleet._homes)) and home.endswith("/s1/exouser")
+
+
+async def test_wrong_key_and_wrong_user_are_refused(cloud):
+    with pytest.raises(asyncssh.PermissionDenied):
+        await cloud.connect("s1", key=asyncssh.generate_private_key("ssh-ed25519"))
+    for user in ("root", "rocky", "demo"):
+        with pytest.raises(asyncssh.PermissionDenied):
+            await cloud.connect("s1", username=user)
+
+
+async def test_only_the_host_key_from_the_console_log_is_accepted(cloud):
+    address, port = cloud.world.ssh_endpoints["s1"]
+    # s2's real key pinned for s1's address: a mismatch, the client must refuse
+    other = console.console_output(cloud.world, cloud.world.servers["s2"], None)
+    with pytest.raises(asyncssh.HostKeyNotVerifiable):
+        await cloud.connect("s1", known_hosts=known_hosts_from_console(other, address, port))
+
+
+async def test_stopping_an_instance_closes_its_listener_and_sessions(cloud):
+    conn = await cloud.connect("s1")
+    process = await conn.create_process(term_type="xterm")
+    await read_until(process, r"\$ $")
+    process.stdin.write("echo PID=$$\n")
+    pid = int(re.search(r"PID=(\d+)\r\n", await read_until(process, r"PID=\d+\r\n"))[1])
+    assert process_alive(pid)
+
+    cloud.set("s1", status="SHUTOFF")
+    await asyncio.wait_for(cloud.fleet.settled(), TIMEOUT)
+    assert "s1" not in cloud.world.ssh_endpoints and "s2" in cloud.world.ssh_endpoints
+    await asyncio.wait_for(conn.wait_closed(), TIMEOUT)
+    with pytest.raises(OSError):
+        await asyncio.open_connection(cloud.address("fip-s1"), cloud.world.ssh_port)
+    for _ in range(50):  # the shell got SIGHUP
+        if not process_alive(pid):
+            break
+        await asyncio.sleep(0.1)
+    assert not process_alive(pid)
+
+    cloud.set("s1", status="ACTIVE")
+    await cloud.fleet.settled()
+    async with await cloud.connect("s1") as conn:
+        assert (await conn.run("echo back")).stdout == "back\n"
+
+
+async def test_floating_ip_release_and_move(cloud):
+    port = cloud.world.ssh_port
+    cloud.associate("fip-s1", None)
+    await cloud.fleet.settled()
+    assert "s1" not in cloud.world.ssh_endpoints
+    with pytest.raises(OSError):
+        await asyncio.open_connection(cloud.address("fip-s1"), port)
+    # s2 drops its own address and takes s1's: the listener moves with it
+    cloud.associate("fip-s2", None)
+    cloud.associate("fip-s1", "port-s2")
+    await cloud.fleet.settled()
+    assert cloud.world.ssh_endpoints == {"s2": (cloud.address("fip-s1"), port)}
+    with pytest.raises(OSError):
+        await asyncio.open_connection(cloud.address("fip-s2"), port)
+    async with await cloud.connect("s2") as conn:
+        assert (await conn.run("hostname")).stdout == "db-primary\n"
+
+
+async def test_deleted_server_goes_away(cloud):
+    del cloud.world.servers["s2"]
+    cloud.world.changed("server", "s2")
+    await cloud.fleet.settled()
+    assert list(cloud.world.ssh_endpoints) == ["s1"]
+
+
+async def test_stop_hangs_up_shells_it_started(monkeypatch, tmp_path):
+    made = Cloud(monkeypatch)
+    fleet = SSHFleet(made.world, None)
+    await fleet.start()
+    conn = await made.connect("s1")
+    process = await conn.create_process(term_type="xterm")
+    await read_until(process, r"\$ $")
+    process.stdin.write("echo PID=$$; sleep 600\n")
+    pid = int(re.search(r"PID=(\d+)\r\n", await read_until(process, r"PID=\d+\r\n"))[1])
+    homes, (address, port) = fleet._homes, made.world.ssh_endpoints["s1"]
+    assert homes.exists()
+    started = time.monotonic()
+    await fleet.stop()
+    assert time.monotonic() - started < 8
+    assert not process_alive(pid)
+    assert made.world.ssh_endpoints == {} and made.world.ssh_port == 0
+    assert not homes.exists()  # a temp dir when no state dir was given
+    await asyncio.wait_for(conn.wait_closed(), TIMEOUT)
+    with pytest.raises(OSError):
+        await asyncio.open_connection(address, port)
+
+
+async def test_host_keys_are_made_only_when_needed(monkeypatch, tmp_path):
+    made = Cloud(monkeypatch)
+    for i in range(2000):
+        made.world.servers[f"bulk-{i}"] = {"id": f"bulk-{i}", "name": f"bulk-{i:05d}", "status": "ACTIVE",
+                                           "user_id": "u1", "key_name": "mykey", "image": {"id": "img"}}
+    fleet = SSHFleet(made.world, tmp_path)
+    await fleet.start()
+    try:
+        assert sorted(made.world.ssh_endpoints) == ["s1", "s2"]
+        assert sorted(sid for sid, s in made.world.servers.items() if "_host_key" in s) == ["s1", "s2"]
+    finally:
+        await fleet.stop()

@@ -210,11 +210,9 @@ def _version_doc(base: str) -> dict:
 
 
 async def versions(request: web.Request) -> web.Response:
-    return json_response({"versions": [_version_doc(world_of(request).base_url + "/volume")]}, 300)
-
-
-async def version(request: web.Request) -> web.Response:
-    return json_response({"versions": [_version_doc(world_of(request).base_url + "/volume")]})
+    """The root answers 300 Multiple Choices; /v3/ (behind a token) the same document with 200."""
+    status = 200 if "/v3" in request.path else 300
+    return json_response({"versions": [_version_doc(world_of(request).base_url + "/volume")]}, status)
 
 
 @web.middleware
@@ -610,8 +608,8 @@ def make_app(world: World) -> web.Application:
     app.middlewares.insert(0, _keystone_401)
     app.middlewares.append(_microversion)
     app.router.add_get("/", versions)
-    app.router.add_get("/v3", version)
-    app.router.add_get("/v3/", version)
+    app.router.add_get("/v3", versions)
+    app.router.add_get("/v3/", versions)
     # both URL forms: /v3/volumes and the legacy /v3/{project_id}/volumes (cinder-251)
     for prefix in ("/v3", "/v3/{project_id}"):
         for method, path, handler in ROUTES:

@@ -224,7 +224,7 @@ async def _body(request: web.Request, kind: Kind, action: str) -> dict:
         raise ApiError(400, f"Unable to find '{kind.singular}' in request body")
     attrs = raw[kind.singular]
     allowed = kind.post if action == "create" else kind.put
-    known = allowed | set(_all_fields(kind))
+    known = allowed | set(_FIELDS[kind.table])
     unknown = [k for k in attrs if k not in known]
     if unknown:
         raise ApiError(400, f"Unrecognized attribute(s) '{', '.join(unknown)}'")
@@ -244,10 +244,6 @@ async def _body(request: web.Request, kind: Kind, action: str) -> dict:
         if key in BOOL_FIELDS:
             attrs[key] = _bool(key, value)
     return attrs
-
-
-def _all_fields(kind: Kind) -> tuple[str, ...]:
-    return _FIELDS[kind.table]
 
 
 # The attributes each kind shows (a create or update naming one of these that it may not set
@@ -432,7 +428,6 @@ def _create_router(world: World, attrs: dict, ctx: dict) -> dict:
         except ApiError:
             model.delete_router(world, router["id"])
             raise
-        router["revision_number"] = 1
     return router
 
 
@@ -457,9 +452,8 @@ def _create_security_group(world: World, attrs: dict, ctx: dict) -> dict:
         raise ApiError(409, "Default security group already exists.", "SecurityGroupDefaultAlreadyExists")
     _check_quota(world, pid, "security_group")
     _check_quota(world, pid, "security_group_rule", 2)
-    group = model.create_security_group(world, pid, attrs.get("name", ""), attrs.get("description", ""),
-                                        stateful=attrs.get("stateful", True))
-    return group
+    return model.create_security_group(world, pid, attrs.get("name", ""), attrs.get("description", ""),
+                                       stateful=attrs.get("stateful", True))
 
 
 def _create_security_group_rule(world: World, attrs: dict, ctx: dict) -> dict:
@@ -597,7 +591,7 @@ def _candidates(world: World, kind: Kind, request: web.Request) -> list[dict]:
     return list(getattr(world, kind.table).values())
 
 
-def _matches(body: dict, query, kind: Kind) -> bool:
+def _matches(body: dict, query) -> bool:
     for key in set(query.keys()) - CONTROL_KEYS:
         if key not in body:
             continue
@@ -690,7 +684,7 @@ async def list_items(request: web.Request) -> web.Response:
         model.ensure_default_security_group(world, ctx["project_id"])
     bodies = [view(world, kind, item) for item in _candidates(world, kind, request)
               if _visible(world, kind, item, ctx)]
-    bodies = [b for b in bodies if _matches(b, request.query, kind)]
+    bodies = [b for b in bodies if _matches(b, request.query)]
     bodies, links = _sort_and_page(bodies, request, kind)
     answer: dict[str, Any] = {kind.list_key: [_fields(b, request) for b in bodies]}
     if links:

@@ -11,10 +11,10 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from .common import (ApiError, as_bool, error_body, iso_micro, json_response, negotiate_microversion, new_id,
+from .common import (ApiError, as_bool, iso_micro, json_response, negotiate_microversion, new_id,
                      no_content, read_json, require_dict)
 from .glance import CORE as IMAGE_CORE  # fields Glance defines; the rest are properties volumes copy
-from .service import UNAUTHORIZED, ctx_of, service_app, world_of
+from .service import ctx_of, service_app, world_of
 from .world import World
 
 MIN_VERSION, MAX_VERSION = "3.0", "3.71"
@@ -233,16 +233,6 @@ async def _microversion(request: web.Request, handler) -> web.StreamResponse:
         raise
     for key, value in headers.items():
         response.headers.setdefault(key, value)
-    return response
-
-
-@web.middleware
-async def _keystone_401(request: web.Request, handler) -> web.StreamResponse:
-    """Cinder's 401s come from keystonemiddleware, so they carry Keystone's body, not Cinder's."""
-    response = await handler(request)
-    if response.status == 401:
-        keep = {k: v for k, v in response.headers.items() if k.lower() == "x-openstack-request-id"}
-        return json_response(error_body("keystone", 401, UNAUTHORIZED), 401, headers=keep)
     return response
 
 
@@ -605,7 +595,6 @@ ROUTES = [
 
 def make_app(world: World) -> web.Application:
     app = service_app(world, "cinder", public={"/"})
-    app.middlewares.insert(0, _keystone_401)
     app.middlewares.append(_microversion)
     app.router.add_get("/", versions)
     app.router.add_get("/v3", versions)

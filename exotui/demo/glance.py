@@ -422,17 +422,8 @@ async def images_schema(request: web.Request) -> web.Response:
                   {"rel": "describedby", "href": "{schema}"}]})
 
 
-@web.middleware
-async def _bare_root(request: web.Request, handler) -> web.StreamResponse:
-    """The catalog's image URL has no trailing slash and clients discover versions there."""
-    if request.method == "GET" and request.path == MOUNT:
-        return await versions(request)
-    return await handler(request)
-
-
 def make_app(world: World) -> web.Application:
     app = service_app(world, "glance", public={"/", "/versions"})
-    app.middlewares.append(_bare_root)
     app.router.add_get("/", versions)
     app.router.add_get("/versions", versions)
     app.router.add_get("/v2/images", list_images)

@@ -230,7 +230,7 @@ async def create_token(request: web.Request) -> web.Response:
         if not scope and old["project_id"]:
             project_id = old["project_id"]
     else:
-        raise ApiError(401, f"Attempted to authenticate with an unsupported method.")
+        raise ApiError(401, "Attempted to authenticate with an unsupported method.")
 
     if scope is not None and app_cred_id is None:
         if scope == "system" or (isinstance(scope, dict) and "system" in scope):

@@ -8,7 +8,7 @@ import re
 from aiohttp import web
 
 from . import cinder, glance, neutron, nova
-from .common import (ApiError, iso_micro, json_response, negotiate_microversion, no_content, parse_time,
+from .common import (ApiError, json_response, negotiate_microversion, no_content, parse_time,
                      raw_json_response, read_json)
 from .nova_rules import check
 from .service import ctx_of, service_app, world_of
@@ -486,7 +486,7 @@ async def _floating(world, server, args, mv, ctx, request, add: bool):
     fip = next((f for f in world.floatingips.values() if f["floating_ip_address"] == address
                 and f["project_id"] == server["tenant_id"]), None)
     if fip is None:
-        raise ApiError(404, f"floating IP not found")
+        raise ApiError(404, "floating IP not found")
     check(action, server)
     if add:
         ports = neutron.device_ports(world, server["id"])

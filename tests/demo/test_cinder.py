@@ -141,7 +141,7 @@ def test_delete_in_use_volume_is_refused(conn, openstack_cli):
     volume = conn.block_storage.create_volume(size=1, name=unique("attached"))
     volume = conn.block_storage.wait_for_status(volume, "available", wait=10)
     try:
-        conn.compute.create_volume_attachment(server, volume_id=volume.id)
+        conn.compute.create_volume_attachment(server, volume=volume)
         shown = conn.block_storage.get_volume(volume.id)
         assert shown.status == "in-use"
         assert [a["server_id"] for a in shown.attachments] == [server.id]

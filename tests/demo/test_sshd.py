@@ -31,10 +31,12 @@ def known_hosts_from_console(log: str, address: str, port: int) -> asyncssh.SSHK
     return asyncssh.import_known_hosts("".join(f"[{address}]:{port} {t} {b}\n" for t, b in keys))
 
 
-async def read_until(process: asyncssh.SSHClientProcess, pattern: str, seen: str = "") -> str:
+async def read_until(process: asyncssh.SSHClientProcess, pattern: str) -> str:
     """Read the process's output until `pattern` (a regex) shows up; return all of it."""
+    text = ""
+
     async def loop() -> str:
-        text = seen
+        nonlocal text
         while not re.search(pattern, text):
             chunk = await process.stdout.read(4096)
             if not chunk:
@@ -45,7 +47,7 @@ async def read_until(process: asyncssh.SSHClientProcess, pattern: str, seen: str
     try:
         return await asyncio.wait_for(loop(), TIMEOUT)
     except asyncio.TimeoutError:
-        raise AssertionError(f"no {pattern!r} within {TIMEOUT}s") from None
+        raise AssertionError(f"no {pattern!r} within {TIMEOUT}s; got {text!r}") from None
 
 
 def process_alive(pid: int) -> bool:
@@ -283,3 +285,120 @@ async def test_host_keys_are_made_only_when_needed(monkeypatch, tmp_path):
         assert sorted(sid for sid, s in made.world.servers.items() if "_host_key" in s) == ["s1", "s2"]
     finally:
         await fleet.stop()
+
+
+# --- the seeded demo cloud, through its APIs ---------------------------------------------------------
+
+def floating_ip(server) -> str:
+    """The instance's floating IP as a client reads it: from Nova's addresses."""
+    return next(a["addr"] for net in server.addresses.values() for a in net if a["OS-EXT-IPS:type"] == "floating")
+
+
+@pytest.fixture()
+def ssh_target(demo, demo_dir, conn):
+    """How a client reaches a seeded instance: address, port from clouds.yaml, key, console log."""
+    import yaml
+
+    port = yaml.safe_load((demo_dir / "clouds.yaml").read_text())["clouds"]["exotui-demo"]["exotui"]["ssh_port"]
+    key = asyncssh.read_private_key(demo_dir / "demo_id_ed25519")
+
+    def target(name: str) -> tuple[str, int, asyncssh.SSHKey, str]:
+        server = conn.compute.find_server(name, ignore_missing=False)
+        server = conn.compute.get_server(server.id)
+        log = conn.compute.get_server_console_output(server)["output"]
+        return floating_ip(server), port, key, log
+
+    return target
+
+
+def connect_to(address: str, port: int, key, known_hosts, username: str = "ubuntu"):
+    return asyncio.wait_for(asyncssh.connect(address, port, username=username, client_keys=[key],
+                                             known_hosts=known_hosts, agent_path=None, config=None), TIMEOUT)
+
+
+async def test_seeded_instance_login_with_host_key_from_nova_console(ssh_target, demo):
+    address, port, key, log = ssh_target("web-frontend")
+    assert address.startswith("127.64.") and port == demo.world.ssh_port
+    assert "-----BEGIN SSH HOST KEY KEYS-----" in log and "root@web-frontend (ED25519)" in log
+    async with await connect_to(address, port, key, known_hosts_from_console(log, address, port)) as conn:
+        process = await conn.create_process(term_type="xterm-256color", term_size=(101, 31))
+        await read_until(process, r"ubuntu@web-frontend:~\$ $")
+        process.stdin.write("echo $((6*7)); stty size\n")
+        await read_until(process, r"\r42\r\n31 101\r\n.*\$ $")  # bash ends bracketed paste with \r
+        process.change_terminal_size(77, 19)
+        process.stdin.write("stty size; tput smcup; echo alt; tput rmcup\n")
+        text = await read_until(process, r"\x1b\[\?1049l.*\$ $")
+        assert "19 77\r\n" in text and re.search(r"\x1b\[\?1049h.*alt\r\n", text, re.S)
+        process.stdin.write("exit\n")
+        assert (await asyncio.wait_for(process.wait(), TIMEOUT)).exit_status == 0
+        result = await asyncio.wait_for(conn.run("uname -s; whoami >/dev/null; echo $USER@$(hostname)"), TIMEOUT)
+        assert result.stdout.splitlines() == ["Linux", "ubuntu@web-frontend"]
+
+
+async def test_seeded_instance_refuses_wrong_key_user_and_host_key(ssh_target):
+    address, port, key, log = ssh_target("web-frontend")
+    known = known_hosts_from_console(log, address, port)
+    with pytest.raises(asyncssh.PermissionDenied):
+        await connect_to(address, port, asyncssh.generate_private_key("ssh-ed25519"), known)
+    with pytest.raises(asyncssh.PermissionDenied):
+        await connect_to(address, port, key, known, username="rocky")
+    _, _, _, other_log = ssh_target("gpu-training")
+    with pytest.raises(asyncssh.HostKeyNotVerifiable):
+        await connect_to(address, port, key, known_hosts_from_console(other_log, address, port))
+
+
+async def test_seeded_shutoff_instance_refuses_connections(ssh_target, demo):
+    address, port, _, _ = ssh_target("analysis-rocky")
+    assert address.startswith("127.64.")
+    with pytest.raises(OSError):
+        await asyncio.open_connection(address, port)
+    assert address not in {a for a, _ in demo.world.ssh_endpoints.values()}
+
+
+def wait_for(predicate, what: str):
+    deadline = time.monotonic() + TIMEOUT
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+async def test_stop_start_and_delete_through_nova_follow_the_listener(ssh_target, conn, demo):
+    """An instance of the test's own: boot, floating IP, log in, os-stop, os-start, delete."""
+    image = conn.image.find_image("Featured-Ubuntu22", ignore_missing=False)
+    flavor = conn.compute.find_flavor("m3.tiny", ignore_missing=False)
+    network = conn.network.find_network("auto_allocated_network", ignore_missing=False)
+    public = conn.network.find_network("public", ignore_missing=False)
+    server = conn.compute.create_server(name="ssh-follow-test", image_id=image.id, flavor_id=flavor.id,
+                                        networks=[{"uuid": network.id}], key_name="exotui-demo")
+    server = conn.compute.wait_for_server(server, wait=TIMEOUT)
+    port = next(conn.network.ports(device_id=server.id))
+    fip = conn.network.create_ip(floating_network_id=public.id, port_id=port.id)
+    try:
+        wait_for(lambda: server.id in demo.world.ssh_endpoints, "the listener after association")
+        address, ssh_port, key, log = ssh_target("ssh-follow-test")
+        assert address == fip.floating_ip_address
+        known = known_hosts_from_console(log, address, ssh_port)
+        ssh = await connect_to(address, ssh_port, key, known)
+        assert (await ssh.run("hostname")).stdout == "ssh-follow-test\n"
+
+        conn.compute.stop_server(server)
+        conn.compute.wait_for_server(server, status="SHUTOFF", wait=TIMEOUT)
+        wait_for(lambda: server.id not in demo.world.ssh_endpoints, "the listener to go")
+        await asyncio.wait_for(ssh.wait_closed(), TIMEOUT)
+        with pytest.raises(OSError):
+            await asyncio.open_connection(address, ssh_port)
+
+        conn.compute.start_server(server)
+        conn.compute.wait_for_server(server, status="ACTIVE", wait=TIMEOUT)
+        wait_for(lambda: server.id in demo.world.ssh_endpoints, "the listener to come back")
+        async with await connect_to(address, ssh_port, key, known) as ssh:  # same host key after a restart
+            assert (await ssh.run("echo up")).stdout == "up\n"
+
+        conn.network.update_ip(fip, port_id=None)
+        wait_for(lambda: server.id not in demo.world.ssh_endpoints, "the listener after disassociation")
+    finally:
+        conn.network.delete_ip(fip)
+        conn.compute.delete_server(server)
+    conn.compute.wait_for_delete(server, wait=TIMEOUT)
+    assert server.id not in demo.world.ssh_endpoints

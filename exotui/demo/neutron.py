@@ -626,10 +626,10 @@ def _check_ports(proto: str | None, low: int | None, high: int | None) -> None:
             raise ApiError(400, "For TCP/UDP protocols, port_range_min must be <= port_range_max",
                            "SecurityGroupInvalidPortRange")
     elif proto in ICMP_PROTOCOLS:
-        for value, field in ((low, "type"), (high, "code")):
+        for value, field, end in ((low, "type", "min"), (high, "code", "max")):
             if value is not None and not 0 <= value <= 255:
-                raise ApiError(400, f"Invalid value for ICMP {field} (port-range-{'min' if field == 'type' else 'max'})"
-                                    f" {value}. It must be 0 to 255.", "SecurityGroupInvalidIcmpValue")
+                raise ApiError(400, f"Invalid value for ICMP {field} (port-range-{end}) {value}. It must be 0 to 255.",
+                               "SecurityGroupInvalidIcmpValue")
         if low is None and high is not None:
             raise ApiError(400, f"ICMP code (port-range-max) {high} is provided but ICMP type (port-range-min) "
                                 f"is missing.", "SecurityGroupMissingIcmpType")
@@ -723,7 +723,8 @@ def associate_floating_ip(world: World, fip_id: str, port_id: str | None,
     if other is not None and other != fip_id:
         raise ApiError(409, f"Cannot associate floating IP {fip['floating_ip_address']} ({fip_id}) with port "
                             f"{port_id} using fixed IP {v4[0]['ip_address']}, as that fixed IP already has a "
-                            f"floating IP on external network {fip['floating_network_id']}.", "FloatingIPPortAlreadyAssociated")
+                            f"floating IP on external network {fip['floating_network_id']}.",
+                       "FloatingIPPortAlreadyAssociated")
     router_id = _router_for(world, v4[0]["subnet_id"], fip["floating_network_id"])
     if router_id is None:
         raise ApiError(404, f"External network {fip['floating_network_id']} is not reachable from subnet "

@@ -15,8 +15,8 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from . import neutron as model
-from .common import ApiError, error_body, json_response, no_content, read_json
-from .service import UNAUTHORIZED, ctx_of, service_app, world_of
+from .common import ApiError, json_response, no_content, read_json
+from .service import ctx_of, service_app, world_of
 from .world import World
 
 # Neutron's quota resources, in the order it lists them, with its default limits.
@@ -883,19 +883,8 @@ async def resources(request: web.Request) -> web.Response:
         for name in ("network", "subnet", "subnetpool", "port")]})
 
 
-@web.middleware
-async def _keystone_401(request: web.Request, handler) -> web.StreamResponse:
-    """Neutron's 401s come from keystonemiddleware, so they carry Keystone's body (oracle neutron-185)."""
-    response = await handler(request)
-    if response.status == 401:
-        keep = {k: v for k, v in response.headers.items() if k.lower() == "x-openstack-request-id"}
-        return json_response(error_body("keystone", 401, UNAUTHORIZED), 401, headers=keep)
-    return response
-
-
 def build_app(world: World) -> web.Application:
     app = service_app(world, "neutron", public={"/"})
-    app.middlewares.insert(0, _keystone_401)
     app.router.add_get("/", versions)
     app.router.add_get("/v2.0/", resources)
     app.router.add_get("/v2.0/{collection}", list_items)

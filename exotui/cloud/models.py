@@ -1,0 +1,426 @@
+"""What the UI renders: frozen dataclasses parsed from the services' raw JSON.
+
+Parsing is tolerant: a missing, null or oddly typed field becomes a neutral value, never an
+exception (real clouds send nulls where the docs promise strings).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+# statuses during which Nova is still moving the server somewhere
+TRANSITIONAL = frozenset({"BUILD", "REBOOT", "HARD_REBOOT", "RESIZE", "REVERT_RESIZE", "MIGRATING", "PASSWORD",
+                          "REBUILD", "SHELVED", "DELETED", "UNKNOWN"})
+
+
+def _s(value: Any, default: str = "") -> str:
+    return value if isinstance(value, str) else default
+
+
+def _opt(value: Any) -> str | None:
+    return value if isinstance(value, str) and value != "" else None
+
+
+def _i(value: Any, default: int = 0) -> int:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(float(value))
+        except ValueError:
+            return default
+    return default
+
+
+def _optint(value: Any) -> int | None:
+    return None if value is None or value == "" else _i(value)
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _strmap(value: Any) -> Mapping[str, str]:
+    return {str(k): str(v) for k, v in _dict(value).items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    network: str
+    addr: str
+    version: int
+    kind: str  # "fixed" or "floating"
+    mac: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Server:
+    id: str
+    name: str
+    status: str
+    task_state: str | None = None
+    vm_state: str | None = None
+    power_state: int | None = None
+    project_id: str = ""
+    user_id: str = ""
+    flavor_id: str | None = None
+    flavor_name: str | None = None
+    flavor_vcpus: int | None = None
+    flavor_ram_mb: int | None = None
+    flavor_disk_gb: int | None = None
+    flavor_extra_specs: Mapping[str, str] = field(default_factory=dict)
+    image_id: str | None = None  # None: booted from a volume
+    addresses: tuple[Address, ...] = ()
+    key_name: str | None = None
+    security_groups: tuple[str, ...] = ()
+    volume_ids: tuple[str, ...] = ()
+    locked: bool = False
+    locked_reason: str | None = None
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    description: str | None = None
+    created: str = ""
+    updated: str = ""
+    launched_at: str | None = None
+    host_id: str = ""
+    availability_zone: str = ""
+    fault: str | None = None
+
+    @classmethod
+    def from_api(cls, d: Mapping[str, Any]) -> "Server":
+        flavor = _dict(d.get("flavor"))
+        image = d.get("image")
+        addresses = []
+        for network, entries in _dict(d.get("addresses")).items():
+            for entry in _list(entries):
+                entry = _dict(entry)
+                if not entry.get("addr"):
+                    continue
+                addresses.append(Address(str(network), _s(entry.get("addr")), _i(entry.get("version"), 4),
+                                         _s(entry.get("OS-EXT-IPS:type"), "fixed"),
+                                         _s(entry.get("OS-EXT-IPS-MAC:mac_addr"))))
+        fault = _dict(d.get("fault"))
+        return cls(
+            id=_s(d.get("id")), name=_s(d.get("name")), status=_s(d.get("status"), "UNKNOWN").upper(),
+            task_state=_opt(d.get("OS-EXT-STS:task_state")), vm_state=_opt(d.get("OS-EXT-STS:vm_state")),
+            power_state=_optint(d.get("OS-EXT-STS:power_state")),
+            project_id=_s(d.get("tenant_id")), user_id=_s(d.get("user_id")),
+            flavor_id=_opt(flavor.get("id")), flavor_name=_opt(flavor.get("original_name")),
+            flavor_vcpus=_optint(flavor.get("vcpus")), flavor_ram_mb=_optint(flavor.get("ram")),
+            flavor_disk_gb=_optint(flavor.get("disk")), flavor_extra_specs=_strmap(flavor.get("extra_specs")),
+            image_id=_opt(_dict(image).get("id")) if isinstance(image, dict) else None,
+            addresses=tuple(addresses), key_name=_opt(d.get("key_name")),
+            security_groups=tuple(dict.fromkeys(_s(_dict(g).get("name")) for g in _list(d.get("security_groups"))
+                                                if _dict(g).get("name"))),
+            volume_ids=tuple(_s(_dict(v).get("id")) for v in _list(d.get("os-extended-volumes:volumes_attached"))),
+            locked=d.get("locked") is True, locked_reason=_opt(d.get("locked_reason")),
+            metadata=_strmap(d.get("metadata")), description=_opt(d.get("description")),
+            created=_s(d.get("created")), updated=_s(d.get("updated")),
+            launched_at=_opt(d.get("OS-SRV-USG:launched_at")), host_id=_s(d.get("hostId")),
+            availability_zone=_s(d.get("OS-EXT-AZ:availability_zone")),
+            fault=_opt(fault.get("message")),
+        )
+
+    @property
+    def fixed_ips(self) -> tuple[str, ...]:
+        return tuple(a.addr for a in self.addresses if a.kind == "fixed")
+
+    @property
+    def floating_ips(self) -> tuple[str, ...]:
+        return tuple(a.addr for a in self.addresses if a.kind == "floating")
+
+    @property
+    def in_transition(self) -> bool:
+        return self.task_state is not None or self.status in TRANSITIONAL
+
+    @property
+    def deleted(self) -> bool:
+        return self.status == "DELETED"
+
+
+@dataclass(frozen=True, slots=True)
+class Flavor:
+    id: str
+    name: str
+    vcpus: int = 0
+    ram_mb: int = 0
+    disk_gb: int = 0
+    ephemeral_gb: int = 0
+    swap_mb: int = 0
+    is_public: bool = True
+    description: str | None = None
+    extra_specs: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_api(cls, d: Mapping[str, Any]) -> "Flavor":
+        return cls(id=_s(d.get("id")), name=_s(d.get("name")), vcpus=_i(d.get("vcpus")), ram_mb=_i(d.get("ram")),
+                   disk_gb=_i(d.get("disk")), ephemeral_gb=_i(d.get("OS-FLV-EXT-DATA:ephemeral")),
+                   swap_mb=_i(d.get("swap")), is_public=d.get("os-flavor-access:is_public") is not False,
+                   description=_opt(d.get("description")), extra_specs=_strmap(d.get("extra_specs")))
+
+    @property
+    def ram_gib(self) -> float:
+        return self.ram_mb / 1024
+
+
+_IMAGE_CORE = {"id", "name", "status", "visibility", "size", "min_disk", "min_ram", "owner", "created_at",
+               "updated_at", "disk_format", "container_format", "checksum", "protected", "tags", "file", "schema",
+               "self", "virtual_size", "os_hash_algo", "os_hash_value", "os_hidden", "locations", "direct_url",
+               "stores"}
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    id: str
+    name: str
+    status: str = ""
+    visibility: str = ""
+    size: int | None = None
+    min_disk_gb: int = 0
+    min_ram_mb: int = 0
+    owner: str = ""
+    created_at: str = ""
+    properties: Mapping[str, str] = field(default_factory=dict)  # custom properties: os_distro, ...
+
+    @classmethod
+    def from_api(cls, d: Mapping[str, Any]) -> "Image":
+        props = {k: str(v) for k, v in d.items() if k not in _IMAGE_CORE and v is not None}
+        return cls(id=_s(d.get("id")), name=_s(d.get("name")), status=_s(d.get("status")),
+                   visibility=_s(d.get("visibility")), size=_optint(d.get("size")), min_disk_gb=_i(d.get("min_disk")),
+                   min_ram_mb=_i(d.get("min_ram")), owner=_s(d.get("owner")), created_at=_s(d.get("created_at")),
+                   properties=props)
+
+    @property
+    def is_snapshot(self) -> bool:
+        return self.properties.get("image_type") == "snapshot"
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeAttachment:
+    server_id: str
+    device: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Volume:
+    id: str
+    name: str
+    size_gb: int = 0
+    status: str = ""
+    attachments: tuple[VolumeAttachment, ...] = ()
+    bootable: bool = False
+    volume_type: str = ""
+    description: str | None = None
+    created_at: str = ""
+
+    @classmethod
+    def from_api(cls, d: Mapping[str, Any]) -> "Volume":
+        attachments = tuple(VolumeAttachment(_s(_dict(a).get("server_id")), _s(_dict(a).get("device")))
+                            for a in _list(d.get("attachments")) if _dict(a).get("server_id"))
+        bootable = d.get("bootable")
+        return cls(id=_s(d.get("id")), name=_s(d.get("name")), size_gb=_i(d.get("size")), status=_s(d.get("status")),
+                   attachments=attachments, bootable=bootable is True or str(bootable).lower() == "true",
+                   volume_type=_s(d.get("volume_type")), description=_opt(d.get("description")),
+                   created_at=_s(d.get("created_at")))
+
+
+@dataclass(frozen=True, slots=True)
+class Network:
+    id: str
+    name: str
+    status: str = ""
+    external: bool = False
+    shared: bool = False
+    project_id: str = ""
+    subnet_ids: tuple[str, ...] = ()
+    mtu: int | None = None
+
+    @classmethod
+    def from_api(cls, d: Mapping[str, Any]) -> "Network":
+        return cls(id=_s(d.get("id")), name=_s(d.get("name")), status=_s(d.get("status")),
+                   external=d.get("router:external") is True, shared=d.get("shared") is True,
+                   project_id=_s(d.get("project_id") or d.get("tenant_id")),
+                   subnet_ids=tuple(_s(s) for s in _list(d.get("subnets"))), mtu=_optint(d.get("mtu")))
+
+
+@dataclass(frozen=True, slots=True)
+class Subnet:
+    id: str
+    name: str
+    network_id: str = ""
+    cidr: str = ""
+    ip_version: int = 4
+    gateway_ip: str | None = None
+    enable_dhcp: bool = True
+
+    @classmethod
+    def from_api(cls, d: Mapping[str, Any]) -> "Subnet":
+        return cls(id=_s(d.get("id")), name=_s(d.get("name")), network_id=_s(d.get("network_id")),
+                   cidr=_s(d.get("cidr")), ip_version=_i(d.get("ip_version"), 4), gateway_ip=_opt(d.get("gateway_ip")),
+                   enable_dhcp=d.get("enable_dhcp") is not False)
+
+
+@dataclass(frozen=True, slots=True)
+class Router:
+    id: str
+    name: str
+    status: str = ""
+    external_network_id: str | None = None
+    external_ips: tuple[str, ...] = ()
+
+    @classmethod
+    def from_api(cls, d: Mapping[str, Any]) -> "Router":
+        gateway = _dict(d.get("external_gateway_info"))
+        return cls(id=_s(d.get("id")), name=_s(d.get("name")), status=_s(d.get("status")),
+                   external_network_id=_opt(gateway.get("network_id")),
+                   external_ips=tuple(_s(_dict(ip).get("ip_address")) for ip in _list(gateway.get("external_fixed_ips"))))
+
+
+@dataclass(frozen=True, slots=True)
+class FixedIP:
+    subnet_id: str
+    ip_address: str
+
+
+@dataclass(frozen=True, slots=True)
+class Port:
+    id: str
+    name: str
+    network_id: str = ""
+    device_id: str = ""
+    device_owner: str = ""
+    status: str = ""
+    mac_address: str = ""
+    fixed_ips: tuple[FixedIP, ...] = ()
+    security_group_ids: tuple[str, ...] = ()
+
+    @classmethod
+    def from_api(cls, d: Mapping[str, Any]) -> "Port":
+        return cls(id=_s(d.get("id")), name=_s(d.get("name")), network_id=_s(d.get("network_id")),
+                   device_id=_s(d.get("device_id")), device_owner=_s(d.get("device_owner")), status=_s(d.get("status")),
+                   mac_address=_s(d.get("mac_address")),
+                   fixed_ips=tuple(FixedIP(_s(_dict(ip).get("subnet_id")), _s(_dict(ip).get("ip_address")))
+                                   for ip in _list(d.get("fixed_ips"))),
+                   security_group_ids=tuple(_s(g) for g in _list(d.get("security_groups"))))
+
+
+@dataclass(frozen=True, slots=True)
+class FloatingIP:
+    id: str
+    address: str
+    status: str = ""
+    port_id: str | None = None
+    fixed_address: str | None = None
+    network_id: str = ""
+    router_id: str | None = None
+    description: str = ""
+
+    @classmethod
+    def from_api(cls, d: Mapping[str, Any]) -> "FloatingIP":
+        return cls(id=_s(d.get("id")), address=_s(d.get("floating_ip_address")), status=_s(d.get("status")),
+                   port_id=_opt(d.get("port_id")), fixed_address=_opt(d.get("fixed_ip_address")),
+                   network_id=_s(d.get("floating_network_id")), router_id=_opt(d.get("router_id")),
+                   description=_s(d.get("description")))
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityGroupRule:
+    id: str
+    group_id: str
+    direction: str  # ingress | egress
+    ethertype: str = "IPv4"
+    protocol: str | None = None  # None: any
+    port_min: int | None = None
+    port_max: int | None = None
+    remote_cidr: str | None = None
+    remote_group_id: str | None = None
+    description: str = ""
+
+    @classmethod
+    def from_api(cls, d: Mapping[str, Any]) -> "SecurityGroupRule":
+        protocol = d.get("protocol")
+        return cls(id=_s(d.get("id")), group_id=_s(d.get("security_group_id")), direction=_s(d.get("direction")),
+                   ethertype=_s(d.get("ethertype"), "IPv4"),
+                   protocol=None if protocol in (None, "", "any") else str(protocol).lower(),
+                   port_min=_optint(d.get("port_range_min")), port_max=_optint(d.get("port_range_max")),
+                   remote_cidr=_opt(d.get("remote_ip_prefix")), remote_group_id=_opt(d.get("remote_group_id")),
+                   description=_s(d.get("description")))
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityGroup:
+    id: str
+    name: str
+    description: str = ""
+    project_id: str = ""
+    rules: tuple[SecurityGroupRule, ...] = ()
+
+    @classmethod
+    def from_api(cls, d: Mapping[str, Any]) -> "SecurityGroup":
+        return cls(id=_s(d.get("id")), name=_s(d.get("name")), description=_s(d.get("description")),
+                   project_id=_s(d.get("project_id") or d.get("tenant_id")),
+                   rules=tuple(SecurityGroupRule.from_api(_dict(r)) for r in _list(d.get("security_group_rules"))))
+
+
+@dataclass(frozen=True, slots=True)
+class Keypair:
+    name: str
+    fingerprint: str = ""
+    type: str = "ssh"
+    public_key: str = ""
+
+    @property
+    def id(self) -> str:
+        return self.name
+
+    @classmethod
+    def from_api(cls, d: Mapping[str, Any]) -> "Keypair":
+        d = _dict(d.get("keypair", d))
+        return cls(name=_s(d.get("name")), fingerprint=_s(d.get("fingerprint")), type=_s(d.get("type"), "ssh"),
+                   public_key=_s(d.get("public_key")))
+
+
+@dataclass(frozen=True, slots=True)
+class Quota:
+    """One quota line: `service` (compute, network, volume) `resource` (cores, ...), limit -1 = none."""
+
+    service: str
+    resource: str
+    limit: int
+    in_use: int = 0
+
+    @property
+    def id(self) -> str:
+        return f"{self.service}:{self.resource}"
+
+    @property
+    def headroom(self) -> int | None:
+        return None if self.limit < 0 else self.limit - self.in_use
+
+
+@dataclass(frozen=True, slots=True)
+class Allocation:
+    """A Jetstream2 allocation line from the `accounting` service."""
+
+    resource: str
+    allocated: float
+    used: float
+    start_date: str = ""
+    end_date: str = ""
+    description: str = ""
+
+    @property
+    def id(self) -> str:
+        return self.resource
+
+    @property
+    def balance(self) -> float:
+        return self.allocated - self.used

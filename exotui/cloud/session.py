@@ -1,0 +1,235 @@
+"""One openstacksdk Connection per (cloud, project, region); blocking calls awaited from asyncio.
+
+openstacksdk is imported lazily (not before the first frame). Every SDK call runs on a bounded
+thread pool of the session's own, so a slow cloud never starves another one or the event loop.
+Lists come as raw JSON through the SDK's proxies (keystoneauth Adapters: auth, retries and the
+catalog kept) because building Resource objects costs about 1 ms each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import email.utils
+from dataclasses import dataclass
+from typing import Any, Callable, TypeVar
+
+T = TypeVar("T")
+
+# The compute microversion we speak: embedded flavors (2.47), locked_reason (2.73), hostname (2.90).
+WANTED_COMPUTE_MV = (2, 100)
+FLAVOR_MV = "2.61"  # flavors carry extra_specs from here on
+MAX_PAGES = 100  # guard against a cloud whose "next" links never end
+# keystoneauth retries a 503 five times over 15 s by default; the poller has its own backoff
+RETRIES = {"status_code_retries": 1}
+
+
+class CloudError(Exception):
+    """A cloud call that failed, with one plain line for the user (never a secret)."""
+
+    def __init__(self, message: str, status: int | None = None, request_id: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.request_id = request_id
+
+
+def explain(exc: BaseException) -> CloudError:
+    """Turn whatever keystoneauth/openstacksdk raised into a CloudError with a plain message."""
+    if isinstance(exc, CloudError):
+        return exc
+    status = getattr(exc, "status_code", None) or getattr(exc, "http_status", None)
+    request_id = getattr(exc, "request_id", None)
+    try:
+        from .profiles import explain as explain_line
+
+        message = explain_line(exc)
+    except ImportError:  # profiles not present: a generic, secret-free line
+        message = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+    return CloudError(message, status, request_id)
+
+
+@dataclass(frozen=True)
+class Page:
+    """A raw list answer: the items, the bytes it took, and the cloud's clock (Date header)."""
+
+    items: list[dict]
+    size: int
+    cloud_time: float | None
+
+
+class CloudSession:
+    """A connection to one (cloud, project, region), made on first use by `connect()`.
+
+    `connect` is any callable returning an openstack.connection.Connection (profiles build it);
+    `workers` bounds the threads this session may occupy.
+    """
+
+    def __init__(self, connect: Callable[[], Any], *, label: str = "", workers: int = 8):
+        self._connect = connect
+        self._conn = None
+        self.label = label
+        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers,
+                                                           thread_name_prefix=f"cloud-{label or 'session'}")
+        self._connect_lock = asyncio.Lock()
+        self.compute_mv: str | None = None
+
+    # --- plumbing --------------------------------------------------------------------------
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a blocking call on the session's pool; its errors come back as CloudError."""
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._pool, fn, *args)
+        except CloudError:
+            raise
+        except Exception as exc:  # keystoneauth and openstacksdk raise many kinds
+            raise explain(exc) from exc
+
+    async def connection(self):
+        if self._conn is None:
+            async with self._connect_lock:
+                if self._conn is None:
+                    conn = await self.run(self._connect)
+                    await self.run(conn.authorize)
+                    self.compute_mv = await self.run(self._negotiate_compute, conn)
+                    self._conn = conn
+        return self._conn
+
+    @staticmethod
+    def _negotiate_compute(conn) -> str:
+        data = conn.compute.get_endpoint_data()
+        top = data.max_microversion if data is not None and data.max_microversion else (2, 1)
+        wanted = min(tuple(top), WANTED_COMPUTE_MV)
+        return f"{wanted[0]}.{wanted[1]}"
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except Exception:
+                pass
+            self._conn = None
+
+    @property
+    def project_id(self) -> str | None:
+        return self._conn.current_project_id if self._conn is not None else None
+
+    # --- raw JSON lists ------------------------------------------------------------------------
+
+    async def get_list(self, service: str, path: str, key: str, *, params: dict | None = None,
+                       microversion: str | None = None) -> Page:
+        """Every item of a list, following the service's "next" links; raw dicts."""
+        conn = await self.connection()
+        proxy = getattr(conn, service)
+        return await self.run(self._fetch_pages, proxy, path, key, params or {}, microversion)
+
+    @staticmethod
+    def _fetch_pages(proxy, path: str, key: str, params: dict, microversion: str | None) -> Page:
+        items: list[dict] = []
+        size = 0
+        cloud_time = None
+        url: str | None = path
+        query: dict | None = params
+        for _ in range(MAX_PAGES):
+            response = checked(proxy.get(url, params=query, microversion=microversion, raise_exc=False, **RETRIES))
+            size += len(response.content)
+            date = response.headers.get("Date")
+            if date:
+                parsed = email.utils.parsedate_to_datetime(date)
+                cloud_time = parsed.timestamp()
+            body = response.json()
+            if not isinstance(body, dict) or not isinstance(body.get(key), list):
+                raise CloudError(f"the cloud answered {path} without a '{key}' list", response.status_code)
+            items.extend(body[key])
+            url = _next_link(body, key)
+            query = None  # the next link carries the query
+            if url is None:
+                break
+        return Page(items, size, cloud_time)
+
+    async def get_json(self, service: str, path: str, *, params: dict | None = None,
+                       microversion: str | None = None) -> dict:
+        conn = await self.connection()
+        proxy = getattr(conn, service)
+
+        def call() -> dict:
+            return checked(proxy.get(path, params=params, microversion=microversion, raise_exc=False, **RETRIES)).json()
+
+        return await self.run(call)
+
+    async def request(self, service: str, method: str, path: str, *, json: Any = None,
+                      microversion: str | None = None) -> Any:
+        """A write through the service's proxy; the decoded body (or None)."""
+        conn = await self.connection()
+        proxy = getattr(conn, service)
+
+        def call():
+            response = checked(proxy.request(path, method, json=json, microversion=microversion, raise_exc=False))
+            if not response.content:
+                return None
+            try:
+                return response.json()
+            except ValueError:
+                return None
+
+        return await self.run(call)
+
+    async def endpoint(self, service_type: str) -> str | None:
+        conn = await self.connection()
+
+        def find() -> str | None:
+            try:
+                return conn.session.get_endpoint(service_type=service_type, interface="public")
+            except Exception:
+                return None
+
+        return await self.run(find)
+
+    async def get_url(self, url: str) -> Any:
+        """GET an absolute URL with the session's token (the `accounting` service has no proxy)."""
+        conn = await self.connection()
+
+        def call():
+            return checked(conn.session.get(url, raise_exc=False)).json()
+
+        return await self.run(call)
+
+
+def error_message(response) -> str:
+    """The message inside an OpenStack error body, whichever service's style it has."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    message = None
+    if isinstance(body, dict):
+        if isinstance(body.get("message"), str):  # Glance
+            message = body["message"].split("<br />")[0]
+        else:
+            for value in body.values():  # {"itemNotFound": {...}}, {"NeutronError": {...}}, {"error": {...}}
+                if isinstance(value, dict) and isinstance(value.get("message"), str):
+                    message = value["message"]
+                    break
+    if not message:
+        message = (response.reason or "error") if hasattr(response, "reason") else "error"
+    return f"{message.strip()} (HTTP {response.status_code})"
+
+
+def checked(response):
+    """The response if it succeeded, else CloudError carrying the cloud's own words."""
+    if response.status_code >= 400:
+        raise CloudError(error_message(response), response.status_code,
+                         response.headers.get("x-openstack-request-id"))
+    return response
+
+
+def _next_link(body: dict, key: str) -> str | None:
+    for link in body.get(f"{key}_links") or []:
+        if isinstance(link, dict) and link.get("rel") == "next" and link.get("href"):
+            return link["href"]
+    nxt = body.get("next")  # Glance: a path below its root, "/v2/images?marker=..."
+    if isinstance(nxt, str) and nxt:
+        return nxt[len("/v2"):] if nxt.startswith("/v2/") else nxt
+    return None

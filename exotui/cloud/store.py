@@ -1,0 +1,126 @@
+"""The in-memory picture of one project: resources by kind and ID, changed by diff, with events.
+
+One data path: poller -> store -> Change events -> widgets. A Change names the IDs added, updated
+and removed, so a table updates those rows and nothing else.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping
+
+KINDS = ("servers", "flavors", "images", "volumes", "networks", "subnets", "routers", "ports", "floating_ips",
+         "security_groups", "keypairs", "quotas", "allocations")
+
+
+@dataclass(frozen=True)
+class ProjectKey:
+    cloud: str
+    project_id: str
+    region: str = ""
+    project_name: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.cloud}/{self.project_name or self.project_id}" + (f"/{self.region}" if self.region else "")
+
+
+@dataclass(frozen=True)
+class Change:
+    project: ProjectKey
+    kind: str
+    added: frozenset[str] = frozenset()
+    updated: frozenset[str] = frozenset()
+    removed: frozenset[str] = frozenset()
+    error: str | None = None  # set when a fetch of this kind failed (the data kept is older)
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.updated or self.removed or self.error)
+
+
+@dataclass
+class KindState:
+    items: dict[str, Any] = field(default_factory=dict)
+    loaded: bool = False
+    last_ok: float | None = None  # wall-clock time of the last successful fetch
+    last_error: str | None = None
+
+
+Listener = Callable[[Change], None]
+
+
+class ProjectStore:
+    """Resources of one project. Not thread-safe: call it from the event loop only."""
+
+    def __init__(self, key: ProjectKey, clock: Callable[[], float] = time.time):
+        self.key = key
+        self._kinds = {kind: KindState() for kind in KINDS}
+        self._listeners: list[Listener] = []
+        self._clock = clock
+
+    # --- reading -------------------------------------------------------------------------
+
+    def get(self, kind: str) -> Mapping[str, Any]:
+        return self._kinds[kind].items
+
+    def item(self, kind: str, ident: str) -> Any | None:
+        return self._kinds[kind].items.get(ident)
+
+    def state(self, kind: str) -> KindState:
+        return self._kinds[kind]
+
+    def age(self, kind: str) -> float | None:
+        """Seconds since `kind` was last fetched successfully (None: never)."""
+        last = self._kinds[kind].last_ok
+        return None if last is None else max(0.0, self._clock() - last)
+
+    # --- listening -----------------------------------------------------------------------
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def _emit(self, change: Change) -> Change:
+        if change:
+            for listener in list(self._listeners):
+                listener(change)
+        return change
+
+    # --- writing -------------------------------------------------------------------------
+
+    def replace(self, kind: str, items: Iterable[Any]) -> Change:
+        """A full list of `kind`: what is not in it is gone."""
+        state = self._kinds[kind]
+        new = {item.id: item for item in items}
+        old = state.items
+        added = frozenset(new.keys() - old.keys())
+        removed = frozenset(old.keys() - new.keys())
+        updated = frozenset(k for k in new.keys() & old.keys() if new[k] != old[k])
+        state.items = new
+        self._ok(state)
+        return self._emit(Change(self.key, kind, added, updated, removed))
+
+    def merge(self, kind: str, items: Iterable[Any], removed_ids: Iterable[str] = ()) -> Change:
+        """A partial list (changes-since): upsert these, drop `removed_ids`."""
+        state = self._kinds[kind]
+        added, updated = set(), set()
+        for item in items:
+            old = state.items.get(item.id)
+            if old is None:
+                added.add(item.id)
+            elif old != item:
+                updated.add(item.id)
+            state.items[item.id] = item
+        removed = {i for i in removed_ids if state.items.pop(i, None) is not None}
+        self._ok(state)
+        return self._emit(Change(self.key, kind, frozenset(added), frozenset(updated), frozenset(removed)))
+
+    def failed(self, kind: str, message: str) -> Change:
+        state = self._kinds[kind]
+        state.last_error = message
+        return self._emit(Change(self.key, kind, error=message))
+
+    def _ok(self, state: KindState) -> None:
+        state.loaded = True
+        state.last_ok = self._clock()
+        state.last_error = None

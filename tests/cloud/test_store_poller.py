@@ -1,0 +1,179 @@
+"""The data path against the demo cloud over HTTP: session -> poller -> store -> change events."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import openstack
+import pytest
+
+from exotui.cloud.models import Server
+from exotui.cloud.poller import Intervals, ProjectPoller, format_cursor, parse_updated
+from exotui.cloud.session import CloudError, CloudSession
+from exotui.cloud.store import KINDS, ProjectKey, ProjectStore
+from exotui.demo.app import CLOUD_NAME, DemoCloudThread
+from exotui.demo.world import Knobs
+
+
+def _session(cloud: str = CLOUD_NAME) -> CloudSession:
+    return CloudSession(lambda: openstack.connect(cloud=cloud), label="test")
+
+
+@pytest.fixture()
+async def loaded(clouds_env):
+    session = _session()
+    store = ProjectStore(ProjectKey(CLOUD_NAME, "BIO230045"))
+    poller = ProjectPoller(session, store, Intervals(fast=0.05, idle=0.2, others=0.5))
+    await poller.load_all()
+    yield session, store, poller
+    await poller.stop()
+    session.close()
+
+
+async def test_everything_loads_at_once(loaded):
+    _session_, store, _poller = loaded
+    for kind in KINDS:
+        assert store.state(kind).loaded, f"{kind}: {store.state(kind).last_error}"
+    names = {s.name for s in store.get("servers").values()}
+    assert {"web-frontend", "archive-node", "broken-build"} <= names
+    web = next(s for s in store.get("servers").values() if s.name == "web-frontend")
+    assert web.flavor_name == "m3.small" and web.flavor_vcpus == 2 and web.floating_ips
+    assert {"default", "ssh-icmp"} <= set(web.security_groups)
+    broken = next(s for s in store.get("servers").values() if s.name == "broken-build")
+    assert broken.status == "ERROR" and "No valid host" in (broken.fault or "")
+    quotas = {q.id: q for q in store.get("quotas").values()}
+    assert quotas["compute:instances"].limit == 20 and quotas["compute:instances"].in_use >= 8
+    assert "network:floatingip" in quotas and "volume:gigabytes" in quotas
+    assert any(a.resource == "jetstream2.indiana.xsede.org" for a in store.get("allocations").values())
+
+
+async def test_change_events_name_what_changed(loaded, conn, demo):
+    session, store, poller = loaded
+    events = []
+    store.subscribe(events.append)
+    target = next(s for s in store.get("servers").values() if s.name == "db-primary")
+    # someone else (the CLI, Horizon) acts behind our back; the next poll brings just that
+    await asyncio.sleep(1.1)  # the cursor steps over the seed's second only once the cloud's clock moved on
+    await poller.poll_servers()
+    events.clear()
+    conn.compute.lock_server(target.id)
+    await poller.poll_servers()
+    server_events = [e for e in events if e.kind == "servers"]
+    assert server_events and server_events[-1].updated == frozenset({target.id})
+    assert store.item("servers", target.id).locked
+    conn.compute.unlock_server(target.id)
+
+
+async def test_deleted_servers_leave_the_store(loaded, conn):
+    session, store, poller = loaded
+    image = conn.image.find_image("Featured-Ubuntu24")
+    flavor = conn.compute.find_flavor("m3.tiny")
+    made = conn.compute.create_server(name="poller-doomed", image_id=image.id, flavor_id=flavor.id,
+                                      networks="auto")
+    await poller.poll_servers()
+    assert made.id in store.get("servers")
+    events = []
+    store.subscribe(events.append)
+    conn.compute.delete_server(made.id)
+    await poller.poll_servers()
+    assert made.id not in store.get("servers")
+    assert any(made.id in e.removed for e in events)
+
+
+async def test_idle_polls_are_tiny(clouds_env):
+    with DemoCloudThread(Knobs(delay_scale=0, ssh=False, servers=200)) as cloud:
+        config = cloud.cloud.clouds_yaml()
+        session = CloudSession(lambda: openstack.connect(
+            auth_url=cloud.auth_url, username="demo", password=config["clouds"][CLOUD_NAME]["auth"]["password"],
+            project_name="BIO230045", user_domain_name="Default", project_domain_name="Default",
+            region_name="RegionOne"))
+        store = ProjectStore(ProjectKey("bench", "BIO230045"))
+        poller = ProjectPoller(session, store)
+        await poller.load_all()
+        assert len(store.get("servers")) == 208
+        await asyncio.sleep(1.1)
+        await poller.poll_servers()  # may still carry the seed's last second
+        before = poller.bytes_polled
+        for _ in range(3):
+            await poller.poll_servers()
+        per_poll = (poller.bytes_polled - before) / 3
+        assert per_poll < 100, f"an idle poll cost {per_poll} bytes"
+        session.close()
+
+
+async def test_the_loop_polls_fast_while_something_moves(clouds_env):
+    with DemoCloudThread(Knobs(delay_scale=0.2, ssh=False)) as cloud:
+        config = cloud.cloud.clouds_yaml()
+        connect = lambda: openstack.connect(  # noqa: E731
+            auth_url=cloud.auth_url, username="demo", password=config["clouds"][CLOUD_NAME]["auth"]["password"],
+            project_name="BIO230045", user_domain_name="Default", project_domain_name="Default",
+            region_name="RegionOne")
+        session = CloudSession(connect)
+        store = ProjectStore(ProjectKey("moving", "BIO230045"))
+        poller = ProjectPoller(session, store, Intervals(fast=0.05, idle=5.0, others=60))
+        seen: list[str] = []
+        store.subscribe(lambda change: seen.extend(
+            f"{store.item('servers', i).status}/{store.item('servers', i).task_state}"
+            for i in change.updated if change.kind == "servers" and store.item("servers", i)
+            and store.item("servers", i).name == "db-primary"))
+        await poller.start()
+        while not store.state("servers").loaded:
+            await asyncio.sleep(0.01)
+        target = next(s for s in store.get("servers").values() if s.name == "db-primary")
+        other = connect()
+        other.compute.stop_server(target.id)
+        poller.pending.add(target.id)
+        poller.kick()
+        for _ in range(200):
+            await asyncio.sleep(0.02)
+            if store.item("servers", target.id).status == "SHUTOFF":
+                break
+        poller.pending.clear()
+        await poller.stop()
+        session.close()
+        assert store.item("servers", target.id).status == "SHUTOFF"
+        assert "ACTIVE/powering-off" in seen  # the transition was seen, not just its end
+
+
+async def test_failures_are_recorded_and_backed_off(clouds_env):
+    with DemoCloudThread(Knobs(delay_scale=0, ssh=False, error_rate=1.0)) as cloud:
+        config = cloud.cloud.clouds_yaml()
+        session = CloudSession(lambda: openstack.connect(
+            auth_url=cloud.auth_url, username="demo", password=config["clouds"][CLOUD_NAME]["auth"]["password"],
+            project_name="BIO230045", user_domain_name="Default", project_domain_name="Default",
+            region_name="RegionOne"))
+        store = ProjectStore(ProjectKey("broken", "BIO230045"))
+        poller = ProjectPoller(session, store, Intervals(fast=1.0, max_backoff=8.0))
+        await poller.load_all()
+        error = store.state("servers").last_error
+        assert error and "Traceback" not in error and "(HTTP 503)" in error
+        assert not store.state("servers").loaded and store.age("servers") is None
+        poller._failures = 3
+        assert poller.next_delay() == 8.0
+        session.close()
+
+
+def test_unreadable_fields_become_neutral_values():
+    odd = {"id": "x", "name": None, "status": None, "flavor": "m3.tiny", "image": "", "addresses": {"n": [None, {}]},
+           "security_groups": [None, {"name": 3}], "metadata": ["not", "a", "dict"], "locked": "yes",
+           "OS-EXT-STS:power_state": "1", "os-extended-volumes:volumes_attached": None, "fault": "boom"}
+    server = Server.from_api(odd)
+    assert server.name == "" and server.status == "UNKNOWN" and server.image_id is None
+    assert server.addresses == () and server.metadata == {} and server.locked is False
+    assert server.power_state == 1 and server.in_transition
+
+
+def test_cursor_round_trips():
+    assert format_cursor(parse_updated("2026-11-21T23:20:14Z")) == "2026-11-21T23:20:14Z"
+    assert parse_updated("garbage") is None
+
+
+async def test_errors_are_plain_lines(clouds_env):
+    session = _session()
+    with pytest.raises(CloudError) as caught:
+        await session.get_json("compute", "/servers/00000000-0000-0000-0000-000000000000")
+    assert "could not be found" in caught.value.message and caught.value.status == 404
+    assert "Traceback" not in caught.value.message
+    json.dumps(caught.value.message)
+    session.close()

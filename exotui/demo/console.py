@@ -40,6 +40,8 @@ def host_key(world: World, server: dict) -> asyncssh.SSHKey:
 
 def hostname(server: dict) -> str:
     """The guest's hostname as Nova's metadata gives it: the server name, sanitized like Nova does."""
+    if server.get("hostname"):
+        return server["hostname"]
     name = re.sub(r"[ _]", "-", server.get("name", "").lower())
     name = re.sub(r"[^\w.-]+", "", name, flags=re.ASCII).strip(".-")
     return name[:63] or f"server-{server['id']}"
@@ -93,10 +95,14 @@ def console_output(world: World, server: dict, length: int | None = None) -> str
 
 
 def _boot_time(server: dict) -> dt.datetime:
-    for key in ("OS-SRV-USG:launched_at", "created"):
-        if server.get(key):
+    """When the instance booted: Nova's own record (`_launched`), else what the API shows."""
+    for key in ("_launched", "_created", "OS-SRV-USG:launched_at", "created"):
+        value = server.get(key)
+        if isinstance(value, dt.datetime):
+            return value
+        if value:
             try:
-                return parse_time(server[key])
+                return parse_time(value)
             except ValueError:
                 pass
     return _EPOCH
@@ -109,9 +115,8 @@ def _boot_log(world: World, server: dict, boot: dt.datetime) -> list[tuple[float
     kernel, build, systemd, cloudinit, issue = _DISTROS.get(
         (str(image.get("os_distro", "")), str(image.get("os_version", ""))), _GENERIC)
     name = hostname(server)
-    flavor = server.get("flavor") or {}
-    vcpus = int(flavor.get("vcpus") or world.flavors.get(flavor.get("id", ""), {}).get("vcpus") or 2)
-    ram_kb = int(flavor.get("ram") or world.flavors.get(flavor.get("id", ""), {}).get("ram") or 6144) * 1024
+    flavor = server.get("flavor") or world.flavors.get(server.get("_flavor_id", ""), {})
+    vcpus, ram_kb = int(flavor.get("vcpus") or 2), int(flavor.get("ram") or 6144) * 1024
     key = host_key(world, server)
     public = key.export_public_key("openssh").decode().split()[:2]
     fingerprint = key.get_fingerprint("sha256")

@@ -78,7 +78,8 @@ class SSHFleet:
         # only servers with a floating IP can be reachable: start from Neutron's table, not 20,000 servers
         self._dirty.update(self._device_of(fip) for fip in self.world.floatingips.values())
         self._dirty.discard("")
-        await self._reconcile()
+        self._task = asyncio.get_running_loop().create_task(self._reconcile())
+        await self._task
 
     async def stop(self) -> None:
         """Close every listener and connection; hang up (then kill) the shells this fleet started."""
@@ -87,13 +88,14 @@ class SSHFleet:
             self.world.listeners.remove(self._on_change)
         if self._task is not None:
             await asyncio.gather(self._task, return_exceptions=True)
+        sessions = list(self._sessions)
         for server_id in list(self._endpoints):
             await self._close(server_id)
-        # closing the connections hung up every shell; kill what outlives the grace period
-        tasks = [s.task for s in self._sessions if s.task is not None]
+        # closing the connections hung up every login; kill what outlives the grace period
+        tasks = [s.task for s in sessions if s.task is not None]
         if tasks:
             _, lingering = await asyncio.wait(tasks, timeout=HANGUP_GRACE + PTY_DRAIN)
-            for session in list(self._sessions):
+            for session in sessions:
                 session.kill()
             if lingering:
                 await asyncio.wait(lingering, timeout=PTY_DRAIN + 1)
@@ -132,18 +134,24 @@ class SSHFleet:
 
     async def _reconcile(self) -> None:
         while self._dirty and not self._stopping:
-            server_id = self._dirty.pop()
-            try:
-                address = self._reachable_at(server_id)
+            batch, self._dirty = self._dirty, set()
+            wanted = {}
+            for server_id in batch:
+                try:
+                    wanted[server_id] = self._reachable_at(server_id)
+                except Exception:  # one instance's trouble must not stop the others
+                    log.exception("demo ssh: cannot tell where server %s listens", server_id)
+            # close before opening: a floating IP moved between servers is free again only then
+            for server_id, address in wanted.items():
                 endpoint = self._endpoints.get(server_id)
-                if endpoint is not None and endpoint.address == address:
-                    continue
-                if endpoint is not None:
+                if endpoint is not None and endpoint.address != address:
                     await self._close(server_id)
-                if address is not None:
-                    await self._open(server_id, address)
-            except Exception:  # one instance's trouble must not stop the others
-                log.exception("demo ssh: could not follow server %s", server_id)
+            for server_id, address in wanted.items():
+                if address is not None and server_id not in self._endpoints and not self._stopping:
+                    try:
+                        await self._open(server_id, address)
+                    except Exception:
+                        log.exception("demo ssh: cannot serve server %s", server_id)
 
     def _reachable_at(self, server_id: str) -> str | None:
         server = self.world.servers.get(server_id)
@@ -181,7 +189,7 @@ class SSHFleet:
         endpoint.acceptor.close()
         connections = list(endpoint.connections)
         for conn in connections:
-            conn.disconnect(asyncssh.DISC_BY_APPLICATION, "The instance is no longer running")
+            conn.disconnect(asyncssh.DISC_BY_APPLICATION, "The instance is no longer reachable")
         await asyncio.gather(*(conn.wait_closed() for conn in connections), return_exceptions=True)
         await endpoint.acceptor.wait_closed()
 
@@ -263,7 +271,9 @@ class _Session(asyncssh.SSHServerSession):
         self._input = bytearray()  # client keystrokes not yet taken by the PTY or pipe
         self._input_eof = False
         self._writing = False
-        self._paused = False
+        self._can_write = asyncio.Event()  # cleared while the channel's send buffer is full
+        self._can_write.set()
+        self._hung_up = False
         self.task: asyncio.Task | None = None
 
     # --- what the client asks for ---------------------------------------------------------
@@ -307,16 +317,17 @@ class _Session(asyncssh.SSHServerSession):
             _set_size(self._master, self._size)  # the kernel sends SIGWINCH to the foreground job
 
     def pause_writing(self) -> None:
-        self._paused = True
+        self._can_write.clear()
         if self._master is not None and not self._pty_done.is_set():
             asyncio.get_running_loop().remove_reader(self._master)
 
     def resume_writing(self) -> None:
-        self._paused = False
+        self._can_write.set()
         if self._master is not None and not self._pty_done.is_set():
             asyncio.get_running_loop().add_reader(self._master, self._read_pty)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self._hung_up = True
         self.hangup()
 
     # --- running it ---------------------------------------------------------------------------
@@ -363,7 +374,7 @@ class _Session(asyncssh.SSHServerSession):
             env["SSH_TTY"] = os.ttyname(slave)
             self._proc = await asyncio.create_subprocess_exec(
                 *argv, stdin=slave, stdout=slave, stderr=slave, cwd=home, env=env,
-                start_new_session=True, preexec_fn=_take_terminal)
+                start_new_session=True, preexec_fn=_login_terminal)
         except BaseException:
             os.close(master)
             raise
@@ -372,9 +383,9 @@ class _Session(asyncssh.SSHServerSession):
         loop = asyncio.get_running_loop()
         os.set_blocking(master, False)
         self._master = master
-        if not self._paused:
+        if self._can_write.is_set():
             loop.add_reader(master, self._read_pty)
-        self._feed()
+        self._started()
         try:
             status = await self._proc.wait()
             try:  # a job left in the background may keep the PTY open; sshd does not wait for it
@@ -397,7 +408,7 @@ class _Session(asyncssh.SSHServerSession):
         except OSError:  # EIO: no process has the terminal open any more
             data = b""
         if data:
-            self._chan.write(data)
+            self._send(data)
         else:
             asyncio.get_running_loop().remove_reader(self._master)
             self._pty_done.set()
@@ -405,16 +416,27 @@ class _Session(asyncssh.SSHServerSession):
     async def _run_pipes(self, argv: list[str], env: dict[str, str], home: Path) -> int:
         self._proc = await asyncio.create_subprocess_exec(
             *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE, cwd=home, env=env, start_new_session=True)
-        self._feed()
+            stderr=asyncio.subprocess.PIPE, cwd=home, env=env, start_new_session=True,
+            preexec_fn=_default_signals)
+        self._started()
 
-        async def pump(stream: asyncio.StreamReader, write) -> None:
+        async def pump(stream: asyncio.StreamReader, stderr: bool) -> None:
             while chunk := await stream.read(65536):
-                write(chunk)
+                self._send(chunk, stderr)
+                await self._can_write.wait()
 
-        await asyncio.gather(pump(self._proc.stdout, self._chan.write),
-                             pump(self._proc.stderr, self._chan.write_stderr))
+        await asyncio.gather(pump(self._proc.stdout, False), pump(self._proc.stderr, True))
         return await self._proc.wait()
+
+    def _send(self, data: bytes, stderr: bool = False) -> None:
+        if not self._chan.is_closing():  # output after a hang-up goes nowhere, as on a real line
+            (self._chan.write_stderr if stderr else self._chan.write)(data)
+
+    def _started(self) -> None:
+        if self._hung_up:  # the client left while the shell was starting
+            self.hangup()
+        else:
+            self._feed()
 
     def _feed(self) -> None:
         """Pass buffered client input on: to the PTY without blocking, or into the pipe."""
@@ -442,22 +464,13 @@ class _Session(asyncssh.SSHServerSession):
                 self._proc.stdin.close()
 
     def hangup(self) -> None:
-        """The client went away: SIGHUP the shell's process group, SIGKILL it if it lingers."""
-        if self._signal(signal.SIGHUP):
+        """The client went away: SIGHUP every process of the login, SIGKILL what lingers."""
+        if self._proc is not None and _signal_session(self._proc.pid, signal.SIGHUP):
             asyncio.get_running_loop().call_later(HANGUP_GRACE, self.kill)
 
     def kill(self) -> None:
-        self._signal(signal.SIGKILL)
-
-    def _signal(self, sig: int) -> bool:
-        # only while our child is unreaped: its pid (= its process group) is still ours
-        if self._proc is None or self._proc.returncode is not None:
-            return False
-        try:
-            os.killpg(self._proc.pid, sig)
-        except ProcessLookupError:
-            return False
-        return True
+        if self._proc is not None:
+            _signal_session(self._proc.pid, signal.SIGKILL)
 
 
 def _set_size(fd: int, size: tuple) -> None:
@@ -465,6 +478,35 @@ def _set_size(fd: int, size: tuple) -> None:
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", height, width, pixwidth, pixheight))
 
 
-def _take_terminal() -> None:
+def _default_signals() -> None:
+    """In the child: signals as a fresh login has them, whatever the demo cloud was started with."""
+    for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGQUIT, signal.SIGTERM, signal.SIGTSTP,
+                signal.SIGTTIN, signal.SIGTTOU):
+        signal.signal(sig, signal.SIG_DFL)
+
+
+def _login_terminal() -> None:
     """In the child, after setsid: make the PTY on stdin the controlling terminal (job control, ^C)."""
+    _default_signals()
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+def _signal_session(sid: int, sig: int) -> bool:
+    """Signal every process of the session our child `sid` leads, jobs in other process groups too.
+
+    Linux does not reuse a pid while it names a live session, so whatever still carries this
+    session id descends from the child we started.
+    """
+    hit = False
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as f:
+                stat = f.read()
+            if int(stat[stat.rindex(")") + 2:].split()[3]) == sid:  # fields after "(comm)": state ppid pgrp session
+                os.kill(int(entry.name), sig)
+                hit = True
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile
+    return hit

@@ -54,7 +54,7 @@ async def test_change_events_name_what_changed(loaded, conn, demo):
     store.subscribe(events.append)
     target = next(s for s in store.get("servers").values() if s.name == "db-primary")
     # someone else (the CLI, Horizon) acts behind our back; the next poll brings just that
-    await asyncio.sleep(1.1)  # the cursor steps over the seed's second only once the cloud's clock moved on
+    await asyncio.sleep(2.1)  # the cursor steps over the seed's second only once the cloud's clock moved on
     await poller.poll_servers()
     events.clear()
     conn.compute.lock_server(target.id)
@@ -92,7 +92,7 @@ async def test_idle_polls_are_tiny(clouds_env):
         poller = ProjectPoller(session, store)
         await poller.load_all()
         assert len(store.get("servers")) == 208
-        await asyncio.sleep(1.1)
+        await asyncio.sleep(2.1)  # the Date header has whole seconds: 2 s puts the cloud's clock past the newest change
         await poller.poll_servers()  # may still carry the seed's last second
         before = poller.bytes_polled
         for _ in range(3):

@@ -21,6 +21,7 @@ def world(monkeypatch):
                      "fixed_ips": [{"subnet_id": "sub1", "ip_address": "10.0.3.17"}]}]}
     monkeypatch.setattr(neutron, "device_ports", lambda world, sid: ports.get(sid, []))
     w.subnets["sub1"] = {"id": "sub1", "cidr": "10.0.0.0/16"}
+    w.flavors["2"] = {"id": "2", "name": "m3.small", "vcpus": 2, "ram": 6144}
     w.images["ubuntu"] = {"id": "ubuntu", "os_distro": "ubuntu", "os_version": "24.04", "default_user": "ubuntu"}
     w.images["rocky"] = {"id": "rocky", "os_distro": "rocky", "os_version": "9", "default_user": "rocky"}
     w.keypairs[("u1", "k")] = {"name": "k", "public_key": asyncssh.generate_private_key(
@@ -29,10 +30,16 @@ def world(monkeypatch):
 
 
 def server(sid="s1", name="web-frontend", image="ubuntu", launched: dt.datetime | None = BOOT) -> dict:
-    return {"id": sid, "name": name, "status": "ACTIVE", "user_id": "u1", "key_name": "k",
-            "image": {"id": image}, "flavor": {"vcpus": 2, "ram": 6144},
-            "created": "2024-11-21T23:19:40Z",
-            "OS-SRV-USG:launched_at": launched.strftime("%Y-%m-%dT%H:%M:%S.%f") if launched else None}
+    """A server as Nova keeps it in world.servers (its API view is built from these fields)."""
+    return {"id": sid, "name": name, "hostname": name, "status": "ACTIVE", "user_id": "u1", "key_name": "k",
+            "image": {"id": image}, "_flavor_id": "2", "_created": BOOT - dt.timedelta(seconds=12),
+            "_launched": launched}
+
+
+def api_shaped(sid: str, name: str, image: str) -> dict:
+    """A server dict as the API shows it (no private fields), which console_output also reads."""
+    return {"id": sid, "name": name, "status": "ACTIVE", "user_id": "u1", "key_name": "k", "image": {"id": image},
+            "flavor": {"vcpus": 4, "ram": 15360}, "OS-SRV-USG:launched_at": "2024-11-21T23:19:52.000000"}
 
 
 def test_log_carries_the_instance_host_key_in_cloud_init_format(world):
@@ -59,6 +66,7 @@ def test_log_carries_the_instance_host_key_in_cloud_init_format(world):
     assert "Ubuntu 24.04.1 LTS web-frontend ttyS0" in lines
     assert lines[0].startswith("[    0.000000] Linux version 6.8.0-")
     assert any("systemd[1]: Hostname set to <web-frontend>." in line for line in lines)
+    assert any("smp: Brought up 1 node, 2 CPUs" in line for line in lines)
     assert any(re.search(r"ci-info: \| +ens3 +\| True \| 10\.0\.3\.17 \| 255\.255\.0\.0 \| global \| "
                          r"fa:16:3e:4b:09:11 \|", line) for line in lines)
     assert f"{fingerprint} root@web-frontend" in log  # also in ssh-keygen's output above the blocks
@@ -105,11 +113,13 @@ def test_log_grows_with_uptime(world, monkeypatch):
 
 
 def test_other_distributions_and_names(world):
-    s = server(name="Analysis Rocky_2", image="rocky")
+    s = api_shaped("s2", "Analysis Rocky_2", "rocky")
     log = console.console_output(world, s, None)
     assert console.hostname(s) == "analysis-rocky-2"
     assert "root@analysis-rocky-2 (ED25519)" in log
     assert "Rocky Linux 9.5 (Blue Onyx)\r\nKernel 5.14.0-" in log
+    assert "smp: Brought up 1 node, 4 CPUs" in log
+    assert "<14>Nov 21 23:19:58 cloud-init: -----BEGIN SSH HOST KEY FINGERPRINTS-----" in log
     assert "Authorized keys from /home/rocky/.ssh/authorized_keys for user rocky" in log
     assert log.endswith("analysis-rocky-2 login: ")
     assert console.default_user(world, s) == "rocky"

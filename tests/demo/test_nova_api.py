@@ -15,10 +15,32 @@ def _name(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:6]}"
 
 
+LAUNCHED: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def _delete_launched(demo):
+    """Servers a test launched go again, so the shared project stays within its quota."""
+    yield
+    from exotui.demo import nova
+
+    def discard(world, ids):
+        for sid in ids:
+            server = world.servers.get(sid)
+            if server and not server["_deleted"]:
+                server["locked"] = False
+                nova.delete(world, server)
+
+    demo.call(discard, demo.world, list(LAUNCHED))
+    LAUNCHED.clear()
+
+
 def _launch(openstack_cli, name: str, flavor: str = "m3.small", *extra: str) -> dict:
-    return json.loads(openstack_cli("server", "create", "--flavor", flavor, "--image", "Featured-Ubuntu24",
-                                    "--network", "auto_allocated_network", "--key-name", "exotui-demo",
-                                    "--wait", *extra, name, "-f", "json").stdout)
+    server = json.loads(openstack_cli("server", "create", "--flavor", flavor, "--image", "Featured-Ubuntu24",
+                                      "--network", "auto_allocated_network", "--key-name", "exotui-demo",
+                                      "--wait", *extra, name, "-f", "json").stdout)
+    LAUNCHED.append(server["id"])
+    return server
 
 
 def _show(openstack_cli, name: str) -> dict:

@@ -50,6 +50,21 @@ async def read_until(process: asyncssh.SSHClientProcess, pattern: str) -> str:
         raise AssertionError(f"no {pattern!r} within {TIMEOUT}s; got {text!r}") from None
 
 
+def session_members(sid: int) -> list[int]:
+    """Processes whose session is `sid` (the shell's jobs live in process groups of their own)."""
+    found = []
+    for name in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                stat = f.read()
+        except (OSError, ValueError):
+            continue
+        state, _, _, session = stat[stat.rindex(")") + 2:].split()[:4]
+        if name.isdigit() and int(session) == sid and state != "Z":  # zombies are dead, awaiting reaping
+            found.append(int(name))
+    return found
+
+
 def process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -173,6 +188,16 @@ async def test_exec_with_pty_and_alternate_screen(cloud):
         assert re.search(r"\x1b\[\?1049h.*inside\r\n.*\x1b\[\?1049l", result.stdout, re.S), result.stdout
 
 
+async def test_large_output_arrives_whole(cloud):
+    """Megabytes through the pipes and the PTY: nothing lost to flow control or the shell's exit."""
+    async with await cloud.connect("s1") as conn:
+        result = await asyncio.wait_for(conn.run("head -c 3000000 /dev/zero | tr '\\0' x; echo"), TIMEOUT)
+        assert result.stdout == "x" * 3_000_000 + "\n"
+        result = await asyncio.wait_for(conn.run("seq 1 100000", term_type="xterm"), TIMEOUT)
+        lines = result.stdout.split("\r\n")
+        assert lines[0] == "1" and lines[-2:] == ["100000", ""] and len(lines) == 100001
+
+
 async def test_shell_environment_is_built_from_scratch(cloud, monkeypatch):
     monkeypatch.setenv("OS_PASSWORD", "do-not-leak")
     async with await cloud.connect("s1", username="exouser") as conn:
@@ -244,6 +269,16 @@ async def test_floating_ip_release_and_move(cloud):
         assert (await conn.run("hostname")).stdout == "db-primary\n"
 
 
+async def test_floating_ip_moved_directly_to_another_server(cloud):
+    """One event frees s1's address and gives it to s2: the old listener must close first."""
+    address, port = cloud.world.ssh_endpoints["s1"]
+    cloud.associate("fip-s1", "port-s2")
+    await cloud.fleet.settled()
+    assert cloud.world.ssh_endpoints == {"s2": (address, port)}
+    async with await cloud.connect("s2") as conn:
+        assert (await conn.run("hostname")).stdout == "db-primary\n"
+
+
 async def test_deleted_server_goes_away(cloud):
     del cloud.world.servers["s2"]
     cloud.world.changed("server", "s2")
@@ -258,14 +293,23 @@ async def test_stop_hangs_up_shells_it_started(monkeypatch, tmp_path):
     conn = await made.connect("s1")
     process = await conn.create_process(term_type="xterm")
     await read_until(process, r"\$ $")
-    process.stdin.write("echo PID=$$; sleep 600\n")
+    process.stdin.write("echo PID=$$; nohup sleep 600 >/dev/null 2>&1 & sleep 600\n")
     pid = int(re.search(r"PID=(\d+)\r\n", await read_until(process, r"PID=\d+\r\n"))[1])
+    for _ in range(50):
+        if len(session_members(pid)) == 3:
+            break
+        await asyncio.sleep(0.05)
+    assert len(session_members(pid)) == 3  # the shell, a background job and the foreground job
     homes, (address, port) = fleet._homes, made.world.ssh_endpoints["s1"]
     assert homes.exists()
     started = time.monotonic()
     await fleet.stop()
     assert time.monotonic() - started < 8
-    assert not process_alive(pid)
+    for _ in range(40):  # signals land asynchronously
+        if not session_members(pid):
+            break
+        await asyncio.sleep(0.05)
+    assert not process_alive(pid) and session_members(pid) == []
     assert made.world.ssh_endpoints == {} and made.world.ssh_port == 0
     assert not homes.exists()  # a temp dir when no state dir was given
     await asyncio.wait_for(conn.wait_closed(), TIMEOUT)

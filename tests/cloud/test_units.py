@@ -1,0 +1,83 @@
+"""Jetstream2 service units: per-instance rates, GPU shares, a project's burn rate and its allocations."""
+
+from __future__ import annotations
+
+import pytest
+
+from exotui.cloud.models import Allocation, Flavor, Server
+from exotui.cloud.units import (allocation_balances, gpu_fraction, load_su_rates, project_burn_rate,
+                                server_su_per_hour, state_rate, su_per_hour)
+
+M3_SMALL = Flavor("2", "m3.small", 2, 6144, 20)
+R3_LARGE = Flavor("8", "r3.large", 64, 512000, 60, extra_specs={"trait:CUSTOM_LARGE_MEMORY": "required"})
+G3_LARGE = Flavor("12", "g3.large", 16, 61440, 60, extra_specs={"resources:VGPU": "1",
+                                                                "trait:CUSTOM_VGPU_A100_20C": "required"})
+G3_XL = Flavor("13", "g3.xl", 32, 122880, 60, extra_specs={"pci_passthrough:alias": "a100:1"})
+
+
+@pytest.mark.parametrize("flavor,status,expected", [
+    (M3_SMALL, "ACTIVE", 2), (M3_SMALL, "SUSPENDED", 1.5), (M3_SMALL, "SHUTOFF", 1), (M3_SMALL, "PAUSED", 1.5),
+    (M3_SMALL, "SHELVED_OFFLOADED", 0), (M3_SMALL, "SHELVED", 0), (M3_SMALL, "ERROR", 0), (M3_SMALL, "BUILD", 0),
+    (M3_SMALL, "VERIFY_RESIZE", 2), (M3_SMALL, "REBOOT", 2),
+    (R3_LARGE, "ACTIVE", 128), (G3_LARGE, "ACTIVE", 32), (G3_XL, "ACTIVE", 64), (G3_XL, "SHUTOFF", 32),
+])
+def test_su_per_hour(flavor, status, expected):
+    assert su_per_hour(flavor, status) == pytest.approx(expected)
+
+
+def test_jetstream2_documented_flavor_rates():
+    # docs.jetstream-cloud.org "Instance Flavors": SU/h of each flavor, active
+    for name, vcpus, rate in [("m3.tiny", 1, 1), ("m3.xl", 32, 32), ("r3.xl", 128, 256), ("g3.medium", 8, 16)]:
+        assert su_per_hour(Flavor(name, name, vcpus)) == rate
+
+
+def test_newer_gpu_flavors_use_their_own_rate_from_the_data():
+    assert su_per_hour(Flavor("x", "g5.xl", 32)) == pytest.approx(32 * 6.4)
+    rates = load_su_rates({"family_rates": {"general": 1, "gpu": 3}, "state_rates": {"ACTIVE": 1}})
+    assert su_per_hour(Flavor("x", "g5.xl", 32), rates=rates) == 96
+    assert state_rate("SHUTOFF", rates) == 1.0, "a status the data leaves out is charged as running"
+
+
+@pytest.mark.parametrize("flavor,expected", [
+    (Flavor("9", "g3.small", 4, extra_specs={"resources:VGPU": "1", "trait:CUSTOM_VGPU_A100_8C": "required"}), 0.2),
+    (Flavor("10", "g3.medium", 8, extra_specs={"resources:VGPU": "1",
+                                                "trait:CUSTOM_VGPU_A100_10C": "required"}), 0.25),
+    (G3_LARGE, 0.5), (G3_XL, 1.0),
+    (Flavor("x", "gpu-slice", 8, extra_specs={"resources:CUSTOM_A100X_10C": "1"}), 0.25),
+    (Flavor("x", "g3.medium", 8), 0.25), (Flavor("x", "g5.2xl", 64), 2.0),
+    (Flavor("x", "big", 8, extra_specs={"pci_passthrough:alias": "h100:4"}), 4.0),
+    (M3_SMALL, 0.0), (R3_LARGE, 0.0), (Flavor("x", "g9.mystery", 8), None),
+])
+def test_gpu_fraction(flavor, expected):
+    assert gpu_fraction(flavor) == expected
+
+
+def _server(sid: str, flavor: Flavor, status: str) -> Server:
+    return Server(id=sid, name=sid, status=status, flavor_name=flavor.name, flavor_vcpus=flavor.vcpus,
+                  flavor_extra_specs=dict(flavor.extra_specs))
+
+
+def test_project_burn_rate_splits_by_allocation_family():
+    servers = [_server("web", M3_SMALL, "ACTIVE"), _server("nb", Flavor("3", "m3.quad", 4), "SUSPENDED"),
+               _server("gpu", G3_LARGE, "ACTIVE"), _server("mem", R3_LARGE, "SHUTOFF"),
+               _server("arch", Flavor("5", "m3.large", 16), "SHELVED_OFFLOADED")]
+    burn = project_burn_rate(servers, [M3_SMALL, G3_LARGE])
+    assert burn.by_server == {"web": 2, "nb": 3, "gpu": 32, "mem": 64, "arch": 0}
+    assert burn.by_family == {"general": 5, "gpu": 32, "large_memory": 64}
+    assert burn.per_hour == 101 and burn.per_day == 101 * 24
+    assert server_su_per_hour(servers[2]) == 32
+
+
+def test_allocation_balances_with_time_left():
+    allocations = [Allocation("jetstream2.indiana.xsede.org", 500_000, 183_412.5, end_date="2027-01-01"),
+                   Allocation("jetstream2-gpu.indiana.xsede.org", 100_000, 41_220.0),
+                   Allocation("jetstream2-storage.indiana.xsede.org", 10_000, 2_048.0),
+                   Allocation("something-else", 10, 20)]
+    burn = project_burn_rate([_server("gpu", G3_LARGE, "ACTIVE"), _server("web", M3_SMALL, "ACTIVE")])
+    cpu, gpu, storage, other = allocation_balances(allocations, burn)
+    assert (cpu.title, cpu.family, cpu.remaining, cpu.burn_per_hour) == ("CPU", "general", 316_587.5, 2)
+    assert cpu.hours_left == pytest.approx(316_587.5 / 2) and cpu.end_date == "2027-01-01"
+    assert (gpu.title, gpu.remaining, gpu.hours_left) == ("GPU", 58_780, pytest.approx(58_780 / 32))
+    assert gpu.fraction_used == pytest.approx(0.4122)
+    assert storage.title == "Storage" and storage.hours_left is None
+    assert other.title == "something-else" and other.remaining == -10 and other.hours_left is None

@@ -74,6 +74,18 @@ class CloudSession:
         self._connect_lock = asyncio.Lock()
         self.compute_mv: str | None = None
 
+    @classmethod
+    def for_project(cls, profile, project_id: str | None = None, region: str | None = None) -> "CloudSession":
+        """A session to one project (and region) of a cloud from clouds.yaml (see profiles.py)."""
+
+        def connect():
+            from openstack.connection import Connection
+
+            return Connection(config=profile.scoped(project_id, region))
+
+        label = "/".join(x for x in (profile.name, project_id or "", region or "") if x)
+        return cls(connect, label=label)
+
     # --- plumbing --------------------------------------------------------------------------
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:

@@ -169,6 +169,18 @@ def test_cursor_round_trips():
     assert parse_updated("garbage") is None
 
 
+async def test_a_session_per_project_from_the_profiles(clouds_env):
+    from exotui.cloud.profiles import discover, find_profile, load_profiles
+
+    profile = find_profile(load_profiles(), CLOUD_NAME)
+    projects = {p.name: p.id for p in discover(profile).projects}
+    session = CloudSession.for_project(profile, projects["CIS240112"], "RegionOne")
+    page = await session.get_list("compute", "/servers", "servers")
+    assert {s["name"] for s in page.items} == {"workshop-vm-1", "workshop-vm-2"}
+    assert session.project_id == projects["CIS240112"]
+    session.close()
+
+
 async def test_errors_are_plain_lines(clouds_env):
     session = _session()
     with pytest.raises(CloudError) as caught:

@@ -150,11 +150,14 @@ class Actions:
         After a fast-poll interval with nothing new, `nudge` runs (default: ask the poller for `kind`).
         """
         loop = asyncio.get_running_loop()
-        changed = asyncio.Event()
+        wake = asyncio.Event()
+        news = False
 
         def listener(change: Change) -> None:
+            nonlocal news
             if change.kind == kind and ident in (change.added | change.updated | change.removed):
-                changed.set()
+                news = True
+                wake.set()
 
         unsubscribe = self.store.subscribe(listener)
         deadline = loop.time() + timeout
@@ -163,10 +166,15 @@ class Actions:
                 remaining = deadline - loop.time()
                 if remaining <= 0:
                     return None
-                changed.clear()
+                news = False
+                wake.clear()
+                # a timer rather than wait_for, which on Python < 3.12 can swallow a cancel
+                timer = loop.call_later(min(remaining, max(self.poller.intervals.fast, 0.05)), wake.set)
                 try:
-                    await asyncio.wait_for(changed.wait(), min(remaining, max(self.poller.intervals.fast, 0.05)))
-                except asyncio.TimeoutError:
+                    await wake.wait()
+                finally:
+                    timer.cancel()
+                if not news:
                     if nudge is None:
                         self.poller.kick(kind)
                     else:

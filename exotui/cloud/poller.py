@@ -195,14 +195,20 @@ class ProjectPoller:
                 pass
             self._task = None
 
+    async def _sleep(self, seconds: float) -> None:
+        """Wait for `seconds` or a kick. Not wait_for: on Python 3.11 it can swallow the cancel
+        that stop() sends when a kick lands in the same loop step (CPython gh-86296)."""
+        waiter = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({waiter}, timeout=seconds)
+        finally:
+            waiter.cancel()
+
     async def _run(self) -> None:
         await self.load_all()
         self._others_due = time.monotonic() + self.intervals.others
         while True:
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.next_delay())
-            except asyncio.TimeoutError:
-                pass
+            await self._sleep(self.next_delay())
             self._wake.clear()
             try:
                 await self.poll_servers()

@@ -189,3 +189,21 @@ async def test_errors_are_plain_lines(clouds_env):
     assert "Traceback" not in caught.value.message
     json.dumps(caught.value.message)
     session.close()
+
+
+@pytest.mark.timeout(20)
+async def test_stop_returns_even_when_a_kick_lands_with_the_cancel():
+    """asyncio.wait_for could swallow stop()'s cancel on Python 3.11 (CPython gh-86296)."""
+    store = ProjectStore(ProjectKey("none", "none"))
+    poller = ProjectPoller(object(), store)  # type: ignore[arg-type]
+
+    async def nothing(*_args, **_kwargs) -> None:
+        return None
+
+    poller.load_all = nothing  # type: ignore[method-assign]
+    poller.poll_servers = nothing  # type: ignore[method-assign]
+    for _ in range(100):
+        await poller.start()
+        await asyncio.sleep(0)
+        poller.kick()
+        await asyncio.wait_for(poller.stop(), 2)

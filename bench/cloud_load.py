@@ -21,7 +21,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import openstack
 import requests
 
 from exotui.cloud.models import Server
@@ -35,15 +34,9 @@ from exotui.demo.world import Knobs
 SEEDED = 8  # servers the seed puts in the first project
 
 
-def connect(auth_url: str):
-    return openstack.connect(auth_url=auth_url, username="demo", password=DEMO_PASSWORD,
-                             project_name=DEMO_PROJECTS[0][0], user_domain_name="Default",
-                             project_domain_name="Default", region_name="RegionOne")
-
-
-async def exotui_load(auth_url: str) -> tuple[float, int, ProjectPoller, CloudSession]:
+async def exotui_load(cloud: DemoCloudThread) -> tuple[float, int, ProjectPoller, CloudSession]:
     start = time.perf_counter()
-    session = CloudSession(lambda: connect(auth_url), label="bench")
+    session = CloudSession(cloud.connect, label="bench")
     store = ProjectStore(ProjectKey("bench", DEMO_PROJECTS[0][0]))
     poller = ProjectPoller(session, store)
     await poller.load_all()
@@ -85,7 +78,7 @@ async def idle_polls(poller: ProjectPoller, count: int = 5) -> tuple[float, floa
 
 def parse_20000() -> tuple[float, float, int]:
     with DemoCloudThread(Knobs(servers=20000 - SEEDED, delay_scale=0, ssh=False)) as cloud:
-        conn = connect(cloud.auth_url)
+        conn = cloud.connect()
         items: list[dict] = []
         url = "/servers/detail"
         while url:
@@ -113,7 +106,7 @@ async def main_async(runs: int) -> None:
         loads, floors, clis = [], [], []
         poller = session = None
         for _ in range(runs):
-            elapsed, count, poller, session = await exotui_load(cloud.auth_url)
+            elapsed, count, poller, session = await exotui_load(cloud)
             assert count == 1000, count
             loads.append(elapsed)
             floors.append(floor(cloud.auth_url, cloud.world.base_url))

@@ -174,6 +174,17 @@ class DemoCloudThread:
     def auth_url(self) -> str:
         return self.cloud.auth_url
 
+    def connect(self, project: str | None = None, **options):
+        """An openstacksdk Connection to this cloud as the demo user (password auth), for tests
+        and benchmarks that start a cloud of their own."""
+        import openstack
+
+        from .seed import DEMO_PASSWORD, DEMO_PROJECTS, DEMO_USER
+
+        return openstack.connect(auth_url=self.auth_url, username=DEMO_USER, password=DEMO_PASSWORD,
+                                 project_name=project or DEMO_PROJECTS[0][0], user_domain_name="Default",
+                                 project_domain_name="Default", region_name=keystone.REGION, **options)
+
     def call(self, fn, *args):
         async def run():
             return fn(*args)

@@ -18,15 +18,9 @@ from exotui.demo.seed import DEMO_PASSWORD, DEMO_PROJECTS
 from exotui.demo.world import Knobs
 
 
-def _connect(auth_url: str, **extra):
-    return lambda: openstack.connect(auth_url=auth_url, username="demo", password=DEMO_PASSWORD,
-                                     project_name=DEMO_PROJECTS[0][0], user_domain_name="Default",
-                                     project_domain_name="Default", region_name="RegionOne", **extra)
-
-
 async def test_a_token_expiring_mid_session_is_renewed_silently():
     with DemoCloudThread(Knobs(delay_scale=0, ssh=False, token_lifetime=1.5)) as cloud:
-        session = CloudSession(_connect(cloud.auth_url))
+        session = CloudSession(cloud.connect)
         store = ProjectStore(ProjectKey("expiring", "BIO230045"))
         poller = ProjectPoller(session, store)
         await poller.load_all()
@@ -41,7 +35,7 @@ async def test_a_token_expiring_mid_session_is_renewed_silently():
 
 async def test_a_slow_cloud_times_out_with_a_plain_line():
     with DemoCloudThread(Knobs(delay_scale=0, ssh=False, latency_ms=1500)) as cloud:
-        session = CloudSession(_connect(cloud.auth_url, api_timeout=0.5))
+        session = CloudSession(lambda: cloud.connect(api_timeout=0.5))
         started = time.perf_counter()
         with pytest.raises(CloudError) as caught:
             await session.get_list("compute", "/servers/detail", "servers")
@@ -54,7 +48,7 @@ async def test_a_slow_cloud_times_out_with_a_plain_line():
 
 async def test_a_cloud_that_goes_away_and_comes_back():
     with DemoCloudThread(Knobs(delay_scale=0, ssh=False)) as cloud:
-        session = CloudSession(_connect(cloud.auth_url))
+        session = CloudSession(cloud.connect)
         store = ProjectStore(ProjectKey("flaky", "BIO230045"))
         poller = ProjectPoller(session, store, Intervals(fast=0.05, idle=0.05, others=60, max_backoff=0.4))
         await poller.load_all()
@@ -83,7 +77,9 @@ async def test_an_unreachable_cloud_is_one_line():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # nothing listens here once the socket closes
-    session = CloudSession(_connect(f"http://127.0.0.1:{port}/identity/v3"))
+    session = CloudSession(lambda: openstack.connect(
+        auth_url=f"http://127.0.0.1:{port}/identity/v3", username="demo", password=DEMO_PASSWORD,
+        project_name=DEMO_PROJECTS[0][0], user_domain_name="Default", project_domain_name="Default"))
     with pytest.raises(CloudError) as caught:
         await session.get_list("compute", "/servers", "servers")
     assert "\n" not in caught.value.message and DEMO_PASSWORD not in caught.value.message

@@ -83,11 +83,7 @@ async def test_deleted_servers_leave_the_store(loaded, conn):
 
 async def test_idle_polls_are_tiny(clouds_env):
     with DemoCloudThread(Knobs(delay_scale=0, ssh=False, servers=200)) as cloud:
-        config = cloud.cloud.clouds_yaml()
-        session = CloudSession(lambda: openstack.connect(
-            auth_url=cloud.auth_url, username="demo", password=config["clouds"][CLOUD_NAME]["auth"]["password"],
-            project_name="BIO230045", user_domain_name="Default", project_domain_name="Default",
-            region_name="RegionOne"))
+        session = CloudSession(cloud.connect)
         store = ProjectStore(ProjectKey("bench", "BIO230045"))
         poller = ProjectPoller(session, store)
         await poller.load_all()
@@ -104,12 +100,7 @@ async def test_idle_polls_are_tiny(clouds_env):
 
 async def test_the_loop_polls_fast_while_something_moves(clouds_env):
     with DemoCloudThread(Knobs(delay_scale=0.2, ssh=False)) as cloud:
-        config = cloud.cloud.clouds_yaml()
-        connect = lambda: openstack.connect(  # noqa: E731
-            auth_url=cloud.auth_url, username="demo", password=config["clouds"][CLOUD_NAME]["auth"]["password"],
-            project_name="BIO230045", user_domain_name="Default", project_domain_name="Default",
-            region_name="RegionOne")
-        session = CloudSession(connect)
+        session = CloudSession(cloud.connect)
         store = ProjectStore(ProjectKey("moving", "BIO230045"))
         poller = ProjectPoller(session, store, Intervals(fast=0.05, idle=5.0, others=60))
         seen: list[str] = []
@@ -121,7 +112,7 @@ async def test_the_loop_polls_fast_while_something_moves(clouds_env):
         while not store.state("servers").loaded:
             await asyncio.sleep(0.01)
         target = next(s for s in store.get("servers").values() if s.name == "db-primary")
-        other = connect()
+        other = cloud.connect()
         other.compute.stop_server(target.id)
         poller.pending.add(target.id)
         poller.kick()
@@ -138,11 +129,7 @@ async def test_the_loop_polls_fast_while_something_moves(clouds_env):
 
 async def test_failures_are_recorded_and_backed_off(clouds_env):
     with DemoCloudThread(Knobs(delay_scale=0, ssh=False, error_rate=1.0)) as cloud:
-        config = cloud.cloud.clouds_yaml()
-        session = CloudSession(lambda: openstack.connect(
-            auth_url=cloud.auth_url, username="demo", password=config["clouds"][CLOUD_NAME]["auth"]["password"],
-            project_name="BIO230045", user_domain_name="Default", project_domain_name="Default",
-            region_name="RegionOne"))
+        session = CloudSession(cloud.connect)
         store = ProjectStore(ProjectKey("broken", "BIO230045"))
         poller = ProjectPoller(session, store, Intervals(fast=1.0, max_backoff=8.0))
         await poller.load_all()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -35,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"exotui {__version__}")
     parser.add_argument("--demo", action="store_true", help="run against the embedded demo cloud")
     parser.add_argument("--cloud", metavar="NAME", help="start on this cloud from clouds.yaml (default: all)")
+    parser.add_argument("--openrc", type=Path, metavar="FILE", help="read OS_* variables from an openrc file "
+                        "(never executed)")
+    parser.add_argument("--theme", metavar="NAME", help="colour theme (default: textual-dark)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo = sub.add_parser("demo-cloud", help="serve the embedded demo cloud until interrupted",
                           description="Serve a local OpenStack (Keystone, Nova, Neutron, Cinder, Glance) on "
@@ -80,16 +84,44 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo-cloud":
         return _serve(_knobs(args), args.config_dir, args.port)
     if args.demo:
-        # The dashboard is not built yet: serve the demo cloud and say how to reach it.
-        config_dir = Path(tempfile.mkdtemp(prefix="exotui-demo-"))
-        print("exotui: the dashboard is not built yet; serving the demo cloud instead (ctrl+c stops it).")
-        print(f"  try: OS_CLIENT_CONFIG_FILE={config_dir}/clouds.yaml openstack --os-cloud exotui-demo server list")
-        from .demo.world import Knobs
+        return _dashboard_on_demo(args)
+    return _dashboard(args)
 
-        return _serve(Knobs(), config_dir, 0)
-    parser.print_help()
-    print("\nexotui: the dashboard is not built yet; try `exotui --demo` or `exotui demo-cloud --help`.")
-    return 0
+
+def _fail(message: str) -> int:
+    print(f"exotui: {message}", file=sys.stderr)
+    return 1
+
+
+def _dashboard(args: argparse.Namespace, config_file: Path | None = None, only: str | None = None) -> int:
+    """Load the clouds (a broken config ends here, before any screen), then run the app."""
+    from .cloud.profiles import ProfileError, find_profile, load_profiles
+
+    try:
+        profiles = load_profiles(config_file=config_file, openrc=args.openrc)
+        wanted = only or args.cloud or os.environ.get("OS_CLOUD")
+        if wanted:
+            profiles = [find_profile(profiles, wanted)]
+        elif not profiles:
+            raise ProfileError("no clouds found: create ~/.config/openstack/clouds.yaml, pass --openrc FILE, "
+                               "or try `exotui --demo`")
+    except ProfileError as err:
+        return _fail(str(err))
+    from .cloud.workspace import Workspace
+    from .ui.app import run_app
+
+    return run_app(Workspace(profiles), theme=args.theme)
+
+
+def _dashboard_on_demo(args: argparse.Namespace) -> int:
+    """The dashboard against the embedded demo cloud, served from a thread of this process."""
+    from .demo.app import CLOUD_NAME, DemoCloudThread
+
+    config_dir = Path(tempfile.mkdtemp(prefix="exotui-demo-"))
+    with DemoCloudThread(state_dir=config_dir / "state") as cloud:
+        path = cloud.cloud.write_config(config_dir)
+        os.environ["OS_CLIENT_CONFIG_FILE"] = str(path)
+        return _dashboard(args, config_file=path, only=CLOUD_NAME)
 
 
 if __name__ == "__main__":

@@ -125,6 +125,7 @@ def populate(world: World) -> None:
             groups = ["default", "ssh-icmp"] if open_ssh else ["default"]
             server = nova.boot(world, pid, user_id, name, flavor_by_name[flavor], images[image], [net["id"]],
                                key_name=DEMO_KEYPAIR, security_groups=groups, status=status)
+            _backdate(server, world.rng.uniform(0.2, 90))
             if fip:
                 port = neutron.device_ports(world, server["id"])[0]
                 neutron.create_floating_ip(world, pid, public["id"], port_id=port["id"])
@@ -136,6 +137,11 @@ def populate(world: World) -> None:
             neutron.create_floating_ip(world, pid, public["id"], description="kept for the next web server")
             if world.knobs.servers:
                 _bulk(world, pid, user_id, flavor_by_name, images, public["id"])
+
+
+def _backdate(server: dict, days: float) -> None:
+    """Seeded instances were made some time ago, as in a real allocation (ages are not all "1s")."""
+    server["_created"] = server["_launched"] = server["_created"] - dt.timedelta(days=days)
 
 
 def _bulk(world: World, pid: str, user_id: str, flavors: dict, images: dict, public_id: str) -> None:

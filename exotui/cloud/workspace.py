@@ -1,0 +1,93 @@
+"""Every cloud and project the user can reach, each with its session, store, poller and actions.
+
+What the UI opens on start: profiles are discovered at once (logins run in threads), then one
+project after another comes alive as its first load lands. No Textual here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .actions import Actions
+from .poller import Intervals, ProjectPoller
+from .profiles import CloudProfile, ProfileError, discover
+from .rules import CloudRules, rules_for_cloud
+from .session import CloudSession
+from .store import ProjectKey, ProjectStore
+
+
+@dataclass
+class Project:
+    """One (cloud, project, region) and everything that keeps it live."""
+
+    key: ProjectKey
+    profile: CloudProfile
+    session: CloudSession
+    store: ProjectStore
+    poller: ProjectPoller
+    actions: Actions
+    rules: CloudRules
+    warning: str | None = None  # e.g. an application credential about to expire
+
+    @property
+    def label(self) -> str:
+        return str(self.key)
+
+
+@dataclass
+class CloudProblem:
+    cloud: str
+    message: str
+
+
+@dataclass
+class Workspace:
+    profiles: list[CloudProfile]
+    intervals: Intervals | None = None
+    projects: list[Project] = field(default_factory=list)
+    problems: list[CloudProblem] = field(default_factory=list)
+
+    async def open(self, on_project: Callable[[Project], None] | None = None,
+                   on_problem: Callable[[CloudProblem], None] | None = None) -> None:
+        """Log in to every cloud at once; start each project's poller as soon as it is known."""
+
+        async def one(profile: CloudProfile) -> None:
+            try:
+                found = await asyncio.to_thread(discover, profile)
+            except ProfileError as err:
+                problem = CloudProblem(profile.name, str(err))
+                self.problems.append(problem)
+                if on_problem:
+                    on_problem(problem)
+                return
+            regions = profile.region_names or (None,)
+            for project in found.projects:
+                for region in regions:
+                    self._add(profile, project.id, project.name, region, found.warning, on_project)
+
+        await asyncio.gather(*(one(p) for p in self.profiles))
+
+    def _add(self, profile: CloudProfile, project_id: str, project_name: str, region: str | None,
+             warning: str | None, on_project) -> Project:
+        key = ProjectKey(profile.name, project_id, region or "", project_name)
+        session = CloudSession.for_project(profile, project_id, region)
+        store = ProjectStore(key)
+        poller = ProjectPoller(session, store, self.intervals)
+        rules = rules_for_cloud(profile.name, profile.auth_url)
+        project = Project(key, profile, session, store, poller, Actions(session, store, poller, cloud_rules=rules),
+                          rules, warning)
+        self.projects.append(project)
+        if on_project:
+            on_project(project)
+        asyncio.get_running_loop().create_task(poller.start())
+        return project
+
+    def find(self, key: ProjectKey) -> Project | None:
+        return next((p for p in self.projects if p.key == key), None)
+
+    async def close(self) -> None:
+        await asyncio.gather(*(p.poller.stop() for p in self.projects), return_exceptions=True)
+        for project in self.projects:
+            project.session.close()

@@ -1,0 +1,258 @@
+"""The exotui Textual app: a breadcrumb, one resource view at a time, a command line, a footer."""
+
+from __future__ import annotations
+
+import time
+
+from textual import on
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import ContentSwitcher, Footer, Input, Static
+
+from ..cloud.store import KINDS, Change
+from ..cloud.workspace import CloudProblem, Project, Workspace
+from .projects import ProjectsView
+from .table import ResourceTable
+from .views import RESOURCE_VIEWS, ResourceView, view_for
+
+STALE_AFTER = 60.0  # seconds without a successful server poll before the header says so
+
+
+class StoreChanged(Message):
+    def __init__(self, change: Change) -> None:
+        super().__init__()
+        self.change = change
+
+
+class ProjectAdded(Message):
+    def __init__(self, project: Project) -> None:
+        super().__init__()
+        self.project = project
+
+
+class Breadcrumb(Static):
+    """cloud / project / region, and whether what is shown is live or stale."""
+
+    DEFAULT_CSS = """
+    Breadcrumb { dock: top; height: 1; background: $panel; color: $foreground; padding: 0 1; }
+    """
+
+
+class CommandLine(Input):
+    """The k9s prompt: ':' opens a view by name, '/' filters the current table."""
+
+    DEFAULT_CSS = """
+    CommandLine { dock: bottom; height: 3; display: none; border: tall $accent; }
+    CommandLine.-open { display: block; }
+    """
+    mode = ":"
+
+
+class ExotuiApp(App[int]):
+    TITLE = "exotui"
+    CSS = """
+    #body { height: 1fr; }
+    """
+    BINDINGS = [
+        Binding("colon", "command_line(':')", "View", key_display=":"),
+        Binding("slash", "command_line('/')", "Filter", key_display="/"),
+        Binding("w", "wide", "Wide"),
+        Binding("ctrl+r", "refresh", "Refresh"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("escape", "back", "Back", show=False),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, workspace: Workspace, *, start_view: str = "servers", theme: str | None = None) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.project: Project | None = None
+        self.start_view = start_view
+        self._history: list[str] = []
+        if theme:
+            self.theme = theme
+
+    def compose(self) -> ComposeResult:
+        yield Breadcrumb("exotui │ connecting…", id="crumb")
+        with ContentSwitcher(initial=self.start_view, id="body"):
+            yield ProjectsView(id="projects")
+            for view in RESOURCE_VIEWS:
+                yield view(id=view.kind)
+        yield CommandLine(id="command")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        self.set_interval(1.0, self.update_crumb)
+        # the first frame comes first; logins and the first load follow
+        self.call_after_refresh(self._open_workspace)
+
+    def _open_workspace(self) -> None:
+        self.run_worker(self.workspace.open(on_project=lambda p: self.post_message(ProjectAdded(p)),
+                                            on_problem=self._problem), name="open workspace", exit_on_error=False)
+
+    def _problem(self, problem: CloudProblem) -> None:
+        self.notify(f"{problem.cloud}: {problem.message}", title="cannot open cloud", severity="error", timeout=15)
+
+    def on_project_added(self, message: ProjectAdded) -> None:
+        project = message.project
+        project.store.subscribe(lambda change: self.post_message(StoreChanged(change)))
+        self.query_one(ProjectsView).add_project(project)
+        if project.warning:
+            self.notify(project.warning, title=project.label, severity="warning", timeout=15)
+        if self.project is None:
+            self.select_project(project)
+
+    def select_project(self, project: Project) -> None:
+        self.project = project
+        for view in self.query(ResourceView):
+            view.show(project)
+        self.update_crumb()
+
+    def on_store_changed(self, message: StoreChanged) -> None:
+        change = message.change
+        self.query_one(ProjectsView).changed(change)
+        if self.project is not None and change.project == self.project.key:
+            for view in self.query(ResourceView):
+                view.changed(change)
+            if change.error and change.kind == "servers":
+                self.update_crumb()
+
+    # --- header ---------------------------------------------------------------------------
+
+    def update_crumb(self) -> None:
+        crumb = self.query_one(Breadcrumb)
+        project = self.project
+        if project is None:
+            problems = len(self.workspace.problems)
+            crumb.update("exotui │ connecting…" + (f" ({problems} cloud(s) failed)" if problems else ""))
+            return
+        key = project.key
+        where = " / ".join(x for x in (key.cloud, key.project_name or key.project_id, key.region) if x)
+        state = project.store.state("servers")
+        age = project.store.age("servers")
+        if not state.loaded:
+            status = "loading…" if state.last_error is None else f"⚠ {state.last_error}"
+        elif state.last_error or (age is not None and age > STALE_AFTER):
+            status = f"⚠ stale {int(age or 0)}s" + (f": {state.last_error}" if state.last_error else "")
+        else:
+            status = "● live"
+        crumb.update(f"exotui │ {where} │ {status}")
+
+    # --- views and the command line ---------------------------------------------------------
+
+    @property
+    def current_view(self) -> str:
+        return self.query_one(ContentSwitcher).current or self.start_view
+
+    def show_view(self, name: str) -> None:
+        switcher = self.query_one(ContentSwitcher)
+        if switcher.current != name:
+            self._history.append(switcher.current or self.start_view)
+            switcher.current = name
+        self.call_after_refresh(self._focus_table)
+
+    def _focus_table(self) -> None:
+        view = self.query_one(f"#{self.current_view}")
+        tables = view.query(ResourceTable)
+        if tables:
+            tables.first().focus()
+
+    def action_command_line(self, mode: str) -> None:
+        line = self.query_one(CommandLine)
+        line.mode = mode
+        line.placeholder = ("view: servers, vol, net, fips, sg, images, keypairs, projects"
+                            if mode == ":" else "filter: regex, !regex inverts")
+        table = self._table()
+        line.value = table.filter_text if mode == "/" and table else ""
+        line.add_class("-open")
+        line.focus()
+
+    def _table(self) -> ResourceTable | None:
+        tables = self.query_one(f"#{self.current_view}").query(ResourceTable)
+        return tables.first() if tables else None
+
+    @on(Input.Changed, "#command")
+    def live_filter(self, event: Input.Changed) -> None:
+        line = self.query_one(CommandLine)
+        table = self._table()
+        if line.mode == "/" and table is not None:
+            table.set_filter(event.value)
+            view = self.query_one(f"#{self.current_view}")
+            if isinstance(view, (ResourceView, ProjectsView)):
+                view.update_title()
+
+    @on(Input.Submitted, "#command")
+    def run_command(self, event: Input.Submitted) -> None:
+        line = self.query_one(CommandLine)
+        line.remove_class("-open")
+        if line.mode == ":":
+            text = event.value.strip().lstrip(":")
+            if text in ("q", "quit", "q!"):
+                self.exit(0)
+                return
+            name = view_for(text) if text else None
+            if name is None:
+                if text:
+                    self.notify(f"no view called '{text}'; try servers, vol, net, fips, sg, images, keypairs, "
+                                "projects", severity="warning")
+            elif name == "map":
+                self.notify("the network map is not built yet", severity="warning")
+            else:
+                self.show_view(name)
+        self._focus_table()
+
+    def action_back(self) -> None:
+        line = self.query_one(CommandLine)
+        if line.has_class("-open"):
+            line.remove_class("-open")
+            if line.mode == "/":
+                table = self._table()
+                if table is not None:
+                    table.set_filter("")
+                    view = self.query_one(f"#{self.current_view}")
+                    view.update_title()
+            self._focus_table()
+            return
+        table = self._table()
+        if table is not None and table.filter_text:
+            table.set_filter("")
+            self.query_one(f"#{self.current_view}").update_title()
+            return
+        if self._history:
+            self.query_one(ContentSwitcher).current = self._history.pop()
+            self.call_after_refresh(self._focus_table)
+
+    def action_wide(self) -> None:
+        table = self._table()
+        if table is not None:
+            table.wide = not table.wide
+
+    def action_refresh(self) -> None:
+        if self.project is not None:
+            self.project.poller.kick(*KINDS)
+            self.notify("refreshing", timeout=2)
+
+    def action_help(self) -> None:
+        from .help import HelpScreen
+
+        self.push_screen(HelpScreen())
+
+    @on(ResourceTable.Selected)
+    def open_item(self, event: ResourceTable.Selected) -> None:
+        if event.table.id == "table-projects":
+            project = self.query_one(ProjectsView).project_for(event.item_id)
+            if project is not None:
+                self.select_project(project)
+                self.show_view("servers")
+
+    async def on_unmount(self) -> None:
+        await self.workspace.close()
+
+
+def run_app(workspace: Workspace, *, theme: str | None = None) -> int:
+    started = time.perf_counter()
+    app = ExotuiApp(workspace, theme=theme)
+    app.started = started  # type: ignore[attr-defined]
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,39 @@
+"""`?`: the keys that work, k9s-style."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from .views import ALIASES
+
+KEYS = [
+    (":name", "open a view: " + ", ".join(names[0] if names[0] != "fips" else "fips" for names in ALIASES.values())),
+    ("/text", "filter the table (a regular expression; !text inverts); esc clears"),
+    ("enter", "open the row (a project becomes the current one)"),
+    ("space", "mark a row for a bulk action"),
+    ("w", "wide view: more columns"),
+    ("ctrl+r", "refresh now"),
+    ("ctrl+p", "command palette"),
+    ("esc", "back"),
+    ("q", "quit"),
+]
+
+
+class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 76; max-width: 100%; height: auto; max-height: 90%;
+        border: thick $primary; background: $surface; padding: 1 2; }
+    """
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
+
+    def compose(self) -> ComposeResult:
+        lines = ["[b]exotui keys[/b]", ""]
+        lines += [f"[b $accent]{key:<8}[/] {what}" for key, what in KEYS]
+        lines += ["", "aliases: " + "; ".join(f"{view}: {' '.join(names)}" for view, names in ALIASES.items())]
+        with VerticalScroll():
+            yield Static("\n".join(lines))

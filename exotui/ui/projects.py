@@ -1,0 +1,131 @@
+"""The Projects view: every cloud and project side by side, with quota meters and service units."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from ..cloud.store import Change
+from ..cloud.units import allocation_balances, project_burn_rate
+from .table import Column, ResourceTable
+
+
+@dataclass(frozen=True)
+class ProjectRow:
+    """What one line of the view shows; rebuilt from the project's store on each change."""
+
+    id: str
+    cloud: str
+    project: str
+    region: str
+    active: int
+    servers: int
+    cores: tuple[int, int]
+    ram_gb: tuple[int, int]
+    volume_gb: tuple[int, int]
+    fips: tuple[int, int]
+    su_per_hour: float
+    su_left: float | None
+    loaded: bool
+    error: str | None
+
+
+def meter(used: int, limit: int, width: int = 6) -> Text:
+    """▇▇▇░░░ 12/20: a quota meter in text (limit -1 = unlimited)."""
+    if limit is None or limit < 0:
+        return Text(f"{used}/∞")
+    share = 0.0 if limit == 0 else min(1.0, used / limit)
+    filled = round(share * width)
+    style = "bold red" if share >= 0.9 else "yellow" if share >= 0.7 else "green"
+    bar = Text("▇" * filled, style=style) + Text("░" * (width - filled), style="dim")
+    return bar + Text(f" {used}/{limit}")
+
+
+def row_for(project) -> ProjectRow:
+    store = project.store
+    quotas = store.get("quotas")
+
+    def quota(service: str, resource: str, scale: int = 1) -> tuple[int, int]:
+        q = quotas.get(f"{service}:{resource}")
+        if q is None:
+            return (0, -1)
+        return (q.in_use // scale, q.limit // scale if q.limit >= 0 else -1)
+
+    servers = list(store.get("servers").values())
+    burn = project_burn_rate(servers, store.get("flavors").values())
+    balances = allocation_balances(store.get("allocations").values(), burn)
+    cpu = next((b for b in balances if b.family == "general"), None)
+    key = project.key
+    state = store.state("servers")
+    return ProjectRow(
+        id=str(key), cloud=key.cloud, project=key.project_name or key.project_id, region=key.region,
+        active=sum(1 for s in servers if s.status == "ACTIVE"), servers=len(servers),
+        cores=quota("compute", "cores"), ram_gb=quota("compute", "ram", 1024), volume_gb=quota("volume", "gigabytes"),
+        fips=quota("network", "floatingip"), su_per_hour=burn.per_hour, su_left=cpu.remaining if cpu else None,
+        loaded=state.loaded, error=state.last_error)
+
+
+class ProjectsView(Vertical):
+    DEFAULT_CSS = """
+    ProjectsView { height: 1fr; }
+    ProjectsView > .view-title { height: 1; background: $primary; color: $text; padding: 0 1; text-style: bold; }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.projects: dict[str, object] = {}
+        self.rows: dict[str, ProjectRow] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static("Projects (0)", classes="view-title")
+        yield ResourceTable(self.columns(), id="table-projects")
+
+    @property
+    def table(self) -> ResourceTable:
+        return self.query_one(ResourceTable)
+
+    def columns(self) -> list[Column]:
+        def state(row: ProjectRow) -> Text:
+            if row.error:
+                return Text("⚠ " + row.error, style="red")
+            return Text(f"{row.active}/{row.servers}" if row.loaded else "loading…")
+
+        return [
+            Column("project", "CLOUD / PROJECT", 18, lambda r: f"{r.cloud} / {r.project}", flex=True),
+            Column("region", "REGION", 9, lambda r: r.region, wide_only=True),
+            Column("vms", "UP/VMS", 7, state),
+            Column("cores", "CORES", 14, lambda r: meter(*r.cores), sort=lambda r: r.cores[0]),
+            Column("ram", "RAM GB", 15, lambda r: meter(*r.ram_gb), sort=lambda r: r.ram_gb[0], wide_only=True),
+            Column("volumes", "VOLUME GB", 15, lambda r: meter(*r.volume_gb), wide_only=True),
+            Column("fips", "FIPS", 12, lambda r: meter(*r.fips, width=4), wide_only=True),
+            Column("su", "SU/h", 6, lambda r: f"{r.su_per_hour:g}", justify="right", sort=lambda r: r.su_per_hour),
+            Column("left", "SU LEFT", 9, lambda r: "-" if r.su_left is None else f"{r.su_left:,.0f}",
+                   justify="right", sort=lambda r: r.su_left or 0),
+        ]
+
+    def add_project(self, project) -> None:
+        ident = str(project.key)
+        self.projects[ident] = project
+        self.rows[ident] = row_for(project)
+        self.table.apply(self.rows, added=[ident])
+        self.update_title()
+
+    def project_for(self, ident: str):
+        return self.projects.get(ident)
+
+    def changed(self, change: Change) -> None:
+        ident = str(change.project)
+        project = self.projects.get(ident)
+        if project is None or change.kind not in ("servers", "quotas", "allocations", "flavors"):
+            return
+        self.rows[ident] = row_for(project)
+        self.table.apply(self.rows, updated=[ident])
+
+    def update_title(self) -> None:
+        table = self.table
+        extra = f"  filter: /{table.filter_text}" if table.filter_text else ""
+        self.query_one(".view-title", Static).update(f"Projects ({len(table.shown)}){extra}")

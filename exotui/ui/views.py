@@ -1,0 +1,295 @@
+"""The resource views: each a titled ResourceTable over one kind of the current project's store."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from ..cloud.models import Flavor, Server
+from ..cloud.rules import flavor_family, server_flavor
+from ..cloud.store import Change
+from ..cloud.units import gpu_fraction, server_su_per_hour
+from .table import Column, ResourceTable
+
+# view name -> aliases typed after ':'
+ALIASES = {
+    "servers": ("servers", "server", "instances", "instance", "vm", "vms", "s"),
+    "volumes": ("volumes", "volume", "vol", "vols"),
+    "networks": ("networks", "network", "net", "nets"),
+    "floating_ips": ("fips", "fip", "floatingips", "floating-ips", "floating_ips"),
+    "security_groups": ("secgroups", "secgroup", "sg", "sgs", "security-groups"),
+    "images": ("images", "image", "img"),
+    "keypairs": ("keypairs", "keypair", "keys", "kp"),
+    "projects": ("projects", "project", "proj", "allocations"),
+    "map": ("map", "topology", "topo"),
+}
+
+
+def view_for(alias: str) -> str | None:
+    alias = alias.strip().lower()
+    return next((view for view, names in ALIASES.items() if alias in names), None)
+
+
+def age(created: str, now: dt.datetime | None = None) -> str:
+    """"3d", "5h", "12m" from an ISO time; "" if unreadable."""
+    try:
+        when = dt.datetime.fromisoformat(created.replace("Z", "+00:00"))
+    except ValueError:
+        return ""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    seconds = max(0, int(((now or dt.datetime.now(dt.timezone.utc)) - when).total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+class Palette:
+    """Theme colours for cell text, read from the running app's theme (never literals)."""
+
+    def __init__(self, app) -> None:
+        theme = app.current_theme
+        self.ok = theme.success or "green"
+        self.bad = theme.error or "red"
+        self.busy = theme.warning or "yellow"
+        self.accent = theme.accent or theme.primary
+        self.dim = "dim"
+
+
+class ResourceView(Vertical):
+    """A title line and a table; subclasses give the kind, the columns and the title."""
+
+    DEFAULT_CSS = """
+    ResourceView { height: 1fr; }
+    ResourceView > .view-title { height: 1; background: $primary; color: $text; padding: 0 1; text-style: bold; }
+    """
+    kind: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.project = None
+        self.palette: Palette | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.title, classes="view-title")
+        yield ResourceTable(self.columns(), id=f"table-{self.kind}")
+
+    @property
+    def table(self) -> ResourceTable:
+        return self.query_one(ResourceTable)
+
+    def on_mount(self) -> None:
+        self.palette = Palette(self.app)
+
+    def columns(self) -> list[Column]:
+        raise NotImplementedError
+
+    def show(self, project) -> None:
+        """Show this project's `kind` (a full load of the table)."""
+        self.project = project
+        self.palette = Palette(self.app)
+        self.table.load(project.store.get(self.kind) if project else {})
+        self.update_title()
+
+    def changed(self, change: Change) -> None:
+        if self.project is None or change.project != self.project.key:
+            return
+        if change.kind == self.kind:
+            self.table.apply(self.project.store.get(self.kind), change.added, change.updated, change.removed)
+            self.update_title()
+        elif change.kind in self.depends_on():
+            self.table.load(self.project.store.get(self.kind))
+
+    def depends_on(self) -> tuple[str, ...]:
+        """Other kinds whose changes alter how this view's rows read."""
+        return ()
+
+    def update_title(self) -> None:
+        table = self.table
+        count = len(table.shown)
+        total = len(table.items)
+        shown = f"{count}/{total}" if table.filter_text else f"{total}"
+        extra = f"  filter: /{table.filter_text}" if table.filter_text else ""
+        state = self.project.store.state(self.kind) if self.project else None
+        if state is not None and not state.loaded:
+            shown = "loading…" if state.last_error is None else "unavailable"
+        self.query_one(".view-title", Static).update(f"{self.title} ({shown}){extra}")
+
+
+class ServersView(ResourceView):
+    kind = "servers"
+    title = "Instances"
+
+    def depends_on(self) -> tuple[str, ...]:
+        return ("flavors",)
+
+    def _flavors(self) -> list[Flavor]:
+        return list(self.project.store.get("flavors").values()) if self.project else []
+
+    def status(self, server: Server) -> Text:
+        p = self.palette
+        text = server.status
+        if server.task_state:
+            text += f" {server.task_state}"
+        if server.locked:
+            text = "🔒" + text
+        colour = (p.bad if server.status == "ERROR" else p.busy if server.in_transition
+                  else p.ok if server.status == "ACTIVE" else p.dim)
+        return Text(text, style=colour)
+
+    def flavor(self, server: Server) -> Text:
+        flavor = server_flavor(server, self._flavors())
+        name = Text(flavor.name or server.flavor_name or "?")
+        if flavor_family(flavor) == "gpu":
+            share = gpu_fraction(flavor)
+            badge = "GPU" if not share or share >= 1 else f"GPU{share:.0%}"
+            name.append(f" {badge}", style=f"bold {self.palette.accent}")
+        return name
+
+    def columns(self) -> list[Column]:
+        return [
+            Column("name", "NAME", 12, lambda s: s.name, flex=True),
+            Column("status", "STATUS", 17, self.status, sort=lambda s: s.status),
+            Column("flavor", "FLAVOR", 15, self.flavor),
+            Column("floating", "FLOATING IP", 11, lambda s: ", ".join(s.floating_ips) or "-"),
+            Column("fixed", "FIXED IP", 12, lambda s: ", ".join(s.fixed_ips), wide_only=True),
+            Column("key", "KEY", 11, lambda s: s.key_name or "", wide_only=True),
+            Column("age", "AGE", 4, lambda s: age(s.created), sort=lambda s: s.created, justify="right"),
+            Column("su", "SU/h", 5, lambda s: f"{server_su_per_hour(s, self._flavors()):g}", justify="right",
+                   sort=lambda s: server_su_per_hour(s, self._flavors())),
+        ]
+
+
+class VolumesView(ResourceView):
+    kind = "volumes"
+    title = "Volumes"
+
+    def depends_on(self) -> tuple[str, ...]:
+        return ("servers",)
+
+    def attached(self, volume) -> str:
+        servers = self.project.store.get("servers") if self.project else {}
+        names = [getattr(servers.get(a.server_id), "name", a.server_id[:8]) + (f" {a.device}" if a.device else "")
+                 for a in volume.attachments]
+        return ", ".join(names) or "-"
+
+    def columns(self) -> list[Column]:
+        return [
+            Column("name", "NAME", 16, lambda v: v.name or v.id[:8], flex=True),
+            Column("size", "SIZE", 7, lambda v: f"{v.size_gb} GB", sort=lambda v: v.size_gb, justify="right"),
+            Column("status", "STATUS", 10, lambda v: v.status),
+            Column("attached", "ATTACHED TO", 24, self.attached, flex=True),
+            Column("type", "TYPE", 12, lambda v: v.volume_type, wide_only=True),
+            Column("age", "AGE", 4, lambda v: age(v.created_at), justify="right"),
+        ]
+
+
+class NetworksView(ResourceView):
+    kind = "networks"
+    title = "Networks"
+
+    def depends_on(self) -> tuple[str, ...]:
+        return ("subnets",)
+
+    def cidrs(self, network) -> str:
+        subnets = self.project.store.get("subnets") if self.project else {}
+        return ", ".join(subnets[s].cidr for s in network.subnet_ids if s in subnets)
+
+    def columns(self) -> list[Column]:
+        return [
+            Column("name", "NAME", 20, lambda n: n.name, flex=True),
+            Column("external", "KIND", 9, lambda n: "external" if n.external else "shared" if n.shared else "private"),
+            Column("subnets", "SUBNETS", 18, self.cidrs, flex=True),
+            Column("status", "STATUS", 7, lambda n: n.status),
+            Column("mtu", "MTU", 5, lambda n: str(n.mtu or ""), wide_only=True),
+        ]
+
+
+class FloatingIPsView(ResourceView):
+    kind = "floating_ips"
+    title = "Floating IPs"
+
+    def depends_on(self) -> tuple[str, ...]:
+        return ("ports", "servers")
+
+    def target(self, fip) -> str:
+        if not fip.port_id or not self.project:
+            return "-"
+        port = self.project.store.get("ports").get(fip.port_id)
+        server = self.project.store.get("servers").get(port.device_id) if port else None
+        return f"{server.name} ({fip.fixed_address})" if server else (fip.fixed_address or fip.port_id[:8])
+
+    def columns(self) -> list[Column]:
+        return [
+            Column("address", "ADDRESS", 15, lambda f: f.address),
+            Column("target", "ASSIGNED TO", 24, self.target, flex=True),
+            Column("status", "STATUS", 7, lambda f: f.status),
+            Column("description", "DESCRIPTION", 20, lambda f: f.description, wide_only=True),
+        ]
+
+
+def rule_summary(rule) -> str:
+    """"in tcp 22 from 0.0.0.0/0" in a line."""
+    protocol = rule.protocol or "any"
+    if rule.port_min is None:
+        ports = ""
+    elif rule.port_min == rule.port_max:
+        ports = f" {rule.port_min}"
+    else:
+        ports = f" {rule.port_min}-{rule.port_max}"
+    remote = rule.remote_cidr or (f"group {rule.remote_group_id[:8]}" if rule.remote_group_id else "anywhere")
+    way = "from" if rule.direction == "ingress" else "to"
+    return f"{'in' if rule.direction == 'ingress' else 'out'} {protocol}{ports} {way} {remote} ({rule.ethertype})"
+
+
+class SecurityGroupsView(ResourceView):
+    kind = "security_groups"
+    title = "Security groups"
+
+    def columns(self) -> list[Column]:
+        return [
+            Column("name", "NAME", 14, lambda g: g.name),
+            Column("ingress", "INGRESS", 30, lambda g: "; ".join(
+                rule_summary(r)[3:] for r in g.rules if r.direction == "ingress") or "none", flex=True),
+            Column("rules", "RULES", 5, lambda g: str(len(g.rules)), justify="right"),
+            Column("description", "DESCRIPTION", 20, lambda g: g.description, wide_only=True),
+        ]
+
+
+class ImagesView(ResourceView):
+    kind = "images"
+    title = "Images"
+
+    def columns(self) -> list[Column]:
+        return [
+            Column("name", "NAME", 22, lambda i: i.name, flex=True),
+            Column("status", "STATUS", 8, lambda i: i.status),
+            Column("kind", "KIND", 8, lambda i: "snapshot" if i.is_snapshot else i.visibility),
+            Column("os", "OS", 12, lambda i: " ".join(filter(None, (i.properties.get("os_distro"),
+                                                                     i.properties.get("os_version"))))),
+            Column("size", "SIZE", 8, lambda i: f"{(i.size or 0) / 1e9:.1f} GB" if i.size else "",
+                   sort=lambda i: i.size or 0, justify="right", wide_only=True),
+        ]
+
+
+class KeypairsView(ResourceView):
+    kind = "keypairs"
+    title = "Key pairs"
+
+    def columns(self) -> list[Column]:
+        return [
+            Column("name", "NAME", 20, lambda k: k.name),
+            Column("type", "TYPE", 5, lambda k: k.type),
+            Column("fingerprint", "FINGERPRINT", 47, lambda k: k.fingerprint, flex=True),
+        ]
+
+
+RESOURCE_VIEWS = (ServersView, VolumesView, NetworksView, FloatingIPsView, SecurityGroupsView, ImagesView,
+                  KeypairsView)

@@ -14,6 +14,7 @@ from ..cloud.store import KINDS, Change
 from ..cloud.workspace import CloudProblem, Project, Workspace
 from .projects import ProjectsView
 from .table import ResourceTable
+from .themes import register_themes
 from .views import RESOURCE_VIEWS, ResourceView, view_for
 
 STALE_AFTER = 60.0  # seconds without a successful server poll before the header says so
@@ -44,7 +45,6 @@ class CommandLine(Input):
 
     DEFAULT_CSS = """
     CommandLine { dock: bottom; height: 3; display: none; border: tall $accent; }
-    CommandLine.-open { display: block; }
     """
     mode = ":"
 
@@ -70,6 +70,7 @@ class ExotuiApp(App[int]):
         self.project: Project | None = None
         self.start_view = start_view
         self._history: list[str] = []
+        register_themes(self)
         if theme:
             self.theme = theme
 
@@ -86,6 +87,7 @@ class ExotuiApp(App[int]):
         self.set_interval(1.0, self.update_crumb)
         # the first frame comes first; logins and the first load follow
         self.call_after_refresh(self._open_workspace)
+        self.call_after_refresh(self._focus_table)  # not the hidden command line
 
     def _open_workspace(self) -> None:
         self.run_worker(self.workspace.open(on_project=lambda p: self.post_message(ProjectAdded(p)),
@@ -165,7 +167,7 @@ class ExotuiApp(App[int]):
                             if mode == ":" else "filter: regex, !regex inverts")
         table = self._table()
         line.value = table.filter_text if mode == "/" and table else ""
-        line.add_class("-open")
+        line.display = True  # at once, not by a class on the next refresh: keys typed fast must land here
         line.focus()
 
     def _table(self) -> ResourceTable | None:
@@ -185,7 +187,7 @@ class ExotuiApp(App[int]):
     @on(Input.Submitted, "#command")
     def run_command(self, event: Input.Submitted) -> None:
         line = self.query_one(CommandLine)
-        line.remove_class("-open")
+        line.display = False
         if line.mode == ":":
             text = event.value.strip().lstrip(":")
             if text in ("q", "quit", "q!"):
@@ -204,8 +206,8 @@ class ExotuiApp(App[int]):
 
     def action_back(self) -> None:
         line = self.query_one(CommandLine)
-        if line.has_class("-open"):
-            line.remove_class("-open")
+        if line.display:
+            line.display = False
             if line.mode == "/":
                 table = self._table()
                 if table is not None:

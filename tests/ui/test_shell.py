@@ -1,0 +1,183 @@
+"""The dashboard's shell driven with Pilot against the demo cloud: views, ':' aliases, '/' filter,
+projects, live rows, the staleness marker; and the command line's exits before any screen."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from exotui.cloud.poller import Intervals
+from exotui.cloud.profiles import find_profile, load_profiles
+from exotui.cloud.workspace import Workspace
+from exotui.demo.app import CLOUD_NAME, DemoCloudThread
+from exotui.demo.world import Knobs
+from exotui.ui.app import Breadcrumb, ExotuiApp
+from exotui.ui.table import ResourceTable
+
+
+def _app(clouds_yaml: Path) -> ExotuiApp:
+    profile = find_profile(load_profiles(config_file=clouds_yaml), CLOUD_NAME)
+    return ExotuiApp(Workspace([profile], intervals=Intervals(fast=0.1, idle=0.3, others=2.0)))
+
+
+async def _until(pilot, condition, timeout: float = 15.0) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the screen never got there")
+
+
+def _crumb(app: ExotuiApp) -> str:
+    return str(app.query_one(Breadcrumb).render())
+
+
+def _title(app: ExotuiApp, view: str) -> str:
+    return str(app.query_one(f"#{view} .view-title").render())
+
+
+async def _loaded(pilot, app: ExotuiApp) -> None:
+    await _until(pilot, lambda: app.project is not None and app.project.store.state("servers").loaded
+                 and len(app.query_one("#table-servers", ResourceTable).items) >= 8)
+
+
+@pytest.fixture()
+def demo_yaml(demo, demo_dir):
+    return demo_dir / "clouds.yaml"
+
+
+async def test_instances_show_with_breadcrumb_and_count(demo_yaml):
+    app = _app(demo_yaml)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _loaded(pilot, app)
+        await _until(pilot, lambda: "● live" in _crumb(app))
+        assert "exotui-demo / BIO230045 / RegionOne" in _crumb(app)
+        table = app.query_one("#table-servers", ResourceTable)
+        names = {table.items[i].name for i in table.shown}
+        assert {"web-frontend", "archive-node", "gpu-training"} <= names
+        assert _title(app, "servers").startswith("Instances (")
+
+
+async def test_colon_opens_views_by_alias_and_escape_goes_back(demo_yaml):
+    app = _app(demo_yaml)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _loaded(pilot, app)
+        for alias, view in [("vol", "volumes"), ("net", "networks"), ("fips", "floating_ips"),
+                            ("sg", "security_groups"), ("images", "images"), ("keypairs", "keypairs"),
+                            ("projects", "projects"), ("vm", "servers")]:
+            await pilot.press("colon", *alias, "enter")
+            assert app.current_view == view, alias
+        await pilot.press("colon", *"vol", "enter")
+        volumes = app.query_one("#table-volumes", ResourceTable)
+        assert {v.name for v in volumes.items.values()} >= {"results", "scratch-data", "spare"}
+        await pilot.press("escape")
+        assert app.current_view == "servers"
+        await pilot.press("colon", *"nosuchview", "enter")
+        assert app.current_view == "servers"
+
+
+async def test_slash_filters_and_escape_clears(demo_yaml):
+    app = _app(demo_yaml)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _loaded(pilot, app)
+        table = app.query_one("#table-servers", ResourceTable)
+        total = len(table.shown)
+        await pilot.press("slash", *"web")
+        await pilot.pause()
+        assert [table.items[i].name for i in table.shown] == ["web-frontend"]
+        assert "filter: /web" in _title(app, "servers")
+        await pilot.press("enter")
+        await pilot.press("escape")
+        assert len(table.shown) == total
+        await pilot.press("slash", *"!ACTIVE", "enter")
+        await pilot.pause()
+        assert all(table.items[i].status != "ACTIVE" for i in table.shown) and table.shown
+
+
+async def test_projects_view_switches_the_current_project(demo_yaml):
+    app = _app(demo_yaml)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _loaded(pilot, app)
+        await pilot.press("colon", *"projects", "enter")
+        projects = app.query_one("#table-projects", ResourceTable)
+        await _until(pilot, lambda: len(projects.items) == 2)
+        while projects.current.project != "CIS240112":
+            await pilot.press("down")
+        await pilot.press("enter")
+        assert app.current_view == "servers"
+        assert app.project.key.project_name == "CIS240112"
+        table = app.query_one("#table-servers", ResourceTable)
+        await _until(pilot, lambda: {table.items[i].name for i in table.shown} == {"workshop-vm-1", "workshop-vm-2"})
+        assert "CIS240112" in _crumb(app)
+
+
+async def test_wide_view_adds_columns(demo_yaml):
+    app = _app(demo_yaml)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await _loaded(pilot, app)
+        table = app.query_one("#table-servers", ResourceTable)
+        assert "FIXED IP" not in [c.label for c in table.columns]
+        await pilot.press("w")
+        assert "FIXED IP" in [c.label for c in table.columns] and "KEY" in [c.label for c in table.columns]
+
+
+async def test_rows_follow_changes_made_elsewhere(demo_yaml, conn):
+    app = _app(demo_yaml)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _loaded(pilot, app)
+        table = app.query_one("#table-servers", ResourceTable)
+        target = next(s for s in table.items.values() if s.name == "db-primary")
+        conn.compute.lock_server(target.id)
+        try:
+            await _until(pilot, lambda: table.items[target.id].locked, timeout=20)
+            row = table._cells[target.id]
+            assert "🔒" in row[1].plain
+        finally:
+            conn.compute.unlock_server(target.id)
+
+
+async def test_a_failing_cloud_is_marked_stale(tmp_path):
+    with DemoCloudThread(Knobs(delay_scale=0, ssh=False)) as cloud:
+        path = cloud.cloud.write_config(tmp_path)
+        app = _app(path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _loaded(pilot, app)
+            cloud.world.knobs.error_rate = 1.0
+            await _until(pilot, lambda: "⚠" in _crumb(app), timeout=30)
+            assert "503" in _crumb(app)
+            table = app.query_one("#table-servers", ResourceTable)
+            assert len(table.items) == 8, "what was known stays shown"
+            cloud.world.knobs.error_rate = 0.0
+            await _until(pilot, lambda: "● live" in _crumb(app), timeout=30)
+
+
+def _exotui(*args: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "exotui", *args], capture_output=True, text=True, timeout=60,
+                          env=env, stdin=subprocess.DEVNULL)
+
+
+def test_unknown_cloud_exits_1_with_one_line(demo_yaml):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+    env["OS_CLIENT_CONFIG_FILE"] = str(demo_yaml)
+    done = _exotui("--cloud", "nope", env=env)
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "nope" in lines[0] and "exotui-demo" in lines[0]
+    assert "\x1b[" not in done.stderr, "no screen was drawn"
+
+
+def test_broken_clouds_yaml_exits_1_with_its_line(tmp_path):
+    broken = tmp_path / "clouds.yaml"
+    broken.write_text("clouds:\n  mine:\n    auth: {auth_url: x\n  password: hunter2\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+    env["OS_CLIENT_CONFIG_FILE"] = str(broken)
+    done = _exotui(env=env)
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "line" in lines[0] and "hunter2" not in done.stderr
+    assert "\x1b[" not in done.stderr

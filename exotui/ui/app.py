@@ -12,6 +12,7 @@ from textual.widgets import ContentSwitcher, Footer, Input, Static
 
 from ..cloud.store import KINDS, Change
 from ..cloud.workspace import CloudProblem, Project, Workspace
+from .palette import ViewCommands
 from .projects import ProjectsView
 from .table import ResourceTable
 from .themes import register_themes
@@ -51,6 +52,7 @@ class CommandLine(Input):
 
 class ExotuiApp(App[int]):
     TITLE = "exotui"
+    COMMANDS = App.COMMANDS | {ViewCommands}
     CSS = """
     #body { height: 1fr; }
     """

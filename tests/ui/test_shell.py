@@ -181,3 +181,15 @@ def test_broken_clouds_yaml_exits_1_with_its_line(tmp_path):
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "line" in lines[0] and "hunter2" not in done.stderr
     assert "\x1b[" not in done.stderr
+
+
+async def test_the_palette_opens_views(demo_yaml):
+    app = _app(demo_yaml)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _loaded(pilot, app)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"open view volumes")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await _until(pilot, lambda: app.current_view == "volumes")

@@ -3,7 +3,6 @@ projects, live rows, the staleness marker; and the command line's exits before a
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys

@@ -33,6 +33,7 @@ class Column:
     flex: bool = False
     wide_only: bool = False  # shown only in the wide view
     justify: str = "left"
+    max_width: int = 48  # a flexible column stops growing here; what is left stays blank
 
 
 class ResourceTable(ScrollView, can_focus=True):
@@ -224,8 +225,7 @@ class ResourceTable(ScrollView, can_focus=True):
         widths = []
         for c in columns:
             if c.flex:
-                extra = spare // len(flexible)
-                widths.append(c.width + extra)
+                widths.append(min(c.max_width, c.width + spare // len(flexible)))
             else:
                 widths.append(c.width)
         return widths
@@ -278,9 +278,9 @@ class ResourceTable(ScrollView, can_focus=True):
             text = cell.copy()
             if n == 0 and marked:
                 text = Text("✓ ") + text
-            text.truncate(cell_width, overflow="ellipsis", pad=True)
-            if column.justify == "right":
-                text = Text(" " * (cell_width - text.cell_len)) + text
+            text.truncate(cell_width, overflow="ellipsis")
+            padding = Text(" " * (cell_width - text.cell_len))
+            text = padding + text if column.justify == "right" else text + padding
             segments.extend(Segment(s.text, style + s.style if s.style else style) for s in
                             text.render(self.app.console))
         return Strip(segments).adjust_cell_length(width, style).simplify()

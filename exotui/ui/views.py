@@ -6,7 +6,9 @@ import datetime as dt
 from typing import Any, ClassVar
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
@@ -126,6 +128,41 @@ class ResourceView(Vertical):
 class ServersView(ResourceView):
     kind = "servers"
     title = "Instances"
+    BINDINGS = [
+        Binding("a", "actions", "Actions"),
+        Binding("d", "describe", "Describe"),
+        Binding("n", "launch", "New"),
+        Binding("ctrl+d", "delete", "Delete", show=False),
+    ]
+
+    def _flows(self):
+        from .flows import flows_for  # flows imports this module
+
+        return flows_for(self.app)
+
+    @on(ResourceTable.Selected)
+    def describe_selected(self, event: ResourceTable.Selected) -> None:
+        event.stop()
+        self._flows().open_detail(event.item_id, self.project)
+
+    def action_describe(self) -> None:
+        if self.table.current_id:
+            self._flows().open_detail(self.table.current_id, self.project)
+
+    def action_actions(self) -> None:
+        ids = self.table.marked_or_current()
+        self.table.marks.clear()  # k9s: a bulk action consumes the marks
+        self.table.refresh()
+        self._flows().server_menu(ids, self.project)
+
+    def action_launch(self) -> None:
+        self._flows().launch(self.project)
+
+    def action_delete(self) -> None:
+        ids = self.table.marked_or_current()
+        self.table.marks.clear()
+        self.table.refresh()
+        self._flows().delete_servers(ids, self.project)
 
     def depends_on(self) -> tuple[str, ...]:
         return ("flavors",)
@@ -158,7 +195,7 @@ class ServersView(ResourceView):
             Column("name", "NAME", 12, lambda s: s.name, flex=True),
             Column("status", "STATUS", 17, self.status, sort=lambda s: s.status),
             Column("flavor", "FLAVOR", 15, self.flavor),
-            Column("floating", "FLOATING IP", 11, lambda s: ", ".join(s.floating_ips) or "-"),
+            Column("floating", "FLOATING IP", 15, lambda s: ", ".join(s.floating_ips) or "-"),
             Column("fixed", "FIXED IP", 12, lambda s: ", ".join(s.fixed_ips), wide_only=True),
             Column("key", "KEY", 11, lambda s: s.key_name or "", wide_only=True),
             Column("age", "AGE", 4, lambda s: age(s.created), sort=lambda s: s.created, justify="right"),
@@ -170,6 +207,18 @@ class ServersView(ResourceView):
 class VolumesView(ResourceView):
     kind = "volumes"
     title = "Volumes"
+    BINDINGS = [
+        Binding("n", "volume('create')", "New"),
+        Binding("a", "volume('attach')", "Attach"),
+        Binding("x", "volume('detach')", "Detach"),
+        Binding("e", "volume('extend')", "Extend"),
+        Binding("ctrl+d", "volume('delete')", "Delete", show=False),
+    ]
+
+    def action_volume(self, what: str) -> None:
+        from .flows import flows_for  # flows imports this module
+
+        flows_for(self.app).volume(what, self.table.current_id, self.project)
 
     def depends_on(self) -> tuple[str, ...]:
         return ("servers",)
@@ -215,6 +264,17 @@ class NetworksView(ResourceView):
 class FloatingIPsView(ResourceView):
     kind = "floating_ips"
     title = "Floating IPs"
+    BINDINGS = [
+        Binding("n", "floating_ip('allocate')", "Allocate"),
+        Binding("a", "floating_ip('assign')", "Assign"),
+        Binding("u", "floating_ip('unassign')", "Unassign"),
+        Binding("ctrl+d", "floating_ip('release')", "Release", show=False),
+    ]
+
+    def action_floating_ip(self, what: str) -> None:
+        from .flows import flows_for  # flows imports this module
+
+        flows_for(self.app).floating_ip(what, self.table.current_id, self.project)
 
     def depends_on(self) -> tuple[str, ...]:
         return ("ports", "servers")
@@ -252,6 +312,15 @@ def rule_summary(rule) -> str:
 class SecurityGroupsView(ResourceView):
     kind = "security_groups"
     title = "Security groups"
+    BINDINGS = [
+        Binding("n", "rule('add')", "Add rule"),
+        Binding("x", "rule('remove')", "Remove rule"),
+    ]
+
+    def action_rule(self, what: str) -> None:
+        from .flows import flows_for  # flows imports this module
+
+        flows_for(self.app).rule(what, self.table.current_id, self.project)
 
     def columns(self) -> list[Column]:
         return [

@@ -38,7 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--cloud", metavar="NAME", help="start on this cloud from clouds.yaml (default: all)")
     parser.add_argument("--openrc", type=Path, metavar="FILE", help="read OS_* variables from an openrc file "
                         "(never executed)")
-    parser.add_argument("--theme", metavar="NAME", help="colour theme (default: textual-dark)")
+    parser.add_argument("--theme", metavar="NAME", help="colour theme: exotui-dark (default), exotui-light, "
+                        "exotui-high-contrast, a Textual theme, or your own in ~/.config/exotui/themes/NAME.json")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo = sub.add_parser("demo-cloud", help="serve the embedded demo cloud until interrupted",
                           description="Serve a local OpenStack (Keystone, Nova, Neutron, Cinder, Glance) on "
@@ -83,6 +84,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "demo-cloud":
         return _serve(_knobs(args), args.config_dir, args.port)
+    if args.theme:
+        from .ui.themes import check_theme
+
+        problem = check_theme(args.theme)
+        if problem:
+            return _fail(problem)
     if args.demo:
         return _dashboard_on_demo(args)
     return _dashboard(args)

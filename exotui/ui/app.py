@@ -114,13 +114,27 @@ class ExotuiApp(App[int]):
         self.update_crumb()
 
     def on_store_changed(self, message: StoreChanged) -> None:
+        if not self.is_running or not self.screen_stack:
+            return  # the app is shutting down
         change = message.change
-        self.query_one(ProjectsView).changed(change)
+        main = self.screen_stack[0]
+        for projects in main.query(ProjectsView):  # absent while the app shuts down
+            projects.changed(change)
         if self.project is not None and change.project == self.project.key:
-            for view in self.query(ResourceView):
+            for view in main.query(ResourceView):
                 view.changed(change)
             if change.error and change.kind == "servers":
                 self.update_crumb()
+        if self.screen is not main and hasattr(self.screen, "changed"):
+            self.screen.changed(change)  # a detail screen follows its resource
+
+    MAIN_SCREEN_ACTIONS = {"command_line", "wide", "refresh", "quit"}
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The view keys (':', '/', 'w', 'q', ctrl+r) belong to the main screen, not to dialogs over it."""
+        if action in self.MAIN_SCREEN_ACTIONS and len(self.screen_stack) > 1:
+            return False
+        return True
 
     # --- header ---------------------------------------------------------------------------
 

@@ -11,6 +11,11 @@ from textual.widgets import Static
 from .views import ALIASES
 
 KEYS = [
+    ("a", "actions on the instance (or the marked ones): only what its state allows, refusals explained"),
+    ("d, enter", "instance detail: flavor, addresses, volumes, groups and rules, console log (f follows)"),
+    ("n", "new: launch an instance / create a volume / allocate an IP / add a rule (in those views)"),
+    ("ctrl+d", "delete (asks first, naming it)"),
+    ("x, u, e", "detach a volume or remove a rule / unassign an IP / extend a volume"),
     (":name", "open a view: " + ", ".join(names[0] if names[0] != "fips" else "fips" for names in ALIASES.values())),
     ("/text", "filter the table (a regular expression; !text inverts); esc clears"),
     ("enter", "open the row (a project becomes the current one)"),

@@ -12,6 +12,7 @@ from textual.widgets import Static
 from ..cloud.store import Change
 from ..cloud.units import allocation_balances, project_burn_rate
 from .table import Column, ResourceTable
+from .views import Palette
 
 
 @dataclass(frozen=True)
@@ -34,14 +35,14 @@ class ProjectRow:
     error: str | None
 
 
-def meter(used: int, limit: int, width: int = 6) -> Text:
-    """▇▇▇░░░ 12/20: a quota meter in text (limit -1 = unlimited)."""
+def meter(used: int, limit: int, palette: Palette, width: int = 6) -> Text:
+    """▇▇▇░░░ 12/20: a quota meter in text (limit -1 = unlimited), coloured by how full it is."""
     if limit is None or limit < 0:
         return Text(f"{used}/∞")
     share = 0.0 if limit == 0 else min(1.0, used / limit)
     filled = round(share * width)
-    style = "bold red" if share >= 0.9 else "yellow" if share >= 0.7 else "green"
-    bar = Text("▇" * filled, style=style) + Text("░" * (width - filled), style="dim")
+    style = f"bold {palette.bad}" if share >= 0.9 else palette.busy if share >= 0.7 else palette.ok
+    bar = Text("▇" * filled, style=style) + Text("░" * (width - filled), style=palette.dim)
     return bar + Text(f" {used}/{limit}")
 
 
@@ -79,6 +80,15 @@ class ProjectsView(Vertical):
         super().__init__(**kwargs)
         self.projects: dict[str, object] = {}
         self.rows: dict[str, ProjectRow] = {}
+        self.palette: Palette | None = None
+
+    def on_mount(self) -> None:
+        self.palette = Palette(self.app)
+        self.app.theme_changed_signal.subscribe(self, self._retheme)
+
+    def _retheme(self, _theme) -> None:
+        self.palette = Palette(self.app)
+        self.table.load(self.rows)
 
     def compose(self) -> ComposeResult:
         yield Static("Projects (0)", classes="view-title")
@@ -91,17 +101,20 @@ class ProjectsView(Vertical):
     def columns(self) -> list[Column]:
         def state(row: ProjectRow) -> Text:
             if row.error:
-                return Text("⚠ " + row.error, style="red")
+                return Text("⚠ " + row.error, style=self.palette.bad)
             return Text(f"{row.active}/{row.servers}" if row.loaded else "loading…")
+
+        def gauge(used_limit: tuple[int, int], width: int = 6) -> Text:
+            return meter(*used_limit, self.palette, width)
 
         return [
             Column("project", "CLOUD / PROJECT", 18, lambda r: f"{r.cloud} / {r.project}", flex=True),
             Column("region", "REGION", 9, lambda r: r.region, wide_only=True),
             Column("vms", "UP/VMS", 7, state),
-            Column("cores", "CORES", 14, lambda r: meter(*r.cores), sort=lambda r: r.cores[0]),
-            Column("ram", "RAM GB", 15, lambda r: meter(*r.ram_gb), sort=lambda r: r.ram_gb[0], wide_only=True),
-            Column("volumes", "VOLUME GB", 15, lambda r: meter(*r.volume_gb), wide_only=True),
-            Column("fips", "FIPS", 12, lambda r: meter(*r.fips, width=4), wide_only=True),
+            Column("cores", "CORES", 14, lambda r: gauge(r.cores), sort=lambda r: r.cores[0]),
+            Column("ram", "RAM GB", 15, lambda r: gauge(r.ram_gb), sort=lambda r: r.ram_gb[0], wide_only=True),
+            Column("volumes", "VOLUME GB", 15, lambda r: gauge(r.volume_gb), wide_only=True),
+            Column("fips", "FIPS", 12, lambda r: gauge(r.fips, 4), wide_only=True),
             Column("su", "SU/h", 6, lambda r: f"{r.su_per_hour:g}", justify="right", sort=lambda r: r.su_per_hour),
             Column("left", "SU LEFT", 9, lambda r: "-" if r.su_left is None else f"{r.su_left:,.0f}",
                    justify="right", sort=lambda r: r.su_left or 0),

@@ -56,12 +56,12 @@ class Palette:
     """Theme colours for cell text, read from the running app's theme (never literals)."""
 
     def __init__(self, app) -> None:
-        theme = app.current_theme
-        self.ok = theme.success or "green"
-        self.bad = theme.error or "red"
-        self.busy = theme.warning or "yellow"
-        self.accent = theme.accent or theme.primary
-        self.dim = "dim"
+        colours = app.theme_variables
+        self.ok = colours["success"]
+        self.bad = colours["error"]
+        self.busy = colours["warning"]
+        self.accent = colours["accent"]
+        self.dim = colours["text-muted"]
 
 
 class ResourceView(Vertical):
@@ -89,6 +89,13 @@ class ResourceView(Vertical):
 
     def on_mount(self) -> None:
         self.palette = Palette(self.app)
+        self.app.theme_changed_signal.subscribe(self, self._retheme)
+
+    def _retheme(self, _theme) -> None:
+        """Cell colours are baked into cached rows: draw them again in the new theme's colours."""
+        self.palette = Palette(self.app)
+        if self.project is not None:
+            self.table.load(self.project.store.get(self.kind))
 
     def columns(self) -> list[Column]:
         raise NotImplementedError

@@ -1,0 +1,229 @@
+"""One instance described (k9s `d`): flavor, image, addresses, volumes, security groups and their
+rules, ports, metadata, timestamps, fault; and its console log, followed. Live from the store."""
+
+from __future__ import annotations
+
+from rich.markup import escape
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Log, Static, TabbedContent, TabPane
+
+from ..cloud.actions import ActionRefused
+from ..cloud.models import Server
+from ..cloud.rules import FAMILY_TITLES, flavor_family, server_flavor
+from ..cloud.store import Change
+from ..cloud.units import gpu_fraction, su_per_hour
+from .views import age, rule_summary
+
+CONSOLE_LINES = 500  # the tail fetched each time: enough for cloud-init's key blocks, cheap to redraw
+FOLLOW_EVERY = 3.0  # seconds between console fetches while following
+# kinds whose changes alter what this screen shows
+_WATCHED = {"servers", "flavors", "images", "volumes", "ports", "floating_ips", "security_groups", "networks"}
+
+
+def _row(label: str, value: str) -> str:
+    return f"[b]{label:<16}[/]{value}"
+
+
+def describe(store, server: Server) -> str:
+    """The instance as console markup, every value escaped."""
+    flavors = store.get("flavors").values()
+    flavor = server_flavor(server, flavors)
+    share = gpu_fraction(flavor)
+    family = flavor_family(flavor)
+    gpu = "" if family != "gpu" else f" · GPU {'whole' if not share or share >= 1 else f'{share:.0%}'}"
+    lines = [
+        _row("ID", server.id),
+        _row("Flavor", f"{escape(flavor.name or '?')} ({FAMILY_TITLES[family]})"),
+        _row("Size", f"{flavor.vcpus} vCPU · {flavor.ram_mb / 1024:g} GiB RAM · {flavor.disk_gb} GB disk{gpu}"),
+        _row("SU/h", f"{su_per_hour(flavor, server.status):g} now ({server.status}); "
+                     f"{su_per_hour(flavor):g} when active"),
+    ]
+    image = store.item("images", server.image_id) if server.image_id else None
+    lines.append(_row("Image", escape(image.name if image else server.image_id or "booted from a volume")))
+    lines.append(_row("Key pair", escape(server.key_name or "none")))
+    lines.append(_row("Zone", escape(server.availability_zone or "-")))
+    if server.locked:
+        lines.append(_row("Locked", escape(server.locked_reason or "yes")))
+    lines.append(_row("Created", f"{escape(server.created)} ({age(server.created)} ago)"))
+    lines.append(_row("Launched", escape(server.launched_at or "-")))
+    lines.append(_row("Updated", escape(server.updated)))
+    if server.fault:
+        lines.append(_row("Fault", f"[$error]{escape(server.fault)}[/]"))
+
+    lines += ["", "[b $accent]Addresses[/]"]
+    lines += [f"  {escape(a.network)}: {a.addr} ({a.kind}, IPv{a.version})" for a in server.addresses] or ["  none"]
+
+    lines += ["", "[b $accent]Volumes[/]"]
+    volumes = store.get("volumes")
+    attached = [v for v in volumes.values() if any(a.server_id == server.id for a in v.attachments)]
+    known = {v.id for v in attached}
+    for v in attached:
+        device = next(a.device for a in v.attachments if a.server_id == server.id)
+        lines.append(f"  {escape(v.name or v.id[:8])} {v.size_gb} GB {escape(device)} ({v.status})")
+    lines += [f"  {vid}" for vid in server.volume_ids if vid not in known]
+    if not attached and not server.volume_ids:
+        lines.append("  none")
+
+    lines += ["", "[b $accent]Ports[/]"]
+    networks = store.get("networks")
+    ports = [p for p in store.get("ports").values() if p.device_id == server.id]
+    for p in ports:
+        net = networks.get(p.network_id)
+        ips = ", ".join(ip.ip_address for ip in p.fixed_ips)
+        lines.append(f"  {p.id[:8]} {escape(net.name if net else p.network_id[:8])} {ips} {p.mac_address} "
+                     f"({p.status})")
+    if not ports:
+        lines.append("  none known")
+
+    lines += ["", "[b $accent]Security groups[/]"]
+    groups = {g.name: g for g in store.get("security_groups").values()}
+    for name in server.security_groups:
+        lines.append(f"  [b]{escape(name)}[/]")
+        group = groups.get(name)
+        rules_text = [rule_summary(r) for r in group.rules] if group else ["(not loaded)"]
+        lines += [f"    {escape(r)}" for r in rules_text]
+    if not server.security_groups:
+        lines.append("  none")
+
+    lines += ["", "[b $accent]Metadata[/]"]
+    lines += [f"  {escape(k)} = {escape(v)}" for k, v in sorted(server.metadata.items())] or ["  none"]
+    if server.description:
+        lines += ["", "[b $accent]Description[/]", f"  {escape(server.description)}"]
+    return "\n".join(lines)
+
+
+class InstanceDetail(Screen[None]):
+    """Pushed over the views; esc goes back. Subscribes to the project's store while shown."""
+
+    DEFAULT_CSS = """
+    InstanceDetail #detail-title { height: 1; background: $primary; color: $text; padding: 0 1; text-style: bold; }
+    InstanceDetail TabbedContent { height: 1fr; }
+    InstanceDetail TabPane { height: 1fr; padding: 0; }
+    InstanceDetail #detail-body { padding: 0 1; }
+    InstanceDetail #console { height: 1fr; }
+    InstanceDetail #console-state { height: 1; color: $text-muted; padding: 0 1; }
+    """
+    BINDINGS = [
+        Binding("escape", "close", "Back"),
+        Binding("a", "actions", "Actions"),
+        Binding("l", "show('console')", "Console log"),
+        Binding("i", "show('details')", "Details"),
+        Binding("f", "follow", "Follow"),
+        Binding("ctrl+d", "delete", "Delete", show=False),
+        # the command line lives on the views' screen: go back there, then open it
+        Binding("colon", "leave(':')", "View", key_display=":"),
+        Binding("slash", "leave('/')", "Filter", key_display="/", show=False),
+    ]
+
+    def __init__(self, project, server_id: str) -> None:
+        super().__init__()
+        self.project = project
+        self.server_id = server_id
+        self.following = True
+        self._unsubscribe = None
+        self._pending = False
+        self._console_text: str | None = None
+
+    @property
+    def server(self) -> Server | None:
+        return self.project.store.item("servers", self.server_id)
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="detail-title")
+        with TabbedContent(initial="details"):
+            with TabPane("Details", id="details"):
+                with VerticalScroll():
+                    yield Static("", id="detail-body")
+            with TabPane("Console log", id="console-tab"):
+                yield Static("", id="console-state")
+                yield Log(id="console", highlight=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._unsubscribe = self.project.store.subscribe(self._store_changed)
+        self.redraw()
+        self.fetch_console()
+        self.set_interval(FOLLOW_EVERY, self._tick)
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe:
+            self._unsubscribe()
+
+    def _store_changed(self, change: Change) -> None:
+        # many changes may land in one poll: redraw once, after them
+        if change.kind in _WATCHED and not self._pending:
+            self._pending = True
+            self.call_later(self.redraw)
+
+    def redraw(self) -> None:
+        self._pending = False
+        server = self.server
+        title = self.query_one("#detail-title", Static)
+        body = self.query_one("#detail-body", Static)
+        if server is None:
+            title.update("Instance (gone: deleted, or not in this project)")
+            return
+        state = server.status + (f" · {server.task_state}" if server.task_state else "")
+        title.update(f"Instance {escape(server.name)} │ {escape(state)}" + (" │ 🔒" if server.locked else ""))
+        body.update(describe(self.project.store, server))
+
+    # --- the console log ---------------------------------------------------------------------------
+
+    def _tick(self) -> None:
+        if self.following and self.server is not None:
+            self.fetch_console()
+
+    def fetch_console(self) -> None:
+        self.run_worker(self._read_console(), group="console", exclusive=True, exit_on_error=False)
+
+    async def _read_console(self) -> None:
+        state = self.query_one("#console-state", Static)
+        try:
+            result = await self.project.actions.console_log(self.server_id, CONSOLE_LINES)
+        except ActionRefused as err:
+            state.update(f"console log unavailable: {escape(err.reason)}")
+            return
+        if not result.ok:
+            state.update(escape(result.message))
+            return
+        text = (result.value or "").replace("\r", "")
+        follow = "following (f stops)" if self.following else "paused (f follows)"
+        state.update(f"last {CONSOLE_LINES} lines · {follow}")
+        if text == self._console_text:
+            return
+        self._console_text = text
+        log = self.query_one("#console", Log)
+        at_end = log.is_vertical_scroll_end or self.following
+        log.clear()
+        log.write(text, scroll_end=at_end)
+
+    # --- keys ----------------------------------------------------------------------------------------
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_leave(self, mode: str) -> None:
+        self.dismiss(None)
+        self.app.call_after_refresh(self.app.action_command_line, mode)
+
+    def action_show(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = "console-tab" if tab == "console" else "details"
+
+    def action_follow(self) -> None:
+        self.following = not self.following
+        self.notify("following the console log" if self.following else "console log paused", timeout=2)
+        if self.following:
+            self.fetch_console()
+
+    def action_actions(self) -> None:
+        from .flows import flows_for
+
+        flows_for(self.app).server_menu([self.server_id], self.project)
+
+    def action_delete(self) -> None:
+        from .flows import flows_for
+
+        flows_for(self.app).delete_servers([self.server_id], self.project)

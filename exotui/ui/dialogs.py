@@ -1,0 +1,169 @@
+"""Small modal dialogs that return typed values: confirm (bool), prompt (str), choice (an option's ID)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from rich.markup import escape
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+# the frame every dialog shares: fits 80x24, centred, theme colours only
+DIALOG_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{ width: 76; max-width: 100%; height: auto; max-height: 100%;
+    border: thick $primary; background: $surface; padding: 0 1; }}
+{name} .dialog-title {{ text-style: bold; color: $primary; height: auto; }}
+{name} .dialog-hint {{ color: $text-muted; height: auto; }}
+{name} .dialog-error {{ color: $error; height: auto; }}
+{name} .dialog-buttons {{ height: 1; align-horizontal: right; margin-top: 1; }}
+{name} .dialog-buttons Button {{ margin-left: 2; }}
+"""
+
+
+def dialog_css(name: str) -> str:
+    return DIALOG_CSS.format(name=name)
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """"Delete instance web-1?": y confirms; n, esc and the focused Cancel button refuse."""
+
+    DEFAULT_CSS = dialog_css("ConfirmDialog") + """
+    ConfirmDialog > Vertical { border: thick $error; width: 64; }
+    ConfirmDialog #confirm-yes { background: $error; color: $text; }
+    """
+    BINDINGS = [Binding("y", "answer(True)", "Yes"), Binding("n,escape", "answer(False)", "No")]
+
+    def __init__(self, title: str, message: str = "", confirm: str = "Delete") -> None:
+        super().__init__()
+        self.title_text = title
+        self.message = message
+        self.confirm_label = confirm
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(escape(self.title_text), classes="dialog-title")
+            if self.message:
+                yield Static(escape(self.message))
+            yield Static("y: yes · n/esc: no", classes="dialog-hint")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self.confirm_label, id="confirm-yes", compact=True)
+                yield Button("Cancel", id="confirm-no", compact=True)
+
+    def on_mount(self) -> None:
+        # a stray enter cancels: the safe answer has the focus
+        self.query_one("#confirm-no", Button).focus()
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "confirm-yes")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+
+class PromptDialog(ModalScreen[str | None]):
+    """One line of text, checked by `validate` (returns why not, or None) before it is returned."""
+
+    DEFAULT_CSS = dialog_css("PromptDialog")
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, *, value: str = "", placeholder: str = "", hint: str = "",
+                 validate: Callable[[str], str | None] | None = None, restrict: str | None = None) -> None:
+        super().__init__()
+        self.title_text = title
+        self.value = value
+        self.placeholder = placeholder
+        self.hint = hint
+        self.validate = validate
+        self.restrict = restrict
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(escape(self.title_text), classes="dialog-title")
+            yield Input(self.value, placeholder=self.placeholder, restrict=self.restrict, id="prompt-input")
+            yield Static("", classes="dialog-error")
+            yield Static(escape(self.hint or "enter: OK · esc: cancel"), classes="dialog-hint")
+
+    @on(Input.Submitted)
+    def submitted(self, event: Input.Submitted) -> None:
+        value = event.value.strip()
+        problem = self.validate(value) if self.validate else None
+        if problem:
+            self.query_one(".dialog-error", Static).update(escape(problem))
+            return
+        self.dismiss(value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One line of a ChoiceDialog: refused (dimmed, with why) when `reason` is set; a heading is never chosen."""
+
+    id: str
+    label: str  # markup
+    reason: str | None = None
+    heading: bool = False
+
+
+class ChoiceDialog(ModalScreen[str | None]):
+    """Pick one of a list; refused lines stay visible, dimmed, with their reason, and cannot be chosen."""
+
+    DEFAULT_CSS = dialog_css("ChoiceDialog") + """
+    ChoiceDialog OptionList { height: auto; max-height: 75vh; border: none; padding: 0; }
+    """
+    BINDINGS = [Binding("escape,q", "cancel", "Cancel")]
+
+    def __init__(self, title: str, choices: list[Choice], *, hint: str = "", width: int | None = None) -> None:
+        super().__init__()
+        self.title_text = title
+        self.choices = choices
+        self.hint = hint
+        self.width = width
+
+    def compose(self) -> ComposeResult:
+        # reasons line up in a column after short labels; after long ones they get a line of their own
+        lengths = {c.id: Content.from_markup(c.label).cell_length for c in self.choices}
+        width = max((n for i, n in lengths.items() if n <= 28), default=0)
+
+        def pad(choice: Choice) -> str:
+            return "\n    " if lengths[choice.id] > 28 else " " * (width + 2 - lengths[choice.id])
+
+        options = []
+        for choice in self.choices:
+            if choice.heading:
+                options.append(Option(f"[b $accent]{choice.label}[/]", id=f"-{choice.id}", disabled=True))
+            elif choice.reason:
+                options.append(Option(f"{choice.label}{pad(choice)}[i]{escape(choice.reason)}[/]", id=choice.id,
+                                      disabled=True))
+            else:
+                options.append(Option(choice.label, id=choice.id))
+        with Vertical() as frame:
+            if self.width:
+                frame.styles.width = self.width
+            yield Static(escape(self.title_text), classes="dialog-title")
+            yield OptionList(*options, id="choices", compact=True)
+            yield Static(escape(self.hint or "enter: choose · esc: cancel"), classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        first = next((n for n, c in enumerate(self.choices) if not c.heading and not c.reason), None)
+        options.highlighted = first
+        options.focus()
+
+    @on(OptionList.OptionSelected)
+    def chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(event.option_id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

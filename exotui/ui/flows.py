@@ -1,0 +1,387 @@
+"""What the views' keys start: a dialog or two, then an action through `project.actions` in a worker.
+
+Results and refusals come back as notifications in plain words, never a traceback; what the action
+changed arrives through the store like everything else. An action already under way (same resource,
+same action) is shown as such and not tried again, so a double key press sends nothing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import weakref
+from typing import Any, Awaitable, Callable
+
+from rich.markup import escape
+from textual.app import App
+
+from ..cloud.actions import ActionRefused, ActionResult
+from ..cloud.models import Server
+from ..cloud.rules import FAMILY_TITLES, allowed_actions, flavor_family, resize_targets, server_flavor
+from ..cloud.units import gpu_fraction, su_per_hour
+from . import resources
+from .detail import InstanceDetail
+from .dialogs import Choice, ChoiceDialog, ConfirmDialog, PromptDialog
+from .forms import Field, FormDialog
+
+# the instance action menu, in its order: (action, label); "…" means a dialog follows
+MENU = (
+    ("start", "Start"), ("stop", "Stop (shut off)"), ("reboot_soft", "Reboot"), ("reboot_hard", "Hard reboot"),
+    ("confirm_resize", "Confirm resize"), ("revert_resize", "Revert resize"), ("resize", "Resize…"),
+    ("suspend", "Suspend"), ("resume", "Resume"), ("pause", "Pause"), ("unpause", "Unpause"),
+    ("shelve", "Shelve (stops SU charges)"), ("unshelve", "Unshelve"), ("create_image", "Create image (snapshot)…"),
+    ("attach_volume", "Attach volume…"), ("detach_volume", "Detach volume…"),
+    ("add_security_group", "Add security group…"), ("remove_security_group", "Remove security group…"),
+    ("rescue", "Rescue"), ("unrescue", "Unrescue"), ("lock", "Lock"), ("unlock", "Unlock"), ("delete", "Delete…"),
+)
+ONE_AT_A_TIME = {"resize", "create_image", "attach_volume", "detach_volume", "add_security_group",
+                 "remove_security_group"}
+LAUNCH = "launch"
+
+_FLOWS: "weakref.WeakKeyDictionary[App, Flows]" = weakref.WeakKeyDictionary()
+
+
+def flows_for(app: App) -> "Flows":
+    """The app's one Flows (it remembers what is under way)."""
+    if app not in _FLOWS:
+        _FLOWS[app] = Flows(app)
+    return _FLOWS[app]
+
+
+def _names(items: list[Any], most: int = 4) -> str:
+    names = [getattr(i, "name", "") or i.id[:8] for i in items]
+    return ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+class Flows:
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.in_flight: set[tuple[Any, str, str]] = set()  # (project key, resource ID, action)
+
+    # --- plumbing -------------------------------------------------------------------------------
+
+    def _start(self, flow: Awaitable[Any], name: str) -> None:
+        async def guarded() -> None:
+            try:
+                await flow
+            except Exception as err:  # a flow's own bug: said in a line, never a traceback over the UI
+                self.app.notify(f"{name}: {err or type(err).__name__}", title="something went wrong",
+                                severity="error", timeout=10)
+
+        self.app.run_worker(guarded(), name=name, group="flows", exit_on_error=False)
+
+    async def ask(self, screen) -> Any:
+        return await self.app.push_screen_wait(screen)
+
+    def _project(self, project=None):
+        project = project or getattr(self.app, "project", None)
+        if project is None:
+            self.app.notify("no project is open yet", severity="warning")
+        return project
+
+    def busy(self, project, ident: str, action: str) -> bool:
+        return (project.key, ident, action) in self.in_flight
+
+    async def run(self, project, ident: str, action: str, what: str, call: Callable[[], Awaitable[ActionResult]],
+                  *, quiet: bool = False) -> ActionResult | None:
+        """Run one action unless it is under way already; say how it ended (unless `quiet`)."""
+        key = (project.key, ident, action)
+        if key in self.in_flight:
+            self.app.notify(f"{what}: already in progress", severity="warning")
+            return None
+        self.in_flight.add(key)
+        try:
+            result = await call()
+        except ActionRefused as err:
+            self.app.notify(f"{what}: {err.reason}", title="not sent", severity="warning")
+            return None
+        except Exception as err:  # the user sees what went wrong, never a traceback
+            message = getattr(err, "message", None) or str(err) or type(err).__name__
+            self.app.notify(f"{what}: {message}", title="failed", severity="error", timeout=10)
+            return None
+        finally:
+            self.in_flight.discard(key)
+        if not quiet:
+            self.say(result)
+        return result
+
+    def say(self, result: ActionResult) -> None:
+        severity = "information" if result.ok else "warning" if result.still_running else "error"
+        self.app.notify(result.message, severity=severity, timeout=6 if result.ok else 10)
+
+    # --- instances ------------------------------------------------------------------------------
+
+    def open_detail(self, server_id: str, project=None) -> None:
+        project = self._project(project)
+        if project is not None and project.store.item("servers", server_id) is not None:
+            self.app.push_screen(InstanceDetail(project, server_id))
+
+    def _servers(self, project, ids: list[str]) -> list[Server]:
+        return [s for s in (project.store.item("servers", i) for i in ids) if s is not None]
+
+    def menu_choices(self, project, servers: list[Server]) -> list[Choice]:
+        """Every action with what stops it (for several instances: how many it applies to)."""
+        flavors = project.store.get("flavors").values()
+        verdicts = {s.id: allowed_actions(s, server_flavor(s, flavors), project.rules) for s in servers}
+        allowed, refused = [], []
+        for action, label in MENU:
+            reasons = []
+            for s in servers:
+                verdict = verdicts[s.id][action]
+                reason = verdict.reason if not verdict else self._extra_refusal(project, s, action)
+                if reason is None and self.busy(project, s.id, action):
+                    reason = "already in progress"
+                reasons.append(reason)
+            ok = sum(r is None for r in reasons)
+            if len(servers) == 1:
+                reason = reasons[0]
+            elif action in ONE_AT_A_TIME:
+                reason = "one instance at a time: unmark the others"
+            elif ok == 0:
+                reason = f"none of them: {reasons[0]}"
+            else:
+                reason = None
+                if ok < len(servers):
+                    label += f" ({ok} of {len(servers)})"
+            (refused if reason else allowed).append(Choice(action, label, reason))
+        launch = [] if len(servers) > 1 else [Choice(LAUNCH, "Launch a new instance…")]
+        return allowed + launch + ([Choice("refused", "Not possible now", heading=True)] if refused else []) + refused
+
+    def _extra_refusal(self, project, server: Server, action: str) -> str | None:
+        """What the store says stands in the way, beyond Nova's state rules."""
+        store = project.store
+        if action == "attach_volume" and not any(v.status == "available" for v in store.get("volumes").values()):
+            return "no volume is available to attach: create one in the Volumes view"
+        if action == "detach_volume" and not self._attached(project, server):
+            return "no volume is attached"
+        if action == "add_security_group" and not [g for g in store.get("security_groups").values()
+                                                   if g.name not in server.security_groups]:
+            return "it is in every security group of the project"
+        if action == "remove_security_group" and not server.security_groups:
+            return "it is in no security group"
+        return None
+
+    def _attached(self, project, server: Server) -> list:
+        return [v for v in project.store.get("volumes").values() if any(a.server_id == server.id
+                                                                         for a in v.attachments)]
+
+    def server_menu(self, ids: list[str], project=None) -> None:
+        project = self._project(project)
+        if project is not None and ids:
+            self._start(self._server_menu(project, ids), "action menu")
+
+    async def _server_menu(self, project, ids: list[str]) -> None:
+        servers = self._servers(project, ids)
+        if not servers:
+            return
+        title = f"Actions: {servers[0].name} ({servers[0].status})" if len(servers) == 1 else \
+            f"Actions on {len(servers)} marked instances: {_names(servers, 3)}"
+        action = await self.ask(ChoiceDialog(title, self.menu_choices(project, servers)))
+        if action is None:
+            return
+        if action == LAUNCH:
+            await self._launch(project)
+        elif action == "delete":
+            await self._delete(project, servers)
+        elif action in ONE_AT_A_TIME:
+            one = {"resize": self._resize, "create_image": self._create_image, "attach_volume": self._attach_volume,
+                   "detach_volume": self.detach_volume, "add_security_group": self._add_security_group,
+                   "remove_security_group": self._remove_security_group}
+            await one[action](project, servers[0])
+        else:
+            await self.run_on_servers(project, servers, action)
+
+    async def run_on_servers(self, project, servers: list[Server], action: str, **params: Any) -> list[ActionResult]:
+        """`action` on each instance that allows it now; the others are named with why they were skipped."""
+        flavors = project.store.get("flavors").values()
+        go, skipped = [], []
+        for s in servers:
+            verdict = allowed_actions(s, server_flavor(s, flavors), project.rules)[action]
+            (go if verdict else skipped).append((s, verdict.reason))
+        if skipped:
+            self.app.notify("; ".join(f"{s.name}: {escape(r or '')}" for s, r in skipped[:5]),
+                            title=f"{action.replace('_', ' ')}: skipped {len(skipped)}", severity="warning")
+        if not go:
+            return []
+        if len(go) > 1:
+            self.app.notify(f"{action.replace('_', ' ')}: {len(go)} instances…", timeout=3)
+        results = await asyncio.gather(*(
+            self.run(project, s.id, action, f"{action.replace('_', ' ')} {s.name}",
+                     lambda s=s: project.actions.run(s.id, action, **params), quiet=len(go) > 1)
+            for s, _ in go))
+        done = [r for r in results if r is not None]
+        if len(go) > 1:
+            failed = [r for r in done if not r.ok]
+            self.app.notify(f"{len(done) - len(failed)} of {len(go)} done"
+                            + "".join(f"\n{r.message}" for r in failed[:4]),
+                            title=action.replace("_", " "), severity="error" if failed else "information",
+                            timeout=10 if failed else 6)
+        return done
+
+    def delete_servers(self, ids: list[str], project=None) -> None:
+        project = self._project(project)
+        if project is not None and ids:
+            self._start(self._delete(project, self._servers(project, ids)), "delete instances")
+
+    async def _delete(self, project, servers: list[Server]) -> None:
+        if not servers:
+            return
+        ips = [ip for s in servers for ip in s.floating_ips]
+        what = f"instance {servers[0].name}" if len(servers) == 1 else f"{len(servers)} instances"
+        message = f"{_names(servers, 6)} will be deleted with " + (
+            "its root disk." if len(servers) == 1 else "their root disks.")
+        if ips:
+            message += f" Floating IPs stay allocated to the project: {', '.join(ips)}."
+        if await self.ask(ConfirmDialog(f"Delete {what}?", message)):
+            await self.run_on_servers(project, servers, "delete")
+
+    async def _resize(self, project, server: Server) -> None:
+        store = project.store
+        flavors = list(store.get("flavors").values())
+        current = server_flavor(server, flavors)
+        now = su_per_hour(current)
+        choices, family = [], None
+        for flavor, verdict in resize_targets(server, current, flavors, store.get("quotas"), project.rules):
+            if flavor_family(flavor) != family:
+                family = flavor_family(flavor)
+                choices.append(Choice(family, FAMILY_TITLES[family], heading=True))
+            share = gpu_fraction(flavor)
+            gpu = "" if family != "gpu" else "GPU all" if not share or share >= 1 else f"GPU {share:.0%}"
+            su = su_per_hour(flavor)
+            label = (f"{escape(flavor.name):<10} {flavor.vcpus:>3} vCPU {flavor.ram_mb / 1024:>5g} GiB "
+                     f"{flavor.disk_gb:>3} GB {gpu:<7} {su:>4g} SU/h ({su - now:+g})")
+            choices.append(Choice(flavor.id, label, verdict.reason))
+        title = f"Resize {server.name} from {current.name} ({now:g} SU/h when active)"
+        flavor_id = await self.ask(ChoiceDialog(title, choices, hint="enter: resize · esc: cancel"))
+        if flavor_id is not None:
+            await self.run_on_servers(project, [server], "resize", flavor_id=flavor_id)
+
+    async def _create_image(self, project, server: Server) -> None:
+        name = await self.ask(PromptDialog(
+            f"Snapshot {server.name} as image", value=f"{server.name}-{dt.date.today():%Y-%m-%d}",
+            validate=lambda v: None if v else "the image needs a name",
+            hint="enter: take the snapshot · esc: cancel"))
+        if name:
+            await self.run_on_servers(project, [server], "create_image", name=name)
+
+    async def _attach_volume(self, project, server: Server) -> None:
+        volumes = sorted(project.store.get("volumes").values(), key=lambda v: v.name)
+        choices = [Choice(v.id, f"{escape(v.name or v.id[:8])} ({v.size_gb} GB)",
+                          None if v.status == "available" else f"it is {v.status}") for v in volumes]
+        volume_id = await self.ask(ChoiceDialog(f"Attach a volume to {server.name}", choices))
+        if volume_id:
+            await self.run_on_servers(project, [server], "attach_volume", volume_id=volume_id)
+
+    async def detach_volume(self, project, server: Server, volume_id: str | None = None) -> None:
+        attached = self._attached(project, server)
+        if volume_id is None:
+            volume_id = await self.ask(ChoiceDialog(f"Detach a volume from {server.name}", [
+                Choice(v.id, f"{escape(v.name or v.id[:8])} ({v.size_gb} GB)") for v in attached]))
+        volume = project.store.item("volumes", volume_id) if volume_id else None
+        if volume is not None and await self.ask(ConfirmDialog(
+                f"Detach volume {volume.name or volume.id[:8]} from {server.name}?",
+                "Unmount it inside the instance first, or data not yet written may be lost.", confirm="Detach")):
+            await self.run_on_servers(project, [server], "detach_volume", volume_id=volume.id)
+
+    async def _add_security_group(self, project, server: Server) -> None:
+        groups = sorted(g.name for g in project.store.get("security_groups").values()
+                        if g.name not in server.security_groups)
+        name = await self.ask(ChoiceDialog(f"Add a security group to {server.name}",
+                                           [Choice(g, escape(g)) for g in groups]))
+        if name:
+            await self.run_on_servers(project, [server], "add_security_group", name=name)
+
+    async def _remove_security_group(self, project, server: Server) -> None:
+        name = await self.ask(ChoiceDialog(f"Remove a security group from {server.name}",
+                                           [Choice(g, escape(g)) for g in server.security_groups]))
+        if name:
+            await self.run_on_servers(project, [server], "remove_security_group", name=name)
+
+    def launch(self, project=None) -> None:
+        project = self._project(project)
+        if project is not None:
+            self._start(self._launch(project), "launch")
+
+    async def _launch(self, project) -> None:
+        values = await self.ask(launch_form(project))
+        if values is not None:
+            self.app.notify(f"launching {values['name']}…", timeout=3)
+            await self.run(project, values["name"], "launch", f"launch {values['name']}",
+                           lambda: project.actions.launch(
+                               values["name"], values["image"], values["flavor"],
+                               [values["network"]] if values["network"] else None, values["key"],
+                               values["groups"] or None, count=values["count"]))
+
+    # --- volumes, floating IPs, security-group rules ------------------------------------------------
+
+    def volume(self, what: str, volume_id: str | None, project=None) -> None:
+        """create, attach, detach, extend or delete (`volume_id` for all but create)."""
+        project = self._project(project)
+        if project is None or (what != "create" and project.store.item("volumes", volume_id or "") is None):
+            return
+        self._start(getattr(resources, f"{what}_volume")(self, project, volume_id), f"{what} volume")
+
+    def floating_ip(self, what: str, fip_id: str | None, project=None) -> None:
+        """allocate, assign, unassign or release."""
+        project = self._project(project)
+        if project is None or (what != "allocate" and project.store.item("floating_ips", fip_id or "") is None):
+            return
+        self._start(getattr(resources, f"{what}_floating_ip")(self, project, fip_id), f"{what} floating IP")
+
+    def rule(self, what: str, group_id: str | None, project=None) -> None:
+        """add or remove a rule of a security group."""
+        project = self._project(project)
+        if project is None or project.store.item("security_groups", group_id or "") is None:
+            return
+        self._start(getattr(resources, f"{what}_rule")(self, project, group_id), f"{what} rule")
+
+
+def launch_form(project) -> FormDialog:
+    """Name, image, flavor, network, key pair, security groups and count, checked against the quota."""
+    store = project.store
+    images = sorted((i for i in store.get("images").values() if i.status in ("active", "")),
+                    key=lambda i: (i.is_snapshot, i.name))
+    # most Jetstream2 users start from the newest featured Ubuntu
+    ubuntu = sorted((i for i in images if i.properties.get("os_distro") == "ubuntu" and not i.is_snapshot),
+                    key=lambda i: i.properties.get("os_version", ""), reverse=True)
+    image = (ubuntu or images or [None])[0]
+    families = list(FAMILY_TITLES)
+    flavors = sorted(store.get("flavors").values(),
+                     key=lambda f: (families.index(flavor_family(f)), f.vcpus, f.ram_mb))
+    networks = [n for n in store.get("networks").values() if not n.external]
+    keypairs = sorted(store.get("keypairs"))
+    groups = sorted({g.name for g in store.get("security_groups").values()})
+    small = next((f.id for f in flavors if f.name == "m3.small"), flavors[0].id if flavors else None)
+    quota = store.item("quotas", "compute:instances")
+    room = quota.headroom if quota is not None else None
+
+    def check(values: dict[str, Any]) -> str | None:
+        count = values["count"]
+        if not values["name"]:
+            return "the instance needs a name"
+        if not values["image"]:
+            return "choose an image to boot from"
+        if not values["flavor"]:
+            return "choose a flavor"
+        if count is None or count < 1:
+            return "launch at least one instance"
+        if room is not None and count > room:
+            return f"the project may run {max(room, 0)} more instance(s) (quota {quota.limit})"
+        return None
+
+    fields = [
+        Field("name", "Name", placeholder="my-instance"),
+        Field("image", "Image", "select", image.id if image else None,
+              tuple((i.name + (" (snapshot)" if i.is_snapshot else ""), i.id) for i in images)),
+        Field("flavor", "Flavor", "select", small,
+              tuple((f"{f.name}  {f.vcpus} vCPU {f.ram_mb / 1024:g} GiB · {su_per_hour(f):g} SU/h", f.id)
+                    for f in flavors)),
+        Field("network", "Network", "select", None, tuple((n.name, n.id) for n in networks),
+              placeholder="auto (the project's own network)", allow_blank=True),
+        Field("key", "Key pair", "select", keypairs[0] if keypairs else None, tuple((k, k) for k in keypairs),
+              placeholder="none", allow_blank=True),
+        Field("groups", "Security groups", "multi", options=tuple((g, g) for g in groups),
+              selected=("default",)),
+        Field("count", "Count", "int", 1),
+    ]
+    return FormDialog("Launch an instance", fields, validate=check, submit="Launch")

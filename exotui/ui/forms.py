@@ -1,0 +1,116 @@
+"""A compact form dialog (one line per field, fits 80x24) that returns its values, checked, or None."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from rich.markup import escape
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, SelectionList, Static
+
+from .dialogs import dialog_css
+
+
+@dataclass(frozen=True)
+class Field:
+    """One line of a form. kind: text, int, select (options: (label, value)) or multi (several values)."""
+
+    id: str
+    label: str
+    kind: str = "text"
+    value: Any = None
+    options: tuple[tuple[str, Any], ...] = ()
+    placeholder: str = ""
+    allow_blank: bool = False  # select: may stay empty (its value is then None)
+    selected: tuple[Any, ...] = field(default=())  # multi: what starts ticked
+
+
+Validator = Callable[[dict[str, Any]], str | None]
+
+
+class FormDialog(ModalScreen[dict[str, Any] | None]):
+    """Fields in, a dict of their values out (ints as int, an empty select as None, multi as a list).
+
+    `validate` sees the values and says what is wrong (or None); the dialog stays open until it is happy.
+    """
+
+    DEFAULT_CSS = dialog_css("FormDialog") + """
+    FormDialog VerticalScroll { height: auto; max-height: 70vh; }
+    FormDialog .form-row { height: auto; }
+    FormDialog .form-label { width: 16; padding-right: 1; color: $text-muted; }
+    FormDialog .form-row Input, FormDialog .form-row Select { width: 1fr; }
+    FormDialog .form-row SelectionList { width: 1fr; height: auto; max-height: 5; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "Submit")]
+
+    def __init__(self, title: str, fields: list[Field], *, validate: Validator | None = None,
+                 submit: str = "OK") -> None:
+        super().__init__()
+        self.title_text = title
+        self.fields = fields
+        self.validate = validate
+        self.submit_label = submit
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(escape(self.title_text), classes="dialog-title")
+            with VerticalScroll():
+                for f in self.fields:
+                    with Horizontal(classes="form-row"):
+                        yield Label(f.label, classes="form-label")
+                        yield self._widget(f)
+            yield Static("", classes="dialog-error")
+            yield Static("tab: next field · enter/ctrl+s: submit · esc: cancel", classes="dialog-hint")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self.submit_label, id="form-submit", variant="primary", compact=True)
+                yield Button("Cancel", id="form-cancel", compact=True)
+
+    def _widget(self, f: Field):
+        wid = f"field-{f.id}"
+        if f.kind in ("text", "int"):
+            return Input("" if f.value is None else str(f.value), placeholder=f.placeholder, id=wid, compact=True,
+                         type="integer" if f.kind == "int" else "text")
+        if f.kind == "select":
+            value = f.value if any(v == f.value for _, v in f.options) else Select.NULL
+            return Select(f.options, value=value, allow_blank=f.allow_blank or value is Select.NULL,
+                          prompt=f.placeholder or "choose", id=wid, compact=True)
+        return SelectionList(*((label, value, value in f.selected) for label, value in f.options), id=wid,
+                             compact=True)
+
+    def on_mount(self) -> None:
+        if self.fields:
+            self.query_one(f"#field-{self.fields[0].id}").focus()
+
+    def values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in self.fields:
+            widget = self.query_one(f"#field-{f.id}")
+            if f.kind == "text":
+                out[f.id] = widget.value.strip()
+            elif f.kind == "int":
+                text = widget.value.strip()
+                out[f.id] = int(text) if text.lstrip("-").isdigit() else None
+            elif f.kind == "select":
+                out[f.id] = None if widget.is_blank() else widget.value
+            else:
+                out[f.id] = list(widget.selected)
+        return out
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#form-submit")
+    def action_submit(self) -> None:
+        values = self.values()
+        problem = self.validate(values) if self.validate else None
+        if problem:
+            self.query_one(".dialog-error", Static).update(escape(problem))
+            return
+        self.dismiss(values)
+
+    @on(Button.Pressed, "#form-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,214 @@
+"""The flows of the Volumes, Floating IPs and Security groups views: small dialogs, then project.actions."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import TYPE_CHECKING, Any
+
+from rich.markup import escape
+
+from ..cloud.rules import allowed_actions, server_flavor
+from .dialogs import Choice, ChoiceDialog, ConfirmDialog, PromptDialog
+from .forms import Field, FormDialog
+from .views import rule_summary
+
+if TYPE_CHECKING:
+    from .flows import Flows
+
+
+def _label(volume) -> str:
+    return volume.name or volume.id[:8]
+
+
+def _instance_choices(project, action: str) -> list[Choice]:
+    """Every instance of the project, refused ones dimmed with why (Nova's rules for `action`)."""
+    flavors = project.store.get("flavors").values()
+    choices = []
+    for server in sorted(project.store.get("servers").values(), key=lambda s: s.name):
+        verdict = allowed_actions(server, server_flavor(server, flavors), project.rules).get(action)
+        reason = verdict.reason if verdict is not None and not verdict else None
+        choices.append(Choice(server.id, f"{escape(server.name)} ({server.status})", reason))
+    return choices
+
+
+# --- volumes ---------------------------------------------------------------------------------------
+
+async def create_volume(flows: Flows, project, _: Any) -> None:
+    quota = project.store.item("quotas", "volume:gigabytes")
+    room = quota.headroom if quota is not None else None
+
+    def check(values: dict[str, Any]) -> str | None:
+        size = values["size"]
+        if not values["name"]:
+            return "the volume needs a name"
+        if size is None or size < 1:
+            return "a volume needs at least 1 GB"
+        if room is not None and size > room:
+            return f"the project has {max(room, 0)} GB of volume quota left (quota {quota.limit} GB)"
+        return None
+
+    values = await flows.ask(FormDialog("Create a volume", [
+        Field("name", "Name", placeholder="my-data"), Field("size", "Size (GB)", "int", 10),
+        Field("description", "Description")], validate=check, submit="Create"))
+    if values is not None:
+        await flows.run(project, values["name"], "create_volume", f"create volume {values['name']}",
+                        lambda: project.actions.create_volume(values["name"], values["size"],
+                                                              description=values["description"] or None))
+
+
+async def attach_volume(flows: Flows, project, volume_id: str) -> None:
+    volume = project.store.item("volumes", volume_id)
+    if volume.status != "available":
+        flows.app.notify(f"{_label(volume)} is {volume.status}" + (": detach it first" if volume.attachments else ""),
+                         severity="warning")
+        return
+    server_id = await flows.ask(ChoiceDialog(f"Attach {_label(volume)} ({volume.size_gb} GB) to",
+                                             _instance_choices(project, "attach_volume")))
+    server = project.store.item("servers", server_id) if server_id else None
+    if server is not None:
+        await flows.run_on_servers(project, [server], "attach_volume", volume_id=volume.id)
+
+
+async def detach_volume(flows: Flows, project, volume_id: str) -> None:
+    volume = project.store.item("volumes", volume_id)
+    servers = [s for s in (project.store.item("servers", a.server_id) for a in volume.attachments) if s]
+    if not servers:
+        flows.app.notify(f"{_label(volume)} is not attached to an instance of this project", severity="warning")
+        return
+    server_id = servers[0].id if len(servers) == 1 else await flows.ask(ChoiceDialog(
+        f"Detach {_label(volume)} from", [Choice(s.id, escape(s.name)) for s in servers]))
+    server = project.store.item("servers", server_id) if server_id else None
+    if server is not None:
+        await flows.detach_volume(project, server, volume.id)
+
+
+async def extend_volume(flows: Flows, project, volume_id: str) -> None:
+    volume = project.store.item("volumes", volume_id)
+
+    def check(text: str) -> str | None:
+        return None if text.isdigit() and int(text) > volume.size_gb else \
+            f"give a whole number of GB above {volume.size_gb} (volumes only grow)"
+
+    size = await flows.ask(PromptDialog(f"Extend {_label(volume)} from {volume.size_gb} GB to (GB)",
+                                        value=str(volume.size_gb * 2), restrict=r"\d*", validate=check))
+    if size:
+        await flows.run(project, volume.id, "extend", f"extend {_label(volume)}",
+                        lambda: project.actions.extend_volume(volume.id, int(size)))
+
+
+async def delete_volume(flows: Flows, project, volume_id: str) -> None:
+    volume = project.store.item("volumes", volume_id)
+    if volume.attachments:
+        flows.app.notify(f"{_label(volume)} is attached to an instance: detach it first", severity="warning")
+        return
+    if await flows.ask(ConfirmDialog(f"Delete volume {_label(volume)}?",
+                                     f"Its {volume.size_gb} GB of data are gone for good.")):
+        await flows.run(project, volume.id, "delete", f"delete volume {_label(volume)}",
+                        lambda: project.actions.delete_volume(volume.id))
+
+
+# --- floating IPs ----------------------------------------------------------------------------------
+
+async def allocate_floating_ip(flows: Flows, project, _: Any) -> None:
+    external = [n for n in project.store.get("networks").values() if n.external]
+    network_id = None
+    if len(external) > 1:
+        network_id = await flows.ask(ChoiceDialog("Allocate a floating IP from",
+                                                  [Choice(n.id, escape(n.name)) for n in external]))
+        if network_id is None:
+            return
+    await flows.run(project, network_id or "external", "allocate", "allocate a floating IP",
+                    lambda: project.actions.allocate_floating_ip(network_id))
+
+
+async def assign_floating_ip(flows: Flows, project, fip_id: str) -> None:
+    fip = project.store.item("floating_ips", fip_id)
+    if fip.port_id:
+        flows.app.notify(f"{fip.address} is assigned to {fip.fixed_address}: unassign it first (u)",
+                         severity="warning")
+        return
+    choices = [Choice(s.id, f"{escape(s.name)} ({s.status})",
+                      f"has {', '.join(s.floating_ips)} already" if s.floating_ips else None if s.fixed_ips
+                      else "has no fixed address") for s in sorted(project.store.get("servers").values(),
+                                                                    key=lambda s: s.name)]
+    server_id = await flows.ask(ChoiceDialog(f"Assign {fip.address} to", choices))
+    server = project.store.item("servers", server_id) if server_id else None
+    if server is not None:
+        await flows.run(project, fip.id, "update", f"assign {fip.address}",
+                        lambda: project.actions.assign_floating_ip(fip.id, server.id))
+
+
+async def unassign_floating_ip(flows: Flows, project, fip_id: str) -> None:
+    fip = project.store.item("floating_ips", fip_id)
+    if await flows.ask(ConfirmDialog(f"Unassign {fip.address}?", "The instance loses this public address; "
+                                     "the address stays allocated to the project.", confirm="Unassign")):
+        await flows.run(project, fip.id, "update", f"unassign {fip.address}",
+                        lambda: project.actions.unassign_floating_ip(fip.id))
+
+
+async def release_floating_ip(flows: Flows, project, fip_id: str) -> None:
+    fip = project.store.item("floating_ips", fip_id)
+    where = f" It is assigned to {fip.fixed_address}, which loses it." if fip.port_id else ""
+    if await flows.ask(ConfirmDialog(f"Release floating IP {fip.address}?",
+                                     f"The address goes back to the cloud; you may not get it again.{where}",
+                                     confirm="Release")):
+        await flows.run(project, fip.id, "release", f"release {fip.address}",
+                        lambda: project.actions.release_floating_ip(fip.id))
+
+
+# --- security-group rules ----------------------------------------------------------------------------
+
+PROTOCOLS = (("tcp", "tcp"), ("udp", "udp"), ("icmp", "icmp"), ("any protocol", "any"))
+
+
+def _check_rule(values: dict[str, Any]) -> str | None:
+    low, high = values["port_min"], values["port_max"]
+    if values["protocol"] in ("tcp", "udp"):
+        if low is not None and not 1 <= low <= 65535 or high is not None and not 1 <= high <= 65535:
+            return "ports are 1 to 65535"
+        if low is not None and high is not None and low > high:
+            return "the first port must not be above the last"
+    elif low is not None or high is not None:
+        return "ports apply to tcp and udp only"
+    try:
+        if values["remote"]:
+            ipaddress.ip_network(values["remote"], strict=False)
+    except ValueError:
+        return f"{values['remote']} is not an address range (e.g. 0.0.0.0/0 or 203.0.113.0/24)"
+    return None
+
+
+async def add_rule(flows: Flows, project, group_id: str) -> None:
+    group = project.store.item("security_groups", group_id)
+    values = await flows.ask(FormDialog(f"Add a rule to {group.name}", [
+        Field("direction", "Direction", "select", "ingress", (("in (ingress)", "ingress"), ("out (egress)", "egress"))),
+        Field("protocol", "Protocol", "select", "tcp", PROTOCOLS, allow_blank=False),
+        Field("port_min", "First port", "int", 22), Field("port_max", "Last port", "int", placeholder="= first port"),
+        Field("remote", "Remote CIDR", value="0.0.0.0/0", placeholder="empty: anywhere"),
+        Field("description", "Description"),
+    ], validate=_check_rule, submit="Add"))
+    if values is None:
+        return
+    low = values["port_min"]
+    high = values["port_max"] if values["port_max"] is not None else low
+    remote = values["remote"] or None
+    protocol = None if values["protocol"] == "any" else values["protocol"]
+    ethertype = "IPv6" if remote and ipaddress.ip_network(remote, strict=False).version == 6 else "IPv4"
+    await flows.run(project, group.id, "add_rule", f"add a rule to {group.name}",
+                    lambda: project.actions.add_rule(group.id, values["direction"], protocol, low, high,
+                                                     remote, ethertype=ethertype,
+                                                     description=values["description"]))
+
+
+async def remove_rule(flows: Flows, project, group_id: str) -> None:
+    group = project.store.item("security_groups", group_id)
+    if not group.rules:
+        flows.app.notify(f"{group.name} has no rules", severity="warning")
+        return
+    rule_id = await flows.ask(ChoiceDialog(f"Remove which rule of {group.name}?",
+                                           [Choice(r.id, escape(rule_summary(r))) for r in group.rules]))
+    rule = next((r for r in group.rules if r.id == rule_id), None)
+    if rule is not None and await flows.ask(ConfirmDialog(
+            f"Remove this rule from {group.name}?", rule_summary(rule), confirm="Remove")):
+        await flows.run(project, rule.id, "remove_rule", f"remove the rule from {group.name}",
+                        lambda: project.actions.remove_rule(rule.id))

@@ -131,9 +131,11 @@ def populate(world: World) -> None:
                 neutron.create_floating_ip(world, pid, public["id"], port_id=port["id"])
             if volume:
                 vol = cinder.create_volume(world, pid, volume[0], volume[1], user_id=user_id, instant=True)
+                vol["created_at"] = iso_micro(server["_created"])  # made with its instance
                 nova.attach_volume(world, server, vol["id"], instant=True)
         if index == 0:
-            cinder.create_volume(world, pid, "spare", 50, user_id=user_id, instant=True)
+            spare = cinder.create_volume(world, pid, "spare", 50, user_id=user_id, instant=True)
+            spare["created_at"] = iso_micro(now - dt.timedelta(days=21))
             neutron.create_floating_ip(world, pid, public["id"], description="kept for the next web server")
             if world.knobs.servers:
                 _bulk(world, pid, user_id, flavor_by_name, images, public["id"])

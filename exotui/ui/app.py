@@ -139,7 +139,9 @@ class ExotuiApp(App[int]):
     # --- header ---------------------------------------------------------------------------
 
     def update_crumb(self) -> None:
-        crumb = self.query_one(Breadcrumb)
+        if not self.screen_stack:
+            return
+        crumb = self.screen_stack[0].query_one(Breadcrumb)  # not the palette or a dialog on top
         project = self.project
         if project is None:
             problems = len(self.workspace.problems)

@@ -266,7 +266,9 @@ class ResourceTable(ScrollView, can_focus=True):
             base = base + self.get_component_rich_style("resource-table--marked")
         strip = self._draw(cells, width, base, marked)
         if is_cursor:
-            strip = strip.apply_style(self.get_component_rich_style("resource-table--cursor"))
+            # post_style: the cursor's colours win over each cell's own (apply_style lets cells win)
+            cursor = self.get_component_rich_style("resource-table--cursor")
+            strip = Strip(Segment.apply_style(strip, post_style=cursor), strip.cell_length)
         return strip
 
     def _draw(self, cells: list[Text], width: int, style: Style, marked: bool = False) -> Strip:
@@ -276,6 +278,8 @@ class ResourceTable(ScrollView, can_focus=True):
             if n:
                 segments.append(Segment(" ", style))
             text = cell.copy()
+            if text.style:  # Text.render drops the style of a Text without spans: make it a span
+                text.stylize(text.style)
             if n == 0 and marked:
                 text = Text("✓ ") + text
             text.truncate(cell_width, overflow="ellipsis")

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 from pathlib import Path
 
 from textual.color import Color, ColorParseError
 from textual.theme import BUILTIN_THEMES, Theme
 
 DEFAULT_THEME = "exotui-dark"
-SHIPPED_DIR = Path(__file__).resolve().parents[2] / "themes"
+# themes/ in a checkout (editable installs); share/exotui/themes where a wheel puts them (pyproject data-files)
+_CHECKOUT_THEMES = Path(__file__).resolve().parents[2] / "themes"
+SHIPPED_DIR = _CHECKOUT_THEMES if _CHECKOUT_THEMES.is_dir() else Path(sys.prefix) / "share" / "exotui" / "themes"
 
 _FIELDS = tuple(f.name for f in dataclasses.fields(Theme))
 _COLOURS = ("primary", "secondary", "accent", "warning", "error", "success", "foreground", "background",

@@ -217,7 +217,12 @@ class ExotuiApp(App[int]):
                     self.notify(f"no view called '{text}'; try servers, vol, net, fips, sg, images, keypairs, "
                                 "projects", severity="warning")
             elif name == "map":
-                self.notify("the network map is not built yet", severity="warning")
+                if self.project is None:
+                    self.notify("no project is open yet", severity="warning")
+                else:
+                    from .netmap import NetMapScreen
+
+                    self.push_screen(NetMapScreen(self.project))
             else:
                 self.show_view(name)
         self._focus_table()

@@ -1,0 +1,419 @@
+"""Effective security-group rules of an instance: normalised, merged, resolved, and what is wrong.
+
+Neutron applies the union of every group on every port of an instance; groups are stateful, so a
+reply to an admitted connection always gets back. Normalising first (protocol numbers to names,
+"no ports" to 1-65535, a missing prefix to the whole world) is what makes shadowed and duplicate
+rules visible at all: `tcp` with no ports and `6` with 1-65535 are the same rule.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Union
+
+from exotui.cloud.models import SecurityGroup, SecurityGroupRule, Server
+
+from .view import NetView
+
+IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+WORLD = {"IPv4": ipaddress.ip_network("0.0.0.0/0"), "IPv6": ipaddress.ip_network("::/0")}
+PORTED = frozenset({"tcp", "udp", "sctp", "dccp", "udplite"})  # protocols whose rules carry port ranges
+_NUMBERS = {"1": "icmp", "6": "tcp", "17": "udp", "33": "dccp", "58": "icmp", "132": "sctp", "136": "udplite"}
+_ALIASES = {"icmpv6": "icmp", "ipv6-icmp": "icmp", "any": None, "": None}
+
+# ports that should never be open to the whole Internet (22 is the research-cloud norm: a warning)
+SENSITIVE = {22: "SSH", 3389: "RDP", 3306: "MySQL", 5432: "PostgreSQL", 1433: "SQL Server", 1521: "Oracle",
+             27017: "MongoDB", 6379: "Redis", 9200: "Elasticsearch", 5984: "CouchDB", 11211: "memcached",
+             2375: "Docker API", 5900: "VNC"}
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    name: str
+    protocol: str
+    port_min: int | None = None
+    port_max: int | None = None
+
+
+SERVICES = (Service("SSH", "tcp", 22, 22), Service("HTTP", "tcp", 80, 80), Service("HTTPS", "tcp", 443, 443),
+            Service("ICMP", "icmp"), Service("all TCP", "tcp", 1, 65535))
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One normalised rule. Ports: 1-65535 for a whole range, None for protocols without ports;
+    for ICMP they are type and code (None: any). `remote` is a CIDR, or None with a remote group."""
+
+    direction: str
+    ethertype: str
+    protocol: str | None  # None: any protocol
+    port_min: int | None
+    port_max: int | None
+    remote: IPNetwork | None
+    remote_group_id: str | None = None
+    rule_ids: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()  # names of the groups the rule comes from
+    admits: tuple[str, ...] = ()  # remote group: the instance IDs it admits
+    cidr: str = ""  # `remote` as text: hashing and printing ipaddress networks is slow, strings are not
+
+    @property
+    def key(self) -> tuple:
+        return (self.direction, self.ethertype, self.protocol, self.port_min, self.port_max, self.cidr,
+                self.remote_group_id)
+
+    def again(self, rule_ids: tuple[str, ...], groups: tuple[str, ...], admits: tuple[str, ...]) -> Rule:
+        return Rule(self.direction, self.ethertype, self.protocol, self.port_min, self.port_max, self.remote,
+                    self.remote_group_id, rule_ids, groups, admits, self.cidr)
+
+    @property
+    def world(self) -> bool:
+        return self.remote is not None and self.remote.prefixlen == 0
+
+    def covers(self, other: Rule) -> bool:
+        """Whether every packet `other` admits is admitted by this rule too."""
+        if (self.direction, self.ethertype) != (other.direction, other.ethertype):
+            return False
+        if self.protocol is not None:
+            if self.protocol != other.protocol:
+                return False
+            if self.protocol in PORTED:
+                if not (self.port_min <= other.port_min and other.port_max <= self.port_max):  # type: ignore
+                    return False
+            elif self.port_min is not None and (self.port_min != other.port_min or (
+                    self.port_max is not None and self.port_max != other.port_max)):
+                return False
+        if self.remote_group_id is not None:
+            return other.remote_group_id == self.remote_group_id
+        if self.world:
+            return True  # the world includes every group's members
+        return other.remote is not None and other.remote.version == self.remote.version and \
+            other.remote.subnet_of(self.remote)  # type: ignore[arg-type]
+
+    def matches(self, protocol: str, port: int | None, source: ipaddress._BaseAddress | None = None,
+                source_server: str | None = None) -> bool:
+        """Whether a connection (protocol, destination port, from source) is admitted."""
+        if self.protocol is not None:
+            if self.protocol != protocol:
+                return False
+            if self.protocol in PORTED and port is not None and not (self.port_min <= port <= self.port_max):  # type: ignore
+                return False
+        if self.remote_group_id is not None:
+            return source_server is not None and source_server in self.admits
+        if source is None:
+            return self.world
+        return source.version == self.remote.version and source in self.remote  # type: ignore[union-attr]
+
+    def describe(self, names: dict[str, str] | None = None) -> str:
+        """`tcp/22 from 0.0.0.0/0`, `any from group default (3 instances)`."""
+        what = self.protocol or "any"
+        if self.protocol in PORTED:
+            if (self.port_min, self.port_max) != (1, 65535):
+                what += f"/{self.port_min}" if self.port_min == self.port_max else f"/{self.port_min}-{self.port_max}"
+        elif self.protocol == "icmp" and self.port_min is not None:
+            what += f" type {self.port_min}" + (f" code {self.port_max}" if self.port_max is not None else "")
+        word = "from" if self.direction == "ingress" else "to"
+        if self.remote_group_id is not None:
+            name = (names or {}).get(self.remote_group_id, self.remote_group_id[:8])
+            who = f"group {name} ({len(self.admits)} instance{'s' if len(self.admits) != 1 else ''})"
+            if self.ethertype == "IPv6":
+                who += " IPv6"
+        else:
+            who = self.cidr
+        return f"{what} {word} {who}"
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    kind: str  # world-open | shadowed | duplicate | unattached | mismatch
+    severity: str  # danger | warning | info
+    message: str
+    rule_ids: tuple[str, ...] = ()
+    group_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Effective:
+    server_id: str
+    group_ids: tuple[str, ...]
+    ingress: tuple[Rule, ...]
+    egress: tuple[Rule, ...]
+    flags: tuple[Flag, ...]
+
+    def admitting(self, protocol: str, port: int | None, source: str | None = None,
+                  source_server: str | None = None, direction: str = "ingress") -> list[Rule]:
+        """Rules admitting the connection; `source` an address (None: anyone on the Internet)."""
+        address = ipaddress.ip_address(source) if source else None
+        rules = self.ingress if direction == "ingress" else self.egress
+        ethertype = "IPv6" if address is not None and address.version == 6 else "IPv4"
+        return [r for r in rules if (r.ethertype == ethertype or source_server is not None and address is None)
+                and r.matches(protocol, port, address, source_server)]
+
+
+# --- normalising ---------------------------------------------------------------------------------
+
+def normalise_protocol(protocol: str | None) -> str | None:
+    if protocol is None:
+        return None
+    p = protocol.lower()
+    if p in _ALIASES:
+        return _ALIASES[p]
+    return _NUMBERS.get(p, p)
+
+
+def normalise(rule: SecurityGroupRule, group_name: str = "") -> Rule | None:
+    """A model rule as a Rule; None for a rule that can match nothing (its prefix is of the other
+    IP version, which Neutron refuses today but older clouds hold)."""
+    protocol = normalise_protocol(rule.protocol)
+    lo, hi = rule.port_min, rule.port_max
+    if protocol in PORTED:
+        if lo is None and hi is None:
+            lo, hi = 1, 65535
+        else:
+            lo = max(1, lo if lo is not None else hi)  # type: ignore[arg-type]
+            hi = min(65535, hi if hi is not None else lo)
+    elif protocol != "icmp":
+        lo = hi = None
+    remote, cidr = None, ""
+    if rule.remote_group_id is None:
+        remote = _network(rule.remote_cidr, rule.ethertype)
+        if remote is None:
+            return None
+        cidr = _text(remote)
+    return Rule(rule.direction, rule.ethertype, protocol, lo, hi, remote, rule.remote_group_id, (rule.id,),
+                (group_name,) if group_name else (), (), cidr)
+
+
+@lru_cache(maxsize=4096)
+def _network(cidr: str | None, ethertype: str) -> IPNetwork | None:
+    """A rule's prefix (parsing is the slow part; projects repeat a few prefixes); None when it
+    cannot match (unparseable, or of the other IP version)."""
+    try:
+        remote = ipaddress.ip_network(cidr, strict=False) if cidr else WORLD.get(ethertype, WORLD["IPv4"])
+    except ValueError:
+        return None
+    return remote if remote.version == (6 if ethertype == "IPv6" else 4) else None
+
+
+@lru_cache(maxsize=4096)
+def _text(network: IPNetwork) -> str:
+    return str(network)
+
+
+def _merge_ranges(rules: list[Rule]) -> list[Rule]:
+    """Rules equal but for their port ranges, with overlapping or adjacent ranges joined."""
+    rules = sorted(rules, key=lambda r: r.port_min)  # type: ignore[arg-type, return-value]
+    out = [rules[0]]
+    for rule in rules[1:]:
+        last = out[-1]
+        if rule.port_min <= last.port_max + 1:  # type: ignore[operator]
+            out[-1] = Rule(last.direction, last.ethertype, last.protocol, last.port_min,
+                           max(last.port_max, rule.port_max), last.remote, last.remote_group_id,  # type: ignore
+                           last.rule_ids + rule.rule_ids, tuple(dict.fromkeys(last.groups + rule.groups)), last.admits,
+                           last.cidr)
+        else:
+            out.append(rule)
+    return out
+
+
+def _collapse(rules: list[Rule]) -> list[Rule]:
+    """Rules equal but for their CIDRs, aggregated with ipaddress.collapse_addresses."""
+    if len(rules) == 1:
+        return rules
+    first = rules[0]
+    ids = tuple(i for r in rules for i in r.rule_ids)
+    groups = tuple(dict.fromkeys(g for r in rules for g in r.groups))
+    nets = ipaddress.collapse_addresses(r.remote for r in rules)  # type: ignore[misc]
+    return [Rule(first.direction, first.ethertype, first.protocol, first.port_min, first.port_max, n, None,
+                 ids, groups, (), str(n)) for n in nets]
+
+
+def _simplify(rules: list[Rule]) -> list[Rule]:
+    by_remote: dict[tuple, list[Rule]] = defaultdict(list)
+    for rule in rules:
+        by_remote[(rule.direction, rule.ethertype, rule.protocol, rule.cidr, rule.remote_group_id,
+                   rule.protocol in PORTED or (rule.port_min, rule.port_max))].append(rule)
+    merged = []
+    for group in by_remote.values():
+        merged += _merge_ranges(group) if group[0].protocol in PORTED and len(group) > 1 else group
+    by_ports: dict[tuple, list[Rule]] = defaultdict(list)
+    out = []
+    for rule in merged:
+        if rule.remote_group_id is None:
+            by_ports[(rule.direction, rule.ethertype, rule.protocol, rule.port_min, rule.port_max)].append(rule)
+        else:
+            out.append(rule)
+    for group in by_ports.values():
+        out += _collapse(group)
+    return sorted(out, key=_order)
+
+
+def _order(rule: Rule) -> tuple:
+    return (rule.ethertype, rule.protocol or "", rule.port_min or 0, rule.remote_group_id or "", rule.cidr)
+
+
+# --- effective rules -------------------------------------------------------------------------------
+
+def effective_for_groups(groups: Iterable[SecurityGroup], view: NetView | None = None) -> tuple[
+        tuple[Rule, ...], tuple[Rule, ...], tuple[Flag, ...]]:
+    """(ingress, egress, flags) of the union of `groups`; `view` resolves remote groups."""
+    groups = list(groups)
+    names = view.group_names if view is not None else {g.id: g.name for g in groups}
+    flags: list[Flag] = []
+    by_key: dict[tuple, list[Rule]] = defaultdict(list)
+    for group in groups:
+        for raw in group.rules:
+            rule = normalise(raw, group.name)
+            if rule is None:
+                flags.append(Flag("mismatch", "info", f"{group.name}: a {raw.ethertype} rule with prefix "
+                                  f"{raw.remote_cidr} can match nothing", (raw.id,), group.id))
+                continue
+            if rule.remote_group_id is not None and view is not None:
+                rule = rule.again(rule.rule_ids, rule.groups, view.members(rule.remote_group_id))
+            by_key[rule.key].append(rule)
+    unique = []
+    for same in by_key.values():
+        first = same[0]
+        ids = tuple(i for r in same for i in r.rule_ids)
+        where = tuple(dict.fromkeys(g for r in same for g in r.groups))
+        if len(same) > 1:
+            flags.append(Flag("duplicate", "info", f"{first.describe(names)} appears {len(same)} times "
+                              f"(in {', '.join(where)})", ids))
+        unique.append(first.again(ids, where, first.admits))
+    kept = []
+    buckets: dict[tuple, list[Rule]] = defaultdict(list)  # only rules of one direction and IP version compare
+    for rule in unique:
+        buckets[(rule.direction, rule.ethertype)].append(rule)
+    for rule in unique:
+        broader = next((b for b in buckets[(rule.direction, rule.ethertype)] if b is not rule and b.covers(rule)
+                        and not (rule.covers(b) and id(b) > id(rule))), None)  # covering each other: keep one
+        if broader is None:
+            kept.append(rule)
+        else:
+            flags.append(Flag("shadowed", "info", f"{rule.describe(names)} ({', '.join(rule.groups)}) is "
+                              f"shadowed by {broader.describe(names)} ({', '.join(broader.groups)})",
+                              rule.rule_ids))
+    rules = _simplify(kept)
+    ingress = tuple(r for r in rules if r.direction == "ingress")
+    egress = tuple(r for r in rules if r.direction == "egress")
+    flags += _world_open(ingress)
+    return ingress, egress, tuple(flags)
+
+
+def _world_open(ingress: Iterable[Rule]) -> list[Flag]:
+    flags = []
+    for rule in ingress:
+        if not rule.world:
+            continue
+        where = f" ({', '.join(rule.groups)})" if rule.groups else ""
+        if rule.protocol is None or (rule.protocol in PORTED and (rule.port_min, rule.port_max) == (1, 65535)):
+            what = "every port" if rule.protocol is None else f"every {rule.protocol} port"
+            flags.append(Flag("world-open", "danger", f"{what} open to {rule.cidr}{where}", rule.rule_ids))
+        elif rule.protocol in PORTED:
+            hit = [f"{p} {name}" for p, name in sorted(SENSITIVE.items()) if rule.port_min <= p <= rule.port_max]  # type: ignore
+            if hit:
+                severity = "warning" if hit == ["22 SSH"] else "danger"
+                flags.append(Flag("world-open", severity, f"{rule.protocol}/{', '.join(hit)} open to "
+                                  f"{rule.cidr}{where}", rule.rule_ids))
+    return flags
+
+
+def effective(server: Server, view: NetView, _cache: dict | None = None) -> Effective:
+    """The effective rules of one instance: the union of its ports' groups."""
+    gids = view.group_ids_of(server)
+    cached = _cache.get(gids) if _cache is not None else None
+    if cached is None:
+        cached = effective_for_groups((view.security_groups[g] for g in gids if g in view.security_groups), view)
+        if _cache is not None:
+            _cache[gids] = cached
+    return Effective(server.id, gids, *cached)
+
+
+def effective_all(view: NetView) -> dict[str, Effective]:
+    """Effective rules of every instance; instances with the same groups share the work."""
+    cache: dict = {}
+    return {sid: effective(server, view, cache) for sid, server in view.servers.items()}
+
+
+def unattached_groups(view: NetView) -> list[Flag]:
+    """Groups on no port and no instance (`default` is left out: every project has it)."""
+    used = {g for server in view.servers.values() for g in view.group_ids_of(server)}
+    used.update(g for p in view.ports.values() for g in p.security_group_ids)
+    return [Flag("unattached", "info", f"security group {g.name} is attached to nothing", group_id=g.id)
+            for g in view.security_groups.values() if g.id not in used and g.name != "default"]
+
+
+# --- the matrix ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    """Who may connect to one service of one instance."""
+
+    world: bool = False
+    cidrs: tuple[str, ...] = ()
+    servers: tuple[str, ...] = ()  # instance IDs admitted through remote groups
+
+    def short(self, width: int = 9) -> str:
+        if self.world:
+            text = "world"
+        elif self.cidrs and not self.servers:
+            text = self.cidrs[0] if len(self.cidrs) == 1 else f"{len(self.cidrs)} nets"
+        elif self.servers and not self.cidrs:
+            text = f"{len(self.servers)} inst"
+        elif self.cidrs:
+            text = f"{len(self.cidrs)}n+{len(self.servers)}i"
+        else:
+            text = "-"
+        return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def service_access(eff: Effective, service: Service) -> Access:
+    cidrs: list[str] = []
+    servers: list[str] = []
+    world = False
+    for rule in eff.ingress:
+        if rule.protocol is not None:
+            if rule.protocol != service.protocol:
+                continue
+            if rule.protocol in PORTED and not (rule.port_min <= service.port_min <= service.port_max  # type: ignore
+                                                <= rule.port_max):  # type: ignore[operator]
+                continue
+            if rule.protocol == "icmp" and rule.port_min not in (None, 8):  # 8: echo request, what ping sends
+                continue
+        if rule.remote_group_id is not None:
+            servers += rule.admits
+        elif rule.world:
+            world = True
+        else:
+            cidrs.append(rule.cidr)
+    return Access(world, tuple(dict.fromkeys(cidrs)), tuple(dict.fromkeys(servers)))
+
+
+def matrix(view: NetView, services: tuple[Service, ...] = SERVICES,
+           effective_rules: dict[str, Effective] | None = None) -> dict[str, dict[str, Access]]:
+    """server ID -> service name -> Access, for every instance."""
+    effective_rules = effective_rules or effective_all(view)
+    rows: dict[int, dict[str, Access]] = {}  # instances with the same groups share their ingress tuple
+    out = {}
+    for sid, eff in effective_rules.items():
+        row = rows.get(id(eff.ingress))
+        if row is None:
+            row = rows[id(eff.ingress)] = {s.name: service_access(eff, s) for s in services}
+        out[sid] = row
+    return out
+
+
+def render_matrix(view: NetView, width: int = 80, services: tuple[Service, ...] = SERVICES) -> list[str]:
+    """The matrix as text lines that fit `width` columns."""
+    table = matrix(view, services)
+    cell = 9
+    name_w = max(8, min(30, width - (cell + 1) * len(services)))
+    lines = ["instance".ljust(name_w) + "".join(f" {s.name:>{cell}}" for s in services)]
+    for sid, row in sorted(table.items(), key=lambda kv: view.servers[kv[0]].name):
+        name = view.servers[sid].name
+        name = name if len(name) <= name_w else name[:name_w - 1] + "…"
+        lines.append(name.ljust(name_w) + "".join(f" {row[s.name].short(cell):>{cell}}" for s in services))
+    return [line[:width] for line in lines]

@@ -1,4 +1,5 @@
-"""Command line: `exotui` (the dashboard), `exotui --demo`, `exotui demo-cloud`."""
+"""Command line: `exotui` (the dashboard), `exotui --demo`, `exotui demo-cloud`, `exotui doctor NAME`,
+`exotui ssh NAME`."""
 
 from __future__ import annotations
 
@@ -48,6 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--config-dir", type=Path, required=True, metavar="DIR",
                       help="where clouds.yaml and the demo SSH key are written")
     _add_knobs(demo)
+    ssh = sub.add_parser("ssh", help="open the dashboard straight into an SSH session to an instance",
+                         description="Connect to the instance NAME (or ID) of the cloud (--cloud) like `ssh` would, "
+                                     "its host key checked against the console log, in exotui's embedded terminal.")
+    ssh.add_argument("name", metavar="NAME", help="the instance's name or ID")
+    ssh.add_argument("--user", "-l", help="log in as this user instead of the one guessed from the image")
+    from .cli_doctor import add_parser as add_doctor
+
+    add_doctor(sub)
     return parser
 
 
@@ -84,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "demo-cloud":
         return _serve(_knobs(args), args.config_dir, args.port)
+    if args.command == "doctor":
+        return _doctor(args)
     if args.theme:
         from .ui.themes import check_theme
 
@@ -93,6 +104,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.demo:
         return _dashboard_on_demo(args)
     return _dashboard(args)
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from .cli_doctor import run
+    from .cloud.profiles import ProfileError, load_profiles
+
+    try:
+        profiles = load_profiles(openrc=args.openrc)
+    except ProfileError as err:
+        return _fail(str(err))
+    return run(args, profiles)
 
 
 def _fail(message: str) -> int:
@@ -117,6 +139,10 @@ def _dashboard(args: argparse.Namespace, config_file: Path | None = None, only: 
     from .cloud.workspace import Workspace
     from .ui.app import run_app
 
+    if args.command == "ssh":
+        from .ui.sessions import run_ssh_app
+
+        return run_ssh_app(Workspace(profiles), args.name, theme=args.theme, user=args.user)
     return run_app(Workspace(profiles), theme=args.theme)
 
 

@@ -5,8 +5,8 @@ or its SSH endpoint). The console log is a believable Linux boot whose cloud-ini
 key exactly as cloud-init's `write-ssh-key-fingerprints` does, so a client can learn the host key
 from `os-getConsoleOutput` before its first SSH connection, as on a real cloud.
 
-`parse_host_keys` and `parse_fingerprints` read those blocks back from any console log. They use
-nothing from the demo cloud (only asyncssh), so they can move next to the SSH client unchanged.
+`parse_host_keys` and `parse_fingerprints` read those blocks back from any console log; they live in
+`exotui.ssh.hostkeys` (the client needs them and must not import the demo) and are re-exported here.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import re
 
 import asyncssh
 
+from ..ssh.hostkeys import parse_fingerprints, parse_host_keys  # noqa: F401  (re-exported)
 from . import neutron
 from .common import parse_time
 from .world import World
@@ -267,74 +268,3 @@ def _randomart(fingerprint: str) -> list[str]:
     lines = ["+" + f"{'[ED25519 256]':-^{width}}" + "+"]
     lines += ["|" + "".join(symbols[field[i][j]] for i in range(width)) + "|" for j in range(height)]
     return lines + ["+" + f"{'[SHA256]':-^{width}}" + "+"]
-
-
-# --- reading the blocks back (no demo imports below: any console log will do) --------------------------
-
-# What may precede a cloud-init line on a console: "[   12.345678] ", "<14>", "Nov 21 23:20:14 ",
-# a hostname, and the tag ("cloud-init:", "cloud-init[812]:", or older Ubuntu's "ec2:").
-_PREFIX = re.compile(r"^(?:\[\s*\d+\.\d+\]\s*)?(?:<\d{1,3}>)?(?:[A-Z][a-z]{2}\s+\d{1,2}\s+\d\d:\d\d:\d\d\s+)?"
-                     r"(?:(?:[\w.-]+\s+)?(?:cloud-init|ec2)(?:\[\d+\])?:\s?)?")
-_KEY_START = re.compile(r"^(ssh-[\w.@-]+|ecdsa-sha2-[\w.@-]+|sk-[\w.@-]+)\s+(\S*)")
-
-
-def _blocks(text: str, name: str) -> list[str] | None:
-    """The lines of the last complete `-----BEGIN SSH HOST KEY <name>-----` block, prefixes removed."""
-    found, current = None, None
-    for raw in re.split(r"[\r\n]+", text):
-        line = _PREFIX.sub("", raw.strip()).strip()
-        if line == f"-----BEGIN SSH HOST KEY {name}-----":
-            current = []
-        elif line == f"-----END SSH HOST KEY {name}-----":
-            if current is not None:
-                found, current = current, None
-        elif current is not None and line:
-            current.append(line)
-    return found
-
-
-def parse_host_keys(text: str) -> list[tuple[str, str]]:
-    """The host keys of the last complete KEYS block in a console log, as (key type, base64 blob).
-
-    Tolerates "\\r\\n", syslog and kernel prefixes, and keys wrapped over several console lines;
-    a key that does not decode as that key type is left out.
-    """
-    entries: list[str] = []
-    for line in _blocks(text, "KEYS") or []:
-        if _KEY_START.match(line):
-            entries.append(line)
-        elif entries:  # a wrapped line continues the key before it
-            entries[-1] += line
-    keys: list[tuple[str, str]] = []
-    for entry in entries:
-        key_type, token = _KEY_START.match(entry).groups()
-        blob = _valid_blob(key_type, re.match(r"[A-Za-z0-9+/]*={0,2}", token).group())
-        if blob and (key_type, blob) not in keys:
-            keys.append((key_type, blob))
-    return keys
-
-
-def _valid_blob(key_type: str, token: str) -> str | None:
-    """The longest base64 prefix of `token` that is a whole public key of `key_type`.
-
-    A line wrapped exactly at the space before the comment glues the comment onto the blob;
-    trying shorter prefixes (whole base64 quanta) finds where the blob really ends.
-    """
-    for end in range(len(token) - len(token) % 4, 0, -4):
-        try:
-            key = asyncssh.import_public_key(f"{key_type} {token[:end]}")
-        except (asyncssh.KeyImportError, ValueError):
-            continue
-        if key.algorithm.decode() == key_type:
-            return token[:end]
-    return None
-
-
-def parse_fingerprints(text: str) -> list[tuple[int, str, str]]:
-    """The last FINGERPRINTS block as (bits, "SHA256:...", key kind such as "ED25519")."""
-    found = []
-    for line in _blocks(text, "FINGERPRINTS") or []:
-        match = re.match(r"^(\d+)\s+(\S+:\S+)\s+.*\((\w+)\)$", line)
-        if match:
-            found.append((int(match[1]), match[2], match[3]))
-    return found

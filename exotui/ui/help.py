@@ -15,6 +15,9 @@ KEYS = [
     ("d, enter", "instance detail: flavor, addresses, volumes, groups and rules, console log (f follows)"),
     ("n", "new: launch an instance / create a volume / allocate an IP / add a rule (in those views)"),
     ("ctrl+d", "delete (asks first, naming it)"),
+    ("s, S", "SSH session to the instance in a tab / back to the open sessions"),
+    ("ctrl+]", "in a session: back to the dashboard (sessions stay open); ctrl+pgup/pgdn switch tabs, "
+               "ctrl+f4 ends one, f12 opens it in your own terminal"),
     ("x, u, e", "detach a volume or remove a rule / unassign an IP / extend a volume"),
     (":name", "open a view: " + ", ".join(names[0] if names[0] != "fips" else "fips" for names in ALIASES.values())),
     ("/text", "filter the table (a regular expression; !text inverts); esc clears"),

@@ -140,6 +140,8 @@ class ServersView(ResourceView):
         Binding("d", "describe", "Describe"),
         Binding("n", "launch", "New"),
         Binding("ctrl+d", "delete", "Delete", show=False),
+        Binding("s", "ssh", "SSH", show=False),  # in ? help: the 80-column footer is full
+        Binding("S", "sessions", "Sessions", show=False),
     ]
 
     def _flows(self):
@@ -164,6 +166,17 @@ class ServersView(ResourceView):
 
     def action_launch(self) -> None:
         self._flows().launch(self.project)
+
+    def action_ssh(self) -> None:
+        from .sessions import open_session  # asyncssh loads on the first session, not at start-up
+
+        if self.table.current_id:
+            open_session(self.app, self.project, self.table.current_id)
+
+    def action_sessions(self) -> None:
+        from .sessions import show_sessions
+
+        show_sessions(self.app)
 
     def action_delete(self) -> None:
         ids = self.table.marked_or_current()

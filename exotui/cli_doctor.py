@@ -1,0 +1,131 @@
+"""`exotui doctor NAME`: the "why can't I SSH" checklist in the shell (exit 0 only if nothing failed).
+
+The logic is exotui.net.doctor; this module only loads one cloud's projects, finds the instance
+and reads what only this machine knows (known_hosts, a public key file).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import os
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+# the kinds the doctor reads; quotas, images and volumes are left unfetched
+NEEDED = ("servers", "networks", "subnets", "routers", "ports", "floating_ips", "security_groups", "keypairs")
+
+
+def add_parser(sub) -> None:
+    doctor = sub.add_parser("doctor", help="why can't I SSH to an instance? a checklist with fixes",
+                            description="Check an instance's status, floating IP or jump host, router, "
+                                        "security groups, keypair and host key for SSH. Exits 0 only if no "
+                                        "check fails.")
+    doctor.add_argument("name", metavar="NAME", help="the instance's name or ID")
+    doctor.add_argument("--from", dest="source", metavar="ADDRESS",
+                        help="the address you connect from (default: anywhere on the Internet)")
+    doctor.add_argument("--project", metavar="P", help="look only in this project (name or ID)")
+    doctor.add_argument("--key", type=Path, metavar="FILE.pub", help="check that this public key is the "
+                        "instance's keypair")
+    doctor.add_argument("--json", action="store_true", help="print the checklist and its fixes as JSON")
+
+
+def _known(address: str, path: Path) -> bool:
+    """Whether known_hosts has an entry for `address`, hashed (|1|salt|hash) or not."""
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return False
+    for line in text.splitlines():
+        hosts = line.split(" ", 1)[0]
+        for host in hosts.split(","):
+            if host.startswith("|1|"):
+                try:
+                    salt, digest = (base64.b64decode(x) for x in host[3:].split("|", 1))
+                except ValueError:
+                    continue
+                if hmac.compare_digest(hmac.new(salt, address.encode(), hashlib.sha1).digest(), digest):
+                    return True
+            elif host in (address, f"[{address}]:22"):
+                return True
+    return False
+
+
+def _fingerprint(path: Path) -> str:
+    """A public key's MD5 fingerprint, as Nova shows keypairs."""
+    blob = base64.b64decode(path.read_text().split()[1])
+    digest = hashlib.md5(blob).hexdigest()
+    return ":".join(digest[i:i + 2] for i in range(0, 32, 2))
+
+
+async def _stores(profile, project: str | None):
+    from .cloud.poller import ProjectPoller
+    from .cloud.profiles import discover
+    from .cloud.session import CloudSession
+    from .cloud.store import ProjectKey, ProjectStore
+
+    found = await asyncio.to_thread(discover, profile)
+    projects = [p for p in found.projects if not project or project in (p.id, p.name)]
+    region = profile.region_names[0] if profile.region_names else None
+
+    async def one(p):
+        session = CloudSession.for_project(profile, p.id, region)
+        store = ProjectStore(ProjectKey(profile.name, p.id, region or "", p.name))
+        try:
+            await ProjectPoller(session, store).load_all(NEEDED)
+        finally:
+            session.close()
+        return store
+
+    return await asyncio.gather(*(one(p) for p in projects))
+
+
+def run(args, profiles) -> int:
+    from .cloud.profiles import ProfileError
+    from .net.doctor import diagnose, render
+    from .net.view import NetView
+
+    def fail(message: str) -> int:
+        print(f"exotui: {message}", file=sys.stderr)
+        return 1
+
+    wanted = args.cloud or os.environ.get("OS_CLOUD")
+    chosen = [p for p in profiles if p.name == wanted] if wanted else profiles
+    if len(chosen) != 1:
+        return fail(f"no cloud named {wanted}" if wanted else "choose a cloud with --cloud")
+    try:
+        stores = asyncio.run(_stores(chosen[0], args.project))
+    except ProfileError as err:
+        return fail(str(err))
+    matches = []
+    for store in stores:
+        if store.state("servers").last_error:
+            print(f"exotui: {store.key}: {store.state('servers').last_error}", file=sys.stderr)
+        view = NetView.from_store(store)
+        matches += [(view, server, store) for server in view.servers_named(args.name)]
+    if not matches:
+        return fail(f"no instance named {args.name}")
+    if len(matches) > 1:
+        return fail(f"{len(matches)} instances are named {args.name}: use an ID or --project")
+    view, server, store = matches[0]
+    try:
+        local = [_fingerprint(args.key)] if args.key else None
+    except (OSError, IndexError, ValueError):
+        return fail(f"cannot read a public key from {args.key}")
+    first = diagnose(view, server, args.source, local_fingerprints=local)
+    target = first.jump or first.address
+    host_key = None
+    if target:
+        host_key = "known" if _known(target, Path.home() / ".ssh" / "known_hosts") else "unknown"
+    result = diagnose(view, server, args.source, host_key=host_key, local_fingerprints=local)
+    if args.json:
+        print(json.dumps({**asdict(result), "project": str(store.key), "ok": result.ok,
+                          "command": result.command}, indent=2, default=list))
+    else:
+        print(f"{store.key}")
+        print("\n".join(render(result)))
+    return 0 if result.ok else 1

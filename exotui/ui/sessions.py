@@ -1,0 +1,288 @@
+"""SSH sessions as tabs: a screen of TerminalViews, kept installed so leaving it closes nothing.
+
+`s` on an instance opens a session (open_session); ctrl+] goes back to the dashboard with every
+session still running; `S` on the dashboard comes back. ctrl+pageup/ctrl+pagedown switch tabs,
+ctrl+f4 ends the current session, f12 opens it in the user's own terminal (the app is suspended
+and the system `ssh` runs with the same target, user, keys and pinned known_hosts).
+A session whose remote shell exits closes its tab; the last one closed returns to the dashboard.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from itertools import count
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Static, TabbedContent, TabPane
+
+from ..cloud.models import Server
+from ..ssh.client import HostKeyUnknown, SSHError, connect
+from ..ssh.hostkeys import KnownHosts
+from ..ssh.target import Target, TargetError, resolve
+from .terminal import TerminalView
+
+SCREEN = "ssh-sessions"
+_ids = count(1)
+
+
+def sessions_screen(app) -> "SessionsScreen":
+    """The app's one sessions screen, installed on first use (installed screens survive pop_screen)."""
+    if not app.is_screen_installed(SCREEN):
+        app.install_screen(SessionsScreen(), SCREEN)
+    return app.get_screen(SCREEN)
+
+
+def open_session(app, project, server_id: str, user: str | None = None) -> None:
+    """A new session to the instance in a new tab; the sessions screen comes to the front."""
+    server = project.store.item("servers", server_id) if project is not None else None
+    if server is None:
+        app.notify("no such instance", severity="warning")
+        return
+    screen = sessions_screen(app)
+    if app.screen is not screen:
+        app.push_screen(screen)
+    screen.call_after_refresh(screen.add_session, project, server, user)
+
+
+def show_sessions(app) -> None:
+    if app.is_screen_installed(SCREEN) and app.get_screen(SCREEN).count and app.screen is not app.get_screen(SCREEN):
+        app.push_screen(SCREEN)
+    else:
+        app.notify("no SSH session is open: press s on an instance", timeout=4)
+
+
+class SSHSession(Vertical):
+    """One tab: a status line and a terminal, and the worker that connects and pumps output."""
+
+    DEFAULT_CSS = """
+    SSHSession { height: 1fr; }
+    SSHSession > .ssh-status { height: 1; background: $panel; color: $text-muted; padding: 0 1; }
+    """
+
+    def __init__(self, project, server: Server, user: str | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.project, self.server, self.user = project, server, user
+        self.target: Target | None = None
+        self.store = KnownHosts()
+        self.shell = None
+        self.connection = None
+        self.ended = asyncio.Event()
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"{self.server.name}: connecting…", classes="ssh-status")
+        yield TerminalView()
+
+    @property
+    def terminal(self) -> TerminalView:
+        return self.query_one(TerminalView)
+
+    def status(self, text: str) -> None:
+        self.query_one(".ssh-status", Static).update(text)
+
+    def on_mount(self) -> None:
+        self.terminal.focus()
+        self.run_worker(self._run(), name=f"ssh {self.server.name}", exit_on_error=False)
+
+    async def _run(self) -> None:
+        try:
+            await self._session()
+        except (SSHError, TargetError) as err:
+            self.status(f"✗ {err}")
+            self.app.notify(str(err), title=f"ssh {self.server.name}", severity="error", timeout=15)
+        finally:
+            if self.shell is not None:
+                self.shell.close()
+            if self.connection is not None:
+                await self.connection.close()
+            self.ended.set()
+
+    async def _session(self) -> None:
+        project, server = self.project, self.server
+        image = project.store.item("images", server.image_id) if server.image_id else None
+        profile = project.profile
+        config = profile.cloud_region.config if profile.cloud_region else {}
+        self.target = target = resolve(server, image, config, profile.source, self.user)
+        self.status(f"{target.label} ({target.host}:{target.port}): reading the console log for its host key…")
+        console = await self._console_log()
+        try:
+            self.connection = await connect(target, console, store=self.store)
+        except HostKeyUnknown as unknown:
+            if not await self._ask_trust(unknown):
+                raise SSHError("unknown_key", f"not connected: the host key of {target.name} was not trusted")
+            unknown.accept()
+            self.connection = await connect(target, console, store=self.store)
+        trust = {"pinned": "host key pinned", "console": "host key from the console log, now pinned",
+                 "fingerprints": "host key matched the console log's fingerprint, now pinned",
+                 "ask": "host key trusted by you, now pinned"}[self.connection.trust.source]
+        terminal = self.terminal
+        await terminal.sized.wait()  # the PTY opens at the pane's real size
+        self.shell = shell = await self.connection.shell(terminal.emulator.columns, terminal.emulator.lines)
+        terminal.on_input = shell.write
+        terminal.on_size = shell.resize
+        terminal.emulator.reply = shell.write  # answers to DA/DSR queries
+        self.status(f"● {target.label} {target.host}:{target.port} · {trust} · ctrl+] dashboard")
+        while True:
+            data = await shell.read()
+            if not data:
+                break
+            await terminal.feed(data)
+        status = shell.exit_status
+        self.status("session ended" + (f" (exit {status})" if status is not None else ""))
+        self.screen.post_message(SessionsScreen.Ended(self))
+
+    async def _console_log(self) -> str | None:
+        """The console log, or None when the cloud will not give it (then the user decides on the key)."""
+        if self.store.lookup(self.target.host, self.target.port):
+            return None  # pinned already: the log is not needed
+        try:
+            result = await self.project.actions.console_log(self.server.id)
+        except Exception:  # refused (e.g. no host) or the cloud failed: fall back to asking
+            return None
+        return result.value if result.ok else None
+
+    async def _ask_trust(self, unknown: HostKeyUnknown) -> bool:
+        from .dialogs import ConfirmDialog
+
+        message = (f"{unknown.target.host}:{unknown.target.port} offers this host key, and the instance's console log"
+                   f" has no key block to check it against:\n\n  {unknown.key_type} {unknown.fingerprint}\n\n"
+                   "Trust it only if you can confirm the fingerprint another way.")
+        return bool(await self.app.push_screen_wait(ConfirmDialog(f"Trust the host key of {self.server.name}?",
+                                                                  message, confirm="Trust")))
+
+    def open_outside(self) -> None:
+        """The k9s escape hatch: suspend the app and run the system ssh to the same target."""
+        target = self.target
+        if target is None or self.connection is None:
+            self.app.notify("not connected yet", severity="warning")
+            return
+        try:
+            with self.app.suspend():
+                subprocess.run(target.ssh_command(self.store.path))
+        except Exception as err:  # SuspendNotSupported (headless, web) or no ssh binary
+            self.app.notify(f"cannot open your terminal: {err or type(err).__name__}", severity="error")
+            return
+        self.terminal.refresh()
+
+
+class SessionsScreen(Screen):
+    BINDINGS = [
+        Binding("ctrl+right_square_bracket", "dashboard", "Dashboard", key_display="ctrl+]", priority=True),
+        Binding("ctrl+pagedown", "tab(1)", "Next tab", priority=True),
+        Binding("ctrl+pageup", "tab(-1)", "Prev tab", priority=True),
+        Binding("ctrl+f4", "close", "End session", priority=True),
+        Binding("f12", "outside", "My terminal", priority=True),
+    ]
+    DEFAULT_CSS = """
+    SessionsScreen TabbedContent { height: 1fr; }
+    SessionsScreen TabPane { padding: 0; height: 1fr; }
+    """
+
+    class Ended(Message):
+        """The remote shell finished."""
+
+        def __init__(self, session: SSHSession) -> None:
+            super().__init__()
+            self.session = session
+
+    def compose(self) -> ComposeResult:
+        yield TabbedContent(id="ssh-tabs")
+        yield Footer()
+
+    @property
+    def count(self) -> int:
+        return len(self.query(SSHSession))
+
+    def sessions(self) -> list[SSHSession]:
+        return list(self.query(SSHSession))
+
+    async def add_session(self, project, server: Server, user: str | None = None) -> SSHSession:
+        tabs = self.query_one(TabbedContent)
+        pane_id = f"ssh-{next(_ids)}"
+        session = SSHSession(project, server, user)
+        await tabs.add_pane(TabPane(server.name, session, id=pane_id))
+        tabs.active = pane_id
+        session.terminal.focus()
+        return session
+
+    def current(self) -> SSHSession | None:
+        tabs = self.query_one(TabbedContent)
+        pane = tabs.active_pane
+        return pane.query_one(SSHSession) if pane is not None else None
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        for terminal in event.pane.query(TerminalView):
+            terminal.focus()
+
+    def action_dashboard(self) -> None:
+        self.app.pop_screen()
+
+    def action_tab(self, step: int) -> None:
+        tabs = self.query_one(TabbedContent)
+        panes = [p.id for p in tabs.query(TabPane)]
+        if panes and tabs.active in panes:
+            tabs.active = panes[(panes.index(tabs.active) + step) % len(panes)]
+
+    async def action_close(self) -> None:
+        session = self.current()
+        if session is not None:
+            await self.close_session(session)
+
+    def action_outside(self) -> None:
+        session = self.current()
+        if session is not None:
+            session.open_outside()
+
+    async def on_sessions_screen_ended(self, message: "SessionsScreen.Ended") -> None:
+        await self.close_session(message.session)
+
+    async def close_session(self, session: SSHSession) -> None:
+        """End the session (the worker's cleanup closes the channel and connection) and drop its tab."""
+        pane = session.parent
+        await self.query_one(TabbedContent).remove_pane(pane.id)  # cancels the worker
+        if not self.count and self.app.screen is self:
+            self.app.pop_screen()
+
+
+# --- `exotui ssh NAME`: the dashboard, straight into a session ----------------------------------------
+
+def ssh_app(workspace, name: str, *, theme: str | None = None, user: str | None = None):
+    """The dashboard app that opens a session to instance `name` as soon as a project shows it."""
+    from .app import ExotuiApp
+
+    class SSHApp(ExotuiApp):
+        async def on_mount(self) -> None:
+            await super().on_mount()
+            self.run_worker(self._find_and_open(), name="ssh on start", exit_on_error=False)
+
+        async def _find_and_open(self) -> None:
+            """Wait for the projects to load; open a session to the first instance called `name`."""
+            loop = asyncio.get_running_loop()
+            deadline, settled = loop.time() + 60, None  # logins and first loads run concurrently
+            while loop.time() < deadline:
+                for project in self.workspace.projects:
+                    servers = project.store.get("servers").values()
+                    server = next((s for s in servers if s.name == name or s.id == name), None)
+                    if server is not None:
+                        self.select_project(project)
+                        open_session(self, project, server.id, user)
+                        return
+                projects = self.workspace.projects
+                if projects and all(p.store.state("servers").loaded for p in projects):
+                    settled = settled or loop.time()
+                    if loop.time() - settled > 3:  # every project shown has loaded, and no other came
+                        break
+                await asyncio.sleep(0.05)
+            self.notify(f"no instance called {name!r} in any project", severity="error", timeout=15)
+
+    return SSHApp(workspace, theme=theme)
+
+
+def run_ssh_app(workspace, name: str, *, theme: str | None = None, user: str | None = None) -> int:
+    app = ssh_app(workspace, name, theme=theme, user=user)
+    app.run()
+    return app.return_code or 0

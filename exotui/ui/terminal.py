@@ -1,0 +1,231 @@
+"""TerminalView: a Line-API widget that shows a VT emulator and sends keys to a remote PTY.
+
+Output is fed in small slices (a flood never holds the event loop for long) and repaints are
+coalesced: within a frame while typing, at most 15 per second during a flood, and only the rows the
+emulator marked dirty. While it has focus
+every key goes to the remote side (tab, ctrl+c... never reach app bindings) except the few the
+session screen reserves (RESERVED). The PTY opens on the first real size: the widget is 0x0 at mount.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from functools import lru_cache
+from typing import Callable
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style as RichStyle
+from textual import events
+from textual.geometry import Region, Size
+from textual.strip import Strip
+from textual.widget import Widget
+
+from ..ssh.terminal import Emulator, Style
+
+SLICE = 2048  # bytes parsed between yields: ~4 ms of pyte (8 KiB made the UI lag p95 ~100 ms)
+FRAME = 1 / 60  # repaint delay while typing: echo shows within a frame
+FLOOD_FRAME = 1 / 15  # while output floods in: each full repaint costs the loop tens of ms (bench/ssh.py)
+FLOOD_BYTES = 16384  # more than this between two repaints counts as a flood
+# keys the session screen handles, so they never go to the remote side
+RESERVED = frozenset({"ctrl+right_square_bracket", "ctrl+pageup", "ctrl+pagedown", "ctrl+f4", "f12",
+                      "shift+pageup", "shift+pagedown"})
+
+_KEYS = {
+    "enter": b"\r", "tab": b"\t", "shift+tab": b"\x1b[Z", "backspace": b"\x7f", "escape": b"\x1b",
+    "ctrl+h": b"\x08", "delete": b"\x1b[3~", "insert": b"\x1b[2~", "home": b"\x1b[H", "end": b"\x1b[F",
+    "pageup": b"\x1b[5~", "pagedown": b"\x1b[6~", "space": b" ", "ctrl+space": b"\x00", "ctrl+at": b"\x00",
+    "ctrl+backslash": b"\x1c", "ctrl+circumflex_accent": b"\x1e", "ctrl+underscore": b"\x1f",
+    "ctrl+left_square_bracket": b"\x1b",
+    "f1": b"\x1bOP", "f2": b"\x1bOQ", "f3": b"\x1bOR", "f4": b"\x1bOS", "f5": b"\x1b[15~", "f6": b"\x1b[17~",
+    "f7": b"\x1b[18~", "f8": b"\x1b[19~", "f9": b"\x1b[20~", "f10": b"\x1b[21~", "f11": b"\x1b[23~",
+}
+_ARROWS = {"up": b"A", "down": b"B", "right": b"C", "left": b"D"}
+_MODIFIERS = {"shift": 2, "alt": 3, "shift+alt": 4, "ctrl": 5, "ctrl+shift": 6}
+
+
+def key_bytes(key: str, character: str | None, app_cursor: bool = False) -> bytes | None:
+    """What a terminal sends for a Textual key (None: nothing sensible)."""
+    if key in _KEYS:
+        return _KEYS[key]
+    if key in _ARROWS:
+        return (b"\x1bO" if app_cursor else b"\x1b[") + _ARROWS[key]
+    modifiers, _, base = key.rpartition("+")
+    if base in _ARROWS and modifiers in _MODIFIERS:
+        return b"\x1b[1;%d%s" % (_MODIFIERS[modifiers], _ARROWS[base])
+    if modifiers == "ctrl" and len(base) == 1 and base.isalpha():
+        return bytes([ord(base.lower()) - 96])  # event.character is None for ctrl keys under Pilot
+    if modifiers == "alt":
+        inner = key_bytes(base, character[-1] if character else None, app_cursor)
+        return b"\x1b" + inner if inner else None
+    if character and character.isprintable():
+        return character.encode()
+    return None
+
+
+@lru_cache(maxsize=1024)
+def _rich(style: Style) -> RichStyle:
+    return RichStyle(color=style.fg, bgcolor=style.bg, bold=style.bold or None, italic=style.italic or None,
+                     underline=style.underline or None, strike=style.strike or None,
+                     reverse=style.reverse or None)
+
+
+_CURSOR = RichStyle(reverse=True)
+
+
+class TerminalView(Widget, can_focus=True):
+    """Shows `emulator`; `on_input(bytes)` sends to the remote; `on_size(cols, lines)` the first size
+    and every change; `await feed(data)` for output."""
+
+    DEFAULT_CSS = """
+    TerminalView { height: 1fr; width: 1fr; background: $background; }
+    """
+
+    def __init__(self, *, history: int = 2000, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.emulator = Emulator(80, 24, history=history)
+        self.on_input: Callable[[bytes], None] = lambda data: None
+        self.on_size: Callable[[int, int], None] = lambda columns, lines: None
+        self.sized = asyncio.Event()  # set on the first real size
+        self.scroll_back = 0  # lines scrolled into the history (0: the live screen)
+        self._repaint_pending = False
+        self._since_repaint = 0  # bytes fed since the last repaint
+        self._flooding = False
+        self._feeding = asyncio.Lock()
+        self.bytes_fed = 0
+
+    # --- size ----------------------------------------------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        width, height = self.size
+        if width <= 0 or height <= 0:
+            return
+        if (width, height) != (self.emulator.columns, self.emulator.lines) or not self.sized.is_set():
+            self.emulator.resize(width, height)
+            self.on_size(width, height)
+        self.sized.set()
+        self.refresh()
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return container.height
+
+    # --- output ----------------------------------------------------------------------------------
+
+    async def feed(self, data: bytes) -> None:
+        """Parse remote output a slice at a time, yielding between slices; repaints are coalesced."""
+        async with self._feeding:
+            for start in range(0, len(data), SLICE):
+                self.emulator.feed(data[start:start + SLICE])
+                self.bytes_fed += min(SLICE, len(data) - start)
+                self._since_repaint += min(SLICE, len(data) - start)
+                self._schedule_repaint()
+                await asyncio.sleep(0)
+
+    def _schedule_repaint(self) -> None:
+        if not self._repaint_pending:
+            self._repaint_pending = True
+            self.set_timer(FLOOD_FRAME if self._flooding else FRAME, self._repaint)
+
+    def _repaint(self) -> None:
+        self._repaint_pending = False
+        self._flooding = self._since_repaint > FLOOD_BYTES  # decides the next frame's delay
+        self._since_repaint = 0
+        dirty = self.emulator.take_dirty()
+        _, cy, _ = self.emulator.cursor
+        dirty.add(cy)
+        dirty.update(getattr(self, "_last_cursor_rows", ()))
+        self._last_cursor_rows = (cy,)
+        if self.scroll_back or len(dirty) > self.size.height // 2:
+            self.refresh()
+        else:
+            width = self.size.width
+            self.refresh(*(Region(0, y, width, 1) for y in dirty if 0 <= y < self.size.height))
+
+    def render_line(self, y: int) -> Strip:
+        emulator = self.emulator
+        row = y - self.scroll_back
+        if row >= emulator.lines:
+            return Strip.blank(self.size.width, self.rich_style)
+        runs = emulator.runs(row)  # negative: the scrollback
+        base = self.rich_style
+        cx, cy, visible = emulator.cursor
+        show_cursor = visible and row == cy and self.has_focus and not self.scroll_back
+        segments = []
+        x = 0
+        for text, style in runs:
+            rich = base + _rich(style)
+            width = cell_len(text)
+            if show_cursor and x <= cx < x + width:
+                before, at, after = _split_at(text, cx - x)
+                if before:
+                    segments.append(Segment(before, rich))
+                segments.append(Segment(at or " ", rich + _CURSOR))
+                if after:
+                    segments.append(Segment(after, rich))
+            else:
+                segments.append(Segment(text, rich))
+            x += width
+        return Strip(segments).adjust_cell_length(self.size.width, base)
+
+    # --- input ----------------------------------------------------------------------------------
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        """Every key is the remote's while focused (so app/screen bindings like tab and ctrl+c do not
+        fire), except the reserved ones."""
+        return key not in RESERVED
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key in RESERVED:
+            if event.key in ("shift+pageup", "shift+pagedown"):
+                event.stop()
+                self.scroll_history(self.size.height // 2 * (1 if event.key == "shift+pageup" else -1))
+            return  # the screen's bindings take it
+        event.stop()
+        event.prevent_default()
+        data = key_bytes(event.key, event.character, self.emulator.app_cursor_keys)
+        if data:
+            self.scroll_history(-self.scroll_back)  # typing returns to the live screen
+            self.on_input(data)
+
+    def on_paste(self, event: events.Paste) -> None:
+        event.stop()
+        text = event.text.replace("\r\n", "\r").replace("\n", "\r").encode()
+        if self.emulator.bracketed_paste:
+            text = b"\x1b[200~" + text.replace(b"\x1b[201~", b"") + b"\x1b[201~"
+        self.on_input(text)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        event.stop()
+        self.scroll_history(3)
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        event.stop()
+        self.scroll_history(-3)
+
+    def scroll_history(self, lines: int) -> None:
+        limit = 0 if self.emulator.in_alt_screen else self.emulator.history_size
+        value = max(0, min(limit, self.scroll_back + lines))
+        if value != self.scroll_back:
+            self.scroll_back = value
+            self.refresh()
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    def screen_text(self) -> list[str]:
+        """The live screen as plain text (tests)."""
+        return self.emulator.display()
+
+
+def _split_at(text: str, cell: int) -> tuple[str, str, str]:
+    """text split around the character covering cell `cell`."""
+    x = 0
+    for i, char in enumerate(text):
+        width = cell_len(char)
+        if x + width > cell:
+            return text[:i], char, text[i + 1:]
+        x += width
+    return text, "", ""

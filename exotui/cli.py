@@ -91,6 +91,9 @@ def _serve(knobs, config_dir: Path, port: int) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from .logs import setup_logging
+
+    setup_logging()  # before openstacksdk loads: its warnings go to the file, not over the screen
     if args.command == "demo-cloud":
         return _serve(_knobs(args), args.config_dir, args.port)
     if args.command == "doctor":
@@ -114,7 +117,26 @@ def _doctor(args: argparse.Namespace) -> int:
         profiles = load_profiles(openrc=args.openrc)
     except ProfileError as err:
         return _fail(str(err))
+    _loaded(profiles)
     return run(args, profiles)
+
+
+def _loaded(profiles) -> None:
+    """Keep the clouds' secrets out of the log, and warn, as ssh does for a private key, about a file
+    holding them that others may read. On stderr before any screen: it stays in the terminal's
+    scrollback, and reads the same for `exotui doctor` and `exotui ssh`."""
+    from .cloud.profiles import ENVIRONMENT
+    from .logs import redact
+
+    for source in dict.fromkeys(p.source for p in profiles if p.source != ENVIRONMENT and p.secrets()):
+        redact.add(*(secret for p in profiles if p.source == source for secret in p.secrets()))
+        try:
+            mode = os.stat(source).st_mode & 0o777
+        except OSError:
+            continue
+        if mode & 0o077:
+            print(f"exotui: warning: {source} holds a password or secret and others may read it (mode {mode:o}); "
+                  f"run: chmod 600 {source}", file=sys.stderr)
 
 
 def _fail(message: str) -> int:
@@ -128,6 +150,7 @@ def _dashboard(args: argparse.Namespace, config_file: Path | None = None, only: 
 
     try:
         profiles = load_profiles(config_file=config_file, openrc=args.openrc)
+        _loaded(profiles)
         wanted = only or args.cloud or os.environ.get("OS_CLOUD")
         if wanted:
             profiles = [find_profile(profiles, wanted)]

@@ -11,6 +11,18 @@ from exotui.demo.app import CLOUD_NAME, DemoCloudThread
 from exotui.demo.world import Knobs
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_state_dir(tmp_path_factory):
+    """exotui's log and pinned host keys go to a directory of the test run, never the user's."""
+    previous = os.environ.get("EXOTUI_STATE_DIR")
+    os.environ["EXOTUI_STATE_DIR"] = str(tmp_path_factory.mktemp("exotui-state"))
+    yield
+    if previous is None:
+        os.environ.pop("EXOTUI_STATE_DIR", None)
+    else:
+        os.environ["EXOTUI_STATE_DIR"] = previous
+
+
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("demo-cloud")

@@ -42,6 +42,29 @@ class CloudProblem:
     message: str
 
 
+# A login that meets a 5xx or a dropped connection is tried again after these pauses, so one hiccup
+# at start does not lose the cloud for the whole session; bad credentials or config fail at once.
+LOGIN_RETRIES = (0.5, 1.0, 2.0, 4.0)
+
+
+def _transient(err: BaseException) -> bool:
+    from keystoneauth1 import exceptions as ksa  # loaded by discover already
+
+    cause = err.__cause__
+    status = getattr(cause, "http_status", None) or getattr(cause, "status_code", None)
+    return (isinstance(status, int) and status >= 500) or isinstance(cause, (ksa.ConnectFailure, ksa.ConnectTimeout))
+
+
+async def _discover(profile: CloudProfile):
+    for pause in (*LOGIN_RETRIES, None):
+        try:
+            return await asyncio.to_thread(discover, profile)
+        except ProfileError as err:
+            if pause is None or not _transient(err):
+                raise
+        await asyncio.sleep(pause)
+
+
 @dataclass
 class Workspace:
     profiles: list[CloudProfile]
@@ -55,7 +78,7 @@ class Workspace:
 
         async def one(profile: CloudProfile) -> None:
             try:
-                found = await asyncio.to_thread(discover, profile)
+                found = await _discover(profile)
             except ProfileError as err:
                 problem = CloudProblem(profile.name, str(err))
                 self.problems.append(problem)

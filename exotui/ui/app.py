@@ -139,9 +139,10 @@ class ExotuiApp(App[int]):
     # --- header ---------------------------------------------------------------------------
 
     def update_crumb(self) -> None:
-        if not self.screen_stack:
-            return
-        crumb = self.screen_stack[0].query_one(Breadcrumb)  # not the palette or a dialog on top
+        crumbs = self.screen_stack[0].query(Breadcrumb) if self.screen_stack else None
+        if not crumbs:
+            return  # not composed yet, or shutting down
+        crumb = crumbs.first()  # the main screen's, not the palette's or a dialog's
         project = self.project
         if project is None:
             problems = len(self.workspace.problems)

@@ -15,6 +15,7 @@ from ..cloud.models import Server
 from ..cloud.rules import FAMILY_TITLES, flavor_family, server_flavor
 from ..cloud.store import Change
 from ..cloud.units import gpu_fraction, su_per_hour
+from .dialogs import AnswerOnce
 from .views import age, rule_summary
 
 CONSOLE_LINES = 500  # the tail fetched each time: enough for cloud-init's key blocks, cheap to redraw
@@ -95,7 +96,7 @@ def describe(store, server: Server) -> str:
     return "\n".join(lines)
 
 
-class InstanceDetail(Screen[None]):
+class InstanceDetail(AnswerOnce, Screen[None]):
     """Pushed over the views; esc goes back. Subscribes to the project's store while shown."""
 
     DEFAULT_CSS = """

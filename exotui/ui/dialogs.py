@@ -8,6 +8,7 @@ from typing import Callable
 from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -32,7 +33,41 @@ def dialog_css(name: str) -> str:
     return DIALOG_CSS.format(name=name)
 
 
-class ConfirmDialog(ModalScreen[bool]):
+async def _nothing() -> None:
+    pass
+
+
+class AnswerOnce:
+    """Mixed into a screen: it is dismissed once. Keys typed faster than the pop lands (y y, enter enter)
+    would dismiss it again, and Textual would then call its callback twice and pop the screen below."""
+
+    _answered = False
+
+    def dismiss(self, result=None) -> AwaitComplete:
+        if self._answered:
+            return AwaitComplete(_nothing())
+        self._answered = True
+        return super().dismiss(result)  # type: ignore[misc]
+
+
+class Choices(OptionList):
+    """An OptionList whose page keys cannot crash: Textual 8.2.8 raises KeyError when paging a list
+    that is not laid out yet (found by the monkey test)."""
+
+    def action_page_up(self) -> None:
+        try:
+            super().action_page_up()
+        except KeyError:
+            pass
+
+    def action_page_down(self) -> None:
+        try:
+            super().action_page_down()
+        except KeyError:
+            pass
+
+
+class ConfirmDialog(AnswerOnce, ModalScreen[bool]):
     """"Delete instance web-1?": y confirms; n, esc and the focused Cancel button refuse."""
 
     DEFAULT_CSS = dialog_css("ConfirmDialog") + """
@@ -58,6 +93,8 @@ class ConfirmDialog(ModalScreen[bool]):
                 yield Button("Cancel", id="confirm-no", compact=True)
 
     def on_mount(self) -> None:
+        if self._answered:
+            return  # a fast key answered it before it was mounted: its children are going
         # a stray enter cancels: the safe answer has the focus
         self.query_one("#confirm-no", Button).focus()
 
@@ -69,7 +106,7 @@ class ConfirmDialog(ModalScreen[bool]):
         self.dismiss(answer)
 
 
-class PromptDialog(ModalScreen[str | None]):
+class PromptDialog(AnswerOnce, ModalScreen[str | None]):
     """One line of text, checked by `validate` (returns why not, or None) before it is returned."""
 
     DEFAULT_CSS = dialog_css("PromptDialog")
@@ -115,7 +152,7 @@ class Choice:
     heading: bool = False
 
 
-class ChoiceDialog(ModalScreen[str | None]):
+class ChoiceDialog(AnswerOnce, ModalScreen[str | None]):
     """Pick one of a list; refused lines stay visible, dimmed, with their reason, and cannot be chosen."""
 
     DEFAULT_CSS = dialog_css("ChoiceDialog") + """
@@ -151,10 +188,12 @@ class ChoiceDialog(ModalScreen[str | None]):
             if self.width:
                 frame.styles.width = self.width
             yield Static(escape(self.title_text), classes="dialog-title")
-            yield OptionList(*options, id="choices", compact=True)
+            yield Choices(*options, id="choices", compact=True)
             yield Static(escape(self.hint or "enter: choose · esc: cancel"), classes="dialog-hint")
 
     def on_mount(self) -> None:
+        if self._answered:
+            return  # answered before it was mounted (see ConfirmDialog.on_mount)
         options = self.query_one(OptionList)
         first = next((n for n, c in enumerate(self.choices) if not c.heading and not c.reason), None)
         options.highlighted = first

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, SelectionList, Static
 
-from .dialogs import dialog_css
+from .dialogs import AnswerOnce, dialog_css
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Field:
 Validator = Callable[[dict[str, Any]], str | None]
 
 
-class FormDialog(ModalScreen[dict[str, Any] | None]):
+class FormDialog(AnswerOnce, ModalScreen[dict[str, Any] | None]):
     """Fields in, a dict of their values out (ints as int, an empty select as None, multi as a list).
 
     `validate` sees the values and says what is wrong (or None); the dialog stays open until it is happy.
@@ -83,7 +83,7 @@ class FormDialog(ModalScreen[dict[str, Any] | None]):
                              compact=True)
 
     def on_mount(self) -> None:
-        if self.fields:
+        if self.fields and not getattr(self, "_answered", False):  # answered before mounted: nothing to focus
             self.query_one(f"#field-{self.fields[0].id}").focus()
 
     def values(self) -> dict[str, Any]:

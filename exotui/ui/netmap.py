@@ -17,6 +17,7 @@ from ..cloud.actions import ActionRefused
 from ..cloud.store import Change
 from ..net import doctor, topology
 from ..net.view import NetView
+from .dialogs import Choices, AnswerOnce
 
 # roles from net.topology -> theme styles (never literal colours: a theme change reaches the map)
 ROLES = {"tree": "$text-muted", "external": "bold $accent", "router": "bold $secondary", "network": "bold $primary",
@@ -39,7 +40,7 @@ def styled(line: topology.Line) -> Content:
     return Content.assemble(*((text, _style(role)) for text, role in line.segments))
 
 
-class NetMap(OptionList):
+class NetMap(Choices):  # Choices: page keys that cannot crash
     """One option per map line; the highlight is the node the keys act on."""
 
     DEFAULT_CSS = """
@@ -48,7 +49,7 @@ class NetMap(OptionList):
     """
 
 
-class NetMapScreen(Screen[None]):
+class NetMapScreen(AnswerOnce, Screen[None]):
     """Pushed over the views; esc goes back. Redraws when the project's network changes."""
 
     DEFAULT_CSS = """
@@ -199,7 +200,7 @@ class NetMapScreen(Screen[None]):
         self.app.push_screen(DoctorScreen(self.project, node.ref))
 
 
-class DoctorScreen(Screen[None]):
+class DoctorScreen(AnswerOnce, Screen[None]):
     """"Why can't I SSH to X?": the checklist, and its fixes numbered; a digit runs one (confirmed)."""
 
     DEFAULT_CSS = """

@@ -128,8 +128,9 @@ async def test_exotui_ssh_name_starts_in_a_session(demo, demo_dir):
     async with app.run_test(size=(90, 26)) as pilot:
         for _ in range(300):
             screen = app.screen
-            if isinstance(screen, SessionsScreen) and screen.count and "$" in screen_text(screen.sessions()[0].terminal):
-                break
+            if (isinstance(screen, SessionsScreen) and screen.count and screen.sessions()[0].query(TerminalView)
+                    and "$" in screen_text(screen.sessions()[0].terminal)):
+                break  # the session may not have composed its terminal yet
             await pilot.pause(0.05)
         else:
             raise AssertionError("no session to web-frontend")

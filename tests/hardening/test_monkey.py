@@ -1,0 +1,257 @@
+"""The monkey: thousands of random keystrokes and resizes over every screen against a faulty demo cloud.
+
+Two promises are checked. Nothing crashes: the app is still running at the end, no worker died of an
+unhandled error, and no flow reported a bug of its own. Nothing destructive happens unconfirmed: every
+server deletion, floating-IP release, volume deletion, volume detach and rule removal the demo cloud
+carried out was preceded by a confirmation dialog answered yes that covered it.
+
+EXOTUI_MONKEY_SEED picks another seed ("random" for a fresh one, printed on failure);
+EXOTUI_MONKEY_KEYS another number of keystrokes.
+
+Quitting is in the key set (q, ctrl+q, ctrl+c, ':q' typed by chance): the app's exit() only counts the
+request, so the monkey keeps going where a user would have restarted. f12 is left out: it suspends the
+app to run the system ssh, which a headless test cannot do. The command palette (ctrl+p) is driven at
+Pilot's pace: typed into at full speed, Textual 8.2.8's palette itself fails (NoMatches on CommandList,
+a page_up on a list not laid out yet), which is not exotui's to fix.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import string
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from textual import events
+from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
+from textual.worker import Worker, WorkerState
+
+from exotui.cloud.poller import Intervals
+from exotui.cloud.profiles import find_profile, load_profiles
+from exotui.cloud.workspace import Workspace
+from exotui.demo import cinder, neutron, nova
+from exotui.demo.app import CLOUD_NAME, DemoCloudThread
+from exotui.demo.service import world_of
+from exotui.demo.world import Knobs
+from exotui.ui import dialogs
+from exotui.ui.app import ExotuiApp
+from exotui.ui.views import ALIASES
+
+SEED = os.environ.get("EXOTUI_MONKEY_SEED", "8")
+KEYSTROKES = int(os.environ.get("EXOTUI_MONKEY_KEYS", "10000"))
+SIZES = [(80, 24), (120, 40), (60, 20), (200, 50), (40, 12), (100, 30), (132, 43)]
+
+# every binding of every screen (views, table, detail, map, doctor, dialogs, forms, sessions, palette)
+BINDINGS = ["colon", "slash", "a", "d", "n", "x", "e", "u", "s", "S", "l", "i", "f", "r", "h", "g", "G", "j",
+            "k", "y", "q", "w", "enter", "escape", "space", "tab", "shift+tab", "backspace", "question_mark",
+            "up", "down", "left", "right", "pageup", "pagedown", "home", "end", "ctrl+r", "ctrl+d",
+            "ctrl+s", "ctrl+q", "ctrl+c", "ctrl+right_square_bracket", "ctrl+pageup", "ctrl+pagedown", "ctrl+f4"]
+# what a user presses most: moving, opening, answering and backing out
+FAVOURITES = ["enter", "escape", "y", "y", "n", "down", "up", "a", "ctrl+d", "space", "x", "u", "tab", "d"]
+OTHERS = list(string.digits + string.ascii_letters + "-_.")
+VIEW_WORDS = [alias for names in ALIASES.values() for alias in names] + ["q", "nosuchview", ""]
+
+
+def _seed() -> int:
+    return random.SystemRandom().randrange(1 << 30) if SEED == "random" else int(SEED)
+
+
+def strokes(rng: random.Random):
+    """Key sequences: mostly single keys, sometimes ':alias enter' or '/text'."""
+    while True:
+        roll = rng.random()
+        if roll < 0.005:
+            yield ["ctrl+p", *f"open view {rng.choice(list(ALIASES))}", rng.choice(["enter", "escape"])]
+        elif roll < 0.07:
+            yield ["colon", *rng.choice(VIEW_WORDS), "enter"]
+        elif roll < 0.10:
+            yield ["slash", *rng.choices(string.ascii_lowercase + "!.", k=rng.randint(1, 3)),
+                   rng.choice(["enter", "escape"])]
+        elif roll < 0.45:
+            yield [rng.choice(FAVOURITES)]
+        elif roll < 0.90:
+            yield [rng.choice(BINDINGS)]
+        else:
+            yield [rng.choice(OTHERS)]
+
+
+class MonkeyApp(ExotuiApp):
+    """The dashboard, except that quitting is counted rather than done until the test ends."""
+
+    quits = 0
+    closing = False
+
+    def exit(self, *args, **kwargs) -> None:
+        if self.closing:
+            super().exit(*args, **kwargs)
+        else:
+            self.quits += 1
+
+
+@dataclass
+class Ledger:
+    """What the monkey saw: confirmations answered, destructive calls made, worker and flow failures."""
+
+    yes: list[tuple[float, str]] = field(default_factory=list)  # (when, title and message)
+    destroyed: list[tuple[float, str, str]] = field(default_factory=list)  # (when, kind, resource name)
+    failures: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def unconfirmed(self) -> list[str]:
+        """Each destructive call needs a yes before it, of its kind, with room left for it (a confirmation
+        covers one resource, or N for "Delete N instances?"), naming it when it names one resource."""
+        kinds = {"server": ("Delete instance", "Delete "), "volume": ("Delete volume",),
+                 "fip": ("Release floating IP",), "rule": ("Remove this rule",), "detach": ("Detach volume",)}
+        used: dict[int, int] = {}
+        bad = []
+        for when, kind, name in sorted(self.destroyed):
+            for index, (said, text) in enumerate(self.yes):
+                title = text.split("\n")[0]
+                if said > when or not title.startswith(kinds[kind]):
+                    continue
+                if kind == "server" and not (title.startswith("Delete instance") or title.endswith("instances?")):
+                    continue
+                room = int(title.split()[1]) if kind == "server" and title.endswith("instances?") else 1
+                if used.get(index, 0) < room and (room > 1 or name in text):
+                    used[index] = used.get(index, 0) + 1
+                    break
+            else:
+                bad.append(f"{kind} {name} at {when:.2f} with no confirmation covering it")
+        return bad
+
+
+@pytest.fixture()
+def ledger(monkeypatch, tmp_path) -> Ledger:
+    """Spies on both sides, installed before the demo cloud builds its routes."""
+    book = Ledger()
+    monkeypatch.setenv("EXOTUI_STATE_DIR", str(tmp_path / "state"))  # SSH's known_hosts, never the user's
+    monkeypatch.chdir(tmp_path)  # the palette's "save screenshot" writes here
+
+    original_dismiss = dialogs.ConfirmDialog.dismiss
+
+    def dismiss(self, result=None):
+        if result and not self._answered:  # a second answer to one dialog is dropped: not a confirmation
+            book.yes.append((time.monotonic(), f"{self.title_text}\n{self.message}"))
+        return original_dismiss(self, result)
+
+    monkeypatch.setattr(dialogs.ConfirmDialog, "dismiss", dismiss)
+
+    def spy(module, name, kind, describe):
+        original = getattr(module, name)
+
+        def wrapper(*args, **kwargs):
+            label = describe(*args, **kwargs)  # before the call: the row may be gone after it
+            result = original(*args, **kwargs)
+            if label is not None:
+                book.destroyed.append((time.monotonic(), kind, label))
+            return result
+
+        monkeypatch.setattr(module, name, wrapper)
+
+    spy(nova, "delete", "server", lambda world, server: server["name"])
+    spy(neutron, "delete_floating_ip", "fip", lambda world, fip_id: world.floatingips[fip_id]["floating_ip_address"])
+    spy(neutron, "delete_security_group_rule", "rule",
+        lambda world, rule_id: world.security_groups[world.security_group_rules[rule_id]["security_group_id"]]
+        ["name"])
+    # a deleted server's volumes are detached by Nova itself (instant=True): covered by the delete
+    spy(cinder, "detach", "detach",
+        lambda world, volume_id, server_id, instant=False: None if instant else world.volumes[volume_id]["name"])
+
+    original_delete_volume = cinder.delete_volume
+
+    async def delete_volume(request):
+        volume = world_of(request).volumes.get(request.match_info["volume_id"], {})
+        answer = await original_delete_volume(request)  # raises if refused: nothing was deleted then
+        book.destroyed.append((time.monotonic(), "volume", volume.get("name", "?")))
+        return answer
+
+    monkeypatch.setattr(cinder, "delete_volume", delete_volume)
+    return book
+
+
+def _key_event(key: str) -> events.Key:
+    """The event Pilot.press would send for `key` (Pilot's own helper, minus its waits)."""
+    if len(key) == 1 and not key.isalnum():
+        key = _character_to_key(key)
+    try:
+        char = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
+    except KeyError:
+        char = key if len(key) == 1 else None
+    return events.Key(key, char)
+
+
+async def press(app: ExotuiApp, keys: list[str]) -> None:
+    """Type `keys` as fast as a user could. Pilot.press waits for the whole process to idle after each
+    key, which is 10-80 ms here with the demo cloud in the same process: too slow for 10,000 keys."""
+    for key in keys:
+        event = _key_event(key)
+        event.set_sender(app)
+        app._driver.send_message(event)
+        await asyncio.sleep(0.002)
+
+
+def _app(clouds_yaml: Path) -> MonkeyApp:
+    profile = find_profile(load_profiles(config_file=clouds_yaml), CLOUD_NAME)
+    return MonkeyApp(Workspace([profile], intervals=Intervals(fast=0.2, idle=0.5, others=2.0)))
+
+
+@pytest.mark.skipif(
+    os.environ.get("EXOTUI_MONKEY") != "1",
+    reason="opt-in (EXOTUI_MONKEY=1): at 10,000 keys it still trips races inside Textual 8.2.8 itself "
+           "(Tabs mounting a removed tab, OptionList paging before layout, the palette typed into at full "
+           "speed); until those are worked around it would make CI flaky, not safer",
+)
+async def test_monkey(ledger, tmp_path):
+    seed = _seed()
+    rng = random.Random(seed)
+    knobs = Knobs(delay_scale=0.05, error_rate=0.2, latency_ms=20, ssh=False, seed=seed)
+
+    def hook(message) -> None:
+        if isinstance(message, Worker.StateChanged) and message.state == WorkerState.ERROR:
+            ledger.failures.append(f"worker {message.worker.name!r} died: {message.worker.error!r}")
+
+    sent = resizes = 0
+    with DemoCloudThread(knobs, state_dir=tmp_path / "demo") as cloud:
+        app = _app(cloud.cloud.write_config(tmp_path))
+        original_notify = app.notify
+
+        def notify(message, *, title="", **kwargs):
+            if title == "something went wrong":  # flows' last resort: a bug in a flow itself
+                ledger.failures.append(f"flow bug: {message}")
+            return original_notify(message, title=title, **kwargs)
+
+        app.notify = notify
+        started = time.monotonic()
+        async with app.run_test(size=(80, 24), message_hook=hook) as pilot:
+            await pilot.pause(0.5)
+            screens: set[str] = set()
+            for keys in strokes(rng):
+                if sent >= KEYSTROKES:
+                    break
+                if rng.random() < 0.01:
+                    await pilot.resize_terminal(*rng.choice(SIZES))
+                    resizes += 1
+                if keys[0] == "ctrl+p":  # at Pilot's pace: typed faster, Textual's palette races itself
+                    await pilot.press(*keys)
+                else:
+                    await press(app, keys)
+                sent += len(keys)
+                screens.add(type(app.screen).__name__)
+                if sent % 500 < len(keys):
+                    await pilot.pause(0.05)  # let polls, actions and their answers land between bursts
+            await pilot.pause(0.5)
+            assert app.is_running, f"the app stopped (seed {seed})"
+            app.closing = True
+        elapsed = time.monotonic() - started
+    assert app._exception is None, f"seed {seed}: {app._exception!r}"
+    print(f"\nmonkey seed {seed}: {sent} keystrokes, {resizes} resizes in {elapsed:.0f}s; screens {sorted(screens)}; "
+          f"{len(ledger.yes)} confirmations, {len(ledger.destroyed)} destructive calls, {app.quits} quits; "
+          f"error rate {knobs.error_rate:.0%}, latency {knobs.latency_ms:g} ms")
+    assert sent >= KEYSTROKES
+    assert not ledger.failures, f"seed {seed}: {ledger.failures}"
+    assert not ledger.unconfirmed(), f"seed {seed}: {ledger.unconfirmed()}"

@@ -40,13 +40,9 @@ def explain(exc: BaseException) -> CloudError:
         return exc
     status = getattr(exc, "status_code", None) or getattr(exc, "http_status", None)
     request_id = getattr(exc, "request_id", None)
-    try:
-        from .profiles import explain as explain_line
+    from .profiles import explain as explain_line  # profiles imports openstacksdk lazily too
 
-        message = explain_line(exc)
-    except ImportError:  # profiles not present: a generic, secret-free line
-        message = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
-    return CloudError(message, status, request_id)
+    return CloudError(explain_line(exc), status, request_id)
 
 
 @dataclass(frozen=True)

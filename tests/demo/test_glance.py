@@ -6,28 +6,16 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import uuid
-from pathlib import Path
 
 import pytest
 import requests
 
+from oracle_files import oracle, unique
+
 from exotui.demo import glance
 from exotui.demo.world import Knobs, World
 
-ORACLE = Path(__file__).resolve().parents[3] / "shared" / "oracle" / "responses"
 PATCH = {"Content-Type": "application/openstack-images-v2.1-json-patch"}
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def oracle(name: str) -> dict:
-    found = sorted(ORACLE.glob(f"{name}*.json")) if ORACLE.is_dir() else []
-    if not found:
-        pytest.skip(f"oracle exchange {name} not found under {ORACLE}")
-    return json.loads(found[0].read_text())
 
 
 # --- the model (the contract Nova and the seed call) ----------------------------------------

@@ -4,8 +4,8 @@ with helpers to make servers in the demo world, see what the screen shows and wh
 from __future__ import annotations
 
 import contextlib
+import sys
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -17,16 +17,12 @@ from exotui.demo.app import CLOUD_NAME
 from exotui.ui.app import ExotuiApp
 from exotui.ui.table import ResourceTable
 
+# tests/ui's helper module, also when tests/ssh/conftest.py loads this file by its path
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from waiting import until  # noqa: E402
+
 # the demo's second project: its few seeded servers leave the 20-instance quota to these tests
 UI_PROJECT = "CIS240112"
-
-
-async def until(pilot, condition: Callable[[], object], timeout: float = 15.0, what: str = "") -> None:
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {what or 'the screen'}")
 
 
 class DemoUI:

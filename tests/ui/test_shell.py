@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from waiting import until
+
 from exotui.cloud.poller import Intervals
 from exotui.cloud.profiles import find_profile, load_profiles
 from exotui.cloud.workspace import Workspace
@@ -24,14 +26,6 @@ def _app(clouds_yaml: Path) -> ExotuiApp:
     return ExotuiApp(Workspace([profile], intervals=Intervals(fast=0.1, idle=0.3, others=2.0)))
 
 
-async def _until(pilot, condition, timeout: float = 15.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("the screen never got there")
-
-
 def _crumb(app: ExotuiApp) -> str:
     return str(app.query_one(Breadcrumb).render())
 
@@ -41,7 +35,7 @@ def _title(app: ExotuiApp, view: str) -> str:
 
 
 async def _loaded(pilot, app: ExotuiApp) -> None:
-    await _until(pilot, lambda: app.project is not None and app.project.store.state("servers").loaded
+    await until(pilot, lambda: app.project is not None and app.project.store.state("servers").loaded
                  and len(app.query_one("#table-servers", ResourceTable).items) >= 8)
 
 
@@ -54,7 +48,7 @@ async def test_instances_show_with_breadcrumb_and_count(demo_yaml):
     app = _app(demo_yaml)
     async with app.run_test(size=(80, 24)) as pilot:
         await _loaded(pilot, app)
-        await _until(pilot, lambda: "● live" in _crumb(app))
+        await until(pilot, lambda: "● live" in _crumb(app))
         assert "exotui-demo / BIO230045 / RegionOne" in _crumb(app)
         table = app.query_one("#table-servers", ResourceTable)
         names = {table.items[i].name for i in table.shown}
@@ -104,14 +98,14 @@ async def test_projects_view_switches_the_current_project(demo_yaml):
         await _loaded(pilot, app)
         await pilot.press("colon", *"projects", "enter")
         projects = app.query_one("#table-projects", ResourceTable)
-        await _until(pilot, lambda: len(projects.items) == 2)
+        await until(pilot, lambda: len(projects.items) == 2)
         while projects.current.project != "CIS240112":
             await pilot.press("down")
         await pilot.press("enter")
         assert app.current_view == "servers"
         assert app.project.key.project_name == "CIS240112"
         table = app.query_one("#table-servers", ResourceTable)
-        await _until(pilot, lambda: {table.items[i].name for i in table.shown} == {"workshop-vm-1", "workshop-vm-2"})
+        await until(pilot, lambda: {table.items[i].name for i in table.shown} == {"workshop-vm-1", "workshop-vm-2"})
         assert "CIS240112" in _crumb(app)
 
 
@@ -133,7 +127,7 @@ async def test_rows_follow_changes_made_elsewhere(demo_yaml, conn):
         target = next(s for s in table.items.values() if s.name == "db-primary")
         conn.compute.lock_server(target.id)
         try:
-            await _until(pilot, lambda: table.items[target.id].locked, timeout=20)
+            await until(pilot, lambda: table.items[target.id].locked, timeout=20)
             row = table._cells[target.id]
             assert "🔒" in row[1].plain
         finally:
@@ -147,12 +141,12 @@ async def test_a_failing_cloud_is_marked_stale(tmp_path):
         async with app.run_test(size=(80, 24)) as pilot:
             await _loaded(pilot, app)
             cloud.world.knobs.error_rate = 1.0
-            await _until(pilot, lambda: "⚠" in _crumb(app), timeout=30)
+            await until(pilot, lambda: "⚠" in _crumb(app), timeout=30)
             assert "503" in _crumb(app)
             table = app.query_one("#table-servers", ResourceTable)
             assert len(table.items) == 8, "what was known stays shown"
             cloud.world.knobs.error_rate = 0.0
-            await _until(pilot, lambda: "● live" in _crumb(app), timeout=30)
+            await until(pilot, lambda: "● live" in _crumb(app), timeout=30)
 
 
 def _exotui(*args: str, env: dict) -> subprocess.CompletedProcess:
@@ -191,4 +185,4 @@ async def test_the_palette_opens_views(demo_yaml):
         await pilot.press(*"open view volumes")
         await pilot.pause(0.5)
         await pilot.press("enter")
-        await _until(pilot, lambda: app.current_view == "volumes")
+        await until(pilot, lambda: app.current_view == "volumes")

@@ -21,6 +21,8 @@ from rich.style import Style
 from rich.terminal_theme import DEFAULT_TERMINAL_THEME
 from textual._color_constants import COLOR_NAME_TO_RGB
 
+from waiting import until
+
 from exotui.cloud.poller import Intervals
 from exotui.cloud.profiles import find_profile, load_profiles
 from exotui.cloud.workspace import Workspace
@@ -47,16 +49,8 @@ def _app(demo_dir: Path, theme: str | None = None) -> ExotuiApp:
     return ExotuiApp(Workspace([profile], intervals=Intervals(fast=0.1, idle=0.5)), theme=theme)
 
 
-async def _until(pilot, condition, timeout: float = 15.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("the screen never got there")
-
-
 async def _loaded(pilot, app: ExotuiApp) -> None:
-    await _until(pilot, lambda: app.project is not None and app.project.store.state("servers").loaded
+    await until(pilot, lambda: app.project is not None and app.project.store.state("servers").loaded
                  and app.query_one("#table-servers", ResourceTable).items
                  and "● live" in str(app.query_one(Breadcrumb).render()))
 
@@ -151,7 +145,7 @@ async def test_the_command_palette_lists_our_themes_and_switches(demo, demo_dir,
         await pilot.press(*"exotui-light")
         await pilot.pause(0.3)
         await pilot.press("enter")
-        await _until(pilot, lambda: app.theme == "exotui-light")
+        await until(pilot, lambda: app.theme == "exotui-light")
         assert {"exotui-dark", "exotui-light", "exotui-high-contrast", "mine"} <= set(app.available_themes)
 
 

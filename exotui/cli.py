@@ -125,18 +125,19 @@ def _loaded(profiles) -> None:
     """Keep the clouds' secrets out of the log, and warn, as ssh does for a private key, about a file
     holding them that others may read. On stderr before any screen: it stays in the terminal's
     scrollback, and reads the same for `exotui doctor` and `exotui ssh`."""
-    from .cloud.profiles import ENVIRONMENT
+    from .cloud.profiles import ENVIRONMENT, secret_files
     from .logs import redact
 
     for source in dict.fromkeys(p.source for p in profiles if p.source != ENVIRONMENT and p.secrets()):
         redact.add(*(secret for p in profiles if p.source == source for secret in p.secrets()))
+    for path in secret_files(profiles):  # clouds.yaml, secure.yaml, an openrc
         try:
-            mode = os.stat(source).st_mode & 0o777
+            mode = os.stat(path).st_mode & 0o777
         except OSError:
             continue
         if mode & 0o077:
-            print(f"exotui: warning: {source} holds a password or secret and others may read it (mode {mode:o}); "
-                  f"run: chmod 600 {source}", file=sys.stderr)
+            print(f"exotui: warning: {path} holds a password or secret and others may read it (mode {mode:o}); "
+                  f"run: chmod 600 {path}", file=sys.stderr)
 
 
 def _fail(message: str) -> int:

@@ -225,6 +225,36 @@ def _profile(loader, name: str, source: str) -> CloudProfile:
         source=source, is_default=is_default, cloud_region=region, _loader=loader)
 
 
+def secret_files(profiles: list[CloudProfile]) -> list[str]:
+    """The files these clouds' passwords and secrets are read from: a clouds.yaml, secure.yaml or openrc
+    that holds one. A clouds.yaml whose secrets all live in secure.yaml is not among them."""
+    found: dict[str, None] = {}
+    for profile in profiles:
+        if profile.source == ENVIRONMENT or not profile.secrets():
+            continue
+        secure = getattr(profile._loader, "secure_config_filename", None)
+        is_openrc = profile.name == getattr(profile._loader, "envvar_key", None)
+        for path in [profile.source] + ([secure] if secure and not is_openrc else []):
+            if path not in found and _holds_secret(Path(path), is_openrc and path == profile.source):
+                found[path] = None
+    return list(found)
+
+
+def _holds_secret(path: Path, openrc: bool) -> bool:
+    import yaml
+
+    try:
+        if openrc:
+            return any(read_openrc(path).get(f"OS_{key.upper()}") for key in _SECRET_KEYS)
+        clouds = (yaml.safe_load(path.read_text()) or {}).get("clouds") or {}
+    except (OSError, ProfileError, yaml.YAMLError, AttributeError):
+        return True  # unreadable to us now: say what we would have said before looking
+    if not isinstance(clouds, dict):
+        return False
+    auths = [c.get("auth") for c in clouds.values() if isinstance(c, dict)]
+    return any(isinstance(auth, dict) and any(auth.get(k) for k in _SECRET_KEYS) for auth in auths)
+
+
 # --- openrc ---------------------------------------------------------------------------------------
 
 _ASSIGNMENT = re.compile(r"(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)")

@@ -8,6 +8,7 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.widgets import ContentSwitcher, Footer, Input, Static
 
 from ..cloud.store import KINDS, Change
@@ -77,7 +78,7 @@ class ExotuiApp(App[int]):
             self.theme = theme
 
     def compose(self) -> ComposeResult:
-        yield Breadcrumb("exotui │ connecting…", id="crumb")
+        yield Breadcrumb("exotui │ connecting…", id="crumb", markup=False)  # names and errors from clouds
         with ContentSwitcher(initial=self.start_view, id="body"):
             yield ProjectsView(id="projects")
             for view in RESOURCE_VIEWS:
@@ -90,6 +91,12 @@ class ExotuiApp(App[int]):
         # the first frame comes first; logins and the first load follow
         self.call_after_refresh(self._open_workspace)
         self.call_after_refresh(self._focus_table)  # not the hidden command line
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every notification is plain text, whoever asks (widgets pass markup=True): they carry names and
+        messages from the cloud, where "[/b]" in a server's name crashed the toast as markup."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def _open_workspace(self) -> None:
         self.run_worker(self.workspace.open(on_project=lambda p: self.post_message(ProjectAdded(p)),

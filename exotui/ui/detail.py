@@ -4,6 +4,7 @@ rules, ports, metadata, timestamps, fault; and its console log, followed. Live f
 from __future__ import annotations
 
 from rich.markup import escape
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -20,6 +21,7 @@ from .views import age, rule_summary
 
 CONSOLE_LINES = 500  # the tail fetched each time: enough for cloud-init's key blocks, cheap to redraw
 FOLLOW_EVERY = 3.0  # seconds between console fetches while following
+TITLE_NAME_CELLS = 40  # a longer name is cut in the title, so the status still shows at 80 columns
 # kinds whose changes alter what this screen shows
 _WATCHED = {"servers", "flavors", "images", "volumes", "ports", "floating_ips", "security_groups", "networks"}
 
@@ -36,6 +38,7 @@ def describe(store, server: Server) -> str:
     family = flavor_family(flavor)
     gpu = "" if family != "gpu" else f" · GPU {'whole' if not share or share >= 1 else f'{share:.0%}'}"
     lines = [
+        _row("Name", escape(server.name)),  # whole: the title may have cut it
         _row("ID", server.id),
         _row("Flavor", f"{escape(flavor.name or '?')} ({FAMILY_TITLES[family]})"),
         _row("Size", f"{flavor.vcpus} vCPU · {flavor.ram_mb / 1024:g} GiB RAM · {flavor.disk_gb} GB disk{gpu}"),
@@ -100,7 +103,8 @@ class InstanceDetail(AnswerOnce, Screen[None]):
     """Pushed over the views; esc goes back. Subscribes to the project's store while shown."""
 
     DEFAULT_CSS = """
-    InstanceDetail #detail-title { height: 1; background: $primary; color: $text; padding: 0 1; text-style: bold; }
+    InstanceDetail #detail-title { height: 1; background: $primary; color: $text; padding: 0 1; text-style: bold;
+        text-wrap: nowrap; text-overflow: ellipsis; }
     InstanceDetail TabbedContent { height: 1fr; }
     InstanceDetail TabPane { height: 1fr; padding: 0; }
     InstanceDetail #detail-body { padding: 0 1; }
@@ -168,7 +172,9 @@ class InstanceDetail(AnswerOnce, Screen[None]):
             title.update("Instance (gone: deleted, or not in this project)")
             return
         state = server.status + (f" · {server.task_state}" if server.task_state else "")
-        title.update(f"Instance {escape(server.name)} │ {escape(state)}" + (" │ 🔒" if server.locked else ""))
+        name = Text(server.name)
+        name.truncate(TITLE_NAME_CELLS, overflow="ellipsis")
+        title.update(f"Instance {escape(name.plain)} │ {escape(state)}" + (" │ 🔒" if server.locked else ""))
         body.update(describe(self.project.store, server))
 
     # --- the console log ---------------------------------------------------------------------------

@@ -37,6 +37,8 @@ MENU = (
 ONE_AT_A_TIME = {"resize", "create_image", "attach_volume", "detach_volume", "add_security_group",
                  "remove_security_group"}
 LAUNCH = "launch"
+MAX_NAME = 255  # Nova refuses longer server names (and quotes the whole name back)
+DOCTOR = "doctor"  # not a Nova action: the SSH doctor's checklist for one instance, whatever its state
 
 _FLOWS: "weakref.WeakKeyDictionary[App, Flows]" = weakref.WeakKeyDictionary()
 
@@ -144,8 +146,9 @@ class Flows:
                 if ok < len(servers):
                     label += f" ({ok} of {len(servers)})"
             (refused if reason else allowed).append(Choice(action, label, reason))
-        launch = [] if len(servers) > 1 else [Choice(LAUNCH, "Launch a new instance…")]
-        return allowed + launch + ([Choice("refused", "Not possible now", heading=True)] if refused else []) + refused
+        one = [] if len(servers) > 1 else [Choice(DOCTOR, "SSH doctor: why can't I connect?…"),
+                                           Choice(LAUNCH, "Launch a new instance…")]
+        return allowed + one + ([Choice("refused", "Not possible now", heading=True)] if refused else []) + refused
 
     def _extra_refusal(self, project, server: Server, action: str) -> str | None:
         """What the store says stands in the way, beyond Nova's state rules."""
@@ -181,6 +184,10 @@ class Flows:
             return
         if action == LAUNCH:
             await self._launch(project)
+        elif action == DOCTOR:
+            from .netmap import DoctorScreen
+
+            self.app.push_screen(DoctorScreen(project, servers[0].id))
         elif action == "delete":
             await self._delete(project, servers)
         elif action in ONE_AT_A_TIME:
@@ -199,7 +206,7 @@ class Flows:
             verdict = allowed_actions(s, server_flavor(s, flavors), project.rules)[action]
             (go if verdict else skipped).append((s, verdict.reason))
         if skipped:
-            self.app.notify("; ".join(f"{s.name}: {escape(r or '')}" for s, r in skipped[:5]),
+            self.app.notify("; ".join(f"{s.name}: {r or ''}" for s, r in skipped[:5]),
                             title=f"{action.replace('_', ' ')}: skipped {len(skipped)}", severity="warning")
         if not go:
             return []
@@ -294,7 +301,9 @@ class Flows:
     async def _remove_security_group(self, project, server: Server) -> None:
         name = await self.ask(ChoiceDialog(f"Remove a security group from {server.name}",
                                            [Choice(g, escape(g)) for g in server.security_groups]))
-        if name:
+        if name and await self.ask(ConfirmDialog(
+                f"Remove security group {name} from {server.name}?",
+                "The connections its rules let in (SSH, for one) may stop reaching the instance.", confirm="Remove")):
             await self.run_on_servers(project, [server], "remove_security_group", name=name)
 
     def launch(self, project=None) -> None:
@@ -359,6 +368,8 @@ def launch_form(project) -> FormDialog:
         count = values["count"]
         if not values["name"]:
             return "the instance needs a name"
+        if len(values["name"]) > MAX_NAME:
+            return f"a name has at most {MAX_NAME} characters (Nova's limit); this one has {len(values['name'])}"
         if not values["image"]:
             return "choose an image to boot from"
         if not values["flavor"]:

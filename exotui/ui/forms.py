@@ -10,6 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, SelectionList, Static
 
@@ -18,7 +19,8 @@ from .dialogs import AnswerOnce, dialog_css
 
 @dataclass(frozen=True)
 class Field:
-    """One line of a form. kind: text, int, select (options: (label, value)) or multi (several values)."""
+    """One line of a form. kind: text, int, select (options: (label, value)) or multi (several values).
+    Labels are plain text: they are names from the cloud, where "[/x]" is no markup."""
 
     id: str
     label: str
@@ -77,9 +79,10 @@ class FormDialog(AnswerOnce, ModalScreen[dict[str, Any] | None]):
                          type="integer" if f.kind == "int" else "text")
         if f.kind == "select":
             value = f.value if any(v == f.value for _, v in f.options) else Select.NULL
-            return Select(f.options, value=value, allow_blank=f.allow_blank or value is Select.NULL,
-                          prompt=f.placeholder or "choose", id=wid, compact=True)
-        return SelectionList(*((label, value, value in f.selected) for label, value in f.options), id=wid,
+            return Select(((Content(label), v) for label, v in f.options), value=value,
+                          allow_blank=f.allow_blank or value is Select.NULL, prompt=f.placeholder or "choose", id=wid,
+                          compact=True)
+        return SelectionList(*((Content(label), value, value in f.selected) for label, value in f.options), id=wid,
                              compact=True)
 
     def on_mount(self) -> None:

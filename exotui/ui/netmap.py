@@ -76,7 +76,7 @@ class NetMapScreen(AnswerOnce, Screen[None]):
         self._pending = False
 
     def compose(self) -> ComposeResult:
-        yield Static(f"Network map │ {self.project.label}", id="map-title")
+        yield Static(f"Network map │ {self.project.label}", id="map-title", markup=False)
         yield NetMap(id="map")
         yield Static("", id="map-detail")
         yield Footer()

@@ -91,7 +91,7 @@ class ProjectsView(Vertical):
         self.table.load(self.rows)
 
     def compose(self) -> ComposeResult:
-        yield Static("Projects (0)", classes="view-title")
+        yield Static("Projects (0)", classes="view-title", markup=False)
         yield ResourceTable(self.columns(), id="table-projects")
 
     @property

@@ -74,7 +74,7 @@ class SSHSession(Vertical):
         self.ended = asyncio.Event()
 
     def compose(self) -> ComposeResult:
-        yield Static(f"{self.server.name}: connecting…", classes="ssh-status")
+        yield Static(f"{self.server.name}: connecting…", classes="ssh-status", markup=False)
         yield TerminalView()
 
     @property

@@ -80,7 +80,7 @@ class ResourceView(Vertical):
         self.palette: Palette | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(self.title, classes="view-title")
+        yield Static(self.title, classes="view-title", markup=False)  # it shows the filter as typed
         yield ResourceTable(self.columns(), id=f"table-{self.kind}")
 
     @property

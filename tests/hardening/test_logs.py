@@ -104,8 +104,8 @@ def test_library_warnings_go_to_the_file_not_the_terminal(log_dir, capsys):
 
 
 def _exotui(*args, env) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "exotui", *args], capture_output=True, text=True, timeout=60,
-                          env=env, stdin=subprocess.DEVNULL)
+    return subprocess.run([sys.executable, "-m", "exotui", *args], check=False, capture_output=True, text=True,
+                          timeout=60, env=env, stdin=subprocess.DEVNULL)
 
 
 @pytest.mark.parametrize("mode, warned", [(0o644, True), (0o640, True), (0o600, False), (0o400, False)])
@@ -125,4 +125,32 @@ def test_a_clouds_yaml_others_can_read_is_warned_about(tmp_path, mode, warned):
     assert ("others may read" in done.stderr) == warned
     if warned:
         assert len(lines) == 2 and str(clouds) in lines[0] and "chmod 600" in lines[0]
+    assert "pw-never-shown" not in done.stderr + done.stdout
+
+
+@pytest.mark.parametrize("clouds_mode, secure_mode, password_in, warned", [
+    (0o644, 0o644, "secure", ["secure.yaml"]),  # the secret is in secure.yaml: only it is named
+    (0o644, 0o600, "secure", []),  # the usual split: clouds.yaml may be shared, secure.yaml is private
+    (0o644, 0o640, "both", ["clouds.yaml", "secure.yaml"]),
+    (0o600, 0o604, "both", ["secure.yaml"]),
+])
+def test_a_secure_yaml_others_can_read_is_warned_about(tmp_path, clouds_mode, secure_mode, password_in, warned):
+    auth = {"auth_url": "http://127.0.0.1:9/v3", "username": "u", "project_name": "p",
+            "user_domain_name": "Default", "project_domain_name": "Default"}
+    clouds, secure = tmp_path / "clouds.yaml", tmp_path / "secure.yaml"
+    clouds.write_text(yaml.safe_dump({"clouds": {"mine": {"auth": {
+        **auth, **({"password": "pw-never-shown"} if password_in == "both" else {})}}}}))
+    secure.write_text(yaml.safe_dump({"clouds": {"mine": {"auth": {"password": "pw-never-shown-2"}}}}))
+    os.chmod(clouds, clouds_mode)
+    os.chmod(secure, secure_mode)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+    env.update(OS_CLIENT_CONFIG_FILE=str(clouds), OS_CLIENT_SECURE_FILE=str(secure), HOME=str(tmp_path),
+               EXOTUI_STATE_DIR=str(tmp_path / "state"))
+    done = _exotui("--cloud", "nope", env=env)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 1 and "nope" in lines[-1] and len(lines) == len(warned) + 1, done.stderr
+    for line, name in zip(lines, warned):
+        path = tmp_path / name
+        assert line == (f"exotui: warning: {path} holds a password or secret and others may read it "
+                        f"(mode {path.stat().st_mode & 0o777:o}); run: chmod 600 {path}")
     assert "pw-never-shown" not in done.stderr + done.stdout

@@ -3,7 +3,8 @@
 Two promises are checked. Nothing crashes: the app is still running at the end, no worker died of an
 unhandled error, and no flow reported a bug of its own. Nothing destructive happens unconfirmed: every
 server deletion, floating-IP release, volume deletion, volume detach and rule removal the demo cloud
-carried out was preceded by a confirmation dialog answered yes that covered it.
+carried out, and every security group taken off an instance, was preceded by a confirmation dialog
+answered yes that covered it.
 
 EXOTUI_MONKEY_SEED picks another seed ("random" for a fresh one, printed on failure);
 EXOTUI_MONKEY_KEYS another number of keystrokes.
@@ -34,7 +35,7 @@ from textual.worker import Worker, WorkerState
 from exotui.cloud.poller import Intervals
 from exotui.cloud.profiles import find_profile, load_profiles
 from exotui.cloud.workspace import Workspace
-from exotui.demo import cinder, neutron, nova
+from exotui.demo import cinder, neutron, nova, nova_api
 from exotui.demo.app import CLOUD_NAME, DemoCloudThread
 from exotui.demo.service import world_of
 from exotui.demo.world import Knobs
@@ -106,7 +107,8 @@ class Ledger:
         """Each destructive call needs a yes before it, of its kind, with room left for it (a confirmation
         covers one resource, or N for "Delete N instances?"), naming it when it names one resource."""
         kinds = {"server": ("Delete instance", "Delete "), "volume": ("Delete volume",),
-                 "fip": ("Release floating IP",), "rule": ("Remove this rule",), "detach": ("Detach volume",)}
+                 "fip": ("Release floating IP",), "rule": ("Remove this rule",), "detach": ("Detach volume",),
+                 "group": ("Remove security group",)}
         used: dict[int, int] = {}
         bad = []
         for when, kind, name in sorted(self.destroyed):
@@ -161,6 +163,15 @@ def ledger(monkeypatch, tmp_path) -> Ledger:
     # a deleted server's volumes are detached by Nova itself (instant=True): covered by the delete
     spy(cinder, "detach", "detach",
         lambda world, volume_id, server_id, instant=False: None if instant else world.volumes[volume_id]["name"])
+
+    original_remove_group = nova_api._ACTIONS["removeSecurityGroup"]
+
+    async def remove_group(world, server, *args):
+        answer = await original_remove_group(world, server, *args)  # raises if refused: nothing removed then
+        book.destroyed.append((time.monotonic(), "group", server["name"]))
+        return answer
+
+    monkeypatch.setitem(nova_api._ACTIONS, "removeSecurityGroup", remove_group)
 
     original_delete_volume = cinder.delete_volume
 

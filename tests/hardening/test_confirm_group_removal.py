@@ -1,0 +1,63 @@
+"""Taking a security group off an instance can cut the user's own SSH: it asks first, naming the group and
+the instance, and a "no" sends nothing. Driven with Pilot against the demo cloud."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from textual.widgets import OptionList, Static
+
+from exotui.ui.dialogs import ChoiceDialog, ConfirmDialog
+
+
+def _ui_fixtures():
+    """tests/ui/conftest.py's Pilot helpers, loaded by path as tests/ssh/conftest.py does."""
+    spec = importlib.util.spec_from_file_location("exotui_tests_ui_conftest_groups",
+                                                  Path(__file__).parents[1] / "ui" / "conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+open_ui = _ui_fixtures().open_ui
+
+
+async def _pick(ui, option_id: str) -> None:
+    options = ui.app.screen.query_one(OptionList)
+    options.highlighted = options.get_option_index(option_id)
+    await ui.pilot.press("enter")
+
+
+async def _ask_to_remove(ui, sid: str, group: str) -> ConfirmDialog:
+    ui.point_at(sid)
+    await ui.pilot.press("a")
+    await ui.until(lambda: isinstance(ui.app.screen, ChoiceDialog), what="the action menu")
+    await _pick(ui, "remove_security_group")
+    await ui.until(lambda: isinstance(ui.app.screen, ChoiceDialog)
+                   and "Remove a security group" in ui.app.screen.title_text, what="the group picker")
+    await _pick(ui, group)
+    await ui.until(lambda: isinstance(ui.app.screen, ConfirmDialog), what="the confirmation")
+    return ui.app.screen
+
+
+async def test_removing_a_security_group_asks_first_and_no_sends_nothing(open_ui):
+    async with open_ui() as ui:
+        sid = await ui.boot("sg-removal")
+        assert ui.store.item("servers", sid).security_groups == ("default",)
+
+        dialog = await _ask_to_remove(ui, sid, "default")
+        title = str(dialog.query_one(".dialog-title", Static).render())
+        assert title == "Remove security group default from sg-removal?"
+        assert dialog.query_one("#confirm-no").has_focus, "a stray enter must cancel"
+        await ui.pilot.press("n")
+        await ui.until(lambda: not isinstance(ui.app.screen, ConfirmDialog), what="the dialog gone")
+        await ui.pilot.pause(0.3)
+        assert ui.actions_sent(sid) == []
+        assert "default" in ui.store.item("servers", sid).security_groups
+
+        await _ask_to_remove(ui, sid, "default")
+        await ui.pilot.press("y", "y")  # the second y lands on no dialog: nothing is sent twice
+        await ui.until(lambda: "default" not in ui.store.item("servers", sid).security_groups,
+                       what="the group removed")
+        assert ui.actions_sent(sid) == [("compute", "POST", f"/servers/{sid}/action")]

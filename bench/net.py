@@ -3,12 +3,17 @@
 1. map: index the project, build the topology graph, lay it out and render it as text at 80
    columns: collapsed (the default view) and with every network expanded (goal <= 100 ms);
 2. effective rules for all 1,000 instances, with groups shared as in real projects (10 groups,
-   each instance in 1-3 of them) and in the worst case of one group per instance (goal <= 100 ms);
+   each instance in 1-3 of them) and in the worst case of one group per instance (goal <= 100 ms),
+   cold (caches cleared before each run); then the worst case again after a poll that changed
+   nothing (equal models, new objects), which the per-group and per-union caches answer;
 3. the SSH doctor for all 1,000 instances, for scale.
 
 No cloud, no I/O: the models are built in memory.
 
     .venv/bin/python bench/net.py [--runs 7]
+
+The goal is checked against the median; the best run says what the code costs when the machine is
+not busy with something else.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from exotui.cloud.models import (
     Server,
     Subnet,
 )
-from exotui.net import doctor, rules, topology
+from exotui.net import doctor, matrix, rules, topology
 from exotui.net.view import NetView
 
 GOAL_MS = 100.0
@@ -85,13 +90,16 @@ def project(instances: int = 1000, networks: int = 20, group_per_instance: bool 
                 floating_ips=fips, security_groups=groups)
 
 
-def timed(fn, runs: int) -> tuple[float, object]:
+def timed(fn, runs: int, before=None) -> tuple[tuple[float, float], object]:
+    """((median, best) in ms, the last value); `before` runs untimed before each run."""
     times, value = [], None
     for _ in range(runs):
+        if before is not None:
+            before()
         start = time.perf_counter()
         value = fn()
         times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times), value
+    return (statistics.median(times), min(times)), value
 
 
 def main() -> int:
@@ -113,11 +121,15 @@ def main() -> int:
     results.append(("map, collapsed (index+build+layout+render)", ms, f"{text.count(chr(10)) + 1} lines"))
     ms, text = timed(lambda: map_of(shared, True), args.runs)
     results.append(("map, every network expanded", ms, f"{text.count(chr(10)) + 1} lines"))
-    ms, eff = timed(lambda: rules.effective_all(NetView(**shared)), args.runs)
+    cold = rules.clear_caches  # the goal holds for a first look, with nothing cached
+    ms, eff = timed(lambda: rules.effective_all(NetView(**shared)), args.runs, cold)
     results.append(("effective rules, 10 shared groups", ms, f"{len(eff)} instances"))
-    ms, eff = timed(lambda: rules.effective_all(NetView(**own)), args.runs)
+    ms, eff = timed(lambda: rules.effective_all(NetView(**own)), args.runs, cold)
     results.append(("effective rules, one group each (worst)", ms, f"{len(eff)} instances"))
-    ms, _ = timed(lambda: rules.matrix(NetView(**shared)), args.runs)
+    polled = project(group_per_instance=True)  # equal models, new objects: what the store holds after a poll
+    ms, eff = timed(lambda: rules.effective_all(NetView(**polled)), args.runs)
+    results.append(("  the same after a poll that changed nothing", ms, f"{len(eff)} instances"))
+    ms, _ = timed(lambda: matrix.matrix(NetView(**shared)), args.runs)
     results.append(("matrix instances x services", ms, ""))
 
     def doctor_all():
@@ -128,9 +140,10 @@ def main() -> int:
     results.append(("doctor for every instance (for scale)", ms, f"{ok} pass"))
 
     print(f"python {sys.version.split()[0]}, 1,000 instances on 20 networks, median of {args.runs} runs")
-    for name, ms, note in results:
+    print(f"  {'':<46} {'median':>11} {'best':>8}")
+    for name, (ms, best), note in results:
         goal = "" if "doctor" in name or "matrix" in name else ("  ok" if ms <= GOAL_MS else "  OVER GOAL")
-        print(f"  {name:<46} {ms:8.1f} ms  {note}{goal}")
+        print(f"  {name:<46} {ms:8.1f} ms {best:5.1f} ms  {note}{goal}")
     return 0
 
 

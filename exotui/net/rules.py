@@ -9,7 +9,6 @@ rules visible at all: `tcp` with no ports and `6` with 1-65535 are the same rule
 from __future__ import annotations
 
 import ipaddress
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,18 +28,6 @@ _ALIASES = {"icmpv6": "icmp", "ipv6-icmp": "icmp", "any": None, "": None}
 SENSITIVE = {22: "SSH", 3389: "RDP", 3306: "MySQL", 5432: "PostgreSQL", 1433: "SQL Server", 1521: "Oracle",
              27017: "MongoDB", 6379: "Redis", 9200: "Elasticsearch", 5984: "CouchDB", 11211: "memcached",
              2375: "Docker API", 5900: "VNC"}
-
-
-@dataclass(frozen=True, slots=True)
-class Service:
-    name: str
-    protocol: str
-    port_min: int | None = None
-    port_max: int | None = None
-
-
-SERVICES = (Service("SSH", "tcp", 22, 22), Service("HTTP", "tcp", 80, 80), Service("HTTPS", "tcp", 443, 443),
-            Service("ICMP", "icmp"), Service("all TCP", "tcp", 1, 65535))
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +53,7 @@ class Rule:
                 self.remote_group_id)
 
     def again(self, rule_ids: tuple[str, ...], groups: tuple[str, ...], admits: tuple[str, ...]) -> Rule:
-        return Rule(self.direction, self.ethertype, self.protocol, self.port_min, self.port_max, self.remote,
+        return _rule(self.direction, self.ethertype, self.protocol, self.port_min, self.port_max, self.remote,
                     self.remote_group_id, rule_ids, groups, admits, self.cidr)
 
     @property
@@ -75,7 +62,7 @@ class Rule:
 
     def covers(self, other: Rule) -> bool:
         """Whether every packet `other` admits is admitted by this rule too."""
-        if (self.direction, self.ethertype) != (other.direction, other.ethertype):
+        if self.direction != other.direction or self.ethertype != other.ethertype:
             return False
         if self.protocol is not None:
             if self.protocol != other.protocol:
@@ -126,6 +113,27 @@ class Rule:
         return f"{what} {word} {who}"
 
 
+class _Draft:
+    """Rule's twin without the frozen dataclass's __setattr__. A frozen dataclass sets each field
+    through object.__setattr__, which makes a Rule cost four times what the same slots cost set
+    directly, and the effective rules of a big project make tens of thousands of them."""
+
+    __slots__ = Rule.__slots__
+
+    def __init__(self, direction, ethertype, protocol, port_min, port_max, remote, remote_group_id=None,
+                 rule_ids=(), groups=(), admits=(), cidr=""):
+        self.direction, self.ethertype, self.protocol = direction, ethertype, protocol
+        self.port_min, self.port_max, self.remote, self.remote_group_id = port_min, port_max, remote, remote_group_id
+        self.rule_ids, self.groups, self.admits, self.cidr = rule_ids, groups, admits, cidr
+
+
+def _rule(*fields) -> Rule:
+    """Rule(*fields), built fast: the same slots filled, then the object becomes the frozen Rule."""
+    draft = _Draft(*fields)
+    draft.__class__ = Rule  # type: ignore[assignment]  # same slots, so CPython allows it
+    return draft  # type: ignore[return-value]
+
+
 @dataclass(frozen=True, slots=True)
 class Flag:
     kind: str  # world-open | shadowed | duplicate | unattached | mismatch
@@ -155,6 +163,7 @@ class Effective:
 
 # --- normalising ---------------------------------------------------------------------------------
 
+@lru_cache(maxsize=256)
 def normalise_protocol(protocol: str | None) -> str | None:
     if protocol is None:
         return None
@@ -167,6 +176,10 @@ def normalise_protocol(protocol: str | None) -> str | None:
 def normalise(rule: SecurityGroupRule, group_name: str = "") -> Rule | None:
     """A model rule as a Rule; None for a rule that can match nothing (its prefix is of the other
     IP version, which Neutron refuses today but older clouds hold)."""
+    return _normalise(rule, (group_name,) if group_name else ())
+
+
+def _normalise(rule: SecurityGroupRule, groups: tuple[str, ...]) -> Rule | None:
     protocol = normalise_protocol(rule.protocol)
     lo, hi = rule.port_min, rule.port_max
     if protocol in PORTED:
@@ -179,28 +192,23 @@ def normalise(rule: SecurityGroupRule, group_name: str = "") -> Rule | None:
         lo = hi = None
     remote, cidr = None, ""
     if rule.remote_group_id is None:
-        remote = _network(rule.remote_cidr, rule.ethertype)
-        if remote is None:
+        prefix = _prefix(rule.remote_cidr, rule.ethertype)
+        if prefix is None:
             return None
-        cidr = _text(remote)
-    return Rule(rule.direction, rule.ethertype, protocol, lo, hi, remote, rule.remote_group_id, (rule.id,),
-                (group_name,) if group_name else (), (), cidr)
+        remote, cidr = prefix
+    return _rule(rule.direction, rule.ethertype, protocol, lo, hi, remote, rule.remote_group_id, (rule.id,), groups,
+                 (), cidr)
 
 
 @lru_cache(maxsize=4096)
-def _network(cidr: str | None, ethertype: str) -> IPNetwork | None:
-    """A rule's prefix (parsing is the slow part; projects repeat a few prefixes); None when it
-    cannot match (unparseable, or of the other IP version)."""
+def _prefix(cidr: str | None, ethertype: str) -> tuple[IPNetwork, str] | None:
+    """A rule's prefix and its text (parsing and printing are the slow part; projects repeat a few
+    prefixes); None when it cannot match (unparseable, or of the other IP version)."""
     try:
         remote = ipaddress.ip_network(cidr, strict=False) if cidr else WORLD.get(ethertype, WORLD["IPv4"])
     except ValueError:
         return None
-    return remote if remote.version == (6 if ethertype == "IPv6" else 4) else None
-
-
-@lru_cache(maxsize=4096)
-def _text(network: IPNetwork) -> str:
-    return str(network)
+    return (remote, str(remote)) if remote.version == (6 if ethertype == "IPv6" else 4) else None
 
 
 def _merge_ranges(rules: list[Rule]) -> list[Rule]:
@@ -210,10 +218,10 @@ def _merge_ranges(rules: list[Rule]) -> list[Rule]:
     for rule in rules[1:]:
         last = out[-1]
         if rule.port_min <= last.port_max + 1:  # type: ignore[operator]
-            out[-1] = Rule(last.direction, last.ethertype, last.protocol, last.port_min,
-                           max(last.port_max, rule.port_max), last.remote, last.remote_group_id,  # type: ignore
-                           last.rule_ids + rule.rule_ids, tuple(dict.fromkeys(last.groups + rule.groups)), last.admits,
-                           last.cidr)
+            out[-1] = _rule(last.direction, last.ethertype, last.protocol, last.port_min,
+                            max(last.port_max, rule.port_max), last.remote, last.remote_group_id,  # type: ignore
+                            last.rule_ids + rule.rule_ids, tuple(dict.fromkeys(last.groups + rule.groups)),
+                            last.admits, last.cidr)
         else:
             out.append(rule)
     return out
@@ -227,69 +235,165 @@ def _collapse(rules: list[Rule]) -> list[Rule]:
     ids = tuple(i for r in rules for i in r.rule_ids)
     groups = tuple(dict.fromkeys(g for r in rules for g in r.groups))
     nets = ipaddress.collapse_addresses(r.remote for r in rules)  # type: ignore[misc]
-    return [Rule(first.direction, first.ethertype, first.protocol, first.port_min, first.port_max, n, None,
-                 ids, groups, (), str(n)) for n in nets]
+    return [_rule(first.direction, first.ethertype, first.protocol, first.port_min, first.port_max, n, None,
+                  ids, groups, (), str(n)) for n in nets]
 
 
 def _simplify(rules: list[Rule]) -> list[Rule]:
-    by_remote: dict[tuple, list[Rule]] = defaultdict(list)
+    """Port ranges merged, then CIDRs aggregated; sorted. Most sets have nothing to merge: those
+    only pay for the two look-ups."""
+    by_remote: dict[tuple, list[Rule]] = {}
     for rule in rules:
-        by_remote[(rule.direction, rule.ethertype, rule.protocol, rule.cidr, rule.remote_group_id,
-                   rule.protocol in PORTED or (rule.port_min, rule.port_max))].append(rule)
-    merged = []
-    for group in by_remote.values():
-        merged += _merge_ranges(group) if group[0].protocol in PORTED and len(group) > 1 else group
-    by_ports: dict[tuple, list[Rule]] = defaultdict(list)
+        key = (rule.direction, rule.ethertype, rule.protocol, rule.cidr, rule.remote_group_id,
+               rule.protocol in PORTED or (rule.port_min, rule.port_max))
+        found = by_remote.get(key)
+        if found is None:
+            by_remote[key] = [rule]
+        else:
+            found.append(rule)
+    merged = rules
+    if len(by_remote) < len(rules):
+        merged = []
+        for group in by_remote.values():
+            merged += _merge_ranges(group) if group[0].protocol in PORTED and len(group) > 1 else group
+    by_ports: dict[tuple, list[Rule]] = {}
     out = []
     for rule in merged:
         if rule.remote_group_id is None:
-            by_ports[(rule.direction, rule.ethertype, rule.protocol, rule.port_min, rule.port_max)].append(rule)
+            key = (rule.direction, rule.ethertype, rule.protocol, rule.port_min, rule.port_max)
+            found = by_ports.get(key)
+            if found is None:
+                by_ports[key] = [rule]
+            else:
+                found.append(rule)
         else:
             out.append(rule)
-    for group in by_ports.values():
-        out += _collapse(group)
+    if len(by_ports) + len(out) < len(merged):
+        for group in by_ports.values():
+            out += _collapse(group)
+    else:
+        out = merged
     return sorted(out, key=_order)
 
 
 def _order(rule: Rule) -> tuple:
-    return (rule.ethertype, rule.protocol or "", rule.port_min or 0, rule.remote_group_id or "", rule.cidr)
+    return (rule.ethertype, rule.protocol or "", rule.port_min or 0, -1 if rule.port_max is None else rule.port_max,
+            rule.remote_group_id or "", rule.cidr, rule.direction)
 
 
 # --- effective rules -------------------------------------------------------------------------------
 
-def effective_for_groups(groups: Iterable[SecurityGroup], view: NetView | None = None) -> tuple[
-        tuple[Rule, ...], tuple[Rule, ...], tuple[Flag, ...]]:
+# Both caches outlive one NetView: the store hands over equal, not identical, models after every poll.
+# A group's expansion depends on the group alone (keyed by its value: a rule added, removed or
+# changed, or a rename, makes another key). A union's result depends on its groups' expansions and on
+# whom their remote groups admit, so its key holds the expansions themselves (compared by identity:
+# the key keeps them alive) and each remote group's name and members.
+_CACHE_SIZE = 4096
+
+
+class _Expansion:
+    """One group's rules normalised (remote groups not yet resolved), and their keys for de-duplication.
+    Keys and rules are kept apart: tuples of plain values leave the garbage collector's care, and the
+    fewer objects the caches keep under it, the less each full collection costs."""
+
+    __slots__ = ("flags", "keys", "remote_group_ids", "rules")
+
+    def __init__(self, rules: tuple[Rule, ...], keys: tuple[tuple, ...], flags: tuple[Flag, ...],
+                 remote_group_ids: tuple[str, ...]):
+        self.rules = rules
+        self.keys = keys
+        self.flags = flags  # rules that can match nothing
+        self.remote_group_ids = remote_group_ids
+
+
+Result = tuple[tuple[Rule, ...], tuple[Rule, ...], tuple[Flag, ...]]
+_expansions: dict[SecurityGroup, _Expansion] = {}
+_results: dict[tuple, Result] = {}
+
+
+def clear_caches() -> None:
+    """Forget every cached expansion and result (the benchmark measures the cold path with this)."""
+    _expansions.clear()
+    _results.clear()
+
+
+def _remember(cache: dict, key, value):
+    if len(cache) >= _CACHE_SIZE:
+        del cache[next(iter(cache))]  # the oldest; whatever is still in use comes back on the next poll
+    cache[key] = value
+    return value
+
+
+def _expand(group: SecurityGroup) -> _Expansion:
+    found = _expansions.get(group)
+    if found is not None:
+        return found
+    out, keys, flags, remotes = [], [], [], []
+    name = (group.name,) if group.name else ()  # one tuple for all its rules
+    for raw in group.rules:
+        rule = _normalise(raw, name)
+        if rule is None:
+            flags.append(Flag("mismatch", "info", f"{group.name}: a {raw.ethertype} rule with prefix "
+                              f"{raw.remote_cidr} can match nothing", (raw.id,), group.id))
+            continue
+        out.append(rule)
+        keys.append(rule.key)
+        if rule.remote_group_id is not None and rule.remote_group_id not in remotes:
+            remotes.append(rule.remote_group_id)
+    return _remember(_expansions, group, _Expansion(tuple(out), tuple(keys), tuple(flags), tuple(remotes)))
+
+
+def effective_for_groups(groups: Iterable[SecurityGroup], view: NetView | None = None) -> Result:
     """(ingress, egress, flags) of the union of `groups`; `view` resolves remote groups."""
-    groups = list(groups)
+    groups = tuple(groups)
     names = view.group_names if view is not None else {g.id: g.name for g in groups}
-    flags: list[Flag] = []
-    by_key: dict[tuple, list[Rule]] = defaultdict(list)
-    for group in groups:
-        for raw in group.rules:
-            rule = normalise(raw, group.name)
-            if rule is None:
-                flags.append(Flag("mismatch", "info", f"{group.name}: a {raw.ethertype} rule with prefix "
-                                  f"{raw.remote_cidr} can match nothing", (raw.id,), group.id))
-                continue
+    expansions = tuple(_expand(g) for g in groups)
+    remotes = sorted({rid for e in expansions for rid in e.remote_group_ids})
+    key = (expansions, tuple((rid, names.get(rid), view.members(rid) if view is not None else None)
+                             for rid in remotes))
+    found = _results.get(key)
+    if found is None:
+        found = _remember(_results, key, _union(expansions, view, names))
+    return found
+
+
+def _union(expansions: tuple[_Expansion, ...], view: NetView | None, names: dict[str, str]) -> Result:
+    flags: list[Flag] = [f for e in expansions for f in e.flags]
+    by_key: dict[tuple, list[Rule]] = {}
+    for expansion in expansions:
+        for key, rule in zip(expansion.keys, expansion.rules):
             if rule.remote_group_id is not None and view is not None:
                 rule = rule.again(rule.rule_ids, rule.groups, view.members(rule.remote_group_id))
-            by_key[rule.key].append(rule)
+            same = by_key.get(key)
+            if same is None:
+                by_key[key] = [rule]
+            else:
+                same.append(rule)
     unique = []
+    # only rules of one direction, IP version and protocol (or of any protocol) can cover each other
+    rivals: dict[tuple, list[Rule]] = {}
     for same in by_key.values():
         first = same[0]
-        ids = tuple(i for r in same for i in r.rule_ids)
-        where = tuple(dict.fromkeys(g for r in same for g in r.groups))
         if len(same) > 1:
+            ids = tuple(i for r in same for i in r.rule_ids)
+            where = tuple(dict.fromkeys(g for r in same for g in r.groups))
             flags.append(Flag("duplicate", "info", f"{first.describe(names)} appears {len(same)} times "
                               f"(in {', '.join(where)})", ids))
-        unique.append(first.again(ids, where, first.admits))
+            first = first.again(ids, where, first.admits)
+        unique.append(first)
+        bucket = (first.direction, first.ethertype, first.protocol)
+        found = rivals.get(bucket)
+        if found is None:
+            rivals[bucket] = [first]
+        else:
+            found.append(first)
     kept = []
-    buckets: dict[tuple, list[Rule]] = defaultdict(list)  # only rules of one direction and IP version compare
     for rule in unique:
-        buckets[(rule.direction, rule.ethertype)].append(rule)
-    for rule in unique:
-        broader = next((b for b in buckets[(rule.direction, rule.ethertype)] if b is not rule and b.covers(rule)
-                        and not (rule.covers(b) and id(b) > id(rule))), None)  # covering each other: keep one
+        broader = _broader(rule, rivals[(rule.direction, rule.ethertype, rule.protocol)])
+        if broader is None and rule.protocol is not None:
+            anything = rivals.get((rule.direction, rule.ethertype, None))
+            if anything:
+                broader = _broader(rule, anything)
         if broader is None:
             kept.append(rule)
         else:
@@ -303,6 +407,26 @@ def effective_for_groups(groups: Iterable[SecurityGroup], view: NetView | None =
     return ingress, egress, tuple(flags)
 
 
+def _broader(rule: Rule, rivals: Iterable[Rule]) -> Rule | None:
+    """A rule among `rivals` (in their order, `rule` among them or not) that admits all `rule` does.
+    Of rules that cover each other (equal ones were merged already; an ICMP code without a type is
+    what is left) the first stays."""
+    after = False
+    ported = rule.protocol in PORTED
+    for other in rivals:
+        if other is rule:
+            after = True
+        elif ported and other.protocol is not None and not (
+                other.port_min <= rule.port_min and rule.port_max <= other.port_max):  # type: ignore[operator]
+            continue  # the common answer, without a call: most rules of a protocol differ in their ports
+        elif other.covers(rule) and not (after and rule.covers(other)):
+            return other
+    return None
+
+
+_SENSITIVE_PORTS = sorted(SENSITIVE.items())
+
+
 def _world_open(ingress: Iterable[Rule]) -> list[Flag]:
     flags = []
     for rule in ingress:
@@ -313,7 +437,7 @@ def _world_open(ingress: Iterable[Rule]) -> list[Flag]:
             what = "every port" if rule.protocol is None else f"every {rule.protocol} port"
             flags.append(Flag("world-open", "danger", f"{what} open to {rule.cidr}{where}", rule.rule_ids))
         elif rule.protocol in PORTED:
-            hit = [f"{p} {name}" for p, name in sorted(SENSITIVE.items()) if rule.port_min <= p <= rule.port_max]  # type: ignore
+            hit = [f"{p} {name}" for p, name in _SENSITIVE_PORTS if rule.port_min <= p <= rule.port_max]  # type: ignore
             if hit:
                 severity = "warning" if hit == ["22 SSH"] else "danger"
                 flags.append(Flag("world-open", severity, f"{rule.protocol}/{', '.join(hit)} open to "
@@ -344,76 +468,3 @@ def unattached_groups(view: NetView) -> list[Flag]:
     used.update(g for p in view.ports.values() for g in p.security_group_ids)
     return [Flag("unattached", "info", f"security group {g.name} is attached to nothing", group_id=g.id)
             for g in view.security_groups.values() if g.id not in used and g.name != "default"]
-
-
-# --- the matrix ----------------------------------------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class Access:
-    """Who may connect to one service of one instance."""
-
-    world: bool = False
-    cidrs: tuple[str, ...] = ()
-    servers: tuple[str, ...] = ()  # instance IDs admitted through remote groups
-
-    def short(self, width: int = 9) -> str:
-        if self.world:
-            text = "world"
-        elif self.cidrs and not self.servers:
-            text = self.cidrs[0] if len(self.cidrs) == 1 else f"{len(self.cidrs)} nets"
-        elif self.servers and not self.cidrs:
-            text = f"{len(self.servers)} inst"
-        elif self.cidrs:
-            text = f"{len(self.cidrs)}n+{len(self.servers)}i"
-        else:
-            text = "-"
-        return text if len(text) <= width else text[:width - 1] + "…"
-
-
-def service_access(eff: Effective, service: Service) -> Access:
-    cidrs: list[str] = []
-    servers: list[str] = []
-    world = False
-    for rule in eff.ingress:
-        if rule.protocol is not None:
-            if rule.protocol != service.protocol:
-                continue
-            if rule.protocol in PORTED and not (rule.port_min <= service.port_min <= service.port_max  # type: ignore
-                                                <= rule.port_max):  # type: ignore[operator]
-                continue
-            if rule.protocol == "icmp" and rule.port_min not in (None, 8):  # 8: echo request, what ping sends
-                continue
-        if rule.remote_group_id is not None:
-            servers += rule.admits
-        elif rule.world:
-            world = True
-        else:
-            cidrs.append(rule.cidr)
-    return Access(world, tuple(dict.fromkeys(cidrs)), tuple(dict.fromkeys(servers)))
-
-
-def matrix(view: NetView, services: tuple[Service, ...] = SERVICES,
-           effective_rules: dict[str, Effective] | None = None) -> dict[str, dict[str, Access]]:
-    """server ID -> service name -> Access, for every instance."""
-    effective_rules = effective_rules or effective_all(view)
-    rows: dict[int, dict[str, Access]] = {}  # instances with the same groups share their ingress tuple
-    out = {}
-    for sid, eff in effective_rules.items():
-        row = rows.get(id(eff.ingress))
-        if row is None:
-            row = rows[id(eff.ingress)] = {s.name: service_access(eff, s) for s in services}
-        out[sid] = row
-    return out
-
-
-def render_matrix(view: NetView, width: int = 80, services: tuple[Service, ...] = SERVICES) -> list[str]:
-    """The matrix as text lines that fit `width` columns."""
-    table = matrix(view, services)
-    cell = 9
-    name_w = max(8, min(30, width - (cell + 1) * len(services)))
-    lines = ["instance".ljust(name_w) + "".join(f" {s.name:>{cell}}" for s in services)]
-    for sid, row in sorted(table.items(), key=lambda kv: view.servers[kv[0]].name):
-        name = view.servers[sid].name
-        name = name if len(name) <= name_w else name[:name_w - 1] + "…"
-        lines.append(name.ljust(name_w) + "".join(f" {row[s.name].short(cell):>{cell}}" for s in services))
-    return [line[:width] for line in lines]

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 
+import pytest
+
 from exotui.net import rules
-from exotui.net.rules import (
-    effective,
-    effective_all,
-    matrix,
-    render_matrix,
-    unattached_groups,
-)
+from exotui.net.matrix import Access, matrix, render_matrix
+from exotui.net.rules import effective, effective_all, unattached_groups
 
 EGRESS_ALL = ({"direction": "egress"}, {"direction": "egress", "ethertype": "IPv6"})
 SSH_WORLD = {"protocol": "tcp", "port_min": 22, "port_max": 22, "remote_cidr": "0.0.0.0/0"}
@@ -164,7 +162,7 @@ def test_matrix_says_who_may_connect(project):
     table = matrix(project.view())
     assert table[a]["SSH"].world and table[a]["ICMP"].world
     assert table[a]["HTTP"].cidrs == ("10.0.0.0/8",) and table[a]["HTTPS"].cidrs == ("10.0.0.0/8",)
-    assert table[a]["all TCP"] == rules.Access()
+    assert table[a]["all TCP"] == Access()
     assert table[b]["all TCP"].cidrs == ("10.1.0.0/16",) and table[b]["SSH"].cidrs == ("10.1.0.0/16",)
     lines = render_matrix(project.view())
     assert all(len(line) <= 80 for line in lines)
@@ -185,3 +183,23 @@ def test_world_is_the_default_remote(project):
     g = project.group("g", {"protocol": "tcp", "port_min": 22, "port_max": 22})
     e, _ = eff(project, g)
     assert e.ingress[0].remote == ipaddress.ip_network("0.0.0.0/0")
+
+
+def test_of_two_rules_that_cover_each_other_one_stays(project):
+    # an ICMP code without a type (Neutron refuses it now; older clouds hold it) matches any type,
+    # so these two admit the same packets without being the same rule
+    g = project.group("g", {"protocol": "icmp", "port_max": 0}, {"protocol": "icmp", "port_max": 5})
+    e, _ = eff(project, g)
+    assert len(e.ingress) == 1
+    assert [f.kind for f in e.flags] == ["shadowed"]
+
+
+def test_the_rules_given_out_are_frozen_rules(project):
+    # they are built the fast way (exotui.net.rules._rule) and shared between callers through the caches
+    e, _ = eff(project, project.group("g", SSH_WORLD))
+    (rule,) = e.ingress
+    assert type(rule) is rules.Rule
+    assert rule == rules.Rule(*(getattr(rule, f.name) for f in dataclasses.fields(rules.Rule)))
+    assert hash(rule) == hash(dataclasses.replace(rule))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        rule.port_min = 1  # type: ignore[misc]

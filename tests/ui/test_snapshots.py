@@ -1,4 +1,5 @@
-"""SVG snapshots of the Instances and Projects views at 80x24 and 160x45, on a demo cloud of their own.
+"""SVG snapshots of the Instances and Projects views and the network map at 80x24 and 160x45, on a demo
+cloud of their own.
 
 Our own small helper around `App.export_screenshot()` rather than pytest-textual-snapshot: that
 plugin pins syrupy 4.8, which needs pytest<9, and the rest of the suite runs on pytest 9.
@@ -107,7 +108,8 @@ def assert_snapshot(name: str, svg: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 45)], ids=["80x24", "160x45"])
-@pytest.mark.parametrize("view, keys", [("instances", ()), ("projects", ("colon", *"projects", "enter"))])
+@pytest.mark.parametrize("view, keys", [("instances", ()), ("projects", ("colon", *"projects", "enter")),
+                                        ("map", ("colon", *"map", "enter"))])
 async def test_snapshot(snapshot_cloud, tmp_path, view, keys, size):
     svg = await screen_svg(snapshot_cloud, size, keys)
     assert_snapshot(f"{view}-{size[0]}x{size[1]}", svg, tmp_path)

@@ -557,9 +557,23 @@ class Actions:
             return _failed(f"change {fip.address}", err)
         updated = FloatingIP.from_api(answer["floatingip"])
         self.store.merge("floating_ips", [updated])
-        if server_id:  # the addresses live on the server, whose `updated` this does not change
-            await self._try_refresh("servers", server_id)
+        if server_id and not await self._await_address(server_id, fip.address, bool(spec.get("port_id"))):
+            done += " (Nova has not shown it on the instance yet)"
         return ActionResult(True, done, updated.status, value=updated)
+
+    async def _await_address(self, server_id: str, address: str, present: bool) -> bool:
+        """Wait until Nova's view of the instance shows (or drops) a floating IP. Neutron changes it at
+        once; Nova's addresses follow when its network-info cache refreshes (real Nova: 1.4-2.3 s), and
+        the instance's `updated` does not change, so changes-since polling would never bring it."""
+
+        def judge(server: Server | None) -> ActionResult | None:
+            if server is None or (address in server.floating_ips) == present:
+                return ActionResult(True, "")
+            return None
+
+        shown = await self._follow("servers", server_id, judge, timeout=min(self.timeout, 30),
+                                   nudge=lambda: self._try_refresh("servers", server_id))
+        return shown is not None
 
     async def release_floating_ip(self, floating_ip_id: str) -> ActionResult:
         fip = self._floating_ip(floating_ip_id)
@@ -570,8 +584,8 @@ class Actions:
             except CloudError as err:
                 return _failed(f"release {fip.address}", err)
             self.store.merge("floating_ips", [], [fip.id])
-            if port is not None:
-                await self._try_refresh("servers", port.device_id)
+            if port is not None and port.device_id:
+                await self._await_address(port.device_id, fip.address, False)
         return ActionResult(True, f"released {fip.address}")
 
     async def add_rule(self, group_id: str, direction: str = "ingress", protocol: str | None = None,
@@ -645,6 +659,11 @@ class _ServerFollower:
                 return ActionResult(True, f"{name}: deleted", "DELETED")
             return ActionResult(False, f"{name} is gone (deleted meanwhile?)", "DELETED") if self.started else None
         if self.floor and server.updated < self.floor:
+            return None
+        if (server.task_state is None and server.status == self.before.status and server.status not in self.targets
+                and self.floor and server.updated <= self.floor):
+            # Nova's `updated` has whole seconds: a poll sent just before the action can arrive after it
+            # with the same second, showing the old state with no task (seen on real Nova: resume)
             return None
         if server.task_state != self.last_task:
             self.last_task = server.task_state

@@ -701,6 +701,7 @@ def associate_floating_ip(world: World, fip_id: str, port_id: str | None,
                           fixed_ip_address: str | None = None) -> dict:
     """Point a floating IP at a port (None disassociates); status ACTIVE/DOWN; calls world.changed."""
     fip = world.floatingips[fip_id]
+    _nova_sees_it_later(world, fip["port_id"], port_id)
     if port_id is None:
         if fip["port_id"] is not None:
             world.floatingip_by_port.pop(fip["port_id"], None)
@@ -769,9 +770,33 @@ def delete_floating_ip(world: World, fip_id: str) -> None:
     world.changed("floatingip", fip_id)
 
 
-def server_addresses(world: World, device_id: str) -> dict:
+# Real Nova shows a floating IP change in a server's `addresses` only when its network-info cache
+# refreshes on Neutron's network-changed event: 1.4-2.3 s on the real stack, and the server's
+# `updated` stays as it was. The demo keeps the old map that long (scaled by the delay knob).
+NOVA_CACHE_LAG = 1.5
+
+
+def _nova_sees_it_later(world: World, *port_ids: str | None) -> None:
+    for port_id in port_ids:
+        port = world.ports.get(port_id or "")
+        server = world.servers.get(port["device_id"]) if port else None
+        if server is None or server.get("_addresses") is not None:
+            continue
+        server["_addresses"] = server_addresses(world, server["id"])
+
+        def refresh(server=server) -> None:
+            server["_addresses"] = None
+
+        world.later(NOVA_CACHE_LAG, refresh)
+
+
+def server_addresses(world: World, device_id: str, *, cached: bool = False) -> dict:
     """Nova's `addresses` map for a server: {network name: [{version, addr, OS-EXT-IPS:type
-    (fixed|floating), OS-EXT-IPS-MAC:mac_addr}]}, fixed before its floating IP."""
+    (fixed|floating), OS-EXT-IPS-MAC:mac_addr}]}, fixed before its floating IP. `cached`: as Nova's
+    info cache has it, which lags Neutron's floating IP changes."""
+    server = world.servers.get(device_id) if cached else None
+    if server is not None and server.get("_addresses") is not None:
+        return server["_addresses"]
     addresses: dict[str, list[dict]] = {}
     for port in device_ports(world, device_id):
         entries = addresses.setdefault(world.networks[port["network_id"]]["name"], [])

@@ -259,7 +259,7 @@ def server_view(world: World, server: dict, mv: tuple[int, int], *, show: bool =
     deleted = server["_deleted"]
     view = {
         "accessIPv4": "", "accessIPv6": "",
-        "addresses": {} if deleted else neutron.server_addresses(world, server["id"]),
+        "addresses": {} if deleted else neutron.server_addresses(world, server["id"], cached=True),
         "created": iso_z(server["_created"]),
     }
     if mv >= (2, 47):
@@ -349,11 +349,11 @@ def flavor_view(world: World, flavor: dict, mv: tuple[int, int], detail: bool = 
     view.update({"ram": flavor["ram"], "disk": flavor["disk"],
                  "swap": flavor["swap"] if mv >= (2, 75) else (flavor["swap"] or ""),
                  "OS-FLV-EXT-DATA:ephemeral": flavor["ephemeral"]})
-    if mv < (2, 75):
+    if mv < (2, 102):  # Nova drops both at 2.102 (not 2.75): real Nova 34 showed them at 2.100
         view["OS-FLV-DISABLED:disabled"] = False
     view["vcpus"] = flavor["vcpus"]
     view["os-flavor-access:is_public"] = flavor["is_public"]
-    if mv < (2, 75):
+    if mv < (2, 102):
         view["rxtx_factor"] = 1.0
     view["links"] = links(world, "flavors", flavor["id"])
     if mv >= (2, 55):

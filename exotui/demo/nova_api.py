@@ -121,7 +121,7 @@ def _filtered_servers(request: web.Request) -> list[dict]:
     if "ip" in q:
         pattern = re.compile(re.escape(q["ip"]))
         servers = [s for s in servers if any(pattern.search(a["addr"]) for net in
-                                             neutron.server_addresses(world, s["id"]).values() for a in net)]
+                                             neutron.server_addresses(world, s["id"], cached=True).values() for a in net)]
     sort_dir = q.get("sort_dir", "desc")
     servers.sort(key=lambda s: (s["_created"], s["id"]), reverse=sort_dir != "asc")
     if "sort_key" in q and q["sort_key"] in ("display_name", "name"):
@@ -533,7 +533,7 @@ _ACTIONS = {
 
 async def server_ips(request: web.Request) -> web.Response:
     server = _server(request)
-    addresses = neutron.server_addresses(world_of(request), server["id"])
+    addresses = neutron.server_addresses(world_of(request), server["id"], cached=True)
     return json_response({"addresses": {net: [{"version": a["version"], "addr": a["addr"]} for a in entries]
                                         for net, entries in addresses.items()}})
 

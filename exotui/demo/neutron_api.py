@@ -184,6 +184,8 @@ def view(world: World, kind: Kind, item: dict, *, created: bool = False) -> dict
             body[key] = body.pop(key)
     elif kind.table == "security_group_rules":
         del body["standard_attr_id"], body["tags"]
+    elif kind.table == "networks" and not item.get("router:external"):
+        body.pop("is_default", None)  # the auto-allocated-topology extension shows it on external networks only
     elif kind.table == "floatingips" and item["port_id"]:
         port = world.ports.get(item["port_id"])
         if port is not None:

@@ -135,8 +135,10 @@ RULES: dict[str, Rule] = {
                      steps=(Step(0, "unrescuing"), Step(2.0, None, "active", RUNNING))),
     "createImage": Rule("createImage", ("active", "stopped", "paused", "suspended"), lock=False,
                         instance_action="createImage",
-                        steps=(Step(0, "image_snapshot_pending"), Step(1.0, "image_pending_upload"),
-                               Step(1.5, "image_uploading"), Step(2.0, None))),
+                        # the compute manager's image_snapshot (seen on the real stack), then the
+                        # libvirt driver's upload steps (Jetstream2; the fake driver has none)
+                        steps=(Step(0, "image_snapshot_pending"), Step(0.5, "image_snapshot"),
+                               Step(1.0, "image_pending_upload"), Step(1.5, "image_uploading"), Step(2.0, None))),
     "os-getConsoleOutput": Rule("get_console_output", None, task_states=(), lock=False, needs_host=True),
     "lock": Rule("lock", None, task_states=(), lock=False, instance_action="lock"),
     "unlock": Rule("unlock", None, task_states=(), lock=False, instance_action="unlock"),

@@ -194,3 +194,53 @@ async def test_stop_returns_even_when_a_kick_lands_with_the_cancel():
         await asyncio.sleep(0)
         poller.kick()
         await asyncio.wait_for(poller.stop(), 2)
+
+
+async def test_every_kind_loads_and_polls_on_both_clouds(target):
+    """Each resource kind through the raw-JSON fast path, then changes-since, on demo and real alike."""
+    sid = await asyncio.to_thread(target.boot, "poll-kinds", "m3.small", "ACTIVE", True)
+    volume = target.conn.block_storage.create_volume(name="poll-kinds-data", size=1)
+    session = _session(target.cloud_name)
+    store = ProjectStore(ProjectKey(target.cloud_name, "BIO230045"))
+    poller = ProjectPoller(session, store, Intervals(fast=0.05, idle=0.2, others=0.5))
+    try:
+        await poller.load_all()
+        for kind in KINDS:
+            assert store.state(kind).loaded, f"{kind}: {store.state(kind).last_error}"
+        server = store.item("servers", sid)
+        assert server.flavor_name == "m3.small" and server.flavor_vcpus == 2 and server.fixed_ips
+        assert server.image_id == target.image_id() and server.key_name == "exotui-demo"
+        assert "default" in server.security_groups and server.status == "ACTIVE"
+        names = lambda kind: {getattr(x, "name", None) for x in store.get(kind).values()}
+        assert {"m3.tiny", "r3.large", "g3.xl"} <= names("flavors") and "Featured-Ubuntu24" in names("images")
+        assert {"auto_allocated_network"} <= names("networks") and "auto_allocated_router" in names("routers")
+        assert any(n.external for n in store.get("networks").values()), "the public network is listed"
+        assert {"default", "ssh-icmp"} <= names("security_groups") and "exotui-demo" in names("keypairs")
+        assert any(r.port_min == 22 for g in store.get("security_groups").values() if g.name == "ssh-icmp"
+                   for r in g.rules)
+        assert store.get("subnets") and any(p.device_id == sid for p in store.get("ports").values())
+        assert volume.id in store.get("volumes") and store.item("volumes", volume.id).size_gb == 1
+        ports = {p.id for p in store.get("ports").values() if p.device_id == sid}
+        assert any(f.port_id in ports and f.address for f in store.get("floating_ips").values())
+        quotas = {q.id: q for q in store.get("quotas").values()}
+        assert quotas["compute:instances"].in_use >= 1 and quotas["compute:instances"].limit >= 20
+        assert {"network:floatingip", "volume:gigabytes"} <= set(quotas)
+        # allocations come from Jetstream2's accounting API, which the demo serves and a plain cloud lacks
+        assert bool(store.get("allocations")) == (not target.real)
+
+        await asyncio.sleep(2.1)  # the cursor steps over the newest second once the cloud's clock moved on
+        await poller.poll_servers()
+        events = []
+        store.subscribe(events.append)
+        target.conn.compute.lock_server(sid)  # someone else acts; the next poll brings just that
+        await poller.poll_servers()
+        assert [e.updated for e in events if e.kind == "servers"][-1] == frozenset({sid})
+        assert store.item("servers", sid).locked
+        target.conn.compute.unlock_server(sid)
+        await asyncio.to_thread(target.delete, sid)
+        await poller.poll_servers()
+        assert sid not in store.get("servers"), "a DELETED row from changes-since removes the server"
+    finally:
+        await poller.stop()
+        session.close()
+        target.conn.block_storage.delete_volume(volume.id)

@@ -1,0 +1,291 @@
+"""The configuration files of the real stack, rendered from one folder and one set of passwords.
+
+Everything listens on 127.0.0.1. The comments name the blocker of `../shared/realcloud-notes.md`
+that each non-default setting answers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+HOST = "127.0.0.1"
+PORTS = {"mariadb": 3306, "rabbitmq": 5672, "epmd": 4369, "rabbitmq-dist": 25672, "keystone": 5000,
+         "placement": 8778, "glance": 9292, "neutron": 9696, "nova": 8774, "cinder": 8776}
+DATABASES = ("keystone", "placement", "glance", "neutron", "nova_api", "nova", "nova_cell0", "cinder")
+SERVICE_USERS = ("placement", "glance", "neutron", "nova", "cinder")
+REGION = "RegionOne"
+NL = "\n"
+PUBLIC = "valid_interfaces = public\n"
+
+
+@dataclass(frozen=True)
+class Layout:
+    root: Path
+
+    @property
+    def venv(self) -> Path:
+        return self.root / "venv"
+
+    @property
+    def etc(self) -> Path:
+        return self.root / "etc"
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def log(self) -> Path:
+        return self.root / "log"
+
+    @property
+    def run(self) -> Path:
+        return self.root / "run"
+
+    @property
+    def clouds_yaml(self) -> Path:
+        return self.root / "clouds.yaml"
+
+    def bin(self, name: str) -> str:
+        return str(self.venv / "bin" / name)
+
+
+def db_url(name: str, password: str) -> str:
+    return f"mysql+pymysql://openstack:{password}@{HOST}:{PORTS['mariadb']}/{name}?charset=utf8"
+
+
+def rabbit_url() -> str:
+    return f"rabbit://guest:guest@{HOST}:{PORTS['rabbitmq']}/"
+
+
+def url(service: str) -> str:
+    return f"http://{HOST}:{PORTS[service]}"
+
+
+def my_cnf(lay: Layout) -> str:
+    return f"""[mysqld]
+datadir = {lay.data}/mysql
+socket = {lay.run}/mysqld.sock
+pid-file = {lay.run}/mysqld.pid
+bind-address = {HOST}
+port = {PORTS['mariadb']}
+skip-name-resolve
+max_connections = 1000
+innodb_buffer_pool_size = 128M
+innodb_flush_log_at_trx_commit = 2
+log-error = {lay.log}/mariadb.log
+
+[client]
+socket = {lay.run}/mysqld.sock
+"""
+
+
+def _authtoken(user: str, password: str) -> str:
+    return f"""[keystone_authtoken]
+www_authenticate_uri = {url('keystone')}
+auth_url = {url('keystone')}
+auth_type = password
+project_domain_name = Default
+user_domain_name = Default
+project_name = service
+username = {user}
+password = {password}
+region_name = {REGION}
+service_token_roles_required = true
+"""
+
+
+def _service_auth(section: str, user: str, password: str, extra: str = "") -> str:
+    return f"""[{section}]
+auth_url = {url('keystone')}
+auth_type = password
+project_domain_name = Default
+user_domain_name = Default
+project_name = service
+username = {user}
+password = {password}
+region_name = {REGION}
+{extra}"""
+
+
+def keystone_conf(lay: Layout, db_password: str) -> str:
+    return f"""[DEFAULT]
+log_file = {lay.log}/keystone.log
+[database]
+connection = {db_url('keystone', db_password)}
+[token]
+provider = fernet
+[fernet_tokens]
+key_repository = {lay.etc}/keystone/fernet-keys
+[fernet_receipts]
+key_repository = {lay.etc}/keystone/fernet-keys
+[credential]
+key_repository = {lay.etc}/keystone/credential-keys
+# blocker 2: ~200 SQL queries a request without a cache; one process keeps invalidation coherent
+[cache]
+enabled = true
+backend = dogpile.cache.memory
+[identity]
+password_hash_rounds = 4
+"""
+
+
+def placement_conf(lay: Layout, db_password: str, service_password: str) -> str:
+    return f"""[DEFAULT]
+log_file = {lay.log}/placement.log
+[placement_database]
+connection = {db_url('placement', db_password)}
+[api]
+auth_strategy = keystone
+{_authtoken('placement', service_password)}"""
+
+
+def glance_conf(lay: Layout, db_password: str, service_password: str) -> str:
+    return f"""[DEFAULT]
+log_file = {lay.log}/glance.log
+enabled_backends = fs:file
+[glance_store]
+default_backend = fs
+[fs]
+filesystem_store_datadir = {lay.data}/glance/images
+[os_glance_staging_store]
+filesystem_store_datadir = {lay.data}/glance/staging
+[os_glance_tasks_store]
+filesystem_store_datadir = {lay.data}/glance/tasks
+[database]
+connection = {db_url('glance', db_password)}
+[paste_deploy]
+flavor = keystone
+[oslo_concurrency]
+lock_path = {lay.data}/glance/locks
+{_authtoken('glance', service_password)}"""
+
+
+def neutron_conf(lay: Layout, db_password: str, service_password: str, nova_password: str) -> str:
+    return f"""[DEFAULT]
+log_file = {lay.log}/neutron.log
+core_plugin = ml2
+# auto_allocate: Jetstream2 has it, and it adds `is_default` to every network
+service_plugins = router,auto_allocate
+auth_strategy = keystone
+transport_url = {rabbit_url()}
+notify_nova_on_port_status_changes = true
+notify_nova_on_port_data_changes = true
+api_paste_config = {lay.etc}/neutron/api-paste.ini
+state_path = {lay.data}/neutron
+[database]
+connection = {db_url('neutron', db_password)}
+[oslo_concurrency]
+lock_path = {lay.data}/neutron/locks
+{_authtoken('neutron', service_password)}
+{_service_auth('nova', 'nova', nova_password)}
+[ml2]
+type_drivers = flat,vxlan
+tenant_network_types = vxlan
+# blocker 4: no agent binds ports, so a driver of our own binds them all
+mechanism_drivers = noop_bind
+extension_drivers = port_security
+[ml2_type_flat]
+flat_networks = public
+[ml2_type_vxlan]
+vni_ranges = 1:1000
+"""
+
+
+def nova_conf(lay: Layout, db_password: str, passwords: dict[str, str]) -> str:
+    cinder_section = _service_auth("cinder", "nova", passwords["nova"],
+                                   f"catalog_info = volumev3::publicURL\nos_region_name = {REGION}\n")
+    return f"""[DEFAULT]
+log_dir = {lay.log}
+transport_url = {rabbit_url()}
+# blocker 6: FakeDriver makes a new node identity in each process and will not restart
+compute_driver = fake.FakeDriverWithoutFakeNodes
+state_path = {lay.data}/nova
+instances_path = {lay.data}/nova/instances
+host = exotui-compute
+my_ip = {HOST}
+enabled_apis = osapi_compute
+# one fake host: a resize must be allowed to stay on it
+allow_resize_to_same_host = true
+[api]
+auth_strategy = keystone
+[api_database]
+connection = {db_url('nova_api', db_password)}
+[database]
+connection = {db_url('nova', db_password)}
+[wsgi]
+api_paste_config = {lay.etc}/nova/api-paste.ini
+[oslo_concurrency]
+lock_path = {lay.data}/nova/locks
+[oslo_messaging_notifications]
+driver = noop
+[conductor]
+workers = 1
+[scheduler]
+workers = 1
+discover_hosts_in_cells_interval = -1
+[vnc]
+enabled = false
+[glance]
+region_name = {REGION}
+# blocker 7: Nova finds Cinder as volumev3
+{cinder_section}
+{_authtoken('nova', passwords['nova'])}
+# Neutron's default policy lets only a service token delete a compute port: without one, deletes
+# end in ERROR with "rule:delete_port is disallowed by policy"
+{_service_auth('service_user', 'nova', passwords['nova'], 'send_service_user_token = true' + NL)}
+{_service_auth('placement', 'placement', passwords['placement'], PUBLIC)}
+{_service_auth('neutron', 'neutron', passwords['neutron'], PUBLIC)}
+"""
+
+
+def cinder_conf(lay: Layout, db_password: str, passwords: dict[str, str]) -> str:
+    return f"""[DEFAULT]
+log_dir = {lay.log}
+transport_url = {rabbit_url()}
+auth_strategy = keystone
+enabled_backends = fake
+state_path = {lay.data}/cinder
+my_ip = {HOST}
+host = exotui-volume
+api_paste_config = {lay.etc}/cinder/api-paste.ini
+# without the shipped filter list Cinder refuses every list filter (`?name=` is a 400)
+resource_query_filters_file = {lay.etc}/cinder/resource_filters.json
+[fake]
+volume_driver = cinder.tests.fake_driver.FakeLoggingVolumeDriver
+volume_backend_name = fake
+[database]
+connection = {db_url('cinder', db_password)}
+[oslo_concurrency]
+lock_path = {lay.data}/cinder/locks
+[oslo_messaging_notifications]
+driver = noop
+{_authtoken('cinder', passwords['cinder'])}
+{_service_auth('nova', 'nova', passwords['nova'], 'interface = public' + NL)}
+"""
+
+
+def uwsgi_ini(lay: Layout, name: str, module: str, env: dict[str, str], pyargv: str = "",
+              processes: int = 1, threads: int = 4) -> str:
+    lines = [
+        "[uwsgi]",
+        # blocker 1: plain http-socket resets keep-alive connections
+        f"http11-socket = {HOST}:{PORTS[name]}",
+        f"module = {module}",
+        f"virtualenv = {lay.venv}",
+        "master = true",
+        f"processes = {processes}",
+        f"threads = {threads}",
+        "enable-threads = true",
+        "lazy-apps = true",
+        "need-app = true",
+        "die-on-term = true",
+        "buffer-size = 65535",
+        "hook-master-start = unix_signal:15 gracefully_kill_them_all",
+        f"procname-prefix-spaced = exotui-{name}",
+    ]
+    lines += [f"env = {key}={value}" for key, value in env.items()]
+    if pyargv:
+        lines.append(f"pyargv = {pyargv}")
+    return "\n".join(lines) + "\n"

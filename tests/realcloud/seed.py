@@ -1,0 +1,167 @@
+"""The real stack's catalog, readiness checks and seed, through openstacksdk as a user would.
+
+Runs inside the stack's venv (stack.py imports it after Keystone answers).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import configs
+import openstack
+import yaml
+from configs import REGION, Layout, url
+
+PROJECT = "BIO230045"
+DEMO_USER = "demo"
+IMAGE = "Featured-Ubuntu24"
+PRIVATE_NETWORK = "auto_allocated_network"
+KEYPAIR = "exotui-demo"
+APP_CREDENTIAL = "exotui-tests"
+
+# Jetstream2's names and sizes (exotui/demo/seed.py). Real Jetstream2 g3 and r3 flavors carry extra
+# specs (a VGPU resource, custom traits, a PCI alias) that this one fake host cannot satisfy, so here
+# they are left out: the names are what exotui's Jetstream2 rules read.
+FLAVORS = [("m3.tiny", 1, 3, 20), ("m3.small", 2, 6, 20), ("m3.quad", 4, 15, 20), ("m3.medium", 8, 30, 60),
+           ("m3.large", 16, 60, 60), ("m3.xl", 32, 125, 60), ("m3.2xl", 64, 250, 60), ("r3.large", 64, 500, 60),
+           ("r3.xl", 128, 1000, 60), ("g3.small", 4, 15, 60), ("g3.medium", 8, 30, 60), ("g3.large", 16, 60, 60),
+           ("g3.xl", 32, 120, 60)]
+ENDPOINTS = [("placement", "placement", url("placement")), ("glance", "image", url("glance")),
+             ("neutron", "network", url("neutron")), ("nova", "compute", url("nova") + "/v2.1"),
+             ("cinder", "block-storage", url("cinder") + "/v3"), ("cinderv3", "volumev3", url("cinder") + "/v3")]
+
+
+def admin(pw: dict[str, str]) -> openstack.connection.Connection:
+    return openstack.connect(auth_url=url("keystone") + "/v3", username="admin", password=pw["admin"],
+                             project_name="admin", user_domain_name="Default", project_domain_name="Default",
+                             region_name=REGION, identity_interface="public")
+
+
+def catalog(pw: dict[str, str]) -> None:
+    """Service project, users and endpoints, before any service that authenticates starts (blocker 5)."""
+    conn = admin(pw)
+    ident = conn.identity
+    service = ident.find_project("service") or ident.create_project(name="service", domain_id="default",
+                                                                    description="OpenStack services")
+    roles = {r.name: r for r in ident.roles()}
+    if "service" not in roles:
+        roles["service"] = ident.create_role(name="service")
+    for name in configs.SERVICE_USERS:
+        user = ident.find_user(name, domain_id="default") or ident.create_user(
+            name=name, password=pw[name], domain_id="default", default_project_id=service.id)
+        for role in ("admin", "service"):
+            ident.assign_project_role_to_user(service, user, roles[role])
+    have = {s.type for s in ident.services()}
+    for name, kind, address in ENDPOINTS:
+        if kind in have:
+            continue
+        svc = ident.create_service(name=name, type=kind, enabled=True)
+        for interface in ("public", "internal", "admin"):
+            ident.create_endpoint(service_id=svc.id, interface=interface, url=address, region_id=REGION)
+    conn.close()
+
+
+def services_up(pw: dict[str, str]) -> bool:
+    conn = admin(pw)
+    try:
+        compute = {s.binary: s.state for s in conn.compute.services()}
+        volume = {s.binary: s.state for s in conn.block_storage.services()}
+        providers = list(conn.placement.resource_providers())
+    finally:
+        conn.close()
+    return (all(compute.get(b) == "up" for b in ("nova-conductor", "nova-scheduler", "nova-compute"))
+            and all(volume.get(b) == "up" for b in ("cinder-scheduler", "cinder-volume")) and bool(providers))
+
+
+def _public_key() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    key = ed25519.Ed25519PrivateKey.generate().public_key()
+    return key.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
+
+
+def demo(lay: Layout, pw: dict[str, str]) -> None:
+    conn = admin(pw)
+    for name, vcpus, ram_gib, disk in FLAVORS:
+        if not conn.compute.find_flavor(name):
+            conn.compute.create_flavor(name=name, vcpus=vcpus, ram=ram_gib * 1024, disk=disk, is_public=True)
+    image_file = lay.data / "featured.img"
+    image_file.write_bytes(b"\0" * 1024 * 1024)
+    if not conn.image.find_image(IMAGE):
+        conn.image.create_image(name=IMAGE, filename=str(image_file), disk_format="raw", container_format="bare",
+                                visibility="public", os_distro="ubuntu", os_version="24.04", os_type="linux",
+                                wait=True)
+    public = conn.network.find_network("public") or conn.network.create_network(
+        name="public", is_router_external=True, is_shared=False, provider_network_type="flat",
+        provider_physical_network="public")
+    if not list(conn.network.subnets(network_id=public.id)):
+        conn.network.create_subnet(name="public-subnet", network_id=public.id, ip_version=4,
+                                   cidr="203.0.113.0/24", gateway_ip="203.0.113.1", is_dhcp_enabled=False)
+    ident = conn.identity
+    project = ident.find_project(PROJECT) or ident.create_project(
+        name=PROJECT, domain_id="default", description="Genome assembly pipelines (exotui real tier)")
+    user = ident.find_user(DEMO_USER, domain_id="default") or ident.create_user(
+        name=DEMO_USER, password=pw["demo"], domain_id="default", default_project_id=project.id)
+    member = next(r for r in ident.roles() if r.name == "member")
+    ident.assign_project_role_to_user(project, user, member)
+    conn.set_compute_quotas(project.id, instances=260, cores=8000, ram=4_000_000, key_pairs=100)
+    conn.set_network_quotas(project.id, port=600, floatingip=60, security_group=50, security_group_rule=500,
+                            network=20, subnet=20, router=10)
+    conn.set_volume_quotas(project.id, volumes=60, gigabytes=10_000, snapshots=60)
+    conn.close()
+
+    mine = openstack.connect(**_demo_auth(pw), region_name=REGION)
+    net = mine.network.find_network(PRIVATE_NETWORK) or mine.network.create_network(name=PRIVATE_NETWORK)
+    if not list(mine.network.subnets(network_id=net.id)):
+        subnet = mine.network.create_subnet(name="auto_allocated_subnet_v4", network_id=net.id, ip_version=4,
+                                            cidr="10.0.0.0/24")
+        router = mine.network.create_router(name="auto_allocated_router",
+                                            external_gateway_info={"network_id": public.id})
+        mine.network.add_interface_to_router(router, subnet_id=subnet.id)
+    if not mine.network.find_security_group("ssh-icmp", project_id=project.id):
+        group = mine.network.create_security_group(name="ssh-icmp", description="SSH and ICMP from anywhere")
+        mine.network.create_security_group_rule(security_group_id=group.id, direction="ingress",
+                                                ethertype="IPv4", protocol="tcp", port_range_min=22,
+                                                port_range_max=22, remote_ip_prefix="0.0.0.0/0")
+        mine.network.create_security_group_rule(security_group_id=group.id, direction="ingress",
+                                                ethertype="IPv4", protocol="icmp", remote_ip_prefix="0.0.0.0/0")
+    if not mine.compute.find_keypair(KEYPAIR):
+        mine.compute.create_keypair(name=KEYPAIR, public_key=_public_key())
+    me = mine.identity.get_user(mine.current_user_id)
+    for old in mine.identity.application_credentials(me):
+        if old.name == APP_CREDENTIAL:
+            mine.identity.delete_application_credential(me, old)
+    cred = mine.identity.create_application_credential(me, name=APP_CREDENTIAL, description="exotui real tier")
+    mine.close()
+    path = lay.root / "secrets.json"
+    stored = json.loads(path.read_text())
+    stored.update(app_credential_id=cred.id, app_credential_secret=cred.secret)
+    path.write_text(json.dumps(stored))
+
+
+def _demo_auth(pw: dict[str, str]) -> dict:
+    return {"auth_url": url("keystone") + "/v3", "username": DEMO_USER, "password": pw["demo"],
+            "project_name": PROJECT, "user_domain_name": "Default", "project_domain_name": "Default"}
+
+
+def write_clouds_yaml(lay: Layout, pw: dict[str, str]) -> Path:
+    stored = json.loads((lay.root / "secrets.json").read_text())
+    common = {"region_name": REGION, "identity_api_version": 3, "interface": "public"}
+    clouds = {
+        "realcloud": {"auth": _demo_auth(pw), **common},
+        "realcloud-appcred": {"auth_type": "v3applicationcredential", **common,
+                              "auth": {"auth_url": url("keystone") + "/v3",
+                                       "application_credential_id": stored["app_credential_id"],
+                                       "application_credential_secret": stored["app_credential_secret"]}},
+        "realcloud-admin": {"auth": {"auth_url": url("keystone") + "/v3", "username": "admin",
+                                     "password": pw["admin"], "project_name": "admin",
+                                     "user_domain_name": "Default", "project_domain_name": "Default"}, **common},
+    }
+    text = "# written by tests/realcloud/stack.py up; " + time.strftime("%Y-%m-%d %H:%M:%S") + "\n"
+    text += yaml.safe_dump({"clouds": clouds}, sort_keys=False)
+    lay.clouds_yaml.write_text(text)
+    lay.clouds_yaml.chmod(0o600)
+    return lay.clouds_yaml

@@ -13,6 +13,7 @@ import asyncio
 import base64
 import contextlib
 import re
+import time
 from dataclasses import dataclass, replace
 from typing import Any, Awaitable, Callable
 
@@ -125,6 +126,7 @@ class Actions:
             "volumes": ("block_storage", f"/volumes/{ident}", "volume", Volume),
             "security_groups": ("network", f"/security-groups/{ident}", "security_group", SecurityGroup),
         }[kind]
+        sent = time.monotonic()
         try:
             body = await self.session.get_json(service, path, microversion=self.session.compute_mv
                                                if service == "compute" else None)
@@ -134,10 +136,10 @@ class Actions:
                 raise
             item = None
         if item is None or (kind == "servers" and item.deleted):
-            self.store.merge(kind, [], [ident])
+            self.store.merge(kind, [], [ident], as_of=sent)
             return None
-        self.store.merge(kind, [item])
-        return item
+        self.store.merge(kind, [item], as_of=sent)
+        return self.store.item(kind, ident)
 
     async def _try_refresh(self, kind: str, ident: str) -> None:
         with contextlib.suppress(CloudError):  # the poller brings it later
@@ -659,11 +661,6 @@ class _ServerFollower:
                 return ActionResult(True, f"{name}: deleted", "DELETED")
             return ActionResult(False, f"{name} is gone (deleted meanwhile?)", "DELETED") if self.started else None
         if self.floor and server.updated < self.floor:
-            return None
-        if (server.task_state is None and server.status == self.before.status and server.status not in self.targets
-                and self.floor and server.updated <= self.floor):
-            # Nova's `updated` has whole seconds: a poll sent just before the action can arrive after it
-            # with the same second, showing the old state with no task (seen on real Nova: resume)
             return None
         if server.task_state != self.last_task:
             self.last_task = server.task_state

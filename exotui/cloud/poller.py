@@ -129,7 +129,8 @@ class ProjectPoller:
             if kind == "servers":
                 await self._full_servers()
             else:
-                self.store.replace(kind, await FETCHERS[kind](self.session))
+                sent = time.monotonic()
+                self.store.replace(kind, await FETCHERS[kind](self.session), as_of=sent)
         except CloudError as err:
             self.store.failed(kind, err.message)
         except (ValueError, TypeError, KeyError) as err:  # an answer we could not read
@@ -137,10 +138,11 @@ class ProjectPoller:
 
     async def _full_servers(self) -> None:
         await self.session.connection()
+        sent = time.monotonic()
         page = await self.session.get_list("compute", "/servers/detail", "servers",
                                            microversion=self.session.compute_mv)
         servers = [Server.from_api(item) for item in page.items if isinstance(item, dict)]
-        self.store.replace("servers", [s for s in servers if not s.deleted])
+        self.store.replace("servers", [s for s in servers if not s.deleted], as_of=sent)
         self._advance_cursor(servers, page.cloud_time)
 
     async def poll_servers(self) -> None:
@@ -148,13 +150,15 @@ class ProjectPoller:
         if self.cursor is None:
             await self._full_servers()
             return
+        sent = time.monotonic()
         page = await self.session.get_list("compute", "/servers/detail", "servers",
                                            params={"changes-since": format_cursor(self.cursor)},
                                            microversion=self.session.compute_mv)
         self.polls += 1
         self.bytes_polled += page.size
         servers = [Server.from_api(item) for item in page.items if isinstance(item, dict)]
-        self.store.merge("servers", [s for s in servers if not s.deleted], [s.id for s in servers if s.deleted])
+        self.store.merge("servers", [s for s in servers if not s.deleted], [s.id for s in servers if s.deleted],
+                         as_of=sent)
         self._advance_cursor(servers, page.cloud_time)
 
     def _advance_cursor(self, servers: list[Server], cloud_time: float | None) -> None:

@@ -57,6 +57,7 @@ class ProjectStore:
         self._kinds = {kind: KindState() for kind in KINDS}
         self._listeners: list[Listener] = []
         self._clock = clock
+        self._as_of: dict[tuple[str, str], float] = {}  # (kind, id): send time of the newest news
 
     # --- reading -------------------------------------------------------------------------
 
@@ -88,11 +89,34 @@ class ProjectStore:
 
     # --- writing -------------------------------------------------------------------------
 
-    def replace(self, kind: str, items: Iterable[Any]) -> Change:
-        """A full list of `kind`: what is not in it is gone."""
+    def _older(self, kind: str, ident: str, as_of: float | None) -> bool:
+        """Is this news from a request sent before the newest one already stored for the item?
+        Nova's `updated` has whole seconds, so a poll sent just before an action's own fetch can
+        land after it with the same second and the old state: the send time tells them apart."""
+        if as_of is None:
+            return False
+        if as_of < self._as_of.get((kind, ident), float("-inf")):
+            return True
+        self._as_of[(kind, ident)] = as_of
+        return False
+
+    def replace(self, kind: str, items: Iterable[Any], as_of: float | None = None) -> Change:
+        """A full list of `kind`: what is not in it is gone. `as_of`: when its request was sent
+        (time.monotonic()); items stored from a later request are kept as they are."""
         state = self._kinds[kind]
-        new = {item.id: item for item in items}
         old = state.items
+        new = {}
+        for item in items:
+            if not self._older(kind, item.id, as_of):
+                new[item.id] = item
+            elif item.id in old:  # a later request stored it (or removed it: then it stays away)
+                new[item.id] = old[item.id]
+        for ident, item in old.items():
+            if ident not in new and as_of is not None:
+                if as_of < self._as_of.get((kind, ident), float("-inf")):
+                    new[ident] = item  # stored by a request sent after this list's: not gone
+                else:
+                    self._as_of[(kind, ident)] = as_of  # gone as of this list
         added = frozenset(new.keys() - old.keys())
         removed = frozenset(old.keys() - new.keys())
         updated = frozenset(k for k in new.keys() & old.keys() if new[k] != old[k])
@@ -100,11 +124,15 @@ class ProjectStore:
         self._ok(state)
         return self._emit(Change(self.key, kind, added, updated, removed))
 
-    def merge(self, kind: str, items: Iterable[Any], removed_ids: Iterable[str] = ()) -> Change:
-        """A partial list (changes-since): upsert these, drop `removed_ids`."""
+    def merge(self, kind: str, items: Iterable[Any], removed_ids: Iterable[str] = (),
+              as_of: float | None = None) -> Change:
+        """A partial list (changes-since): upsert these, drop `removed_ids`. `as_of` as in replace."""
         state = self._kinds[kind]
         added, updated = set(), set()
+        removed_ids = [i for i in removed_ids if not self._older(kind, i, as_of)]
         for item in items:
+            if self._older(kind, item.id, as_of):
+                continue
             old = state.items.get(item.id)
             if old is None:
                 added.add(item.id)

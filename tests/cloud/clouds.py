@@ -34,14 +34,24 @@ def realcloud_dir() -> Path:
     return Path(os.environ.get("EXOTUI_REALCLOUD_DIR") or REPO / ".realcloud")
 
 
+_checked: dict[str, str | None] = {}
+
+
 def real_stack_absent() -> str | None:
-    """Why the real tier cannot run here, or None when the stack answers."""
+    """Why the real tier cannot run here, or None when the stack answers (asked once a run: a
+    Keystone busy under the whole suite's load may take a while to answer a probe)."""
+    if "answer" not in _checked:
+        _checked["answer"] = _probe()
+    return _checked["answer"]
+
+
+def _probe() -> str | None:
     clouds = realcloud_dir() / "clouds.yaml"
     if not clouds.exists():
         return (f"no real OpenStack stack: {clouds} does not exist; bring one up with "
                 "`python3 tests/realcloud/stack.py up` (root, ~2-4 min, ~2.3 GB)")
     try:
-        with urllib.request.urlopen("http://127.0.0.1:5000/v3", timeout=3):
+        with urllib.request.urlopen("http://127.0.0.1:5000/v3", timeout=30):
             pass
     except OSError as error:
         return f"the real stack's Keystone (127.0.0.1:5000) does not answer ({error}): is it down?"

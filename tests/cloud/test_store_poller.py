@@ -244,3 +244,25 @@ async def test_every_kind_loads_and_polls_on_both_clouds(target):
         await poller.stop()
         session.close()
         target.conn.block_storage.delete_volume(volume.id)
+
+
+def test_news_from_an_earlier_request_never_overwrites_later_news():
+    """Nova's `updated` has whole seconds: a poll sent just before an action's own fetch can land
+    after it, same second, old state (seen on the real stack: a hard reboot judged done while still
+    HARD_REBOOT). The store orders news by when each request was sent."""
+    store = ProjectStore(ProjectKey("c", "p"))
+    fresh = Server("s", "web", "HARD_REBOOT", task_state="rebooting_hard", updated="2026-01-01T00:00:05Z")
+    stale = Server("s", "web", "ACTIVE", updated="2026-01-01T00:00:05Z")
+    store.merge("servers", [fresh], as_of=10.0)
+    assert not store.merge("servers", [stale], as_of=9.0)
+    store.replace("servers", [stale], as_of=9.5)
+    store.replace("servers", [], as_of=9.6)  # an older full list does not remove it either
+    store.merge("servers", [], ["s"], as_of=9.7)
+    assert store.item("servers", "s") == fresh
+    done = Server("s", "web", "ACTIVE", updated="2026-01-01T00:00:05Z")
+    assert store.merge("servers", [done], as_of=11.0).updated == frozenset({"s"})
+    assert store.replace("servers", [], as_of=12.0).removed == frozenset({"s"})
+    assert not store.replace("servers", [fresh], as_of=11.5).added, "a removal by a later list stays"
+    store.merge("servers", [fresh])  # news with no send time (tests, the seed) is always taken
+    assert store.item("servers", "s") == fresh
+

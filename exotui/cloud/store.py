@@ -89,16 +89,15 @@ class ProjectStore:
 
     # --- writing -------------------------------------------------------------------------
 
-    def _older(self, kind: str, ident: str, as_of: float | None) -> bool:
-        """Is this news from a request sent before the newest one already stored for the item?
+    def _stale(self, kind: str, ident: str, as_of: float | None) -> bool:
+        """Is this news from a request sent before the newest one already taken for the item?
         Nova's `updated` has whole seconds, so a poll sent just before an action's own fetch can
         land after it with the same second and the old state: the send time tells them apart."""
-        if as_of is None:
-            return False
-        if as_of < self._as_of.get((kind, ident), float("-inf")):
-            return True
-        self._as_of[(kind, ident)] = as_of
-        return False
+        return as_of is not None and as_of < self._as_of.get((kind, ident), float("-inf"))
+
+    def _stamp(self, kind: str, ident: str, as_of: float | None) -> None:
+        if as_of is not None:
+            self._as_of[(kind, ident)] = as_of
 
     def replace(self, kind: str, items: Iterable[Any], as_of: float | None = None) -> Change:
         """A full list of `kind`: what is not in it is gone. `as_of`: when its request was sent
@@ -107,16 +106,18 @@ class ProjectStore:
         old = state.items
         new = {}
         for item in items:
-            if not self._older(kind, item.id, as_of):
+            if not self._stale(kind, item.id, as_of):
                 new[item.id] = item
+                self._stamp(kind, item.id, as_of)
             elif item.id in old:  # a later request stored it (or removed it: then it stays away)
                 new[item.id] = old[item.id]
         for ident, item in old.items():
-            if ident not in new and as_of is not None:
-                if as_of < self._as_of.get((kind, ident), float("-inf")):
-                    new[ident] = item  # stored by a request sent after this list's: not gone
-                else:
-                    self._as_of[(kind, ident)] = as_of  # gone as of this list
+            if ident in new:
+                continue
+            if self._stale(kind, ident, as_of):
+                new[ident] = item  # stored by a request sent after this list's: not gone
+            else:
+                self._stamp(kind, ident, as_of)  # gone as of this list
         added = frozenset(new.keys() - old.keys())
         removed = frozenset(old.keys() - new.keys())
         updated = frozenset(k for k in new.keys() & old.keys() if new[k] != old[k])
@@ -129,10 +130,13 @@ class ProjectStore:
         """A partial list (changes-since): upsert these, drop `removed_ids`. `as_of` as in replace."""
         state = self._kinds[kind]
         added, updated = set(), set()
-        removed_ids = [i for i in removed_ids if not self._older(kind, i, as_of)]
+        removed_ids = [i for i in removed_ids if not self._stale(kind, i, as_of)]
+        for ident in removed_ids:
+            self._stamp(kind, ident, as_of)
         for item in items:
-            if self._older(kind, item.id, as_of):
+            if self._stale(kind, item.id, as_of):
                 continue
+            self._stamp(kind, item.id, as_of)
             old = state.items.get(item.id)
             if old is None:
                 added.add(item.id)

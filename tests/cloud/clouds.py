@@ -126,6 +126,9 @@ class Target:
             except openstack.exceptions.NotFoundException:
                 pass
         self.made.clear()
+        self.close()
+
+    def close(self) -> None:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
@@ -167,9 +170,7 @@ class DemoTarget(Target):
 
         self.demo.call(clean, self.demo.world)
         self.made.clear()
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        self.close()
 
 
 class RealTarget(Target):

@@ -11,7 +11,6 @@ from clouds import DemoTarget, RealTarget, require_real_stack
 @pytest.fixture(params=["demo", pytest.param("real", marks=pytest.mark.realcloud)])
 def target(request, monkeypatch):
     if request.param == "demo":
-        request.getfixturevalue("demo")
         clouds_yaml = request.getfixturevalue("demo_dir") / "clouds.yaml"
         made = DemoTarget(request.getfixturevalue("demo"), clouds_yaml)
     else:

@@ -10,7 +10,6 @@ other doors: `exotui doctor` and `--openrc` on the command line, and the running
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import socket
 import subprocess
@@ -38,22 +37,13 @@ from exotui.ui.forms import FormDialog
 from exotui.ui.table import ResourceTable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ui"))
-from screens import screen_rows  # beside this file
+from screens import screen_rows, ui_fixtures  # beside this file
 from waiting import until  # tests/ui's helper (tests/ is not a package)
 
 WRONG = "Not-the-Password-42"
 
 
-def _ui_fixtures():
-    """tests/ui/conftest.py's Pilot helpers, loaded by path as tests/ssh/conftest.py does."""
-    spec = importlib.util.spec_from_file_location("exotui_tests_ui_conftest_hardening",
-                                                  Path(__file__).parents[1] / "ui" / "conftest.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_ui = _ui_fixtures()
+_ui = ui_fixtures()
 
 
 @pytest.fixture()

@@ -3,24 +3,12 @@ the instance, and a "no" sends nothing. Driven with Pilot against the demo cloud
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
+from screens import ui_fixtures  # beside this file
 from textual.widgets import OptionList, Static
 
 from exotui.ui.dialogs import ChoiceDialog, ConfirmDialog
 
-
-def _ui_fixtures():
-    """tests/ui/conftest.py's Pilot helpers, loaded by path as tests/ssh/conftest.py does."""
-    spec = importlib.util.spec_from_file_location("exotui_tests_ui_conftest_groups",
-                                                  Path(__file__).parents[1] / "ui" / "conftest.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-open_ui = _ui_fixtures().open_ui
+open_ui = ui_fixtures().open_ui
 
 
 async def _pick(ui, option_id: str) -> None:

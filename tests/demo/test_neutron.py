@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from exotui.demo import neutron
+from exotui.demo.app import DemoCloudThread
 from exotui.demo.common import ApiError
 from exotui.demo.world import Knobs, World
 
@@ -472,3 +473,12 @@ def test_cli_quota_details(openstack_cli, conn, demo):
     details = conn.network.get(f"/quotas/{pid}/details.json").json()["quota"]
     assert list(details) == list(_oracle("neutron-236")["response_body"]["quota"])
     assert details["network"]["used"] == networks and details["network"]["reserved"] == 0
+
+
+def test_seeded_floating_ips_show_on_their_instances_at_once(tmp_path):
+    """Nova's address lag is for changes made while the cloud runs; the seed's are long settled."""
+    with DemoCloudThread(Knobs(delay_scale=1.0, seed=5, ssh=False), state_dir=tmp_path / "state") as cloud:
+        conn = cloud.connect()
+        web = next(s for s in conn.compute.servers() if s.name == "web-frontend")
+        assert any(a["OS-EXT-IPS:type"] == "floating" for net in web.addresses.values() for a in net)
+        conn.close()

@@ -317,7 +317,7 @@ async def test_a_floating_ip_is_done_when_nova_shows_it(tmp_path, monkeypatch):
         try:
             srv = await layer.server("act-lag")
             fip = (await layer.actions.allocate_floating_ip()).value
-            port = next(p for p in layer.store.get("ports").values() if p.device_id == srv.id)
+            port = next(target.conn.network.ports(device_id=srv.id))  # the store may not have it yet
             target.conn.network.update_ip(fip.id, port_id=port.id)  # behind the layer's back
             seen = target.conn.compute.get_server(srv.id)
             assert not any(a["OS-EXT-IPS:type"] == "floating" for n in seen.addresses.values() for a in n)

@@ -322,13 +322,15 @@ class FloatingIP:
     network_id: str = ""
     router_id: str | None = None
     description: str = ""
+    device_id: str | None = None  # the instance behind port_id, from Neutron's fip-port-details when it has them
 
     @classmethod
     def from_api(cls, d: Mapping[str, Any]) -> "FloatingIP":
         return cls(id=_s(d.get("id")), address=_s(d.get("floating_ip_address")), status=_s(d.get("status")),
                    port_id=_opt(d.get("port_id")), fixed_address=_opt(d.get("fixed_ip_address")),
                    network_id=_s(d.get("floating_network_id")), router_id=_opt(d.get("router_id")),
-                   description=_s(d.get("description")))
+                   description=_s(d.get("description")),
+                   device_id=_opt(_dict(d.get("port_details")).get("device_id")) if d.get("port_id") else None)
 
 
 @dataclass(frozen=True, slots=True)

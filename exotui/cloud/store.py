@@ -7,8 +7,10 @@ and removed, so a table updates those rows and nothing else.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace as _replace
 from typing import Any, Callable, Iterable, Mapping
+
+from .models import Address, FloatingIP, Server
 
 KINDS = ("servers", "flavors", "images", "volumes", "networks", "subnets", "routers", "ports", "floating_ips",
          "security_groups", "keypairs", "quotas", "allocations")
@@ -58,6 +60,9 @@ class ProjectStore:
         self._listeners: list[Listener] = []
         self._clock = clock
         self._as_of: dict[tuple[str, str], float] = {}  # (kind, id): send time of the newest news
+        # Where Neutron says each floating IP points: instance ID -> its floating IPs (None: not loaded)
+        self._fip_places: dict[str, tuple[FloatingIP, ...]] | None = None
+        self._fip_unplaced: frozenset[str] = frozenset()  # assigned, but to a port we cannot tie to an instance
 
     # --- reading -------------------------------------------------------------------------
 
@@ -105,6 +110,8 @@ class ProjectStore:
         state = self._kinds[kind]
         old = state.items
         new = {}
+        if kind == "servers":
+            items = map(self._with_neutron_floating_ips, items)
         for item in items:
             if not self._stale(kind, item.id, as_of):
                 new[item.id] = item
@@ -123,7 +130,9 @@ class ProjectStore:
         updated = frozenset(k for k in new.keys() & old.keys() if new[k] != old[k])
         state.items = new
         self._ok(state)
-        return self._emit(Change(self.key, kind, added, updated, removed))
+        change = self._emit(Change(self.key, kind, added, updated, removed))
+        self._floating_ips_moved(kind)
+        return change
 
     def merge(self, kind: str, items: Iterable[Any], removed_ids: Iterable[str] = (),
               as_of: float | None = None) -> Change:
@@ -133,6 +142,8 @@ class ProjectStore:
         removed_ids = [i for i in removed_ids if not self._stale(kind, i, as_of)]
         for ident in removed_ids:
             self._stamp(kind, ident, as_of)
+        if kind == "servers":
+            items = map(self._with_neutron_floating_ips, items)
         for item in items:
             if self._stale(kind, item.id, as_of):
                 continue
@@ -145,7 +156,9 @@ class ProjectStore:
             state.items[item.id] = item
         removed = {i for i in removed_ids if state.items.pop(i, None) is not None}
         self._ok(state)
-        return self._emit(Change(self.key, kind, frozenset(added), frozenset(updated), frozenset(removed)))
+        change = self._emit(Change(self.key, kind, frozenset(added), frozenset(updated), frozenset(removed)))
+        self._floating_ips_moved(kind)
+        return change
 
     def failed(self, kind: str, message: str) -> Change:
         state = self._kinds[kind]
@@ -156,3 +169,57 @@ class ProjectStore:
         state.loaded = True
         state.last_ok = self._clock()
         state.last_error = None
+
+    # --- an instance's floating IPs are Neutron's ----------------------------------------
+
+    # Nova's `addresses` are a cache of Neutron's: they lag it by seconds, and a floating IP assigned
+    # elsewhere (CLI, Horizon) changes neither the instance's `updated` nor what changes-since returns,
+    # so a Nova-only picture would miss it until a restart. Once floating IPs are loaded, the
+    # floating entries of every stored instance are Neutron's; Nova's fixed entries stay.
+
+    def _floating_ips_moved(self, kind: str) -> None:
+        if kind not in ("floating_ips", "ports") or not self._kinds["floating_ips"].loaded:
+            return
+        ports = self._kinds["ports"].items
+        places: dict[str, list[FloatingIP]] = {}
+        unplaced = set()
+        for fip in self._kinds["floating_ips"].items.values():
+            if not fip.port_id:
+                continue
+            port = ports.get(fip.port_id)
+            device = fip.device_id or (port.device_id if port is not None else None)
+            if device:
+                places.setdefault(device, []).append(fip)
+            else:
+                unplaced.add(fip.address)
+        new_places = {d: tuple(sorted(f, key=lambda f: f.address)) for d, f in places.items()}
+        if new_places == self._fip_places and unplaced == self._fip_unplaced:
+            return
+        self._fip_places, self._fip_unplaced = new_places, frozenset(unplaced)
+        servers = self._kinds["servers"].items
+        updated = set()
+        for ident, server in servers.items():
+            shown = self._with_neutron_floating_ips(server)
+            if shown is not server:
+                servers[ident] = shown
+                updated.add(ident)
+        self._emit(Change(self.key, "servers", updated=frozenset(updated)))
+
+    def _with_neutron_floating_ips(self, server: Server) -> Server:
+        places = self._fip_places
+        if places is None:
+            return server
+        mine = places.get(server.id, ())
+        if not mine and not any(a.kind == "floating" for a in server.addresses):
+            return server
+        kept = [a for a in server.addresses if a.kind != "floating" or a.addr in self._fip_unplaced]
+        shown = {a.addr for a in kept}
+        fixed = {a.addr: a for a in kept if a.kind == "fixed"}
+        for fip in mine:
+            if fip.address not in shown:
+                beside = fixed.get(fip.fixed_address or "") or (kept[0] if kept else None)
+                kept.append(Address(beside.network if beside else "", fip.address, 6 if ":" in fip.address else 4,
+                                    "floating", beside.mac if beside else ""))
+        networks = list(dict.fromkeys(a.network for a in kept))
+        addresses = tuple(sorted(kept, key=lambda a: networks.index(a.network)))  # Nova's grouping by network
+        return server if addresses == server.addresses else _replace(server, addresses=addresses)

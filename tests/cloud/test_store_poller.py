@@ -8,7 +8,7 @@ import json
 import openstack
 import pytest
 
-from exotui.cloud.models import Server
+from exotui.cloud.models import Address, FloatingIP, Port, Server
 from exotui.cloud.poller import Intervals, ProjectPoller, format_cursor, parse_updated
 from exotui.cloud.session import CloudError, CloudSession
 from exotui.cloud.store import KINDS, ProjectKey, ProjectStore
@@ -237,6 +237,18 @@ async def test_every_kind_loads_and_polls_on_both_clouds(target):
         assert [e.updated for e in events if e.kind == "servers"][-1] == frozenset({sid})
         assert store.item("servers", sid).locked
         target.conn.compute.unlock_server(sid)
+
+        # a floating IP moved elsewhere (CLI, Horizon) changes neither `updated` nor changes-since: Neutron tells
+        fip = next(f for f in store.get("floating_ips").values() if f.port_id in ports)
+        target.conn.network.update_ip(fip.id, port_id=None)
+        await poller.load_all(("floating_ips",))
+        assert fip.address not in store.item("servers", sid).floating_ips
+        target.conn.network.update_ip(fip.id, port_id=fip.port_id)
+        await poller.poll_servers()
+        await poller.load_all(("floating_ips",))
+        assert fip.address in store.item("servers", sid).floating_ips
+        await poller.poll_servers()
+        assert fip.address in store.item("servers", sid).floating_ips
         await asyncio.to_thread(target.delete, sid)
         await poller.poll_servers()
         assert sid not in store.get("servers"), "a DELETED row from changes-since removes the server"
@@ -266,3 +278,41 @@ def test_news_from_an_earlier_request_never_overwrites_later_news():
     store.merge("servers", [fresh])  # news with no send time (tests, the seed) is always taken
     assert store.item("servers", "s") == fresh
 
+
+
+def test_an_instance_s_floating_ips_are_neutrons_once_they_are_loaded():
+    """Nova's floating entries are a lagging cache; once floating IPs are loaded, Neutron decides."""
+    store = ProjectStore(ProjectKey("c", "p"))
+    events = []
+    store.subscribe(events.append)
+    fixed = Address("net", "10.0.0.5", 4, "fixed", "fa:16")
+    other = Address("net2", "10.1.0.7", 4, "fixed", "fa:17")
+    cached = Address("net", "203.0.113.9", 4, "floating", "fa:16")  # Nova still shows a released one
+    store.replace("servers", [Server("s", "web", "ACTIVE", addresses=(fixed, other, cached)), Server("t", "db", "ACTIVE")])
+    assert store.item("servers", "s").floating_ips == ("203.0.113.9",), "Nova's word until Neutron's is in"
+    store.replace("ports", [Port("p1", "", "n", device_id="s"), Port("p2", "", "n2", device_id="t")])
+    assert store.item("servers", "s").floating_ips == ("203.0.113.9",), "ports alone decide nothing"
+    events.clear()
+    store.replace("floating_ips", [
+        FloatingIP("f1", "203.0.113.20", port_id="p1", fixed_address="10.1.0.7"),  # tied through the ports list
+        FloatingIP("f2", "203.0.113.21", port_id="p9", fixed_address="10.2.0.1"),  # a port nobody knows
+        FloatingIP("f3", "203.0.113.22", port_id="p7", fixed_address="10.0.0.8", device_id="t"),  # port_details
+        FloatingIP("f4", "203.0.113.23"),  # free
+    ])
+    web, db = store.item("servers", "s"), store.item("servers", "t")
+    assert [(a.network, a.addr, a.kind, a.mac) for a in web.addresses] == [
+        ("net", "10.0.0.5", "fixed", "fa:16"), ("net2", "10.1.0.7", "fixed", "fa:17"),
+        ("net2", "203.0.113.20", "floating", "fa:17")], "the released one is gone; the new one sits by its fixed IP"
+    assert db.floating_ips == ("203.0.113.22",)
+    assert [e.kind for e in events] == ["floating_ips", "servers"] and events[1].updated == {"s", "t"}
+    store.merge("servers", [Server("s", "web", "ACTIVE", addresses=(fixed, other, cached))])  # Nova's next poll
+    assert store.item("servers", "s") == web, "a lagging Nova picture changes nothing"
+    events.clear()
+    store.replace("floating_ips", list(store.get("floating_ips").values()))
+    assert [e.kind for e in events] == [], "nothing moved, nothing said"
+    store.merge("floating_ips", [], ["f1"])  # released
+    assert store.item("servers", "s").floating_ips == () and events[-1].updated == {"s"}
+    unplaced = Server("u", "x", "ACTIVE", addresses=(Address("n", "10.2.0.1", 4, "fixed"),
+                                                     Address("n", "203.0.113.21", 4, "floating")))
+    assert store.merge("servers", [unplaced]).added == {"u"}
+    assert store.item("servers", "u").floating_ips == ("203.0.113.21",), "Neutron cannot place it: Nova's word stands"

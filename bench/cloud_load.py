@@ -25,6 +25,7 @@ import requests
 
 from exotui.cloud.models import Server
 from exotui.cloud.poller import ProjectPoller
+from exotui.cloud.profiles import find_profile, load_profiles
 from exotui.cloud.session import CloudSession
 from exotui.cloud.store import ProjectKey, ProjectStore
 from exotui.demo.app import CLOUD_NAME, DemoCloudThread
@@ -34,9 +35,11 @@ from exotui.demo.world import Knobs
 SEEDED = 8  # servers the seed puts in the first project
 
 
-async def exotui_load(cloud: DemoCloudThread) -> tuple[float, int, ProjectPoller, CloudSession]:
+async def exotui_load(config: Path) -> tuple[float, int, ProjectPoller, CloudSession]:
+    """As the dashboard does it: the profile from clouds.yaml, one session, every kind at once."""
+    profile = find_profile(load_profiles(config, env={}), CLOUD_NAME)
     start = time.perf_counter()
-    session = CloudSession(cloud.connect, label="bench")
+    session = CloudSession.for_project(profile)
     store = ProjectStore(ProjectKey("bench", DEMO_PROJECTS[0][0]))
     poller = ProjectPoller(session, store)
     await poller.load_all()
@@ -106,7 +109,7 @@ async def main_async(runs: int) -> None:
         loads, floors, clis = [], [], []
         poller = session = None
         for _ in range(runs):
-            elapsed, count, poller, session = await exotui_load(cloud)
+            elapsed, count, poller, session = await exotui_load(config)
             assert count == 1000, count
             loads.append(elapsed)
             floors.append(floor(cloud.auth_url, cloud.world.base_url))

@@ -62,10 +62,23 @@ class CloudProfile:
         if self.error:
             raise ProfileError(self.error)
         overrides = {"project_id": project_id} if project_id and not self.is_app_cred else {}
+        if self._v3_only():
+            overrides["auth_type"] = "v3password"
         try:
             return self._loader.get_one(cloud=self.name, region_name=region_name, **overrides)
         except Exception as exc:
             raise ProfileError(explain(exc, self)) from exc
+
+    def _v3_only(self) -> bool:
+        """Generic `password` auth asks the auth URL which Identity versions it has before each
+        login: one round trip more than the token. When the URL names v3 already and nothing in the
+        config needs the generic plugin, v3password logs in the same way without asking."""
+        if self.auth_type != "password" or not self.auth_url or self.cloud_region is None:
+            return False
+        config = self.cloud_region.config
+        auth = config.get("auth", {})
+        return (self.auth_url.rstrip("/").endswith("/v3") and str(config.get("identity_api_version", "3")) == "3"
+                and not any(k.startswith("default_domain") for k in auth))
 
     def secrets(self) -> tuple[str, ...]:
         auth = self.cloud_region.config.get("auth", {}) if self.cloud_region else {}

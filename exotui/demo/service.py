@@ -34,6 +34,7 @@ def service_app(world: World, style: str, *, public: Iterable[str] = (), auth: b
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         request_id = "req-" + _uuid()
         request["request_id"] = request_id
+        world.asked.append((request.method, request.path_qs))  # what clients asked, for tests that count
         headers = {"x-openstack-request-id": request_id}
         try:
             knobs = world.knobs

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import random
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -34,6 +35,7 @@ class World:
     base_url: str = "http://127.0.0.1:0"
     rng: random.Random = field(default_factory=random.Random)
     loop: asyncio.AbstractEventLoop | None = None
+    asked: collections.deque = field(default_factory=lambda: collections.deque(maxlen=10000))  # (method, path?query)
 
     # keystone
     domains: dict[str, dict] = field(default_factory=dict)

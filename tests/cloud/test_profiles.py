@@ -399,3 +399,21 @@ def test_explain_serves_the_rest_of_the_cloud_layer(clouds_env, demo):
         conn.close()
     assert explain(caught.value, profile) == (f"{demo.cloud.world.base_url}/compute/v2.1/servers/no-such-server "
                                               "answered HTTP 404: Instance no-such-server could not be found")
+
+
+def test_password_login_on_a_v3_url_skips_version_discovery(tmp_path, demo_yaml, demo):
+    """Generic `password` auth GETs the auth URL's version list before every login; with a /v3
+    URL exotui logs in with v3password instead: the token is the only round trip."""
+
+    def login(profile) -> list[tuple[str, str]]:
+        region = profile.scoped()
+        demo.world.asked.clear()
+        assert region.get_auth().get_access(region.get_session()).project_name == DEMO_PROJECTS[0][0]
+        return [(method, path) for method, path in list(demo.world.asked) if path.startswith("/identity")]
+
+    [v3] = one_cloud(tmp_path, demo_yaml)
+    assert v3.auth_url.rstrip("/").endswith("/v3") and v3.scoped().config["auth_type"] == "v3password"
+    assert login(v3) == [("POST", "/identity/v3/auth/tokens")]
+    [bare] = one_cloud(tmp_path, demo_yaml, auth={"auth_url": v3.auth_url.rstrip("/").removesuffix("/v3")})
+    assert bare.scoped().config["auth_type"] == "password", "an unversioned URL needs the generic plugin"
+    assert login(bare)[0][0] == "GET" and login(bare)[-1] == ("POST", "/identity/v3/auth/tokens")

@@ -267,7 +267,11 @@ driver = noop
 
 
 def uwsgi_ini(lay: Layout, name: str, module: str, env: dict[str, str], pyargv: str = "",
-              processes: int = 1, threads: int = 4) -> str:
+              processes: int = 1, threads: int = 16) -> str:
+    # http11-socket gives each keep-alive connection a thread until the client closes it or
+    # socket-timeout (4 s) passes. Clients pool connections (keystoneauth keeps up to 10 per
+    # host), so with 4 threads a 5th concurrent request waited 4 s for an idle pooled one to
+    # time out. Real deployments put Apache or nginx in front, which hold idle connections cheaply.
     lines = [
         "[uwsgi]",
         # blocker 1: plain http-socket resets keep-alive connections

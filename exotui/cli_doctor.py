@@ -84,6 +84,31 @@ async def _stores(profile, project: str | None):
     return await asyncio.gather(*(one(p) for p in projects))
 
 
+def _host_key(profile, store, server_id: str, address: str) -> str:
+    """exotui's pins decide, with the console log's keys (see hostkeys.host_key_state); an address
+    only in ~/.ssh/known_hosts counts as known."""
+    from .ssh.hostkeys import KnownHosts, host_key_state
+
+    pins = KnownHosts()
+    if not pins.lookup(address, 22):
+        return "known" if _known(address, Path.home() / ".ssh" / "known_hosts") else "unknown"
+    return host_key_state(pins, address, 22, server_id, asyncio.run(_console(profile, store, server_id)))
+
+
+async def _console(profile, store, server_id: str) -> str | None:
+    from .cloud.session import CloudError, CloudSession
+
+    session = CloudSession.for_project(profile, store.key.project_id, store.key.region or None)
+    try:
+        body = await session.request("compute", "POST", f"/servers/{server_id}/action",
+                                     json={"os-getConsoleOutput": {"length": 400}})
+    except CloudError:
+        return None  # no console (shelved, a cloud without it): the pins alone decide
+    finally:
+        session.close()
+    return (body or {}).get("output") if isinstance(body, dict) else None
+
+
 def run(args, profiles) -> int:
     from .cloud.profiles import ProfileError
     from .net.doctor import diagnose, render
@@ -96,7 +121,9 @@ def run(args, profiles) -> int:
     wanted = args.cloud or os.environ.get("OS_CLOUD")
     chosen = [p for p in profiles if p.name == wanted] if wanted else profiles
     if len(chosen) != 1:
-        return fail(f"no cloud named {wanted}" if wanted else "choose a cloud with --cloud")
+        known = ", ".join(p.name for p in profiles) or "none"
+        return fail(f"no cloud named {wanted}; known clouds: {known}" if wanted else
+                    f"several clouds: choose one with --cloud (known: {known})")
     try:
         stores = asyncio.run(_stores(chosen[0], args.project))
     except ProfileError as err:
@@ -117,10 +144,7 @@ def run(args, profiles) -> int:
     except (OSError, IndexError, ValueError):
         return fail(f"cannot read a public key from {args.key}")
     first = diagnose(view, server, args.source, local_fingerprints=local)
-    target = first.jump or first.address
-    host_key = None
-    if target:
-        host_key = "known" if _known(target, Path.home() / ".ssh" / "known_hosts") else "unknown"
+    host_key = _host_key(chosen[0], store, server.id, first.address) if first.address else None
     result = diagnose(view, server, args.source, host_key=host_key, local_fingerprints=local)
     if args.json:
         print(json.dumps({**asdict(result), "project": str(store.key), "ok": result.ok,

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any, Awaitable, Callable
 
-from .models import TRANSITIONAL, FloatingIP, Port, SecurityGroup, Server, Volume
+from .models import TRANSITIONAL, FloatingIP, Port, SecurityGroup, Server, Volume, printable_lines
 from .poller import ProjectPoller
 from .rules import CloudRules, allowed_actions, resize_verdict, server_flavor
 from .session import CloudError, CloudSession
@@ -355,8 +355,21 @@ class Actions:
                                     {"os-getConsoleOutput": {"length": length}})
         except CloudError as err:
             return _failed(f"read the console of {server.name}", err, server.status)
+        output = (body or {}).get("output")
         return ActionResult(True, f"{server.name}: console log read", server.status,
-                            value=(body or {}).get("output", ""))
+                            value=printable_lines(output) if isinstance(output, str) else "")
+
+    async def server_password(self, server_id: str) -> str | None:
+        """The password the instance posted to Nova (os-server-password): on Exosphere-built instances,
+        the generated passphrase of `exouser`. None when there is none or the cloud will not say.
+        A secret: the caller uses it and shows or logs it nowhere."""
+        try:
+            body = await self.session.get_json("compute", f"/servers/{server_id}/os-server-password",
+                                               microversion=self.session.compute_mv, secret=True)
+        except CloudError:
+            return None
+        password = (body or {}).get("password") if isinstance(body, dict) else None
+        return password if isinstance(password, str) and password else None
 
     # --- launch ----------------------------------------------------------------------------------
 
@@ -604,6 +617,41 @@ class Actions:
                 return _failed(f"remove the rule from {group.name}", err)
             await self._try_refresh("security_groups", group.id)
         return ActionResult(True, f"rule removed from {group.name}")
+
+    async def create_security_group(self, name: str, description: str = "") -> ActionResult:
+        """A new security group (Neutron gives it its two egress rules); the value is the SecurityGroup."""
+        name = name.strip()
+        if not name:
+            raise ActionRefused("a security group needs a name")
+        if name == "default":
+            raise ActionRefused("every project has its own 'default' group already: choose another name")
+        if any(g.name == name for g in self.store.get("security_groups").values()):
+            raise ActionRefused(f"the project has a security group named {name} already")
+        with self._claim(name, "create_group", f"creating {name}"):
+            try:
+                answer = await self._send("network", "POST", "/security-groups",
+                                          {"security_group": {"name": name, "description": description}})
+            except CloudError as err:
+                return _failed(f"create {name}", err)
+        group = SecurityGroup.from_api(answer["security_group"])
+        self.store.merge("security_groups", [group])
+        return ActionResult(True, f"created {name}", value=group)
+
+    async def delete_security_group(self, group_id: str) -> ActionResult:
+        group = self._item("security_groups", group_id, "this security group is not in the project")
+        if group.name == "default":
+            raise ActionRefused("the project's 'default' group cannot be deleted")
+        users = sorted(s.name for s in self.store.get("servers").values() if group.name in s.security_groups)
+        if users:
+            raise ActionRefused(f"{group.name} is attached to {', '.join(users)}: detach it first")
+        with self._claim(group_id, "delete_group", f"deleting {group.name}"):
+            try:
+                await self._send("network", "DELETE", f"/security-groups/{group_id}")
+            except CloudError as err:  # e.g. 409: in use by a port the store has not seen yet
+                return _failed(f"delete {group.name}", err)
+            self.store.merge("security_groups", [], [group_id])
+            self.poller.kick("security_groups")  # rules of other groups that named this one went with it
+        return ActionResult(True, f"deleted {group.name}")
 
     async def attach_security_group(self, server_id: str, name: str, **kw: Any) -> ActionResult:
         return await self.run(server_id, "add_security_group", name=name, **kw)

@@ -6,6 +6,7 @@ exception (real clouds send nulls where the docs promise strings).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -14,12 +15,32 @@ TRANSITIONAL = frozenset({"BUILD", "REBOOT", "HARD_REBOOT", "RESIZE", "REVERT_RE
                           "REBUILD", "SHELVED", "DELETED", "UNKNOWN"})
 
 
+# C0 controls, DEL and C1 controls -> visible stand-ins (U+2400 Control Pictures, U+2421, U+FFFD), one
+# character for one: a name holding ESC must not reach the terminal as an escape sequence.
+_CONTROL = {**{c: 0x2400 + c for c in range(0x20)}, 0x7F: 0x2421, **{c: 0xFFFD for c in range(0x80, 0xA0)}}
+
+
+def printable(text: str) -> str:
+    """`text` with its control characters made visible (str.isprintable is the fast path)."""
+    return text if text.isprintable() else text.translate(_CONTROL)
+
+
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+_LINES = {c: t for c, t in _CONTROL.items() if c not in (0x09, 0x0A)}
+
+
+def printable_lines(text: str) -> str:
+    """A console log for the screen: its colour and cursor sequences dropped (systemd's "[  OK  ]"
+    is green on a real console), carriage returns gone, other controls made visible; lines kept."""
+    return _ANSI.sub("", text).replace("\r", "").translate(_LINES)
+
+
 def _s(value: Any, default: str = "") -> str:
-    return value if isinstance(value, str) else default
+    return printable(value) if isinstance(value, str) else default
 
 
 def _opt(value: Any) -> str | None:
-    return value if isinstance(value, str) and value != "" else None
+    return printable(value) if isinstance(value, str) and value != "" else None
 
 
 def _i(value: Any, default: int = 0) -> int:
@@ -50,7 +71,7 @@ def _dict(value: Any) -> dict:
 
 
 def _strmap(value: Any) -> Mapping[str, str]:
-    return {str(k): str(v) for k, v in _dict(value).items()}
+    return {printable(str(k)): printable(str(v)) for k, v in _dict(value).items()}
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,9 +35,10 @@ class Change:
     updated: frozenset[str] = frozenset()
     removed: frozenset[str] = frozenset()
     error: str | None = None  # set when a fetch of this kind failed (the data kept is older)
+    loaded: bool = False  # the kind's first successful fetch: "none" is news too (an empty project)
 
     def __bool__(self) -> bool:
-        return bool(self.added or self.updated or self.removed or self.error)
+        return bool(self.added or self.updated or self.removed or self.error or self.loaded)
 
 
 @dataclass
@@ -129,8 +130,8 @@ class ProjectStore:
         removed = frozenset(old.keys() - new.keys())
         updated = frozenset(k for k in new.keys() & old.keys() if new[k] != old[k])
         state.items = new
-        self._ok(state)
-        change = self._emit(Change(self.key, kind, added, updated, removed))
+        first = self._ok(state)
+        change = self._emit(Change(self.key, kind, added, updated, removed, loaded=first))
         self._floating_ips_moved(kind)
         return change
 
@@ -155,8 +156,9 @@ class ProjectStore:
                 updated.add(item.id)
             state.items[item.id] = item
         removed = {i for i in removed_ids if state.items.pop(i, None) is not None}
-        self._ok(state)
-        change = self._emit(Change(self.key, kind, frozenset(added), frozenset(updated), frozenset(removed)))
+        first = self._ok(state)
+        change = self._emit(Change(self.key, kind, frozenset(added), frozenset(updated), frozenset(removed),
+                                   loaded=first))
         self._floating_ips_moved(kind)
         return change
 
@@ -165,10 +167,13 @@ class ProjectStore:
         state.last_error = message
         return self._emit(Change(self.key, kind, error=message))
 
-    def _ok(self, state: KindState) -> None:
+    def _ok(self, state: KindState) -> bool:
+        """Record a successful fetch; True if it was the kind's first."""
+        first = not state.loaded
         state.loaded = True
         state.last_ok = self._clock()
         state.last_error = None
+        return first
 
     # --- an instance's floating IPs are Neutron's ----------------------------------------
 

@@ -272,11 +272,11 @@ def _host_key(server: Server, address: str | None, host_key: str | None) -> Chec
     if host_key == "known":
         return Check(name, PASS, f"{address} is in known_hosts")
     if host_key == "changed":
-        return Check(name, FAIL, f"the key known for {address} differs from the instance's (rebuilt, or the "
+        return Check(name, FAIL, f"the key pinned for {address} is not this instance's (rebuilt, or the "
                      "floating IP moved?)", (), (Fix("console_log", {"server_id": server.id},
                                                      "read the host key fingerprints from the console log"),
-                                                 Fix("manual", {"commands": (f"ssh-keygen -R {address}",)},
-                                                     f"forget the old key for {address}")))
+                                                 Fix("forget_host_key", {"host": address, "port": 22},
+                                                     f"forget the key pinned for {address}")))
     return Check(name, WARN, f"{address} is not in known_hosts: compare the fingerprint ssh shows with the "
                  "console log", (), (Fix("console_log", {"server_id": server.id},
                                          "read the host key fingerprints from the console log"),))

@@ -131,6 +131,21 @@ def decide(store: KnownHosts, host: str, port: int, console_text: str | None) ->
     return Trust("ask")
 
 
+def host_key_state(store: KnownHosts, host: str, port: int, server_id: str, console_text: str | None) -> str:
+    """For the doctor, without connecting: "known", "unknown" or "changed". Changed: the pins for
+    host:port were made for another instance (the floating IP moved), or the console log printed
+    this instance's keys and none of them is pinned (it was rebuilt)."""
+    pins = store.lookup(host, port)
+    if not pins:
+        return "unknown"
+    if pins[0].server_id and pins[0].server_id != server_id:
+        return "changed"
+    printed = parse_host_keys(console_text or "")
+    if printed and not {(p.key_type, p.blob) for p in pins} & set(printed):
+        return "changed"
+    return "known"
+
+
 def mismatch_message(host: str, port: int, trust: Trust, server_id: str, offered: str | None) -> str:
     """Why a key was refused, in words a user can act on."""
     where = host_pattern(host, port)

@@ -223,17 +223,26 @@ class ExotuiApp(App[int]):
             if name is None:
                 if text:
                     self.notify(f"no view called '{text}'; try servers, vol, net, fips, sg, images, keypairs, "
-                                "projects", severity="warning")
-            elif name == "map":
-                if self.project is None:
-                    self.notify("no project is open yet", severity="warning")
-                else:
-                    from .netmap import NetMapScreen
-
-                    self.push_screen(NetMapScreen(self.project))
+                                "projects, map, matrix", severity="warning")
+            elif name in ("map", "matrix"):
+                self.open_network_screen(name)
             else:
                 self.show_view(name)
         self._focus_table()
+
+    def open_network_screen(self, name: str) -> None:
+        """`map` (the network map) or `matrix` (who may connect), over the current project."""
+        if self.project is None:
+            self.notify("no project is open yet", severity="warning")
+            return
+        if name == "map":
+            from .netmap import NetMapScreen
+
+            self.push_screen(NetMapScreen(self.project))
+        else:
+            from .matrix import MatrixScreen
+
+            self.push_screen(MatrixScreen(self.project))
 
     def action_back(self) -> None:
         line = self.query_one(CommandLine)

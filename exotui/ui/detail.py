@@ -3,7 +3,7 @@ rules, ports, metadata, timestamps, fault; and its console log, followed. Live f
 
 from __future__ import annotations
 
-from rich.markup import escape
+from .plain import escape
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding

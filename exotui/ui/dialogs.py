@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from rich.markup import escape
+from .plain import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete

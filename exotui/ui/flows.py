@@ -12,7 +12,7 @@ import datetime as dt
 import weakref
 from typing import Any, Awaitable, Callable
 
-from rich.markup import escape
+from .plain import escape
 from textual.app import App
 
 from ..cloud.actions import ActionRefused, ActionResult
@@ -343,6 +343,13 @@ class Flows:
         if project is None or project.store.item("security_groups", group_id or "") is None:
             return
         self._start(getattr(resources, f"{what}_rule")(self, project, group_id), f"{what} rule")
+
+    def group(self, what: str, group_id: str | None, project=None) -> None:
+        """create or delete a security group (`group_id` for delete)."""
+        project = self._project(project)
+        if project is None or (what != "create" and project.store.item("security_groups", group_id or "") is None):
+            return
+        self._start(getattr(resources, f"{what}_group")(self, project, group_id), f"{what} security group")
 
 
 def launch_form(project) -> FormDialog:

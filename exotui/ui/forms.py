@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from rich.markup import escape
+from .plain import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding

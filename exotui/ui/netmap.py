@@ -63,6 +63,7 @@ class NetMapScreen(AnswerOnce, Screen[None]):
         Binding("right,l", "child", "Child/expand", show=False),
         Binding("e", "toggle", "Expand"),
         Binding("d", "doctor", "SSH doctor"),
+        Binding("m", "matrix", "Who may connect"),
     ]
 
     def __init__(self, project) -> None:
@@ -192,6 +193,11 @@ class NetMapScreen(AnswerOnce, Screen[None]):
 
             self.app.push_screen(InstanceDetail(self.project, item.ref))
 
+    def action_matrix(self) -> None:
+        from .matrix import MatrixScreen
+
+        self.app.push_screen(MatrixScreen(self.project))
+
     def action_doctor(self) -> None:
         node = self.topo.nodes.get(self.current or "") if self.topo else None
         if node is None or node.kind != "instance":
@@ -217,6 +223,7 @@ class DoctorScreen(AnswerOnce, Screen[None]):
         self.server_id = server_id
         self.source = source
         self.fixes: list[doctor.Fix] = []
+        self.console: str | None = None  # the console log, once read
 
     def compose(self) -> ComposeResult:
         yield Static("", id="doctor-title")
@@ -225,6 +232,25 @@ class DoctorScreen(AnswerOnce, Screen[None]):
 
     def on_mount(self) -> None:
         self.action_refresh()
+        self.run_worker(self._read_console(), group="console", exclusive=True, exit_on_error=False)
+
+    async def _read_console(self) -> None:
+        """The console log's host keys tell a rebuilt instance from a known one, without connecting."""
+        try:
+            result = await self.project.actions.console_log(self.server_id, length=400)
+        except ActionRefused:
+            return
+        if result.ok and isinstance(result.value, str):
+            self.console = result.value
+            self.action_refresh()
+
+    def _host_key(self, diagnosis: doctor.Diagnosis, server_id: str) -> str | None:
+        address = diagnosis.address  # the instance's own address: its keys are pinned there
+        if not address:
+            return None
+        from ..ssh.hostkeys import KnownHosts, host_key_state
+
+        return host_key_state(KnownHosts(), address, 22, server_id, self.console)
 
     def action_refresh(self) -> None:
         view = NetView.from_store(self.project.store)
@@ -234,6 +260,7 @@ class DoctorScreen(AnswerOnce, Screen[None]):
             title.update("SSH doctor: the instance is gone")
             return
         result = doctor.diagnose(view, server, self.source)
+        result = doctor.diagnose(view, server, self.source, host_key=self._host_key(result, server.id))
         title.update(Content(f"SSH doctor │ {server.name} │ from {self.source or 'anywhere (f: your address)'}"))
         parts: list[tuple[str, str]] = []
         self.fixes = []
@@ -304,6 +331,11 @@ async def apply_fix(project, fix: doctor.Fix) -> str:
         result = await actions.attach_security_group(args["server_id"], args["name"])
     elif fix.action == "console_log":
         return "open the instance (enter on the map) and press l for its console log"
+    elif fix.action == "forget_host_key":
+        from ..ssh.hostkeys import KnownHosts
+
+        gone = KnownHosts().forget(args["host"], args["port"])
+        return f"forgot {gone} pinned key{'s' if gone != 1 else ''} for {args['host']}"
     else:
         return f"nothing to run for {fix.label}"
     return result.message

@@ -21,6 +21,8 @@ class ViewCommands(Provider):
         for view, title in TITLES.items():
             aliases = " ".join(f":{a}" for a in ALIASES[view][:4])
             yield f"Open view: {title}", partial(app.show_view, view), aliases
+        yield "Open the network map", partial(app.open_network_screen, "map"), ":map"
+        yield "Open who may connect (services by instance)", partial(app.open_network_screen, "matrix"), ":matrix"
         yield "Refresh now", app.action_refresh, "ctrl+r"
         yield "Toggle wide columns", app.action_wide, "w"
         yield "Keys and aliases", app.action_help, "?"

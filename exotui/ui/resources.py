@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING, Any
 
-from rich.markup import escape
+from .plain import escape
 
 from ..cloud.rules import allowed_actions, server_flavor
 from .dialogs import Choice, ChoiceDialog, ConfirmDialog, PromptDialog
@@ -156,7 +156,42 @@ async def release_floating_ip(flows: Flows, project, fip_id: str) -> None:
                         lambda: project.actions.release_floating_ip(fip.id))
 
 
-# --- security-group rules ----------------------------------------------------------------------------
+# --- security groups and their rules ------------------------------------------------------------------
+
+async def create_group(flows: Flows, project, _: Any) -> None:
+    taken = {g.name for g in project.store.get("security_groups").values()}
+
+    def check(values: dict[str, Any]) -> str | None:
+        name = values["name"].strip()
+        if not name:
+            return "the group needs a name"
+        if name in taken:
+            return f"the project has a group named {name} already"
+        return None
+
+    values = await flows.ask(FormDialog("Create a security group", [
+        Field("name", "Name", placeholder="web"), Field("description", "Description")],
+        validate=check, submit="Create"))
+    if values is not None:
+        name = values["name"].strip()
+        await flows.run(project, name, "create_group", f"create security group {name}",
+                        lambda: project.actions.create_security_group(name, values["description"]))
+
+
+async def delete_group(flows: Flows, project, group_id: str) -> None:
+    group = project.store.item("security_groups", group_id)
+    users = sorted(s.name for s in project.store.get("servers").values() if group.name in s.security_groups)
+    if group.name == "default" or users:
+        why = "every project keeps its default group" if group.name == "default" else \
+            f"it is attached to {', '.join(users)}: remove it from them first (instance actions)"
+        flows.app.notify(f"{group.name} cannot be deleted: {why}", severity="warning", markup=False)
+        return
+    if await flows.ask(ConfirmDialog(f"Delete security group {group.name}?",
+                                     f"{len(group.rules)} rules go with it; rules of other groups that name it too.",
+                                     confirm="Delete")):
+        await flows.run(project, group.id, "delete_group", f"delete security group {group.name}",
+                        lambda: project.actions.delete_security_group(group.id))
+
 
 PROTOCOLS = (("tcp", "tcp"), ("udp", "udp"), ("icmp", "icmp"), ("any protocol", "any"))
 

@@ -29,6 +29,7 @@ ALIASES = {
     "keypairs": ("keypairs", "keypair", "keys", "kp"),
     "projects": ("projects", "project", "proj", "allocations"),
     "map": ("map", "topology", "topo"),
+    "matrix": ("matrix", "access", "who"),
 }
 
 
@@ -335,12 +336,19 @@ class SecurityGroupsView(ResourceView):
     BINDINGS = [
         Binding("n", "rule('add')", "Add rule"),
         Binding("x", "rule('remove')", "Remove rule"),
+        Binding("c", "group('create')", "New group"),
+        Binding("ctrl+d", "group('delete')", "Delete group", show=False),
     ]
 
     def action_rule(self, what: str) -> None:
         from .flows import flows_for  # flows imports this module
 
         flows_for(self.app).rule(what, self.table.current_id, self.project)
+
+    def action_group(self, what: str) -> None:
+        from .flows import flows_for
+
+        flows_for(self.app).group(what, self.table.current_id, self.project)
 
     def columns(self) -> list[Column]:
         return [

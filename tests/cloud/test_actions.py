@@ -227,29 +227,55 @@ async def test_floating_ips_end_to_end(cloud):
 
 
 async def test_security_groups_end_to_end(cloud):
-    conn = cloud.target.conn
-    group = conn.network.create_security_group(name="act-web", description="for the actions test")
+    conn, act = cloud.target.conn, cloud.actions
+    for name, why in (("default", "has its own 'default'"), ("  ", "needs a name")):
+        with pytest.raises(ActionRefused, match=why):
+            await act.create_security_group(name)
+    created = await act.create_security_group("act-web", "for the actions test")
+    assert created.ok, created.message
+    group = created.value
+    port = None
     try:
-        cloud.poller.kick("security_groups")
-        await until(lambda: group.id in cloud.store.get("security_groups"))
-        added = await cloud.actions.add_rule(group.id, "ingress", "tcp", 8888, 8888, "0.0.0.0/0")
+        assert cloud.store.item("security_groups", group.id).name == "act-web"
+        assert {r.direction for r in cloud.store.item("security_groups", group.id).rules} == {"egress"}
+        with pytest.raises(ActionRefused, match="has a security group named act-web already"):
+            await act.create_security_group("act-web")
+        added = await act.add_rule(group.id, "ingress", "tcp", 8888, 8888, "0.0.0.0/0")
         assert added.ok, added.message
         rule = next(r for r in cloud.store.item("security_groups", group.id).rules if r.id == added.value)
         assert (rule.protocol, rule.port_min, rule.remote_cidr) == ("tcp", 8888, "0.0.0.0/0")
         with pytest.raises(ActionRefused, match="already has this rule"):
-            await cloud.actions.add_rule(group.id, "ingress", "tcp", 8888, 8888, "0.0.0.0/0")
+            await act.add_rule(group.id, "ingress", "tcp", 8888, 8888, "0.0.0.0/0")
         srv = await cloud.server("act-groups")
-        assert (await cloud.actions.attach_security_group(srv.id, "act-web")).ok
+        assert (await act.attach_security_group(srv.id, "act-web")).ok
         assert "act-web" in cloud.store.item("servers", srv.id).security_groups
         with pytest.raises(ActionRefused, match="already in security group"):
-            await cloud.actions.attach_security_group(srv.id, "act-web")
-        assert (await cloud.actions.detach_security_group(srv.id, "act-web")).ok
+            await act.attach_security_group(srv.id, "act-web")
+        with pytest.raises(ActionRefused, match="act-web is attached to act-groups: detach it first"):
+            await act.delete_security_group(group.id)
+        assert (await act.detach_security_group(srv.id, "act-web")).ok
         assert "act-web" not in cloud.store.item("servers", srv.id).security_groups
-        assert (await cloud.actions.remove_rule(added.value)).ok
+        assert (await act.remove_rule(added.value)).ok
         assert all(r.id != added.value for r in cloud.store.item("security_groups", group.id).rules)
         assert conn.network.find_security_group_rule(added.value) is None
+
+        default = next(g for g in cloud.store.get("security_groups").values() if g.name == "default")
+        with pytest.raises(ActionRefused, match="cannot be deleted"):
+            await act.delete_security_group(default.id)
+        # a port the store does not tie to an instance still holds it: Neutron's 409, in its words
+        port = conn.network.create_port(network_id=cloud.target.network_id(), security_group_ids=[group.id])
+        refused = await act.delete_security_group(group.id)
+        assert not refused.ok and refused.http_status == 409
+        assert refused.message.startswith("could not delete act-web: Security Group") and "in use" in refused.message
+        conn.network.delete_port(port)
+        port = None
+        assert (await act.delete_security_group(group.id)).ok
+        assert group.id not in cloud.store.get("security_groups") and conn.network.find_security_group(group.id) is None
     finally:
-        conn.network.delete_security_group(group.id)
+        if port is not None:
+            conn.network.delete_port(port)
+        if conn.network.find_security_group(group.id) is not None:
+            conn.network.delete_security_group(group.id)
 
 
 async def test_console_log(cloud):

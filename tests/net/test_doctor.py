@@ -152,7 +152,7 @@ def test_host_key_changed_fails(project):
     view, sid, *_ = setup(project)
     host = checks(diagnose(view, view.servers[sid], host_key="changed"))["host key"]
     assert host.status == FAIL
-    assert [f.action for f in host.fixes] == ["console_log", "manual"]
+    assert [f.action for f in host.fixes] == ["console_log", "forget_host_key"]
     assert checks(diagnose(view, view.servers[sid], host_key="unknown"))["host key"].status == WARN
 
 

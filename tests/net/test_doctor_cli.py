@@ -45,3 +45,33 @@ def test_archive_node_fails_on_status_with_unshelve(clouds_env, capsys):
 def test_an_unknown_instance_is_an_error(clouds_env, capsys):
     code, out = doctor(capsys, "no-such-instance")
     assert code == 1 and "no instance named no-such-instance" in out
+
+
+def test_a_pin_that_is_not_the_instance_s_key_fails_the_host_key_check(clouds_env, capsys, demo):
+    """The console log printed web-frontend's keys; a pin for its address with other keys means a
+    rebuild, a pin made for another instance a moved floating IP. The check reads the console log,
+    it does not connect."""
+    import asyncssh
+
+    from exotui.ssh.hostkeys import KnownHosts, parse_host_keys
+
+    conn = demo.connect()
+    server = conn.compute.find_server("web-frontend", ignore_missing=False)
+    keys = parse_host_keys(conn.compute.get_server_console_output(server.id)["output"])
+    conn.close()
+    assert keys, "the demo's console log prints cloud-init's KEYS block"
+    address = json.loads(doctor(capsys, "web-frontend", "--json")[1])["address"]
+    stranger = asyncssh.generate_private_key("ssh-ed25519").export_public_key().decode().split()[:2]
+    pins = KnownHosts()
+    try:
+        pins.pin(address, 22, server.id, keys)
+        code, out = doctor(capsys, "web-frontend")
+        assert code == 0 and f"host key: {address} is in known_hosts" in out, out
+        pins.pin(address, 22, server.id, [tuple(stranger)])
+        code, out = doctor(capsys, "web-frontend")
+        assert code == 1 and f"[FAIL] host key: the key pinned for {address} is not this instance's" in out, out
+        assert f"forget the key pinned for {address}" in out
+        pins.pin(address, 22, "another-instance", keys)
+        assert doctor(capsys, "web-frontend")[0] == 1, "a pin made for another instance: the IP moved"
+    finally:
+        pins.forget(address, 22)

@@ -271,3 +271,40 @@ async def test_security_group_rule_add_and_remove(open_ui):
         await ui.until(lambda: isinstance(ui.app.screen, ConfirmDialog), what="removal asks first")
         await ui.pilot.press("y")
         await ui.until(lambda: rule() is None, what="the rule removed")
+
+
+async def test_security_group_create_and_delete(open_ui):
+    async with open_ui() as ui:
+        ui.app.show_view("security_groups")
+        await ui.pilot.pause()
+        default = next(g for g in ui.store.get("security_groups").values() if g.name == "default")
+        ui.point_at(default.id, "security_groups")
+        await ui.pilot.press("c")
+        await ui.until(lambda: isinstance(ui.app.screen, FormDialog))
+        ui.app.screen.query_one("#field-name", Input).value = "default"
+        await ui.pilot.press("ctrl+s")
+        assert "has a group named default already" in str(ui.app.screen.query_one(".dialog-error", Static).render())
+        ui.app.screen.query_one("#field-name", Input).value = "ui-web"
+        ui.app.screen.query_one("#field-description", Input).value = "made in the dashboard"
+
+        def made():
+            return next((g for g in ui.store.get("security_groups").values() if g.name == "ui-web"), None)
+
+        await ui.pilot.press("ctrl+s")
+        await ui.until(lambda: made() is not None, what="the new group")
+        assert made().description == "made in the dashboard" and made().id in ui.demo.world.security_groups
+
+        ui.point_at(default.id, "security_groups")
+        await ui.pilot.press("ctrl+d")
+        await ui.pilot.pause()
+        assert not isinstance(ui.app.screen, ConfirmDialog), "the default group is refused before asking"
+        assert any("every project keeps its default group" in n.message for n in ui.app._notifications)
+
+        gid = made().id
+        ui.point_at(gid, "security_groups")
+        await ui.pilot.press("ctrl+d")
+        await ui.until(lambda: isinstance(ui.app.screen, ConfirmDialog), what="delete asks first")
+        assert "ui-web" in str(ui.app.screen.query_one(".dialog-title", Static).render())
+        await ui.pilot.press("y")
+        await ui.until(lambda: gid not in ui.store.get("security_groups"), what="deleted")
+        assert gid not in ui.demo.world.security_groups

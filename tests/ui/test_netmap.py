@@ -75,10 +75,80 @@ async def test_the_doctor_from_the_action_menu_starts_a_stopped_instance(open_ui
         await ui.until(lambda: isinstance(ui.app.screen, ConfirmDialog), what="the confirmation")
         await ui.pilot.press("y")
         await ui.until(lambda: ui.world_server(sid)["status"] == "ACTIVE", what="the demo cloud to start it")
-        assert [s for s in ui.actions_sent(sid) if s[2].endswith("/action")] == [
-            ("compute", "POST", f"/servers/{sid}/action")]
+        started = [a["action"] for a in ui.demo.world.instance_actions.get(sid, [])].count("start")
+        assert started == 1, "one start sent (the doctor's console read is the other POST /action)"
         await ui.until(lambda: ui.store.item("servers", sid).status == "ACTIVE", what="ACTIVE in the store")
         await ui.pilot.press("r")
         await ui.until(lambda: "[ok  ] instance status: ACTIVE" in body(), what="the recheck")
         await ui.pilot.press("escape")
         assert not isinstance(ui.app.screen, (DoctorScreen, ChoiceDialog))
+
+
+async def test_who_may_connect_follows_the_groups_and_opens_the_doctor(open_ui):
+    from exotui.ui.matrix import MatrixList, MatrixScreen
+
+    async with open_ui() as ui:
+        sid = await ui.boot("mx-probe")
+        for key in ("colon", *"who", "enter"):
+            await ui.pilot.press(key)
+        await ui.until(lambda: isinstance(ui.app.screen, MatrixScreen), what="the matrix")
+        screen = ui.app.screen
+        await ui.until(lambda: sid in screen.rows, what="the instance's row")
+        head = str(screen.query_one("#matrix-head").render())
+        assert head.split()[:6] == ["instance", "SSH", "HTTP", "HTTPS", "ICMP", "all"]
+        ssh = lambda: screen.table[sid]["SSH"]  # noqa: E731
+        assert not ssh().world and ssh().servers, "default admits the group's own members only"
+        width = screen.query_one(MatrixList).content_size.width
+        assert all(len(str(o.prompt)) <= width for o in screen.query_one(MatrixList)._options)
+
+        assert (await ui.project.actions.attach_security_group(sid, "ssh-icmp")).ok
+        await ui.until(lambda: ssh().world, what="ssh-icmp opens SSH to the world")
+        screen.query_one(MatrixList).highlighted = screen.rows.index(sid)
+        await ui.pilot.pause()
+        detail = str(screen.query_one("#matrix-detail").render())
+        assert detail.startswith("mx-probe: SSH from anywhere") and "ICMP from anywhere" in detail
+        assert "HTTP from 3 instances (" in detail, "default's remote-group rule, resolved to its members"
+        await ui.pilot.press("enter")
+        await ui.until(lambda: isinstance(ui.app.screen, DoctorScreen), what="the doctor")
+        assert ui.app.screen.server_id == sid
+        await ui.pilot.press("escape")
+        assert ui.app.screen is screen
+        await ui.pilot.press("escape")
+        assert not isinstance(ui.app.screen, MatrixScreen)
+
+
+async def test_the_doctor_tells_a_changed_host_key_from_the_console_log_and_forgets_it(open_ui):
+    """No connection: the console log's host keys against exotui's pins for the instance's address."""
+    import asyncssh
+
+    from exotui.ssh.hostkeys import KnownHosts, parse_host_keys
+
+    async with open_ui() as ui:
+        srv = next(s for s in sorted(ui.store.get("servers").values(), key=lambda s: s.name)
+                   if s.status == "ACTIVE" and s.floating_ips)
+        address = srv.floating_ips[0]
+        stranger = asyncssh.generate_private_key("ssh-ed25519").export_public_key().decode().split()
+        pins = KnownHosts()
+        pins.pin(address, 22, srv.id, [(stranger[0], stranger[1])])  # what a rebuild leaves behind
+        ui.app.push_screen(DoctorScreen(ui.project, srv.id))
+        await ui.until(lambda: isinstance(ui.app.screen, DoctorScreen), what="the doctor")
+        doctor = ui.app.screen
+        await ui.until(lambda: doctor.query("#doctor-body"), what="the doctor drawn")
+        body = lambda: str(doctor.query_one("#doctor-body").render())  # noqa: E731
+        await ui.until(lambda: "[FAIL] host key" in body(), what="the console log read and compared")
+        assert f"the key pinned for {address} is not this instance's" in body()
+        forget = next(n for n, fix in enumerate(doctor.fixes, 1) if fix.action == "forget_host_key")
+        assert f"{forget}) forget the key pinned for {address}" in body()
+        await ui.pilot.press(str(forget))
+        await ui.until(lambda: isinstance(ui.app.screen, ConfirmDialog), what="forgetting asks first")
+        await ui.pilot.press("y")
+        await ui.until(lambda: not pins.lookup(address, 22), what="the pin forgotten")
+        await ui.until(lambda: f"[warn] host key: {address} is not in known_hosts" in body(), what="the recheck")
+
+        pins.pin(address, 22, srv.id, parse_host_keys(doctor.console))  # the keys it printed: trusted
+        await ui.pilot.press("r")
+        await ui.until(lambda: f"[ok  ] host key: {address} is in known_hosts" in body(), what="a known key")
+        pins.pin(address, 22, "another-instance-id", parse_host_keys(doctor.console))  # the address moved
+        await ui.pilot.press("r")
+        await ui.until(lambda: "[FAIL] host key" in body(), what="a pin made for another instance")
+        pins.forget(address, 22)

@@ -1,0 +1,160 @@
+"""The `:matrix` screen: instances by common services (SSH, HTTP, HTTPS, ICMP, all TCP), who may connect.
+
+The figures are exotui.net.matrix's (from each instance's effective rules); this module lays them
+out to the terminal's width, colours them with theme variables and opens the doctor on enter.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ..cloud.store import Change
+from ..net.matrix import SERVICES, Access, matrix
+from ..net.view import NetView
+from .dialogs import AnswerOnce, Choices
+
+CELL = 9
+_WATCHED = {"servers", "ports", "security_groups"}
+
+
+def cell_style(access: Access) -> str:
+    if access.world:
+        return "bold $warning"  # open to the internet: fine for HTTP, worth a look for the rest
+    if access.cidrs or access.servers:
+        return "$success"
+    return "$text-muted"
+
+
+def describe(access: Access, names: dict[str, str]) -> str:
+    """Who may connect, in words: "anywhere", "10.0.0.0/8, 2 instances (web-1, db)", "nobody"."""
+    if access.world:
+        return "anywhere"
+    parts = list(access.cidrs)
+    if access.servers:
+        shown = ", ".join(names.get(s, s[:8]) for s in access.servers[:3])
+        more = f" +{len(access.servers) - 3}" if len(access.servers) > 3 else ""
+        parts.append(f"{len(access.servers)} instance{'s' if len(access.servers) != 1 else ''} ({shown}{more})")
+    return ", ".join(parts) or "nobody"
+
+
+class MatrixList(Choices):
+    DEFAULT_CSS = """
+    MatrixList, MatrixList:focus { height: 1fr; border: none; padding: 0 1; }
+    MatrixList > .option-list--option-highlighted { background: $accent 30%; }
+    """
+
+
+class MatrixScreen(AnswerOnce, Screen[None]):
+    """Pushed over the views; esc goes back, enter opens the SSH doctor for the instance."""
+
+    DEFAULT_CSS = """
+    MatrixScreen .matrix-bar { height: 1; background: $primary; color: $text; padding: 0 1; text-style: bold; }
+    MatrixScreen #matrix-head { height: 1; padding: 0 1; color: $text-muted; text-style: bold; }
+    MatrixScreen #matrix-detail { height: 4; background: $panel; color: $foreground; padding: 0 1; }
+    """
+    BINDINGS = [Binding("escape", "close", "Back"), Binding("enter", "doctor", "SSH doctor"),
+                Binding("d", "describe", "Describe")]
+
+    def __init__(self, project) -> None:
+        super().__init__()
+        self.project = project
+        self.rows: list[str] = []  # server IDs, in the list's order
+        self.table: dict[str, dict[str, Access]] = {}
+        self.names: dict[str, str] = {}
+        self._unsubscribe = None
+        self._pending = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"Who may connect │ {self.project.label} │ enter: SSH doctor", classes="matrix-bar",
+                     markup=False)
+        yield Static("", id="matrix-head")
+        yield MatrixList(id="matrix")
+        yield Static(" ", id="matrix-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._unsubscribe = self.project.store.subscribe(self._changed)
+        self.redraw()
+        self.query_one(MatrixList).focus()
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe:
+            self._unsubscribe()
+
+    def on_resize(self) -> None:
+        self.redraw()
+
+    def _changed(self, change: Change) -> None:
+        if change.kind in _WATCHED and not self._pending:  # one redraw per poll, not per kind
+            self._pending = True
+            self.call_later(self.redraw)
+
+    def _name_width(self) -> int:
+        return max(8, min(30, (self.size.width or 80) - 2 - (CELL + 1) * len(SERVICES)))
+
+    def redraw(self) -> None:
+        self._pending = False
+        keep = self.current
+        view = NetView.from_store(self.project.store)
+        self.table = matrix(view)
+        self.names = {sid: server.name for sid, server in view.servers.items()}
+        self.rows = sorted(self.table, key=lambda sid: (self.names[sid], sid))
+        width = self._name_width()
+        head = "instance".ljust(width) + "".join(f" {s.name:>{CELL}}" for s in SERVICES)
+        self.query_one("#matrix-head", Static).update(Content(head))
+        options = []
+        for sid in self.rows:
+            name = self.names[sid]
+            name = name if len(name) <= width else name[:width - 1] + "…"
+            parts = [(name.ljust(width), "bold")]
+            for service in SERVICES:
+                access = self.table[sid][service.name]
+                parts.append((f" {access.short(CELL):>{CELL}}", cell_style(access)))
+            options.append(Option(Content.assemble(*parts)))
+        if not options:
+            options.append(Option(Content.assemble(("no instances in this project", "$text-muted")), disabled=True))
+        listing = self.query_one(MatrixList)
+        listing.clear_options()
+        listing.add_options(options)
+        listing.highlighted = self.rows.index(keep) if keep in self.rows else (0 if self.rows else None)
+        self._show_detail()
+
+    @property
+    def current(self) -> str | None:
+        index = self.query_one(MatrixList).highlighted if self.is_mounted else None
+        return self.rows[index] if index is not None and index < len(self.rows) else None
+
+    def on_option_list_option_highlighted(self, _event: OptionList.OptionHighlighted) -> None:
+        self._show_detail()
+
+    def on_option_list_option_selected(self, _event: OptionList.OptionSelected) -> None:
+        self.action_doctor()
+
+    def _show_detail(self) -> None:
+        sid = self.current
+        text = " "
+        if sid is not None:
+            row = self.table[sid]
+            text = f"{self.names[sid]}: " + " · ".join(
+                f"{s.name} from {describe(row[s.name], self.names)}" for s in SERVICES)
+        self.query_one("#matrix-detail", Static).update(Content(text))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_doctor(self) -> None:
+        if self.current is not None:
+            from .netmap import DoctorScreen
+
+            self.app.push_screen(DoctorScreen(self.project, self.current))
+
+    def action_describe(self) -> None:
+        if self.current is not None:
+            from .detail import InstanceDetail
+
+            self.app.push_screen(InstanceDetail(self.project, self.current))

@@ -4,10 +4,9 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
-import tempfile
+from functools import partial
 from pathlib import Path
 
 from . import __version__
@@ -73,6 +72,8 @@ def _knobs(args: argparse.Namespace):
 
 
 def _serve(knobs, config_dir: Path, port: int) -> int:
+    import asyncio
+
     from .demo.app import serve_forever
 
     def announce(line: str) -> None:
@@ -91,12 +92,11 @@ def _serve(knobs, config_dir: Path, port: int) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from .logs import setup_logging
-
-    setup_logging()  # before openstacksdk loads: its warnings go to the file, not over the screen
     if args.command == "demo-cloud":
+        _start_logging()
         return _serve(_knobs(args), args.config_dir, args.port)
     if args.command == "doctor":
+        _start_logging()
         return _doctor(args)
     if args.theme:
         from .ui.themes import check_theme
@@ -107,6 +107,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.demo:
         return _dashboard_on_demo(args)
     return _dashboard(args)
+
+
+def _start_logging() -> None:
+    """Before openstacksdk loads: its warnings go to the file, not over the screen. The dashboard calls
+    this only after its first frame, with the clouds' config (logging.handlers costs about 15 ms)."""
+    from .logs import setup_logging
+
+    setup_logging()
 
 
 def _doctor(args: argparse.Namespace) -> int:
@@ -121,16 +129,27 @@ def _doctor(args: argparse.Namespace) -> int:
     return run(args, profiles)
 
 
-def _loaded(profiles) -> None:
-    """Keep the clouds' secrets out of the log, and warn, as ssh does for a private key, about a file
-    holding them that others may read. On stderr before any screen: it stays in the terminal's
-    scrollback, and reads the same for `exotui doctor` and `exotui ssh`."""
-    from .cloud.profiles import ENVIRONMENT, secret_files
+def _redact(profiles) -> None:
+    """Keep the clouds' secrets out of the log."""
+    from .cloud.profiles import ENVIRONMENT
     from .logs import redact
 
     for source in dict.fromkeys(p.source for p in profiles if p.source != ENVIRONMENT and p.secrets()):
         redact.add(*(secret for p in profiles if p.source == source for secret in p.secrets()))
-    for path in secret_files(profiles):  # clouds.yaml, secure.yaml, an openrc
+
+
+def _loaded(profiles) -> None:
+    """Keep the clouds' secrets out of the log, and warn, as ssh does for a private key, about a file
+    holding them that others may read. On stderr before any screen: it stays in the terminal's
+    scrollback, and reads the same for `exotui doctor` and `exotui ssh`."""
+    from .cloud.profiles import secret_files
+
+    _redact(profiles)
+    _warn_readable(secret_files(profiles))  # clouds.yaml, secure.yaml, an openrc
+
+
+def _warn_readable(paths) -> None:
+    for path in paths:
         try:
             mode = os.stat(path).st_mode & 0o777
         except OSError:
@@ -147,10 +166,21 @@ def _fail(message: str) -> int:
 
 def _dashboard(args: argparse.Namespace, config_file: Path | None = None, only: str | None = None) -> int:
     """Load the clouds (a broken config ends here, before any screen), then run the app."""
+    remembered = config_file is None and args.openrc is None
+    if remembered and args.command != "ssh":
+        from .config_seen import unchanged
+
+        secret_files = unchanged(args.cloud or os.environ.get("OS_CLOUD"))
+        if secret_files is not None:  # as openstacksdk last read it without a problem: draw first
+            from .ui.app import run_app
+
+            _warn_readable(secret_files)
+            return run_app(partial(_workspace, args.cloud), theme=args.theme)
+    _start_logging()
     from .cloud.profiles import ProfileError, find_profile, load_profiles
 
     try:
-        profiles = load_profiles(config_file=config_file, openrc=args.openrc)
+        profiles = everything = load_profiles(config_file=config_file, openrc=args.openrc)
         _loaded(profiles)
         wanted = only or args.cloud or os.environ.get("OS_CLOUD")
         if wanted:
@@ -160,6 +190,8 @@ def _dashboard(args: argparse.Namespace, config_file: Path | None = None, only: 
                                "or try `exotui --demo`")
     except ProfileError as err:
         return _fail(str(err))
+    if remembered:
+        _remember(everything, args.cloud)
     from .cloud.workspace import Workspace
     from .ui.app import run_app
 
@@ -170,15 +202,71 @@ def _dashboard(args: argparse.Namespace, config_file: Path | None = None, only: 
     return run_app(Workspace(profiles), theme=args.theme)
 
 
+def _workspace(cloud: str | None):
+    """The clouds as openstacksdk reads them, for the app to open after its first frame (in a thread)."""
+    from .cloud.profiles import ProfileError, find_profile, load_profiles
+    from .cloud.workspace import Workspace
+
+    _start_logging()
+    profiles = everything = load_profiles()
+    _redact(profiles)
+    wanted = cloud or os.environ.get("OS_CLOUD")
+    if wanted:
+        profiles = [find_profile(profiles, wanted)]
+    elif not profiles:
+        raise ProfileError("no clouds found")
+    _remember(everything, cloud)
+    return Workspace(profiles)
+
+
+def _remember(profiles, cloud: str | None) -> None:
+    from .cloud.profiles import secret_files
+    from .config_seen import record
+
+    loader = profiles[0]._loader if profiles else None
+    searched = [*getattr(loader, "_config_files", ()), *getattr(loader, "_secure_files", ())]
+    if searched:  # openstacksdk's own search list, as its loader walked it
+        record(cloud or os.environ.get("OS_CLOUD"), [str(p) for p in secret_files(profiles)], searched)
+
+
 def _dashboard_on_demo(args: argparse.Namespace) -> int:
-    """The dashboard against the embedded demo cloud, served from a thread of this process."""
-    from .demo.app import CLOUD_NAME, DemoCloudThread
+    """The dashboard against the embedded demo cloud, served from a thread of this process. The cloud
+    starts after the app's first frame (the demo's imports and seeding take a while); `exotui --demo
+    ssh NAME` starts it first."""
+    import tempfile
 
     config_dir = Path(tempfile.mkdtemp(prefix="exotui-demo-"))
-    with DemoCloudThread(state_dir=config_dir / "state") as cloud:
+    clouds: list = []
+
+    def start():
+        from .demo.app import CLOUD_NAME, DemoCloudThread
+
+        _start_logging()
+        cloud = DemoCloudThread(state_dir=config_dir / "state")
+        clouds.append(cloud.__enter__())
         path = cloud.cloud.write_config(config_dir)
         os.environ["OS_CLIENT_CONFIG_FILE"] = str(path)
-        return _dashboard(args, config_file=path, only=CLOUD_NAME)
+        return path, CLOUD_NAME
+
+    try:
+        if args.command == "ssh":
+            path, name = start()
+            return _dashboard(args, config_file=path, only=name)
+        from .ui.app import run_app
+
+        def workspace():
+            from .cloud.profiles import find_profile, load_profiles
+            from .cloud.workspace import Workspace
+
+            path, name = start()
+            profiles = load_profiles(config_file=path)
+            _redact(profiles)
+            return Workspace([find_profile(profiles, name)])
+
+        return run_app(workspace, theme=args.theme)
+    finally:
+        for cloud in clouds:
+            cloud.stop()
 
 
 if __name__ == "__main__":

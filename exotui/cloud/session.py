@@ -159,12 +159,16 @@ class CloudSession:
         return Page(items, size, cloud_time)
 
     async def get_json(self, service: str, path: str, *, params: dict | None = None,
-                       microversion: str | None = None) -> dict:
+                       microversion: str | None = None, secret: bool = False) -> dict:
+        """`secret`: the answer holds a secret, so keystoneauth must not log the exchange (at DEBUG it
+        logs every response body)."""
         conn = await self.connection()
         proxy = getattr(conn, service)
+        quiet = {"log": False} if secret else {}
 
         def call() -> dict:
-            return checked(proxy.get(path, params=params, microversion=microversion, raise_exc=False, **RETRIES)).json()
+            return checked(proxy.get(path, params=params, microversion=microversion, raise_exc=False, **RETRIES,
+                                     **quiet)).json()
 
         return await self.run(call)
 

@@ -7,7 +7,8 @@ Nova and Neutron call `world.changed`, and an instance that stops being reachabl
 suspended, shelved, deleted, its floating IP released) loses its listener and its connections.
 
 Like a cloud image, an instance accepts the key of its Nova keypair, as its image's `default_user`
-or as `exouser`, and nothing else. A "login" is a shell on the machine running the demo cloud, as
+or as `exouser`, and nothing else (but exouser's passphrase where the instance posted one to
+Nova, as Exosphere's do). A "login" is a shell on the machine running the demo cloud, as
 the user running it, with a throwaway home directory; the environment is built from scratch so
 nothing of the demo cloud's own environment (credentials included) reaches it.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import hmac
 import ipaddress
 import logging
 import os
@@ -248,6 +250,18 @@ class _Server(asyncssh.SSHServer):
             except (asyncssh.KeyImportError, ValueError):
                 continue
         return False
+
+    # Exosphere's setup gives `exouser` a generated passphrase and posts it to Nova (os-server-password,
+    # the demo's server["_password"]); such an instance takes it as exouser's password.
+    def password_auth_supported(self) -> bool:
+        server = self._fleet.world.servers.get(self._server_id)
+        return bool(server and server.get("_password"))
+
+    def validate_password(self, username: str, password: str) -> bool:
+        server = self._fleet.world.servers.get(self._server_id)
+        expected = (server or {}).get("_password") or ""
+        return (username == EXOSPHERE_USER and bool(expected)
+                and hmac.compare_digest(password.encode(), expected.encode()))
 
     def session_requested(self) -> asyncssh.SSHServerSession | bool:
         server = self._fleet.world.servers.get(self._server_id)

@@ -1,10 +1,21 @@
 """The VT emulator behind the embedded terminal, as a small interface that another engine can fill.
 
-`PyteEmulator` is the default. Measured here (200x50, 32 KiB chunks, this module's wrapper included):
-pyte 0.8.2 parses 0.6-0.8 MiB/s, bittty 0.3.0's Board 6-8 MiB/s, about ten times faster. pyte stays
-the default for now: it is proven (termtosvg, textual-terminal), while bittty is pre-alpha and its
-API changed shape between 0.1 and 0.3 (a "Board" of devices, local-PTY oriented). A BitttyEmulator
-filling this interface is the obvious next step for throughput; the widget would not change. pyte's gaps and what is done about them here:
+`PyteEmulator` is the default. Measured here on bench/ssh.py's 20 MB `cat` (`bench/ssh.py --engines`:
+200x50, 64 KiB reads, MB per CPU-second): pyte 0.8.2 alone 0.6-0.8, bittty 0.3.0's Board 5.4-7.1,
+this wrapper with jump scrolling (below) as the widget drives it 55-90. pyte stays: it is proven
+(termtosvg, textual-terminal), bittty is pre-alpha and its API changed shape between 0.1 and 0.3, and
+jump scrolling beats it on the floods that matter. bittty would still win on floods jumping cannot
+take (wide characters, cursor addressing, full-screen programs); a BitttyEmulator filling this
+interface would not change the widget.
+
+Jump scrolling (`_jump`), as a VT100 does: a burst of plain lines (printable text of one cell per
+character, tabs, SGR, erase-line, CRLF) arriving at the bottom of the screen is not emulated cell by
+cell. Its rows go to the screen and the scrollback as lazy rows (the bytes plus the SGR state they
+start with), turned into styled runs only when shown, and into pyte rows only if pyte must work on
+the screen again; SGR sequences are replayed so colours carry on. The result is exactly what
+emulating every byte gives (tests/ssh/test_jump_scroll.py holds it against pyte).
+
+pyte's gaps and what is done about them here:
 - no alternate screen: modes 47/1047/1049 are implemented by saving and restoring the buffer, so
   vim/less/htop leave no trace;
 - colon-style SGR (`38:2::r:g:b`, `4:3`) is printed as text: rewritten to the `;` form before parsing;
@@ -18,10 +29,15 @@ from __future__ import annotations
 import copy
 import re
 from collections import deque
+from itertools import groupby, repeat
+from operator import itemgetter
 from typing import Callable, NamedTuple
 
 import pyte
+from pyte import modes as pyte_modes
+from pyte.charsets import LAT1_MAP
 from pyte.screens import StaticDefaultDict
+from wcwidth import wcwidth  # pyte's own measure of a character's cells
 
 ALT_MODES = (47, 1047, 1049)
 DECCKM = 1 << 5  # pyte stores private modes shifted by 5
@@ -54,6 +70,13 @@ def _colour(name: str) -> str | None:
 
 _COLON_SGR = re.compile(rb"\x1b\[([0-9;:]*:[0-9;:]*)m")
 _PARTIAL_CSI = re.compile(rb"\x1b(?:\[[0-9;:?]*)?$")
+# jump scrolling: output made only of printable text, tabs, SGR (and erase-line) sequences and CRLF.
+# Non-ASCII runs are only roughly UTF-8 here; _jump checks them (valid, one cell per character).
+_PLAIN = re.compile(rb"(?:[\x20-\x7e\t]++|[\xc2-\xf4][\x80-\xbf]++|\x1b\[[0-9;]*+[mK]|\r\n)++")  # possessive
+_ESCAPE = re.compile(rb"\x1b\[[0-9;]*[mK]")
+_SGR = re.compile(rb"\x1b\[([0-9;]*)m")
+JUMP_SCAN = 1 << 18  # bytes a step examines for a jump: ~4 ms of work here (the scan alone ~7 ms per MiB)
+LAZY_GROUP = 32  # lines per _LazyLines: emulated together when scrolled back to
 
 
 def _fix_sgr(match: re.Match) -> bytes:
@@ -71,6 +94,85 @@ def _fix_sgr(match: re.Match) -> bytes:
             out.append(b"24" if parts[1:2] == [b"0"] else b"4")
         # anything else (58: underline colour...) is dropped rather than shown as text
     return b"\x1b[" + b";".join(g for g in out if g) + b"m"
+
+
+class _LazyLines:
+    """A few plain lines that jump scrolling did not emulate: their bytes (CRLF-separated) and the
+    SGR state they started with. Until shown they cost their bytes, not a dict of Chars per row (which
+    also keeps the garbage collector's full passes short). Shown, they become runs straight from the
+    bytes (`_plain_runs`, ~20x cheaper than pyte); pyte emulates them (on a scratch screen of their
+    own size) only when the screen needs real rows again, or for erase-line sequences."""
+
+    __slots__ = ("_rows", "_runs", "attrs", "columns", "count", "data")
+
+    def __init__(self, data: bytes, attrs, columns: int, count: int) -> None:
+        self.data, self.attrs, self.columns, self.count = data, attrs, columns, count
+        self._rows: list | None = None
+        self._runs: list | None = None
+
+    def rows(self) -> list:
+        if self._rows is None:
+            scratch = pyte.Screen(self.columns, self.count)
+            scratch.cursor.attrs = self.attrs
+            pyte.ByteStream(scratch).feed(self.data)
+            self._rows = [scratch.buffer[y] for y in range(self.count)]
+        return self._rows
+
+    def runs(self, index: int) -> list[Run]:
+        if self._runs is None:
+            if self._rows is None and b"K" not in self.data:  # no erase-line: "K" is no other escape's end
+                self._runs = _plain_runs(self.data, self.attrs, self.columns)
+            else:
+                self._runs = [_row_runs(row, self.columns) for row in self.rows()]
+        return self._runs[index]
+
+
+# A row of the screen or scrollback is a pyte row (a dict of Chars), or a lazy one: the tuple
+# (_LazyLines, index of the row in them). Tuples, because a jump makes thousands (zip builds them in C).
+
+
+def _width(line: bytes) -> int:
+    """Cells a plain line (see _PLAIN; checked by _one_cell_each if not ASCII) covers, tabs aside."""
+    if not line.isascii():
+        return len(_ESCAPE.sub(b"", line).decode("utf-8"))
+    if b"\x1b" not in line:
+        return len(line)
+    return len(line) - sum(len(e) for e in _ESCAPE.findall(line))
+
+
+def _one_cell_each(line: bytes) -> bool:
+    """A non-ASCII plain line is valid UTF-8 whose characters all take one cell, as pyte draws them."""
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return all(wcwidth(char) == 1 for char in text if char > "\x7e")
+
+
+def _rows(line: bytes, columns: int) -> int:
+    """Rows a plain line covers once auto-wrapped."""
+    if b"\t" not in line:
+        return max(1, -(-_width(line) // columns))
+    rows, x = 1, 0
+    bare = _ESCAPE.sub(b"", line)
+    parts = bare.split(b"\t") if bare.isascii() else bare.decode("utf-8").split("\t")
+    for i, part in enumerate(parts):
+        if i:
+            x = _tab_stop(x, columns)
+        n = len(part)
+        while n:
+            if x == columns:
+                rows, x = rows + 1, 0
+            take = min(n, columns - x)
+            x, n = x + take, n - take
+    return rows
+
+
+def _tab_stop(x: int, columns: int) -> int:
+    """Where pyte's tab moves the cursor with the default stops (every 8; the last column if none is
+    left, without wrapping)."""
+    stop = (x // 8 + 1) * 8
+    return stop if stop < columns else columns - 1
 
 
 class _Screen(pyte.Screen):
@@ -148,6 +250,9 @@ class PyteEmulator:
         self._screen = _Screen(columns, lines, history)
         self._stream = pyte.ByteStream(self._screen)
         self._tail = b""  # an escape sequence cut in half by the previous chunk
+        self._queue = bytearray()  # written, not emulated yet
+        self._lazy_screen = False  # rows on the screen may be lazy (after a jump)
+        self.jumped_lines = 0  # lines jump scrolling skipped (tests, benchmarks)
 
     # --- input -------------------------------------------------------------------------------
 
@@ -160,6 +265,13 @@ class PyteEmulator:
         self._screen.reply = callback
 
     def feed(self, data: bytes) -> None:
+        """Emulate `data` now, all of it."""
+        self.write(data)
+        while self._queue:
+            self.step(1 << 20)
+
+    def write(self, data: bytes) -> None:
+        """Queue remote output; `step()` emulates it a bounded piece at a time."""
         data = self._tail + data
         self._tail = b""
         partial = _PARTIAL_CSI.search(data, max(0, len(data) - 64))
@@ -167,9 +279,122 @@ class PyteEmulator:
             data, self._tail = data[:partial.start()], data[partial.start():]
         if b":" in data:
             data = _COLON_SGR.sub(_fix_sgr, data)
-        self._stream.feed(data)
+        self._queue += data
+
+    @property
+    def pending(self) -> int:
+        """Bytes written and not emulated yet."""
+        return len(self._queue)
+
+    def step(self, budget: int = 4096, hold: bool = False) -> int:
+        """Emulate some queued output; returns the bytes used. A flood of plain lines is jumped over
+        in one step (`_jump`); anything else costs at most `budget` bytes of pyte, cut after a line
+        end if there is one so that the next step may jump. With `hold`, the start of a plain line
+        after a jump waits (0 is returned) for the rest of its flood: emulating it would mean emulating
+        the whole screen first; the caller steps again without `hold` if nothing more comes soon."""
+        queue = self._queue
+        if not queue:
+            return 0
+        used = self._jump()
+        if not used:
+            if (hold and self._lazy_screen and len(queue) <= 4096 and b"\n" not in queue
+                    and _PLAIN.fullmatch(queue, 0, len(queue) - queue.endswith(b"\r"))):
+                return 0
+            used = min(budget, len(queue))
+            if self._screen.cursor.x:  # mid-line (a read ends anywhere): only to its end, then try to jump
+                cut = queue.find(b"\r\n", 0, used)
+            else:
+                cut = queue.rfind(b"\r\n", 0, used) if used < len(queue) else -1
+            if cut >= 0:
+                used = cut + 2
+            self._materialize()
+            self._stream.feed(bytes(queue[:used]))
+        del queue[:used]
+        return used
+
+    def _jump(self) -> int:
+        """Jump scrolling, as a VT100 does: when the queue starts with a screenful or more of plain lines
+        (text, SGR, erase-line, CRLF) and the cursor is at the start of a blank bottom row, none of them
+        is emulated now. The rows they make scroll into the scrollback (the last `history` of them) and
+        onto the screen as lazy rows, emulated only when shown (at most once a frame, however many
+        jumps came in between) or before pyte touches the screen again; their SGR sequences are
+        replayed so the colours carry on as if every byte had been parsed. Returns the bytes used."""
+        screen, stream = self._screen, self._stream
+        lines, columns, cursor = screen.lines, screen.columns, screen.cursor
+        if (cursor.x or cursor.y != lines - 1 or screen.in_alt or screen.buffer.get(lines - 1)
+                or (screen.margins is not None and tuple(screen.margins) != (0, lines - 1))
+                or pyte_modes.DECAWM not in screen.mode or pyte_modes.IRM in screen.mode
+                or pyte_modes.DECSCNM in screen.mode or screen.tabstops != set(range(8, columns, 8))
+                or screen.charset or screen.g0_charset is not LAT1_MAP
+                or stream._taking_plain_text is not True or stream.utf8_decoder.getstate()[0]):
+            return 0
+        queue = self._queue
+        match = _PLAIN.match(queue, 0, JUMP_SCAN)
+        if not match:
+            return 0
+        end = queue.rfind(b"\r\n", 0, match.end()) + 2  # whole lines only
+        if end < 2:
+            return 0
+        block = bytes(queue[:end])
+        line_list = block.split(b"\r\n")[:-1]
+        if not block.isascii():  # up to the first line whose characters are not all one cell wide
+            bad = next((i for i, line in enumerate(line_list) if not line.isascii() and not _one_cell_each(line)),
+                       None)
+            if bad is not None:
+                end = sum(len(line) + 2 for line in line_list[:bad])
+                block, line_list = block[:end], line_list[:bad]
+        total = len(line_list)
+        if total < lines:  # less than a screenful: pyte is as quick, and proven
+            return 0
+        retained = min(total, (screen.history.maxlen or 0) + lines)  # each line makes one row or more
+        skipped = total - retained
+        at = end - sum(len(line) + 2 for line in line_list[skipped:])
+        if skipped:  # scrolled beyond the scrollback: only their colours matter
+            self._replay_sgr(block, 0, at)
+        rows: list = [] if skipped else [screen.buffer.get(y) or StaticDefaultDict(screen.default_char)
+                                         for y in range(lines - 1)]
+        for first in range(skipped, total, LAZY_GROUP):
+            group = line_list[first:first + LAZY_GROUP]
+            size = sum(map(len, group)) + 2 * len(group)
+            count = (len(group) if max(map(len, group)) <= columns and b"\t" not in block[at:at + size]
+                     else sum(_rows(g, columns) for g in group))
+            lazy = _LazyLines(block[at:at + size - 2], cursor.attrs, columns, count)
+            rows.extend(zip(repeat(lazy), range(count)))
+            self._replay_sgr(block, at, at + size)
+            at += size
+        # rows pushed off the top go to the scrollback, the last ones stay above the (blank) cursor row
+        on_screen = len(rows) - (lines - 1)
+        if screen.history.maxlen:
+            screen.history.extend(rows[:on_screen])
+        for y in range(lines - 1):
+            screen.buffer[y] = rows[on_screen + y]
+        self._lazy_screen = True
+        self.jumped_lines += total
+        screen.dirty.update(range(lines))
+        return end
+
+    def _materialize(self) -> None:
+        """Emulate the screen's lazy rows (before pyte works on the screen: it edits rows in place)."""
+        if self._lazy_screen:
+            buffer = self._screen.buffer
+            for y, row in list(buffer.items()):
+                if type(row) is tuple:
+                    buffer[y] = row[0].rows()[row[1]]
+            self._lazy_screen = False
+
+    def _replay_sgr(self, data: bytes, start: int, end: int) -> None:
+        """Apply the SGR sequences of data[start:end] as pyte's parser would, from the last full reset on
+        (what came before it cannot matter)."""
+        start = max(data.rfind(b"\x1b[m", start, end), data.rfind(b"\x1b[0m", start, end), start)
+        select = self._screen.select_graphic_rendition
+        for sgr in _SGR.finditer(data, start, end):
+            select(*(min(int(p or 0), 9999) for p in sgr.group(1).split(b";")))
 
     def resize(self, columns: int, lines: int) -> None:
+        self._materialize()
+        screen = self._screen
+        if screen.tabstops == set(range(8, screen.columns, 8)):  # default stops stay default (as in xterm)
+            screen.tabstops = set(range(8, columns, 8))
         self._screen.resize(lines=lines, columns=columns)  # pyte's order is (lines, columns)
 
     # --- output ------------------------------------------------------------------------------
@@ -220,20 +445,9 @@ class PyteEmulator:
             row = screen.buffer.get(y)
             if row is None:
                 return [(" " * screen.columns, Style())]
-        runs: list[Run] = []
-        text: list[str] = []
-        last = None
-        for x in range(screen.columns):
-            char = row[x]
-            key = (char.fg, char.bg, char.bold, char.italics, char.underscore, char.strikethrough, char.reverse)
-            if key != last:
-                if text:
-                    runs.append(("".join(text), _style(last)))
-                text, last = [], key
-            text.append(char.data)  # "" after a wide character: it already covers two cells
-        if text:
-            runs.append(("".join(text), _style(last)))
-        return runs
+        if type(row) is tuple:
+            return row[0].runs(row[1])
+        return _row_runs(row, screen.columns)
 
     def display(self) -> list[str]:
         """The screen as plain text, one string per row (for tests and logs)."""
@@ -241,6 +455,89 @@ class PyteEmulator:
 
 
 _STYLES: dict[tuple, Style] = {}
+_LOOK = itemgetter(1, 2, 3, 4, 5, 6, 7)  # a pyte Char's fg, bg, bold, italics, underscore, strikethrough, reverse
+_BLANK = pyte.screens.Char(" ")
+_SGR_SCREEN = pyte.Screen(1, 1)  # computes SGR effects for _plain_runs exactly as pyte does
+
+
+def _row_runs(row, columns: int) -> list[Run]:
+    """A pyte row as runs of equal style."""
+    cells = [row[x] for x in range(columns)]
+    # a wide character's second cell holds "": the character already covers it
+    return [("".join([char[0] for char in group]), _style(key)) for key, group in groupby(cells, _LOOK)]
+
+
+def _plain_runs(data: bytes, attrs, columns: int) -> list[list[Run]]:
+    """The rows of plain CRLF-separated lines (printable ASCII and SGR only), as pyte would show them
+    from `attrs` on, without emulating them cell by cell."""
+    rows: list[list[Run]] = []
+    blank = _style(_LOOK(_BLANK))
+    sgr_screen = _SGR_SCREEN
+    for line in data.split(b"\r\n"):
+        pieces: list[Run] = []
+        pos = 0
+        if b"\x1b" in line:
+            for sgr in _SGR.finditer(line):
+                if sgr.start() > pos:
+                    pieces.append((line[pos:sgr.start()].decode("utf-8"), _style(_LOOK(attrs))))
+                sgr_screen.cursor.attrs = attrs
+                sgr_screen.select_graphic_rendition(*(min(int(p or 0), 9999) for p in sgr.group(1).split(b";")))
+                attrs, pos = sgr_screen.cursor.attrs, sgr.end()
+        if pos < len(line):
+            pieces.append((line[pos:].decode("utf-8"), _style(_LOOK(attrs))))
+        if b"\t" in line:
+            rows.extend(_tabbed_rows(pieces, columns, blank))
+            continue
+        row: list[Run] = []
+        x = 0
+        for text, style in pieces:
+            while text:
+                if x == columns:  # auto-wrap, only when more comes (as pyte does)
+                    rows.append(row)
+                    row, x = [], 0
+                take, text = text[:columns - x], text[columns - x:]
+                _add_run(row, take, style)
+                x += len(take)
+        if x < columns:
+            _add_run(row, " " * (columns - x), blank)
+        rows.append(row)
+    return rows
+
+
+def _tabbed_rows(pieces: list[Run], columns: int, blank: Style) -> list[list[Run]]:
+    """The rows of one plain line with tabs, cell by cell: a tab skips cells (they stay blank) and
+    may move back onto the last column."""
+    chars, styles = [[" "] * columns], [[blank] * columns]
+    x = 0
+    for text, style in pieces:
+        for i, part in enumerate(text.split("\t")):
+            if i:
+                x = _tab_stop(x, columns)
+            while part:
+                if x == columns:
+                    chars.append([" "] * columns)
+                    styles.append([blank] * columns)
+                    x = 0
+                take, part = part[:columns - x], part[columns - x:]
+                chars[-1][x:x + len(take)] = take
+                styles[-1][x:x + len(take)] = [style] * len(take)
+                x += len(take)
+    rows = []
+    for row_chars, row_styles in zip(chars, styles):
+        row, x = [], 0
+        for style, same in groupby(row_styles):
+            n = sum(1 for _ in same)
+            row.append(("".join(row_chars[x:x + n]), style))
+            x += n
+        rows.append(row)
+    return rows
+
+
+def _add_run(row: list[Run], text: str, style: Style) -> None:
+    if row and row[-1][1] == style:
+        row[-1] = (row[-1][0] + text, style)
+    else:
+        row.append((text, style))
 
 
 def _style(key: tuple) -> Style:

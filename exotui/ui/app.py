@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING, Callable
 
 from textual import on
 from textual.app import App, ComposeResult
@@ -11,13 +12,15 @@ from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.widgets import ContentSwitcher, Footer, Input, Static
 
-from ..cloud.store import KINDS, Change
-from ..cloud.workspace import CloudProblem, Project, Workspace
 from .palette import ViewCommands
 from .projects import ProjectsView
 from .table import ResourceTable
 from .themes import register_themes
 from .views import RESOURCE_VIEWS, ResourceView, view_for
+
+if TYPE_CHECKING:  # the cloud layer (and openstacksdk behind it) loads after the first frame
+    from ..cloud.store import Change
+    from ..cloud.workspace import CloudProblem, Project, Workspace
 
 STALE_AFTER = 60.0  # seconds without a successful server poll before the header says so
 
@@ -50,6 +53,11 @@ class CommandLine(Input):
     """
     mode = ":"
 
+    @property
+    def focusable(self) -> bool:
+        """Not while hidden: the start-up focus would land here and take the first key typed."""
+        return self.display and super().focusable
+
 
 class ExotuiApp(App[int]):
     TITLE = "exotui"
@@ -67,9 +75,15 @@ class ExotuiApp(App[int]):
         Binding("q", "quit", "Quit"),
     ]
 
-    def __init__(self, workspace: Workspace, *, start_view: str = "servers", theme: str | None = None) -> None:
+    def __init__(self, workspace: Workspace | Callable[[], Workspace], *, start_view: str = "servers",
+                 theme: str | None = None) -> None:
+        """`workspace` may be a function that makes it (reading the clouds' config through openstacksdk):
+        it then runs in a thread after the first frame, and a ProfileError it raises ends the app with
+        status 1 and the message in `failure`."""
         super().__init__()
-        self.workspace = workspace
+        self.workspace: Workspace | None = None if callable(workspace) else workspace
+        self._make_workspace = workspace if callable(workspace) else None
+        self.failure: str | None = None
         self.project: Project | None = None
         self.start_view = start_view
         self._history: list[str] = []
@@ -77,20 +91,38 @@ class ExotuiApp(App[int]):
         if theme:
             self.theme = theme
 
+    def _views(self):
+        """Every view as a fresh widget: (name, widget class)."""
+        yield "projects", ProjectsView
+        for view in RESOURCE_VIEWS:
+            yield view.kind, view
+
     def compose(self) -> ComposeResult:
         yield Breadcrumb("exotui │ connecting…", id="crumb", markup=False)  # names and errors from clouds
         with ContentSwitcher(initial=self.start_view, id="body"):
-            yield ProjectsView(id="projects")
-            for view in RESOURCE_VIEWS:
-                yield view(id=view.kind)
+            # the view on screen only: the others mount after the first frame (see _mount_views)
+            yield from (view(id=name) for name, view in self._views() if name == self.start_view)
         yield CommandLine(id="command")
         yield Footer()
 
     async def on_mount(self) -> None:
         self.set_interval(1.0, self.update_crumb)
-        # the first frame comes first; logins and the first load follow
-        self.call_after_refresh(self._open_workspace)
+        # the first frame comes first; the hidden views, logins and the first load follow
         self.call_after_refresh(self._focus_table)  # not the hidden command line
+        self.call_after_refresh(self._after_first_frame)
+
+    async def _after_first_frame(self) -> None:
+        await self._mount_views()
+        self._open_workspace()
+
+    async def _mount_views(self) -> None:
+        """Mount the views not yet mounted (all but the first one shown), before anything needs them."""
+        switcher = self.query_one("#body", ContentSwitcher)
+        missing = [view(id=name) for name, view in self._views() if not switcher.query_children(f"#{name}")]
+        for widget in missing:
+            widget.display = False  # as ContentSwitcher does for the children it is composed with
+        if missing:
+            await switcher.mount_all(missing)
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = True) -> None:
@@ -99,8 +131,22 @@ class ExotuiApp(App[int]):
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def _open_workspace(self) -> None:
-        self.run_worker(self.workspace.open(on_project=lambda p: self.post_message(ProjectAdded(p)),
-                                            on_problem=self._problem), name="open workspace", exit_on_error=False)
+        self.run_worker(self._load_and_open(), name="open workspace", exit_on_error=False)
+
+    async def _load_and_open(self) -> None:
+        if self.workspace is None and self._make_workspace is not None:
+            import asyncio
+
+            from ..cloud.profiles import ProfileError
+
+            try:
+                self.workspace = await asyncio.to_thread(self._make_workspace)
+            except Exception as err:  # e.g. a ProfileError the CLI's quick look at the config could not see
+                message = str(err) if isinstance(err, ProfileError) else f"cannot open the clouds: {err}"
+                self.failure = message.splitlines()[0] if message else type(err).__name__
+                self.exit(return_code=1)
+                return
+        await self.workspace.open(on_project=lambda p: self.post_message(ProjectAdded(p)), on_problem=self._problem)
 
     def _problem(self, problem: CloudProblem) -> None:
         self.notify(f"{problem.cloud}: {problem.message}", title="cannot open cloud", severity="error", timeout=15)
@@ -152,7 +198,7 @@ class ExotuiApp(App[int]):
         crumb = crumbs.first()  # the main screen's, not the palette's or a dialog's
         project = self.project
         if project is None:
-            problems = len(self.workspace.problems)
+            problems = len(self.workspace.problems) if self.workspace else 0
             crumb.update("exotui │ connecting…" + (f" ({problems} cloud(s) failed)" if problems else ""))
             return
         key = project.key
@@ -175,12 +221,22 @@ class ExotuiApp(App[int]):
 
     def show_view(self, name: str) -> None:
         switcher = self.query_one(ContentSwitcher)
+        if not switcher.query_children(f"#{name}"):  # asked for before the views are all mounted
+            self.call_later(self._show_when_mounted, name)
+            return
         if switcher.current != name:
             self._history.append(switcher.current or self.start_view)
             switcher.current = name
         self.call_after_refresh(self._focus_table)
 
+    async def _show_when_mounted(self, name: str) -> None:
+        await self._mount_views()
+        if self.query_one(ContentSwitcher).query_children(f"#{name}"):  # else no such view: once, not forever
+            self.show_view(name)
+
     def _focus_table(self) -> None:
+        if self.query_one(CommandLine).display:
+            return  # ':' or '/' typed before the start-up focus came: the keys that follow are the line's
         view = self.query_one(f"#{self.current_view}")
         tables = view.query(ResourceTable)
         if tables:
@@ -271,6 +327,8 @@ class ExotuiApp(App[int]):
             table.wide = not table.wide
 
     def action_refresh(self) -> None:
+        from ..cloud.store import KINDS
+
         if self.project is not None:
             self.project.poller.kick(*KINDS)
             self.notify("refreshing", timeout=2)
@@ -289,12 +347,20 @@ class ExotuiApp(App[int]):
                 self.show_view("servers")
 
     async def on_unmount(self) -> None:
-        await self.workspace.close()
+        if self.workspace is not None:
+            await self.workspace.close()
 
 
-def run_app(workspace: Workspace, *, theme: str | None = None) -> int:
+def run_app(workspace: Workspace | Callable[[], Workspace], *, theme: str | None = None) -> int:
+    """Run the dashboard; a config problem found only after the first frame is printed once the
+    terminal is back, as one line on stderr."""
     started = time.perf_counter()
     app = ExotuiApp(workspace, theme=theme)
     app.started = started  # type: ignore[attr-defined]
     app.run()
+    if app.failure:
+        import sys
+
+        print(f"exotui: {app.failure}", file=sys.stderr)
+        return 1
     return app.return_code or 0

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from .plain import escape
 from rich.text import Text
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Log, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Log, Static, Tab, Tabs
 
 from ..cloud.actions import ActionRefused
 from ..cloud.models import Server
@@ -22,6 +23,7 @@ from .views import age, rule_summary
 CONSOLE_LINES = 500  # the tail fetched each time: enough for cloud-init's key blocks, cheap to redraw
 FOLLOW_EVERY = 3.0  # seconds between console fetches while following
 TITLE_NAME_CELLS = 40  # a longer name is cut in the title, so the status still shows at 80 columns
+SIDE_BY_SIDE_AT = 160  # columns from which details and console log show side by side instead of as tabs
 # kinds whose changes alter what this screen shows
 _WATCHED = {"servers", "flavors", "images", "volumes", "ports", "floating_ips", "security_groups", "networks"}
 
@@ -105,11 +107,18 @@ class InstanceDetail(AnswerOnce, Screen[None]):
     DEFAULT_CSS = """
     InstanceDetail #detail-title { height: 1; background: $primary; color: $text; padding: 0 1; text-style: bold;
         text-wrap: nowrap; text-overflow: ellipsis; }
-    InstanceDetail TabbedContent { height: 1fr; }
-    InstanceDetail TabPane { height: 1fr; padding: 0; }
+    InstanceDetail #detail-panes { height: 1fr; }
+    InstanceDetail #details, InstanceDetail #console-pane { width: 1fr; height: 1fr; }
     InstanceDetail #detail-body { padding: 0 1; }
     InstanceDetail #console { height: 1fr; }
     InstanceDetail #console-state { height: 1; color: $text-muted; padding: 0 1; }
+    InstanceDetail #console-pane { display: none; }
+    InstanceDetail.-console #details { display: none; }
+    InstanceDetail.-console #console-pane { display: block; }
+    /* wide: no tabs, both panes, a rule between them */
+    InstanceDetail.-side-by-side #detail-tabs { display: none; }
+    InstanceDetail.-side-by-side #details { display: block; border-right: vkey $primary; width: 40%; min-width: 76; }
+    InstanceDetail.-side-by-side #console-pane { display: block; }
     """
     BINDINGS = [
         Binding("escape", "close", "Back"),
@@ -138,16 +147,28 @@ class InstanceDetail(AnswerOnce, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="detail-title")
-        with TabbedContent(initial="details"):
-            with TabPane("Details", id="details"):
-                with VerticalScroll():
-                    yield Static("", id="detail-body")
-            with TabPane("Console log", id="console-tab"):
+        yield Tabs(Tab("Details", id="tab-details"), Tab("Console log", id="tab-console"), id="detail-tabs")
+        with Horizontal(id="detail-panes"):
+            with VerticalScroll(id="details"):
+                yield Static("", id="detail-body")
+            with Vertical(id="console-pane"):
                 yield Static("", id="console-state")
                 yield Log(id="console", highlight=False)
         yield Footer()
 
+    @property
+    def side_by_side(self) -> bool:
+        return self.has_class("-side-by-side")
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width >= SIDE_BY_SIDE_AT, "-side-by-side")
+
+    @on(Tabs.TabActivated, "#detail-tabs")
+    def _tab_chosen(self, event: Tabs.TabActivated) -> None:
+        self.set_class(event.tab.id == "tab-console", "-console")
+
     def on_mount(self) -> None:
+        self.set_class(self.app.size.width >= SIDE_BY_SIDE_AT, "-side-by-side")
         self._unsubscribe = self.project.store.subscribe(self._store_changed)
         self.redraw()
         self.fetch_console()
@@ -217,7 +238,11 @@ class InstanceDetail(AnswerOnce, Screen[None]):
         self.app.call_after_refresh(self.app.action_command_line, mode)
 
     def action_show(self, tab: str) -> None:
-        self.query_one(TabbedContent).active = "console-tab" if tab == "console" else "details"
+        """Narrow: switch tabs. Side by side: both show already, so put the focus (and the keys that
+        scroll) on the one asked for."""
+        self.query_one("#detail-tabs", Tabs).active = f"tab-{tab}"
+        if self.side_by_side:
+            self.query_one("#console" if tab == "console" else "#details").focus()
 
     def action_follow(self) -> None:
         self.following = not self.following

@@ -106,6 +106,86 @@ class ConfirmDialog(AnswerOnce, ModalScreen[bool]):
         self.dismiss(answer)
 
 
+class Tick(Static, can_focus=True):
+    """A checkbox that reads the same without colour: "[ ] label" / "[x] label"; space, enter or a click
+    toggles it. (Textual's Checkbox draws an X either way and tells on from off by colour alone.)"""
+
+    DEFAULT_CSS = """
+    Tick { height: auto; }
+    Tick:focus { text-style: bold reverse; }
+    """
+    BINDINGS = [Binding("space,enter", "toggle", "Tick", show=False)]
+
+    def __init__(self, label: str, value: bool = False, *, id: str | None = None) -> None:
+        super().__init__(id=id, markup=False)
+        self.label = label
+        self.value = value
+        self._show()
+
+    def _show(self) -> None:
+        self.update(f"[{'x' if self.value else ' '}] {self.label}")
+
+    def action_toggle(self) -> None:
+        self.value = not self.value
+        self._show()
+
+    def on_click(self) -> None:
+        self.action_toggle()
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    """A yes from a ConfirmOptionDialog, and whether its option was ticked."""
+
+    option: bool
+
+
+class ConfirmOptionDialog(AnswerOnce, ModalScreen[Confirmed | None]):
+    """A ConfirmDialog with one option, off until ticked (r, or space on the box): "also release its
+    floating IP 203.0.113.5". Returns None on no, else Confirmed(option=...)."""
+
+    DEFAULT_CSS = ConfirmDialog.DEFAULT_CSS.replace("ConfirmDialog", "ConfirmOptionDialog") + """
+    ConfirmOptionDialog #confirm-option { margin-top: 1; height: auto; }
+    """
+    BINDINGS = [Binding("y", "answer(True)", "Yes"), Binding("n,escape", "answer(False)", "No"),
+                Binding("r", "tick", "Option")]
+
+    def __init__(self, title: str, message: str, option: str, confirm: str = "Delete") -> None:
+        super().__init__()
+        self.title_text = title
+        self.message = message
+        self.option = option
+        self.confirm_label = confirm
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(escape(self.title_text), classes="dialog-title")
+            yield Static(escape(self.message))
+            yield Tick(self.option, id="confirm-option")
+            yield Static("y: yes · n/esc: no · r: tick or untick", classes="dialog-hint")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self.confirm_label, id="confirm-yes", compact=True)
+                yield Button("Cancel", id="confirm-no", compact=True)
+
+    def on_mount(self) -> None:
+        if self._answered:
+            return  # answered before it was mounted (see ConfirmDialog.on_mount)
+        self.query_one("#confirm-no", Button).focus()
+
+    def action_tick(self) -> None:
+        if not self._answered:
+            self.query_one("#confirm-option", Tick).action_toggle()
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        self.action_answer(event.button.id == "confirm-yes")
+
+    def action_answer(self, yes: bool) -> None:
+        if self._answered:
+            return  # a second key: its children may be gone already
+        self.dismiss(Confirmed(self.query_one("#confirm-option", Tick).value) if yes else None)
+
+
 class PromptDialog(AnswerOnce, ModalScreen[str | None]):
     """One line of text, checked by `validate` (returns why not, or None) before it is returned."""
 

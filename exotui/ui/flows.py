@@ -21,7 +21,7 @@ from ..cloud.rules import FAMILY_TITLES, allowed_actions, flavor_family, resize_
 from ..cloud.units import gpu_fraction, su_per_hour
 from . import resources
 from .detail import InstanceDetail
-from .dialogs import Choice, ChoiceDialog, ConfirmDialog, PromptDialog
+from .dialogs import Choice, ChoiceDialog, ConfirmDialog, ConfirmOptionDialog, PromptDialog
 from .forms import Field, FormDialog
 
 # the instance action menu, in its order: (action, label); "…" means a dialog follows
@@ -39,6 +39,7 @@ ONE_AT_A_TIME = {"resize", "create_image", "attach_volume", "detach_volume", "ad
 LAUNCH = "launch"
 MAX_NAME = 255  # Nova refuses longer server names (and quotes the whole name back)
 DOCTOR = "doctor"  # not a Nova action: the SSH doctor's checklist for one instance, whatever its state
+SSH = "ssh"  # not a Nova action: a shell on the instance in a tab of the sessions screen (the `s` key)
 
 _FLOWS: "weakref.WeakKeyDictionary[App, Flows]" = weakref.WeakKeyDictionary()
 
@@ -51,8 +52,11 @@ def flows_for(app: App) -> "Flows":
 
 
 def _names(items: list[Any], most: int = 4) -> str:
-    names = [getattr(i, "name", "") or i.id[:8] for i in items]
-    return ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
+    return _listed([getattr(i, "name", "") or i.id[:8] for i in items], most)
+
+
+def _listed(words: list[str], most: int = 4) -> str:
+    return ", ".join(words[:most]) + (f" and {len(words) - most} more" if len(words) > most else "")
 
 
 class Flows:
@@ -148,6 +152,10 @@ class Flows:
             (refused if reason else allowed).append(Choice(action, label, reason))
         one = [] if len(servers) > 1 else [Choice(DOCTOR, "SSH doctor: why can't I connect?…"),
                                            Choice(LAUNCH, "Launch a new instance…")]
+        if len(servers) == 1:  # SSH leads the list when it can work, else it says why not
+            ssh = Choice(SSH, "SSH: a shell in a tab (s)", None if servers[0].status == "ACTIVE" else
+                         f"{servers[0].status}: only an ACTIVE instance answers SSH")
+            (refused if ssh.reason else allowed).insert(0, ssh)
         return allowed + one + ([Choice("refused", "Not possible now", heading=True)] if refused else []) + refused
 
     def _extra_refusal(self, project, server: Server, action: str) -> str | None:
@@ -184,6 +192,10 @@ class Flows:
             return
         if action == LAUNCH:
             await self._launch(project)
+        elif action == SSH:
+            from .sessions import open_session  # asyncssh loads on the first session, not at start-up
+
+            open_session(self.app, project, servers[0].id)
         elif action == DOCTOR:
             from .netmap import DoctorScreen
 
@@ -234,13 +246,21 @@ class Flows:
         if not servers:
             return
         ips = [ip for s in servers for ip in s.floating_ips]
-        what = f"instance {servers[0].name}" if len(servers) == 1 else f"{len(servers)} instances"
-        message = f"{_names(servers, 6)} will be deleted with " + (
-            "its root disk." if len(servers) == 1 else "their root disks.")
-        if ips:
-            message += f" Floating IPs stay allocated to the project: {', '.join(ips)}."
-        if await self.ask(ConfirmDialog(f"Delete {what}?", message)):
-            await self.run_on_servers(project, servers, "delete")
+        one = len(servers) == 1
+        what = f"instance {servers[0].name}" if one else f"{len(servers)} instances"
+        message = f"{_names(servers, 6)} will be deleted with " + ("its root disk." if one else "their root disks.")
+        if not ips:
+            if await self.ask(ConfirmDialog(f"Delete {what}?", message)):
+                await self.run_on_servers(project, servers, "delete")
+            return
+        # off by default: an address may be in DNS or a firewall elsewhere, and a released one is gone
+        message += f" Unless released, {'its floating IP stays' if len(ips) == 1 else 'their floating IPs stay'} " \
+                   "allocated to the project."
+        option = f"also release {'its' if one else 'their'} floating IP{'s' if len(ips) > 1 else ''} {_listed(ips, 6)}"
+        answer = await self.ask(ConfirmOptionDialog(f"Delete {what}?", message, option))
+        if answer is not None:
+            await self.run_on_servers(project, servers, "delete",
+                                      **({"release_floating_ips": True} if answer.option else {}))
 
     async def _resize(self, project, server: Server) -> None:
         store = project.store

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.color import Color
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
@@ -13,9 +17,10 @@ from .views import ALIASES
 
 KEYS = [
     ("a", "actions on the instance (or the marked ones): only what its state allows, refusals explained"),
-    ("d, enter", "instance detail: flavor, addresses, volumes, groups and rules, console log (f follows)"),
+    ("d, enter", "instance detail: flavor, addresses, volumes, groups and rules, console log (f follows); "
+                 "l / i switch between log and details, side by side from 160 columns"),
     ("n", "new: launch an instance / create a volume / allocate an IP / add a rule (in those views)"),
-    ("ctrl+d", "delete (asks first, naming it)"),
+    ("ctrl+d", "delete (asks first, naming it); an instance's floating IPs stay unless you tick r"),
     ("s, S", "SSH session to the instance in a tab / back to the open sessions"),
     ("ctrl+]", "in a session: back to the dashboard (sessions stay open); ctrl+pgup/pgdn switch tabs, "
                "ctrl+f4 ends one, f12 opens it in your own terminal"),
@@ -41,8 +46,16 @@ class HelpScreen(AnswerOnce, ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
 
     def compose(self) -> ComposeResult:
-        lines = ["[b]exotui keys[/b]", ""]
-        lines += [f"[b $accent]{key:<8}[/] {what}" for key, what in KEYS]
-        lines += ["", "aliases: " + "; ".join(f"{view}: {' '.join(names)}" for view, names in ALIASES.items())]
+        # a table, so a long line wraps under its own text rather than under the keys
+        keys = Table.grid(padding=(0, 1))
+        # through Textual's Color: an ANSI theme's accent has a Textual name, which Rich cannot parse
+        accent = Color.parse(self.app.theme_variables["accent"]).rich_color
+        keys.add_column(no_wrap=True, style=Style(bold=True, color=accent))
+        keys.add_column()
+        for key, what in KEYS:
+            keys.add_row(key, what)
+        aliases = "aliases: " + "; ".join(f"{view}: {' '.join(names)}" for view, names in ALIASES.items())
         with VerticalScroll():
-            yield Static("\n".join(lines))
+            yield Static(Text("exotui keys\n", style="bold"))
+            yield Static(keys)
+            yield Static(Text("\n" + aliases))

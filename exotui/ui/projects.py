@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from ..cloud.store import Change
-from ..cloud.units import allocation_balances, project_burn_rate
 from .table import Column, ResourceTable
 from .views import Palette
+
+if TYPE_CHECKING:
+    from ..cloud.store import Change
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ def meter(used: int, limit: int, palette: Palette, width: int = 6) -> Text:
 
 
 def row_for(project) -> ProjectRow:
+    from ..cloud.units import allocation_balances, project_burn_rate  # after the first frame
+
     store = project.store
     quotas = store.get("quotas")
 

@@ -1,10 +1,14 @@
 """SSH sessions as tabs: a screen of TerminalViews, kept installed so leaving it closes nothing.
 
-`s` on an instance opens a session (open_session); ctrl+] goes back to the dashboard with every
-session still running; `S` on the dashboard comes back. ctrl+pageup/ctrl+pagedown switch tabs,
-ctrl+f4 ends the current session, f12 opens it in the user's own terminal (the app is suspended
-and the system `ssh` runs with the same target, user, keys and pinned known_hosts).
+`s` on an instance (or "SSH" in its action menu) opens a session (open_session); ctrl+] goes back
+to the dashboard with every session still running; `S` on the dashboard comes back.
+ctrl+pageup/ctrl+pagedown switch tabs, ctrl+f4 ends the current session, f12 opens it in the user's
+own terminal (the app is suspended and the system `ssh` runs with the same target, user, keys and
+pinned known_hosts).
 A session whose remote shell exits closes its tab; the last one closed returns to the dashboard.
+Host keys: with no key block in the console log the fingerprint is shown and the user decides; a key
+that no longer matches its pin is refused, and the tab offers to forget the pin (a dialog naming the
+host, Cancel focused). As exouser, Exosphere's passphrase from Nova is tried after the keys.
 """
 
 from __future__ import annotations
@@ -21,9 +25,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from ..cloud.models import Server
-from ..ssh.client import HostKeyUnknown, SSHError, connect
+from ..ssh.client import HostKeyChanged, HostKeyUnknown, SSHError, connect
 from ..ssh.hostkeys import KnownHosts
-from ..ssh.target import Target, TargetError, resolve
+from ..ssh.target import EXOSPHERE_USER, Target, TargetError, resolve
 from .terminal import TerminalView
 
 SCREEN = "ssh-sessions"
@@ -90,7 +94,15 @@ class SSHSession(Vertical):
 
     async def _run(self) -> None:
         try:
-            await self._session()
+            try:
+                await self._session()
+            except HostKeyChanged as changed:
+                self.status(f"✗ {changed}")
+                if not await self._ask_forget(changed):
+                    raise
+                changed.forget()  # the console log vouches for the new key, or the user is asked
+                self.status(f"{self.server.name}: old host key forgotten; connecting again…")
+                await self._session()
         except (SSHError, TargetError) as err:
             self.status(f"✗ {err}")
             self.app.notify(str(err), title=f"ssh {self.server.name}", severity="error", timeout=15)
@@ -109,16 +121,20 @@ class SSHSession(Vertical):
         self.target = target = resolve(server, image, config, profile.source, self.user)
         self.status(f"{target.label} ({target.host}:{target.port}): reading the console log for its host key…")
         console = await self._console_log()
+        password = await self._passphrase()
         try:
-            self.connection = await connect(target, console, store=self.store)
+            self.connection = await connect(target, console, store=self.store, password=password)
         except HostKeyUnknown as unknown:
             if not await self._ask_trust(unknown):
                 raise SSHError("unknown_key", f"not connected: the host key of {target.name} was not trusted")
             unknown.accept()
-            self.connection = await connect(target, console, store=self.store)
+            self.connection = await connect(target, console, store=self.store, password=password)
+        del password
         trust = {"pinned": "host key pinned", "console": "host key from the console log, now pinned",
                  "fingerprints": "host key matched the console log's fingerprint, now pinned",
                  "ask": "host key trusted by you, now pinned"}[self.connection.trust.source]
+        if self.connection.by_password:
+            trust += " · logged in with the passphrase from Nova"
         terminal = self.terminal
         await terminal.sized.wait()  # the PTY opens at the pane's real size
         self.shell = shell = await self.connection.shell(terminal.emulator.columns, terminal.emulator.lines)
@@ -144,6 +160,29 @@ class SSHSession(Vertical):
         except Exception:  # refused (e.g. no host) or the cloud failed: fall back to asking
             return None
         return result.value if result.ok else None
+
+    async def _passphrase(self) -> str | None:
+        """Exosphere's exouser passphrase from Nova (os-server-password), offered after the keys; None when
+        the instance has none. Never shown: it goes to the SSH client and nowhere else."""
+        if self.target.user != EXOSPHERE_USER:
+            return None
+        try:
+            return await self.project.actions.server_password(self.server.id)
+        except Exception:  # a convenience: without it the keys still work
+            return None
+
+    async def _ask_forget(self, changed: HostKeyChanged) -> bool:
+        """Where the mismatch is reported: forget the pinned key? Cancel has the focus."""
+        from .dialogs import ConfirmDialog
+
+        where = f"{changed.target.host}:{changed.target.port}"
+        whose = (f"instance {changed.pinned_for}" if changed.pinned_for and changed.pinned_for != self.server.id
+                 else f"{self.server.name}")
+        message = (f"{changed}\n\nForgetting drops the key pinned for {where} (pinned for {whose}); the next key is "
+                   "then checked against the console log again, or shown to you. Do it only if you know why the "
+                   "key changed (you rebuilt the instance, or moved the floating IP).")
+        return bool(await self.app.push_screen_wait(ConfirmDialog(
+            f"Forget the pinned host key of {where} ({self.server.name})?", message, confirm="Forget")))
 
     async def _ask_trust(self, unknown: HostKeyUnknown) -> bool:
         from .dialogs import ConfirmDialog

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.color import Color, ColorParseError
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from ..cloud.models import Flavor, Server
-from ..cloud.rules import flavor_family, server_flavor
-from ..cloud.store import Change
-from ..cloud.units import gpu_fraction, server_su_per_hour
 from .table import Column, ResourceTable
+
+if TYPE_CHECKING:  # the cloud layer loads after the first frame, with the first rows to draw
+    from ..cloud.models import Flavor, Server
+    from ..cloud.store import Change
 
 # view name -> aliases typed after ':'
 ALIASES = {
@@ -53,16 +54,26 @@ def age(created: str, now: dt.datetime | None = None) -> str:
     return f"{seconds}s"
 
 
+def rich_colour(value: str) -> str:
+    """A theme colour as Rich styles read it: an ANSI theme's colours are named the Textual way, which Rich
+    cannot parse and drops without a word (so ANSI themes lost every status colour)."""
+    try:
+        return Color.parse(value).rich_color.name
+    except ColorParseError:
+        return value
+
+
 class Palette:
     """Theme colours for cell text, read from the running app's theme (never literals)."""
 
     def __init__(self, app) -> None:
         colours = app.theme_variables
-        self.ok = colours["success"]
-        self.bad = colours["error"]
-        self.busy = colours["warning"]
-        self.accent = colours["accent"]
-        self.dim = colours["text-muted"]
+        self.ok = rich_colour(colours["success"])
+        self.bad = rich_colour(colours["error"])
+        self.busy = rich_colour(colours["warning"])
+        self.accent = rich_colour(colours["accent"])
+        # $text-muted is "auto 60%", which is no colour to Rich; faint text is what it means, in any theme
+        self.dim = "dim"
 
 
 class ResourceView(Vertical):
@@ -203,6 +214,9 @@ class ServersView(ResourceView):
         return Text(text, style=colour)
 
     def flavor(self, server: Server) -> Text:
+        from ..cloud.rules import flavor_family, server_flavor
+        from ..cloud.units import gpu_fraction
+
         flavor = server_flavor(server, self._flavors())
         name = Text(flavor.name or server.flavor_name or "?")
         if flavor_family(flavor) == "gpu":
@@ -210,6 +224,11 @@ class ServersView(ResourceView):
             badge = "GPU" if not share or share >= 1 else f"GPU{share:.0%}"
             name.append(f" {badge}", style=f"bold {self.palette.accent}")
         return name
+
+    def su_per_hour(self, server: Server) -> float:
+        from ..cloud.units import server_su_per_hour
+
+        return server_su_per_hour(server, self._flavors())
 
     def columns(self) -> list[Column]:
         return [
@@ -220,8 +239,7 @@ class ServersView(ResourceView):
             Column("fixed", "FIXED IP", 12, lambda s: ", ".join(s.fixed_ips), wide_only=True),
             Column("key", "KEY", 11, lambda s: s.key_name or "", wide_only=True),
             Column("age", "AGE", 4, lambda s: age(s.created), sort=lambda s: s.created, justify="right"),
-            Column("su", "SU/h", 5, lambda s: f"{server_su_per_hour(s, self._flavors()):g}", justify="right",
-                   sort=lambda s: server_su_per_hour(s, self._flavors())),
+            Column("su", "SU/h", 5, lambda s: f"{self.su_per_hour(s):g}", justify="right", sort=self.su_per_hour),
         ]
 
 

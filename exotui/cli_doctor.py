@@ -6,11 +6,6 @@ and reads what only this machine knows (known_hosts, a public key file).
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import hashlib
-import hmac
-import json
 import os
 import sys
 from dataclasses import asdict
@@ -36,6 +31,10 @@ def add_parser(sub) -> None:
 
 def _known(address: str, path: Path) -> bool:
     """Whether known_hosts has an entry for `address`, hashed (|1|salt|hash) or not."""
+    import base64
+    import hashlib
+    import hmac
+
     try:
         text = path.read_text(errors="replace")
     except OSError:
@@ -57,12 +56,17 @@ def _known(address: str, path: Path) -> bool:
 
 def _fingerprint(path: Path) -> str:
     """A public key's MD5 fingerprint, as Nova shows keypairs."""
+    import base64
+    import hashlib
+
     blob = base64.b64decode(path.read_text().split()[1])
     digest = hashlib.md5(blob).hexdigest()
     return ":".join(digest[i:i + 2] for i in range(0, 32, 2))
 
 
 async def _stores(profile, project: str | None):
+    import asyncio
+
     from .cloud.poller import ProjectPoller
     from .cloud.profiles import discover
     from .cloud.session import CloudSession
@@ -87,6 +91,8 @@ async def _stores(profile, project: str | None):
 def _host_key(profile, store, server_id: str, address: str) -> str:
     """exotui's pins decide, with the console log's keys (see hostkeys.host_key_state); an address
     only in ~/.ssh/known_hosts counts as known."""
+    import asyncio
+
     from .ssh.hostkeys import KnownHosts, host_key_state
 
     pins = KnownHosts()
@@ -110,6 +116,9 @@ async def _console(profile, store, server_id: str) -> str | None:
 
 
 def run(args, profiles) -> int:
+    import asyncio
+    import json
+
     from .cloud.profiles import ProfileError
     from .net.doctor import diagnose, render
     from .net.view import NetView

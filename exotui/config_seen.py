@@ -5,7 +5,7 @@ openstacksdk's loader may read the config (never exotui itself). That loader cos
 with its imports, more than the whole first frame. So after each reading that succeeded, exotui
 notes what it depended on: every file the loader looks for (present or not: inode, size and
 change times), the working directory (the loader looks there first), the cloud asked for, and a
-hash of the OS_* variables (never their values). When nothing of that has changed, the same
+checksum of the OS_* variables (never their values; the file is the user's only, like clouds.yaml). When nothing of that has changed, the same
 reading would succeed again: the app starts at once and openstacksdk reads the config right after
 the first frame. Anything else (a first start, an edited file, another OS_CLOUD) takes the full
 reading before any screen, as before.
@@ -13,9 +13,9 @@ reading before any screen, as before.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
+import zlib  # Textual loads it anyway; hashlib would cost ~6 ms before the first frame
 from pathlib import Path
 
 FILE = "clouds-seen.json"
@@ -40,8 +40,8 @@ def _stat(path: str) -> list[int] | None:
 
 
 def _situation(cloud: str | None) -> str:
-    variables = sorted((k, v) for k, v in os.environ.items() if k.startswith("OS_"))
-    digest = hashlib.sha256(json.dumps(variables).encode()).hexdigest()
+    variables = json.dumps(sorted((k, v) for k, v in os.environ.items() if k.startswith("OS_"))).encode()
+    digest = f"{zlib.crc32(variables):08x}{zlib.adler32(variables):08x}"  # tells a change, not a secret
     return json.dumps([os.getcwd(), cloud or "", digest])
 
 

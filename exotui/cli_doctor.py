@@ -120,13 +120,16 @@ def run(args, profiles) -> int:
     import json
 
     from .cloud.profiles import ProfileError
-    from .net.doctor import diagnose, render
+    from .net.doctor import diagnose, render, source_problem
     from .net.view import NetView
 
     def fail(message: str) -> int:
         print(f"exotui: {message}", file=sys.stderr)
         return 1
 
+    problem = source_problem(args.source)
+    if problem:
+        return fail(f"--from: {problem}")
     wanted = args.cloud or os.environ.get("OS_CLOUD")
     chosen = [p for p in profiles if p.name == wanted] if wanted else profiles
     if len(chosen) != 1:

@@ -81,6 +81,15 @@ def _addr(text: str | None):
         return ipaddress.ip_network(text, strict=False).network_address
 
 
+def source_problem(text: str | None) -> str | None:
+    """Why `text` cannot be the address ssh comes from (None: it can: an address, a network, "any")."""
+    try:
+        _addr(text.strip() if text else text)
+    except ValueError:
+        return f"{text!r} is not an address (e.g. 203.0.113.5, 203.0.113.0/24 or any)"
+    return None
+
+
 def _status(server: Server) -> Check:
     name = "instance status"
     if server.status == "ACTIVE" and not server.task_state:

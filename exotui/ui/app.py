@@ -300,6 +300,15 @@ class ExotuiApp(App[int]):
 
             self.push_screen(MatrixScreen(self.project))
 
+    def action_command_palette(self) -> None:
+        """Textual's, unless a palette is anywhere in the stack: Textual looks only at the top screen,
+        and a command that pushed a screen (the map) while its palette was still closing left one
+        below, so a second ctrl+p raised DuplicateIds (found by the monkey)."""
+        if not any(screen.id == "--command-palette" for screen in self.screen_stack):
+            from . import dialogs  # noqa: F401  its guard on OptionList's page keys covers the palette's list
+
+            super().action_command_palette()
+
     def action_back(self) -> None:
         line = self.query_one(CommandLine)
         if line.display:

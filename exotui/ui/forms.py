@@ -107,6 +107,8 @@ class FormDialog(AnswerOnce, ModalScreen[dict[str, Any] | None]):
     @on(Input.Submitted)
     @on(Button.Pressed, "#form-submit")
     def action_submit(self) -> None:
+        if self._answered or (self.fields and not self.query(f"#field-{self.fields[0].id}")):
+            return  # a key before the form was composed, or after it was answered (found by the monkey)
         values = self.values()
         problem = self.validate(values) if self.validate else None
         if problem:

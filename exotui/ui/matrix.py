@@ -13,13 +13,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..cloud.store import Change
 from ..net.matrix import SERVICES, Access, matrix
 from ..net.view import NetView
 from .dialogs import AnswerOnce, Choices
+from .netmap import StoreWatching
 
 CELL = 9
-_WATCHED = {"servers", "ports", "security_groups"}
 
 
 def cell_style(access: Access) -> str:
@@ -49,7 +48,7 @@ class MatrixList(Choices):
     """
 
 
-class MatrixScreen(AnswerOnce, Screen[None]):
+class MatrixScreen(StoreWatching, AnswerOnce, Screen[None]):
     """Pushed over the views; esc goes back, enter opens the SSH doctor for the instance."""
 
     DEFAULT_CSS = """
@@ -60,14 +59,15 @@ class MatrixScreen(AnswerOnce, Screen[None]):
     BINDINGS = [Binding("escape", "close", "Back"), Binding("enter", "doctor", "SSH doctor"),
                 Binding("d", "describe", "Describe")]
 
+    watched_kinds = frozenset({"servers", "ports", "security_groups"})
+    focus_on = MatrixList
+
     def __init__(self, project) -> None:
         super().__init__()
         self.project = project
         self.rows: list[str] = []  # server IDs, in the list's order
         self.table: dict[str, dict[str, Access]] = {}
         self.names: dict[str, str] = {}
-        self._unsubscribe = None
-        self._pending = False
 
     def compose(self) -> ComposeResult:
         yield Static(f"Who may connect │ {self.project.label} │ enter: SSH doctor", classes="matrix-bar",
@@ -76,23 +76,6 @@ class MatrixScreen(AnswerOnce, Screen[None]):
         yield MatrixList(id="matrix")
         yield Static(" ", id="matrix-detail")
         yield Footer()
-
-    def on_mount(self) -> None:
-        self._unsubscribe = self.project.store.subscribe(self._changed)
-        self.redraw()
-        self.query_one(MatrixList).focus()
-
-    def on_unmount(self) -> None:
-        if self._unsubscribe:
-            self._unsubscribe()
-
-    def on_resize(self) -> None:
-        self.redraw()
-
-    def _changed(self, change: Change) -> None:
-        if change.kind in _WATCHED and not self._pending:  # one redraw per poll, not per kind
-            self._pending = True
-            self.call_later(self.redraw)
 
     def _name_width(self) -> int:
         return max(8, min(30, (self.size.width or 80) - 2 - (CELL + 1) * len(SERVICES)))

@@ -25,7 +25,7 @@ ROLES = {"tree": "$text-muted", "external": "bold $accent", "router": "bold $sec
          "warn": "$error", "hint": "italic $text-muted", "section": "bold $warning", "collapsed": "$accent",
          "instance": "$primary", "fips": "$success", "link": "$text-muted"}
 STATUS = {"ACTIVE": "$success", "ERROR": "$error", "SHUTOFF": "$text-muted"}
-_WATCHED = {"servers", "networks", "subnets", "routers", "ports", "floating_ips", "security_groups"}
+_WATCHED = frozenset({"servers", "networks", "subnets", "routers", "ports", "floating_ips", "security_groups"})
 MARKS = {doctor.PASS: ("ok  ", "$success"), doctor.WARN: ("warn", "$warning"), doctor.FAIL: ("FAIL", "bold $error"),
          doctor.SKIP: ("--  ", "$text-muted")}
 
@@ -49,7 +49,36 @@ class NetMap(Choices):  # Choices: page keys that cannot crash
     """
 
 
-class NetMapScreen(AnswerOnce, Screen[None]):
+class StoreWatching:
+    """For a screen drawn from the project's store: `redraw()` on mount, on resize, and once per poll
+    that changed one of `watched_kinds` (not once per kind). The screen defines `project`, `watched_kinds`,
+    `redraw()` and the widget class `focus_on` to put the focus on."""
+
+    watched_kinds: frozenset[str] = frozenset()
+    focus_on: type | None = None
+    _unsubscribe = None
+    _pending = False
+
+    def on_mount(self) -> None:
+        self._unsubscribe = self.project.store.subscribe(self._changed)
+        self.redraw()
+        if self.focus_on is not None:
+            self.query_one(self.focus_on).focus()
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe:
+            self._unsubscribe()
+
+    def on_resize(self) -> None:
+        self.redraw()
+
+    def _changed(self, change: Change) -> None:
+        if change.kind in self.watched_kinds and not self._pending:
+            self._pending = True
+            self.call_later(self.redraw)
+
+
+class NetMapScreen(StoreWatching, AnswerOnce, Screen[None]):
     """Pushed over the views; esc goes back. Redraws when the project's network changes."""
 
     DEFAULT_CSS = """
@@ -66,6 +95,9 @@ class NetMapScreen(AnswerOnce, Screen[None]):
         Binding("m", "matrix", "Who may connect"),
     ]
 
+    watched_kinds = _WATCHED
+    focus_on = NetMap
+
     def __init__(self, project) -> None:
         super().__init__()
         self.project = project
@@ -73,31 +105,12 @@ class NetMapScreen(AnswerOnce, Screen[None]):
         self.lines: list[topology.Line] = []
         self.topo: topology.Topology | None = None
         self.view: NetView | None = None
-        self._unsubscribe = None
-        self._pending = False
 
     def compose(self) -> ComposeResult:
         yield Static(f"Network map │ {self.project.label}", id="map-title", markup=False)
         yield NetMap(id="map")
         yield Static("", id="map-detail")
         yield Footer()
-
-    def on_mount(self) -> None:
-        self._unsubscribe = self.project.store.subscribe(self._changed)
-        self.redraw()
-        self.query_one(NetMap).focus()
-
-    def on_unmount(self) -> None:
-        if self._unsubscribe:
-            self._unsubscribe()
-
-    def on_resize(self) -> None:
-        self.redraw()
-
-    def _changed(self, change: Change) -> None:
-        if change.kind in _WATCHED and not self._pending:  # one redraw per poll, not per kind
-            self._pending = True
-            self.call_later(self.redraw)
 
     @property
     def current(self) -> str | None:
@@ -282,9 +295,14 @@ class DoctorScreen(AnswerOnce, Screen[None]):
         from .dialogs import PromptDialog
 
         def chosen(value: str | None) -> None:
-            if value is not None:
-                self.source = value.strip() or None
-                self.action_refresh()
+            if value is None:
+                return
+            problem = doctor.source_problem(value)
+            if problem:
+                self.notify(problem, severity="warning", markup=False)
+                return
+            self.source = value.strip() or None
+            self.action_refresh()
 
         self.app.push_screen(PromptDialog("Connect from which address?", value=self.source or "",
                                           placeholder="203.0.113.5"), chosen)

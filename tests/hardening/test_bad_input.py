@@ -145,6 +145,8 @@ CLI_ROWS = [
     ("tab-in-yaml", lambda ctx: ctx.run_with_yaml("clouds:\n\tx: {}\n", "doctor", "vm"),
      ["clouds.yaml line 2", "not valid YAML"]),
     ("no-clouds", lambda ctx: ctx.run_with_yaml("clouds: {}\n", "doctor", "vm"), ["defines no clouds"]),
+    ("doctor-from-typo", lambda ctx: ctx.run_demo("--cloud", CLOUD_NAME, "doctor", "web-frontend", "--from", "wS"),
+     ["--from: 'wS' is not an address"]),
     ("unknown-cloud", lambda ctx: ctx.run_demo("--cloud", "jetstream9", "doctor", "web-frontend"),
      ["no cloud named jetstream9", f"known clouds: {CLOUD_NAME}"]),
     ("os-cloud-typo", lambda ctx: ctx.run_demo("doctor", "web-frontend", OS_CLOUD="typo-cloud"),

@@ -152,3 +152,25 @@ async def test_the_doctor_tells_a_changed_host_key_from_the_console_log_and_forg
         await ui.pilot.press("r")
         await ui.until(lambda: "[FAIL] host key" in body(), what="a pin made for another instance")
         pins.forget(address, 22)
+
+
+async def test_the_doctor_refuses_a_from_address_that_is_not_one(open_ui):
+    """Typed into the doctor's 'from' prompt by the monkey: 'wS' crashed the app."""
+    from exotui.ui.dialogs import PromptDialog
+
+    async with open_ui() as ui:
+        sid = await ui.boot("from-probe")
+        ui.app.push_screen(DoctorScreen(ui.project, sid))
+        await ui.until(lambda: isinstance(ui.app.screen, DoctorScreen) and ui.app.screen.query("#doctor-body"))
+        doctor = ui.app.screen
+        await ui.pilot.press("f")
+        await ui.until(lambda: isinstance(ui.app.screen, PromptDialog), what="the prompt")
+        await ui.pilot.press(*"wS", "enter")
+        await ui.until(lambda: ui.app.screen is doctor, what="back on the doctor")
+        await ui.pilot.pause()
+        assert ui.app.is_running and doctor.source is None
+        assert any("'wS' is not an address" in n.message for n in ui.app._notifications)
+        await ui.pilot.press("f")
+        await ui.until(lambda: isinstance(ui.app.screen, PromptDialog), what="the prompt again")
+        await ui.pilot.press(*"203.0.113.5", "enter")
+        await ui.until(lambda: doctor.source == "203.0.113.5", what="a real address taken")

@@ -177,17 +177,12 @@ def _dashboard(args: argparse.Namespace, config_file: Path | None = None, only: 
             _warn_readable(secret_files)
             return run_app(partial(_workspace, args.cloud), theme=args.theme)
     _start_logging()
-    from .cloud.profiles import ProfileError, find_profile, load_profiles
+    from .cloud.profiles import ProfileError, load_profiles
 
     try:
-        profiles = everything = load_profiles(config_file=config_file, openrc=args.openrc)
-        _loaded(profiles)
-        wanted = only or args.cloud or os.environ.get("OS_CLOUD")
-        if wanted:
-            profiles = [find_profile(profiles, wanted)]
-        elif not profiles:
-            raise ProfileError("no clouds found: create ~/.config/openstack/clouds.yaml, pass --openrc FILE, "
-                               "or try `exotui --demo`")
+        everything = load_profiles(config_file=config_file, openrc=args.openrc)
+        _loaded(everything)
+        profiles = _chosen(everything, only or args.cloud)
     except ProfileError as err:
         return _fail(str(err))
     if remembered:
@@ -204,19 +199,28 @@ def _dashboard(args: argparse.Namespace, config_file: Path | None = None, only: 
 
 def _workspace(cloud: str | None):
     """The clouds as openstacksdk reads them, for the app to open after its first frame (in a thread)."""
-    from .cloud.profiles import ProfileError, find_profile, load_profiles
+    from .cloud.profiles import load_profiles
     from .cloud.workspace import Workspace
 
     _start_logging()
-    profiles = everything = load_profiles()
-    _redact(profiles)
-    wanted = cloud or os.environ.get("OS_CLOUD")
-    if wanted:
-        profiles = [find_profile(profiles, wanted)]
-    elif not profiles:
-        raise ProfileError("no clouds found")
+    everything = load_profiles()
+    _redact(everything)
+    profiles = _chosen(everything, cloud)
     _remember(everything, cloud)
     return Workspace(profiles)
+
+
+def _chosen(profiles, cloud: str | None) -> list:
+    """The cloud asked for (--cloud, else OS_CLOUD), or all of them; ProfileError if there is none."""
+    from .cloud.profiles import ProfileError, find_profile
+
+    wanted = cloud or os.environ.get("OS_CLOUD")
+    if wanted:
+        return [find_profile(profiles, wanted)]
+    if not profiles:
+        raise ProfileError("no clouds found: create ~/.config/openstack/clouds.yaml, pass --openrc FILE, "
+                           "or try `exotui --demo`")
+    return profiles
 
 
 def _remember(profiles, cloud: str | None) -> None:

@@ -18,17 +18,10 @@ import os
 import zlib  # Textual loads it anyway; hashlib would cost ~6 ms before the first frame
 from pathlib import Path
 
+from .paths import state_dir
+
 FILE = "clouds-seen.json"
 KEEP = 8  # readings remembered (several working directories or clouds in turn)
-
-
-def _state_dir() -> Path:
-    override = os.environ.get("EXOTUI_STATE_DIR")
-    if override:
-        return Path(override)
-    import platformdirs  # Textual loads it anyway
-
-    return Path(platformdirs.user_state_dir("exotui", appauthor=False))
 
 
 def _stat(path: str) -> list[int] | None:
@@ -58,7 +51,7 @@ def record(cloud: str | None, secret_files: list[str], searched: list[str]) -> N
     for); `searched`: every file its loader looked for, found or not."""
     explicit = [os.environ[k] for k in ("OS_CLIENT_CONFIG_FILE", "OS_CLIENT_SECURE_FILE") if os.environ.get(k)]
     paths = list(dict.fromkeys([*explicit, *searched]))
-    path = _state_dir() / FILE
+    path = state_dir() / FILE
     entries = _read(path)
     entries.pop(_situation(cloud), None)
     entries[_situation(cloud)] = {"files": {p: _stat(p) for p in paths}, "secret_files": sorted(secret_files)}
@@ -77,7 +70,7 @@ def record(cloud: str | None, secret_files: list[str], searched: list[str]) -> N
 def unchanged(cloud: str | None) -> list[str] | None:
     """The secret-holding files of the last good reading if nothing it depended on has changed since
     (the caller warns about any others may read); None when the config must be read first."""
-    entry = _read(_state_dir() / FILE).get(_situation(cloud))
+    entry = _read(state_dir() / FILE).get(_situation(cloud))
     if not isinstance(entry, dict) or not isinstance(entry.get("files"), dict) or not entry["files"]:
         return None
     if any(_stat(p) != key for p, key in entry["files"].items()):

@@ -12,6 +12,8 @@ import os
 import re
 from pathlib import Path
 
+from .paths import state_dir
+
 LOG_NAME = "exotui.log"
 MAX_BYTES = 1024 * 1024
 BACKUPS = 3
@@ -28,17 +30,6 @@ _KEYED = re.compile(r"""(?ix)
 """)
 _LIBRARIES = ("keystoneauth", "keystoneauth1", "openstack", "urllib3", "requests", "stevedore", "asyncssh",
               "py.warnings")
-
-
-def state_dir() -> Path:
-    """$XDG_STATE_HOME/exotui (or the platform's equivalent); EXOTUI_STATE_DIR overrides it, as for
-    exotui.ssh.hostkeys' known_hosts."""
-    override = os.environ.get("EXOTUI_STATE_DIR")
-    if override:
-        return Path(override)
-    import platformdirs
-
-    return Path(platformdirs.user_state_dir("exotui", appauthor=False))
 
 
 class Redactor:

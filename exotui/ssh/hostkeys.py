@@ -19,17 +19,9 @@ from pathlib import Path
 
 import asyncssh
 
+from ..paths import state_dir
+
 SERVER_TAG = "exotui-server="
-
-
-def state_dir() -> Path:
-    """exotui's state directory ($XDG_STATE_HOME/exotui on Linux); EXOTUI_STATE_DIR overrides it."""
-    override = os.environ.get("EXOTUI_STATE_DIR")
-    if override:
-        return Path(override)
-    import platformdirs
-
-    return Path(platformdirs.user_state_dir("exotui", appauthor=False))
 
 
 def host_pattern(host: str, port: int) -> str:

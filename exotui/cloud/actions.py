@@ -60,6 +60,7 @@ _SETTLES = {
     "confirm_resize": {"ACTIVE", "SHUTOFF"}, "revert_resize": {"ACTIVE", "SHUTOFF"},  # SHUTOFF: resized while off
     "rescue": {"RESCUE"}, "unrescue": {"ACTIVE"}, "launch": {"ACTIVE"},
 }
+LOST_ANSWER_WAIT = 60.0  # how long an action whose answer was lost is watched for a sign it was done
 DEFAULT_TIMEOUT = 900.0  # Jetstream2 says shelving can take "up to ~15ish minutes"
 USER_DATA_MAX = 65535  # Nova's limit on the base64 text
 
@@ -86,6 +87,9 @@ class ActionRefused(Exception):
 
 
 def _failed(what: str, err: CloudError, status: str | None = None) -> ActionResult:
+    if err.answer_lost:  # it went out: the cloud may have done it, and the poller will show it if so
+        return ActionResult(False, f"{what}: {err.message}; it may have been done (not sent again): "
+                                   "the tables show what the cloud did", status, still_running=True)
     return ActionResult(False, f"could not {what}: {err.message}", status, http_status=err.status)
 
 
@@ -216,9 +220,15 @@ class Actions:
                 try:
                     answer = await self._send("compute", method, path, body)
                 except CloudError as err:
-                    return replace(_failed(f"{verb} {server.name}", err, server.status), task_state=server.task_state)
-                self.poller.kick()
-                result = await self._settle(server, action, params, progress, timeout or self.timeout)
+                    if not err.answer_lost:
+                        return replace(_failed(f"{verb} {server.name}", err, server.status),
+                                       task_state=server.task_state)
+                    answer = None
+                    result = await self._after_lost_answer(server, action, params, progress, err,
+                                                           min(timeout or self.timeout, LOST_ANSWER_WAIT))
+                else:
+                    self.poller.kick()
+                    result = await self._settle(server, action, params, progress, timeout or self.timeout)
             finally:
                 self.poller.pending.discard(server_id)
             if action == "create_image":
@@ -229,6 +239,22 @@ class Actions:
                     result = await self._release_after_delete(server, result)
                 self.poller.kick("ports", "floating_ips", "volumes")  # what the instance held is free now
             return result
+
+    async def _after_lost_answer(self, server: Server, action: str, params: dict, progress: Progress | None,
+                                 err: CloudError, wait: float) -> ActionResult:
+        """The request went out and its answer was lost: the cloud may have done it. It is not sent again;
+        the instance is followed for a while, and the result says what it shows."""
+        verb = _WORDS[action][0]
+        self.poller.kick()
+        result = await self._settle(server, action, params, progress, wait)
+        if result.ok:
+            return replace(result, message=f"{result.message} (the cloud's answer was lost, but the instance "
+                                           "shows it done)")
+        now = self.store.item("servers", server.id) or server
+        where = now.status + (f" · {now.task_state}" if now.task_state else "")
+        return replace(result, ok=False, message=f"{verb} {server.name}: {err.message}; not sent again, and "
+                                                  f"after {wait:g} s the instance is {where}: it may still happen, "
+                                                  "or try again")
 
     def _check(self, server: Server, action: str, params: dict) -> None:
         current = server_flavor(server, self.store.get("flavors").values())

@@ -31,6 +31,11 @@ _FILE_SELECTORS = ("OS_CLIENT_CONFIG_FILE", "OS_CLIENT_SECURE_FILE")
 _SELECTORS = frozenset({"OS_CLOUD", "OS_CLOUD_NAME", "OS_REGION_NAME", *_FILE_SELECTORS})
 
 
+# seconds a call may wait for its answer unless clouds.yaml sets api_timeout (openstacksdk's default: forever);
+# a list of thousands of servers on a busy cloud takes tens of seconds
+API_TIMEOUT = 60.0
+
+
 class ProfileError(Exception):
     """A problem with a cloud's configuration or credentials, as one line without secrets."""
 
@@ -64,6 +69,8 @@ class CloudProfile:
         overrides = {"project_id": project_id} if project_id and not self.is_app_cred else {}
         if self._v3_only():
             overrides["auth_type"] = "v3password"
+        if self.cloud_region is not None and not self.cloud_region.config.get("api_timeout"):
+            overrides["api_timeout"] = API_TIMEOUT  # else a cloud that takes a request and hangs holds it forever
         try:
             return self._loader.get_one(cloud=self.name, region_name=region_name, **overrides)
         except Exception as exc:
@@ -421,6 +428,8 @@ def _explain(exc: BaseException, profile: CloudProfile | None) -> str:
         return f"cannot resolve host {host.rsplit(':', 1)[0]}: check auth_url and your network"
     if _first(chain, ConnectionRefusedError) is not None:
         return f"cannot connect to {host}: connection refused; check auth_url (host and port)"
+    if answer_lost(exc):
+        return f"{host} took the request but its answer never came (timed out or cut off)"
     if _first(chain, ksa.ConnectTimeout, TimeoutError) is not None:
         return f"timed out connecting to {host}; the cloud or your network may be down"
     if isinstance(exc, ksa.ConnectionError):
@@ -454,6 +463,21 @@ def _explain(exc: BaseException, profile: CloudProfile | None) -> str:
     if isinstance(exc, (ksa.ClientException, sdk.SDKException)):
         return str(exc) or type(exc).__name__
     return f"unexpected error ({type(exc).__name__}): {exc}"
+
+
+def answer_lost(exc: BaseException) -> bool:
+    """Whether the request went out but no answer came back (a read timeout, a connection cut mid-answer):
+    the cloud may have carried it out. A refused or unresolvable connection sent nothing."""
+    import http.client
+
+    import requests
+    import urllib3.exceptions
+
+    chain = _chain(exc)
+    if _first(chain, ConnectionRefusedError, socket.gaierror, ssl.SSLError) is not None:
+        return False
+    return _first(chain, requests.exceptions.ReadTimeout, urllib3.exceptions.ReadTimeoutError,
+                  http.client.RemoteDisconnected, ConnectionResetError, urllib3.exceptions.ProtocolError) is not None
 
 
 def _chain(exc: BaseException) -> list[BaseException]:

@@ -27,11 +27,13 @@ RETRIES = {"status_code_retries": 1}
 class CloudError(Exception):
     """A cloud call that failed, with one plain line for the user (never a secret)."""
 
-    def __init__(self, message: str, status: int | None = None, request_id: str | None = None):
+    def __init__(self, message: str, status: int | None = None, request_id: str | None = None,
+                 answer_lost: bool = False):
         super().__init__(message)
         self.message = message
         self.status = status
         self.request_id = request_id
+        self.answer_lost = answer_lost  # sent, but no answer came: the cloud may have done it
 
 
 def explain(exc: BaseException) -> CloudError:
@@ -40,9 +42,9 @@ def explain(exc: BaseException) -> CloudError:
         return exc
     status = getattr(exc, "status_code", None) or getattr(exc, "http_status", None)
     request_id = getattr(exc, "request_id", None)
-    from .profiles import explain as explain_line  # profiles imports openstacksdk lazily too
+    from .profiles import answer_lost, explain as explain_line  # profiles imports openstacksdk lazily too
 
-    return CloudError(explain_line(exc), status, request_id)
+    return CloudError(explain_line(exc), status, request_id, answer_lost=answer_lost(exc))
 
 
 @dataclass(frozen=True)
@@ -179,7 +181,9 @@ class CloudSession:
         proxy = getattr(conn, service)
 
         def call():
-            response = checked(proxy.request(path, method, json=json, microversion=microversion, raise_exc=False))
+            # never sent twice by keystoneauth: a write whose answer is lost may have been done
+            response = checked(proxy.request(path, method, json=json, microversion=microversion, raise_exc=False,
+                                             connect_retries=0, status_code_retries=0))
             if not response.content:
                 return None
             try:

@@ -17,6 +17,7 @@ class Knobs:
 
     servers: int = 0  # extra generated servers on top of the seed (up to 20,000)
     latency_ms: float = 0.0  # added to every answer
+    answer_latency_ms: float = 0.0  # added after a request is carried out: a slow way back, answers lost to timeouts
     error_rate: float = 0.0  # fraction of requests answered 503 (version documents and auth excepted)
     token_lifetime: float = 3600.0  # seconds a Keystone token lives
     delay_scale: float = 1.0  # multiplies transition delays; 0 makes transitions instant

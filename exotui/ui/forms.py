@@ -12,7 +12,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
+from textual.css.query import NoMatches
 from textual.widgets import Button, Input, Label, Select, SelectionList, Static
+from textual.widgets._select import SelectCurrent
 
 from .dialogs import AnswerOnce, dialog_css
 
@@ -33,6 +35,32 @@ class Field:
 
 
 Validator = Callable[[dict[str, Any]], str | None]
+
+
+class _SelectCurrent(SelectCurrent):
+    """Select's value line, safe to update before it is composed. Textual 8.2.8's Select sets its value
+    when it mounts; under load its SelectCurrent may not have composed its label yet, and update() then
+    raises NoMatches and kills the form (found by the monkey). The label is kept and drawn at compose."""
+
+    def update(self, label) -> None:
+        try:
+            super().update(label)  # sets self.label first, then queries the label widget
+        except NoMatches:
+            pass
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            if widget.id == "label" and self.label is not Select.NULL:
+                widget.update(self.label)
+            yield widget
+
+
+class FormSelect(Select):
+    """Select with a value line that survives being set before it is composed (see _SelectCurrent)."""
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            yield _SelectCurrent(widget.placeholder) if type(widget) is SelectCurrent else widget
 
 
 class FormDialog(AnswerOnce, ModalScreen[dict[str, Any] | None]):
@@ -79,7 +107,7 @@ class FormDialog(AnswerOnce, ModalScreen[dict[str, Any] | None]):
                          type="integer" if f.kind == "int" else "text")
         if f.kind == "select":
             value = f.value if any(v == f.value for _, v in f.options) else Select.NULL
-            return Select(((Content(label), v) for label, v in f.options), value=value,
+            return FormSelect(((Content(label), v) for label, v in f.options), value=value,
                           allow_blank=f.allow_blank or value is Select.NULL, prompt=f.placeholder or "choose", id=wid,
                           compact=True)
         return SelectionList(*((Content(label), value, value in f.selected) for label, value in f.options), id=wid,

@@ -10,6 +10,7 @@ import time
 import openstack
 import pytest
 
+from exotui.cloud.actions import Actions
 from exotui.cloud.poller import Intervals, ProjectPoller
 from exotui.cloud.session import CloudError, CloudSession
 from exotui.cloud.store import ProjectKey, ProjectStore
@@ -85,3 +86,91 @@ async def test_an_unreachable_cloud_is_one_line():
     assert "\n" not in caught.value.message and DEMO_PASSWORD not in caught.value.message
     assert "connect" in caught.value.message.lower() or "refused" in caught.value.message.lower()
     session.close()
+
+
+async def _lose_the_answer_to(cloud, action_path: str, run) -> object:
+    """Run `run()` while the demo holds every answer 1.5 s (the client gives up at 0.5 s); once the action's
+    request has been carried out and its answer is on the slow way back, answers are quick again."""
+    cloud.world.knobs.answer_latency_ms = 1500
+    task = asyncio.ensure_future(run())
+    for _ in range(200):
+        if ("POST", action_path) in cloud.world.asked:
+            break
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.1)  # the handler is done; the middleware sleeps on the answer
+    cloud.world.knobs.answer_latency_ms = 0
+    return await task
+
+
+async def test_an_action_whose_answer_is_lost_is_sent_once_and_judged_by_the_instance():
+    """A stop carried out by Nova whose answer never arrives: exotui neither resends it nor calls it a
+    failure; it watches the instance and says it was done, and that the answer was lost."""
+    with DemoCloudThread(Knobs(delay_scale=0.05, ssh=False)) as cloud:
+        session = CloudSession(lambda: cloud.connect(api_timeout=0.5))
+        store = ProjectStore(ProjectKey("lossy", DEMO_PROJECTS[0][0]))
+        poller = ProjectPoller(session, store, Intervals(fast=0.1, idle=0.5, others=60))
+        actions = Actions(session, store, poller, timeout=20)
+        await poller.load_all()
+        await poller.start()
+        try:
+            target = next(s for s in store.get("servers").values() if s.status == "ACTIVE" and not s.locked)
+            path = f"/compute/v2.1/servers/{target.id}/action"
+            result = await _lose_the_answer_to(cloud, path, lambda: actions.run(target.id, "stop"))
+            assert cloud.world.asked.count(("POST", path)) == 1, "never resent"
+            assert result.ok and result.status == "SHUTOFF", result
+            assert "answer was lost" in result.message and "\n" not in result.message
+
+            # the same, for a request Nova refused (409: locked behind the store's back): the refusal is lost
+            await poller.stop()  # so the store keeps believing the instance unlocked
+            await asyncio.to_thread(lambda: cloud.connect().compute.lock_server(target.id))
+            before = cloud.world.asked.count(("POST", path))  # the stop, and the lock just sent
+            result = await _lose_the_answer_to(cloud, path, lambda: actions.run(target.id, "start", timeout=1.5))
+            assert cloud.world.asked.count(("POST", path)) == before + 1, "never resent"
+            assert not result.ok and result.status == "SHUTOFF"
+            assert "answer never came" in result.message and "not sent again" in result.message, result.message
+            assert not actions.in_flight and target.id not in poller.pending
+        finally:
+            await poller.stop()
+            session.close()
+
+
+def test_a_cloud_without_api_timeout_gets_one_and_a_set_one_is_kept(tmp_path):
+    """openstacksdk waits forever by default: a cloud that takes a request and hangs would hold a poll or
+    an action for good, and nothing would ever be marked stale."""
+    from exotui.cloud.profiles import API_TIMEOUT, find_profile, load_profiles
+
+    with DemoCloudThread(Knobs(delay_scale=0, ssh=False)) as cloud:
+        path = cloud.cloud.write_config(tmp_path)
+        profiles = load_profiles(config_file=path)
+        assert float(find_profile(profiles, "exotui-demo").scoped().config["api_timeout"]) == API_TIMEOUT
+        text = path.read_text().replace("  exotui-demo:\n", "  exotui-demo:\n    api_timeout: 7\n", 1)
+        assert text != path.read_text()
+        path.write_text(text)
+        profiles = load_profiles(config_file=path)
+        assert float(find_profile(profiles, "exotui-demo").scoped().config["api_timeout"]) == 7
+
+
+async def test_a_create_whose_answer_is_lost_says_it_may_have_been_done_and_the_table_shows_it():
+    """A volume create carried out by Cinder whose answer never arrives: no "could not", no resend; the
+    poller brings the volume."""
+    with DemoCloudThread(Knobs(delay_scale=0.05, ssh=False)) as cloud:
+        session = CloudSession(lambda: cloud.connect(api_timeout=0.5))
+        store = ProjectStore(ProjectKey("lossy", DEMO_PROJECTS[0][0]))
+        poller = ProjectPoller(session, store, Intervals(fast=0.1, idle=0.3, others=0.3))
+        actions = Actions(session, store, poller, timeout=20)
+        await poller.load_all()
+        await poller.start()
+        try:
+            path = "/volume/v3/volumes"
+            result = await _lose_the_answer_to(cloud, path, lambda: actions.create_volume("lost-answer", 1))
+            assert cloud.world.asked.count(("POST", path)) == 1, "never resent"
+            assert not result.ok and result.still_running
+            assert "may have been done (not sent again)" in result.message and "could not" not in result.message
+            for _ in range(100):
+                if any(v.name == "lost-answer" for v in store.get("volumes").values()):
+                    break
+                await asyncio.sleep(0.05)
+            assert any(v.name == "lost-answer" for v in store.get("volumes").values()), "the poller shows it"
+        finally:
+            await poller.stop()
+            session.close()

@@ -155,6 +155,10 @@ def first_frames(clouds_yaml: Path, runs: int) -> None:
     print(f"   reading clouds.yaml through openstacksdk's loader, in a process of its own: "
           f"{statistics.median(profiles) * 1000:.0f} ms")
     print(f"   ratio exotui / bare: {o / b:.2f}; app alone / bare: {a / b:.2f} (goal <= 1.2)")
+    # each round runs the three back to back: the median of the rounds' own ratios cancels the machine's drift
+    paired = statistics.median(x / y for x, y in zip(ours, bare))
+    paired_alone = statistics.median(x / y for x, y in zip(alone, bare))
+    print(f"   ratio round by round (median): exotui / bare {paired:.2f}; app alone / bare {paired_alone:.2f}")
 
 
 async def keystrokes(clouds_yaml: Path, query: str) -> list[tuple[str, float]]:

@@ -68,11 +68,12 @@ class ExotuiApp(App[int]):
     BINDINGS = [
         Binding("colon", "command_line(':')", "View", key_display=":"),
         Binding("slash", "command_line('/')", "Filter", key_display="/"),
-        Binding("w", "wide", "Wide"),
-        Binding("ctrl+r", "refresh", "Refresh"),
+        # the footer keeps to what fits 80 columns with ? in it; the rest are in ? help and the palette
+        Binding("w", "wide", "Wide", show=False),
+        Binding("ctrl+r", "refresh", "Refresh", show=False),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("escape", "back", "Back", show=False),
-        Binding("q", "quit", "Quit"),
+        Binding("q", "quit", "Quit", show=False),
     ]
 
     def __init__(self, workspace: Workspace | Callable[[], Workspace], *, start_view: str = "servers",

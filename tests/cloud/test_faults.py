@@ -4,6 +4,7 @@ a cloud that goes away and comes back. Each outcome is a plain CloudError line, 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import time
 
@@ -102,36 +103,42 @@ async def _lose_the_answer_to(cloud, action_path: str, run) -> object:
     return await task
 
 
-async def test_an_action_whose_answer_is_lost_is_sent_once_and_judged_by_the_instance():
-    """A stop carried out by Nova whose answer never arrives: exotui neither resends it nor calls it a
-    failure; it watches the instance and says it was done, and that the answer was lost."""
+@contextlib.asynccontextmanager
+async def _lossy_layer(others: float):
+    """The cloud layer over a demo cloud, its calls giving up after 0.5 s; the poller running."""
     with DemoCloudThread(Knobs(delay_scale=0.05, ssh=False)) as cloud:
         session = CloudSession(lambda: cloud.connect(api_timeout=0.5))
         store = ProjectStore(ProjectKey("lossy", DEMO_PROJECTS[0][0]))
-        poller = ProjectPoller(session, store, Intervals(fast=0.1, idle=0.5, others=60))
-        actions = Actions(session, store, poller, timeout=20)
+        poller = ProjectPoller(session, store, Intervals(fast=0.1, idle=0.3, others=others))
         await poller.load_all()
         await poller.start()
         try:
-            target = next(s for s in store.get("servers").values() if s.status == "ACTIVE" and not s.locked)
-            path = f"/compute/v2.1/servers/{target.id}/action"
-            result = await _lose_the_answer_to(cloud, path, lambda: actions.run(target.id, "stop"))
-            assert cloud.world.asked.count(("POST", path)) == 1, "never resent"
-            assert result.ok and result.status == "SHUTOFF", result
-            assert "answer was lost" in result.message and "\n" not in result.message
-
-            # the same, for a request Nova refused (409: locked behind the store's back): the refusal is lost
-            await poller.stop()  # so the store keeps believing the instance unlocked
-            await asyncio.to_thread(lambda: cloud.connect().compute.lock_server(target.id))
-            before = cloud.world.asked.count(("POST", path))  # the stop, and the lock just sent
-            result = await _lose_the_answer_to(cloud, path, lambda: actions.run(target.id, "start", timeout=1.5))
-            assert cloud.world.asked.count(("POST", path)) == before + 1, "never resent"
-            assert not result.ok and result.status == "SHUTOFF"
-            assert "answer never came" in result.message and "not sent again" in result.message, result.message
-            assert not actions.in_flight and target.id not in poller.pending
+            yield cloud, store, poller, Actions(session, store, poller, timeout=20)
         finally:
             await poller.stop()
             session.close()
+
+
+async def test_an_action_whose_answer_is_lost_is_sent_once_and_judged_by_the_instance():
+    """A stop carried out by Nova whose answer never arrives: exotui neither resends it nor calls it a
+    failure; it watches the instance and says it was done, and that the answer was lost."""
+    async with _lossy_layer(others=60) as (cloud, store, poller, actions):
+        target = next(s for s in store.get("servers").values() if s.status == "ACTIVE" and not s.locked)
+        path = f"/compute/v2.1/servers/{target.id}/action"
+        result = await _lose_the_answer_to(cloud, path, lambda: actions.run(target.id, "stop"))
+        assert cloud.world.asked.count(("POST", path)) == 1, "never resent"
+        assert result.ok and result.status == "SHUTOFF", result
+        assert "answer was lost" in result.message and "\n" not in result.message
+
+        # the same, for a request Nova refused (409: locked behind the store's back): the refusal is lost
+        await poller.stop()  # so the store keeps believing the instance unlocked
+        await asyncio.to_thread(lambda: cloud.connect().compute.lock_server(target.id))
+        before = cloud.world.asked.count(("POST", path))  # the stop, and the lock just sent
+        result = await _lose_the_answer_to(cloud, path, lambda: actions.run(target.id, "start", timeout=1.5))
+        assert cloud.world.asked.count(("POST", path)) == before + 1, "never resent"
+        assert not result.ok and result.status == "SHUTOFF"
+        assert "answer never came" in result.message and "not sent again" in result.message, result.message
+        assert not actions.in_flight and target.id not in poller.pending
 
 
 def test_a_cloud_without_api_timeout_gets_one_and_a_set_one_is_kept(tmp_path):
@@ -153,24 +160,14 @@ def test_a_cloud_without_api_timeout_gets_one_and_a_set_one_is_kept(tmp_path):
 async def test_a_create_whose_answer_is_lost_says_it_may_have_been_done_and_the_table_shows_it():
     """A volume create carried out by Cinder whose answer never arrives: no "could not", no resend; the
     poller brings the volume."""
-    with DemoCloudThread(Knobs(delay_scale=0.05, ssh=False)) as cloud:
-        session = CloudSession(lambda: cloud.connect(api_timeout=0.5))
-        store = ProjectStore(ProjectKey("lossy", DEMO_PROJECTS[0][0]))
-        poller = ProjectPoller(session, store, Intervals(fast=0.1, idle=0.3, others=0.3))
-        actions = Actions(session, store, poller, timeout=20)
-        await poller.load_all()
-        await poller.start()
-        try:
-            path = "/volume/v3/volumes"
-            result = await _lose_the_answer_to(cloud, path, lambda: actions.create_volume("lost-answer", 1))
-            assert cloud.world.asked.count(("POST", path)) == 1, "never resent"
-            assert not result.ok and result.still_running
-            assert "may have been done (not sent again)" in result.message and "could not" not in result.message
-            for _ in range(100):
-                if any(v.name == "lost-answer" for v in store.get("volumes").values()):
-                    break
-                await asyncio.sleep(0.05)
-            assert any(v.name == "lost-answer" for v in store.get("volumes").values()), "the poller shows it"
-        finally:
-            await poller.stop()
-            session.close()
+    async with _lossy_layer(others=0.3) as (cloud, store, poller, actions):
+        path = "/volume/v3/volumes"
+        result = await _lose_the_answer_to(cloud, path, lambda: actions.create_volume("lost-answer", 1))
+        assert cloud.world.asked.count(("POST", path)) == 1, "never resent"
+        assert not result.ok and result.still_running
+        assert "may have been done (not sent again)" in result.message and "could not" not in result.message
+        for _ in range(100):
+            if any(v.name == "lost-answer" for v in store.get("volumes").values()):
+                break
+            await asyncio.sleep(0.05)
+        assert any(v.name == "lost-answer" for v in store.get("volumes").values()), "the poller shows it"

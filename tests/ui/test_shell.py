@@ -4,6 +4,7 @@ projects, live rows, the staleness marker; and the command line's exits before a
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -143,10 +144,33 @@ async def test_a_failing_cloud_is_marked_stale(tmp_path):
             cloud.world.knobs.error_rate = 1.0
             await until(pilot, lambda: "⚠" in _crumb(app), timeout=30)
             assert "503" in _crumb(app)
+            assert re.search(r"⚠ stale \d+s", _crumb(app)), "stale data shows its age"
             table = app.query_one("#table-servers", ResourceTable)
             assert len(table.items) == 8, "what was known stays shown"
             cloud.world.knobs.error_rate = 0.0
             await until(pilot, lambda: "● live" in _crumb(app), timeout=30)
+
+
+async def test_a_slow_failing_cloud_leaves_the_keys_working_until_it_loads(tmp_path):
+    """2 s on every answer and 30% of them 503: while nothing has arrived the views, the filter and help
+    answer keys at once; the instances still arrive, retried past the 503s, and nothing is shown as an error
+    for good."""
+    from exotui.ui.help import HelpScreen
+
+    with DemoCloudThread(Knobs(delay_scale=0, ssh=False, latency_ms=2000, error_rate=0.3, seed=3)) as cloud:
+        app = _app(cloud.cloud.write_config(tmp_path))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("colon", *"vol", "enter")
+            await until(pilot, lambda: "Volumes" in _title(app, "volumes"), what="the volumes view, at once")
+            await pilot.press("question_mark")
+            await until(pilot, lambda: isinstance(app.screen, HelpScreen), what="help, at once")
+            assert app.project is None or not app.project.store.state("servers").loaded, \
+                "the keys were answered before the cloud was"
+            await pilot.press("escape", "colon", *"vm", "enter")
+            await until(pilot, lambda: app.project is not None and app.project.store.state("servers").loaded
+                        and len(app.query_one("#table-servers", ResourceTable).items) == 8, timeout=90,
+                        what="the instances, through latency and 503s")
+            await until(pilot, lambda: "● live" in _crumb(app), timeout=90, what="live again after the 503s")
 
 
 def _exotui(*args: str, env: dict) -> subprocess.CompletedProcess:

@@ -6,7 +6,7 @@ server deletion, floating-IP release, volume deletion, volume detach and rule re
 carried out, and every security group taken off an instance, was preceded by a confirmation dialog
 answered yes that covered it.
 
-It runs in every test run with seed 8 (2-4 minutes); EXOTUI_MONKEY_SEED picks another seed ("random" for a
+It runs in every test run with seed 3 (2-4 minutes); EXOTUI_MONKEY_SEED picks another seed ("random" for a
 fresh one, printed at the end and on failure); EXOTUI_MONKEY_KEYS another number of keystrokes;
 EXOTUI_MONKEY=0 leaves it out of a quick local run.
 
@@ -44,7 +44,7 @@ from exotui.ui import dialogs
 from exotui.ui.app import ExotuiApp
 from exotui.ui.views import ALIASES
 
-SEED = os.environ.get("EXOTUI_MONKEY_SEED", "8")
+SEED = os.environ.get("EXOTUI_MONKEY_SEED", "3")  # seed 3 reaches all 13 screens (seed 8 only 10)
 KEYSTROKES = int(os.environ.get("EXOTUI_MONKEY_KEYS", "10000"))
 SIZES = [(80, 24), (120, 40), (60, 20), (200, 50), (40, 12), (100, 30), (132, 43)]
 
@@ -265,5 +265,6 @@ async def test_monkey(ledger, tmp_path):
           f"{len(ledger.yes)} confirmations, {len(ledger.destroyed)} destructive calls, {app.quits} quits; "
           f"error rate {knobs.error_rate:.0%}, latency {knobs.latency_ms:g} ms")
     assert sent >= KEYSTROKES
+    assert len(screens) >= 10, f"seed {seed}: the monkey stayed in {sorted(screens)}"
     assert not ledger.failures, f"seed {seed}: {ledger.failures}"
     assert not ledger.unconfirmed(), f"seed {seed}: {ledger.unconfirmed()}"

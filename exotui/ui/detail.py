@@ -3,12 +3,15 @@ rules, ports, metadata, timestamps, fault; and its console log, followed. Live f
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from .plain import escape
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Log, Static, Tab, Tabs
 
@@ -19,6 +22,8 @@ from ..cloud.store import Change
 from ..cloud.units import gpu_fraction, su_per_hour
 from .dialogs import AnswerOnce
 from .views import age, rule_summary
+
+W = TypeVar("W")
 
 CONSOLE_LINES = 500  # the tail fetched each time: enough for cloud-init's key blocks, cheap to redraw
 FOLLOW_EVERY = 3.0  # seconds between console fetches while following
@@ -171,8 +176,16 @@ class InstanceDetail(AnswerOnce, Screen[None]):
         self.set_class(self.app.size.width >= SIDE_BY_SIDE_AT, "-side-by-side")
         self._unsubscribe = self.project.store.subscribe(self._store_changed)
         self.redraw()
-        self.fetch_console()
+        self.call_after_refresh(self.fetch_console)
         self.set_interval(FOLLOW_EVERY, self._tick)
+
+    def _part(self, selector: str, kind: type[W]) -> W | None:
+        """One of the screen's widgets, or None while it is not composed yet (keys and store events can
+        arrive first under load: found by the monkey) or already torn down."""
+        try:
+            return self.query_one(selector, kind)
+        except NoMatches:
+            return None
 
     def on_unmount(self) -> None:
         if self._unsubscribe:
@@ -187,8 +200,11 @@ class InstanceDetail(AnswerOnce, Screen[None]):
     def redraw(self) -> None:
         self._pending = False
         server = self.server
-        title = self.query_one("#detail-title", Static)
-        body = self.query_one("#detail-body", Static)
+        title, body = self._part("#detail-title", Static), self._part("#detail-body", Static)
+        if title is None or body is None:
+            if self.is_attached and not self._answered:
+                self.call_after_refresh(self.redraw)  # once composed
+            return
         if server is None:
             title.update("Instance (gone: deleted, or not in this project)")
             return
@@ -208,7 +224,9 @@ class InstanceDetail(AnswerOnce, Screen[None]):
         self.run_worker(self._read_console(), group="console", exclusive=True, exit_on_error=False)
 
     async def _read_console(self) -> None:
-        state = self.query_one("#console-state", Static)
+        state = self._part("#console-state", Static)
+        if state is None:
+            return  # not composed yet, or closed: the next tick reads it
         try:
             result = await self.project.actions.console_log(self.server_id, CONSOLE_LINES)
         except ActionRefused as err:
@@ -223,7 +241,9 @@ class InstanceDetail(AnswerOnce, Screen[None]):
         if text == self._console_text:
             return
         self._console_text = text
-        log = self.query_one("#console", Log)
+        log = self._part("#console", Log)
+        if log is None:
+            return
         at_end = log.is_vertical_scroll_end or self.following
         log.clear()
         log.write(text, scroll_end=at_end)
@@ -240,7 +260,10 @@ class InstanceDetail(AnswerOnce, Screen[None]):
     def action_show(self, tab: str) -> None:
         """Narrow: switch tabs. Side by side: both show already, so put the focus (and the keys that
         scroll) on the one asked for."""
-        self.query_one("#detail-tabs", Tabs).active = f"tab-{tab}"
+        tabs = self._part("#detail-tabs", Tabs)
+        if tabs is None:
+            return
+        tabs.active = f"tab-{tab}"
         if self.side_by_side:
             self.query_one("#console" if tab == "console" else "#details").focus()
 

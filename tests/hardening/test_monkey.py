@@ -115,6 +115,11 @@ class Ledger:
         for when, kind, name in sorted(self.destroyed):
             for index, (said, text) in enumerate(self.yes):
                 title = text.split("\n")[0]
+                ticked = text.split("\n")[-1]
+                if kind == "fip" and said <= when and ticked.startswith("also release") and (
+                        name in ticked or ticked.endswith(" more")):
+                    used[index] = used.get(index, 0)  # a delete with its IPs' release ticked, naming this one
+                    break
                 if said > when or not title.startswith(kinds[kind]):
                     continue
                 if kind == "server" and not (title.startswith("Delete instance") or title.endswith("instances?")):
@@ -140,7 +145,8 @@ def ledger(monkeypatch, tmp_path) -> Ledger:
 
         def dismiss(self, result=None):
             if result and not self._answered:  # a second answer to one dialog is dropped: not a confirmation
-                book.yes.append((time.monotonic(), f"{self.title_text}\n{self.message}"))
+                ticked = f"\n{self.option}" if getattr(result, "option", False) else ""  # "also release … IP"
+                book.yes.append((time.monotonic(), f"{self.title_text}\n{self.message}{ticked}"))
             return original_dismiss(self, result)
 
         monkeypatch.setattr(kind, "dismiss", dismiss)
@@ -268,3 +274,19 @@ async def test_monkey(ledger, tmp_path):
     assert len(screens) >= 10, f"seed {seed}: the monkey stayed in {sorted(screens)}"
     assert not ledger.failures, f"seed {seed}: {ledger.failures}"
     assert not ledger.unconfirmed(), f"seed {seed}: {ledger.unconfirmed()}"
+
+
+def test_the_ledger_finds_what_no_confirmation_covered():
+    """The monkey's judge can fail: a release needs a "Release floating IP" yes naming it, or a delete whose
+    "also release" option was ticked and named it; an unticked delete covers no release."""
+    book = Ledger()
+    book.destroyed.append((2.0, "fip", "127.64.0.14"))
+    assert book.unconfirmed() == ["fip 127.64.0.14 at 2.00 with no confirmation covering it"]
+    book.yes.append((1.0, "Delete instance web?\nweb will be deleted with its root disk."))  # not ticked
+    assert book.unconfirmed()
+    book.yes.append((3.0, "Release floating IP 127.64.0.14?\nIt goes back to the pool."))  # after the fact
+    assert book.unconfirmed()
+    book.yes.append((1.5, "Delete instance web?\nweb will be deleted …\nalso release its floating IP 127.64.0.14"))
+    assert book.unconfirmed() == []
+    book.destroyed.append((4.0, "server", "db"))
+    assert book.unconfirmed() == ["server db at 4.00 with no confirmation covering it"]

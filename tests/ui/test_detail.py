@@ -110,3 +110,18 @@ async def test_delete_keeps_the_floating_ip_by_default(open_ui):
         await ui.pilot.pause(0.5)
         assert fip_id in ui.demo.world.floatingips and ("network", "DELETE", f"/floatingips/{fip_id}") not in ui.sent
         await ui.project.actions.release_floating_ip(fip_id)  # the demo cloud is the session's: give it back
+
+
+async def test_the_detail_screen_takes_keys_and_store_events_before_it_is_composed(open_ui):
+    """Under load a store event or a key (l, i) can reach the screen before its widgets exist (the monkey
+    stopped the app this way: NoMatches '#detail-body'). They wait for the widgets instead of crashing."""
+    async with open_ui((80, 24)) as ui:
+        sid = await ui.boot("ui-detail-early")
+        screen = InstanceDetail(ui.app.project, sid)
+        screen.redraw()  # not composed, not attached: nothing to draw into, and no error
+        screen.action_show("console")
+        await screen._read_console()
+        await ui.app.push_screen(screen)
+        await ui.until(lambda: "ui-detail-early" in str(screen.query_one("#detail-title", Static).render()),
+                       what="the title, drawn once composed")
+        await ui.until(lambda: screen.query_one("#console", Log).lines, what="the console log")

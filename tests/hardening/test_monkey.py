@@ -44,7 +44,7 @@ from exotui.ui import dialogs
 from exotui.ui.app import ExotuiApp
 from exotui.ui.views import ALIASES
 
-SEED = os.environ.get("EXOTUI_MONKEY_SEED", "3")  # seed 3 reached all 13 screens in 2 of 2 runs (seed 8: 10)
+SEED = os.environ.get("EXOTUI_MONKEY_SEED", "3")  # seed 3 reached all 13 screens when tried (seed 8: 10)
 KEYSTROKES = int(os.environ.get("EXOTUI_MONKEY_KEYS", "10000"))
 SIZES = [(80, 24), (120, 40), (60, 20), (200, 50), (40, 12), (100, 30), (132, 43)]
 

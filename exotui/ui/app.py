@@ -305,10 +305,10 @@ class ExotuiApp(App[int]):
         """Textual's, unless a palette is anywhere in the stack: Textual looks only at the top screen,
         and a command that pushed a screen (the map) while its palette was still closing left one
         below, so a second ctrl+p raised DuplicateIds (found by the monkey)."""
-        if not any(screen.id == "--command-palette" for screen in self.screen_stack):
-            from . import dialogs  # noqa: F401  its guard on OptionList's page keys covers the palette's list
+        if self.use_command_palette and not any(screen.id == "--command-palette" for screen in self.screen_stack):
+            from .dialogs import Palette  # its module also guards OptionList's page keys, the palette's list too
 
-            super().action_command_palette()
+            self.push_screen(Palette(id="--command-palette"))
 
     def action_back(self) -> None:
         line = self.query_one(CommandLine)

@@ -9,6 +9,7 @@ from .plain import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
+from textual.command import CommandPalette
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -48,6 +49,20 @@ class AnswerOnce:
             return AwaitComplete(_nothing())
         self._answered = True
         return super().dismiss(result)  # type: ignore[misc]
+
+
+class Palette(AnswerOnce, CommandPalette):
+    """Textual's command palette, closed once. Two enters (or enter and esc) queued before it closes each
+    dismissed it in Textual 8.2.8: the second popped the dashboard itself (ScreenStackError, found by the
+    monkey), and a second enter would also run the chosen command again."""
+
+    def _select_or_command(self, event=None) -> None:
+        if not self._answered:
+            super()._select_or_command(event)
+
+    def _action_escape(self) -> None:
+        if not self._answered:
+            super()._action_escape()
 
 
 def _page_safely(move_page):

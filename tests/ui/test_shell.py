@@ -210,3 +210,24 @@ async def test_the_palette_opens_views(demo_yaml):
         await pilot.pause(0.5)
         await pilot.press("enter")
         await until(pilot, lambda: app.current_view == "volumes")
+
+
+async def test_the_palette_closes_once_however_often_it_is_answered(demo_yaml):
+    """Two answers queued before the palette has closed (enter enter, enter esc) dismissed Textual's palette
+    twice: the second popped the dashboard itself (ScreenStackError, found by the monkey in CI)."""
+    from textual.command import CommandPalette
+
+    app = _app(demo_yaml)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _loaded(pilot, app)
+        for _ in range(2):
+            await pilot.press("ctrl+p")
+            await until(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
+            palette = app.screen
+            palette._action_escape()
+            palette._action_escape()  # before the first pop has landed
+            palette._select_or_command()
+            await pilot.pause(0.2)
+            assert app.is_running and len(app.screen_stack) == 1 and not isinstance(app.screen, CommandPalette)
+        await pilot.press("colon", *"vol", "enter")
+        await until(pilot, lambda: app.current_view == "volumes", what="the dashboard, still answering")

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .plain import escape
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
 from textual.command import CommandPalette
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static
@@ -63,6 +64,16 @@ class Palette(AnswerOnce, CommandPalette):
     def _action_escape(self) -> None:
         if not self._answered:
             super()._action_escape()
+
+    @work(exclusive=True, group=CommandPalette._GATHER_COMMANDS_GROUP)
+    async def _gather_commands(self, search_value: str) -> None:
+        """Textual's search, which a key typed as the palette closes starts after its list is gone: its
+        NoMatches would stop the app. A closing palette has nothing to search for."""
+        try:
+            await CommandPalette._gather_commands.__wrapped__(self, search_value)
+        except NoMatches:
+            if self.is_attached and not self._answered:
+                raise
 
 
 def _page_safely(move_page):

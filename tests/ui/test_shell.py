@@ -229,5 +229,14 @@ async def test_the_palette_closes_once_however_often_it_is_answered(demo_yaml):
             palette._select_or_command()
             await pilot.pause(0.2)
             assert app.is_running and len(app.screen_stack) == 1 and not isinstance(app.screen, CommandPalette)
+        # a search started by a key typed as the palette closes finds its list gone: nothing to search for
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
+        palette = app.screen
+        palette._action_escape()
+        await pilot.pause(0.2)
+        await palette._gather_commands("open").wait()
+        await pilot.pause(0.2)
+        assert app.is_running and app._exception is None
         await pilot.press("colon", *"vol", "enter")
         await until(pilot, lambda: app.current_view == "volumes", what="the dashboard, still answering")

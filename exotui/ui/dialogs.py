@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from .plain import escape
 from textual import on, work
@@ -50,6 +50,18 @@ class AnswerOnce:
             return AwaitComplete(_nothing())
         self._answered = True
         return super().dismiss(result)  # type: ignore[misc]
+
+    def when_composed(self, selector: str, then: Callable[[Any], None]) -> None:
+        """then(widget) once `selector` exists: widgets inside containers compose after the screen mounts,
+        later still under load (the monkey found forms focusing a field not there yet). Nothing once answered."""
+        if self._answered or not self.is_attached:  # type: ignore[attr-defined]
+            return
+        try:
+            widget = self.query_one(selector)  # type: ignore[attr-defined]
+        except NoMatches:
+            self.call_after_refresh(self.when_composed, selector, then)  # type: ignore[attr-defined]
+            return
+        then(widget)
 
 
 class Palette(AnswerOnce, CommandPalette):
@@ -125,10 +137,8 @@ class ConfirmDialog(AnswerOnce, ModalScreen[bool]):
                 yield Button("Cancel", id="confirm-no", compact=True)
 
     def on_mount(self) -> None:
-        if self._answered:
-            return  # a fast key answered it before it was mounted: its children are going
-        # a stray enter cancels: the safe answer has the focus
-        self.query_one("#confirm-no", Button).focus()
+        # a stray enter cancels: the safe answer has the focus (not if a fast key answered it already)
+        self.when_composed("#confirm-no", lambda button: button.focus())
 
     @on(Button.Pressed)
     def pressed(self, event: Button.Pressed) -> None:
@@ -200,9 +210,7 @@ class ConfirmOptionDialog(AnswerOnce, ModalScreen[Confirmed | None]):
                 yield Button("Cancel", id="confirm-no", compact=True)
 
     def on_mount(self) -> None:
-        if self._answered:
-            return  # answered before it was mounted (see ConfirmDialog.on_mount)
-        self.query_one("#confirm-no", Button).focus()
+        self.when_composed("#confirm-no", lambda button: button.focus())
 
     def action_tick(self) -> None:
         if not self._answered:
@@ -304,11 +312,10 @@ class ChoiceDialog(AnswerOnce, ModalScreen[str | None]):
             yield Static(escape(self.hint or "enter: choose · esc: cancel"), classes="dialog-hint")
 
     def on_mount(self) -> None:
-        if self._answered:
-            return  # answered before it was mounted (see ConfirmDialog.on_mount)
-        options = self.query_one(OptionList)
-        first = next((n for n, c in enumerate(self.choices) if not c.heading and not c.reason), None)
-        options.highlighted = first
+        self.when_composed("#choices", self._highlight_first)
+
+    def _highlight_first(self, options: OptionList) -> None:
+        options.highlighted = next((n for n, c in enumerate(self.choices) if not c.heading and not c.reason), None)
         options.focus()
 
     @on(OptionList.OptionSelected)

@@ -114,8 +114,8 @@ class FormDialog(AnswerOnce, ModalScreen[dict[str, Any] | None]):
                              compact=True)
 
     def on_mount(self) -> None:
-        if self.fields and not getattr(self, "_answered", False):  # answered before mounted: nothing to focus
-            self.query_one(f"#field-{self.fields[0].id}").focus()
+        if self.fields:
+            self.when_composed(f"#field-{self.fields[0].id}", lambda field: field.focus())
 
     def values(self) -> dict[str, Any]:
         out: dict[str, Any] = {}

@@ -36,3 +36,31 @@ async def test_a_value_set_before_the_value_line_is_composed_is_shown_not_raised
         await pilot.pause()
         assert select.value == "s"
         assert str(app.query_one(SelectCurrent).query_one("#label", Static).render()) == "m3.small"
+
+
+async def test_a_dialog_waits_for_a_widget_composed_after_it_mounts():
+    """Widgets inside a dialog's containers compose after the dialog mounts, later still under load: a form
+    focused its first field before it existed and stopped the app (found by the monkey). when_composed waits."""
+    from textual.screen import ModalScreen
+
+    from exotui.ui.dialogs import AnswerOnce
+
+    class Late(AnswerOnce, ModalScreen):
+        def compose(self) -> ComposeResult:
+            yield Static("frame")
+
+    app = OneSelect(FormSelect([("a", "a")], value="a", allow_blank=False))
+    async with app.run_test(size=(40, 6)) as pilot:
+        screen = Late()
+        await app.push_screen(screen)
+        seen = []
+        screen.when_composed("#later", seen.append)  # not there yet: a plain query_one raises NoMatches here
+        await pilot.pause()
+        assert seen == []
+        await screen.mount(Static("late", id="later"))
+        await pilot.pause(0.1)
+        assert [w.id for w in seen] == ["later"]
+        screen.dismiss()
+        screen.when_composed("#later", seen.append)  # answered: nothing more
+        await pilot.pause(0.1)
+        assert len(seen) == 1

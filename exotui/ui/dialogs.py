@@ -51,7 +51,7 @@ class AnswerOnce:
         self._answered = True
         return super().dismiss(result)  # type: ignore[misc]
 
-    def when_composed(self, selector: str, then: Callable[[Any], None]) -> None:
+    def when_composed(self, selector: str, then: Callable[[Any], None], tries: int = 250) -> None:
         """then(widget) once `selector` exists: widgets inside containers compose after the screen mounts,
         later still under load (the monkey found forms focusing a field not there yet). Nothing once answered."""
         if self._answered or not self.is_attached:  # type: ignore[attr-defined]
@@ -59,7 +59,8 @@ class AnswerOnce:
         try:
             widget = self.query_one(selector)  # type: ignore[attr-defined]
         except NoMatches:
-            self.call_after_refresh(self.when_composed, selector, then)  # type: ignore[attr-defined]
+            if tries > 1:  # every 20 ms for up to 5 s: a widget that never comes is not waited for forever
+                self.set_timer(0.02, lambda: self.when_composed(selector, then, tries - 1))  # type: ignore[attr-defined]
             return
         then(widget)
 

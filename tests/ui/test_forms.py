@@ -55,7 +55,7 @@ async def test_a_dialog_waits_for_a_widget_composed_after_it_mounts():
         await app.push_screen(screen)
         seen = []
         screen.when_composed("#later", seen.append)  # not there yet: a plain query_one raises NoMatches here
-        await pilot.pause()
+        await pilot.pause(0.05)
         assert seen == []
         await screen.mount(Static("late", id="later"))
         await pilot.pause(0.1)

@@ -86,6 +86,11 @@ class ActionRefused(Exception):
         self.reason = reason
 
 
+def _where(server: Server) -> str:
+    """Its status, with the task under way: "ACTIVE · rebooting"."""
+    return server.status + (f" · {server.task_state}" if server.task_state else "")
+
+
 def _failed(what: str, err: CloudError, status: str | None = None) -> ActionResult:
     if err.answer_lost:  # it went out: the cloud may have done it, and the poller will show it if so
         return ActionResult(False, f"{what}: {err.message}; it may have been done (not sent again): "
@@ -250,8 +255,7 @@ class Actions:
         if result.ok:
             return replace(result, message=f"{result.message} (the cloud's answer was lost, but the instance "
                                            "shows it done)")
-        now = self.store.item("servers", server.id) or server
-        where = now.status + (f" · {now.task_state}" if now.task_state else "")
+        where = _where(self.store.item("servers", server.id) or server)
         return replace(result, ok=False, message=f"{verb} {server.name}: {err.message}; not sent again, and "
                                                   f"after {wait:g} s the instance is {where}: it may still happen, "
                                                   "or try again")
@@ -347,8 +351,7 @@ class Actions:
         result = await self._follow("servers", before.id, follower.judge, timeout)
         if result is None:
             server = self.store.item("servers", before.id) or before
-            where = server.status + (f" · {server.task_state}" if server.task_state else "")
-            return ActionResult(False, f"{before.name}: still under way after {timeout:g} s ({where})",
+            return ActionResult(False, f"{before.name}: still under way after {timeout:g} s ({_where(server)})",
                                 server.status, server.task_state, still_running=True)
         if not result.ok and follower.quiet_failure:
             # no fault to show: Nova's instance-action record often says why (e.g. "No valid host")

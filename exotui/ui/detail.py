@@ -175,7 +175,7 @@ class InstanceDetail(AnswerOnce, Screen[None]):
     def on_mount(self) -> None:
         self.set_class(self.app.size.width >= SIDE_BY_SIDE_AT, "-side-by-side")
         self._unsubscribe = self.project.store.subscribe(self._store_changed)
-        self.redraw()
+        self.when_composed("#detail-body", lambda _body: self.redraw())  # the body sits inside a container
         self.call_after_refresh(self.fetch_console)
         self.set_interval(FOLLOW_EVERY, self._tick)
 
@@ -202,9 +202,7 @@ class InstanceDetail(AnswerOnce, Screen[None]):
         server = self.server
         title, body = self._part("#detail-title", Static), self._part("#detail-body", Static)
         if title is None or body is None:
-            if self.is_attached and not self._answered:
-                self.call_after_refresh(self.redraw)  # once composed
-            return
+            return  # not composed yet (on_mount draws once it is) or torn down
         if server is None:
             title.update("Instance (gone: deleted, or not in this project)")
             return

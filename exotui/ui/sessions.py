@@ -21,6 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.containers import Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
@@ -208,6 +209,27 @@ class SSHSession(Vertical):
         self.terminal.refresh()
 
 
+class SessionTabs(TabbedContent):
+    """The session tabs. Textual's TabbedContent makes a pane active when a widget in it takes focus; under
+    load that Focused message can arrive after the pane's tab was closed (ctrl+f4, or the shell ending),
+    and setting `active` to a tab that is gone raises ValueError and stops the app (found by the monkey).
+    A focus from a pane whose tab is gone is ignored here."""
+
+    def _on_tab_pane_focused(self, event: TabPane.Focused) -> None:
+        event.stop()
+        event.prevent_default()  # TabbedContent's own handler would run after this one
+        pane_id = event.tab_pane.id
+        if pane_id and self.has_tab(pane_id):
+            self.active = pane_id
+
+    def has_tab(self, pane_id: str) -> bool:
+        try:
+            self.get_tab(pane_id)
+        except NoMatches:
+            return False
+        return True
+
+
 class SessionsScreen(Screen):
     BINDINGS = [
         Binding("ctrl+right_square_bracket", "dashboard", "Dashboard", key_display="ctrl+]", priority=True),
@@ -229,7 +251,7 @@ class SessionsScreen(Screen):
             self.session = session
 
     def compose(self) -> ComposeResult:
-        yield TabbedContent(id="ssh-tabs")
+        yield SessionTabs(id="ssh-tabs")
         yield Footer()
 
     @property

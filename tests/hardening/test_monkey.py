@@ -6,8 +6,8 @@ server deletion, floating-IP release, volume deletion, volume detach and rule re
 carried out, and every security group taken off an instance, was preceded by a confirmation dialog
 answered yes that covered it.
 
-EXOTUI_MONKEY=1 runs it (seed 3, 2-4 minutes); EXOTUI_MONKEY_SEED picks another seed ("random" for a fresh
-one, printed at the end and on failure); EXOTUI_MONKEY_KEYS another number of keystrokes.
+It runs with the rest of the suite, on seed 3 (2-4 minutes); EXOTUI_MONKEY_SEED picks another seed ("random"
+for a fresh one, printed at the end and on failure); EXOTUI_MONKEY_KEYS another number of keystrokes.
 
 Quitting is in the key set (q, ctrl+q, ctrl+c, ':q' typed by chance): the app's exit() only counts the
 request, so the monkey keeps going where a user would have restarted. f12 is left out: it suspends the
@@ -222,12 +222,6 @@ def _app(clouds_yaml: Path) -> MonkeyApp:
 
 
 @pytest.mark.timeout(900)  # 10,000 keys take 2-4 minutes here
-@pytest.mark.skipif(
-    os.environ.get("EXOTUI_MONKEY") != "1",
-    reason="opt-in (EXOTUI_MONKEY=1): under load one more race inside Textual 8.2.8 still stops the app about one run "
-           "in three (TabbedContent sets a session tab active after the tab is gone: ValueError 'No Tab with id "
-           "--content-tab-ssh-N'); in CI that would be a coin toss, not a safety net",
-)
 async def test_monkey(ledger, tmp_path):
     seed = _seed()
     rng = random.Random(seed)

@@ -343,33 +343,44 @@ class Flows:
 
     # --- volumes, floating IPs, security-group rules ------------------------------------------------
 
+    # Each flow gets the item as the store held it when the key was pressed, never its ID to look up again:
+    # the poller may drop it before the flow's worker starts (a floating IP released by a delete that ran
+    # meanwhile: the monkey found "'NoneType' object has no attribute 'port_id'").
+
+    def _item(self, project, kind: str, ident: str | None):
+        return project.store.item(kind, ident or "") if project is not None else None
+
     def volume(self, what: str, volume_id: str | None, project=None) -> None:
         """create, attach, detach, extend or delete (`volume_id` for all but create)."""
         project = self._project(project)
-        if project is None or (what != "create" and project.store.item("volumes", volume_id or "") is None):
+        volume = self._item(project, "volumes", volume_id)
+        if project is None or (what != "create" and volume is None):
             return
-        self._start(getattr(resources, f"{what}_volume")(self, project, volume_id), f"{what} volume")
+        self._start(getattr(resources, f"{what}_volume")(self, project, volume), f"{what} volume")
 
     def floating_ip(self, what: str, fip_id: str | None, project=None) -> None:
         """allocate, assign, unassign or release."""
         project = self._project(project)
-        if project is None or (what != "allocate" and project.store.item("floating_ips", fip_id or "") is None):
+        fip = self._item(project, "floating_ips", fip_id)
+        if project is None or (what != "allocate" and fip is None):
             return
-        self._start(getattr(resources, f"{what}_floating_ip")(self, project, fip_id), f"{what} floating IP")
+        self._start(getattr(resources, f"{what}_floating_ip")(self, project, fip), f"{what} floating IP")
 
     def rule(self, what: str, group_id: str | None, project=None) -> None:
         """add or remove a rule of a security group."""
         project = self._project(project)
-        if project is None or project.store.item("security_groups", group_id or "") is None:
+        group = self._item(project, "security_groups", group_id)
+        if project is None or group is None:
             return
-        self._start(getattr(resources, f"{what}_rule")(self, project, group_id), f"{what} rule")
+        self._start(getattr(resources, f"{what}_rule")(self, project, group), f"{what} rule")
 
     def group(self, what: str, group_id: str | None, project=None) -> None:
         """create or delete a security group (`group_id` for delete)."""
         project = self._project(project)
-        if project is None or (what != "create" and project.store.item("security_groups", group_id or "") is None):
+        group = self._item(project, "security_groups", group_id)
+        if project is None or (what != "create" and group is None):
             return
-        self._start(getattr(resources, f"{what}_group")(self, project, group_id), f"{what} security group")
+        self._start(getattr(resources, f"{what}_group")(self, project, group), f"{what} security group")
 
 
 def launch_form(project) -> FormDialog:

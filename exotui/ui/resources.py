@@ -1,4 +1,5 @@
-"""The flows of the Volumes, Floating IPs and Security groups views: small dialogs, then project.actions."""
+"""The flows of the Volumes, Floating IPs and Security groups views: small dialogs, then project.actions.
+Each takes the item as the store held it when its key was pressed (see Flows._item)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from .forms import Field, FormDialog
 from .views import rule_summary
 
 if TYPE_CHECKING:
+    from ..cloud.models import FloatingIP, SecurityGroup, Volume
     from .flows import Flows
 
 
@@ -56,8 +58,7 @@ async def create_volume(flows: Flows, project, _: Any) -> None:
                                                               description=values["description"] or None))
 
 
-async def attach_volume(flows: Flows, project, volume_id: str) -> None:
-    volume = project.store.item("volumes", volume_id)
+async def attach_volume(flows: Flows, project, volume: Volume) -> None:
     if volume.status != "available":
         flows.app.notify(f"{_label(volume)} is {volume.status}" + (": detach it first" if volume.attachments else ""),
                          severity="warning")
@@ -69,8 +70,7 @@ async def attach_volume(flows: Flows, project, volume_id: str) -> None:
         await flows.run_on_servers(project, [server], "attach_volume", volume_id=volume.id)
 
 
-async def detach_volume(flows: Flows, project, volume_id: str) -> None:
-    volume = project.store.item("volumes", volume_id)
+async def detach_volume(flows: Flows, project, volume: Volume) -> None:
     servers = [s for s in (project.store.item("servers", a.server_id) for a in volume.attachments) if s]
     if not servers:
         flows.app.notify(f"{_label(volume)} is not attached to an instance of this project", severity="warning")
@@ -82,8 +82,7 @@ async def detach_volume(flows: Flows, project, volume_id: str) -> None:
         await flows.detach_volume(project, server, volume.id)
 
 
-async def extend_volume(flows: Flows, project, volume_id: str) -> None:
-    volume = project.store.item("volumes", volume_id)
+async def extend_volume(flows: Flows, project, volume: Volume) -> None:
 
     def check(text: str) -> str | None:
         return None if text.isdigit() and int(text) > volume.size_gb else \
@@ -96,8 +95,7 @@ async def extend_volume(flows: Flows, project, volume_id: str) -> None:
                         lambda: project.actions.extend_volume(volume.id, int(size)))
 
 
-async def delete_volume(flows: Flows, project, volume_id: str) -> None:
-    volume = project.store.item("volumes", volume_id)
+async def delete_volume(flows: Flows, project, volume: Volume) -> None:
     if volume.attachments:
         flows.app.notify(f"{_label(volume)} is attached to an instance: detach it first", severity="warning")
         return
@@ -121,8 +119,7 @@ async def allocate_floating_ip(flows: Flows, project, _: Any) -> None:
                     lambda: project.actions.allocate_floating_ip(network_id))
 
 
-async def assign_floating_ip(flows: Flows, project, fip_id: str) -> None:
-    fip = project.store.item("floating_ips", fip_id)
+async def assign_floating_ip(flows: Flows, project, fip: FloatingIP) -> None:
     if fip.port_id:
         flows.app.notify(f"{fip.address} is assigned to {fip.fixed_address}: unassign it first (u)",
                          severity="warning")
@@ -138,16 +135,14 @@ async def assign_floating_ip(flows: Flows, project, fip_id: str) -> None:
                         lambda: project.actions.assign_floating_ip(fip.id, server.id))
 
 
-async def unassign_floating_ip(flows: Flows, project, fip_id: str) -> None:
-    fip = project.store.item("floating_ips", fip_id)
+async def unassign_floating_ip(flows: Flows, project, fip: FloatingIP) -> None:
     if await flows.ask(ConfirmDialog(f"Unassign {fip.address}?", "The instance loses this public address; "
                                      "the address stays allocated to the project.", confirm="Unassign")):
         await flows.run(project, fip.id, "update", f"unassign {fip.address}",
                         lambda: project.actions.unassign_floating_ip(fip.id))
 
 
-async def release_floating_ip(flows: Flows, project, fip_id: str) -> None:
-    fip = project.store.item("floating_ips", fip_id)
+async def release_floating_ip(flows: Flows, project, fip: FloatingIP) -> None:
     where = f" It is assigned to {fip.fixed_address}, which loses it." if fip.port_id else ""
     if await flows.ask(ConfirmDialog(f"Release floating IP {fip.address}?",
                                      f"The address goes back to the cloud; you may not get it again.{where}",
@@ -178,8 +173,7 @@ async def create_group(flows: Flows, project, _: Any) -> None:
                         lambda: project.actions.create_security_group(name, values["description"]))
 
 
-async def delete_group(flows: Flows, project, group_id: str) -> None:
-    group = project.store.item("security_groups", group_id)
+async def delete_group(flows: Flows, project, group: SecurityGroup) -> None:
     users = sorted(s.name for s in project.store.get("servers").values() if group.name in s.security_groups)
     if group.name == "default" or users:
         why = "every project keeps its default group" if group.name == "default" else \
@@ -213,8 +207,7 @@ def _check_rule(values: dict[str, Any]) -> str | None:
     return None
 
 
-async def add_rule(flows: Flows, project, group_id: str) -> None:
-    group = project.store.item("security_groups", group_id)
+async def add_rule(flows: Flows, project, group: SecurityGroup) -> None:
     values = await flows.ask(FormDialog(f"Add a rule to {group.name}", [
         Field("direction", "Direction", "select", "ingress", (("in (ingress)", "ingress"), ("out (egress)", "egress"))),
         Field("protocol", "Protocol", "select", "tcp", PROTOCOLS, allow_blank=False),
@@ -235,8 +228,7 @@ async def add_rule(flows: Flows, project, group_id: str) -> None:
                                                      description=values["description"]))
 
 
-async def remove_rule(flows: Flows, project, group_id: str) -> None:
-    group = project.store.item("security_groups", group_id)
+async def remove_rule(flows: Flows, project, group: SecurityGroup) -> None:
     if not group.rules:
         flows.app.notify(f"{group.name} has no rules", severity="warning")
         return

@@ -308,3 +308,32 @@ async def test_security_group_create_and_delete(open_ui):
         await ui.pilot.press("y")
         await ui.until(lambda: gid not in ui.store.get("security_groups"), what="deleted")
         assert gid not in ui.demo.world.security_groups
+
+
+async def test_a_flow_keeps_the_item_it_was_started_on_when_the_store_drops_it(open_ui):
+    """The key dispatches, then the poller drops the item before the flow's worker runs (a floating IP
+    released by an instance delete that ran meanwhile: found by the monkey). The flow still asks about
+    the item it was started on, naming it, and a yes ends in a plain "not sent", not in a flow's own bug."""
+    async with open_ui() as ui:
+        project, flows = ui.app.project, flows_for(ui.app)
+        fip = (await project.actions.allocate_floating_ip()).value
+        volume = ui.store.item("volumes", (await project.actions.create_volume("ui-gone", 1)).value)
+        cases = ((lambda: flows.floating_ip("release", fip.id), "floating_ips", fip, fip.address),
+                 (lambda: flows.volume("delete", volume.id), "volumes", volume, "ui-gone"))
+        try:
+            for start, kind, item, title in cases:
+                start()
+                ui.store.merge(kind, [], [item.id])  # before the flow's worker has run a line
+                await ui.until(lambda: isinstance(ui.app.screen, ConfirmDialog), what=f"{kind}: asks first")
+                assert title in str(ui.app.screen.query_one(".dialog-title", Static).render())
+                await ui.pilot.press("y")
+                await ui.until(lambda: any(n.title == "not sent" and "not in the project" in n.message
+                                           for n in ui.app._notifications), what=f"{kind}: not sent, and why")
+                assert not [n.message for n in ui.app._notifications if n.title == "something went wrong"]
+                ui.app.clear_notifications()
+            assert fip.id in ui.demo.world.floatingips and volume.id in ui.demo.world.volumes
+        finally:
+            for _, kind, item, _ in cases:
+                ui.store.merge(kind, [item])
+            await project.actions.release_floating_ip(fip.id)
+            await project.actions.delete_volume(volume.id)

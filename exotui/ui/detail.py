@@ -3,7 +3,6 @@ rules, ports, metadata, timestamps, fault; and its console log, followed. Live f
 
 from __future__ import annotations
 
-from typing import TypeVar
 
 from .plain import escape
 from rich.text import Text
@@ -11,7 +10,6 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Log, Static, Tab, Tabs
 
@@ -23,7 +21,6 @@ from ..cloud.units import gpu_fraction, su_per_hour
 from .dialogs import AnswerOnce
 from .views import age, rule_summary
 
-W = TypeVar("W")
 
 CONSOLE_LINES = 500  # the tail fetched each time: enough for cloud-init's key blocks, cheap to redraw
 FOLLOW_EVERY = 3.0  # seconds between console fetches while following
@@ -179,14 +176,6 @@ class InstanceDetail(AnswerOnce, Screen[None]):
         self.call_after_refresh(self.fetch_console)
         self.set_interval(FOLLOW_EVERY, self._tick)
 
-    def _part(self, selector: str, kind: type[W]) -> W | None:
-        """One of the screen's widgets, or None while it is not composed yet (keys and store events can
-        arrive first under load: found by the monkey) or already torn down."""
-        try:
-            return self.query_one(selector, kind)
-        except NoMatches:
-            return None
-
     def on_unmount(self) -> None:
         if self._unsubscribe:
             self._unsubscribe()
@@ -200,7 +189,7 @@ class InstanceDetail(AnswerOnce, Screen[None]):
     def redraw(self) -> None:
         self._pending = False
         server = self.server
-        title, body = self._part("#detail-title", Static), self._part("#detail-body", Static)
+        title, body = self.part("#detail-title", Static), self.part("#detail-body", Static)
         if title is None or body is None:
             return  # not composed yet (on_mount draws once it is) or torn down
         if server is None:
@@ -222,7 +211,7 @@ class InstanceDetail(AnswerOnce, Screen[None]):
         self.run_worker(self._read_console(), group="console", exclusive=True, exit_on_error=False)
 
     async def _read_console(self) -> None:
-        state = self._part("#console-state", Static)
+        state = self.part("#console-state", Static)
         if state is None:
             return  # not composed yet, or closed: the next tick reads it
         try:
@@ -239,7 +228,7 @@ class InstanceDetail(AnswerOnce, Screen[None]):
         if text == self._console_text:
             return
         self._console_text = text
-        log = self._part("#console", Log)
+        log = self.part("#console", Log)
         if log is None:
             return
         at_end = log.is_vertical_scroll_end or self.following
@@ -258,7 +247,7 @@ class InstanceDetail(AnswerOnce, Screen[None]):
     def action_show(self, tab: str) -> None:
         """Narrow: switch tabs. Side by side: both show already, so put the focus (and the keys that
         scroll) on the one asked for."""
-        tabs = self._part("#detail-tabs", Tabs)
+        tabs = self.part("#detail-tabs", Tabs)
         if tabs is None:
             return
         tabs.active = f"tab-{tab}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 from .plain import escape
 from textual import on, work
@@ -35,6 +35,9 @@ def dialog_css(name: str) -> str:
     return DIALOG_CSS.format(name=name)
 
 
+W = TypeVar("W")
+
+
 async def _nothing() -> None:
     pass
 
@@ -50,6 +53,15 @@ class AnswerOnce:
             return AwaitComplete(_nothing())
         self._answered = True
         return super().dismiss(result)  # type: ignore[misc]
+
+    def part(self, selector: str, kind: type[W]) -> W | None:
+        """One of the screen's widgets, or None while it is not composed yet or already torn down: keys,
+        store events and finished workers can reach a screen before its widgets exist and after they are
+        gone (under load the monkey found both, on the detail and doctor screens)."""
+        try:
+            return self.query_one(selector, kind)  # type: ignore[attr-defined]
+        except NoMatches:
+            return None
 
     def when_composed(self, selector: str, then: Callable[[Any], None], tries: int = 250) -> None:
         """then(widget) once `selector` exists: widgets inside containers compose after the screen mounts,

@@ -89,7 +89,10 @@ class MatrixScreen(StoreWatching, AnswerOnce, Screen[None]):
         self.rows = sorted(self.table, key=lambda sid: (self.names[sid], sid))
         width = self._name_width()
         head = "instance".ljust(width) + "".join(f" {s.name:>{CELL}}" for s in SERVICES)
-        self.query_one("#matrix-head", Static).update(Content(head))
+        head_line, listing = self.part("#matrix-head", Static), self.part("#matrix", MatrixList)
+        if head_line is None or listing is None:
+            return  # torn down: a redraw queued by a store change came after the screen closed
+        head_line.update(Content(head))
         options = []
         for sid in self.rows:
             name = self.names[sid]
@@ -101,7 +104,6 @@ class MatrixScreen(StoreWatching, AnswerOnce, Screen[None]):
             options.append(Option(Content.assemble(*parts)))
         if not options:
             options.append(Option(Content.assemble(("no instances in this project", "$text-muted")), disabled=True))
-        listing = self.query_one(MatrixList)
         listing.clear_options()
         listing.add_options(options)
         listing.highlighted = self.rows.index(keep) if keep in self.rows else (0 if self.rows else None)
@@ -109,7 +111,8 @@ class MatrixScreen(StoreWatching, AnswerOnce, Screen[None]):
 
     @property
     def current(self) -> str | None:
-        index = self.query_one(MatrixList).highlighted if self.is_mounted else None
+        listing = self.part("#matrix", MatrixList)
+        index = listing.highlighted if listing is not None else None
         return self.rows[index] if index is not None and index < len(self.rows) else None
 
     def on_option_list_option_highlighted(self, _event: OptionList.OptionHighlighted) -> None:
@@ -125,7 +128,9 @@ class MatrixScreen(StoreWatching, AnswerOnce, Screen[None]):
             row = self.table[sid]
             text = f"{self.names[sid]}: " + " · ".join(
                 f"{s.name} from {describe(row[s.name], self.names)}" for s in SERVICES)
-        self.query_one("#matrix-detail", Static).update(Content(text))
+        detail = self.part("#matrix-detail", Static)
+        if detail is not None:
+            detail.update(Content(text))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -63,7 +63,7 @@ class StoreWatching:
         self._unsubscribe = self.project.store.subscribe(self._changed)
         self.redraw()
         if self.focus_on is not None:
-            self.query_one(self.focus_on).focus()
+            self.when_composed(self.focus_on.__name__, lambda widget: widget.focus())
 
     def on_unmount(self) -> None:
         if self._unsubscribe:
@@ -114,8 +114,8 @@ class NetMapScreen(StoreWatching, AnswerOnce, Screen[None]):
 
     @property
     def current(self) -> str | None:
-        option_list = self.query_one(NetMap)
-        index = option_list.highlighted
+        option_list = self.part("#map", NetMap)
+        index = option_list.highlighted if option_list is not None else None
         return self.lines[index].node_id if index is not None and index < len(self.lines) else None
 
     def redraw(self, focus: str | None = None) -> None:
@@ -125,7 +125,9 @@ class NetMapScreen(StoreWatching, AnswerOnce, Screen[None]):
         self.topo = topology.build(self.view)
         width = max(40, (self.size.width or 80) - 2)
         self.lines = topology.layout(self.topo, self.view, width, self.expanded)
-        option_list = self.query_one(NetMap)
+        option_list = self.part("#map", NetMap)
+        if option_list is None:
+            return  # torn down: a redraw queued by a store change came after the screen closed
         option_list.clear_options()
         option_list.add_options(Option(styled(line), disabled=line.node_id is None) for line in self.lines)
         self._go(keep)
@@ -134,7 +136,9 @@ class NetMapScreen(StoreWatching, AnswerOnce, Screen[None]):
         return next((i for i, line in enumerate(self.lines) if line.node_id == node_id), None)
 
     def _go(self, node_id: str | None) -> None:
-        option_list = self.query_one(NetMap)
+        option_list = self.part("#map", NetMap)
+        if option_list is None:
+            return
         index = self._index(node_id)
         if index is None and self.lines:
             index = 0
@@ -150,7 +154,9 @@ class NetMapScreen(StoreWatching, AnswerOnce, Screen[None]):
     def _show_detail(self) -> None:
         node = self.current
         lines = topology.detail(self.topo, self.view, node) if node and self.topo and self.view else []
-        self.query_one("#map-detail", Static).update(Content(" · ".join(lines[:1] + lines[2:]) or " "))
+        detail = self.part("#map-detail", Static)
+        if detail is not None:
+            detail.update(Content(" · ".join(lines[:1] + lines[2:]) or " "))
 
     # --- keys --------------------------------------------------------------------------------------
 
@@ -268,7 +274,9 @@ class DoctorScreen(AnswerOnce, Screen[None]):
     def action_refresh(self) -> None:
         view = NetView.from_store(self.project.store)
         server = view.servers.get(self.server_id)
-        title = self.query_one("#doctor-title", Static)
+        title, body = self.part("#doctor-title", Static), self.part("#doctor-body", Static)
+        if title is None or body is None:
+            return  # not composed yet (on_mount draws it), or closed before the console log came
         if server is None:
             title.update("SSH doctor: the instance is gone")
             return
@@ -286,7 +294,7 @@ class DoctorScreen(AnswerOnce, Screen[None]):
                 parts += [(f"        {len(self.fixes)}) ", "bold $accent"), (f"{fix.label}\n", "$accent")]
         parts.append(("every check passed: " + (result.command or "") if result.ok else "some checks failed",
                       "bold $success" if result.ok else "bold $error"))
-        self.query_one("#doctor-body", Static).update(Content.assemble(*parts))
+        body.update(Content.assemble(*parts))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -174,3 +174,32 @@ async def test_the_doctor_refuses_a_from_address_that_is_not_one(open_ui):
         await ui.until(lambda: isinstance(ui.app.screen, PromptDialog), what="the prompt again")
         await ui.pilot.press(*"203.0.113.5", "enter")
         await ui.until(lambda: doctor.source == "203.0.113.5", what="a real address taken")
+
+
+async def test_map_matrix_and_doctor_take_late_and_early_calls_quietly(open_ui):
+    """Under load a finished console read, a key (r) or a redraw queued by a store change can reach these
+    screens before their widgets exist or after they closed (the monkey stopped the app on NoMatches
+    '#doctor-title'). Such calls do nothing; an open screen still draws."""
+    from exotui.ui.matrix import MatrixScreen
+
+    async with open_ui() as ui:
+        sid = await ui.boot("late-probe")
+        for make in (lambda: DoctorScreen(ui.project, sid), lambda: NetMapScreen(ui.project),
+                     lambda: MatrixScreen(ui.project)):
+            screen = make()
+            redraw = screen.action_refresh if isinstance(screen, DoctorScreen) else screen.redraw
+            redraw()  # before compose: nothing to draw into, and no error
+            await ui.app.push_screen(screen)
+            await ui.until(lambda: ui.app.screen is screen, what=type(screen).__name__)
+            await ui.pilot.pause()
+            if isinstance(screen, DoctorScreen):
+                assert "late-probe" in str(screen.query_one("#doctor-title").render())
+            else:
+                assert screen.current is not None, "the open screen drew its list"
+            await ui.pilot.press("escape")
+            await ui.until(lambda: ui.app.screen is not screen and not screen.is_attached, what="closed")
+            redraw()  # after close: e.g. the console log arriving late
+            if not isinstance(screen, DoctorScreen):
+                assert screen.current is None, "its list is gone"
+            await ui.pilot.pause()
+            assert ui.app.is_running and ui.app._exception is None

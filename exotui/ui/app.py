@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from typing import TYPE_CHECKING, Callable
 
@@ -15,7 +16,7 @@ from textual.widgets import ContentSwitcher, Footer, Input, Static
 from .palette import ViewCommands
 from .projects import ProjectsView
 from .table import ResourceTable
-from .themes import register_themes
+from .themes import register_themes, start_theme
 from .views import RESOURCE_VIEWS, ResourceView, view_for
 
 if TYPE_CHECKING:  # the cloud layer (and openstacksdk behind it) loads after the first frame
@@ -90,7 +91,7 @@ class ExotuiApp(App[int]):
         self._history: list[str] = []
         register_themes(self)
         if theme:
-            self.theme = theme
+            start_theme(self, theme)
 
     def _views(self):
         """Every view as a fresh widget: (name, widget class)."""
@@ -113,6 +114,7 @@ class ExotuiApp(App[int]):
         self.call_after_refresh(self._after_first_frame)
 
     async def _after_first_frame(self) -> None:
+        gc.enable()  # the CLI pauses the collector until the first frame (cli._gc_paused)
         await self._mount_views()
         self._open_workspace()
 

@@ -94,6 +94,26 @@ def load_themes(user_dir: Path | None = None) -> tuple[dict[str, Theme], list[st
     return themes, problems
 
 
+def start_theme(app, name: str) -> None:
+    """Put `app` on theme `name` before anything is drawn. Setting App.theme runs Textual's watcher, which
+    parses all the CSS a second time before the first frame (about 5 ms of it). Textual reads the theme
+    when it makes the stylesheet, in App.__init__, before any theme of ours can be registered; so a dark
+    theme (the state App.__init__ leaves, from textual-dark) is set quietly, with the stylesheet's
+    variables and the app's classes as the watcher would leave them. A light one goes through the watcher,
+    which also switches the ANSI colour filter."""
+    theme = app.get_theme(name)
+    if theme is None or not theme.dark or app.is_running:
+        app.theme = name
+        return
+    from textual.app import App
+
+    app.set_reactive(App.theme, name)
+    app.set_class(False, *[c for c in app.classes if c.startswith("-theme-")], update=False)
+    app.set_class(True, f"-theme-{name}", "-dark-mode", update=False)
+    app.set_class(False, "-light-mode", update=False)
+    app.stylesheet.set_variables(app.get_css_variables())
+
+
 def check_theme(name: str, user_dir: Path | None = None) -> str | None:
     """None if `--theme NAME` will work, else the one-line reason (for the CLI, before any screen)."""
     themes, problems = load_themes(user_dir)
@@ -111,6 +131,6 @@ def register_themes(app, user_dir: Path | None = None) -> None:
     for theme in themes.values():
         app.register_theme(theme)
     if DEFAULT_THEME in themes:  # absent only from an install that left themes/ behind
-        app.theme = DEFAULT_THEME
+        start_theme(app, DEFAULT_THEME)
     for problem in problems:
         app.notify(problem, title="theme not loaded", severity="warning", timeout=15)

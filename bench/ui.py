@@ -17,8 +17,10 @@ Textual's come compiled from site-packages.
     .venv/bin/python bench/ui.py [--runs 5] [--only first-frame]
 
 Part 1 prints three statistics, since on a shared 2-core VM one process start varies by +-20%: the ratio of
-medians, the median of each round's own ratio, and the ratio of the fastest runs. EXOTUI_BENCH_VERBOSE=1
-also prints every run.
+medians, the median of each round's own ratio, and the ratio of the fastest runs; and beside them the same
+three for the bare app against itself (a fourth program in every round), which shows how far apart two
+identical programs come out on this machine. The order within a round turns by one each round.
+EXOTUI_BENCH_VERBOSE=1 also prints every run.
 """
 
 from __future__ import annotations
@@ -132,27 +134,28 @@ def first_frames(clouds_yaml: Path, runs: int) -> None:
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as script:
         script.write(BARE_APP)
     env = {"OS_CLIENT_CONFIG_FILE": str(clouds_yaml)}
-    bare, ours, alone, profiles = [], [], [], []
+    bare, ours, alone, again, profiles = [], [], [], [], []
+    programs = [([sys.executable, script.name], None, "bare textual app", bare),
+                (exotui_argv(), env, "connecting", ours),
+                ([sys.executable, "-c", APP_ALONE], None, "connecting", alone),
+                ([sys.executable, script.name], None, "bare textual app", again)]  # the control: A against A
     try:
-        for _ in range(runs + 1):  # interleaved, so drift in the machine's load hits all alike
-            run = PTYRun([sys.executable, script.name])
-            bare.append(run.wait_for("bare textual app"))
-            run.close()
-            run = PTYRun(exotui_argv(), env)
-            ours.append(run.wait_for("connecting"))
-            run.close()
-            run = PTYRun([sys.executable, "-c", APP_ALONE])
-            alone.append(run.wait_for("connecting"))
-            run.close()
+        for round_ in range(runs + 1):
+            # interleaved, so drift in the machine's load hits all alike; and each round starts one further
+            # along, since a start right after another one is slower (+-10% by position alone, measured)
+            for argv, run_env, marker, times in programs[round_ % 4:] + programs[:round_ % 4]:
+                run = PTYRun(argv, run_env)
+                times.append(run.wait_for(marker))
+                run.close()
             code = ("import time; t = time.perf_counter(); from exotui.cloud.profiles import load_profiles; "
                     f"load_profiles(config_file={str(clouds_yaml)!r}); print(time.perf_counter() - t)")
             profiles.append(float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                                                  check=True).stdout))
     finally:
         os.unlink(script.name)
-    del bare[0], ours[0], alone[0], profiles[0]  # the round that filled the byte-code cache
+    del bare[0], ours[0], alone[0], again[0], profiles[0]  # the round that filled the byte-code cache
     if os.environ.get("EXOTUI_BENCH_VERBOSE"):
-        for name, values in (("bare", bare), ("exotui", ours), ("alone", alone)):
+        for name, values in (("bare", bare), ("exotui", ours), ("alone", alone), ("again", again)):
             print(f"   {name:7}", " ".join(f"{v * 1000:.0f}" for v in values))
     b, o, a = statistics.median(bare), statistics.median(ours), statistics.median(alone)
     print(f"1. first frame on an 80x24 PTY, spawn to paint, median of {runs}:")
@@ -162,7 +165,7 @@ def first_frames(clouds_yaml: Path, runs: int) -> None:
     print(f"   reading clouds.yaml through openstacksdk's loader, in a process of its own: "
           f"{statistics.median(profiles) * 1000:.0f} ms")
     print(f"   ratio exotui / bare: {o / b:.2f}; app alone / bare: {a / b:.2f} (goal <= 1.2)")
-    # each round runs the three back to back: the median of the rounds' own ratios cancels the machine's drift
+    # each round runs all four back to back: the median of the rounds' own ratios cancels the machine's drift
     paired = statistics.median(x / y for x, y in zip(ours, bare))
     paired_alone = statistics.median(x / y for x, y in zip(alone, bare))
     print(f"   ratio round by round (median): exotui / bare {paired:.2f}; app alone / bare {paired_alone:.2f}")
@@ -170,6 +173,10 @@ def first_frames(clouds_yaml: Path, runs: int) -> None:
     print(f"   fastest of {runs}: bare {min(bare) * 1000:.0f} ms, exotui {min(ours) * 1000:.0f} ms, app alone "
           f"{min(alone) * 1000:.0f} ms; ratio exotui / bare {min(ours) / min(bare):.2f}, "
           f"app alone / bare {min(alone) / min(bare):.2f}")
+    # the same bare app measured again in its own slot: how far apart two identical programs come out here
+    print(f"   noise floor, the bare app against itself: ratio of medians {statistics.median(again) / b:.2f}, "
+          f"round by round {statistics.median(x / y for x, y in zip(again, bare)):.2f}, "
+          f"fastest {min(again) / min(bare):.2f}")
 
 
 async def keystrokes(clouds_yaml: Path, query: str) -> list[tuple[str, float]]:

@@ -312,6 +312,14 @@ class ExotuiApp(App[int]):
 
             self.push_screen(Palette(id="--command-palette"))
 
+    def search_themes(self) -> None:
+        """Textual's theme picker ("Change theme" in the palette), in the palette that closes once."""
+        from textual.theme import ThemeProvider
+
+        from .dialogs import Palette
+
+        self.push_screen(Palette(providers=[ThemeProvider], placeholder="Search for themes…"))
+
     def action_back(self) -> None:
         line = self.query_one(CommandLine)
         if line.display:

@@ -28,6 +28,7 @@ from exotui.cloud.profiles import find_profile, load_profiles
 from exotui.cloud.workspace import Workspace
 from exotui.demo.app import CLOUD_NAME
 from exotui.ui import themes
+from exotui.ui.dialogs import Palette
 from exotui.ui.app import Breadcrumb, ExotuiApp
 from exotui.ui.table import ResourceTable
 
@@ -142,6 +143,8 @@ async def test_the_command_palette_lists_our_themes_and_switches(demo, demo_dir,
         await pilot.press("ctrl+p", *"theme")  # Textual's own command, "Theme: change the current theme"
         await pilot.pause(0.3)
         await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, Palette) and app.screen.id != "--command-palette")
+        # the theme picker is the palette that closes once too (dialogs.Palette), not Textual's own
         await pilot.press(*"exotui-light")
         await pilot.pause(0.3)
         await pilot.press("enter")

@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Log, Static, Tab, Tabs
 
 from ..cloud.actions import ActionRefused
@@ -247,12 +248,13 @@ class InstanceDetail(AnswerOnce, Screen[None]):
     def action_show(self, tab: str) -> None:
         """Narrow: switch tabs. Side by side: both show already, so put the focus (and the keys that
         scroll) on the one asked for."""
-        tabs = self.part("#detail-tabs", Tabs)
-        if tabs is None:
-            return
-        tabs.active = f"tab-{tab}"
-        if self.side_by_side:
-            self.query_one("#console" if tab == "console" else "#details").focus()
+        tabs, target = self.part("#detail-tabs", Tabs), self.part(f"#detail-tabs #tab-{tab}", Tab)
+        if tabs is None or target is None:
+            return  # not composed yet (Tabs mounts its tabs after it mounts itself: the monkey found that gap)
+        tabs.active = target.id
+        pane = self.part("#console" if tab == "console" else "#details", Widget) if self.side_by_side else None
+        if pane is not None:
+            pane.focus()
 
     def action_follow(self) -> None:
         self.following = not self.following

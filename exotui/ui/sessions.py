@@ -283,8 +283,8 @@ class SessionsScreen(Screen):
         self.app.pop_screen()
 
     def action_tab(self, step: int) -> None:
-        tabs = self.query_one(TabbedContent)
-        panes = [p.id for p in tabs.query(TabPane)]
+        tabs = self.query_one(SessionTabs)
+        panes = [p.id for p in tabs.query(TabPane) if p.id and tabs.has_tab(p.id)]  # not one closing
         if panes and tabs.active in panes:
             tabs.active = panes[(panes.index(tabs.active) + step) % len(panes)]
 

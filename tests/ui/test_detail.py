@@ -125,3 +125,25 @@ async def test_the_detail_screen_takes_keys_and_store_events_before_it_is_compos
         await ui.until(lambda: "ui-detail-early" in str(screen.query_one("#detail-title", Static).render()),
                        what="the title, drawn once composed")
         await ui.until(lambda: screen.query_one("#console", Log).lines, what="the console log")
+
+
+async def test_a_tab_key_before_the_tabs_are_mounted_waits(open_ui):
+    """The tab bar can exist before its tabs do (Tabs mounts them after itself): under load the monkey
+    pressed `l` in that gap and Textual raised ValueError "No Tab with id 'tab-console'". A missing tab
+    is made here by removing it, so the gap is reproduced every time; the key then does nothing."""
+    async with open_ui((80, 24)) as ui:
+        sid = await ui.boot("ui-detail-tabs")
+        screen = InstanceDetail(ui.app.project, sid)
+        await ui.app.push_screen(screen)
+        await ui.until(lambda: screen.query("#detail-tabs #tab-console"), what="the tabs")
+        tabs = screen.query_one("#detail-tabs", Tabs)
+        await ui.pilot.press("l")  # tabs that are there answer as before
+        await ui.until(lambda: tabs.active == "tab-console", what="the console tab")
+        await ui.pilot.press("i")
+        await ui.until(lambda: tabs.active == "tab-details", what="the details tab")
+        await tabs.remove_tab("tab-console")
+        await ui.pilot.pause()
+        await ui.pilot.press("l")
+        await ui.pilot.pause()
+        assert ui.app.is_running and ui.app._exception is None
+        assert tabs.active == "tab-details"

@@ -71,8 +71,9 @@ def test_nothing_heavy_loads_before_the_first_frame(demo, demo_dir, tmp_path):
         assert not run["collector_on_at_first_frame"] and run["collector_on_after"]
 
 
-def test_the_collector_runs_again_when_the_cli_ends_before_any_screen(home, capsys):
-    _clouds(home.parent.parent / "clouds.yaml", "alpha")
+def test_the_collector_runs_again_when_the_cli_ends_before_any_screen(home, capsys, monkeypatch):
+    home.mkdir(parents=True)
+    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(_clouds(home / "clouds.yaml", "alpha")))
     assert cli.main(["--cloud", "nope"]) == 1
     assert "nope" in capsys.readouterr().err
     assert gc.isenabled()

@@ -155,7 +155,10 @@ def stop(lay: Layout) -> None:
     """Stop every process this folder's stack started (by the pids it recorded), services first."""
     alive = running(lay)
     _stop_group(lay, set(alive) - set(INFRA), grace=8)
-    _stop_group(lay, set(INFRA), grace=20)
+    _stop_group(lay, set(INFRA) - {"epmd"}, grace=20)
+    # epmd after RabbitMQ: a beam that shuts down and finds no epmd starts an `epmd -daemon` of its own,
+    # which outlived `down` and held the port against the next `up` (seen in back-to-back CI rehearsals)
+    _stop_group(lay, {"epmd"}, grace=20)
     for pidfile in lay.run.glob("*.pid") if lay.run.exists() else ():
         pidfile.unlink()
     if alive:

@@ -3,7 +3,6 @@ rules, ports, metadata, timestamps, fault; and its console log, followed. Live f
 
 from __future__ import annotations
 
-
 from .plain import escape
 from rich.text import Text
 from textual import events, on
@@ -21,7 +20,6 @@ from ..cloud.store import Change
 from ..cloud.units import gpu_fraction, su_per_hour
 from .dialogs import AnswerOnce
 from .views import age, rule_summary
-
 
 CONSOLE_LINES = 500  # the tail fetched each time: enough for cloud-init's key blocks, cheap to redraw
 FOLLOW_EVERY = 3.0  # seconds between console fetches while following

@@ -343,44 +343,35 @@ class Flows:
 
     # --- volumes, floating IPs, security-group rules ------------------------------------------------
 
-    # Each flow gets the item as the store held it when the key was pressed, never its ID to look up again:
-    # the poller may drop it before the flow's worker starts (a floating IP released by a delete that ran
-    # meanwhile: the monkey found "'NoneType' object has no attribute 'port_id'").
-
-    def _item(self, project, kind: str, ident: str | None):
-        return project.store.item(kind, ident or "") if project is not None else None
-
     def volume(self, what: str, volume_id: str | None, project=None) -> None:
         """create, attach, detach, extend or delete (`volume_id` for all but create)."""
-        project = self._project(project)
-        volume = self._item(project, "volumes", volume_id)
-        if project is None or (what != "create" and volume is None):
-            return
-        self._start(getattr(resources, f"{what}_volume")(self, project, volume), f"{what} volume")
+        self._resource("volumes", "volume", "volume", what, volume_id, project, new="create")
 
     def floating_ip(self, what: str, fip_id: str | None, project=None) -> None:
         """allocate, assign, unassign or release."""
-        project = self._project(project)
-        fip = self._item(project, "floating_ips", fip_id)
-        if project is None or (what != "allocate" and fip is None):
-            return
-        self._start(getattr(resources, f"{what}_floating_ip")(self, project, fip), f"{what} floating IP")
+        self._resource("floating_ips", "floating_ip", "floating IP", what, fip_id, project, new="allocate")
 
     def rule(self, what: str, group_id: str | None, project=None) -> None:
         """add or remove a rule of a security group."""
-        project = self._project(project)
-        group = self._item(project, "security_groups", group_id)
-        if project is None or group is None:
-            return
-        self._start(getattr(resources, f"{what}_rule")(self, project, group), f"{what} rule")
+        self._resource("security_groups", "rule", "rule", what, group_id, project)
 
     def group(self, what: str, group_id: str | None, project=None) -> None:
         """create or delete a security group (`group_id` for delete)."""
+        self._resource("security_groups", "group", "security group", what, group_id, project, new="create")
+
+    def _resource(self, kind: str, flow: str, label: str, what: str, ident: str | None, project,
+                  new: str | None = None) -> None:
+        """Start resources.WHAT_FLOW on the item as the store holds it now, not on its ID to look up again:
+        the poller may drop the item before the flow's worker runs (a floating IP released by a delete
+        that ran meanwhile: the monkey found "'NoneType' object has no attribute 'port_id'"). `new`: the
+        flow that makes one and needs no item."""
         project = self._project(project)
-        group = self._item(project, "security_groups", group_id)
-        if project is None or (what != "create" and group is None):
+        if project is None:
             return
-        self._start(getattr(resources, f"{what}_group")(self, project, group), f"{what} security group")
+        item = project.store.item(kind, ident or "")
+        if item is None and what != new:
+            return
+        self._start(getattr(resources, f"{what}_{flow}")(self, project, item), f"{what} {label}")
 
 
 def launch_form(project) -> FormDialog:

@@ -1,5 +1,5 @@
 """The flows of the Volumes, Floating IPs and Security groups views: small dialogs, then project.actions.
-Each takes the item as the store held it when its key was pressed (see Flows._item)."""
+Each takes the item as the store held it when its key was pressed (see Flows._resource)."""
 
 from __future__ import annotations
 

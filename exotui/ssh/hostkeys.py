@@ -1,6 +1,6 @@
 """Host keys: cloud-init's console-log blocks, exotui's own known_hosts, and the trust policy.
 
-The policy (see ../shared/DESIGN.md, Safety): a host already pinned must present a pinned key; an
+The policy (see docs/architecture.md, Safety): a host already pinned must present a pinned key; an
 unknown host is trusted only with a key its console log printed (then pinned, tied to the server
 ID and address); with no such block the caller must show the fingerprint and ask; a mismatch is
 refused, because on a cloud a floating IP moves to another instance as soon as it is released.

@@ -1,4 +1,4 @@
-"""The oracle's captured exchanges (../shared/oracle) for the demo cloud's tests, and unique names."""
+"""The oracle's captured exchanges (tests/oracle, captured from real services) for the demo cloud's tests, and unique names."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ import json
 import uuid
 from pathlib import Path
 
-import pytest
 
-ORACLE = Path(__file__).resolve().parents[3] / "shared" / "oracle" / "responses"
+ORACLE = Path(__file__).resolve().parents[1] / "oracle" / "responses"
 
 
 def unique(prefix: str) -> str:
@@ -16,7 +15,6 @@ def unique(prefix: str) -> str:
 
 
 def oracle(name: str) -> dict:
-    found = sorted(ORACLE.glob(f"{name}*.json")) if ORACLE.is_dir() else []
-    if not found:
-        pytest.skip(f"oracle exchange {name} not found under {ORACLE}")
+    found = sorted(ORACLE.glob(f"{name}*.json"))
+    assert found, f"oracle exchange {name} not found under {ORACLE}"
     return json.loads(found[0].read_text())

@@ -13,8 +13,8 @@ from pathlib import Path
 from . import __version__
 
 
-def _add_knobs(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("demo cloud knobs")
+def _add_knobs(parser: argparse.ArgumentParser, title: str = "demo cloud knobs") -> None:
+    group = parser.add_argument_group(title)
     group.add_argument("--servers", type=int, default=0, metavar="N",
                        help="extra generated servers in the first project (up to 20000)")
     group.add_argument("--latency-ms", type=float, default=0.0, metavar="MS", help="delay added to every answer")
@@ -46,6 +46,7 @@ def build_parser(commands: bool = True) -> argparse.ArgumentParser:
                         "(never executed)")
     parser.add_argument("--theme", metavar="NAME", help="colour theme: exotui-dark (default), exotui-light, "
                         "exotui-high-contrast, a Textual theme, or your own in ~/.config/exotui/themes/NAME.json")
+    _add_knobs(parser, "demo cloud knobs (with --demo)")
     if not commands:
         parser.set_defaults(command=None)
         return parser
@@ -80,6 +81,15 @@ def _knobs(args: argparse.Namespace):
                  ssh=not args.no_ssh)
 
 
+def _knobs_given(args: argparse.Namespace) -> bool:
+    defaults = _KNOB_DEFAULTS
+    return any(getattr(args, name, value) != value for name, value in defaults.items())
+
+
+_KNOB_DEFAULTS = {"servers": 0, "latency_ms": 0.0, "error_rate": 0.0, "token_lifetime": 3600.0,
+                  "delay_scale": 1.0, "seed": 0, "port": 0, "no_ssh": False}
+
+
 def _serve(knobs, config_dir: Path, port: int) -> int:
     import asyncio
 
@@ -106,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "doctor":
         _start_logging()
         return _doctor(args)
+    if not args.demo and args.command != "demo-cloud" and _knobs_given(args):
+        return _fail("the demo cloud's knobs (--servers, --latency-ms, ...) go with --demo: "
+                     "exotui --demo --servers 100")
     if args.theme:
         from .ui.themes import check_theme
 
@@ -273,8 +286,11 @@ def _dashboard_on_demo(args: argparse.Namespace) -> int:
     """The dashboard against the embedded demo cloud, served from a thread of this process. The cloud
     starts after the app's first frame (the demo's imports and seeding take a while); `exotui --demo
     ssh NAME` starts it first."""
+    import shutil
     import tempfile
 
+    knobs = _knobs(args)  # a bad knob ends here, before any screen
+    # it holds the demo's password and private key: mode 700 (mkdtemp's), and removed on the way out
     config_dir = Path(tempfile.mkdtemp(prefix="exotui-demo-"))
     clouds: list = []
 
@@ -282,7 +298,7 @@ def _dashboard_on_demo(args: argparse.Namespace) -> int:
         from .demo.app import CLOUD_NAME, DemoCloudThread
 
         _start_logging()
-        cloud = DemoCloudThread(state_dir=config_dir / "state")
+        cloud = DemoCloudThread(knobs, port=args.port, state_dir=config_dir / "state")
         clouds.append(cloud.__enter__())
         path = cloud.cloud.write_config(config_dir)
         os.environ["OS_CLIENT_CONFIG_FILE"] = str(path)
@@ -307,6 +323,7 @@ def _dashboard_on_demo(args: argparse.Namespace) -> int:
     finally:
         for cloud in clouds:
             cloud.stop()
+        shutil.rmtree(config_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -141,7 +141,7 @@ def load_profiles(config_file: Path | None = None, openrc: Path | None = None,
             raise ProfileError(f"{loader.config_filename} defines no clouds")
         folders = dict.fromkeys(os.path.dirname(p) for p in loader._config_files)
         raise ProfileError(f"no clouds.yaml found (looked in {', '.join(folders)}) and no OS_AUTH_URL "
-                           "set; write a clouds.yaml or pass --openrc FILE")
+                           "set; write a clouds.yaml, pass --openrc FILE, or try the demo cloud: exotui --demo")
     if loader.default_cloud and loader.default_cloud not in names:
         raise ProfileError(f"OS_CLOUD is {loader.default_cloud!r} but there is no such cloud; "
                            f"known clouds: {', '.join(names)}")

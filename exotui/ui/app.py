@@ -18,6 +18,7 @@ from .projects import ProjectsView
 from .table import ResourceTable
 from .themes import register_themes, start_theme
 from .views import RESOURCE_VIEWS, ResourceView, view_for
+from .workers import run_guarded
 
 if TYPE_CHECKING:  # the cloud layer (and openstacksdk behind it) loads after the first frame
     from ..cloud.store import Change
@@ -134,7 +135,7 @@ class ExotuiApp(App[int]):
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def _open_workspace(self) -> None:
-        self.run_worker(self._load_and_open(), name="open workspace", exit_on_error=False)
+        run_guarded(self, self._load_and_open(), "opening the clouds")
 
     async def _load_and_open(self) -> None:
         if self.workspace is None and self._make_workspace is not None:

@@ -20,6 +20,7 @@ from ..cloud.store import Change
 from ..cloud.units import gpu_fraction, su_per_hour
 from .dialogs import AnswerOnce
 from .views import age, rule_summary
+from .workers import run_guarded
 
 CONSOLE_LINES = 500  # the tail fetched each time: enough for cloud-init's key blocks, cheap to redraw
 FOLLOW_EVERY = 3.0  # seconds between console fetches while following
@@ -207,7 +208,7 @@ class InstanceDetail(AnswerOnce, Screen[None]):
             self.fetch_console()
 
     def fetch_console(self) -> None:
-        self.run_worker(self._read_console(), group="console", exclusive=True, exit_on_error=False)
+        run_guarded(self, self._read_console(), "reading the console log", group="console", exclusive=True)
 
     async def _read_console(self) -> None:
         state = self.part("#console-state", Static)

@@ -23,6 +23,7 @@ from . import resources
 from .detail import InstanceDetail
 from .dialogs import Choice, ChoiceDialog, ConfirmDialog, ConfirmOptionDialog, PromptDialog
 from .forms import Field, FormDialog
+from .workers import run_guarded
 
 # the instance action menu, in its order: (action, label); "…" means a dialog follows
 MENU = (
@@ -67,14 +68,7 @@ class Flows:
     # --- plumbing -------------------------------------------------------------------------------
 
     def _start(self, flow: Awaitable[Any], name: str) -> None:
-        async def guarded() -> None:
-            try:
-                await flow
-            except Exception as err:  # a flow's own bug: said in a line, never a traceback over the UI
-                self.app.notify(f"{name}: {err or type(err).__name__}", title="something went wrong",
-                                severity="error", timeout=10)
-
-        self.app.run_worker(guarded(), name=name, group="flows", exit_on_error=False)
+        run_guarded(self.app, flow, name, group="flows")
 
     async def ask(self, screen) -> Any:
         return await self.app.push_screen_wait(screen)

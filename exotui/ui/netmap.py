@@ -18,6 +18,7 @@ from ..cloud.store import Change
 from ..net import doctor, topology
 from ..net.view import NetView
 from .dialogs import Choices, AnswerOnce
+from .workers import run_guarded
 
 # roles from net.topology -> theme styles (never literal colours: a theme change reaches the map)
 ROLES = {"tree": "$text-muted", "external": "bold $accent", "router": "bold $secondary", "network": "bold $primary",
@@ -251,7 +252,7 @@ class DoctorScreen(AnswerOnce, Screen[None]):
 
     def on_mount(self) -> None:
         self.action_refresh()
-        self.run_worker(self._read_console(), group="console", exclusive=True, exit_on_error=False)
+        run_guarded(self, self._read_console(), "reading the console log", group="console", exclusive=True)
 
     async def _read_console(self) -> None:
         """The console log's host keys tell a rebuilt instance from a known one, without connecting."""
@@ -326,7 +327,7 @@ class DoctorScreen(AnswerOnce, Screen[None]):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.run_worker(self._apply(fix), group="fix", exclusive=True, exit_on_error=False)
+                run_guarded(self, self._apply(fix), "applying the fix", group="fix", exclusive=True)
 
         self.app.push_screen(ConfirmDialog(f"{fix.label}?", "exotui doctor suggests this fix.", confirm="Run"),
                              confirmed)

@@ -30,6 +30,7 @@ from ..ssh.client import HostKeyChanged, HostKeyUnknown, SSHError, connect
 from ..ssh.hostkeys import KnownHosts
 from ..ssh.target import EXOSPHERE_USER, Target, TargetError, resolve
 from .terminal import TerminalView
+from .workers import run_guarded
 
 SCREEN = "ssh-sessions"
 _ids = count(1)
@@ -91,7 +92,7 @@ class SSHSession(Vertical):
 
     def on_mount(self) -> None:
         self.terminal.focus()
-        self.run_worker(self._run(), name=f"ssh {self.server.name}", exit_on_error=False)
+        run_guarded(self, self._run(), f"ssh {self.server.name}")
 
     async def _run(self) -> None:
         try:
@@ -318,7 +319,7 @@ def ssh_app(workspace, name: str, *, theme: str | None = None, user: str | None 
     class SSHApp(ExotuiApp):
         async def on_mount(self) -> None:
             await super().on_mount()
-            self.run_worker(self._find_and_open(), name="ssh on start", exit_on_error=False)
+            run_guarded(self, self._find_and_open(), "ssh on start")
 
         async def _find_and_open(self) -> None:
             """Wait for the projects to load; open a session to the first instance called `name`."""

@@ -17,6 +17,7 @@ from exotui.demo.app import CLOUD_NAME, DemoCloudThread
 from exotui.demo.world import Knobs
 from exotui.ui.app import ExotuiApp
 from exotui.ui.detail import InstanceDetail
+from exotui.ui.dialogs import ChoiceDialog
 from exotui.ui.table import ResourceTable
 from exotui.ui.views import ResourceView
 
@@ -82,8 +83,7 @@ async def test_an_empty_project_shows_empty_views_a_map_and_a_matrix(tmp_path):
         await pilot.pause()
         for name in ("map", "matrix"):
             app.open_network_screen(name)
-            await pilot.pause(0.3)
-            assert app.screen.is_mounted
+            await until(pilot, lambda: len(app.screen_stack) == 2 and app.screen.is_mounted, what=f"the {name}")
             await pilot.press("enter", "d", "down", "escape")
             await pilot.pause()
         await pilot.press("a", "s", "ctrl+d")  # instance keys with no instance: nothing happens
@@ -124,12 +124,12 @@ async def test_odd_and_null_fields_render_sanely(tmp_path):
             if sid == "odd-3":
                 assert "␛[31mred␇" in line, "shown, made visible"
             app.push_screen(InstanceDetail(project, sid))
-            await pilot.pause(0.2)
-            assert isinstance(app.screen, InstanceDetail)
+            await until(pilot, lambda: isinstance(app.screen, InstanceDetail) and app.screen.is_mounted,
+                        what="the detail")
             await pilot.press("escape")
             await pilot.pause()
         await pilot.press("a")  # the action menu on an instance in a state no rule knows
-        await pilot.pause(0.2)
+        await until(pilot, lambda: isinstance(app.screen, ChoiceDialog), what="the action menu")
         await pilot.press("escape")
         assert not died, died
 

@@ -33,10 +33,13 @@ from exotui.ui.app import Breadcrumb, ExotuiApp
 from exotui.ui.detail import InstanceDetail
 from exotui.ui.dialogs import ChoiceDialog
 from exotui.ui.flows import flows_for
+from exotui.ui.help import HelpScreen
+from exotui.ui.netmap import DoctorScreen, NetMapScreen
+from exotui.ui.views import view_for
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ui"))
 from screens import screen_rows  # beside this file
-from waiting import until  # tests/ui's helper (tests/ is not a package)
+from waiting import settled_screenshot, until  # tests/ui's helpers (tests/ is not a package)
 
 WRONG_PASSWORD = "Wrong-Pa55word-never-shown"
 WRONG_SECRET = "wrong-appcred-Secret-never-shown"
@@ -128,6 +131,9 @@ class Recorder:
     def snap(self, app: ExotuiApp) -> None:
         self.screens.append(app.export_screenshot(title="exotui"))
 
+    async def snap_settled(self, pilot, app: ExotuiApp, ready=lambda: True, what: str = "") -> None:
+        self.screens.append(await settled_screenshot(pilot, app, ready, what=what))
+
     def places(self) -> dict[str, str]:
         found = {}
         for n, svg in enumerate(self.screens):
@@ -156,38 +162,35 @@ async def _drive(app: ExotuiApp, cloud, record: Recorder) -> None:
         await until(pilot, lambda: len(workspace.projects) == len(DEMO_PROJECTS) + 1 and len(workspace.problems) == 2
                     and all(p.store.state(k).loaded for p in workspace.projects for k in ("servers", "flavors")),
                     timeout=30, what="every project loaded and both wrong clouds refused")
-        await pilot.pause(0.3)
-        record.snap(app)
+        await record.snap_settled(pilot, app, what="the first screen")
         assert "cannot open cloud" in "".join(screen_rows(record.screens[0])), "the toasts are drawn"
         for view in ("vol", "net", "fips", "sg", "images", "keypairs", "projects", "servers"):
             await pilot.press("colon", *view, "enter")
-            await pilot.pause(0.2)
-            record.snap(app)
+            await record.snap_settled(pilot, app, lambda: app.current_view == view_for(view), what=f":{view}")
         await pilot.press("w")
-        await pilot.pause(0.1)
-        record.snap(app)
+        await record.snap_settled(pilot, app, what="the wide view")
         await pilot.press("w", "enter")  # the first instance's detail, then its console log
         await until(pilot, lambda: isinstance(app.screen, InstanceDetail), what="the detail screen")
-        await pilot.pause(0.3)
-        record.snap(app)
+        await record.snap_settled(pilot, app, what="the detail screen")
         await pilot.press("l")
-        await pilot.pause(0.5)
-        record.snap(app)
+        await record.snap_settled(pilot, app, what="the console log")
         await pilot.press("a")
         await until(pilot, lambda: isinstance(app.screen, ChoiceDialog), what="the action menu")
         record.snap(app)
         await pilot.press("escape", "escape")
         await pilot.press("question_mark")
-        await pilot.pause(0.2)
-        record.snap(app)
+        await record.snap_settled(pilot, app, lambda: isinstance(app.screen, HelpScreen), what="help")
         await pilot.press("escape", "colon", *"map", "enter")
-        await pilot.pause(0.5)
-        record.snap(app)
+        await record.snap_settled(pilot, app, lambda: isinstance(app.screen, NetMapScreen), what="the map")
+        for _ in range(40):  # down the map to an instance: the doctor works on one
+            node = app.screen.topo.nodes.get(app.screen.current or "") if app.screen.topo else None
+            if node is not None and node.kind == "instance":
+                break
+            await pilot.press("down")
         await pilot.press("d")  # the SSH doctor on the map's node
-        await pilot.pause(0.5)
-        record.snap(app)
+        await record.snap_settled(pilot, app, lambda: isinstance(app.screen, DoctorScreen), what="the doctor")
         await pilot.press("escape", "escape")
-        await pilot.pause(0.2)
+        await until(pilot, lambda: len(app.screen_stack) == 1, what="back on the dashboard")
 
         # an action on an instance, as the menu sends it
         project = app.project
@@ -215,11 +218,9 @@ async def _drive(app: ExotuiApp, cloud, record: Recorder) -> None:
 
         # the application credential's project
         app.select_project(next(p for p in workspace.projects if p.key.cloud == APPCRED_CLOUD_NAME))
-        await pilot.pause(0.3)
-        record.snap(app)
+        await record.snap_settled(pilot, app, lambda: APPCRED_CLOUD_NAME in _crumb(app), what="its project")
         await pilot.press("colon", *"projects", "enter")
-        await pilot.pause(0.3)
-        record.snap(app)
+        await record.snap_settled(pilot, app, lambda: app.current_view == "projects", what=":projects")
         for p in workspace.projects:
             record.errors += [f"{p.key} {k}: {p.store.state(k).last_error}" for k in KINDS
                               if p.store.state(k).last_error]

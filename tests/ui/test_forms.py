@@ -7,6 +7,7 @@ from textual.widgets import Static
 from textual.widgets._select import SelectCurrent
 
 from exotui.ui.forms import FormSelect
+from waiting import until  # beside this file (tests/ui/conftest.py puts it on the path)
 
 
 class OneSelect(App):
@@ -58,7 +59,7 @@ async def test_a_dialog_waits_for_a_widget_composed_after_it_mounts():
         await pilot.pause(0.05)
         assert seen == []
         await screen.mount(Static("late", id="later"))
-        await pilot.pause(0.1)
+        await until(pilot, lambda: seen, what="the late widget answered")
         assert [w.id for w in seen] == ["later"]
         screen.dismiss()
         screen.when_composed("#later", seen.append)  # answered: nothing more

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from waiting import until
+from waiting import highlighted_command, until
 
 from exotui.cloud.poller import Intervals
 from exotui.cloud.profiles import find_profile, load_profiles
@@ -207,7 +207,7 @@ async def test_the_palette_opens_views(demo_yaml):
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"open view volumes")
-        await pilot.pause(0.5)
+        await until(pilot, lambda: "volumes" in highlighted_command(app.screen).lower(), what="the palette's match")
         await pilot.press("enter")
         await until(pilot, lambda: app.current_view == "volumes")
 
@@ -227,16 +227,17 @@ async def test_the_palette_closes_once_however_often_it_is_answered(demo_yaml):
             palette._action_escape()
             palette._action_escape()  # before the first pop has landed
             palette._select_or_command()
-            await pilot.pause(0.2)
+            await until(pilot, lambda: not palette.is_attached, what="the palette gone")
+            await pilot.pause()  # and every pop queued with it, handled
             assert app.is_running and len(app.screen_stack) == 1 and not isinstance(app.screen, CommandPalette)
         # a search started by a key typed as the palette closes finds its list gone: nothing to search for
         await pilot.press("ctrl+p")
         await until(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
         palette = app.screen
         palette._action_escape()
-        await pilot.pause(0.2)
+        await until(pilot, lambda: not palette.is_attached, what="the palette gone")
         await palette._gather_commands("open").wait()
-        await pilot.pause(0.2)
+        await pilot.pause()  # what the search posted, handled
         assert app.is_running and app._exception is None
         await pilot.press("colon", *"vol", "enter")
         await until(pilot, lambda: app.current_view == "volumes", what="the dashboard, still answering")

@@ -25,6 +25,7 @@ from exotui.demo.app import CLOUD_NAME, DemoCloudThread
 from exotui.demo.seed import DEMO_PROJECTS
 from exotui.demo.world import Knobs
 from exotui.ui.app import Breadcrumb, ExotuiApp
+from waiting import settled_screenshot  # beside this file (tests/ui/conftest.py puts it on the path)
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 UPDATE = os.environ.get("EXOTUI_UPDATE_SNAPSHOTS") == "1"
@@ -75,16 +76,9 @@ async def screen_svg(clouds_yaml: Path, size: tuple[int, int], keys: tuple[str, 
                 and "● live" in str(app.query_one(Breadcrumb).render()))
 
     async with app.run_test(size=size) as pilot:
-        for _ in range(400):
-            if settled():
-                break
-            await pilot.pause(0.05)
-        else:
-            raise AssertionError("the demo cloud never finished loading")
-        await pilot.pause(0.3)
+        await settled_screenshot(pilot, app, settled, timeout=20, what="the demo cloud loaded")
         await pilot.press(*keys)
-        await pilot.pause(0.3)
-        return app.export_screenshot(title="exotui")
+        return await settled_screenshot(pilot, app, what="the keys' screen")
 
 
 def assert_snapshot(name: str, svg: str, tmp_path: Path) -> None:

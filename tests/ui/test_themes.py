@@ -21,7 +21,7 @@ from rich.style import Style
 from rich.terminal_theme import DEFAULT_TERMINAL_THEME
 from textual._color_constants import COLOR_NAME_TO_RGB
 
-from waiting import until
+from waiting import highlighted_command, settled_screenshot, until
 
 from exotui.cloud.poller import Intervals
 from exotui.cloud.profiles import find_profile, load_profiles
@@ -141,12 +141,12 @@ async def test_the_command_palette_lists_our_themes_and_switches(demo, demo_dir,
     app = _app(demo_dir)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("ctrl+p", *"theme")  # Textual's own command, "Theme: change the current theme"
-        await pilot.pause(0.3)
+        await until(pilot, lambda: "theme" in highlighted_command(app.screen).lower(), what="the theme command")
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, Palette) and app.screen.id != "--command-palette")
         # the theme picker is the palette that closes once too (dialogs.Palette), not Textual's own
         await pilot.press(*"exotui-light")
-        await pilot.pause(0.3)
+        await until(pilot, lambda: "exotui-light" in highlighted_command(app.screen), what="the light theme")
         await pilot.press("enter")
         await until(pilot, lambda: app.theme == "exotui-light")
         assert {"exotui-dark", "exotui-light", "exotui-high-contrast", "mine"} <= set(app.available_themes)
@@ -214,10 +214,10 @@ async def test_text_stays_readable(demo, demo_dir, theme, sixteen):
         for label, keys in [("instances", ["down", "down"]), ("command line", ["colon"]),
                             ("projects", [*"projects", "enter"]), ("filter", ["slash", "b"])]:
             await pilot.press(*keys)
-            await pilot.pause(0.2)
+            await settled_screenshot(pilot, app, what=label)
             problems[label] = _poorly_readable(app, app.screen.region, sixteen, 4.5)
         await pilot.press("escape", "escape", "question_mark")
-        await pilot.pause(0.2)
+        await settled_screenshot(pilot, app, lambda: app.screen.query("VerticalScroll"), what="help")
         # the screen behind the help dialog is dimmed on purpose: judge the dialog only
         dialog = app.screen.query_one("VerticalScroll").region
         problems["help"] = _poorly_readable(app, dialog, sixteen, 4.5)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import datetime as _dt
 import random
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -79,6 +80,7 @@ class World:
     ssh_endpoints: dict[str, tuple[str, int]] = field(default_factory=dict)  # server id -> (address, port)
     listeners: list[Listener] = field(default_factory=list)
     _pending: set[asyncio.TimerHandle] = field(default_factory=set)
+    clock_offset: float = 0.0  # seconds the cloud's clock runs ahead of the machine's (advance())
 
     def __post_init__(self) -> None:
         self.rng.seed(self.knobs.seed)
@@ -86,7 +88,12 @@ class World:
     # --- time and transitions -------------------------------------------------------------
 
     def now(self):
-        return utcnow()
+        return utcnow() + _dt.timedelta(seconds=self.clock_offset)
+
+    def advance(self, seconds: float) -> None:
+        """Move the cloud's clock on (tokens expire, `changes-since` windows pass) without waiting for it:
+        tests of expiry and polling move time instead of sleeping."""
+        self.clock_offset += seconds
 
     def later(self, seconds: float, fn: Callable[[], None]) -> None:
         """Run `fn` after `seconds` scaled by the delay knob; at scale 0 (or no loop) at once."""

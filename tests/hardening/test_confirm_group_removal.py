@@ -40,7 +40,7 @@ async def test_removing_a_security_group_asks_first_and_no_sends_nothing(open_ui
         assert dialog.query_one("#confirm-no").has_focus, "a stray enter must cancel"
         await ui.pilot.press("n")
         await ui.until(lambda: not isinstance(ui.app.screen, ConfirmDialog), what="the dialog gone")
-        await ui.pilot.pause(0.3)
+        await ui.app.workers.wait_for_complete()  # a flow started by the answer, if any, has run
         assert ui.actions_sent(sid) == []
         assert "default" in ui.store.item("servers", sid).security_groups
 

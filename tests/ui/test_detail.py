@@ -107,7 +107,7 @@ async def test_delete_keeps_the_floating_ip_by_default(open_ui):
         await ui.pilot.press("y")
         await ui.until(lambda: ui.world_server(sid)["_deleted"], what="the server deleted")
         await ui.until(lambda: sid not in ui.store.get("servers"), what="the row gone")
-        await ui.pilot.pause(0.5)
+        await ui.app.workers.wait_for_complete()  # the delete's flow, and anything it started, has run
         assert fip_id in ui.demo.world.floatingips and ("network", "DELETE", f"/floatingips/{fip_id}") not in ui.sent
         await ui.project.actions.release_floating_ip(fip_id)  # the demo cloud is the session's: give it back
 

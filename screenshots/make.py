@@ -1,8 +1,9 @@
 """Regenerate screenshots/*.svg from the demo cloud: `python screenshots/make.py [NAME...]`.
 
 Each shot starts a fresh app on a fresh demo cloud (seed 0, instant transitions), waits until every
-project has loaded, presses its keys and saves the screen. The seed fixes names, addresses and the
-instances' creation times, so the ages shown only change if the seed's data does.
+project has loaded, presses its keys and saves the screen once it has settled. The seed fixes names,
+addresses and IDs, and the cloud's clock and the app's stand still at FROZEN, so two runs write the same
+bytes: a changed SVG in a diff is a changed screen.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 import sys
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from textual.widgets import OptionList
@@ -25,9 +27,11 @@ from exotui.demo.app import CLOUD_NAME, DemoCloudThread
 from exotui.demo.seed import DEMO_PROJECTS
 from exotui.demo.world import Knobs
 from exotui.ui.app import Breadcrumb, ExotuiApp
+from exotui.ui import views
 from exotui.ui.table import ResourceTable
 
 HERE = Path(__file__).resolve().parent
+FROZEN = "2026-12-01T12:00:00+00:00"  # the time every shot is taken at, on both sides
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,18 @@ async def capture(shot: Shot, clouds_yaml: Path) -> str:
             await pilot.pause(0.05)
         raise RuntimeError(f"{shot.name}: timed out waiting for {what}")
 
+    async def settled() -> str:
+        """The screen once two frames in a row are the same."""
+        last = None
+        for _ in range(400):
+            await pilot.pause()
+            svg = app.export_screenshot(title=f"exotui — {shot.caption or shot.name}")
+            if svg == last:
+                return svg
+            last = svg
+            await pilot.pause(0.05)
+        raise RuntimeError(f"{shot.name}: the screen never settled")
+
     def everything_loaded() -> bool:
         projects = app.workspace.projects
         return (len(projects) == len(DEMO_PROJECTS) and app.project is not None
@@ -79,7 +95,7 @@ async def capture(shot: Shot, clouds_yaml: Path) -> str:
 
     async with app.run_test(size=shot.size) as pilot:
         await until(everything_loaded, "every project to load")
-        await pilot.pause(0.3)  # the last change events reach the tables
+        await settled()  # the last change events reach the tables
         if shot.point_at:
             table = app.query_one("#table-servers", ResourceTable)
             table.cursor = next(n for n, i in enumerate(table.shown) if table.items[i].name == shot.point_at)
@@ -93,8 +109,7 @@ async def capture(shot: Shot, clouds_yaml: Path) -> str:
             await pilot.press("enter")
             await until(lambda: app.screen is not menu and type(app.screen).__name__ == shot.wait_for,
                         f"the screen after {shot.choose}")
-        await pilot.pause(0.5)
-        return app.export_screenshot(title=f"exotui — {shot.caption or shot.name}")
+        return await settled()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,11 +121,13 @@ def main(argv: list[str] | None = None) -> int:
     if not shots:
         parser.error("no such shot")
     args.out.mkdir(parents=True, exist_ok=True)
+    views.clock = lambda: datetime.fromisoformat(FROZEN)  # the ages, as the cloud's clock has them
     with tempfile.TemporaryDirectory(prefix="exotui-shots-") as config:
         os.environ["XDG_CONFIG_HOME"] = config  # the developer's own themes must not change the pictures
         for shot in shots:
             with tempfile.TemporaryDirectory() as scratch, DemoCloudThread(
-                    Knobs(delay_scale=0.0, seed=0, ssh=False), state_dir=Path(scratch) / "state") as cloud:
+                    Knobs(delay_scale=0.0, seed=0, ssh=False, frozen_at=FROZEN),
+                    state_dir=Path(scratch) / "state") as cloud:
                 svg = asyncio.run(capture(shot, cloud.cloud.write_config(Path(scratch))))
             path = args.out / f"{shot.name}.svg"
             path.write_text(svg, encoding="utf-8")

@@ -57,7 +57,7 @@ def create_volume(world: World, project_id: str, name: str | None, size: int, *,
     """Add a volume: `creating` then `available` after a short delay (at once if `instant`)."""
     vtype = VOLUME_TYPES.get(volume_type, DEFAULT_TYPE)
     volume = {
-        "id": new_id(), "status": "creating", "size": size, "availability_zone": "nova",
+        "id": new_id(world), "status": "creating", "size": size, "availability_zone": "nova",
         "created_at": _stamp(world), "updated_at": None, "name": name, "description": description,
         "volume_type": vtype["name"], "snapshot_id": snapshot_id, "source_volid": None,
         "metadata": dict(metadata or {}), "user_id": user_id,
@@ -95,7 +95,7 @@ def attach(world: World, volume_id: str, server_id: str, device: str, *, instant
     if volume["status"] not in ("available", "in-use"):
         raise ApiError(400, f"Invalid volume: Volume {volume_id} status must be available or downloading to "
                             f"reserve, but the current status is {volume['status']}.")
-    attachment = {"id": volume_id, "attachment_id": new_id(), "volume_id": volume_id, "server_id": server_id,
+    attachment = {"id": volume_id, "attachment_id": new_id(world), "volume_id": volume_id, "server_id": server_id,
                   "host_name": None, "device": device, "attached_at": _stamp(world),
                   "_attached": False, "_order": next(_attach_order)}
     volume["attachments"].append(attachment)
@@ -150,7 +150,7 @@ def create_snapshot(world: World, volume: dict, name: str | None, *, description
                     user_id: str = "", metadata: dict | None = None) -> dict:
     """Snapshot a volume: `creating` then `available`."""
     snapshot = {
-        "id": new_id(), "created_at": _stamp(world), "updated_at": None, "name": name, "description": description,
+        "id": new_id(world), "created_at": _stamp(world), "updated_at": None, "name": name, "description": description,
         "volume_id": volume["id"], "status": "creating", "size": volume["size"], "metadata": dict(metadata or {}),
         "os-extended-snapshot-attributes:project_id": volume["os-vol-tenant-attr:tenant_id"],
         "os-extended-snapshot-attributes:progress": "0%",

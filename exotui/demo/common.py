@@ -110,12 +110,16 @@ def require_dict(value: Any, key: str, message: str | None = None) -> dict:
     return value[key]
 
 
-def new_id() -> str:
-    return str(uuid.uuid4())
+def new_id(world=None) -> str:
+    """A UUID, drawn from the world's seeded generator when there is one (the seed's IDs are then the same
+    on every start, as Neutron's always were), else a random one."""
+    if world is None:
+        return str(uuid.uuid4())
+    return str(uuid.UUID(int=world.ids.getrandbits(128), version=4))
 
 
-def new_hex_id() -> str:
-    return uuid.uuid4().hex
+def new_hex_id(world=None) -> str:
+    return new_id(world).replace("-", "")
 
 
 def utcnow() -> _dt.datetime:

@@ -89,7 +89,7 @@ def _new_image(world: World, name: str | None, owner: str, visibility: str, prop
                min_disk: int = 0, min_ram: int = 0, disk_format: str | None = None,
                container_format: str | None = None, protected: bool = False, tags: list[str] | None = None,
                image_id: str | None = None) -> dict:
-    image_id = image_id or new_id()
+    image_id = image_id or new_id(world)
     now = iso_z(world.now())
     image = dict(properties)
     image.update({

@@ -374,7 +374,7 @@ def create_app_cred(world: World, user_id: str, project_id: str, name: str, *, s
         raise ApiError(409, "Conflict occurred attempting to store application_credential - "
                             f"Duplicate entry found with name {name}.")
     cred = {
-        "id": cred_id or new_hex_id(), "name": name, "description": description, "user_id": user_id,
+        "id": cred_id or new_hex_id(world), "name": name, "description": description, "user_id": user_id,
         "project_id": project_id, "expires_at": expires_at, "unrestricted": unrestricted,
         "roles": _role_names(world, user_id, project_id),
         "secret": secret or secrets.token_urlsafe(64),

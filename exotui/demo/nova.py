@@ -55,7 +55,7 @@ def _new_server(world: World, project_id: str, user_id: str, name: str, flavor_i
                 key_name: str | None, metadata: dict | None, description: str | None) -> dict:
     now = world.now()
     server = {
-        "id": new_id(), "name": name, "tenant_id": project_id, "user_id": user_id,
+        "id": new_id(world), "name": name, "tenant_id": project_id, "user_id": user_id,
         "image": {"id": image_id} if image_id else "", "_flavor_id": flavor_id, "_old_flavor_id": None,
         "key_name": key_name, "metadata": dict(metadata or {}), "description": description,
         "hostname": _hostname(name), "locked": False, "locked_reason": None, "tags": [],

@@ -24,6 +24,7 @@ class Knobs:
     delay_scale: float = 1.0  # multiplies transition delays; 0 makes transitions instant
     seed: int = 0
     ssh: bool = True  # serve SSH for ACTIVE instances with a floating IP
+    frozen_at: str | None = None  # an ISO time: the cloud's clock stands there (screenshots; not for polling)
 
 
 Listener = Callable[[str, str], None]
@@ -36,6 +37,7 @@ class World:
     knobs: Knobs
     base_url: str = "http://127.0.0.1:0"
     rng: random.Random = field(default_factory=random.Random)
+    ids: random.Random = field(default_factory=random.Random)  # Nova's, Cinder's, Glance's IDs, seeded apart
     loop: asyncio.AbstractEventLoop | None = None
     asked: collections.deque = field(default_factory=lambda: collections.deque(maxlen=10000))  # (method, path?query)
 
@@ -84,11 +86,13 @@ class World:
 
     def __post_init__(self) -> None:
         self.rng.seed(self.knobs.seed)
+        self.ids.seed(f"ids-{self.knobs.seed}")  # its own stream: drawing IDs leaves the seed's choices as they were
 
     # --- time and transitions -------------------------------------------------------------
 
     def now(self):
-        return utcnow() + _dt.timedelta(seconds=self.clock_offset)
+        start = _dt.datetime.fromisoformat(self.knobs.frozen_at) if self.knobs.frozen_at else utcnow()
+        return start + _dt.timedelta(seconds=self.clock_offset)
 
     def advance(self, seconds: float) -> None:
         """Move the cloud's clock on (tokens expire, `changes-since` windows pass) without waiting for it:

@@ -39,6 +39,11 @@ def view_for(alias: str) -> str | None:
     return next((view for view, names in ALIASES.items() if alias in names), None)
 
 
+def clock() -> dt.datetime:
+    """The time ages are measured to (screenshots/make.py stands it still, for SVGs that do not change)."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
 def age(created: str, now: dt.datetime | None = None) -> str:
     """"3d", "5h", "12m" from an ISO time; "" if unreadable."""
     try:
@@ -47,7 +52,7 @@ def age(created: str, now: dt.datetime | None = None) -> str:
         return ""
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.timezone.utc)
-    seconds = max(0, int(((now or dt.datetime.now(dt.timezone.utc)) - when).total_seconds()))
+    seconds = max(0, int(((now or clock()) - when).total_seconds()))
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size:
             return f"{seconds // size}{unit}"

@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
 from .plain import escape
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
-from textual.command import CommandPalette
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
@@ -17,6 +16,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
+
+from .textual_compat import ClosingOncePalette  # also guards every OptionList's page keys
 
 # the frame every dialog shares: fits 80x24, centred, theme colours only
 DIALOG_CSS = """
@@ -77,47 +78,8 @@ class AnswerOnce:
         then(widget)
 
 
-class Palette(AnswerOnce, CommandPalette):
-    """Textual's command palette, closed once. Two enters (or enter and esc) queued before it closes each
-    dismissed it in Textual 8.2.8: the second popped the dashboard itself (ScreenStackError, found by the
-    monkey), and a second enter would also run the chosen command again."""
-
-    def _select_or_command(self, event=None) -> None:
-        if not self._answered:
-            super()._select_or_command(event)
-
-    def _action_escape(self) -> None:
-        if not self._answered:
-            super()._action_escape()
-
-    @work(exclusive=True, group=CommandPalette._GATHER_COMMANDS_GROUP)
-    async def _gather_commands(self, search_value: str) -> None:
-        """Textual's search, which a key typed as the palette closes starts after its list is gone: its
-        NoMatches would stop the app. A closing palette has nothing to search for."""
-        try:
-            await CommandPalette._gather_commands.__wrapped__(self, search_value)
-        except NoMatches:
-            if self.is_attached and not self._answered:
-                raise
-
-
-def _page_safely(move_page):
-    """Textual 8.2.8's OptionList raises KeyError when paged before it is laid out (found by the
-    monkey test: in our lists, in Select's overlay, in the command palette's). Every OptionList gets
-    the guard, since Select and the palette build theirs inside Textual."""
-
-    def guarded(self, direction) -> None:
-        try:
-            move_page(self, direction)
-        except KeyError:
-            pass  # not laid out yet: the page key does nothing, as before the list is drawn
-
-    return guarded
-
-
-if not getattr(OptionList._move_page, "_exotui_guarded", False):
-    OptionList._move_page = _page_safely(OptionList._move_page)
-    OptionList._move_page._exotui_guarded = True
+class Palette(AnswerOnce, ClosingOncePalette):
+    """Textual's command palette, closed once (see textual_compat.ClosingOncePalette)."""
 
 
 class Choices(OptionList):

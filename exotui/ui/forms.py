@@ -14,9 +14,9 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.css.query import NoMatches
 from textual.widgets import Button, Input, Label, Select, SelectionList, Static
-from textual.widgets._select import SelectCurrent
 
 from .dialogs import AnswerOnce, dialog_css
+from .textual_compat import SelectCurrent
 
 
 @dataclass(frozen=True)

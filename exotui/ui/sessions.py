@@ -21,7 +21,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.containers import Vertical
-from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
@@ -31,6 +30,7 @@ from ..ssh.hostkeys import KnownHosts
 from ..ssh.target import EXOSPHERE_USER, Target, TargetError, resolve
 from .terminal import TerminalView
 from .workers import run_guarded
+from .textual_compat import FocusSafeTabbedContent
 
 SCREEN = "ssh-sessions"
 _ids = count(1)
@@ -210,25 +210,8 @@ class SSHSession(Vertical):
         self.terminal.refresh()
 
 
-class SessionTabs(TabbedContent):
-    """The session tabs. Textual's TabbedContent makes a pane active when a widget in it takes focus; under
-    load that Focused message can arrive after the pane's tab was closed (ctrl+f4, or the shell ending),
-    and setting `active` to a tab that is gone raises ValueError and stops the app (found by the monkey).
-    A focus from a pane whose tab is gone is ignored here."""
-
-    def _on_tab_pane_focused(self, event: TabPane.Focused) -> None:
-        event.stop()
-        event.prevent_default()  # TabbedContent's own handler would run after this one
-        pane_id = event.tab_pane.id
-        if pane_id and self.has_tab(pane_id):
-            self.active = pane_id
-
-    def has_tab(self, pane_id: str) -> bool:
-        try:
-            self.get_tab(pane_id)
-        except NoMatches:
-            return False
-        return True
+class SessionTabs(FocusSafeTabbedContent):
+    """The session tabs: a focus from a pane whose tab was closed is ignored (textual_compat)."""
 
 
 class SessionsScreen(Screen):

@@ -1,0 +1,42 @@
+"""The canary for exotui/ui/textual_compat.py: every private name of Textual's it leans on still exists.
+A Textual upgrade that renames one fails here, naming it, instead of a guard that silently does nothing."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from textual.widgets import OptionList
+
+from exotui.ui import textual_compat
+
+
+@pytest.mark.parametrize("owner, name", [(owner, name) for owner, names in textual_compat.PRIVATE_NAMES.items()
+                                         for name in names], ids=lambda v: getattr(v, "__name__", v))
+def test_textuals_private_names_are_still_there(owner, name):
+    assert hasattr(owner, name), f"Textual's {owner.__name__}.{name} is gone: revisit ui/textual_compat.py"
+
+
+@pytest.mark.parametrize("module", textual_compat.PRIVATE_MODULES)
+def test_textuals_private_modules_are_still_there(module):
+    importlib.import_module(module)
+
+
+def test_the_palette_search_is_still_a_wrapped_worker():
+    """ClosingOncePalette calls the undecorated search through `__wrapped__` (Textual's @work keeps it)."""
+    from textual.command import CommandPalette
+
+    assert callable(getattr(CommandPalette._gather_commands, "__wrapped__", None))
+
+
+def test_every_option_list_pages_safely():
+    assert getattr(OptionList._move_page, "_exotui_guarded", False)
+
+
+def test_no_other_module_of_ours_names_a_private_textual_module():
+    from pathlib import Path
+
+    ui = Path(textual_compat.__file__).parent
+    offenders = [p.name for p in ui.rglob("*.py") if p.name != "textual_compat.py"
+                 and any(f"{m}" in p.read_text() for m in textual_compat.PRIVATE_MODULES)]
+    assert offenders == []

@@ -71,10 +71,15 @@ class Workspace:
     intervals: Intervals | None = None
     projects: list[Project] = field(default_factory=list)
     problems: list[CloudProblem] = field(default_factory=list)
+    opened: bool = False  # open() runs once per workspace, whoever calls it again
 
     async def open(self, on_project: Callable[[Project], None] | None = None,
                    on_problem: Callable[[CloudProblem], None] | None = None) -> None:
-        """Log in to every cloud at once; start each project's poller as soon as it is known."""
+        """Log in to every cloud at once; start each project's poller as soon as it is known.
+        A second call does nothing: one login, one poller and one store per project per process."""
+        if self.opened:
+            return
+        self.opened = True
 
         async def one(profile: CloudProfile) -> None:
             try:

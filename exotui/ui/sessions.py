@@ -317,7 +317,8 @@ def ssh_app(workspace, name: str, *, theme: str | None = None, user: str | None 
 
     class SSHApp(ExotuiApp):
         async def on_mount(self) -> None:
-            await super().on_mount()
+            # no super().on_mount(): Textual runs ExotuiApp.on_mount itself (each class's handler in the
+            # MRO), and calling it here too opened every cloud twice
             self.run_worker(self._find_and_open(), name="ssh on start", exit_on_error=False)
 
         async def _find_and_open(self) -> None:

@@ -347,10 +347,8 @@ class ExotuiApp(App[int]):
             table.wide = not table.wide
 
     def action_refresh(self) -> None:
-        from ..cloud.store import KINDS
-
         if self.project is not None:
-            self.project.poller.kick(*KINDS)
+            self.project.poller.refresh_all()  # full lists: the store made equal to the cloud
             self.notify("refreshing", timeout=2)
 
     def action_help(self) -> None:

@@ -29,7 +29,7 @@ from .store import KINDS, ProjectStore
 @dataclass
 class Intervals:
     fast: float = 1.5  # while something moves
-    idle: float = 4.0  # servers and the watched kinds of the project on screen, when all is still
+    idle: float = 3.0  # servers and the watched kinds of the project on screen, when all is still
     background: float = 15.0  # servers of a project not on screen
     others: float = 60.0  # every other kind (a full list: also their reconciliation)
     max_backoff: float = 60.0

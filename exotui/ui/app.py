@@ -23,6 +23,12 @@ if TYPE_CHECKING:  # the cloud layer (and openstacksdk behind it) loads after th
     from ..cloud.store import Change
     from ..cloud.workspace import CloudProblem, Project, Workspace
 
+# What each view shows, beyond the servers and floating IPs every view of a project keeps fresh: the
+# project on screen has these listed every few seconds, so a change made elsewhere shows within 5 s
+VIEW_KINDS = {"volumes": ("volumes",), "networks": ("networks", "subnets", "routers", "ports"),
+              "floating_ips": ("floating_ips", "ports"), "security_groups": ("security_groups",),
+              "images": ("images",), "keypairs": ("keypairs",)}
+
 STALE_AFTER = 60.0  # seconds without a successful server poll before the header says so
 
 
@@ -162,12 +168,23 @@ class ExotuiApp(App[int]):
             self.notify(project.warning, title=project.label, severity="warning", timeout=15)
         if self.project is None:
             self.select_project(project)
+        else:
+            project.poller.watch(())  # not on screen: its servers are polled slowly
 
     def select_project(self, project: Project) -> None:
-        self.project = project
+        previous, self.project = self.project, project
+        if previous is not None and previous is not project:
+            previous.poller.watch(())
         for view in self.query(ResourceView):
             view.show(project)
+        self._watch_current()
         self.update_crumb()
+
+    def _watch_current(self) -> None:
+        """Tell the shown project's poller what is on screen (polled fast), the others nothing."""
+        if self.project is not None:
+            kinds = {"servers", "floating_ips", *VIEW_KINDS.get(self.current_view, ())}
+            self.project.poller.watch(kinds)
 
     def on_store_changed(self, message: StoreChanged) -> None:
         if not self.is_running or not self.screen_stack:
@@ -230,6 +247,7 @@ class ExotuiApp(App[int]):
         if switcher.current != name:
             self._history.append(switcher.current or self.start_view)
             switcher.current = name
+            self._watch_current()
         self.call_after_refresh(self._focus_table)
 
     async def _show_when_mounted(self, name: str) -> None:
@@ -339,6 +357,7 @@ class ExotuiApp(App[int]):
             return
         if self._history:
             self.query_one(ContentSwitcher).current = self._history.pop()
+            self._watch_current()
             self.call_after_refresh(self._focus_table)
 
     def action_wide(self) -> None:

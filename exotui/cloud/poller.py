@@ -171,6 +171,7 @@ class ProjectPoller:
         self._last_good: float | None = None  # monotonic time of the last good server poll
         self._auth_seen: object | None = None  # the token the last good poll used
         self._full_wanted = False
+        self._others_task: asyncio.Task | None = None  # the other kinds' lists, beside the server loop
 
     # --- one round of each ------------------------------------------------------------------
 
@@ -337,6 +338,13 @@ class ProjectPoller:
             self._task = asyncio.create_task(self._run(), name=f"poller {self.store.key}")
 
     async def stop(self) -> None:
+        if self._others_task is not None:
+            self._others_task.cancel()
+            try:
+                await self._others_task
+            except asyncio.CancelledError:
+                pass
+            self._others_task = None
         if self._task is not None:
             self._task.cancel()
             try:
@@ -354,8 +362,19 @@ class ProjectPoller:
         finally:
             waiter.cancel()
 
+    def _full_deadline(self) -> float:
+        """A full list of thousands of items may take a while on a real cloud."""
+        return max(30.0, self.intervals.deadline * 8)
+
     async def _run(self) -> None:
-        await self.load_all()
+        # everything at once; the server loop goes on while the other kinds load (a slow list of ports
+        # must not hold back the polls that tell whether the cloud still answers)
+        self._others_task = asyncio.ensure_future(self._load_within([k for k in KINDS if k != "servers"]))
+        try:
+            await within(self._full_deadline(), self.load_all(["servers"]))
+        except PollTimeout as err:
+            self.distrust()
+            self.store.failed("servers", err.message)
         now = time.monotonic()
         self._others_due = now + self.intervals.others
         self._watch_due = now + self.intervals.idle
@@ -363,33 +382,32 @@ class ProjectPoller:
         while True:
             await self._sleep(self.next_delay())
             self._wake.clear()
-            # an incremental poll is small: past its deadline the cloud is not answering. A full list of
-            # thousands of servers may take a while on a real cloud.
-            deadline = self.intervals.deadline if self.incremental_ok() else max(30.0, self.intervals.deadline * 8)
+            # an incremental poll is small: past its deadline the cloud is not answering
+            deadline = self.intervals.deadline if self.incremental_ok() else self._full_deadline()
             try:
                 await within(deadline, self.poll_servers())
                 if time.monotonic() >= self._reconcile_due:
-                    await within(self.intervals.deadline * 4, self.reconcile_servers())  # bigger than a poll
+                    await within(self._full_deadline(), self.reconcile_servers())
                 self._failures = 0
             except CloudError as err:
                 self._failures += 1
                 self.distrust()  # what happened while we could not see is unknown
                 self.store.failed("servers", err.message)
-            kinds = set(self._refresh_kinds)
-            self._refresh_kinds.clear()
             now = time.monotonic()
             if now >= self._others_due:
-                kinds.update(k for k in KINDS if k != "servers")
+                self._refresh_kinds.update(k for k in KINDS if k != "servers")
                 self._others_due = now + self.intervals.others
             if now >= self._watch_due and not self._failures:
-                kinds.update(k for k in self.watched if k != "servers")
+                self._refresh_kinds.update(k for k in self.watched if k != "servers")
                 self._watch_due = now + self.intervals.idle
-            if kinds:
-                await self._load_within(sorted(kinds))
+            if self._refresh_kinds and self._others_task.done():  # else they wait for the next round
+                kinds = sorted(self._refresh_kinds)
+                self._refresh_kinds.clear()
+                self._others_task = asyncio.ensure_future(self._load_within(kinds))
 
     async def _load_within(self, kinds: list[str]) -> None:
         try:
-            await within(self.intervals.deadline * 2, self.load_all(kinds))
+            await within(self._full_deadline(), self.load_all(kinds))
         except PollTimeout as err:
             for kind in kinds:
                 self.store.failed(kind, err.message)

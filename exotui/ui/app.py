@@ -158,12 +158,23 @@ class ExotuiApp(App[int]):
         await self.workspace.open(on_project=lambda p: self.post_message(ProjectAdded(p)), on_problem=self._problem)
 
     def _problem(self, problem: CloudProblem) -> None:
-        self.notify(f"{problem.cloud}: {problem.message}", title="cannot open cloud", severity="error", timeout=15)
+        """A login failed (first time: a toast; after that the header and `:projects` keep saying it)."""
+        if problem.attempts == 1:
+            self.notify(f"{problem.cloud}: {problem.message}", title="cannot open cloud", severity="error", timeout=15)
+        self._show_problems()
+
+    def _show_problems(self) -> None:
+        if self.workspace is None or not self.is_running or not self.screen_stack:
+            return
+        for projects in self.screen_stack[0].query(ProjectsView):
+            projects.show_problems(self.workspace.problems)
+        self.update_crumb()
 
     def on_project_added(self, message: ProjectAdded) -> None:
         project = message.project
         project.store.subscribe(lambda change: self.post_message(StoreChanged(change)))
         self.query_one(ProjectsView).add_project(project)
+        self._show_problems()  # a cloud that logged in at last is no longer one
         if project.warning:
             self.notify(project.warning, title=project.label, severity="warning", timeout=15)
         if self.project is None:
@@ -217,9 +228,16 @@ class ExotuiApp(App[int]):
             return  # not composed yet, or shutting down
         crumb = crumbs.first()  # the main screen's, not the palette's or a dialog's
         project = self.project
+        problems = self.workspace.problems if self.workspace else []
+        if problems:  # the countdowns move
+            for projects in self.screen_stack[0].query(ProjectsView):
+                projects.show_problems(problems)
+        if len(problems) == 1:
+            failed = f"⚠ {problems[0].cloud}: {problems[0].line} (ctrl+r: now)"
+        else:
+            failed = f"⚠ {len(problems)} clouds not logged in, see :projects (ctrl+r: retry now)" if problems else ""
         if project is None:
-            problems = len(self.workspace.problems) if self.workspace else 0
-            crumb.update("exotui │ connecting…" + (f" ({problems} cloud(s) failed)" if problems else ""))
+            crumb.update("exotui │ " + (failed or "connecting…"))
             return
         key = project.key
         where = " / ".join(x for x in (key.cloud, key.project_name or key.project_id, key.region) if x)
@@ -227,11 +245,17 @@ class ExotuiApp(App[int]):
         age = project.store.age("servers")
         if not state.loaded:
             status = "loading…" if state.last_error is None else f"⚠ {state.last_error}"
-        elif state.last_error or (age is not None and age > STALE_AFTER):
+        elif state.last_error or (age is not None and age > self._stale_after(project)):
             status = f"⚠ stale {int(age or 0)}s" + (f": {state.last_error}" if state.last_error else "")
         else:
             status = "● live"
-        crumb.update(f"exotui │ {where} │ {status}")
+        crumb.update(f"exotui │ {where} │ {status}" + (f" │ {failed}" if failed else ""))
+
+    @staticmethod
+    def _stale_after(project: Project) -> float:
+        """Two polls missed (a poll failing past its deadline says so sooner, through last_error)."""
+        poller = project.poller
+        return min(STALE_AFTER, 2 * poller.next_delay() + poller.intervals.deadline)
 
     # --- views and the command line ---------------------------------------------------------
 
@@ -366,9 +390,11 @@ class ExotuiApp(App[int]):
             table.wide = not table.wide
 
     def action_refresh(self) -> None:
+        retried = self.workspace.retry_now() if self.workspace is not None else 0  # failed logins, now
         if self.project is not None:
             self.project.poller.refresh_all()  # full lists: the store made equal to the cloud
-            self.notify("refreshing", timeout=2)
+        if self.project is not None or retried:
+            self.notify("refreshing", timeout=2)  # the header tells of the logins tried again
 
     def action_help(self) -> None:
         from .help import HelpScreen

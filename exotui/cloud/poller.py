@@ -31,7 +31,7 @@ class Intervals:
     fast: float = 1.5  # while something moves
     idle: float = 3.0  # servers and the watched kinds of the project on screen, when all is still
     background: float = 15.0  # servers of a project not on screen
-    others: float = 60.0  # every other kind (a full list: also their reconciliation)
+    others: float = 300.0  # kinds not on screen (a full list: also their reconciliation); shown ones: `idle`
     max_backoff: float = 60.0
     reconcile: float = 300.0  # servers' IDs checked against a full list at least this often
     # A longer gap between two good polls and changes-since may have lost deletions (Nova purges
@@ -172,6 +172,11 @@ class ProjectPoller:
         self._auth_seen: object | None = None  # the token the last good poll used
         self._full_wanted = False
         self._others_task: asyncio.Task | None = None  # the other kinds' lists, beside the server loop
+        # servers in a transitional state, kept up to date from the store's changes: busy() runs every
+        # poll and every second in the header, and looking through 1,000 servers each time cost more
+        # than the polls themselves
+        self._moving: set[str] = set()
+        store.subscribe(self._track_moving)
 
     # --- one round of each ------------------------------------------------------------------
 
@@ -302,8 +307,19 @@ class ProjectPoller:
 
     # --- the loop ------------------------------------------------------------------------------
 
+    def _track_moving(self, change) -> None:
+        if change.kind != "servers":
+            return
+        self._moving -= change.removed
+        for ident in change.added | change.updated:
+            server = self.store.item("servers", ident)
+            if server is not None and server.in_transition:
+                self._moving.add(ident)
+            else:
+                self._moving.discard(ident)
+
     def busy(self) -> bool:
-        return bool(self.pending) or any(s.in_transition for s in self.store.get("servers").values())
+        return bool(self.pending) or bool(self._moving)
 
     def kick(self, *kinds: str) -> None:
         """Poll now (after an action); `kinds` other than servers are fetched again too."""

@@ -50,6 +50,7 @@ class Breadcrumb(Static):
     DEFAULT_CSS = """
     Breadcrumb { dock: top; height: 1; background: $panel; color: $foreground; padding: 0 1; }
     """
+    text = ""  # what it shows now
 
 
 class CommandLine(Input):
@@ -95,6 +96,7 @@ class ExotuiApp(App[int]):
         self.project: Project | None = None
         self.start_view = start_view
         self._history: list[str] = []
+        self._crumb: Breadcrumb | None = None  # found once: this runs every second
         register_themes(self)
         if theme:
             start_theme(self, theme)
@@ -223,10 +225,12 @@ class ExotuiApp(App[int]):
     # --- header ---------------------------------------------------------------------------
 
     def update_crumb(self) -> None:
-        crumbs = self.screen_stack[0].query(Breadcrumb) if self.screen_stack else None
-        if not crumbs:
-            return  # not composed yet, or shutting down
-        crumb = crumbs.first()  # the main screen's, not the palette's or a dialog's
+        crumb = self._crumb
+        if crumb is None or not crumb.is_attached:
+            crumbs = self.screen_stack[0].query(Breadcrumb) if self.screen_stack else None
+            if not crumbs:
+                return  # not composed yet, or shutting down
+            crumb = self._crumb = crumbs.first()  # the main screen's, not the palette's or a dialog's
         project = self.project
         problems = self.workspace.problems if self.workspace else []
         if problems:  # the countdowns move
@@ -237,7 +241,7 @@ class ExotuiApp(App[int]):
         else:
             failed = f"⚠ {len(problems)} clouds not logged in, see :projects (ctrl+r: retry now)" if problems else ""
         if project is None:
-            crumb.update("exotui │ " + (failed or "connecting…"))
+            self._set_crumb(crumb, "exotui │ " + (failed or "connecting…"))
             return
         key = project.key
         where = " / ".join(x for x in (key.cloud, key.project_name or key.project_id, key.region) if x)
@@ -249,7 +253,14 @@ class ExotuiApp(App[int]):
             status = f"⚠ stale {int(age or 0)}s" + (f": {state.last_error}" if state.last_error else "")
         else:
             status = "● live"
-        crumb.update(f"exotui │ {where} │ {status}" + (f" │ {failed}" if failed else ""))
+        self._set_crumb(crumb, f"exotui │ {where} │ {status}" + (f" │ {failed}" if failed else ""))
+
+    @staticmethod
+    def _set_crumb(crumb: Breadcrumb, text: str) -> None:
+        """Only a changed header is drawn again: this runs every second, and an update relayouts the screen."""
+        if crumb.text != text:
+            crumb.text = text
+            crumb.update(text)
 
     @staticmethod
     def _stale_after(project: Project) -> float:

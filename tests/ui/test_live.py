@@ -53,3 +53,27 @@ async def test_a_failed_login_stays_in_the_header_and_projects_until_it_works(tm
         assert app.workspace.problems[0].retry_in() >= 3  # the pause grows: 2 s, then 4 s
         await pilot.press("ctrl+r")  # retry now, not after the pause
         await until(pilot, lambda: app.workspace.problems[0].attempts == 3, timeout=1.5, what="a retry at once")
+
+
+async def test_age_moves_on_and_only_changed_rows_repaint(open_ui):
+    """AGE is re-rendered once a minute (here: by hand), and only rows whose text changed are touched."""
+    import datetime as dt
+
+    from exotui.ui import views
+
+    async with open_ui() as ui:
+        table = ui.app.query_one("#table-servers")
+        sid = await ui.boot("age-ticks")
+        assert views.age(ui.store.item("servers", sid).created) == "<1m"
+        before = dict(table._cells)
+        assert table.refresh_column("age") == 0, "nothing changed: nothing repainted"
+        assert all(table._cells[i] is before[i] for i in before)
+        later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=2)
+        real_age = views.age
+        views.age = lambda created, now=None: real_age(created, now or later)
+        try:
+            changed = table.refresh_column("age")
+        finally:
+            views.age = real_age
+        assert changed >= 1 and table._cells[sid] is not before[sid]
+        assert "2m" in ui.row_text(sid)

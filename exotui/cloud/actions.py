@@ -98,6 +98,11 @@ def _failed(what: str, err: CloudError, status: str | None = None) -> ActionResu
     return ActionResult(False, f"could not {what}: {err.message}", status, http_status=err.status)
 
 
+# the first segment of an action's path -> the store's kind it acts on
+_PATH_KINDS = {"servers": "servers", "volumes": "volumes", "floatingips": "floating_ips", "ports": "ports",
+               "security-groups": "security_groups", "security-group-rules": "security_group_rules"}
+
+
 class Actions:
     """Actions on one project: `await actions.run(server_id, "stop")` and the resource methods below."""
 
@@ -126,7 +131,27 @@ class Actions:
     async def _send(self, service: str, method: str, path: str, body: Any = None, mv: str | None = None) -> Any:
         if service == "compute":
             mv = self.session.compute_mv
-        return await self.session.request(service, method, path, json=body, microversion=mv)
+        try:
+            return await self.session.request(service, method, path, json=body, microversion=mv)
+        except CloudError as err:
+            if err.status == 404:
+                await self._gone(path)
+            raise
+
+    async def _gone(self, path: str) -> None:
+        """The cloud answered 404 about `path`: re-check the resource it names at once, so a row the
+        cloud no longer has leaves the table now rather than at the next full list."""
+        parts = path.strip("/").split("/")
+        if len(parts) < 2:
+            return
+        kind = _PATH_KINDS.get(parts[0])
+        if kind is None:
+            return
+        if kind == "security_group_rules":  # a rule lives in its group: list the groups again
+            self.poller.kick("security_groups")
+            return
+        with contextlib.suppress(CloudError):  # else the poller's reconciliation removes it later
+            await self.poller.recheck(kind, parts[1])
 
     async def _refresh(self, kind: str, ident: str) -> Any | None:
         """Fetch one resource now into the store; None (and removed from the store) if it is gone."""

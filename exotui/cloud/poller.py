@@ -4,6 +4,12 @@ Servers are polled with Nova's `changes-since`, the cursor taken from the cloud'
 times (and its Date header), never the local clock: an idle project costs an empty list per poll.
 Polls never overlap (each one is awaited before the next is timed); they come fast while anything
 is in transition or an action is pending, slowly otherwise, and back off while the cloud fails.
+
+`changes-since` only tells what changed while the poller was listening: a server deleted during an
+outage, behind an API restart or longer ago than Nova keeps deleted rows never comes back as DELETED.
+So an incremental poll is trusted only right after a good poll, within `max_gap` of it, under the same
+token; otherwise the poll is a full list (every kind), and a cheap ID-only check runs every
+`reconcile` seconds anyway. What the user is looking at (`watch`) is polled every `idle` seconds.
 """
 
 from __future__ import annotations
@@ -23,9 +29,18 @@ from .store import KINDS, ProjectStore
 @dataclass
 class Intervals:
     fast: float = 1.5  # while something moves
-    idle: float = 15.0  # servers when all is still
-    others: float = 60.0  # every other kind
+    idle: float = 3.0  # servers and the watched kinds of the project on screen, when all is still
+    background: float = 15.0  # servers of a project not on screen
+    others: float = 300.0  # kinds not on screen (a full list: also their reconciliation); shown ones: `idle`
     max_backoff: float = 60.0
+    reconcile: float = 300.0  # servers' IDs checked against a full list at least this often
+    # A longer gap between two good polls and changes-since may have lost deletions (Nova purges
+    # deleted rows on the operator's schedule; a suspended laptop or a blocked loop makes gaps too).
+    max_gap: float = 120.0
+    deadline: float = 4.0  # a poll unanswered this long has failed: the project is stale, not live
+
+# What a project shows on screen by default (a poller nobody told otherwise is being looked at)
+WATCHED = frozenset({"servers", "floating_ips"})
 
 
 def _quota_lines(service: str, body: dict, used_key: str) -> list[Quota]:
@@ -89,6 +104,19 @@ FETCHERS: dict[str, Callable[[CloudSession], Awaitable[list]]] = {
 }
 
 
+# One item by ID, for the re-check after an action was answered 404 (servers: their microversion)
+SINGLE = {
+    "volumes": ("block_storage", "/volumes/{}", "volume", Volume),
+    "floating_ips": ("network", "/floatingips/{}", "floatingip", FloatingIP),
+    "ports": ("network", "/ports/{}", "port", Port),
+    "security_groups": ("network", "/security-groups/{}", "security_group", SecurityGroup),
+    "networks": ("network", "/networks/{}", "network", Network),
+    "subnets": ("network", "/subnets/{}", "subnet", Subnet),
+    "routers": ("network", "/routers/{}", "router", Router),
+    "images": ("image", "/images/{}", None, Image),
+}
+
+
 def parse_updated(text: str) -> float | None:
     """Nova's `updated` ("2026-11-21T23:20:14Z") as seconds since the epoch."""
     try:
@@ -101,6 +129,24 @@ def format_cursor(seconds: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
+class PollTimeout(CloudError):
+    """A poll the cloud did not answer within the poll deadline (the request may still be under way)."""
+
+
+async def within(seconds: float, awaitable):
+    """`awaitable`'s result, or PollTimeout after `seconds`. Not wait_for (see ProjectPoller._sleep)."""
+    task = asyncio.ensure_future(awaitable)
+    try:
+        done, _ = await asyncio.wait({task}, timeout=seconds)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    if not done:
+        task.cancel()
+        raise PollTimeout(f"no answer from the cloud in {seconds:g} s")
+    return task.result()
+
+
 class ProjectPoller:
     """Keeps one ProjectStore fresh from one CloudSession. `await start()`, then `stop()`."""
 
@@ -111,12 +157,26 @@ class ProjectPoller:
         self.cursor: float | None = None  # the cloud's time from which to ask for changes
         self.pending: set[str] = set()  # server IDs with an action in flight (cloud.actions sets them)
         self.polls = 0
+        self.full_lists = 0  # full server lists (first load, lost trust, reconciliation finding a gap)
         self.bytes_polled = 0
+        self.watched: frozenset[str] = WATCHED
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._others_due = 0.0
+        self._watch_due = 0.0
+        self._reconcile_due = 0.0
         self._failures = 0
         self._refresh_kinds: set[str] = set()
+        self._trusted = False  # may the next poll be incremental (see the module's docstring)?
+        self._last_good: float | None = None  # monotonic time of the last good server poll
+        self._auth_seen: object | None = None  # the token the last good poll used
+        self._full_wanted = False
+        self._others_task: asyncio.Task | None = None  # the other kinds' lists, beside the server loop
+        # servers in a transitional state, kept up to date from the store's changes: busy() runs every
+        # poll and every second in the header, and looking through 1,000 servers each time cost more
+        # than the polls themselves
+        self._moving: set[str] = set()
+        store.subscribe(self._track_moving)
 
     # --- one round of each ------------------------------------------------------------------
 
@@ -132,8 +192,12 @@ class ProjectPoller:
                 sent = time.monotonic()
                 self.store.replace(kind, await FETCHERS[kind](self.session), as_of=sent)
         except CloudError as err:
+            if kind == "servers":
+                self.distrust()
             self.store.failed(kind, err.message)
         except (ValueError, TypeError, KeyError) as err:  # an answer we could not read
+            if kind == "servers":
+                self.distrust()
             self.store.failed(kind, f"unreadable {kind} answer: {type(err).__name__}")
 
     async def _full_servers(self) -> None:
@@ -143,12 +207,31 @@ class ProjectPoller:
                                            microversion=self.session.compute_mv)
         servers = [Server.from_api(item) for item in page.items if isinstance(item, dict)]
         self.store.replace("servers", [s for s in servers if not s.deleted], as_of=sent)
+        self.full_lists += 1
+        self.cursor = None  # a new continuity starts here
         self._advance_cursor(servers, page.cloud_time)
+        self._good(sent)
+
+    def _good(self, sent: float) -> None:
+        self._trusted = True
+        self._last_good = sent
+        self._auth_seen = self.session.auth_marker()
+
+    def incremental_ok(self) -> bool:
+        """May changes-since be trusted for the next poll? Only with an unbroken chain of good polls
+        under one token, each within `max_gap` of the last."""
+        return (self.cursor is not None and self._trusted and not self._full_wanted and self._last_good is not None
+                and time.monotonic() - self._last_good <= self.intervals.max_gap)
+
+    def distrust(self) -> None:
+        """The next server poll is a full list, and every other kind is fetched again with it."""
+        self._trusted = False
 
     async def poll_servers(self) -> None:
-        """One incremental poll: only servers changed since the cursor (deleted ones arrive DELETED)."""
-        if self.cursor is None:
-            await self._full_servers()
+        """One poll: only servers changed since the cursor (deleted ones arrive DELETED), or a full list
+        of every kind when changes-since cannot be trusted."""
+        if not self.incremental_ok():
+            await self._full_again()
             return
         sent = time.monotonic()
         page = await self.session.get_list("compute", "/servers/detail", "servers",
@@ -156,10 +239,62 @@ class ProjectPoller:
                                            microversion=self.session.compute_mv)
         self.polls += 1
         self.bytes_polled += page.size
+        if self.session.auth_marker() is not self._auth_seen:
+            # a new token since the last poll (expired, or refused by a restarted API): the cloud
+            # behind it may not be the one the cursor was taken from
+            await self._full_again()
+            return
         servers = [Server.from_api(item) for item in page.items if isinstance(item, dict)]
         self.store.merge("servers", [s for s in servers if not s.deleted], [s.id for s in servers if s.deleted],
                          as_of=sent)
         self._advance_cursor(servers, page.cloud_time)
+        self._good(sent)
+
+    async def _full_again(self) -> None:
+        first = self.cursor is None and not self.store.state("servers").loaded
+        self._full_wanted = False
+        await self._full_servers()
+        if not first:
+            self._refresh_kinds.update(k for k in KINDS if k != "servers")
+        self._reconcile_due = time.monotonic() + self.intervals.reconcile
+
+    async def reconcile_servers(self) -> None:
+        """The cheap full check: every server ID the cloud has (no details). Gone ones leave the store;
+        unknown ones mean changes-since missed something, and a full list follows."""
+        sent = time.monotonic()
+        page = await self.session.get_list("compute", "/servers", "servers")
+        ids = {item.get("id") for item in page.items if isinstance(item, dict)}
+        stored = set(self.store.get("servers"))
+        self._reconcile_due = time.monotonic() + self.intervals.reconcile
+        if ids - stored:
+            await self._full_again()
+        elif stored - ids:
+            self.store.merge("servers", [], sorted(stored - ids), as_of=sent)
+
+    async def recheck(self, kind: str, ident: str) -> None:
+        """After an action was answered 404: fetch that one item now; remove it if the cloud has it no more."""
+        if kind == "servers":
+            where = ("compute", "/servers/{}", "server", Server)
+        else:
+            where = SINGLE.get(kind)
+        if where is None:
+            self.kick(kind)
+            return
+        service, path, key, model = where
+        path = path.format(ident)
+        sent = time.monotonic()
+        try:
+            body = await self.session.get_json(service, path, microversion=self.session.compute_mv
+                                               if service == "compute" else None)
+            item = model.from_api((body.get(key) if key else body) or {})
+        except CloudError as err:
+            if err.status != 404:
+                raise
+            item = None
+        if item is None or getattr(item, "deleted", False):
+            self.store.merge(kind, [], [ident], as_of=sent)
+        else:
+            self.store.merge(kind, [item], as_of=sent)
 
     def _advance_cursor(self, servers: list[Server], cloud_time: float | None) -> None:
         newest = max((t for t in (parse_updated(s.updated) for s in servers) if t is not None), default=None)
@@ -172,25 +307,60 @@ class ProjectPoller:
 
     # --- the loop ------------------------------------------------------------------------------
 
+    def _track_moving(self, change) -> None:
+        if change.kind != "servers":
+            return
+        self._moving -= change.removed
+        for ident in change.added | change.updated:
+            server = self.store.item("servers", ident)
+            if server is not None and server.in_transition:
+                self._moving.add(ident)
+            else:
+                self._moving.discard(ident)
+
     def busy(self) -> bool:
-        return bool(self.pending) or any(s.in_transition for s in self.store.get("servers").values())
+        return bool(self.pending) or bool(self._moving)
 
     def kick(self, *kinds: str) -> None:
         """Poll now (after an action); `kinds` other than servers are fetched again too."""
         self._refresh_kinds.update(k for k in kinds if k != "servers")
         self._wake.set()
 
+    def refresh_all(self) -> None:
+        """What ctrl+r asks: a full list of every kind now, the store made equal to the cloud."""
+        self._full_wanted = True
+        self.kick(*KINDS)
+
+    def watch(self, kinds) -> None:
+        """The kinds on screen (empty: this project is not shown). Watched kinds are listed every `idle`
+        seconds; servers of an unwatched project every `background` seconds."""
+        kinds = frozenset(kinds)
+        if kinds != self.watched:
+            newly = kinds - self.watched
+            self.watched = kinds
+            if newly - {"servers"}:
+                self._watch_due = 0.0
+                self._wake.set()
+
     def next_delay(self) -> float:
-        base = self.intervals.fast if self.busy() else self.intervals.idle
         if self._failures:
             return min(self.intervals.max_backoff, self.intervals.fast * 2 ** self._failures)
-        return base
+        if self.busy():
+            return self.intervals.fast
+        return self.intervals.idle if "servers" in self.watched else self.intervals.background
 
     async def start(self) -> None:
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name=f"poller {self.store.key}")
 
     async def stop(self) -> None:
+        if self._others_task is not None:
+            self._others_task.cancel()
+            try:
+                await self._others_task
+            except asyncio.CancelledError:
+                pass
+            self._others_task = None
         if self._task is not None:
             self._task.cancel()
             try:
@@ -208,22 +378,52 @@ class ProjectPoller:
         finally:
             waiter.cancel()
 
+    def _full_deadline(self) -> float:
+        """A full list of thousands of items may take a while on a real cloud."""
+        return max(30.0, self.intervals.deadline * 8)
+
     async def _run(self) -> None:
-        await self.load_all()
-        self._others_due = time.monotonic() + self.intervals.others
+        # everything at once; the server loop goes on while the other kinds load (a slow list of ports
+        # must not hold back the polls that tell whether the cloud still answers)
+        self._others_task = asyncio.ensure_future(self._load_within([k for k in KINDS if k != "servers"]))
+        try:
+            await within(self._full_deadline(), self.load_all(["servers"]))
+        except PollTimeout as err:
+            self.distrust()
+            self.store.failed("servers", err.message)
+        now = time.monotonic()
+        self._others_due = now + self.intervals.others
+        self._watch_due = now + self.intervals.idle
+        self._reconcile_due = now + self.intervals.reconcile
         while True:
             await self._sleep(self.next_delay())
             self._wake.clear()
+            # an incremental poll is small: past its deadline the cloud is not answering
+            deadline = self.intervals.deadline if self.incremental_ok() else self._full_deadline()
             try:
-                await self.poll_servers()
+                await within(deadline, self.poll_servers())
+                if time.monotonic() >= self._reconcile_due:
+                    await within(self._full_deadline(), self.reconcile_servers())
                 self._failures = 0
             except CloudError as err:
                 self._failures += 1
+                self.distrust()  # what happened while we could not see is unknown
                 self.store.failed("servers", err.message)
-            kinds = set(self._refresh_kinds)
-            self._refresh_kinds.clear()
-            if time.monotonic() >= self._others_due:
-                kinds.update(k for k in KINDS if k != "servers")
-                self._others_due = time.monotonic() + self.intervals.others
-            if kinds:
-                await self.load_all(sorted(kinds))
+            now = time.monotonic()
+            if now >= self._others_due:
+                self._refresh_kinds.update(k for k in KINDS if k != "servers")
+                self._others_due = now + self.intervals.others
+            if now >= self._watch_due and not self._failures:
+                self._refresh_kinds.update(k for k in self.watched if k != "servers")
+                self._watch_due = now + self.intervals.idle
+            if self._refresh_kinds and self._others_task.done():  # else they wait for the next round
+                kinds = sorted(self._refresh_kinds)
+                self._refresh_kinds.clear()
+                self._others_task = asyncio.ensure_future(self._load_within(kinds))
+
+    async def _load_within(self, kinds: list[str]) -> None:
+        try:
+            await within(self._full_deadline(), self.load_all(kinds))
+        except PollTimeout as err:
+            for kind in kinds:
+                self.store.failed(kind, err.message)

@@ -123,6 +123,14 @@ class CloudSession:
                 pass
             self._conn = None
 
+    def auth_marker(self) -> object | None:
+        """The token in use, as an object compared by identity (keystoneauth replaces it on every new
+        login: expiry, or a 401 from an API that no longer knows it). Never the token's text."""
+        conn = self._conn
+        if conn is None:
+            return None
+        return getattr(getattr(conn.session, "auth", None), "auth_ref", None)
+
     @property
     def project_id(self) -> str | None:
         return self._conn.current_project_id if self._conn is not None else None

@@ -7,6 +7,7 @@ project after another comes alive as its first load lands. No Textual here.
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -38,21 +39,35 @@ class Project:
 
 @dataclass
 class CloudProblem:
+    """A cloud whose login failed: why (one line), how often, and when it is tried again."""
+
     cloud: str
     message: str
+    attempts: int = 1
+    retry_at: float | None = None  # time.monotonic() of the next attempt in the background
+
+    def retry_in(self) -> int | None:
+        return None if self.retry_at is None else max(0, round(self.retry_at - time.monotonic()))
+
+    @property
+    def line(self) -> str:
+        """What the header and the projects view say: the reason and when it is tried again."""
+        later = self.retry_in()
+        return self.message + ("" if later is None else f" · retrying in {later} s")
 
 
-# A login that meets a 5xx or a dropped connection is tried again after these pauses, so one hiccup
-# at start does not lose the cloud for the whole session; bad credentials or config fail at once.
-LOGIN_RETRIES = (0.5, 1.0, 2.0, 4.0)
+# A login that meets a 5xx is tried again at once after these pauses, so one hiccup at start does not
+# show an error. A refused connection or an unknown host is not: it cannot heal within seconds, and
+# the user hears of it at once (the background retries below follow it).
+LOGIN_RETRIES = (0.5, 1.0, 2.0)
+# A login that failed is tried again in the background after these pauses (then the last, forever)
+LOGIN_BACKOFF = (2.0, 4.0, 8.0, 15.0, 30.0, 60.0, 120.0, 300.0)
 
 
 def _transient(err: BaseException) -> bool:
-    from keystoneauth1 import exceptions as ksa  # loaded by discover already
-
     cause = err.__cause__
     status = getattr(cause, "http_status", None) or getattr(cause, "status_code", None)
-    return (isinstance(status, int) and status >= 500) or isinstance(cause, (ksa.ConnectFailure, ksa.ConnectTimeout))
+    return isinstance(status, int) and status >= 500
 
 
 async def _discover(profile: CloudProfile):
@@ -70,27 +85,83 @@ class Workspace:
     profiles: list[CloudProfile]
     intervals: Intervals | None = None
     projects: list[Project] = field(default_factory=list)
-    problems: list[CloudProblem] = field(default_factory=list)
+    problems: list[CloudProblem] = field(default_factory=list)  # one per cloud not logged in now
+    opened: bool = False  # open() runs once per workspace, whoever calls it again
+    _retries: list = field(default_factory=list)  # the background login tasks
+    _retry_now: dict = field(default_factory=dict)  # cloud name -> asyncio.Event that cuts its pause short
 
     async def open(self, on_project: Callable[[Project], None] | None = None,
                    on_problem: Callable[[CloudProblem], None] | None = None) -> None:
-        """Log in to every cloud at once; start each project's poller as soon as it is known."""
+        """Log in to every cloud at once; start each project's poller as soon as it is known.
+        A second call does nothing: one login, one poller and one store per project per process."""
+        if self.opened:
+            return
+        self.opened = True
 
-        async def one(profile: CloudProfile) -> None:
+        async def one(profile: CloudProfile) -> bool:
             try:
                 found = await _discover(profile)
             except ProfileError as err:
-                problem = CloudProblem(profile.name, str(err))
-                self.problems.append(problem)
-                if on_problem:
-                    on_problem(problem)
-                return
-            regions = profile.region_names or (None,)
-            for project in found.projects:
-                for region in regions:
-                    self._add(profile, project.id, project.name, region, found.warning, on_project)
+                self._failed(profile, str(err), on_problem)
+                return False
+            self._opened(profile, found, on_project)
+            return True
 
-        await asyncio.gather(*(one(p) for p in self.profiles))
+        results = await asyncio.gather(*(one(p) for p in self.profiles))
+        loop = asyncio.get_running_loop()
+        for profile, ok in zip(self.profiles, results):
+            if not ok:  # tried again in the background; open() does not wait for it
+                self._retries.append(loop.create_task(self._keep_trying(profile, on_project, on_problem),
+                                                      name=f"login {profile.name}"))
+
+    def _opened(self, profile: CloudProfile, found, on_project) -> None:
+        self.problems[:] = [p for p in self.problems if p.cloud != profile.name]
+        regions = profile.region_names or (None,)
+        for project in found.projects:
+            for region in regions:
+                self._add(profile, project.id, project.name, region, found.warning, on_project)
+
+    def _failed(self, profile: CloudProfile, message: str, on_problem) -> CloudProblem:
+        old = self.problem(profile.name)
+        attempts = old.attempts + 1 if old else 1
+        pause = LOGIN_BACKOFF[min(attempts, len(LOGIN_BACKOFF)) - 1]
+        line = message.splitlines()[0] if message else "login failed"
+        problem = CloudProblem(profile.name, line, attempts, time.monotonic() + pause)
+        self.problems[:] = [p for p in self.problems if p.cloud != profile.name] + [problem]
+        if on_problem:
+            on_problem(problem)
+        return problem
+
+    def problem(self, cloud: str) -> CloudProblem | None:
+        return next((p for p in self.problems if p.cloud == cloud), None)
+
+    async def _keep_trying(self, profile: CloudProfile, on_project, on_problem) -> None:
+        """Log in again after each pause (longer each time) until it works; `retry_now` cuts a pause short."""
+        wake = self._retry_now.setdefault(profile.name, asyncio.Event())
+        while True:
+            problem = self.problem(profile.name)
+            pause = max(0.0, problem.retry_at - time.monotonic()) if problem and problem.retry_at else 0.0
+            waiter = asyncio.ensure_future(wake.wait())
+            try:
+                await asyncio.wait({waiter}, timeout=pause)
+            finally:
+                waiter.cancel()
+            wake.clear()
+            try:
+                found = await _discover(profile)
+            except ProfileError as err:
+                self._failed(profile, str(err), on_problem)
+                continue
+            self._opened(profile, found, on_project)
+            return
+
+    def retry_now(self) -> int:
+        """Try every failed login again now (ctrl+r); how many there are."""
+        for problem in self.problems:
+            event = self._retry_now.get(problem.cloud)
+            if event is not None:
+                event.set()
+        return len(self.problems)
 
     def _add(self, profile: CloudProfile, project_id: str, project_name: str, region: str | None,
              warning: str | None, on_project) -> Project:
@@ -111,6 +182,9 @@ class Workspace:
         return next((p for p in self.projects if p.key == key), None)
 
     async def close(self) -> None:
+        for task in self._retries:
+            task.cancel()
+        await asyncio.gather(*self._retries, return_exceptions=True)
         await asyncio.gather(*(p.poller.stop() for p in self.projects), return_exceptions=True)
         for project in self.projects:
             project.session.close()

@@ -24,6 +24,12 @@ if TYPE_CHECKING:  # the cloud layer (and openstacksdk behind it) loads after th
     from ..cloud.store import Change
     from ..cloud.workspace import CloudProblem, Project, Workspace
 
+# What each view shows, beyond the servers and floating IPs every view of a project keeps fresh: the
+# project on screen has these listed every few seconds, so a change made elsewhere shows within 5 s
+VIEW_KINDS = {"volumes": ("volumes",), "networks": ("networks", "subnets", "routers", "ports"),
+              "floating_ips": ("floating_ips", "ports"), "security_groups": ("security_groups",),
+              "images": ("images",), "keypairs": ("keypairs",)}
+
 STALE_AFTER = 60.0  # seconds without a successful server poll before the header says so
 
 
@@ -45,6 +51,7 @@ class Breadcrumb(Static):
     DEFAULT_CSS = """
     Breadcrumb { dock: top; height: 1; background: $panel; color: $foreground; padding: 0 1; }
     """
+    text = ""  # what it shows now
 
 
 class CommandLine(Input):
@@ -90,6 +97,7 @@ class ExotuiApp(App[int]):
         self.project: Project | None = None
         self.start_view = start_view
         self._history: list[str] = []
+        self._crumb: Breadcrumb | None = None  # found once: this runs every second
         register_themes(self)
         if theme:
             start_theme(self, theme)
@@ -153,22 +161,44 @@ class ExotuiApp(App[int]):
         await self.workspace.open(on_project=lambda p: self.post_message(ProjectAdded(p)), on_problem=self._problem)
 
     def _problem(self, problem: CloudProblem) -> None:
-        self.notify(f"{problem.cloud}: {problem.message}", title="cannot open cloud", severity="error", timeout=15)
+        """A login failed (first time: a toast; after that the header and `:projects` keep saying it)."""
+        if problem.attempts == 1:
+            self.notify(f"{problem.cloud}: {problem.message}", title="cannot open cloud", severity="error", timeout=15)
+        self._show_problems()
+
+    def _show_problems(self) -> None:
+        if self.workspace is None or not self.is_running or not self.screen_stack:
+            return
+        for projects in self.screen_stack[0].query(ProjectsView):
+            projects.show_problems(self.workspace.problems)
+        self.update_crumb()
 
     def on_project_added(self, message: ProjectAdded) -> None:
         project = message.project
         project.store.subscribe(lambda change: self.post_message(StoreChanged(change)))
         self.query_one(ProjectsView).add_project(project)
+        self._show_problems()  # a cloud that logged in at last is no longer one
         if project.warning:
             self.notify(project.warning, title=project.label, severity="warning", timeout=15)
         if self.project is None:
             self.select_project(project)
+        else:
+            project.poller.watch(())  # not on screen: its servers are polled slowly
 
     def select_project(self, project: Project) -> None:
-        self.project = project
+        previous, self.project = self.project, project
+        if previous is not None and previous is not project:
+            previous.poller.watch(())
         for view in self.query(ResourceView):
             view.show(project)
+        self._watch_current()
         self.update_crumb()
+
+    def _watch_current(self) -> None:
+        """Tell the shown project's poller what is on screen (polled fast), the others nothing."""
+        if self.project is not None:
+            kinds = {"servers", "floating_ips", *VIEW_KINDS.get(self.current_view, ())}
+            self.project.poller.watch(kinds)
 
     def on_store_changed(self, message: StoreChanged) -> None:
         if not self.is_running or not self.screen_stack:
@@ -196,14 +226,23 @@ class ExotuiApp(App[int]):
     # --- header ---------------------------------------------------------------------------
 
     def update_crumb(self) -> None:
-        crumbs = self.screen_stack[0].query(Breadcrumb) if self.screen_stack else None
-        if not crumbs:
-            return  # not composed yet, or shutting down
-        crumb = crumbs.first()  # the main screen's, not the palette's or a dialog's
+        crumb = self._crumb
+        if crumb is None or not crumb.is_attached:
+            crumbs = self.screen_stack[0].query(Breadcrumb) if self.screen_stack else None
+            if not crumbs:
+                return  # not composed yet, or shutting down
+            crumb = self._crumb = crumbs.first()  # the main screen's, not the palette's or a dialog's
         project = self.project
+        problems = self.workspace.problems if self.workspace else []
+        if problems:  # the countdowns move
+            for projects in self.screen_stack[0].query(ProjectsView):
+                projects.show_problems(problems)
+        if len(problems) == 1:
+            failed = f"⚠ {problems[0].cloud}: {problems[0].line} (ctrl+r: now)"
+        else:
+            failed = f"⚠ {len(problems)} clouds not logged in, see :projects (ctrl+r: retry now)" if problems else ""
         if project is None:
-            problems = len(self.workspace.problems) if self.workspace else 0
-            crumb.update("exotui │ connecting…" + (f" ({problems} cloud(s) failed)" if problems else ""))
+            self._set_crumb(crumb, "exotui │ " + (failed or "connecting…"))
             return
         key = project.key
         where = " / ".join(x for x in (key.cloud, key.project_name or key.project_id, key.region) if x)
@@ -211,11 +250,24 @@ class ExotuiApp(App[int]):
         age = project.store.age("servers")
         if not state.loaded:
             status = "loading…" if state.last_error is None else f"⚠ {state.last_error}"
-        elif state.last_error or (age is not None and age > STALE_AFTER):
+        elif state.last_error or (age is not None and age > self._stale_after(project)):
             status = f"⚠ stale {int(age or 0)}s" + (f": {state.last_error}" if state.last_error else "")
         else:
             status = "● live"
-        crumb.update(f"exotui │ {where} │ {status}")
+        self._set_crumb(crumb, f"exotui │ {where} │ {status}" + (f" │ {failed}" if failed else ""))
+
+    @staticmethod
+    def _set_crumb(crumb: Breadcrumb, text: str) -> None:
+        """Only a changed header is drawn again: this runs every second, and an update relayouts the screen."""
+        if crumb.text != text:
+            crumb.text = text
+            crumb.update(text)
+
+    @staticmethod
+    def _stale_after(project: Project) -> float:
+        """Two polls missed (a poll failing past its deadline says so sooner, through last_error)."""
+        poller = project.poller
+        return min(STALE_AFTER, 2 * poller.next_delay() + poller.intervals.deadline)
 
     # --- views and the command line ---------------------------------------------------------
 
@@ -231,6 +283,7 @@ class ExotuiApp(App[int]):
         if switcher.current != name:
             self._history.append(switcher.current or self.start_view)
             switcher.current = name
+            self._watch_current()
         self.call_after_refresh(self._focus_table)
 
     async def _show_when_mounted(self, name: str) -> None:
@@ -340,6 +393,7 @@ class ExotuiApp(App[int]):
             return
         if self._history:
             self.query_one(ContentSwitcher).current = self._history.pop()
+            self._watch_current()
             self.call_after_refresh(self._focus_table)
 
     def action_wide(self) -> None:
@@ -348,11 +402,11 @@ class ExotuiApp(App[int]):
             table.wide = not table.wide
 
     def action_refresh(self) -> None:
-        from ..cloud.store import KINDS
-
+        retried = self.workspace.retry_now() if self.workspace is not None else 0  # failed logins, now
         if self.project is not None:
-            self.project.poller.kick(*KINDS)
-            self.notify("refreshing", timeout=2)
+            self.project.poller.refresh_all()  # full lists: the store made equal to the cloud
+        if self.project is not None or retried:
+            self.notify("refreshing", timeout=2)  # the header tells of the logins tried again
 
     def action_help(self) -> None:
         from .help import HelpScreen

@@ -131,6 +131,24 @@ class ProjectsView(Vertical):
         self.table.apply(self.rows, added=[ident])
         self.update_title()
 
+    def show_problems(self, problems) -> None:
+        """A row for each cloud not logged in: its reason and when it is tried again (ctrl+r: now)."""
+        rows = {f"{p.cloud} ⚠": ProjectRow(id=f"{p.cloud} ⚠", cloud=p.cloud, project="(not logged in)", region="",
+                                           active=0, servers=0, cores=(0, -1), ram_gb=(0, -1), volume_gb=(0, -1),
+                                           fips=(0, -1), su_per_hour=0.0, su_left=None, loaded=False, error=p.line)
+                for p in problems}
+        gone = [ident for ident in self.rows if ident.endswith(" ⚠") and ident not in self.projects
+                and ident not in rows]
+        added = [ident for ident in rows if ident not in self.rows]
+        updated = [ident for ident in rows if ident in self.rows and self.rows[ident] != rows[ident]]
+        if not (gone or added or updated):
+            return
+        for ident in gone:
+            del self.rows[ident]
+        self.rows.update(rows)
+        self.table.apply(self.rows, added=added, updated=updated, removed=gone)
+        self.update_title()
+
     def project_for(self, ident: str):
         return self.projects.get(ident)
 

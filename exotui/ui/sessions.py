@@ -301,7 +301,8 @@ def ssh_app(workspace, name: str, *, theme: str | None = None, user: str | None 
 
     class SSHApp(ExotuiApp):
         async def on_mount(self) -> None:
-            await super().on_mount()
+            # no super().on_mount(): Textual runs ExotuiApp.on_mount itself (each class's handler in the
+            # MRO), and calling it here too opened every cloud twice
             run_guarded(self, self._find_and_open(), "ssh on start")
 
         async def _find_and_open(self) -> None:

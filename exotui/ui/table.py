@@ -17,7 +17,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -142,6 +142,32 @@ class ResourceTable(ScrollView, can_focus=True):
                 self.items[ident] = item
                 self._index(ident, item)
         self._resort(keep=current)
+
+    def refresh_column(self, key: str) -> int:
+        """Render one column's cells again (AGE, as time passes); repaint only the rows on screen whose
+        text changed. Returns how many rows changed."""
+        position = next((n for n, c in enumerate(self.all_columns) if c.key == key), None)
+        if position is None:
+            return 0
+        column = self.all_columns[position]
+        changed = []
+        for ident, item in self.items.items():
+            cells = self._cells.get(ident)
+            if cells is None:
+                continue
+            cell = _as_text(column.render(item))
+            if cell.plain != cells[position].plain:
+                self._cells[ident] = cells[:position] + (cell,) + cells[position + 1:]
+                self._search[ident] = " ".join(c.plain for c in self._cells[ident]).lower()
+                changed.append(ident)
+        if changed:
+            top = self.scroll_offset.y
+            rows = max(0, self.size.height - 1)
+            where = {ident: n for n, ident in enumerate(self.shown[top:top + rows])}
+            for ident in changed:
+                if ident in where:
+                    self.refresh(Region(0, where[ident] + 1, self.size.width, 1))
+        return len(changed)
 
     def _index(self, ident: str, item: Any) -> None:
         cells = tuple(_as_text(c.render(item)) for c in self.all_columns)

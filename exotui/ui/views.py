@@ -44,8 +44,12 @@ def clock() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+AGE_EVERY = 60.0  # seconds between repaints of the AGE column
+
+
 def age(created: str, now: dt.datetime | None = None) -> str:
-    """"3d", "5h", "12m" from an ISO time; "" if unreadable."""
+    """"3d", "5h", "12m", "<1m" from an ISO time; "" if unreadable. Minutes at best: the column is
+    repainted once a minute, and "12s" would stand for a whole minute."""
     try:
         when = dt.datetime.fromisoformat(created.replace("Z", "+00:00"))
     except ValueError:
@@ -56,7 +60,7 @@ def age(created: str, now: dt.datetime | None = None) -> str:
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size:
             return f"{seconds // size}{unit}"
-    return f"{seconds}s"
+    return "<1m"
 
 
 def rich_colour(value: str) -> str:
@@ -107,6 +111,13 @@ class ResourceView(Vertical):
     def on_mount(self) -> None:
         self.palette = Palette(self.app)
         self.app.theme_changed_signal.subscribe(self, self._retheme)
+        if any(column.key == "age" for column in self.table.all_columns):
+            # AGE moves on by itself: once a minute, only its changed cells repainted
+            self.set_interval(AGE_EVERY, self._tick_ages)
+
+    def _tick_ages(self) -> None:
+        if self.project is not None:
+            self.table.refresh_column("age")
 
     def _retheme(self, _theme) -> None:
         """Cell colours are baked into cached rows: draw them again in the new theme's colours."""

@@ -137,3 +137,40 @@ async def test_exotui_ssh_name_starts_in_a_session(demo, demo_dir):
         session = app.screen.sessions()[0]
         assert session.target.user == "exouser" and session.target.name == "web-frontend"
         assert "exouser@web-frontend" in screen_text(session.terminal)
+
+
+async def test_exotui_ssh_opens_one_workspace(demo, demo_dir, monkeypatch):
+    """`exotui ssh NAME` logs in to each cloud once: as many projects as the cloud gives the user, each once."""
+    from exotui.cloud import workspace as workspace_module
+    from exotui.cloud.poller import Intervals
+    from exotui.cloud.profiles import discover, find_profile, load_profiles
+    from exotui.cloud.workspace import Workspace
+    from exotui.demo.app import CLOUD_NAME
+    from exotui.ui.sessions import ssh_app
+
+    profile = find_profile(load_profiles(config_file=demo_dir / "clouds.yaml"), CLOUD_NAME)
+    expected = {p.id for p in discover(profile).projects}
+    logins = []
+    real = workspace_module._discover
+
+    async def counted(profile):
+        logins.append(profile.name)
+        return await real(profile)
+
+    monkeypatch.setattr(workspace_module, "_discover", counted)
+    app = ssh_app(Workspace([profile], intervals=Intervals(fast=0.1, idle=0.5)), "no-such-instance")
+    async with app.run_test(size=(90, 26)) as pilot:
+        def opened() -> bool:
+            # finished workers leave app.workers: none still opening, and projects there
+            running = [w for w in app.workers if w.name == "open workspace" and not w.is_finished]
+            return not running and bool(app.workspace and app.workspace.projects)
+        for _ in range(300):
+            if opened():
+                break
+            await pilot.pause(0.05)
+        else:
+            raise AssertionError("the workspace did not open")
+        keys = [p.key for p in app.workspace.projects]
+        assert logins == [CLOUD_NAME]
+        assert len(keys) == len(set(keys)) == len(expected)
+        assert {k.project_id for k in keys} == expected

@@ -1,0 +1,79 @@
+"""What the header and pollers do for the project on screen: its view's kinds polled often, others not."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.timeout(120)
+
+
+async def test_the_view_on_screen_is_watched(open_ui):
+    async with open_ui() as ui:
+        app = ui.app
+        assert {"servers", "floating_ips"} <= ui.project.poller.watched
+        others = [p for p in app.workspace.projects if p is not ui.project]
+        assert others and all(not p.poller.watched for p in others)
+        app.show_view("volumes")
+        assert "volumes" in ui.project.poller.watched
+        app.action_back()
+        assert "volumes" not in ui.project.poller.watched and "servers" in ui.project.poller.watched
+
+
+async def test_a_failed_login_stays_in_the_header_and_projects_until_it_works(tmp_path):
+    import os
+    import socket
+
+    import yaml
+
+    from exotui.cloud.profiles import load_profiles
+    from exotui.cloud.workspace import Workspace
+    from exotui.ui.app import Breadcrumb, ExotuiApp
+    from exotui.ui.projects import ProjectsView
+    from waiting import until
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    path = tmp_path / "clouds.yaml"
+    path.write_text(yaml.safe_dump({"clouds": {"away": {
+        "auth": {"auth_url": f"http://127.0.0.1:{port}/identity/v3", "username": "u", "password": "p",
+                 "project_name": "x", "user_domain_name": "Default", "project_domain_name": "Default"},
+        "auth_type": "password", "region_name": "RegionOne", "identity_api_version": 3}}}))
+    os.chmod(path, 0o600)
+    app = ExotuiApp(Workspace(load_profiles(config_file=path, env={})))
+    async with app.run_test(size=(120, 30)) as pilot:
+        def crumb() -> str:
+            return str(app.screen_stack[0].query_one(Breadcrumb).render())
+
+        await until(pilot, lambda: "retrying in" in crumb(), what="the failure in the header")
+        assert "away" in crumb() and "connection refused" in crumb() and "ctrl+r" in crumb()
+        projects = app.query_one(ProjectsView)
+        assert "away ⚠" in projects.rows and "retrying in" in projects.rows["away ⚠"].error
+        await until(pilot, lambda: app.workspace.problems[0].attempts == 2, timeout=5, what="a retry in the background")
+        assert app.workspace.problems[0].retry_in() >= 3  # the pause grows: 2 s, then 4 s
+        await pilot.press("ctrl+r")  # retry now, not after the pause
+        await until(pilot, lambda: app.workspace.problems[0].attempts == 3, timeout=1.5, what="a retry at once")
+
+
+async def test_age_moves_on_and_only_changed_rows_repaint(open_ui):
+    """AGE is re-rendered once a minute (here: by hand), and only rows whose text changed are touched."""
+    import datetime as dt
+
+    from exotui.ui import views
+
+    async with open_ui() as ui:
+        table = ui.app.query_one("#table-servers")
+        sid = await ui.boot("age-ticks")
+        assert views.age(ui.store.item("servers", sid).created) == "<1m"
+        before = dict(table._cells)
+        assert table.refresh_column("age") == 0, "nothing changed: nothing repainted"
+        assert all(table._cells[i] is before[i] for i in before)
+        later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=2)
+        real_age = views.age
+        views.age = lambda created, now=None: real_age(created, now or later)
+        try:
+            changed = table.refresh_column("age")
+        finally:
+            views.age = real_age
+        assert changed >= 1 and table._cells[sid] is not before[sid]
+        assert "2m" in ui.row_text(sid)

@@ -142,6 +142,7 @@ class SSHSession(Vertical):
         terminal.on_input = shell.write
         terminal.on_size = shell.resize
         terminal.emulator.reply = shell.write  # answers to DA/DSR queries
+        terminal.on_fault = self._emulator_failed
         self.status(f"● {target.label} {target.host}:{target.port} · {trust} · ctrl+] dashboard")
         while True:
             data = await shell.read()
@@ -151,6 +152,13 @@ class SSHSession(Vertical):
         status = shell.exit_status
         self.status("session ended" + (f" (exit {status})" if status is not None else ""))
         self.screen.post_message(SessionsScreen.Ended(self))
+
+    def _emulator_failed(self, message: str) -> None:
+        """The terminal emulator failed on some output and was reset: the session goes on, and says so."""
+        self.status(f"⚠ {self.target.label if self.target else self.server.name}: the terminal was reset after an "
+                    f"emulator error ({message[:120]}); the session goes on · ctrl+] dashboard")
+        self.app.notify(f"terminal reset after an emulator error: {message[:200]}", title=f"ssh {self.server.name}",
+                        severity="warning", timeout=10)
 
     async def _console_log(self) -> str | None:
         """The console log, or None when the cloud will not give it (then the user decides on the key)."""

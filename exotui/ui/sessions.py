@@ -28,7 +28,7 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 from ..cloud.models import Server
 from ..ssh.client import HostKeyChanged, HostKeyUnknown, SSHError, connect
 from ..ssh.hostkeys import KnownHosts
-from ..ssh.target import EXOSPHERE_USER, Target, TargetError, resolve
+from ..ssh.target import EXOSPHERE_USER, Target, TargetError, reach
 from .terminal import TerminalView
 
 SCREEN = "ssh-sessions"
@@ -119,7 +119,10 @@ class SSHSession(Vertical):
         image = project.store.item("images", server.image_id) if server.image_id else None
         profile = project.profile
         config = profile.cloud_region.config if profile.cloud_region else {}
-        self.target = target = resolve(server, image, config, profile.source, self.user)
+        way = reach(server, image, config, profile.source, self.user, check_host_key=False)  # connect() checks
+        if way.target is None:
+            raise TargetError(way.problem)
+        self.target = target = way.target
         self.status(f"{target.label} ({target.host}:{target.port}): reading the console log for its host key…")
         console = await self._console_log()
         password = await self._passphrase()

@@ -11,6 +11,7 @@ import re
 import pytest
 
 from exotui.ssh import terminal as vt
+from exotui.ssh.target import Reach
 from exotui.ssh.terminal import Emulator
 
 from test_openssh import target_for
@@ -80,7 +81,7 @@ def sessions_on_openssh(openssh, monkeypatch):
     """`s` on web-frontend reaches the real OpenSSH sshd instead (its target and console log)."""
     from exotui.ui import sessions
 
-    monkeypatch.setattr(sessions, "resolve", lambda *args, **kwargs: target_for(openssh))
+    monkeypatch.setattr(sessions, "reach", lambda *args, **kwargs: Reach(target_for(openssh)))
 
     async def console_log(self):
         return openssh.console_log()

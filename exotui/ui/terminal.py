@@ -21,7 +21,8 @@ from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
-from ..ssh.terminal import Emulator, Style
+from ..ssh.terminal import Style
+from ..ssh.vt import Emulator
 
 SLICE = 2048  # bytes of pyte between yields, ~4 ms (a jump-scrolled flood goes in bigger, cheap steps)
 FRAME = 1 / 60  # repaint delay while typing: echo shows within a frame

@@ -11,8 +11,11 @@ import re
 import pytest
 
 from exotui.ssh import terminal as vt
+from exotui.ssh import vt as engines
 from exotui.ssh.target import Reach
-from exotui.ssh.terminal import Emulator
+from exotui.ssh.terminal import PyteEmulator
+
+ENGINES = [PyteEmulator] + ([engines.GhosttyEmulator] if engines.UNAVAILABLE is None else [])
 
 from test_openssh import target_for
 from test_sessions_ui import on_web_frontend, screen_text, type_line
@@ -20,7 +23,8 @@ from test_sessions_ui import on_web_frontend, screen_text, type_line
 pytestmark = pytest.mark.timeout(180)
 
 
-def test_private_sgr_is_ignored_not_fatal():
+@pytest.mark.parametrize("Emulator", ENGINES)
+def test_private_sgr_is_ignored_not_fatal(Emulator):
     emulator = Emulator(40, 5)
     emulator.feed(b"a\x1b[?4mb\x1b[?5Ac\x1b[>4;2md\x1b[1;31me")  # vim: query, then set modifyOtherKeys
     assert emulator.faults == 0
@@ -29,14 +33,30 @@ def test_private_sgr_is_ignored_not_fatal():
     assert emulator.runs(0)[1][1].fg == "red"
 
 
-def test_a_fault_resets_the_screen_with_a_notice(monkeypatch):
+def break_on_dsr(monkeypatch, emulator) -> None:
+    """Make the emulator's engine raise on a DSR query (ESC [ 6 n), as an engine bug would."""
+    if isinstance(emulator, PyteEmulator):
+        def write_process_input(self, data):  # pyte calls it to answer DSR
+            raise RuntimeError("bell exploded")
+
+        monkeypatch.setattr(vt._Screen, "write_process_input", write_process_input)
+    else:
+        terminal_class = type(emulator._term)
+        feed = terminal_class.feed
+
+        def failing(self, data):
+            if b"\x1b[6n" in data:
+                raise RuntimeError("bell exploded")
+            return feed(self, data)
+
+        monkeypatch.setattr(terminal_class, "feed", failing)
+
+
+@pytest.mark.parametrize("Emulator", ENGINES)
+def test_a_fault_resets_the_screen_with_a_notice(monkeypatch, Emulator):
     emulator = Emulator(60, 6)
     emulator.feed(b"before\r\n")
-
-    def write_process_input(self, data):  # pyte calls it to answer DSR (ESC [ 6 n)
-        raise RuntimeError("bell exploded")
-
-    monkeypatch.setattr(vt._Screen, "write_process_input", write_process_input)
+    break_on_dsr(monkeypatch, emulator)
     emulator.feed(b"x\x1b[6ny")  # must not raise
     assert emulator.faults == 1 and "bell exploded" in emulator.fault
     assert "terminal emulator failed" in emulator.display()[0]
@@ -55,7 +75,8 @@ def random_stream(size: int, seed: int) -> bytes:
 
 
 @pytest.mark.slow
-def test_ten_megabytes_of_random_bytes_never_raise():
+@pytest.mark.parametrize("Emulator", ENGINES)
+def test_ten_megabytes_of_random_bytes_never_raise(Emulator):
     rng = random.Random(7)
     emulator = Emulator(80, 24)
     data = random_stream(10 << 20, seed=16)
@@ -120,10 +141,7 @@ async def test_an_emulator_fault_resets_only_that_session(open_ui, sessions_on_o
     async with open_ui(size=(100, 30)) as ui:
         session, terminal = await open_on_openssh(ui)
 
-        def write_process_input(self, data):  # pyte calls it to answer DSR (ESC [ 6 n)
-            raise RuntimeError("bell exploded")
-
-        monkeypatch.setattr(vt._Screen, "write_process_input", write_process_input)
+        break_on_dsr(monkeypatch, terminal.emulator)
         await type_line(ui, terminal, r"printf '\033[6n'; echo", paste=True)
         await ui.until(lambda: terminal.emulator.faults == 1, what="the fault")
         monkeypatch.undo()

@@ -30,6 +30,9 @@ DISTRO_USERS = {
     "sles": "sles", "arch": "arch", "freebsd": "freebsd",
 }
 EXOSPHERE_USER = "exouser"
+# what gets a stopped instance running again, by Nova status (`s` offers it, then connects)
+WAKE = {"SHUTOFF": "start", "SUSPENDED": "resume", "SHELVED": "unshelve", "SHELVED_OFFLOADED": "unshelve",
+        "PAUSED": "unpause"}
 DEMO_KEY = "demo_id_ed25519"  # written by the demo cloud next to clouds.yaml
 
 
@@ -81,6 +84,7 @@ class Reach:
     target: Target | None
     problem: str | None = None
     host_key: str | None = None
+    wake: str | None = None  # the action that would make it reachable: start, resume, unshelve, unpause
 
     @property
     def command(self) -> str | None:
@@ -98,7 +102,7 @@ def reach(server: Server, image: Image | None, cloud_config: Mapping[str, Any] |
     try:
         target = resolve(server, image, cloud_config, config_source, user)
     except TargetError as err:
-        return Reach(None, str(err))
+        return Reach(None, str(err), wake=WAKE.get(server.status))
     if not check_host_key:
         return Reach(target)
     store = pins if pins is not None else KnownHosts()

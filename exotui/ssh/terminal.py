@@ -1,6 +1,7 @@
 """The VT emulator behind the embedded terminal, as a small interface that another engine can fill.
 
-`PyteEmulator` is the default. Measured here on bench/ssh.py's 20 MB `cat` (`bench/ssh.py --engines`:
+`PyteEmulator` is the fallback engine: exotui/ssh/vt.py picks libghostty-vt when it loads (measured
+there), this one where it cannot or with EXOTUI_TERMINAL=pyte. Measured earlier on bench/ssh.py's 20 MB `cat` (`bench/ssh.py --engines`:
 200x50, 64 KiB reads, MB per CPU-second): pyte 0.8.2 alone 0.6-0.8, bittty 0.3.0's Board 5.4-7.1,
 this wrapper with jump scrolling (below) as the widget drives it 55-90. pyte stays: it is proven
 (termtosvg, textual-terminal), bittty is pre-alpha and its API changed shape between 0.1 and 0.3, and
@@ -21,6 +22,10 @@ pyte's gaps and what is done about them here:
 - colon-style SGR (`38:2::r:g:b`, `4:3`) is printed as text: rewritten to the `;` form before parsing;
 - terminal queries (DA, DSR cursor position) are answered through `reply`, not dropped;
 - `HistoryScreen` is 3-7x slower: scrollback is kept by overriding `index()` only.
+- pyte's parser raised on sequences it half-knows (`CSI ? 4 m` from vim: TypeError on `private`;
+  extra CSI parameters; unknown erase selectors), inside its generator, which is then dead: its CSI
+  handlers are wrapped to ignore what they do not take (`_tolerant`), and any other failure resets
+  the screen with a notice (`step`), so a fault never leaves this object.
 Nothing here knows about SSH or Textual: bytes in, rows of styled runs out.
 """
 
@@ -635,4 +640,4 @@ def _style(key: tuple) -> Style:
     return style
 
 
-Emulator = PyteEmulator  # the default engine; the widget only uses the methods above
+Emulator = PyteEmulator  # this module's engine; the widget takes exotui.ssh.vt.Emulator (the chosen one)

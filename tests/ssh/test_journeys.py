@@ -5,7 +5,9 @@ host and the host key; every cloud the demo writes gets its SSH port, kept acros
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
+from pathlib import Path
 
 import asyncssh
 import pytest
@@ -132,3 +134,44 @@ def test_doctor_and_ssh_agree_on_an_instance_without_a_floating_ip(demo, conn, c
     check = next(c for c in body["checks"] if c["name"] == "exotui ssh")
     assert check["status"] == "fail" and "no floating IP" in check["summary"]
     assert "jump_host" in check["fixes"][0]["label"]
+
+
+async def test_s_in_the_dashboard_on_the_appcred_cloud(demo, demo_dir):
+    """Plain `exotui` opens exotui-demo-appcred as well: `s` on its web-frontend opens a working
+    session on the demo's SSH port (it went to :22 and was refused)."""
+    import re
+
+    from exotui.cloud.poller import Intervals
+    from exotui.cloud.workspace import Workspace
+    from exotui.ui.app import ExotuiApp
+    from exotui.ui.sessions import SessionsScreen
+
+    from test_sessions_ui import on_web_frontend, screen_text, type_line
+
+    spec = importlib.util.spec_from_file_location("exotui_tests_ui_conftest_journeys",
+                                                  Path(__file__).parents[1] / "ui" / "conftest.py")
+    ui_fixtures = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ui_fixtures)  # tests/ is not a package: its DemoUI, by path
+
+    chosen = find_profile(load_profiles(config_file=demo_dir / "clouds.yaml"), APPCRED_CLOUD_NAME)
+    app = ExotuiApp(Workspace([chosen], intervals=Intervals(fast=0.1, idle=0.5)))
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(600):  # the appcred's one project, logged in and shown
+            project = next((p for p in app.workspace.projects if p.key.project_name == "BIO230045"), None)
+            if project is not None:
+                break
+            await pilot.pause(0.05)
+        else:
+            raise AssertionError("the appcred's project never loaded")
+        app.select_project(project)
+        await pilot.pause()
+        ui = ui_fixtures.DemoUI(app, pilot, demo)
+        await on_web_frontend(ui)
+        await pilot.press("s")
+        await ui.until(lambda: isinstance(app.screen, SessionsScreen) and app.screen.count == 1, what="a tab")
+        session = app.screen.sessions()[0]
+        await ui.until(lambda: session.shell is not None or session.ended.is_set(), timeout=30, what="the shell")
+        assert session.shell is not None, str(session.query_one(".ssh-status").render())
+        assert session.target.port == demo.cloud.world.ssh_port
+        await type_line(ui, session.terminal, "echo app''cred-ok")
+        await ui.until(lambda: re.search(r"^appcred-ok$", screen_text(session.terminal), re.M), what="the echo")

@@ -31,17 +31,34 @@ from .terminal import PyteEmulator, Run, Style
 
 log = logging.getLogger("exotui.ssh.vt")
 
-try:  # pyghostty<0.2 (pyproject pins it): a manylinux wheel with libghostty-vt, loaded through cffi
-    import pyghostty
-    from pyghostty import ffi as _ffi
-    from pyghostty import lib as _lib
-    from pyghostty.core import init_sized as _init_sized
-    from pyghostty.core import read_buf as _read_buf
-except Exception as _err:  # noqa: BLE001 - no wheel for this platform, or the library fails to load
-    pyghostty = None
-    UNAVAILABLE: str | None = f"{type(_err).__name__}: {_err}"
-else:
-    UNAVAILABLE = None
+# pyghostty<0.2 (pyproject pins it): a manylinux wheel with libghostty-vt, loaded through cffi. Loaded on
+# the first terminal, not at import: parsing its cffi declarations costs ~0.3 s (`exotui ssh NAME` would
+# pay it before its first frame).
+pyghostty = _lib = _init_sized = _read_buf = None
+_error: str | None = None
+_tried = False
+
+
+def _library() -> bool:
+    """Load pyghostty once; False (and UNAVAILABLE says why) when it cannot load here."""
+    global pyghostty, _lib, _init_sized, _read_buf, _error, _tried
+    if not _tried:
+        _tried = True
+        try:
+            import pyghostty as module
+            from pyghostty.core import init_sized, read_buf
+        except Exception as err:  # noqa: BLE001 - no wheel for this platform, or the library fails to load
+            _error = f"{type(err).__name__}: {err}"
+        else:
+            pyghostty, _lib, _init_sized, _read_buf = module, module.lib, init_sized, read_buf
+    return pyghostty is not None
+
+
+def __getattr__(name: str):
+    if name == "UNAVAILABLE":  # why libghostty-vt cannot be used here (None: it can)
+        _library()
+        return _error
+    raise AttributeError(name)
 
 _NAMES = ("black", "red", "green", "yellow", "blue", "magenta", "cyan", "white")
 _PALETTE_PREFIX = re.compile(r"\x1b\]4;[^\x1b\x07]*(?:\x1b\\|\x07)")  # the formatter's palette dump
@@ -152,6 +169,8 @@ class GhosttyEmulator:
     name = "libghostty-vt"
 
     def __init__(self, columns: int = 80, lines: int = 24, history: int = 2000) -> None:
+        if not _library():
+            raise RuntimeError(f"libghostty-vt is unavailable: {_error}")
         self._history_limit = history
         self._queue = bytearray()
         self._reply: Callable[[bytes], None] | None = None
@@ -345,7 +364,7 @@ class GhosttyEmulator:
 
 def engine() -> type:
     """The emulator class to use: libghostty-vt unless it is unavailable or EXOTUI_TERMINAL=pyte."""
-    if os.environ.get("EXOTUI_TERMINAL", "").lower() == "pyte" or pyghostty is None:
+    if os.environ.get("EXOTUI_TERMINAL", "").lower() == "pyte" or not _library():
         return PyteEmulator
     return GhosttyEmulator
 

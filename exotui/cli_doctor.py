@@ -11,8 +11,9 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-# the kinds the doctor reads; quotas, images and volumes are left unfetched
-NEEDED = ("servers", "networks", "subnets", "routers", "ports", "floating_ips", "security_groups", "keypairs")
+# the kinds the doctor reads; quotas and volumes are left unfetched
+NEEDED = ("servers", "images", "networks", "subnets", "routers", "ports", "floating_ips", "security_groups",
+          "keypairs")  # images: the login user comes from the image, as for `s`
 
 
 def add_parser(sub) -> None:
@@ -27,31 +28,6 @@ def add_parser(sub) -> None:
     doctor.add_argument("--key", type=Path, metavar="FILE.pub", help="check that this public key is the "
                         "instance's keypair")
     doctor.add_argument("--json", action="store_true", help="print the checklist and its fixes as JSON")
-
-
-def _known(address: str, path: Path) -> bool:
-    """Whether known_hosts has an entry for `address`, hashed (|1|salt|hash) or not."""
-    import base64
-    import hashlib
-    import hmac
-
-    try:
-        text = path.read_text(errors="replace")
-    except OSError:
-        return False
-    for line in text.splitlines():
-        hosts = line.split(" ", 1)[0]
-        for host in hosts.split(","):
-            if host.startswith("|1|"):
-                try:
-                    salt, digest = (base64.b64decode(x) for x in host[3:].split("|", 1))
-                except ValueError:
-                    continue
-                if hmac.compare_digest(hmac.new(salt, address.encode(), hashlib.sha1).digest(), digest):
-                    return True
-            elif host in (address, f"[{address}]:22"):
-                return True
-    return False
 
 
 def _fingerprint(path: Path) -> str:
@@ -88,17 +64,24 @@ async def _stores(profile, project: str | None):
     return await asyncio.gather(*(one(p) for p in projects))
 
 
-def _host_key(profile, store, server_id: str, address: str) -> str:
-    """exotui's pins decide, with the console log's keys (see hostkeys.host_key_state); an address
-    only in ~/.ssh/known_hosts counts as known."""
+def _reach(profile, store, server):
+    """exotui's own way to the instance (ssh.target.reach), as `s` and `exotui ssh` decide it: the
+    cloud's `exotui: ssh_port` and jump host, the user, the demo key, and exotui's pinned host keys
+    (checked against the console log when a pin exists; an address only in ~/.ssh/known_hosts counts
+    as known)."""
     import asyncio
 
-    from .ssh.hostkeys import KnownHosts, host_key_state
+    from .ssh.hostkeys import KnownHosts
+    from .ssh.target import reach
 
+    image = store.item("images", server.image_id) if server.image_id else None
+    config = profile.cloud_region.config if profile.cloud_region else {}
     pins = KnownHosts()
-    if not pins.lookup(address, 22):
-        return "known" if _known(address, Path.home() / ".ssh" / "known_hosts") else "unknown"
-    return host_key_state(pins, address, 22, server_id, asyncio.run(_console(profile, store, server_id)))
+    first = reach(server, image, config, profile.source, pins=pins, check_host_key=False)
+    console = None
+    if first.target is not None and pins.lookup(first.target.host, first.target.port):
+        console = asyncio.run(_console(profile, store, server.id))
+    return reach(server, image, config, profile.source, pins=pins, console=console)
 
 
 async def _console(profile, store, server_id: str) -> str | None:
@@ -155,9 +138,7 @@ def run(args, profiles) -> int:
         local = [_fingerprint(args.key)] if args.key else None
     except (OSError, IndexError, ValueError):
         return fail(f"cannot read a public key from {args.key}")
-    first = diagnose(view, server, args.source, local_fingerprints=local)
-    host_key = _host_key(chosen[0], store, server.id, first.address) if first.address else None
-    result = diagnose(view, server, args.source, host_key=host_key, local_fingerprints=local)
+    result = diagnose(view, server, args.source, local_fingerprints=local, reach=_reach(chosen[0], store, server))
     if args.json:
         print(json.dumps({**asdict(result), "project": str(store.key), "ok": result.ok,
                           "command": result.command}, indent=2, default=list))

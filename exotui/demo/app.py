@@ -118,6 +118,7 @@ class DemoCloud:
                 "region_name": keystone.REGION,
                 "interface": "public",
                 "identity_api_version": 3,
+                "exotui": {"ssh_port": self.world.ssh_port},  # every cloud reaches the same instances
             },
         }}
 

@@ -68,9 +68,7 @@ class SSHFleet:
         self._stopping = False
 
     async def start(self) -> None:
-        with socket.socket() as probe:  # one port number, free on 127.0.0.1, for every instance
-            probe.bind(("127.0.0.1", 0))
-            self.world.ssh_port = probe.getsockname()[1]
+        self.world.ssh_port = self._port()
         if self._state_dir is None:
             self._tempdir = tempfile.mkdtemp(prefix="exotui-demo-ssh-")
             self._homes = Path(self._tempdir)
@@ -82,6 +80,34 @@ class SSHFleet:
         self._dirty.discard("")
         self._task = asyncio.get_running_loop().create_task(self._reconcile())
         await self._task
+
+    def _port(self) -> int:
+        """One port number, free on 127.0.0.1, for every instance: the one this state dir used last time
+        when it is still free (a dashboard left open, or a clouds.yaml written before, keeps working
+        across restarts of the demo), else a new one, remembered in the state dir."""
+        saved = self._state_dir / "ssh-port" if self._state_dir is not None else None
+        wanted = 0
+        if saved is not None:
+            try:
+                wanted = int(saved.read_text().strip())
+            except (OSError, ValueError):
+                wanted = 0
+        for port in ([wanted] if wanted else []) + [0]:
+            with socket.socket() as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the listeners (TIME_WAIT)
+                try:
+                    probe.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                port = probe.getsockname()[1]
+            break
+        if saved is not None and port != wanted:
+            try:
+                saved.parent.mkdir(parents=True, exist_ok=True)
+                saved.write_text(f"{port}\n")
+            except OSError as err:
+                log.warning("demo ssh: cannot remember the port in %s: %s", saved, err)
+        return port
 
     async def stop(self) -> None:
         """Close every listener and connection; hang up (then kill) the shells this fleet started."""

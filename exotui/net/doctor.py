@@ -59,6 +59,7 @@ class Diagnosis:
     address: str | None = None  # what to ssh to
     jump: str | None = None  # through this address first (ssh -J)
     extra: dict = field(default_factory=dict)
+    ssh_command: str | None = None  # exotui's own way there (ssh.target.Reach.command; "": none), when given
 
     @property
     def ok(self) -> bool:
@@ -67,6 +68,8 @@ class Diagnosis:
 
     @property
     def command(self) -> str | None:
+        if self.ssh_command is not None:  # exotui's way decided ("": there is none)
+            return self.ssh_command or None
         if not self.address:
             return None
         return f"ssh -J {self.jump} {self.address}" if self.jump else f"ssh {self.address}"
@@ -274,29 +277,48 @@ def _keypair(view: NetView, server: Server, local: Iterable[str] | None) -> Chec
     return Check(name, PASS, f"{pair.name}", (f"fingerprint {pair.fingerprint}",) if pair.fingerprint else ())
 
 
-def _host_key(server: Server, address: str | None, host_key: str | None) -> Check:
+def _host_key(server: Server, address: str | None, host_key: str | None, port: int = 22) -> Check:
     name = "host key"
     if host_key is None or address is None:
         return Check(name, SKIP, "not checked")
+    where = address if port == 22 else f"{address}:{port}"
     if host_key == "known":
-        return Check(name, PASS, f"{address} is in known_hosts")
+        return Check(name, PASS, f"{where} is in known_hosts")
     if host_key == "changed":
-        return Check(name, FAIL, f"the key pinned for {address} is not this instance's (rebuilt, or the "
-                     "floating IP moved?)", (), (Fix("console_log", {"server_id": server.id},
-                                                     "read the host key fingerprints from the console log"),
-                                                 Fix("forget_host_key", {"host": address, "port": 22},
-                                                     f"forget the key pinned for {address}")))
+        return Check(name, FAIL, f"the key pinned for {where} is not this instance's (rebuilt, or the "
+                     "floating IP moved?); exotui ssh refuses it", (),
+                     (Fix("console_log", {"server_id": server.id},
+                          "read the host key fingerprints from the console log"),
+                      Fix("forget_host_key", {"host": address, "port": port}, f"forget the key pinned for {where}")))
+    address = where
     return Check(name, WARN, f"{address} is not in known_hosts: compare the fingerprint ssh shows with the "
                  "console log", (), (Fix("console_log", {"server_id": server.id},
                                          "read the host key fingerprints from the console log"),))
 
 
+def _reach_check(server: Server, reach, route_jump: Server | None, route_jump_addr: str | None) -> Check | None:
+    """exotui's own way to the instance (ssh.target.reach, duck-typed: `s` and `exotui ssh` use it):
+    where it has none for an ACTIVE instance the doctor fails too, naming the setting that gives one."""
+    if reach.target is not None:
+        return Check("exotui ssh", PASS, reach.command)
+    if server.status != "ACTIVE":
+        return None  # the status check says it, with its fix
+    fixes = ()
+    if route_jump is not None and route_jump_addr:
+        line = f"exotui: {{jump_host: USER@{route_jump_addr}}}"
+        fixes = (Fix("manual", {"commands": (line,)},
+                     f"add {line} to this cloud in clouds.yaml (jump host {route_jump.name})"),)
+    return Check("exotui ssh", FAIL, reach.problem or "no way to reach it", (), fixes)
+
+
 def diagnose(view: NetView, server: Server, source: str | None = None, *, host_key: str | None = None,
-             local_fingerprints: Iterable[str] | None = None) -> Diagnosis:
+             local_fingerprints: Iterable[str] | None = None, reach=None) -> Diagnosis:
     """The checklist for `ssh` from `source` (an address; None: from somewhere on the Internet).
 
     host_key: "known", "unknown", "changed" or None (not checked); local_fingerprints: the
-    fingerprints of the user's keys as Nova prints them (None: not checked)."""
+    fingerprints of the user's keys as Nova prints them (None: not checked); reach: exotui's own
+    decision (ssh.target.Reach): its address, port, user, jump host, key and host-key state are the
+    ones checked and suggested, so the doctor and `exotui ssh` agree."""
     src = _addr(source)
     cache: dict = {}
 
@@ -326,8 +348,19 @@ def diagnose(view: NetView, server: Server, source: str | None = None, *, host_k
     checks.append(Check("ssh ingress (tcp/22)", status, summary, tuple(evidence), fixes))
     checks.append(_egress(view, server, eff, jump, rules_of))
     checks.append(_keypair(view, server, local_fingerprints))
-    checks.append(_host_key(server, jump_addr or address, host_key))
-    return Diagnosis(server.id, server.name, source, tuple(checks), address, jump_addr)
+    if reach is None:
+        checks.append(_host_key(server, jump_addr or address, host_key))
+        return Diagnosis(server.id, server.name, source, tuple(checks), address, jump_addr)
+    extra = _reach_check(server, reach, jump, jump_addr)
+    if extra is not None:
+        checks.append(extra)
+    target = reach.target
+    if target is not None:
+        checks.append(_host_key(server, target.host, reach.host_key, target.port))
+    else:
+        checks.append(Check("host key", SKIP, "not checked: exotui has no way to the instance"))
+    return Diagnosis(server.id, server.name, source, tuple(checks), target.host if target else address,
+                     target.jump if target else jump_addr, ssh_command=reach.command or "")
 
 
 def render(diagnosis: Diagnosis, width: int = 80) -> list[str]:

@@ -138,6 +138,42 @@ def host_key_state(store: KnownHosts, host: str, port: int, server_id: str, cons
     return "known"
 
 
+def in_known_hosts(address: str, port: int, path: Path) -> bool:
+    """Whether an OpenSSH known_hosts file has an entry for address:port, hashed (|1|salt|hash) or not."""
+    import base64
+    import hashlib
+    import hmac
+
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return False
+    name = address if port == 22 else f"[{address}]:{port}"
+    for line in text.splitlines():
+        hosts = line.split(" ", 1)[0]
+        for host in hosts.split(","):
+            if host.startswith("|1|"):
+                try:
+                    salt, digest = (base64.b64decode(x) for x in host[3:].split("|", 1))
+                except ValueError:
+                    continue
+                if hmac.compare_digest(hmac.new(salt, name.encode(), hashlib.sha1).digest(), digest):
+                    return True
+            elif host == name:
+                return True
+    return False
+
+
+def host_key_status(store: KnownHosts, host: str, port: int, server_id: str, console_text: str | None,
+                    openssh_known_hosts: Path | None = None) -> str:
+    """"known", "unknown" or "changed" for host:port: exotui's pins decide (host_key_state); with no pin,
+    an entry in the user's own ~/.ssh/known_hosts counts as known."""
+    if store.lookup(host, port):
+        return host_key_state(store, host, port, server_id, console_text)
+    path = openssh_known_hosts or Path.home() / ".ssh" / "known_hosts"
+    return "known" if in_known_hosts(host, port, path) else "unknown"
+
+
 def mismatch_message(host: str, port: int, trust: Trust, server_id: str, offered: str | None) -> str:
     """Why a key was refused, in words a user can act on."""
     where = host_pattern(host, port)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,9 @@ DISTRO_USERS = {
     "sles": "sles", "arch": "arch", "freebsd": "freebsd",
 }
 EXOSPHERE_USER = "exouser"
+# what gets a stopped instance running again, by Nova status (`s` offers it, then connects)
+WAKE = {"SHUTOFF": "start", "SUSPENDED": "resume", "SHELVED": "unshelve", "SHELVED_OFFLOADED": "unshelve",
+        "PAUSED": "unpause"}
 DEMO_KEY = "demo_id_ed25519"  # written by the demo cloud next to clouds.yaml
 
 
@@ -60,6 +64,49 @@ class Target:
         if self.jump:
             argv += ["-J", self.jump]
         return argv + [f"{self.user}@{self.host}", *command]
+
+    @property
+    def command(self) -> str:
+        """The copy-pasteable `ssh` line a user types: port, key, jump host, user and address."""
+        argv = ["ssh", "-p", str(self.port)]
+        for key in self.key_files:
+            argv += ["-i", shlex.quote(str(key))]
+        if self.jump:
+            argv += ["-J", self.jump]
+        return " ".join(argv + [f"{self.user}@{self.host}"])
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How exotui reaches an instance: the Target (None, and `problem` says why, when it cannot) and
+    the host-key state there ("known", "unknown", "changed"; None when not checked)."""
+
+    target: Target | None
+    problem: str | None = None
+    host_key: str | None = None
+    wake: str | None = None  # the action that would make it reachable: start, resume, unshelve, unpause
+
+    @property
+    def command(self) -> str | None:
+        return self.target.command if self.target else None
+
+
+def reach(server: Server, image: Image | None, cloud_config: Mapping[str, Any] | None = None,
+          config_source: str | None = None, user: str | None = None, *, pins=None,
+          console: str | None = None, check_host_key: bool = True) -> Reach:
+    """The one decision on how to reach `server` (address, port, user, jump host, keys, host-key
+    state), shared by `s`, `exotui ssh` and both doctors so they cannot disagree. `pins`: exotui's
+    KnownHosts (the default store when None); `console`: the console log, to tell a rebuilt instance."""
+    from .hostkeys import KnownHosts, host_key_status
+
+    try:
+        target = resolve(server, image, cloud_config, config_source, user)
+    except TargetError as err:
+        return Reach(None, str(err), wake=WAKE.get(server.status))
+    if not check_host_key:
+        return Reach(target)
+    store = pins if pins is not None else KnownHosts()
+    return Reach(target, None, host_key_status(store, target.host, target.port, server.id, console))
 
 
 def exotui_settings(cloud_config: Mapping[str, Any] | None) -> Mapping[str, Any]:

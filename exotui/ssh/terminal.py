@@ -1,6 +1,7 @@
 """The VT emulator behind the embedded terminal, as a small interface that another engine can fill.
 
-`PyteEmulator` is the default. Measured here on bench/ssh.py's 20 MB `cat` (`bench/ssh.py --engines`:
+`PyteEmulator` is the fallback engine: exotui/ssh/vt.py picks libghostty-vt when it loads (measured
+there), this one where it cannot or with EXOTUI_TERMINAL=pyte. Measured earlier on bench/ssh.py's 20 MB `cat` (`bench/ssh.py --engines`:
 200x50, 64 KiB reads, MB per CPU-second): pyte 0.8.2 alone 0.6-0.8, bittty 0.3.0's Board 5.4-7.1,
 this wrapper with jump scrolling (below) as the widget drives it 55-90. pyte stays: it is proven
 (termtosvg, textual-terminal), bittty is pre-alpha and its API changed shape between 0.1 and 0.3, and
@@ -21,12 +22,18 @@ pyte's gaps and what is done about them here:
 - colon-style SGR (`38:2::r:g:b`, `4:3`) is printed as text: rewritten to the `;` form before parsing;
 - terminal queries (DA, DSR cursor position) are answered through `reply`, not dropped;
 - `HistoryScreen` is 3-7x slower: scrollback is kept by overriding `index()` only.
+- pyte's parser raised on sequences it half-knows (`CSI ? 4 m` from vim: TypeError on `private`;
+  extra CSI parameters; unknown erase selectors), inside its generator, which is then dead: its CSI
+  handlers are wrapped to ignore what they do not take (`_tolerant`), and any other failure resets
+  the screen with a notice (`step`), so a fault never leaves this object.
 Nothing here knows about SSH or Textual: bytes in, rows of styled runs out.
 """
 
 from __future__ import annotations
 
 import copy
+import inspect
+import logging
 import re
 from collections import deque
 from itertools import groupby, repeat
@@ -38,6 +45,8 @@ from pyte import modes as pyte_modes
 from pyte.charsets import LAT1_MAP
 from pyte.screens import StaticDefaultDict
 from wcwidth import wcwidth  # pyte's own measure of a character's cells
+
+log = logging.getLogger("exotui.ssh.terminal")
 
 ALT_MODES = (47, 1047, 1049)
 DECCKM = 1 << 5  # pyte stores private modes shifted by 5
@@ -69,7 +78,10 @@ def _colour(name: str) -> str | None:
 
 
 _COLON_SGR = re.compile(rb"\x1b\[([0-9;:]*:[0-9;:]*)m")
-_PARTIAL_CSI = re.compile(rb"\x1b(?:\[[0-9;:?]*)?$")
+_PARTIAL_CSI = re.compile(rb"\x1b(?:\[[0-9;:?>]*)?$")
+# `CSI > Ps ; Ps m` sets xterm's key modifier options (vim sends `CSI > 4 ; 2 m`); pyte would read it
+# as SGR (underline on): dropped before parsing
+_XTMODKEYS = re.compile(rb"\x1b\[>[0-9;]*m")
 # jump scrolling: output made only of printable text, tabs, SGR (and erase-line) sequences and CRLF.
 # Non-ASCII runs are only roughly UTF-8 here; _jump checks them (valid, one cell per character).
 _PLAIN = re.compile(rb"(?:[\x20-\x7e\t]++|[\xc2-\xf4][\x80-\xbf]++|\x1b\[[0-9;]*+[mK]|\r\n)++")  # possessive
@@ -175,6 +187,36 @@ def _tab_stop(x: int, columns: int) -> int:
     return stop if stop < columns else columns - 1
 
 
+def _tolerant(method: Callable) -> Callable:
+    """A CSI handler of pyte's that takes what xterm sends without raising. pyte's parser calls its
+    handlers with every parameter given and `private=True` for `CSI ? ...`; many take one parameter
+    and no `private`: `CSI ? 4 m` (vim's modifyOtherKeys query) or `CSI 1 ; 2 A` raised TypeError
+    inside pyte's parser, which kills its generator for good. Here a private sequence the handler has
+    no meaning for is ignored (as xterm ignores what it does not know), extra parameters are dropped,
+    and erase-in-line/display with an unknown selector do nothing (pyte fails on them)."""
+    params = list(inspect.signature(method).parameters.values())[1:]
+    takes_private = any(p.name == "private" or p.kind is p.VAR_KEYWORD for p in params)
+    positional = (None if any(p.kind is p.VAR_POSITIONAL for p in params)
+                  else sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name != "private"
+                           for p in params))
+    selectors = {"erase_in_line": (0, 1, 2), "erase_in_display": (0, 1, 2, 3)}.get(method.__name__)
+
+    def handler(self, *args, private: bool = False, **kwargs):
+        if private and not takes_private:
+            return None
+        if positional is not None and len(args) > positional:
+            args = args[:positional]
+        if selectors and args and args[0] not in selectors:
+            return None
+        if private:
+            kwargs["private"] = True
+        return method(self, *args, **kwargs)
+
+    handler.__name__ = method.__name__
+    handler.__doc__ = method.__doc__
+    return handler
+
+
 class _Screen(pyte.Screen):
     """pyte.Screen plus alternate screen, scrollback and query replies."""
 
@@ -241,6 +283,10 @@ class _Screen(pyte.Screen):
         self.dirty.update(range(self.lines))
 
 
+for _name in set(pyte.ByteStream.csi.values()):
+    setattr(_Screen, _name, _tolerant(getattr(_Screen, _name)))
+
+
 class PyteEmulator:
     """The emulator interface: feed(bytes), resize(), take_dirty(), runs(y), cursor, modes, history."""
 
@@ -253,6 +299,8 @@ class PyteEmulator:
         self._queue = bytearray()  # written, not emulated yet
         self._lazy_screen = False  # rows on the screen may be lazy (after a jump)
         self.jumped_lines = 0  # lines jump scrolling skipped (tests, benchmarks)
+        self.faults = 0  # times pyte failed and the screen was reset (see _reset)
+        self.fault: str | None = None  # what the last failure was
 
     # --- input -------------------------------------------------------------------------------
 
@@ -279,6 +327,8 @@ class PyteEmulator:
             data, self._tail = data[:partial.start()], data[partial.start():]
         if b":" in data:
             data = _COLON_SGR.sub(_fix_sgr, data)
+        if b"[>" in data:
+            data = _XTMODKEYS.sub(b"", data)
         self._queue += data
 
     @property
@@ -287,6 +337,36 @@ class PyteEmulator:
         return len(self._queue)
 
     def step(self, budget: int = 4096, hold: bool = False) -> int:
+        """`_step`, where a failure of pyte (an exception on some sequence: its parser is a generator,
+        dead after one) never reaches the caller: the screen is reset with a notice on it, the output
+        queued so far is dropped (it may hold the same sequence again), and `faults`/`fault` tell."""
+        try:
+            return self._step(budget, hold)
+        except Exception as err:  # noqa: BLE001 - any fault of the emulator ends here, not in the app
+            dropped = len(self._queue)
+            self._reset(err)
+            return max(dropped, 1)
+
+    def _reset(self, err: BaseException) -> None:
+        """A fresh screen of the same size (the scrollback and the reply callback kept), saying why."""
+        self.faults += 1
+        self.fault = f"{type(err).__name__}: {err}"
+        log.warning("terminal emulator failed and was reset: %s", self.fault, exc_info=err)
+        old = self._screen
+        screen = _Screen(old.columns, old.lines, 0)
+        screen.history, screen.reply = old.history, old.reply
+        self._screen, self._stream = screen, pyte.ByteStream(screen)
+        self._queue.clear()
+        self._tail = b""
+        self._lazy_screen = False
+        notice = f"[exotui: the terminal emulator failed ({self.fault[:200]}) and was reset]"
+        try:
+            self._stream.feed(b"\x1b[7m" + notice.encode("utf-8", "replace") + b"\x1b[m\r\n")
+        except Exception:  # noqa: BLE001 - a blank screen then
+            self._screen, self._stream = screen, pyte.ByteStream(screen)
+        screen.dirty.update(range(screen.lines))
+
+    def _step(self, budget: int, hold: bool) -> int:
         """Emulate some queued output; returns the bytes used. A flood of plain lines is jumped over
         in one step (`_jump`); anything else costs at most `budget` bytes of pyte, cut after a line
         end if there is one so that the next step may jump. With `hold`, the start of a plain line
@@ -391,11 +471,15 @@ class PyteEmulator:
             select(*(min(int(p or 0), 9999) for p in sgr.group(1).split(b";")))
 
     def resize(self, columns: int, lines: int) -> None:
-        self._materialize()
-        screen = self._screen
-        if screen.tabstops == set(range(8, screen.columns, 8)):  # default stops stay default (as in xterm)
-            screen.tabstops = set(range(8, columns, 8))
-        self._screen.resize(lines=lines, columns=columns)  # pyte's order is (lines, columns)
+        try:
+            self._materialize()
+            screen = self._screen
+            if screen.tabstops == set(range(8, screen.columns, 8)):  # default stops stay default (as in xterm)
+                screen.tabstops = set(range(8, columns, 8))
+            self._screen.resize(lines=lines, columns=columns)  # pyte's order is (lines, columns)
+        except Exception as err:  # noqa: BLE001 - as in step(): reset, at the new size
+            self._screen.columns, self._screen.lines = columns, lines
+            self._reset(err)
 
     # --- output ------------------------------------------------------------------------------
 
@@ -434,7 +518,15 @@ class PyteEmulator:
         return len(self._screen.history)
 
     def runs(self, y: int) -> list[Run]:
-        """Row y as runs of equal style; negative y reads scrollback (-1 is the newest line)."""
+        """Row y as runs of equal style; negative y reads scrollback (-1 is the newest line). A row that
+        cannot be read shows blank rather than failing the frame."""
+        try:
+            return self._runs(y)
+        except Exception as err:  # noqa: BLE001
+            log.warning("terminal row %d unreadable: %s", y, err, exc_info=err)
+            return [(" " * self._screen.columns, Style())]
+
+    def _runs(self, y: int) -> list[Run]:
         screen = self._screen
         if y < 0:
             history = screen.history
@@ -548,4 +640,4 @@ def _style(key: tuple) -> Style:
     return style
 
 
-Emulator = PyteEmulator  # the default engine; the widget only uses the methods above
+Emulator = PyteEmulator  # this module's engine; the widget takes exotui.ssh.vt.Emulator (the chosen one)

@@ -264,13 +264,15 @@ class DoctorScreen(AnswerOnce, Screen[None]):
             self.console = result.value
             self.action_refresh()
 
-    def _host_key(self, diagnosis: doctor.Diagnosis, server_id: str) -> str | None:
-        address = diagnosis.address  # the instance's own address: its keys are pinned there
-        if not address:
-            return None
-        from ..ssh.hostkeys import KnownHosts, host_key_state
+    def _reach(self, server):
+        """exotui's own way to the instance, as `s` decides it (ssh.target.reach)."""
+        from ..ssh.target import reach
 
-        return host_key_state(KnownHosts(), address, 22, server_id, self.console)
+        project = self.project
+        image = project.store.item("images", server.image_id) if server.image_id else None
+        profile = project.profile
+        config = profile.cloud_region.config if profile.cloud_region else {}
+        return reach(server, image, config, profile.source, console=self.console)
 
     def action_refresh(self) -> None:
         view = NetView.from_store(self.project.store)
@@ -281,8 +283,7 @@ class DoctorScreen(AnswerOnce, Screen[None]):
         if server is None:
             title.update("SSH doctor: the instance is gone")
             return
-        result = doctor.diagnose(view, server, self.source)
-        result = doctor.diagnose(view, server, self.source, host_key=self._host_key(result, server.id))
+        result = doctor.diagnose(view, server, self.source, reach=self._reach(server))
         title.update(Content(f"SSH doctor │ {server.name} │ from {self.source or 'anywhere (f: your address)'}"))
         parts: list[tuple[str, str]] = []
         self.fixes = []

@@ -27,7 +27,7 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 from ..cloud.models import Server
 from ..ssh.client import HostKeyChanged, HostKeyUnknown, SSHError, connect
 from ..ssh.hostkeys import KnownHosts
-from ..ssh.target import EXOSPHERE_USER, Target, TargetError, resolve
+from ..ssh.target import EXOSPHERE_USER, Target, TargetError, reach
 from .terminal import TerminalView
 from .workers import run_guarded
 from .textual_compat import FocusSafeTabbedContent
@@ -120,12 +120,18 @@ class SSHSession(Vertical):
         image = project.store.item("images", server.image_id) if server.image_id else None
         profile = project.profile
         config = profile.cloud_region.config if profile.cloud_region else {}
-        self.target = target = resolve(server, image, config, profile.source, self.user)
+        way = reach(server, image, config, profile.source, self.user, check_host_key=False)  # connect() checks
+        if way.target is None and way.wake:
+            server = await self._wake(server, way.wake)
+            way = reach(server, image, config, profile.source, self.user, check_host_key=False)
+        if way.target is None:
+            raise TargetError(way.problem)
+        self.target = target = way.target
         self.status(f"{target.label} ({target.host}:{target.port}): reading the console log for its host key…")
         console = await self._console_log()
         password = await self._passphrase()
         try:
-            self.connection = await connect(target, console, store=self.store, password=password)
+            self.connection = await self._connect(target, console, password, patient=way.wake is not None)
         except HostKeyUnknown as unknown:
             if not await self._ask_trust(unknown):
                 raise SSHError("unknown_key", f"not connected: the host key of {target.name} was not trusted")
@@ -143,6 +149,7 @@ class SSHSession(Vertical):
         terminal.on_input = shell.write
         terminal.on_size = shell.resize
         terminal.emulator.reply = shell.write  # answers to DA/DSR queries
+        terminal.on_fault = self._emulator_failed
         self.status(f"● {target.label} {target.host}:{target.port} · {trust} · ctrl+] dashboard")
         while True:
             data = await shell.read()
@@ -152,6 +159,53 @@ class SSHSession(Vertical):
         status = shell.exit_status
         self.status("session ended" + (f" (exit {status})" if status is not None else ""))
         self.screen.post_message(SessionsScreen.Ended(self))
+
+    async def _connect(self, target: Target, console: str | None, password: str | None, *, patient: bool):
+        """connect(); an instance just woken may refuse for a while (sshd not up yet): retried for a minute."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + (60 if patient else 0)
+        while True:
+            try:
+                return await connect(target, console, store=self.store, password=password)
+            except SSHError as err:
+                if err.kind not in ("refused", "timeout", "unreachable", "closed") or loop.time() > deadline:
+                    raise
+                self.status(f"{target.label} ({target.host}:{target.port}): waiting for SSH to answer…")
+                await asyncio.sleep(1)
+
+    async def _wake(self, server: Server, action: str) -> Server:
+        """Offer to start/resume/unshelve a stopped instance (a dialog, Cancel focused); once confirmed,
+        run it and wait until the instance is ACTIVE with an address. Raises TargetError otherwise."""
+        from .dialogs import ConfirmDialog
+
+        name, status = server.name, server.status
+        self.status(f"{name} is {status}: {action} it to connect?")
+        if not await self.app.push_screen_wait(ConfirmDialog(
+                f"{name} is {status}: {action} it?",
+                f"{name} does not answer SSH while it is {status}. {action.capitalize()} it now, and connect once it "
+                "is ACTIVE?", confirm=action.capitalize())):
+            raise TargetError(f"not connected: {name} is {status}")
+        self.status(f"{name}: {action}…")
+        result = await self.project.actions.run(server.id, action)
+        if not result.ok:
+            raise TargetError(f"{action} {name}: {result.message}")
+        store = self.project.store
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 120
+        while loop.time() < deadline:  # the poller brings the new status and the floating IP
+            fresh = store.item("servers", server.id)
+            if fresh is not None and fresh.status == "ACTIVE" and (fresh.floating_ips or fresh.fixed_ips):
+                self.server = fresh
+                return fresh
+            await asyncio.sleep(0.2)
+        raise TargetError(f"{name} did not become ACTIVE after {action}")
+
+    def _emulator_failed(self, message: str) -> None:
+        """The terminal emulator failed on some output and was reset: the session goes on, and says so."""
+        self.status(f"⚠ {self.target.label if self.target else self.server.name}: the terminal was reset after an "
+                    f"emulator error ({message[:120]}); the session goes on · ctrl+] dashboard")
+        self.app.notify(f"terminal reset after an emulator error: {message[:200]}", title=f"ssh {self.server.name}",
+                        severity="warning", timeout=10)
 
     async def _console_log(self) -> str | None:
         """The console log, or None when the cloud will not give it (then the user decides on the key)."""

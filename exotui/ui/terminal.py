@@ -21,7 +21,8 @@ from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
-from ..ssh.terminal import Emulator, Style
+from ..ssh.terminal import Style
+from ..ssh.vt import Emulator
 
 SLICE = 2048  # bytes of pyte between yields, ~4 ms (a jump-scrolled flood goes in bigger, cheap steps)
 FRAME = 1 / 60  # repaint delay while typing: echo shows within a frame
@@ -84,8 +85,11 @@ class TerminalView(Widget, can_focus=True):
     def __init__(self, *, history: int = 2000, **kwargs) -> None:
         super().__init__(**kwargs)
         self.emulator = Emulator(80, 24, history=history)
+        self._history = history
         self.on_input: Callable[[bytes], None] = lambda data: None
         self.on_size: Callable[[int, int], None] = lambda columns, lines: None
+        self.on_fault: Callable[[str], None] = lambda message: None  # the emulator failed and was reset
+        self._faults = 0
         self.sized = asyncio.Event()  # set on the first real size
         self.scroll_back = 0  # lines scrolled into the history (0: the live screen)
         self._repaint_pending = False
@@ -102,7 +106,8 @@ class TerminalView(Widget, can_focus=True):
         if width <= 0 or height <= 0:
             return
         if (width, height) != (self.emulator.columns, self.emulator.lines) or not self.sized.is_set():
-            self.emulator.resize(width, height)
+            self.emulator.resize(width, height)  # never raises: a fault resets the emulator at the new size
+            self._check_faults()
             self.on_size(width, height)
         self.sized.set()
         self.refresh()
@@ -113,18 +118,37 @@ class TerminalView(Widget, can_focus=True):
     # --- output ----------------------------------------------------------------------------------
 
     async def feed(self, data: bytes) -> None:
-        """Parse remote output a slice at a time, yielding between slices; repaints are coalesced."""
+        """Parse remote output a slice at a time, yielding between slices; repaints are coalesced. Never
+        raises for what the output holds: the emulator resets itself on a fault (reported through
+        `on_fault`), and should even that fail the widget starts a new emulator."""
         async with self._feeding:
-            emulator = self.emulator
-            emulator.write(data)
-            self.bytes_fed += len(data)
-            self._since_repaint += len(data)
-            while emulator.pending:
-                if not emulator.step(SLICE, hold=True):  # a flood of plain lines is jumped over in one step
-                    break  # the start of a line, held for the rest of the flood (or the next repaint)
-                self._schedule_repaint()
-                await asyncio.sleep(0)
+            try:
+                emulator = self.emulator
+                emulator.write(data)
+                self.bytes_fed += len(data)
+                self._since_repaint += len(data)
+                while emulator.pending:
+                    if not emulator.step(SLICE, hold=True):  # a flood of plain lines is jumped over in one step
+                        break  # the start of a line, held for the rest of the flood (or the next repaint)
+                    self._schedule_repaint()
+                    await asyncio.sleep(0)
+            except Exception as err:  # noqa: BLE001 - one session's emulator never takes the app down
+                self._replace_emulator(err)
+            self._check_faults()
             self._schedule_repaint()
+
+    def _replace_emulator(self, err: BaseException) -> None:
+        old = self.emulator
+        self.emulator = Emulator(old.columns, old.lines, history=self._history)
+        self.emulator.reply = old.reply
+        self.emulator.faults, self.emulator.fault = old.faults + 1, f"{type(err).__name__}: {err}"
+        self.refresh()
+
+    def _check_faults(self) -> None:
+        emulator = self.emulator
+        if emulator.faults != self._faults:
+            self._faults = emulator.faults
+            self.on_fault(emulator.fault or "unknown error")
 
     def _schedule_repaint(self) -> None:
         if not self._repaint_pending:
@@ -135,8 +159,12 @@ class TerminalView(Widget, can_focus=True):
         self._repaint_pending = False
         emulator = self.emulator
         if emulator.pending and not self._feeding.locked():  # held by feed(): no more came, so show it
-            while emulator.pending:
-                emulator.step(SLICE)
+            try:
+                while emulator.pending:
+                    emulator.step(SLICE)
+            except Exception as err:  # noqa: BLE001 - as in feed()
+                self._replace_emulator(err)
+            self._check_faults()
         self._flooding = self._since_repaint > FLOOD_BYTES  # decides the next frame's delay
         self._since_repaint = 0
         dirty = self.emulator.take_dirty()

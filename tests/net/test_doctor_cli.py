@@ -61,17 +61,18 @@ def test_a_pin_that_is_not_the_instance_s_key_fails_the_host_key_check(clouds_en
     conn.close()
     assert keys, "the demo's console log prints cloud-init's KEYS block"
     address = json.loads(doctor(capsys, "web-frontend", "--json")[1])["address"]
+    port = demo.cloud.world.ssh_port  # the cloud's `exotui: ssh_port`: pins are made there, and read there
     stranger = asyncssh.generate_private_key("ssh-ed25519").export_public_key().decode().split()[:2]
     pins = KnownHosts()
     try:
-        pins.pin(address, 22, server.id, keys)
+        pins.pin(address, port, server.id, keys)
         code, out = doctor(capsys, "web-frontend")
-        assert code == 0 and f"host key: {address} is in known_hosts" in out, out
-        pins.pin(address, 22, server.id, [tuple(stranger)])
+        assert code == 0 and f"host key: {address}:{port} is in known_hosts" in out, out
+        pins.pin(address, port, server.id, [tuple(stranger)])
         code, out = doctor(capsys, "web-frontend")
-        assert code == 1 and f"[FAIL] host key: the key pinned for {address} is not this instance's" in out, out
-        assert f"forget the key pinned for {address}" in out
-        pins.pin(address, 22, "another-instance", keys)
+        assert code == 1 and f"[FAIL] host key: the key pinned for {address}:{port} is not this instance's" in out, out
+        assert f"forget the key pinned for {address}:{port}" in out
+        pins.pin(address, port, "another-instance", keys)
         assert doctor(capsys, "web-frontend")[0] == 1, "a pin made for another instance: the IP moved"
     finally:
-        pins.forget(address, 22)
+        pins.forget(address, port)

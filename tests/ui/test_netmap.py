@@ -127,31 +127,33 @@ async def test_the_doctor_tells_a_changed_host_key_from_the_console_log_and_forg
         srv = next(s for s in sorted(ui.store.get("servers").values(), key=lambda s: s.name)
                    if s.status == "ACTIVE" and s.floating_ips)
         address = srv.floating_ips[0]
+        port = ui.demo.cloud.world.ssh_port  # the cloud's `exotui: ssh_port`, where `s` pins and checks
+        where = f"{address}:{port}"
         stranger = asyncssh.generate_private_key("ssh-ed25519").export_public_key().decode().split()
         pins = KnownHosts()
-        pins.pin(address, 22, srv.id, [(stranger[0], stranger[1])])  # what a rebuild leaves behind
+        pins.pin(address, port, srv.id, [(stranger[0], stranger[1])])  # what a rebuild leaves behind
         ui.app.push_screen(DoctorScreen(ui.project, srv.id))
         await ui.until(lambda: isinstance(ui.app.screen, DoctorScreen), what="the doctor")
         doctor = ui.app.screen
         await ui.until(lambda: doctor.query("#doctor-body"), what="the doctor drawn")
         body = lambda: str(doctor.query_one("#doctor-body").render())  # noqa: E731
         await ui.until(lambda: "[FAIL] host key" in body(), what="the console log read and compared")
-        assert f"the key pinned for {address} is not this instance's" in body()
+        assert f"the key pinned for {where} is not this instance's" in body()
         forget = next(n for n, fix in enumerate(doctor.fixes, 1) if fix.action == "forget_host_key")
-        assert f"{forget}) forget the key pinned for {address}" in body()
+        assert f"{forget}) forget the key pinned for {where}" in body()
         await ui.pilot.press(str(forget))
         await ui.until(lambda: isinstance(ui.app.screen, ConfirmDialog), what="forgetting asks first")
         await ui.pilot.press("y")
-        await ui.until(lambda: not pins.lookup(address, 22), what="the pin forgotten")
-        await ui.until(lambda: f"[warn] host key: {address} is not in known_hosts" in body(), what="the recheck")
+        await ui.until(lambda: not pins.lookup(address, port), what="the pin forgotten")
+        await ui.until(lambda: f"[warn] host key: {where} is not in known_hosts" in body(), what="the recheck")
 
-        pins.pin(address, 22, srv.id, parse_host_keys(doctor.console))  # the keys it printed: trusted
+        pins.pin(address, port, srv.id, parse_host_keys(doctor.console))  # the keys it printed: trusted
         await ui.pilot.press("r")
-        await ui.until(lambda: f"[ok  ] host key: {address} is in known_hosts" in body(), what="a known key")
-        pins.pin(address, 22, "another-instance-id", parse_host_keys(doctor.console))  # the address moved
+        await ui.until(lambda: f"[ok  ] host key: {where} is in known_hosts" in body(), what="a known key")
+        pins.pin(address, port, "another-instance-id", parse_host_keys(doctor.console))  # the address moved
         await ui.pilot.press("r")
         await ui.until(lambda: "[FAIL] host key" in body(), what="a pin made for another instance")
-        pins.forget(address, 22)
+        pins.forget(address, port)
 
 
 async def test_the_doctor_refuses_a_from_address_that_is_not_one(open_ui):

@@ -111,9 +111,10 @@ def require_dict(value: Any, key: str, message: str | None = None) -> dict:
 
 
 def new_id(world=None) -> str:
-    """A UUID, drawn from the world's seeded generator when there is one (the seed's IDs are then the same
-    on every start, as Neutron's always were), else a random one."""
-    if world is None:
+    """A random UUID, as a real cloud makes them: a restarted demo cloud holds new instances, and the host
+    keys pinned for the old ones do not meet them. With its clock frozen (screenshots), a world draws them
+    from its own seeded stream instead, so the same seed gives the same IDs."""
+    if world is None or not world.knobs.frozen_at:
         return str(uuid.uuid4())
     return str(uuid.UUID(int=world.ids.getrandbits(128), version=4))
 

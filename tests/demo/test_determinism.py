@@ -23,6 +23,14 @@ def test_the_same_seed_and_frozen_clock_make_the_same_cloud():
     assert first == second and len(first) > 10
 
 
+def test_without_a_frozen_clock_every_start_has_new_ids_as_a_real_cloud():
+    """A restarted cloud holds new instances (pins for the old ones must not meet them)."""
+    knobs = Knobs(seed=0, ssh=False, delay_scale=0)
+    first, second = _picture(knobs), _picture(knobs)
+    assert [row[0] for row in first] == [row[0] for row in second]  # the same names
+    assert not {row[1] for row in first if len(row) == 3} & {row[1] for row in second if len(row) == 3}
+
+
 def test_another_seed_makes_other_ids():
     one = {row[1] for row in _picture(Knobs(seed=0, ssh=False, delay_scale=0, frozen_at=FROZEN))}
     other = {row[1] for row in _picture(Knobs(seed=1, ssh=False, delay_scale=0, frozen_at=FROZEN))}

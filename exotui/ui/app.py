@@ -67,8 +67,10 @@ class ExotuiApp(App[int]):
     #body { height: 1fr; }
     """
     BINDINGS = [
-        Binding("colon", "command_line(':')", "View", key_display=":"),
-        Binding("slash", "command_line('/')", "Filter", key_display="/"),
+        # priority: taken by the app as it reads the key, before the keys after it are passed on, so ':net'
+        # in one read (a paste, a laggy link) is the line's and never the view's n, e, t (see check_action)
+        Binding("colon", "command_line(':')", "View", key_display=":", priority=True),
+        Binding("slash", "command_line('/')", "Filter", key_display="/", priority=True),
         # the footer keeps to what fits 80 columns with ? in it; the rest are in ? help and the palette
         Binding("w", "wide", "Wide", show=False),
         Binding("ctrl+r", "refresh", "Refresh", show=False),
@@ -190,6 +192,8 @@ class ExotuiApp(App[int]):
         """The view keys (':', '/', 'w', 'q', ctrl+r) belong to the main screen, not to dialogs over it."""
         if action in self.MAIN_SCREEN_ACTIONS and len(self.screen_stack) > 1:
             return False
+        if action == "command_line" and isinstance(self.focused, Input):
+            return False  # a ':' or '/' typed into the line itself (or any field) is text
         return True
 
     # --- header ---------------------------------------------------------------------------
@@ -253,7 +257,9 @@ class ExotuiApp(App[int]):
         table = self._table()
         line.value = table.filter_text if mode == "/" and table else ""
         line.display = True  # at once, not by a class on the next refresh: keys typed fast must land here
-        line.focus()
+        # focused now, not by focus()'s call_later: the keys behind ':' in the same read are forwarded to
+        # whatever has the focus when the app reads them, which must be the line
+        self.screen.set_focus(line)
 
     def _table(self) -> ResourceTable | None:
         tables = self.query_one(f"#{self.current_view}").query(ResourceTable)

@@ -14,6 +14,7 @@ from textual.notifications import SeverityLevel
 from textual.widgets import ContentSwitcher, Footer, Input, Static
 
 from .palette import ViewCommands
+from .plain import escape
 from .projects import ProjectsView
 from .table import ResourceTable
 from .themes import register_themes, start_theme
@@ -256,6 +257,7 @@ class ExotuiApp(App[int]):
                             if mode == ":" else "filter: regex, !regex inverts")
         table = self._table()
         line.value = table.filter_text if mode == "/" and table else ""
+        line.border_subtitle = escape(table.filter_error or "") if mode == "/" and table else ""
         line.display = True  # at once, not by a class on the next refresh: keys typed fast must land here
         # focused now, not by focus()'s call_later: the keys behind ':' in the same read are forwarded to
         # whatever has the focus when the app reads them, which must be the line
@@ -271,6 +273,7 @@ class ExotuiApp(App[int]):
         table = self._table()
         if line.mode == "/" and table is not None:
             table.set_filter(event.value)
+            line.border_subtitle = escape(table.filter_error or "")  # a bad or slow regex is said here, never raised
             view = self.query_one(f"#{self.current_view}")
             if isinstance(view, (ResourceView, ProjectsView)):
                 view.update_title()

@@ -166,7 +166,7 @@ class Flows:
         if action == "detach_volume" and not self._attached(project, server):
             return "no volume is attached"
         if action == "add_security_group" and not [g for g in store.get("security_groups").values()
-                                                   if g.name not in server.security_groups]:
+                                                   if g.api_name not in server.api_security_groups]:
             return "it is in every security group of the project"
         if action == "remove_security_group" and not server.security_groups:
             return "it is in no security group"
@@ -311,12 +311,13 @@ class Flows:
             await self.run_on_servers(project, [server], "detach_volume", volume_id=volume.id)
 
     async def _add_security_group(self, project, server: Server) -> None:
-        groups = sorted(g.name for g in project.store.get("security_groups").values()
-                        if g.name not in server.security_groups)
-        name = await self.ask(ChoiceDialog(f"Add a security group to {server.name}",
-                                           [Choice(g, escape(g)) for g in groups]))
-        if name:
-            await self.run_on_servers(project, [server], "add_security_group", name=name)
+        groups = sorted((g for g in project.store.get("security_groups").values()
+                         if g.api_name not in server.api_security_groups), key=lambda g: g.name)
+        chosen = await self.ask(ChoiceDialog(f"Add a security group to {server.name}",
+                                             [Choice(g.id, escape(g.name)) for g in groups]))
+        group = project.store.item("security_groups", chosen) if chosen else None
+        if group is not None:  # its name as Neutron has it, not as shown ("nl1␊nl2 is not found")
+            await self.run_on_servers(project, [server], "add_security_group", name=group.api_name)
 
     async def _remove_security_group(self, project, server: Server) -> None:
         name = await self.ask(ChoiceDialog(f"Remove a security group from {server.name}",
@@ -324,7 +325,7 @@ class Flows:
         if name and await self.ask(ConfirmDialog(
                 f"Remove security group {name} from {server.name}?",
                 "The connections its rules let in (SSH, for one) may stop reaching the instance.", confirm="Remove")):
-            await self.run_on_servers(project, [server], "remove_security_group", name=name)
+            await self.run_on_servers(project, [server], "remove_security_group", name=server.api_security_group(name))
 
     def launch(self, project=None) -> None:
         project = self._project(project)
@@ -387,8 +388,9 @@ def launch_form(project) -> FormDialog:
     flavors = sorted(store.get("flavors").values(),
                      key=lambda f: (families.index(flavor_family(f)), f.vcpus, f.ram_mb))
     networks = [n for n in store.get("networks").values() if not n.external]
-    keypairs = sorted(store.get("keypairs"))
-    groups = sorted({g.name for g in store.get("security_groups").values()})
+    # shown by name, sent by the name as the cloud has it (a shown name holds ␊ where the real one has \n)
+    keypairs = sorted(store.get("keypairs").values(), key=lambda k: k.name)
+    groups = sorted({g.name: g.api_name for g in store.get("security_groups").values()}.items())
     small = next((f.id for f in flavors if f.name == "m3.small"), flavors[0].id if flavors else None)
     quota = store.item("quotas", "compute:instances")
     room = quota.headroom if quota is not None else None
@@ -418,9 +420,10 @@ def launch_form(project) -> FormDialog:
                     for f in flavors)),
         Field("network", "Network", "select", None, tuple((n.name, n.id) for n in networks),
               placeholder="auto (the project's own network)", allow_blank=True),
-        Field("key", "Key pair", "select", keypairs[0] if keypairs else None, tuple((k, k) for k in keypairs),
+        Field("key", "Key pair", "select", keypairs[0].api_name if keypairs else None,
+              tuple((k.name, k.api_name) for k in keypairs),
               placeholder="none", allow_blank=True),
-        Field("groups", "Security groups", "multi", options=tuple((g, g) for g in groups),
+        Field("groups", "Security groups", "multi", options=tuple(groups),
               selected=("default",)),
         Field("count", "Count", "int", 1),
     ]

@@ -284,8 +284,11 @@ class ExotuiApp(App[int]):
         line.display = False
         if line.mode == ":":
             text = event.value.strip().lstrip(":")
-            if text in ("q", "quit", "q!"):
+            if text == "q!":
                 self.exit(0)
+                return
+            if text in ("q", "quit"):
+                self.action_quit()
                 return
             name = view_for(text) if text else None
             if name is None:
@@ -349,6 +352,28 @@ class ExotuiApp(App[int]):
         if self._history:
             self.query_one(ContentSwitcher).current = self._history.pop()
             self.call_after_refresh(self._focus_table)
+
+    def ssh_sessions(self) -> int:
+        """How many SSH session tabs are open (the sessions module loads with the first one)."""
+        import sys
+
+        sessions = sys.modules.get(f"{__package__}.sessions")
+        if sessions is None or not self.is_screen_installed(sessions.SCREEN):
+            return 0
+        return self.get_screen(sessions.SCREEN).count
+
+    def action_quit(self) -> None:
+        """q (and :q): asks first while SSH sessions are open, since their shells end with the app; :q! does not."""
+        count = self.ssh_sessions()
+        if not count:
+            self.exit(0)
+            return
+        from .dialogs import ConfirmDialog
+
+        self.push_screen(ConfirmDialog(f"Quit exotui with {count} SSH session{'s' if count > 1 else ''} open?",
+                                       "Their shells end with it, and whatever runs in them in the foreground.",
+                                       confirm="Quit"),
+                         lambda yes: self.exit(0) if yes else None)
 
     def action_wide(self) -> None:
         table = self._table()

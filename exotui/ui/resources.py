@@ -6,7 +6,7 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING, Any
 
-from .plain import escape
+from .plain import escape, middle
 
 from ..cloud.rules import allowed_actions, server_flavor
 from .dialogs import Choice, ChoiceDialog, ConfirmDialog, PromptDialog
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 def _label(volume) -> str:
-    return volume.name or volume.id[:8]
+    return middle(volume.name) if volume.name else volume.id[:8]
 
 
 def _instance_choices(project, action: str) -> list[Choice]:
@@ -29,7 +29,7 @@ def _instance_choices(project, action: str) -> list[Choice]:
     for server in sorted(project.store.get("servers").values(), key=lambda s: s.name):
         verdict = allowed_actions(server, server_flavor(server, flavors), project.rules).get(action)
         reason = verdict.reason if verdict is not None and not verdict else None
-        choices.append(Choice(server.id, f"{escape(server.name)} ({server.status})", reason))
+        choices.append(Choice(server.id, f"{escape(middle(server.name))} ({server.status})", reason))
     return choices
 
 

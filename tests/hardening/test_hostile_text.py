@@ -86,12 +86,18 @@ def poison(world) -> str:
         server["locked_reason"] = bad()
         server["fault"] = {"code": 500, "created": "2024-01-01T00:00:00Z", "message": bad()}
         server["_addresses"] = None  # Nova's info cache: refilled with the networks' hostile names
+        server["key_name"] = bad()
+        server["hostname"] = bad()
     for image in world.images.values():
         image["os_distro"], image["default_user"], image[bad()[:40]] = bad(), bad(), bad()
     for keypair in world.keypairs.values():
         keypair["name"] = bad()
     for flavor in world.flavors.values():
         flavor["description"] = bad()
+        flavor.setdefault("extra_specs", {})[bad()[:30]] = bad()
+    for volume in world.volumes.values():
+        if "volume_type" in volume:
+            volume["volume_type"] = bad()
     return project_id
 
 

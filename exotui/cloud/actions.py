@@ -305,7 +305,7 @@ class Actions:
                 raise ActionRefused("the volume is not attached to this instance")
         if action in ("add_security_group", "remove_security_group"):
             name = str(params.get("name") or "")
-            if (name in server.security_groups) == (action == "add_security_group"):
+            if (name in server.api_security_groups) == (action == "add_security_group"):
                 raise ActionRefused(f"the instance is {'already' if action == 'add_security_group' else 'not'} "
                                     f"in security group {name}")
 
@@ -356,7 +356,7 @@ class Actions:
             wanted = action == "add_security_group"
 
             def judge_groups(server: Server | None) -> ActionResult | None:
-                if server is not None and (params["name"] in server.security_groups) == wanted:
+                if server is not None and (params["name"] in server.api_security_groups) == wanted:
                     return ActionResult(True, f"{name}: {done}", server.status, server.task_state)
                 return None
 

@@ -18,21 +18,36 @@ TRANSITIONAL = frozenset({"BUILD", "REBOOT", "HARD_REBOOT", "RESIZE", "REVERT_RE
 # C0 controls, DEL and C1 controls -> visible stand-ins (U+2400 Control Pictures, U+2421, U+FFFD), one
 # character for one: a name holding ESC must not reach the terminal as an escape sequence.
 _CONTROL = {**{c: 0x2400 + c for c in range(0x20)}, 0x7F: 0x2421, **{c: 0xFFFD for c in range(0x80, 0xA0)}}
+# what else reorders or hides text: bidi embeddings, overrides, isolates and marks (U+202E made "gpj.exe"
+# read "exe.jpg"), zero-width characters, line and paragraph separators. Shown as \u202e, visibly.
+_INVISIBLE = (0x061C, 0x115F, 0x1160, 0x180E, 0x200B, 0x200C, 0x200E, 0x200F, 0x2028, 0x2029, 0x202A,
+              0x202B, 0x202C, 0x202D, 0x202E, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0x2066, 0x2067, 0x2068,
+              0x2069, 0x206A, 0x206B, 0x206C, 0x206D, 0x206E, 0x206F, 0x3164, 0xFEFF, 0xFFA0, 0xFFF9, 0xFFFA, 0xFFFB)
+_SHOWN = {**_CONTROL, **{c: f"\\u{c:04x}" for c in _INVISIBLE}}
+# the zero-width joiner is kept between two emoji (👩‍🔬 is one glyph), shown anywhere else
+_EMOJI = "\u2600-\u27bf\U0001f000-\U0001faff"
+_LONE_ZWJ = re.compile(f"(?<![{_EMOJI}])\u200d|\u200d(?![{_EMOJI}])")
 
 
 def printable(text: str) -> str:
-    """`text` with its control characters made visible (str.isprintable is the fast path)."""
-    return text if text.isprintable() else text.translate(_CONTROL)
+    """`text` as it may be shown: its control, bidi and zero-width characters made visible (isprintable is
+    the fast path: every character it lets through is safe). Every string from a cloud passes here once, as
+    the models are built; what goes back to the API is the raw value (see `raw_name`)."""
+    if text.isprintable():
+        return text
+    text = text.translate(_SHOWN)
+    return _LONE_ZWJ.sub(r"\\u200d", text) if "\u200d" in text else text
 
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
-_LINES = {c: t for c, t in _CONTROL.items() if c not in (0x09, 0x0A)}
+_LINES = {c: t for c, t in _SHOWN.items() if c not in (0x09, 0x0A)}
 
 
 def printable_lines(text: str) -> str:
     """A console log for the screen: its colour and cursor sequences dropped (systemd's "[  OK  ]"
     is green on a real console), carriage returns gone, other controls made visible; lines kept."""
-    return _ANSI.sub("", text).replace("\r", "").translate(_LINES)
+    text = _ANSI.sub("", text).replace("\r", "").translate(_LINES)
+    return _LONE_ZWJ.sub(r"\\u200d", text) if "\u200d" in text else text
 
 
 def _s(value: Any, default: str = "") -> str:
@@ -114,6 +129,8 @@ class Server:
     host_id: str = ""
     availability_zone: str = ""
     fault: str | None = None
+    # the groups' names as Nova sent them (security_groups is for the screen): what add/remove send back
+    raw_security_groups: tuple[str, ...] = ()
 
     @classmethod
     def from_api(cls, d: Mapping[str, Any]) -> "Server":
@@ -125,7 +142,7 @@ class Server:
                 entry = _dict(entry)
                 if not entry.get("addr"):
                     continue
-                addresses.append(Address(str(network), _s(entry.get("addr")), _i(entry.get("version"), 4),
+                addresses.append(Address(printable(str(network)), _s(entry.get("addr")), _i(entry.get("version"), 4),
                                          _s(entry.get("OS-EXT-IPS:type"), "fixed"),
                                          _s(entry.get("OS-EXT-IPS-MAC:mac_addr"))))
         fault = _dict(d.get("fault"))
@@ -148,7 +165,17 @@ class Server:
             launched_at=_opt(d.get("OS-SRV-USG:launched_at")), host_id=_s(d.get("hostId")),
             availability_zone=_s(d.get("OS-EXT-AZ:availability_zone")),
             fault=_opt(fault.get("message")),
+            raw_security_groups=tuple(dict.fromkeys(str(_dict(g).get("name")) for g in _list(d.get("security_groups"))
+                                                    if isinstance(_dict(g).get("name"), str) and _dict(g).get("name"))),
         )
+
+    def api_security_group(self, shown: str) -> str:
+        """The name to send for one of `security_groups` (as shown): the raw one Nova gave."""
+        return dict(zip(self.security_groups, self.raw_security_groups)).get(shown, shown)
+
+    @property
+    def api_security_groups(self) -> tuple[str, ...]:
+        return self.raw_security_groups or self.security_groups
 
     @property
     def fixed_ips(self) -> tuple[str, ...]:
@@ -213,7 +240,7 @@ class Image:
 
     @classmethod
     def from_api(cls, d: Mapping[str, Any]) -> "Image":
-        props = {k: str(v) for k, v in d.items() if k not in _IMAGE_CORE and v is not None}
+        props = {printable(str(k)): printable(str(v)) for k, v in d.items() if k not in _IMAGE_CORE and v is not None}
         return cls(id=_s(d.get("id")), name=_s(d.get("name")), status=_s(d.get("status")),
                    visibility=_s(d.get("visibility")), size=_optint(d.get("size")), min_disk_gb=_i(d.get("min_disk")),
                    min_ram_mb=_i(d.get("min_ram")), owner=_s(d.get("owner")), created_at=_s(d.get("created_at")),
@@ -372,7 +399,7 @@ class SecurityGroupRule:
         protocol = d.get("protocol")
         return cls(id=_s(d.get("id")), group_id=_s(d.get("security_group_id")), direction=_s(d.get("direction")),
                    ethertype=_s(d.get("ethertype"), "IPv4"),
-                   protocol=None if protocol in (None, "", "any") else str(protocol).lower(),
+                   protocol=None if protocol in (None, "", "any") else printable(str(protocol)).lower(),
                    port_min=_optint(d.get("port_range_min")), port_max=_optint(d.get("port_range_max")),
                    remote_cidr=_opt(d.get("remote_ip_prefix")), remote_group_id=_opt(d.get("remote_group_id")),
                    description=_s(d.get("description")))
@@ -385,10 +412,16 @@ class SecurityGroup:
     description: str = ""
     project_id: str = ""
     rules: tuple[SecurityGroupRule, ...] = ()
+    raw_name: str = ""  # as Neutron sent it: what goes back to Nova (name is for the screen)
+
+    @property
+    def api_name(self) -> str:
+        return self.raw_name or self.name
 
     @classmethod
     def from_api(cls, d: Mapping[str, Any]) -> "SecurityGroup":
         return cls(id=_s(d.get("id")), name=_s(d.get("name")), description=_s(d.get("description")),
+                   raw_name=d.get("name") if isinstance(d.get("name"), str) else "",
                    project_id=_s(d.get("project_id") or d.get("tenant_id")),
                    rules=tuple(SecurityGroupRule.from_api(_dict(r)) for r in _list(d.get("security_group_rules"))))
 
@@ -399,16 +432,21 @@ class Keypair:
     fingerprint: str = ""
     type: str = "ssh"
     public_key: str = ""
+    raw_name: str = ""  # as Nova sent it: what a launch or a delete sends back (name is for the screen)
 
     @property
     def id(self) -> str:
         return self.name
 
+    @property
+    def api_name(self) -> str:
+        return self.raw_name or self.name
+
     @classmethod
     def from_api(cls, d: Mapping[str, Any]) -> "Keypair":
         d = _dict(d.get("keypair", d))
         return cls(name=_s(d.get("name")), fingerprint=_s(d.get("fingerprint")), type=_s(d.get("type"), "ssh"),
-                   public_key=_s(d.get("public_key")))
+                   public_key=_s(d.get("public_key")), raw_name=d.get("name") if isinstance(d.get("name"), str) else "")
 
 
 @dataclass(frozen=True, slots=True)

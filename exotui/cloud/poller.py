@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
-from .models import (Allocation, Flavor, FloatingIP, Image, Keypair, Network, Port, Quota, Router, SecurityGroup,
+from .models import (Allocation, printable, Flavor, FloatingIP, Image, Keypair, Network, Port, Quota, Router, SecurityGroup,
                      Server, Subnet, Volume)
 from .session import FLAVOR_MV, CloudError, CloudSession
 from .store import KINDS, ProjectStore
@@ -75,9 +75,9 @@ async def fetch_allocations(session: CloudSession) -> list[Allocation]:
     if not url:
         return []
     rows = await session.get_url(url)
-    return [Allocation(str(r.get("resource", "")), float(r.get("service_units_allocated") or 0),
-                       float(r.get("service_units_used") or 0), str(r.get("start_date") or ""),
-                       str(r.get("end_date") or ""), str(r.get("description") or ""))
+    return [Allocation(printable(str(r.get("resource", ""))), float(r.get("service_units_allocated") or 0),
+                       float(r.get("service_units_used") or 0), printable(str(r.get("start_date") or "")),
+                       printable(str(r.get("end_date") or "")), printable(str(r.get("description") or "")))
             for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
 
 

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from .models import printable
 
 if TYPE_CHECKING:
     from openstack.config.cloud_region import CloudRegion
@@ -359,11 +360,12 @@ def discover(profile: CloudProfile) -> Discovery:
                                 } - {None, ""}))
         if not profile.is_app_cred:
             body = session.get("/auth/projects", endpoint_filter=identity, auth=auth).json()
-            projects = tuple(sorted((Project(p["id"], p["name"]) for p in body.get("projects", [])),
+            # names are shown (header, projects view): made printable as they are read, like the models
+            projects = tuple(sorted((Project(p["id"], printable(str(p["name"]))) for p in body.get("projects", [])),
                                     key=lambda p: p.name))
             return Discovery(profile.name, access.user_id, projects, regions)
         cred = access.application_credential
-        projects = (Project(access.project_id, access.project_name),)
+        projects = (Project(access.project_id, printable(str(access.project_name or ""))),)
         shown = session.get(f"/users/{access.user_id}/application_credentials/{cred['id']}",
                             endpoint_filter=identity, auth=auth, raise_exc=False)
     except Exception as exc:

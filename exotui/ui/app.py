@@ -14,6 +14,7 @@ from textual.notifications import SeverityLevel
 from textual.widgets import ContentSwitcher, Footer, Input, Static
 
 from .palette import ViewCommands
+from .plain import escape
 from .projects import ProjectsView
 from .table import ResourceTable
 from .themes import register_themes, start_theme
@@ -75,8 +76,10 @@ class ExotuiApp(App[int]):
     #body { height: 1fr; }
     """
     BINDINGS = [
-        Binding("colon", "command_line(':')", "View", key_display=":"),
-        Binding("slash", "command_line('/')", "Filter", key_display="/"),
+        # priority: taken by the app as it reads the key, before the keys after it are passed on, so ':net'
+        # in one read (a paste, a laggy link) is the line's and never the view's n, e, t (see check_action)
+        Binding("colon", "command_line(':')", "View", key_display=":", priority=True),
+        Binding("slash", "command_line('/')", "Filter", key_display="/", priority=True),
         # the footer keeps to what fits 80 columns with ? in it; the rest are in ? help and the palette
         Binding("w", "wide", "Wide", show=False),
         Binding("ctrl+r", "refresh", "Refresh", show=False),
@@ -221,6 +224,8 @@ class ExotuiApp(App[int]):
         """The view keys (':', '/', 'w', 'q', ctrl+r) belong to the main screen, not to dialogs over it."""
         if action in self.MAIN_SCREEN_ACTIONS and len(self.screen_stack) > 1:
             return False
+        if action == "command_line" and isinstance(self.focused, Input):
+            return False  # a ':' or '/' typed into the line itself (or any field) is text
         return True
 
     # --- header ---------------------------------------------------------------------------
@@ -306,8 +311,11 @@ class ExotuiApp(App[int]):
                             if mode == ":" else "filter: regex, !regex inverts")
         table = self._table()
         line.value = table.filter_text if mode == "/" and table else ""
+        line.border_subtitle = escape(table.filter_error or "") if mode == "/" and table else ""
         line.display = True  # at once, not by a class on the next refresh: keys typed fast must land here
-        line.focus()
+        # focused now, not by focus()'s call_later: the keys behind ':' in the same read are forwarded to
+        # whatever has the focus when the app reads them, which must be the line
+        self.screen.set_focus(line)
 
     def _table(self) -> ResourceTable | None:
         tables = self.query_one(f"#{self.current_view}").query(ResourceTable)
@@ -319,6 +327,7 @@ class ExotuiApp(App[int]):
         table = self._table()
         if line.mode == "/" and table is not None:
             table.set_filter(event.value)
+            line.border_subtitle = escape(table.filter_error or "")  # a bad or slow regex is said here, never raised
             view = self.query_one(f"#{self.current_view}")
             if isinstance(view, (ResourceView, ProjectsView)):
                 view.update_title()
@@ -329,8 +338,11 @@ class ExotuiApp(App[int]):
         line.display = False
         if line.mode == ":":
             text = event.value.strip().lstrip(":")
-            if text in ("q", "quit", "q!"):
+            if text == "q!":
                 self.exit(0)
+                return
+            if text in ("q", "quit"):
+                self.action_quit()
                 return
             name = view_for(text) if text else None
             if name is None:
@@ -395,6 +407,28 @@ class ExotuiApp(App[int]):
             self.query_one(ContentSwitcher).current = self._history.pop()
             self._watch_current()
             self.call_after_refresh(self._focus_table)
+
+    def ssh_sessions(self) -> int:
+        """How many SSH session tabs are open (the sessions module loads with the first one)."""
+        import sys
+
+        sessions = sys.modules.get(f"{__package__}.sessions")
+        if sessions is None or not self.is_screen_installed(sessions.SCREEN):
+            return 0
+        return self.get_screen(sessions.SCREEN).count
+
+    def action_quit(self) -> None:
+        """q (and :q): asks first while SSH sessions are open, since their shells end with the app; :q! does not."""
+        count = self.ssh_sessions()
+        if not count:
+            self.exit(0)
+            return
+        from .dialogs import ConfirmDialog
+
+        self.push_screen(ConfirmDialog(f"Quit exotui with {count} SSH session{'s' if count > 1 else ''} open?",
+                                       "Their shells end with it, and whatever runs in them in the foreground.",
+                                       confirm="Quit"),
+                         lambda yes: self.exit(0) if yes else None)
 
     def action_wide(self) -> None:
         table = self._table()

@@ -130,8 +130,9 @@ class InstanceDetail(AnswerOnce, Screen[None]):
         Binding("f", "follow", "Follow"),
         Binding("ctrl+d", "delete", "Delete", show=False),
         # the command line lives on the views' screen: go back there, then open it
-        Binding("colon", "leave(':')", "View", key_display=":"),
-        Binding("slash", "leave('/')", "Filter", key_display="/", show=False),
+        # priority, as on the app: the keys after ':' in the same read are the line's, not 'a' (actions)
+        Binding("colon", "leave(':')", "View", key_display=":", priority=True),
+        Binding("slash", "leave('/')", "Filter", key_display="/", show=False, priority=True),
     ]
 
     def __init__(self, project, server_id: str) -> None:
@@ -241,8 +242,9 @@ class InstanceDetail(AnswerOnce, Screen[None]):
         self.dismiss(None)
 
     def action_leave(self, mode: str) -> None:
-        self.dismiss(None)
-        self.app.call_after_refresh(self.app.action_command_line, mode)
+        self.dismiss(None)  # off the stack at once: the main screen is the app's screen from here on
+        if self.app.screen is self.app.screen_stack[0]:  # (not if this screen was answered already)
+            self.app.action_command_line(mode)  # before the app reads the next key
 
     def action_show(self, tab: str) -> None:
         """Narrow: switch tabs. Side by side: both show already, so put the focus (and the keys that

@@ -14,6 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.content import Content
 from textual.screen import ModalScreen
+from textual import _widget_navigation
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -83,7 +84,26 @@ class Palette(AnswerOnce, ClosingOncePalette):
 
 
 class Choices(OptionList):
-    """The OptionList of exotui's own lists (its page keys are guarded, as every OptionList's is)."""
+    """The OptionList of exotui's own lists (its page keys are guarded, as every OptionList's is).
+
+    Past the last line that can be chosen, down scrolls on instead of wrapping to the top, so the dimmed
+    lines below it and their reasons can be read with keys on a small terminal (80x24); up likewise."""
+
+    def action_cursor_down(self) -> None:
+        self._step(1)
+
+    def action_cursor_up(self) -> None:
+        self._step(-1)
+
+    def _step(self, direction: int) -> None:
+        here = self.highlighted
+        after = _widget_navigation.find_next_enabled(self.options, anchor=here, direction=direction)
+        wraps = here is not None and (after is None or (after - here) * direction <= 0)
+        can_scroll = self.scroll_y < self.max_scroll_y if direction > 0 else self.scroll_y > 0
+        if wraps and can_scroll:
+            self.scroll_relative(y=direction, animate=False)
+        else:
+            self.highlighted = after
 
 
 class ConfirmDialog(AnswerOnce, ModalScreen[bool]):

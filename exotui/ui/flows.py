@@ -12,13 +12,13 @@ import datetime as dt
 import weakref
 from typing import Any, Awaitable, Callable
 
-from .plain import escape
+from .plain import escape, middle
 from textual.app import App
 
 from ..cloud.actions import ActionRefused, ActionResult
 from ..cloud.models import Server
 from ..cloud.rules import FAMILY_TITLES, allowed_actions, flavor_family, resize_targets, server_flavor
-from ..cloud.units import gpu_fraction, su_per_hour
+from ..cloud.units import gpu_fraction, server_su_per_hour, su_per_hour
 from . import resources
 from .detail import InstanceDetail
 from .dialogs import Choice, ChoiceDialog, ConfirmDialog, ConfirmOptionDialog, PromptDialog
@@ -35,6 +35,18 @@ MENU = (
     ("add_security_group", "Add security group…"), ("remove_security_group", "Remove security group…"),
     ("rescue", "Rescue"), ("unrescue", "Unrescue"), ("lock", "Lock"), ("unlock", "Unlock"), ("delete", "Delete…"),
 )
+# what stops, loses or replaces something the user may be relying on: asked first, naming the instances;
+# (title, what happens, the status it ends in for its SU/h after, the button)
+DISRUPTIVE = {
+    "stop": ("Stop", "shuts off: whatever runs in it stops.", "SHUTOFF", "Stop"),
+    "shelve": ("Shelve", "is shut off and stored: its memory and local state are gone; unshelving takes minutes.",
+               "SHELVED_OFFLOADED", "Shelve"),
+    "reboot_hard": ("Hard reboot", "is powered off and on at once, like pulling the plug: unsaved data may be lost.",
+                    "ACTIVE", "Hard reboot"),
+    "rescue": ("Rescue", "reboots into a rescue image: it stops serving until you unrescue it.", "RESCUE", "Rescue"),
+    "rebuild": ("Rebuild", "gets a fresh root disk from its image: what is on its disk now is gone.", "ACTIVE",
+                "Rebuild"),
+}
 ONE_AT_A_TIME = {"resize", "create_image", "attach_volume", "detach_volume", "add_security_group",
                  "remove_security_group"}
 LAUNCH = "launch"
@@ -53,7 +65,7 @@ def flows_for(app: App) -> "Flows":
 
 
 def _names(items: list[Any], most: int = 4) -> str:
-    return _listed([getattr(i, "name", "") or i.id[:8] for i in items], most)
+    return _listed([middle(getattr(i, "name", "") or i.id[:8]) for i in items], most)
 
 
 def _listed(words: list[str], most: int = 4) -> str:
@@ -120,10 +132,15 @@ class Flows:
         return [s for s in (project.store.item("servers", i) for i in ids) if s is not None]
 
     def menu_choices(self, project, servers: list[Server]) -> list[Choice]:
-        """Every action with what stops it (for several instances: how many it applies to)."""
+        """Every action with what stops it (for several instances: how many it applies to), always in MENU's
+        order: what the state forbids stays in its place, dimmed with its reason, so the same keys reach the
+        same action whatever the state (a repeated `a Down Down Enter` ran Hard reboot instead of Reboot)."""
         flavors = project.store.get("flavors").values()
         verdicts = {s.id: allowed_actions(s, server_flavor(s, flavors), project.rules) for s in servers}
-        allowed, refused = [], []
+        choices = []
+        if len(servers) == 1:  # SSH leads the list, or says why not
+            choices.append(Choice(SSH, "SSH: a shell in a tab (s)", None if servers[0].status == "ACTIVE" else
+                                  f"{servers[0].status}: only an ACTIVE instance answers SSH"))
         for action, label in MENU:
             reasons = []
             for s in servers:
@@ -143,24 +160,25 @@ class Flows:
                 reason = None
                 if ok < len(servers):
                     label += f" ({ok} of {len(servers)})"
-            (refused if reason else allowed).append(Choice(action, label, reason))
-        one = [] if len(servers) > 1 else [Choice(DOCTOR, "SSH doctor: why can't I connect?…"),
-                                           Choice(LAUNCH, "Launch a new instance…")]
-        if len(servers) == 1:  # SSH leads the list when it can work, else it says why not
-            ssh = Choice(SSH, "SSH: a shell in a tab (s)", None if servers[0].status == "ACTIVE" else
-                         f"{servers[0].status}: only an ACTIVE instance answers SSH")
-            (refused if ssh.reason else allowed).insert(0, ssh)
-        return allowed + one + ([Choice("refused", "Not possible now", heading=True)] if refused else []) + refused
+            choices.append(Choice(action, label, reason))
+        if len(servers) == 1:
+            choices += [Choice(DOCTOR, "SSH doctor: why can't I connect?…"), Choice(LAUNCH, "Launch a new instance…")]
+        return choices
 
     def _extra_refusal(self, project, server: Server, action: str) -> str | None:
         """What the store says stands in the way, beyond Nova's state rules."""
         store = project.store
+        # Nova takes these as 202 no-ops (cloud.rules holds Nova's answer); offered as possible they mislead
+        if action == "lock" and server.locked:
+            return "the instance is already locked"
+        if action == "unlock" and not server.locked:
+            return "the instance is not locked"
         if action == "attach_volume" and not any(v.status == "available" for v in store.get("volumes").values()):
             return "no volume is available to attach: create one in the Volumes view"
         if action == "detach_volume" and not self._attached(project, server):
             return "no volume is attached"
         if action == "add_security_group" and not [g for g in store.get("security_groups").values()
-                                                   if g.name not in server.security_groups]:
+                                                   if g.api_name not in server.api_security_groups]:
             return "it is in every security group of the project"
         if action == "remove_security_group" and not server.security_groups:
             return "it is in no security group"
@@ -179,7 +197,7 @@ class Flows:
         servers = self._servers(project, ids)
         if not servers:
             return
-        title = f"Actions: {servers[0].name} ({servers[0].status})" if len(servers) == 1 else \
+        title = f"Actions: {middle(servers[0].name)} ({servers[0].status})" if len(servers) == 1 else \
             f"Actions on {len(servers)} marked instances: {_names(servers, 3)}"
         action = await self.ask(ChoiceDialog(title, self.menu_choices(project, servers)))
         if action is None:
@@ -202,7 +220,24 @@ class Flows:
                    "remove_security_group": self._remove_security_group}
             await one[action](project, servers[0])
         else:
+            if action in DISRUPTIVE and not await self.confirm_disruptive(project, servers, action):
+                return
             await self.run_on_servers(project, servers, action)
+
+    def su_change(self, project, servers: list[Server], status: str | None = None, flavor=None) -> str:
+        """"SU/h 16 → 0": what the instances cost now and after (in `status`, or on `flavor`)."""
+        flavors = list(project.store.get("flavors").values())
+        before = sum(server_su_per_hour(s, flavors) for s in servers)
+        after = sum(su_per_hour(flavor or server_flavor(s, flavors), status or s.status) for s in servers)
+        return f"SU/h {before:g} → {after:g}"
+
+    async def confirm_disruptive(self, project, servers: list[Server], action: str, **params: Any) -> bool:
+        """Ask before what stops or loses something, naming the instances and the cost; No is focused."""
+        title, happens, status, button = DISRUPTIVE[action]
+        what = f"instance {middle(servers[0].name)}" if len(servers) == 1 else f"{len(servers)} instances"
+        message = f"{_names(servers, 6)}: {'it' if len(servers) == 1 else 'each'} {happens} " \
+                  f"({self.su_change(project, servers, status)})"
+        return bool(await self.ask(ConfirmDialog(f"{title} {what}?", message, confirm=button)))
 
     async def run_on_servers(self, project, servers: list[Server], action: str, **params: Any) -> list[ActionResult]:
         """`action` on each instance that allows it now; the others are named with why they were skipped."""
@@ -241,7 +276,7 @@ class Flows:
             return
         ips = [ip for s in servers for ip in s.floating_ips]
         one = len(servers) == 1
-        what = f"instance {servers[0].name}" if one else f"{len(servers)} instances"
+        what = f"instance {middle(servers[0].name)}" if one else f"{len(servers)} instances"
         message = f"{_names(servers, 6)} will be deleted with " + ("its root disk." if one else "their root disks.")
         if not ips:
             if await self.ask(ConfirmDialog(f"Delete {what}?", message)):
@@ -272,14 +307,20 @@ class Flows:
             label = (f"{escape(flavor.name):<10} {flavor.vcpus:>3} vCPU {flavor.ram_mb / 1024:>5g} GiB "
                      f"{flavor.disk_gb:>3} GB {gpu:<7} {su:>4g} SU/h ({su - now:+g})")
             choices.append(Choice(flavor.id, label, verdict.reason))
-        title = f"Resize {server.name} from {current.name} ({now:g} SU/h when active)"
+        title = f"Resize {middle(server.name)} from {current.name} ({now:g} SU/h when active)"
         flavor_id = await self.ask(ChoiceDialog(title, choices, hint="enter: resize · esc: cancel"))
-        if flavor_id is not None:
+        target = store.item("flavors", flavor_id) if flavor_id is not None else None
+        if target is None:
+            return
+        if await self.ask(ConfirmDialog(
+                f"Resize instance {middle(server.name)} to {target.name}?",
+                f"{middle(server.name)} reboots onto the new flavor, then waits for you to confirm or revert "
+                f"({self.su_change(project, [server], 'ACTIVE', target)} when active).", confirm="Resize")):
             await self.run_on_servers(project, [server], "resize", flavor_id=flavor_id)
 
     async def _create_image(self, project, server: Server) -> None:
         name = await self.ask(PromptDialog(
-            f"Snapshot {server.name} as image", value=f"{server.name}-{dt.date.today():%Y-%m-%d}",
+            f"Snapshot {middle(server.name)} as image", value=f"{server.name}-{dt.date.today():%Y-%m-%d}",
             validate=lambda v: None if v else "the image needs a name",
             hint="enter: take the snapshot · esc: cancel"))
         if name:
@@ -289,36 +330,37 @@ class Flows:
         volumes = sorted(project.store.get("volumes").values(), key=lambda v: v.name)
         choices = [Choice(v.id, f"{escape(v.name or v.id[:8])} ({v.size_gb} GB)",
                           None if v.status == "available" else f"it is {v.status}") for v in volumes]
-        volume_id = await self.ask(ChoiceDialog(f"Attach a volume to {server.name}", choices))
+        volume_id = await self.ask(ChoiceDialog(f"Attach a volume to {middle(server.name)}", choices))
         if volume_id:
             await self.run_on_servers(project, [server], "attach_volume", volume_id=volume_id)
 
     async def detach_volume(self, project, server: Server, volume_id: str | None = None) -> None:
         attached = self._attached(project, server)
         if volume_id is None:
-            volume_id = await self.ask(ChoiceDialog(f"Detach a volume from {server.name}", [
+            volume_id = await self.ask(ChoiceDialog(f"Detach a volume from {middle(server.name)}", [
                 Choice(v.id, f"{escape(v.name or v.id[:8])} ({v.size_gb} GB)") for v in attached]))
         volume = project.store.item("volumes", volume_id) if volume_id else None
         if volume is not None and await self.ask(ConfirmDialog(
-                f"Detach volume {volume.name or volume.id[:8]} from {server.name}?",
+                f"Detach volume {middle(volume.name) or volume.id[:8]} from {middle(server.name)}?",
                 "Unmount it inside the instance first, or data not yet written may be lost.", confirm="Detach")):
             await self.run_on_servers(project, [server], "detach_volume", volume_id=volume.id)
 
     async def _add_security_group(self, project, server: Server) -> None:
-        groups = sorted(g.name for g in project.store.get("security_groups").values()
-                        if g.name not in server.security_groups)
-        name = await self.ask(ChoiceDialog(f"Add a security group to {server.name}",
-                                           [Choice(g, escape(g)) for g in groups]))
-        if name:
-            await self.run_on_servers(project, [server], "add_security_group", name=name)
+        groups = sorted((g for g in project.store.get("security_groups").values()
+                         if g.api_name not in server.api_security_groups), key=lambda g: g.name)
+        chosen = await self.ask(ChoiceDialog(f"Add a security group to {middle(server.name)}",
+                                             [Choice(g.id, escape(middle(g.name))) for g in groups]))
+        group = project.store.item("security_groups", chosen) if chosen else None
+        if group is not None:  # its name as Neutron has it, not as shown ("nl1␊nl2 is not found")
+            await self.run_on_servers(project, [server], "add_security_group", name=group.api_name)
 
     async def _remove_security_group(self, project, server: Server) -> None:
-        name = await self.ask(ChoiceDialog(f"Remove a security group from {server.name}",
-                                           [Choice(g, escape(g)) for g in server.security_groups]))
+        name = await self.ask(ChoiceDialog(f"Remove a security group from {middle(server.name)}",
+                                           [Choice(g, escape(middle(g))) for g in server.security_groups]))
         if name and await self.ask(ConfirmDialog(
-                f"Remove security group {name} from {server.name}?",
+                f"Remove security group {middle(name)} from {middle(server.name)}?",
                 "The connections its rules let in (SSH, for one) may stop reaching the instance.", confirm="Remove")):
-            await self.run_on_servers(project, [server], "remove_security_group", name=name)
+            await self.run_on_servers(project, [server], "remove_security_group", name=server.api_security_group(name))
 
     def launch(self, project=None) -> None:
         project = self._project(project)
@@ -381,8 +423,9 @@ def launch_form(project) -> FormDialog:
     flavors = sorted(store.get("flavors").values(),
                      key=lambda f: (families.index(flavor_family(f)), f.vcpus, f.ram_mb))
     networks = [n for n in store.get("networks").values() if not n.external]
-    keypairs = sorted(store.get("keypairs"))
-    groups = sorted({g.name for g in store.get("security_groups").values()})
+    # shown by name, sent by the name as the cloud has it (a shown name holds ␊ where the real one has \n)
+    keypairs = sorted(store.get("keypairs").values(), key=lambda k: k.name)
+    groups = sorted({g.name: g.api_name for g in store.get("security_groups").values()}.items())
     small = next((f.id for f in flavors if f.name == "m3.small"), flavors[0].id if flavors else None)
     quota = store.item("quotas", "compute:instances")
     room = quota.headroom if quota is not None else None
@@ -412,9 +455,10 @@ def launch_form(project) -> FormDialog:
                     for f in flavors)),
         Field("network", "Network", "select", None, tuple((n.name, n.id) for n in networks),
               placeholder="auto (the project's own network)", allow_blank=True),
-        Field("key", "Key pair", "select", keypairs[0] if keypairs else None, tuple((k, k) for k in keypairs),
+        Field("key", "Key pair", "select", keypairs[0].api_name if keypairs else None,
+              tuple((k.name, k.api_name) for k in keypairs),
               placeholder="none", allow_blank=True),
-        Field("groups", "Security groups", "multi", options=tuple((g, g) for g in groups),
+        Field("groups", "Security groups", "multi", options=tuple(groups),
               selected=("default",)),
         Field("count", "Count", "int", 1),
     ]

@@ -34,6 +34,18 @@ class Field:
     selected: tuple[Any, ...] = field(default=())  # multi: what starts ticked
 
 
+MAX_DIGITS = 12  # more is no size or count any cloud takes; int() of 5,000 digits raised and closed the form
+
+
+def whole_number(text: str) -> int | None:
+    """A typed whole number (a leading '-' allowed), or None if it is none or longer than MAX_DIGITS."""
+    text = text.strip()
+    digits = text[1:] if text.startswith("-") else text
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > MAX_DIGITS:
+        return None
+    return int(text)
+
+
 Validator = Callable[[dict[str, Any]], str | None]
 
 
@@ -125,7 +137,7 @@ class FormDialog(AnswerOnce, ModalScreen[dict[str, Any] | None]):
                 out[f.id] = widget.value.strip()
             elif f.kind == "int":
                 text = widget.value.strip()
-                out[f.id] = int(text) if text.lstrip("-").isdigit() else None
+                out[f.id] = whole_number(text)
             elif f.kind == "select":
                 out[f.id] = None if widget.is_blank() else widget.value
             else:

@@ -10,3 +10,9 @@ from __future__ import annotations
 
 def escape(text: str) -> str:
     return text.replace("[", "\\[")
+
+
+def middle(text: str, most: int = 40) -> str:
+    """A name cut in the middle with an ellipsis when longer than `most`: both ends stay (a 5,000-character
+    name filled the action menu and hid the delete confirmation's buttons)."""
+    return text if len(text) <= most else text[:most // 2 - 1] + "…" + text[-(most - most // 2):]

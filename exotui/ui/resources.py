@@ -6,11 +6,11 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING, Any
 
-from .plain import escape
+from .plain import escape, middle
 
 from ..cloud.rules import allowed_actions, server_flavor
 from .dialogs import Choice, ChoiceDialog, ConfirmDialog, PromptDialog
-from .forms import Field, FormDialog
+from .forms import Field, FormDialog, whole_number
 from .views import rule_summary
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 def _label(volume) -> str:
-    return volume.name or volume.id[:8]
+    return middle(volume.name) if volume.name else volume.id[:8]
 
 
 def _instance_choices(project, action: str) -> list[Choice]:
@@ -29,7 +29,7 @@ def _instance_choices(project, action: str) -> list[Choice]:
     for server in sorted(project.store.get("servers").values(), key=lambda s: s.name):
         verdict = allowed_actions(server, server_flavor(server, flavors), project.rules).get(action)
         reason = verdict.reason if verdict is not None and not verdict else None
-        choices.append(Choice(server.id, f"{escape(server.name)} ({server.status})", reason))
+        choices.append(Choice(server.id, f"{escape(middle(server.name))} ({server.status})", reason))
     return choices
 
 
@@ -44,7 +44,7 @@ async def create_volume(flows: Flows, project, _: Any) -> None:
         if not values["name"]:
             return "the volume needs a name"
         if size is None or size < 1:
-            return "a volume needs at least 1 GB"
+            return "give the size as a whole number of GB, at least 1" + (f" and at most {room}" if room else "")
         if room is not None and size > room:
             return f"the project has {max(room, 0)} GB of volume quota left (quota {quota.limit} GB)"
         return None
@@ -83,16 +83,23 @@ async def detach_volume(flows: Flows, project, volume: Volume) -> None:
 
 
 async def extend_volume(flows: Flows, project, volume: Volume) -> None:
+    quota = project.store.item("quotas", "volume:gigabytes")
+    room = quota.headroom if quota is not None else None
+    most = volume.size_gb + max(room, 0) if room is not None else None
 
     def check(text: str) -> str | None:
-        return None if text.isdigit() and int(text) > volume.size_gb else \
-            f"give a whole number of GB above {volume.size_gb} (volumes only grow)"
+        size = whole_number(text)
+        if size is None or size <= volume.size_gb:
+            return f"give a whole number of GB above {volume.size_gb} (volumes only grow)"
+        if most is not None and size > most:
+            return f"the project has {max(room, 0)} GB of volume quota left: at most {most} GB"
+        return None
 
     size = await flows.ask(PromptDialog(f"Extend {_label(volume)} from {volume.size_gb} GB to (GB)",
                                         value=str(volume.size_gb * 2), restrict=r"\d*", validate=check))
     if size:
         await flows.run(project, volume.id, "extend", f"extend {_label(volume)}",
-                        lambda: project.actions.extend_volume(volume.id, int(size)))
+                        lambda: project.actions.extend_volume(volume.id, whole_number(size)))
 
 
 async def delete_volume(flows: Flows, project, volume: Volume) -> None:

@@ -23,6 +23,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from .textfilter import TableFilter
+
 
 @dataclass(frozen=True)
 class Column:
@@ -105,7 +107,7 @@ class ResourceTable(ScrollView, can_focus=True):
         self.shown: list[str] = []
         self.marks: set[str] = set()
         self.filter_text = ""
-        self._matcher: Callable[[str], bool] | None = None
+        self.filter = TableFilter("")
         self.sort_column: str | None = None
         self.sort_reverse = False
         self._line_cache: LRUCache[tuple, Strip] = LRUCache(1024)
@@ -184,8 +186,7 @@ class ResourceTable(ScrollView, can_focus=True):
         self._refilter(keep)
 
     def _refilter(self, keep: str | None = None) -> None:
-        matcher = self._matcher
-        self.shown = [i for i in self._order if matcher is None or matcher(self._search[i])]
+        self.shown = self.filter.select(self._order, self._search)
         self._generation += 1
         self.virtual_size = Size(self.size.width, len(self.shown) + 1)
         if keep is not None and keep in self.shown:
@@ -195,19 +196,15 @@ class ResourceTable(ScrollView, can_focus=True):
         self.refresh()
 
     def set_filter(self, text: str) -> None:
-        """k9s-style filter: a regular expression, `!` in front inverts it; plain text if it is no regex."""
+        """k9s-style filter: a regular expression, `!` in front inverts it; plain text if it is no regex or
+        too slow (`filter_error` says which, for the prompt)."""
         self.filter_text = text
-        pattern, invert = (text[1:], True) if text.startswith("!") else (text, False)
-        if not pattern:
-            self._matcher = None
-        else:
-            try:
-                regex = re.compile(pattern, re.IGNORECASE)
-                self._matcher = (lambda s: not regex.search(s)) if invert else (lambda s: bool(regex.search(s)))
-            except re.error:
-                needle = pattern.lower()
-                self._matcher = (lambda s: needle not in s) if invert else (lambda s: needle in s)
+        self.filter = TableFilter(text)
         self._refilter(self.current_id)
+
+    @property
+    def filter_error(self) -> str | None:
+        return self.filter.error
 
     def sort_by(self, key: str) -> None:
         """Sort by a column; the same column again reverses the order."""

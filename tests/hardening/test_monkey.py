@@ -40,7 +40,9 @@ from exotui.demo.app import CLOUD_NAME, DemoCloudThread
 from exotui.demo.service import world_of
 from exotui.demo.world import Knobs
 from exotui.ui import dialogs
+from exotui.cloud.models import printable
 from exotui.ui.app import ExotuiApp
+from exotui.ui.plain import middle
 from exotui.ui.views import ALIASES
 
 SEED = os.environ.get("EXOTUI_MONKEY_SEED", "3")  # seed 3 reached all 13 screens when tried (seed 8: 10)
@@ -116,7 +118,7 @@ class Ledger:
                 title = text.split("\n")[0]
                 ticked = text.split("\n")[-1]
                 if kind == "fip" and said <= when and ticked.startswith("also release") and (
-                        name in ticked or ticked.endswith(" more")):
+                        _shown(name) in ticked or ticked.endswith(" more")):
                     used[index] = used.get(index, 0)  # a delete with its IPs' release ticked, naming this one
                     break
                 if said > when or not title.startswith(kinds[kind]):
@@ -124,7 +126,7 @@ class Ledger:
                 if kind == "server" and not (title.startswith("Delete instance") or title.endswith("instances?")):
                     continue
                 room = int(title.split()[1]) if kind == "server" and title.endswith("instances?") else 1
-                if used.get(index, 0) < room and (room > 1 or name in text):
+                if used.get(index, 0) < room and (room > 1 or _shown(name) in text):
                     used[index] = used.get(index, 0) + 1
                     break
             else:
@@ -206,14 +208,39 @@ def _key_event(key: str) -> events.Key:
     return events.Key(key, char)
 
 
-async def press(app: ExotuiApp, keys: list[str]) -> None:
+async def press(app: ExotuiApp, keys: list[str], burst: bool = False) -> None:
     """Type `keys` as fast as a user could. Pilot.press waits for the whole process to idle after each
-    key, which is 10-80 ms here with the demo cloud in the same process: too slow for 10,000 keys."""
+    key, which is 10-80 ms here with the demo cloud in the same process: too slow for 10,000 keys.
+    `burst`: all of them in one read, as a paste or a laggy SSH link delivers them (issue 15)."""
     for key in keys:
         event = _key_event(key)
         event.set_sender(app)
         app._driver.send_message(event)
+        if not burst:
+            await asyncio.sleep(0.002)
+    if burst:
         await asyncio.sleep(0.002)
+
+
+# names any member of an allocation may give (issue 15): escapes, markup, bidi, zero-width, 5,000 characters
+HOSTILE = ["t2\x1b[2J", "\x1b]0;pwned\x07", "[bold]markup[/]", "evil\u202egpj.exe", "zero\u200bwidth",
+           "nl1\nnl2", "L" * 5000]
+
+
+def _hostile_names(world) -> None:
+    """Some of every kind of thing get a hostile name; the default group and key pairs keep theirs (found by
+    name when the monkey launches)."""
+    for n, item in enumerate([*world.servers.values(), *world.networks.values(), *world.volumes.values(),
+                              *(g for g in world.security_groups.values() if g["name"] != "default")]):
+        if n % 3 == 0:
+            item["name"] = HOSTILE[n % len(HOSTILE)] + f"-{n}"
+    for server in world.servers.values():
+        server["_addresses"] = None  # Nova's info cache: refilled with the networks' new names
+
+
+def _shown(name: str) -> str:
+    """A name as the dialogs show it: made printable, cut in the middle when long."""
+    return middle(printable(name))
 
 
 def _app(clouds_yaml: Path) -> MonkeyApp:
@@ -232,7 +259,10 @@ async def test_monkey(ledger, tmp_path):
             ledger.failures.append(f"worker {message.worker.name!r} died: {message.worker.error!r}")
 
     sent = resizes = 0
+    bursts = random.Random(seed + 1)  # its own: seed 3's key sequence stays what it was
+    burst_count = 0
     with DemoCloudThread(knobs, state_dir=tmp_path / "demo") as cloud:
+        cloud.call(_hostile_names, cloud.world)
         app = _app(cloud.cloud.write_config(tmp_path))
         original_notify = app.notify
 
@@ -255,7 +285,9 @@ async def test_monkey(ledger, tmp_path):
                 if keys[0] == "ctrl+p":  # at Pilot's pace: typed faster, Textual's palette races itself
                     await pilot.press(*keys)
                 else:
-                    await press(app, keys)
+                    burst = len(keys) > 1 and bursts.random() < 0.5
+                    burst_count += burst
+                    await press(app, keys, burst)
                 sent += len(keys)
                 screens.add(type(app.screen).__name__)
                 if sent % 500 < len(keys):
@@ -267,7 +299,7 @@ async def test_monkey(ledger, tmp_path):
     assert app._exception is None, f"seed {seed}: {app._exception!r}"
     print(f"\nmonkey seed {seed}: {sent} keystrokes, {resizes} resizes in {elapsed:.0f}s; screens {sorted(screens)}; "
           f"{len(ledger.yes)} confirmations, {len(ledger.destroyed)} destructive calls, {app.quits} quits; "
-          f"error rate {knobs.error_rate:.0%}, latency {knobs.latency_ms:g} ms")
+          f"error rate {knobs.error_rate:.0%}, latency {knobs.latency_ms:g} ms; {burst_count} bursts in one read")
     assert sent >= KEYSTROKES
     assert not ledger.failures, f"seed {seed}: {ledger.failures}"
     assert not ledger.unconfirmed(), f"seed {seed}: {ledger.unconfirmed()}"

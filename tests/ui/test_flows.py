@@ -62,6 +62,11 @@ async def test_resize_then_confirm_shows_the_new_flavor(open_ui):
         assert current.disabled and "current flavor" in str(current.prompt)
         assert "(+6)" in str(picker.get_option(ui.flavor_id("g3.small")).prompt)  # 2 -> 8 SU/h
         await choose(ui, ui.flavor_id("g3.small"))
+        await ui.until(lambda: isinstance(ui.app.screen, ConfirmDialog), what="the resize confirmation")
+        confirm = ui.app.screen
+        assert confirm.title_text == "Resize instance ui-resize to g3.small?"
+        assert "SU/h 2 → 8" in confirm.message and ui.actions_sent(sid) == []
+        await ui.pilot.press("y")
         await ui.until(lambda: "VERIFY_RESIZE" in ui.row_text(sid), what="VERIFY_RESIZE")
 
         options = await menu(ui, sid)
@@ -149,6 +154,8 @@ async def test_detail_shows_the_console_host_keys_and_follows_the_store(open_ui)
         await ui.pilot.press("a")
         await ui.until(lambda: isinstance(ui.app.screen, ChoiceDialog))
         await choose(ui, "stop")
+        await ui.until(lambda: isinstance(ui.app.screen, ConfirmDialog), what="the stop confirmation")
+        await ui.pilot.press("y")
         title = screen.query_one("#detail-title", Static)
         await ui.until(lambda: "SHUTOFF" in str(title.render()), what="SHUTOFF in the detail title")
         await ui.pilot.press("escape")

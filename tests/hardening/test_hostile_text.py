@@ -1,0 +1,201 @@
+"""One trust boundary for cloud text (issue 15): with hostile strings in every text field of a demo cloud
+(names, descriptions, metadata, tags, image properties, fault messages, network names, project names), the
+main screens and dialogs are rendered and the bytes the app writes to the terminal are checked: no control
+sequence, bidi control or zero-width character came from cloud data, and markup in names is shown as text.
+
+The app runs under Pilot with its headless driver swapped for one that keeps what Textual writes."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from textual.drivers.headless_driver import HeadlessDriver
+
+from exotui.cloud.models import Image, SecurityGroup, Server, printable
+from exotui.cloud.poller import Intervals
+from exotui.cloud.profiles import find_profile, load_profiles
+from exotui.cloud.workspace import Workspace
+from exotui.demo.app import CLOUD_NAME, DemoCloudThread
+from exotui.demo.world import Knobs
+from exotui.ui.app import ExotuiApp
+from exotui.ui.detail import InstanceDetail
+from exotui.ui.table import ResourceTable
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ui"))
+from waiting import until  # noqa: E402
+
+HOSTILE = [
+    "t2\x1b[2J",  # wipes the screen
+    "\x1b]0;pwned\x07",  # rewrites the terminal's title
+    "[bold]markup[/]",  # Textual/Rich markup
+    "evil\u202egpj.exe",  # bidi override
+    "zero\u200bwidth\u2066iso\u2069\u200emark\ufeff",
+    "nl1\nnl2\r\t\x00\x7f\x85\x9b31m\x1bPdcs\x1b\\",  # C0, DEL, C1 (8-bit CSI), DCS
+    "L" * 2500 + "\x1b[31m" + "R" * 2500,  # 5,000 characters, an escape in the middle
+]
+# what may never reach the terminal from cloud text (the app's own sequences are taken out first)
+CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+INVISIBLE = re.compile("[\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+FORBIDDEN = re.compile(f"{CONTROLS.pattern}|{INVISIBLE.pattern}")
+# Textual's own output: SGR, cursor moves, synchronized output, cursor visibility, OSC 8 links, OSC 22 pointer
+OWN = re.compile(r"\x1b\]22;[a-z-]*\x07|\x1b\[[0-9;:]*m|\x1b\[\d+;\d+H|\x1b\[\d*[ABCDGKJ]|\x1b\[\?\d+[hl]|\x1b\]8;[^\x1b]*\x1b\\|\r\n|\n")
+PROJECT = "BIO230045"
+
+
+class CapturingDriver(HeadlessDriver):
+    """Pilot's driver, but the app renders to it as to a terminal and every write is kept."""
+
+    written: list[str]
+
+    @property
+    def is_headless(self) -> bool:
+        return False
+
+    def write(self, data: str) -> None:
+        self.written.append(data)
+
+
+def poison(world) -> str:
+    """Hostile text in every text field of the demo world; returns the UI project's id."""
+    turn = iter(range(10**6))
+
+    def bad() -> str:
+        return HOSTILE[next(turn) % len(HOSTILE)]
+
+    project_id = next(p["id"] for p in world.projects.values() if p["name"] == PROJECT)
+    # the session logs in by PROJECT's name: the hostile project name is another project of the user's
+    user = next(iter(world.users))
+    member = next(r["id"] for r in world.roles.values() if r["name"] == "member")
+    world.projects["h" * 32] = {"id": "h" * 32, "name": "P\x1b]0;pwned\x07\u202e[b]x", "domain_id": "default",
+                                "description": bad()}
+    world.assignments.append((user, "h" * 32, member))
+    for table in (world.servers, world.networks, world.subnets, world.routers, world.ports, world.floatingips,
+                  world.security_groups, world.security_group_rules, world.volumes, world.images):
+        for item in table.values():
+            if "name" in item and table is not world.security_group_rules:
+                item["name"] = bad()
+            if "description" in item:
+                item["description"] = bad()
+    for n, network in enumerate(world.networks.values()):  # the names in every server's addresses
+        network["name"] = HOSTILE[n % 2] + f"-{n}"
+    for server in world.servers.values():
+        server["metadata"] = {bad(): bad(), "k": bad()}
+        server["tags"] = [bad(), bad()]
+        server["locked_reason"] = bad()
+        server["fault"] = {"code": 500, "created": "2024-01-01T00:00:00Z", "message": bad()}
+        server["_addresses"] = None  # Nova's info cache: refilled with the networks' hostile names
+        server["key_name"] = bad()
+        server["hostname"] = bad()
+    for image in world.images.values():
+        image["os_distro"], image["default_user"], image[bad()[:40]] = bad(), bad(), bad()
+    for keypair in world.keypairs.values():
+        keypair["name"] = bad()
+    for flavor in world.flavors.values():
+        flavor["description"] = bad()
+        flavor.setdefault("extra_specs", {})[bad()[:30]] = bad()
+    for volume in world.volumes.values():
+        if "volume_type" in volume:
+            volume["volume_type"] = bad()
+    return project_id
+
+
+def test_the_models_keep_no_control_and_the_raw_names_for_the_api():
+    for text in HOSTILE:
+        assert not FORBIDDEN.search(printable(text)), repr(text)
+    server = Server.from_api({"id": "s", "name": "x\x1b[2J", "status": "ACTIVE",
+                              "addresses": {"t2\x1b[2J": [{"addr": "10.0.0.5", "version": 4}]},
+                              "security_groups": [{"name": "nl1\nnl2"}]})
+    assert server.addresses[0].network == "t2␛[2J" and server.name == "x␛[2J"
+    assert server.security_groups == ("nl1␊nl2",) and server.api_security_group("nl1␊nl2") == "nl1\nnl2"
+    group = SecurityGroup.from_api({"id": "g", "name": "nl1\nnl2"})
+    assert group.name == "nl1␊nl2" and group.api_name == "nl1\nnl2"
+    image = Image.from_api({"id": "i", "name": "n", "os_distro": "\x1b]0;pwned\x07", "default_user": "u\u202e"})
+    assert image.properties["os_distro"] == "␛]0;pwned␇" and image.properties["default_user"] == "u\\u202e"
+
+
+async def test_hostile_cloud_text_never_reaches_the_terminal_as_control(tmp_path):
+    with DemoCloudThread(Knobs(delay_scale=0.0, seed=8, ssh=False)) as demo:
+        project_id = demo.call(poison, demo.world)
+        profile = find_profile(load_profiles(config_file=demo.cloud.write_config(tmp_path), env={}), CLOUD_NAME)
+        app = ExotuiApp(Workspace([profile], intervals=Intervals(fast=0.2, idle=0.5, others=2.0)))
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            def project():
+                return next((p for p in app.workspace.projects if p.key.project_id == project_id), None)
+
+            await until(pilot, lambda: project() is not None and project().store.state("servers").loaded
+                        and project().store.state("flavors").loaded, timeout=30, what="the project")
+            driver = app._driver  # from here, every frame the app draws is kept
+            driver.written = []
+            driver.__class__ = CapturingDriver
+            app.select_project(project())
+            screens = []
+
+            async def shown(what: str) -> None:
+                await pilot.pause()
+                app.screen.refresh(repaint=True, layout=True)
+                await pilot.pause(0.1)
+                screens.append(what)
+
+            for kind in ("servers", "volumes", "networks", "floating_ips", "security_groups", "images",
+                         "keypairs", "projects"):
+                app.show_view(kind)
+                if kind != "projects":
+                    await until(pilot, lambda: project().store.state(kind).loaded
+                                and app.query_one(f"#table-{kind}", ResourceTable).shown, what=f"{kind} rows")
+                await shown(kind)
+                await pilot.press("w")  # the wide table too
+                await shown(f"{kind} wide")
+                await pilot.press("w")
+            app.show_view("volumes")
+            await pilot.pause()
+            await pilot.press("x")  # "… is not attached": a notification naming the volume
+            await shown("notification")
+            app.show_view("servers")
+            table = app.query_one("#table-servers", ResourceTable)
+            await until(pilot, lambda: isinstance(app.focused, ResourceTable), what="the table focused")
+            sid = table.current_id
+            for keys, what in (("a", "action menu"), ("ctrl+d", "delete confirmation"), ("n", "launch form"),
+                               ("question_mark", "help")):
+                await pilot.press(keys)
+                await until(pilot, lambda: len(app.screen_stack) > 1, what=what)
+                await shown(what)
+                await pilot.press("escape")
+                await until(pilot, lambda: len(app.screen_stack) == 1, what=f"{what} closed")
+            app.push_screen(InstanceDetail(project(), sid))
+            await until(pilot, lambda: isinstance(app.screen, InstanceDetail), what="the detail")
+            await shown("instance detail")
+            details = app.screen.query_one("#details")
+            while details.scroll_y < details.max_scroll_y:  # every page of it reaches the terminal
+                details.scroll_to(y=details.scroll_y + details.size.height, animate=False)
+                await shown("instance detail, next page")
+            await pilot.press("l")
+            await pilot.pause(0.5)
+            await shown("console log")
+            await pilot.press("escape")
+            for name in ("map", "matrix"):
+                await until(pilot, lambda: len(app.screen_stack) == 1, what="the dashboard")
+                app.open_network_screen(name)
+                await until(pilot, lambda: len(app.screen_stack) == 2, what=name)
+                await shown(name)
+                await pilot.press("enter" if name == "matrix" else "d")  # the SSH doctor
+                await pilot.pause(0.3)
+                await shown(f"doctor from {name}")
+                while len(app.screen_stack) > 1:
+                    await pilot.press("escape")
+                    await pilot.pause()
+            written = "".join(driver.written)
+        assert app._exception is None
+
+    assert len(written) > 10_000, "the capture holds the screens"
+    left = OWN.sub("", written)
+
+    def leaks(pattern: re.Pattern) -> list[str]:
+        return sorted({repr(left[max(0, m.start() - 30):m.end() + 30]) for m in pattern.finditer(left)})[:6]
+
+    assert not leaks(CONTROLS), f"cloud text reached the terminal as control: {leaks(CONTROLS)} ({screens})"
+    assert not leaks(INVISIBLE), f"bidi or zero-width characters reached the terminal: {leaks(INVISIBLE)}"
+    assert "\x1b[2J" not in written and "\x1b]0;pwned" not in written
+    assert "[bold]markup[/]" in written.replace("\x1b", "").replace("[0m", "") or "markup[/]" in written
+    print(f"hostile strings: {len(HOSTILE)}; screens rendered: {len(screens)}; bytes checked: {len(written)}")

@@ -106,6 +106,8 @@ async def test_an_action_without_an_answer_says_it_is_waiting(open_ui, monkeypat
 async def test_after_an_api_restart_the_table_equals_the_cloud(tmp_path):
     """The demo cloud stopped and started with other instances on the same port while the dashboard is
     open: the table shows exactly what `openstack server list` (here: openstacksdk) says, no ghosts."""
+    import asyncio
+
     from exotui.cloud.poller import Intervals
     from exotui.cloud.profiles import find_profile, load_profiles
     from exotui.cloud.workspace import Workspace
@@ -133,7 +135,7 @@ async def test_after_an_api_restart_the_table_equals_the_cloud(tmp_path):
             table = app.query_one("#table-servers")
             old = set(table.shown)
             assert old
-            first.stop()
+            await asyncio.to_thread(first.stop)  # the app's loop goes on meanwhile, as with a real restart
             # the same seed (so the same project IDs, as a real cloud keeps them), other instances
             second = DemoCloudThread(Knobs(delay_scale=0, ssh=False, seed=3, servers=4), port=first.cloud.port)
             second.__enter__()

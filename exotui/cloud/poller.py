@@ -117,6 +117,12 @@ SINGLE = {
 }
 
 
+# Kinds that can be large (a port per instance) and are listed incrementally when watched: Neutron's
+# changed_since (standard-attr-timestamp: updated_at >= it) brings what changed, an ID-only list
+# (`fields=id`) what is gone. A cloud that refuses the filter gets full lists.
+NEUTRON_INCREMENTAL = {"ports": ("/ports", "ports", Port)}
+
+
 def parse_updated(text: str) -> float | None:
     """Nova's `updated` ("2026-11-21T23:20:14Z") as seconds since the epoch."""
     try:
@@ -176,6 +182,8 @@ class ProjectPoller:
         # poll and every second in the header, and looking through 1,000 servers each time cost more
         # than the polls themselves
         self._moving: set[str] = set()
+        self._since: dict[str, float | None] = {}  # NEUTRON_INCREMENTAL kind -> the cloud's time of its last list
+        self._no_changed_since = False
         store.subscribe(self._track_moving)
 
     # --- one round of each ------------------------------------------------------------------
@@ -188,6 +196,8 @@ class ProjectPoller:
         try:
             if kind == "servers":
                 await self._full_servers()
+            elif kind in NEUTRON_INCREMENTAL and not self._no_changed_since:
+                await self._neutron_list(kind)
             else:
                 sent = time.monotonic()
                 self.store.replace(kind, await FETCHERS[kind](self.session), as_of=sent)
@@ -212,6 +222,33 @@ class ProjectPoller:
         self._advance_cursor(servers, page.cloud_time)
         self._good(sent)
 
+    async def _neutron_list(self, kind: str) -> None:
+        """A large Neutron kind: only what changed since the last list, and the IDs to see what is gone;
+        a full list the first time, after lost trust, or where the cloud refuses changed_since."""
+        path, key, model = NEUTRON_INCREMENTAL[kind]
+        since = self._since.get(kind)
+        sent = time.monotonic()
+        if since is None or not self._trusted or not self.store.state(kind).loaded:
+            page = await self.session.get_list("network", path, key)
+            self.store.replace(kind, [model.from_api(i) for i in page.items if isinstance(i, dict)], as_of=sent)
+            self._since[kind] = page.cloud_time
+            return
+        ids = await self.session.get_list("network", path, key, params={"fields": "id"})
+        try:
+            changed = await self.session.get_list("network", path, key,
+                                                  params={"changed_since": format_cursor(since - 1)})
+        except CloudError as err:
+            if err.status != 400:
+                raise
+            self._no_changed_since = True  # this cloud's Neutron has no such filter: full lists from now on
+            self._since.pop(kind, None)
+            await self._load(kind)
+            return
+        present = {i.get("id") for i in ids.items if isinstance(i, dict)}
+        gone = [ident for ident in self.store.get(kind) if ident not in present]
+        self.store.merge(kind, [model.from_api(i) for i in changed.items if isinstance(i, dict)], gone, as_of=sent)
+        self._since[kind] = ids.cloud_time or since
+
     def _good(self, sent: float) -> None:
         self._trusted = True
         self._last_good = sent
@@ -226,6 +263,7 @@ class ProjectPoller:
     def distrust(self) -> None:
         """The next server poll is a full list, and every other kind is fetched again with it."""
         self._trusted = False
+        self._since.clear()
 
     async def poll_servers(self) -> None:
         """One poll: only servers changed since the cursor (deleted ones arrive DELETED), or a full list
@@ -253,6 +291,7 @@ class ProjectPoller:
     async def _full_again(self) -> None:
         first = self.cursor is None and not self.store.state("servers").loaded
         self._full_wanted = False
+        self._since.clear()  # the other kinds' full lists too
         await self._full_servers()
         if not first:
             self._refresh_kinds.update(k for k in KINDS if k != "servers")

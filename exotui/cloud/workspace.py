@@ -53,7 +53,7 @@ class CloudProblem:
     def line(self) -> str:
         """What the header and the projects view say: the reason and when it is tried again."""
         later = self.retry_in()
-        return self.message + ("" if later is None else f" · retrying in {later} s")
+        return self.message + (" · not retried by itself" if later is None else f" · retrying in {later} s")
 
 
 # A login that meets a 5xx is tried again at once after these pauses, so one hiccup at start does not
@@ -62,6 +62,16 @@ class CloudProblem:
 LOGIN_RETRIES = (0.5, 1.0, 2.0)
 # A login that failed is tried again in the background after these pauses (then the last, forever)
 LOGIN_BACKOFF = (2.0, 4.0, 8.0, 15.0, 30.0, 60.0, 120.0, 300.0)
+
+
+def _worth_retrying(err: BaseException) -> bool:
+    """Can waiting heal it? Not refused credentials (401/403: retrying a wrong password may lock the
+    account where Keystone counts failures) nor a config without a cause from the network."""
+    cause = err.__cause__
+    status = getattr(cause, "http_status", None) or getattr(cause, "status_code", None)
+    if status in (401, 403):
+        return False
+    return cause is not None
 
 
 def _transient(err: BaseException) -> bool:
@@ -102,7 +112,7 @@ class Workspace:
             try:
                 found = await _discover(profile)
             except ProfileError as err:
-                self._failed(profile, str(err), on_problem)
+                self._failed(profile, str(err), on_problem, _worth_retrying(err))
                 return False
             self._opened(profile, found, on_project)
             return True
@@ -121,13 +131,14 @@ class Workspace:
             for region in regions:
                 self._add(profile, project.id, project.name, region, found.warning, on_project)
 
-    def _failed(self, profile: CloudProfile, message: str, on_problem) -> CloudProblem:
+    def _failed(self, profile: CloudProfile, message: str, on_problem, retry: bool = True) -> CloudProblem:
         old = self.problem(profile.name)
         attempts = old.attempts + 1 if old else 1
         pause = LOGIN_BACKOFF[min(attempts, len(LOGIN_BACKOFF)) - 1]
         line = message.splitlines()[0] if message else "login failed"
-        problem = CloudProblem(profile.name, line, attempts, time.monotonic() + pause)
+        problem = CloudProblem(profile.name, line, attempts, time.monotonic() + pause if retry else None)
         self.problems[:] = [p for p in self.problems if p.cloud != profile.name] + [problem]
+        self._retry_now.setdefault(profile.name, asyncio.Event())  # ctrl+r may come before its task runs
         if on_problem:
             on_problem(problem)
         return problem
@@ -140,7 +151,8 @@ class Workspace:
         wake = self._retry_now.setdefault(profile.name, asyncio.Event())
         while True:
             problem = self.problem(profile.name)
-            pause = max(0.0, problem.retry_at - time.monotonic()) if problem and problem.retry_at else 0.0
+            # no retry_at: only ctrl+r tries again
+            pause = max(0.0, problem.retry_at - time.monotonic()) if problem and problem.retry_at else None
             waiter = asyncio.ensure_future(wake.wait())
             try:
                 await asyncio.wait({waiter}, timeout=pause)
@@ -150,7 +162,7 @@ class Workspace:
             try:
                 found = await _discover(profile)
             except ProfileError as err:
-                self._failed(profile, str(err), on_problem)
+                self._failed(profile, str(err), on_problem, _worth_retrying(err))
                 continue
             self._opened(profile, found, on_project)
             return

@@ -71,7 +71,9 @@ class DemoCloud:
         from . import seed
 
         self.world.loop = asyncio.get_running_loop()
-        self._runner = web.AppRunner(self.build_app(), access_log=None)
+        # a stop waits at most 2 s for requests under way (aiohttp's default, 60 s, let a restart in a test
+        # time out behind one request a client had given up on)
+        self._runner = web.AppRunner(self.build_app(), access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, HOST, self.port, reuse_address=True)
         await site.start()

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from . import neutron as model
-from .common import ApiError, json_response, no_content, read_json
+from .common import ApiError, json_response, no_content, parse_time, read_json
 from .service import ctx_of, service_app, world_of
 from .world import World
 
@@ -75,7 +75,7 @@ EXTENSION_UPDATED = "2026-04-01T00:00:00-00:00"
 
 # query keys that are not attribute filters
 CONTROL_KEYS = {"fields", "limit", "marker", "page_reverse", "sort_key", "sort_dir", "fixed_ips", "tags",
-                "tags-any", "not-tags", "not-tags-any"}
+                "tags-any", "not-tags", "not-tags-any", "changed_since"}
 STRING_FIELDS = {"name", "description"}
 BOOL_FIELDS = {"admin_state_up", "shared", "router:external", "enable_dhcp", "port_security_enabled", "stateful"}
 
@@ -606,6 +606,9 @@ def _matches(body: dict, query) -> bool:
         name, _, wanted = spec.partition("=")
         if not any(_fixed_ip_matches(ip, name, wanted) for ip in body.get("fixed_ips", ())):
             return False
+    since = query.get("changed_since")  # the standard-attr-timestamp extension: updated_at >= it
+    if since is not None and body.get("updated_at") and parse_time(body["updated_at"]) < _since(since):
+        return False
     tags = set(body.get("tags", ()))
     for key, test in (("tags", lambda t: t <= tags), ("tags-any", lambda t: bool(t & tags)),
                       ("not-tags", lambda t: not t <= tags), ("not-tags-any", lambda t: not t & tags)):
@@ -613,6 +616,13 @@ def _matches(body: dict, query) -> bool:
             if not test(set(spec.split(","))):
                 return False
     return True
+
+
+def _since(text: str):
+    try:
+        return parse_time(text)
+    except ValueError:
+        raise ApiError(400, f"Invalid input for changed_since. Reason: '{text}' is not a valid timestamp.")
 
 
 def _text(value: Any) -> str:

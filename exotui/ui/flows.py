@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 import weakref
 from typing import Any, Awaitable, Callable
 
@@ -50,6 +51,7 @@ DISRUPTIVE = {
 ONE_AT_A_TIME = {"resize", "create_image", "attach_volume", "detach_volume", "add_security_group",
                  "remove_security_group"}
 LAUNCH = "launch"
+WAITING_EVERY = 5.0  # seconds: an action without an answer says so this often (a hung cloud held it 60 s in silence)
 MAX_NAME = 255  # Nova refuses longer server names (and quotes the whole name back)
 DOCTOR = "doctor"  # not a Nova action: the SSH doctor's checklist for one instance, whatever its state
 SSH = "ssh"  # not a Nova action: a shell on the instance in a tab of the sessions screen (the `s` key)
@@ -102,6 +104,16 @@ class Flows:
             self.app.notify(f"{what}: already in progress", severity="warning")
             return None
         self.in_flight.add(key)
+        started = time.monotonic()
+
+        def still_waiting() -> None:
+            """Every few seconds without an answer, say so (and why, if the cloud has stopped answering)."""
+            error = project.store.state("servers").last_error
+            why = f": {project.key.cloud} is not answering ({error})" if error else ""
+            self.app.notify(f"{what}: still waiting for the cloud, {time.monotonic() - started:.0f} s{why}",
+                            severity="warning", timeout=WAITING_EVERY)
+
+        waiting = self.app.set_interval(WAITING_EVERY, still_waiting)
         try:
             result = await call()
         except ActionRefused as err:
@@ -112,6 +124,7 @@ class Flows:
             self.app.notify(f"{what}: {message}", title="failed", severity="error", timeout=10)
             return None
         finally:
+            waiting.stop()
             self.in_flight.discard(key)
         if not quiet:
             self.say(result)

@@ -30,7 +30,7 @@ KEYS = [
     ("enter", "open the row (a project becomes the current one)"),
     ("space", "mark a row for a bulk action"),
     ("w", "wide view: more columns"),
-    ("ctrl+r", "refresh now"),
+    ("ctrl+r", "refresh now (full lists; failed logins tried again)"),
     ("ctrl+p", "command palette"),
     ("esc", "back"),
     ("q", "quit"),

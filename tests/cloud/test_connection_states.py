@@ -157,3 +157,25 @@ async def test_a_failed_login_is_retried_until_the_cloud_is_there(tmp_path):
     finally:
         await workspace.close()
         cloud.end()
+
+
+async def test_refused_credentials_are_not_retried_by_themselves(demo, demo_dir, tmp_path):
+    """A wrong password cannot heal by waiting, and retrying it may lock the account where Keystone
+    counts failures: it waits for ctrl+r (retry_now) instead."""
+    clouds = yaml.safe_load((demo_dir / "clouds.yaml").read_text())
+    entry = clouds["clouds"][CLOUD_NAME]
+    entry["auth"]["password"] = "not-the-password"
+    path = tmp_path / "clouds.yaml"
+    path.write_text(yaml.safe_dump({"clouds": {"wrong": entry}}))
+    os.chmod(path, 0o600)
+    workspace = Workspace([_profile(path, "wrong")])
+    problems = []
+    try:
+        await workspace.open(on_problem=problems.append)
+        assert len(problems) == 1 and "401" in problems[0].message
+        assert problems[0].retry_at is None and "not retried by itself" in problems[0].line
+        assert workspace.retry_now() == 1
+        assert await _seconds_until(lambda: len(problems) == 2, timeout=10) < 10
+        assert problems[1].attempts == 2 and problems[1].retry_at is None
+    finally:
+        await workspace.close()

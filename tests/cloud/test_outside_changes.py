@@ -73,3 +73,18 @@ async def test_the_watched_view_kinds_follow_within_5_s(watched):
     assert took < 5.0
     poller.watch(())
     assert poller.next_delay() == poller.intervals.background
+
+
+async def test_ports_follow_incrementally_with_changed_since(watched):
+    """Ports (one per instance: 1,000s) come as what changed since the last list plus an ID-only list."""
+    cloud, store, poller, other = watched
+    poller.watch({"servers", "floating_ips", "ports"})
+    assert await _seconds_until(lambda: "ports" in poller._since) < 10
+    network = next(n for n in store.get("networks").values() if n.name == "auto_allocated_network")
+    asked = len(cloud.world.asked)
+    port = await asyncio.to_thread(lambda: other.network.create_port(network_id=network.id, name="made-elsewhere"))
+    assert await _seconds_until(lambda: port.id in store.get("ports")) < 5.0
+    queries = [q for m, q in list(cloud.world.asked)[asked:] if "/ports" in q and m == "GET"]
+    assert any("changed_since=" in q for q in queries) and any("fields=id" in q for q in queries), queries
+    await asyncio.to_thread(other.network.delete_port, port.id)
+    assert await _seconds_until(lambda: port.id not in store.get("ports")) < 5.0

@@ -93,7 +93,7 @@ async def test_a_restart_seen_as_an_outage_by_the_running_poller():
     try:
         await poller.load_all()
         await poller.start()
-        first.stop()
+        await asyncio.to_thread(first.stop)  # the poller goes on meanwhile
         await _until(lambda: store.state("servers").last_error, what="the outage to be seen")
         second = DemoCloudThread(Knobs(delay_scale=0, ssh=False, seed=7, servers=3), port=port)
         second.__enter__()

@@ -77,3 +77,76 @@ async def test_age_moves_on_and_only_changed_rows_repaint(open_ui):
             views.age = real_age
         assert changed >= 1 and table._cells[sid] is not before[sid]
         assert "2m" in ui.row_text(sid)
+
+
+async def test_an_action_without_an_answer_says_it_is_waiting(open_ui, monkeypatch):
+    from exotui.ui import flows as flows_module
+    from exotui.ui.flows import flows_for
+
+    monkeypatch.setattr(flows_module, "WAITING_EVERY", 0.3)
+    async with open_ui() as ui:
+        sid = await ui.boot("slow-answer")
+        notes = []
+        original = ui.app.notify
+        monkeypatch.setattr(ui.app, "notify", lambda message, **kw: (notes.append(message), original(message, **kw)))
+        ui.demo.world.knobs.latency_ms = 1500  # every answer comes late
+        try:
+            result = await flows_for(ui.app).run(ui.project, sid, "lock", "lock slow-answer",
+                                                 lambda: ui.project.actions.run(sid, "lock"), quiet=True)
+        finally:
+            ui.demo.world.knobs.latency_ms = 0
+        assert result is not None and result.ok
+        assert any("lock slow-answer: still waiting for the cloud" in n for n in notes), notes
+        count = len(notes)
+        await ui.pilot.pause(0.8)
+        assert len(notes) == count, "no more once it is answered"
+        await ui.project.actions.run(sid, "unlock")
+
+
+async def test_after_an_api_restart_the_table_equals_the_cloud(tmp_path):
+    """The demo cloud stopped and started with other instances on the same port while the dashboard is
+    open: the table shows exactly what `openstack server list` (here: openstacksdk) says, no ghosts."""
+    import asyncio
+
+    from exotui.cloud.poller import Intervals
+    from exotui.cloud.profiles import find_profile, load_profiles
+    from exotui.cloud.workspace import Workspace
+    from exotui.demo.app import CLOUD_NAME, DemoCloudThread
+    from exotui.demo.seed import DEMO_PROJECTS
+    from exotui.demo.world import Knobs
+    from exotui.ui.app import ExotuiApp
+    from waiting import until
+
+    name = DEMO_PROJECTS[0][0]
+    first = DemoCloudThread(Knobs(delay_scale=0, ssh=False, seed=3))
+    first.__enter__()
+    second = None
+    try:
+        first.cloud.write_config(tmp_path)
+        profile = find_profile(load_profiles(config_file=tmp_path / "clouds.yaml", env={}), CLOUD_NAME)
+        app = ExotuiApp(Workspace([profile], intervals=Intervals(fast=0.1, idle=0.3, max_backoff=0.5)))
+        async with app.run_test(size=(100, 30)) as pilot:
+            def project():
+                return next((p for p in app.workspace.projects if p.key.project_name == name), None)
+
+            await until(pilot, lambda: project() is not None and project().store.state("servers").loaded,
+                        what="the project")
+            app.select_project(project())
+            table = app.query_one("#table-servers")
+            old = set(table.shown)
+            assert old
+            await asyncio.to_thread(first.stop)  # the app's loop goes on meanwhile, as with a real restart
+            # the same seed (so the same project IDs, as a real cloud keeps them), other instances
+            second = DemoCloudThread(Knobs(delay_scale=0, ssh=False, seed=3, servers=4), port=first.cloud.port)
+            second.__enter__()
+            conn = second.connect(project=name)
+            cloud = {s.id for s in conn.compute.servers()}
+            conn.close()
+            assert cloud and not cloud & old
+            await until(pilot, lambda: set(table.shown) == cloud, timeout=20, what="the table to equal the cloud")
+            assert len(table.shown) == len(set(table.shown)) == len(cloud)
+            assert "● live" in str(app.screen_stack[0].query_one("#crumb").render())
+    finally:
+        if second is not None:
+            second.stop()
+        first.stop()

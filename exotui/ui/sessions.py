@@ -88,9 +88,15 @@ class SSHSession(Vertical):
         return self.query_one(TerminalView)
 
     def status(self, text: str) -> None:
+        self._status = text
         self.query_one(".ssh-status", Static).update(text)
 
+    def notice(self, text: str) -> None:
+        """A passing note after the status (copy mode: "copied N characters", search results)."""
+        self.query_one(".ssh-status", Static).update(f"{getattr(self, '_status', '')} · {text}")
+
     def on_mount(self) -> None:
+        self.terminal.on_notice = self.notice
         self.terminal.focus()
         run_guarded(self, self._run(), f"ssh {self.server.name}")
 

@@ -98,11 +98,10 @@ class TerminalView(Widget, can_focus=True):
     DEFAULT_CSS = """
     TerminalView { height: 1fr; width: 1fr; background: $background; }
     """
-    # shown in the footer; in copy mode every key is handled in on_key (these name the main ones)
+    # copy mode's keys, shown in the footer only in copy mode (every key is handled in on_key there; these
+    # name the main ones). shift+pageup/shift+pagedown/shift+up are the session screen's bindings: its
+    # footer puts them after ctrl+], the key to leave, so that one stays visible at 80 columns.
     BINDINGS = [
-        Binding("shift+pageup", "scroll_page(1)", "Scroll back", key_display="shift+pgup"),
-        Binding("shift+pagedown", "scroll_page(-1)", "Scroll fwd", key_display="shift+pgdn"),
-        Binding("shift+up", "copy_mode", "Copy mode", key_display="shift+↑"),
         Binding("v", "select", "Select"),
         Binding("y", "copy", "Copy"),
         Binding("slash", "search", "Search", key_display="/"),
@@ -246,7 +245,8 @@ class TerminalView(Widget, can_focus=True):
             if row == copy.line:
                 strip = _overlay(strip, copy.x, copy.x + 1, _COPY_CURSOR)
         if y == 0 and (self.scroll_back or copy is not None):
-            label = f" {'COPY · ' if copy is not None else ''}{self.scroll_back} lines back "
+            label = (f" COPY · {self.scroll_back} lines back " if copy is not None else
+                     f" {self.scroll_back} lines back · shift+pgdn, or type: live ")
             strip = _label(strip, label, width - cell_len(label), width)
         if copy is not None and copy.prompt is not None and y == self.size.height - 1:
             label = f" search older output (plain text, esc cancels): {copy.prompt}█"

@@ -76,7 +76,7 @@ async def test_scroll_search_and_copy_in_a_real_session(open_ui, sessions_on_ope
         back = terminal.size.height // 2 * 2
         await ui.until(lambda: terminal.scroll_back == back, what="two half pages back")
         top = rendered(terminal, 1)
-        assert re.match(r"\d+ ", top) and f"{back} lines back" in rendered(terminal, 0)
+        assert re.match(r"\d+ ", top) and f"{back} lines back · shift+pgdn" in rendered(terminal, 0)
 
         # new output while scrolled back does not move the view; the marker counts the lines
         terminal.on_input(b"seq 1001 1040\r")  # as if typed by another hand: the view stays back
@@ -90,9 +90,18 @@ async def test_scroll_search_and_copy_in_a_real_session(open_ui, sessions_on_ope
         assert terminal.scroll_back == 0
         await ui.pilot.press("backspace")
 
+        # the keys are in the footer, after ctrl+] (the key to leave); copy mode's own only in copy mode
+        def footer() -> list[str]:
+            return [b.binding.key for b in ui.app.screen.active_bindings.values() if b.binding.show and b.enabled]
+        keys = footer()
+        assert keys.index("ctrl+right_square_bracket") < keys.index("shift+pageup") < keys.index("shift+up")
+        assert "v" not in keys and "y" not in keys
+
         # copy mode: search for 250 (plain text), the view jumps to it and it is highlighted
         await ui.pilot.press("shift+up")
         assert terminal.copy is not None
+        await ui.pilot.pause()
+        assert {"v", "y", "slash", "n", "N", "escape"} <= set(footer())
         await ui.pilot.press("slash", "2", "5", "0", "enter")
         copy = terminal.copy
         assert copy.match is not None and copy.query == "250"

@@ -140,3 +140,15 @@ async def test_scroll_search_and_copy_in_a_real_session(open_ui, sessions_on_ope
         everything = "".join(w for w in written if isinstance(w, str))
         assert "ZXZpbA" not in everything and "pwned" not in everything
         assert ui.app.is_running
+
+
+@pytest.mark.skipif(engines.UNAVAILABLE is not None, reason="libghostty-vt does not load here")
+@pytest.mark.parametrize("columns", [80, 200])
+def test_libghostty_keeps_the_history_asked_for_at_any_width(columns):
+    """Its default byte cap, not the line limit, used to decide: ~360 rows kept at 200 columns of 2000."""
+    e = engines.GhosttyEmulator(columns, 50, history=2000)
+    e.feed(b"".join(b"\x1b[32mline %d\x1b[m words\r\n" % i for i in range(10000)))
+    assert e.history_size >= 1500
+    e.resize(columns + 100, 50)
+    e.feed(b"".join(b"line %d words\r\n" % i for i in range(10000)))
+    assert e.history_size >= 1500

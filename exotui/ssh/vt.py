@@ -54,6 +54,11 @@ def _library() -> bool:
     return pyghostty is not None
 
 
+def _ffi():
+    from pyghostty.core import ffi
+    return ffi
+
+
 def __getattr__(name: str):
     if name == "UNAVAILABLE":  # why libghostty-vt cannot be used here (None: it can)
         _library()
@@ -64,6 +69,7 @@ _NAMES = ("black", "red", "green", "yellow", "blue", "magenta", "cyan", "white")
 _PALETTE_PREFIX = re.compile(r"\x1b\]4;[^\x1b\x07]*(?:\x1b\\|\x07)")  # the formatter's palette dump
 _SGR = re.compile(r"\x1b\[([0-9;:]*)m")
 _OTHER_ESCAPE = re.compile(r"\x1b(?:\[[0-9;:?]*[A-Za-z]|\][^\x1b\x07]*(?:\x1b\\|\x07)|[()][0-9A-Za-z])")
+BYTES_PER_CELL = 24  # the scrollback's byte cap per cell of history: 2000 rows at 200 columns fit (measured)
 READ_BUDGET = 1 << 18  # bytes fed per step: libghostty-vt does them in well under 10 ms
 
 
@@ -183,10 +189,21 @@ class GhosttyEmulator:
         self._term = pyghostty.Terminal(max(columns, 1), max(lines, 1), scrollback=self._history_limit)
         self._term.on_reply(self._on_reply)
         self._columns, self._lines = max(columns, 1), max(lines, 1)
+        self._byte_budget()
         self._rows: list[list[Run]] | None = None  # the last frame read (None: read again)
         self._shown: list[list[Run]] = []  # the rows take_dirty last reported on
         self._history_cache: dict[int, list[Run]] = {}
         self._changed = True
+
+    def _byte_budget(self) -> None:
+        """Room for `history` rows at this width. The library also caps its scrollback in bytes, and its
+        default cap (not the line limit pyghostty sets) decided before: ~1050 rows were kept at 80
+        columns and ~360 at 200 for history=2000. The cap is a ceiling; pages are allocated as used."""
+        try:
+            budget = _ffi().new("size_t*", self._history_limit * max(self._columns, 80) * BYTES_PER_CELL)
+            _lib.ghostty_terminal_set(self._term._t[0], _lib.GHOSTTY_TERMINAL_OPT_SCROLLBACK_MAX_BYTES, budget)
+        except Exception as err:  # noqa: BLE001 - the library's default cap then
+            log.warning("libghostty-vt scrollback budget not set: %s", err)
 
     def _on_reply(self, data: bytes) -> None:
         if self._reply is not None:
@@ -250,6 +267,7 @@ class GhosttyEmulator:
             self._columns, self._lines = columns, lines
             self._reset(err)
         self._columns, self._lines = columns, lines
+        self._byte_budget()
         self._changed = True
         self._shown = []
         self._history_cache.clear()

@@ -24,6 +24,10 @@ KEYS = [
     ("s, S", "SSH session to the instance in a tab / back to the open sessions"),
     ("ctrl+]", "in a session: back to the dashboard (sessions stay open); ctrl+pgup/pgdn switch tabs, "
                "ctrl+f4 ends one, f12 opens it in your own terminal"),
+    ("shift+pgup", "in a session: scroll back through its history, shift+pgdn forward (new output does not move "
+                   "the view; any key typed returns to the live screen)"),
+    ("shift+↑", "in a session: copy mode: arrows/hjkl move, v selects, y copies to your terminal's clipboard "
+                "(OSC 52, through tmux and SSH), / searches older output (plain text), n/N older/newer, esc leaves"),
     ("x, u, e", "detach a volume or remove a rule / unassign an IP / extend a volume"),
     (":name", "open a view: " + ", ".join(names[0] if names[0] != "fips" else "fips" for names in ALIASES.values())),
     ("/text", "filter the table (a regular expression; !text inverts); esc clears"),

@@ -2,7 +2,8 @@
 
 `s` on an instance (or "SSH" in its action menu) opens a session (open_session); ctrl+] goes back
 to the dashboard with every session still running; `S` on the dashboard comes back.
-ctrl+pageup/ctrl+pagedown switch tabs, ctrl+f4 ends the current session, f12 opens it in the user's
+shift+pageup/shift+pagedown scroll back and forth, shift+up enters copy mode (search, select, copy
+through OSC 52; see terminal.py), ctrl+pageup/ctrl+pagedown switch tabs, ctrl+f4 ends the current session, f12 opens it in the user's
 own terminal (the app is suspended and the system `ssh` runs with the same target, user, keys and
 pinned known_hosts).
 A session whose remote shell exits closes its tab; the last one closed returns to the dashboard.
@@ -88,9 +89,15 @@ class SSHSession(Vertical):
         return self.query_one(TerminalView)
 
     def status(self, text: str) -> None:
+        self._status = text
         self.query_one(".ssh-status", Static).update(text)
 
+    def notice(self, text: str) -> None:
+        """A passing note after the status (copy mode: "copied N characters", search results)."""
+        self.query_one(".ssh-status", Static).update(f"{text} · {getattr(self, '_status', '')}")  # first: seen at 80 columns
+
     def on_mount(self) -> None:
+        self.terminal.on_notice = self.notice
         self.terminal.focus()
         run_guarded(self, self._run(), f"ssh {self.server.name}")
 
@@ -271,6 +278,10 @@ class SessionTabs(FocusSafeTabbedContent):
 class SessionsScreen(Screen):
     BINDINGS = [
         Binding("ctrl+right_square_bracket", "dashboard", "Dashboard", key_display="ctrl+]", priority=True),
+        # not priority: the terminal lets these through (terminal.RESERVED), a dialog or prompt keeps them
+        Binding("shift+pageup", "scroll(1)", "Scroll back", key_display="shift+pgup"),
+        Binding("shift+pagedown", "scroll(-1)", "Scroll fwd", key_display="shift+pgdn", show=False),
+        Binding("shift+up", "copy_mode", "Copy/search", key_display="shift+↑"),
         Binding("ctrl+pagedown", "tab(1)", "Next tab", priority=True),
         Binding("ctrl+pageup", "tab(-1)", "Prev tab", priority=True),
         Binding("ctrl+f4", "close", "End session", priority=True),
@@ -316,6 +327,16 @@ class SessionsScreen(Screen):
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         for terminal in event.pane.query(TerminalView):
             terminal.focus()
+
+    def action_scroll(self, direction: int) -> None:
+        session = self.current()
+        if session is not None:
+            session.terminal.action_scroll_page(direction)
+
+    def action_copy_mode(self) -> None:
+        session = self.current()
+        if session is not None:
+            session.terminal.action_copy_mode()
 
     def action_dashboard(self) -> None:
         self.app.pop_screen()

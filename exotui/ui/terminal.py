@@ -5,6 +5,14 @@ coalesced: within a frame while typing, at most 15 per second during a flood, an
 emulator marked dirty. While it has focus
 every key goes to the remote side (tab, ctrl+c... never reach app bindings) except the few the
 session screen reserves (RESERVED). The PTY opens on the first real size: the widget is 0x0 at mount.
+
+Copy and scroll (keys in the footer): shift+pageup/shift+pagedown scroll through the emulator's history
+(the mouse wheel too); new output does not move the view while scrolled back (a marker says how many
+lines back), and any key typed for the remote returns to the live screen. shift+up enters copy mode
+(tmux-like, keys stay local): arrows/hjkl move a cursor, v or space starts a selection, y or enter copies
+it to the outer terminal's clipboard through OSC 52 (App.copy_to_clipboard: only base64 of the selected
+text reaches the outer terminal), / searches older output for plain text, n/N the next older/newer
+match, escape or q leaves. See copymode.py.
 """
 
 from __future__ import annotations
@@ -17,12 +25,14 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style as RichStyle
 from textual import events
+from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
 from ..ssh.terminal import Style
 from ..ssh.vt import Emulator
+from .copymode import CopyMode, cell_starts, find_all, line_text, search, selected_text
 
 SLICE = 2048  # bytes of pyte between yields, ~4 ms (a jump-scrolled flood goes in bigger, cheap steps)
 FRAME = 1 / 60  # repaint delay while typing: echo shows within a frame
@@ -30,7 +40,9 @@ FLOOD_FRAME = 1 / 15  # while output floods in: each full repaint costs the loop
 FLOOD_BYTES = 16384  # more than this between two repaints counts as a flood
 # keys the session screen handles, so they never go to the remote side
 RESERVED = frozenset({"ctrl+right_square_bracket", "ctrl+pageup", "ctrl+pagedown", "ctrl+f4", "f12",
-                      "shift+pageup", "shift+pagedown"})
+                      "shift+pageup", "shift+pagedown", "shift+up"})
+COPY_KEYS = {"up": (-1, 0), "k": (-1, 0), "down": (1, 0), "j": (1, 0), "left": (0, -1), "h": (0, -1),
+             "right": (0, 1), "l": (0, 1)}
 
 _KEYS = {
     "enter": b"\r", "tab": b"\t", "shift+tab": b"\x1b[Z", "backspace": b"\x7f", "escape": b"\x1b",
@@ -72,6 +84,11 @@ def _rich(style: Style) -> RichStyle:
 
 
 _CURSOR = RichStyle(reverse=True)
+_SELECTION = RichStyle(reverse=True)
+_COPY_CURSOR = RichStyle(color="black", bgcolor="bright_magenta", reverse=False)
+_MATCH = RichStyle(color="black", bgcolor="yellow", reverse=False)
+_OTHER_MATCH = RichStyle(underline=True, bold=True)
+_MARKER = RichStyle(color="black", bgcolor="yellow", bold=True)
 
 
 class TerminalView(Widget, can_focus=True):
@@ -81,6 +98,18 @@ class TerminalView(Widget, can_focus=True):
     DEFAULT_CSS = """
     TerminalView { height: 1fr; width: 1fr; background: $background; }
     """
+    # copy mode's keys, shown in the footer only in copy mode (every key is handled in on_key there; these
+    # name the main ones). shift+pageup/shift+pagedown/shift+up are the session screen's bindings: its
+    # footer puts them after ctrl+], the key to leave, so that one stays visible at 80 columns.
+    BINDINGS = [
+        Binding("v", "select", "Select"),
+        Binding("y", "copy", "Copy"),
+        Binding("slash", "search", "Search", key_display="/"),
+        Binding("n", "next_match(-1)", "Older match"),
+        Binding("N", "next_match(1)", "Newer match"),
+        Binding("escape", "leave_copy", "Leave copy", key_display="esc"),
+    ]
+    _COPY_ACTIONS = frozenset({"select", "copy", "search", "next_match", "leave_copy"})
 
     def __init__(self, *, history: int = 2000, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -89,6 +118,9 @@ class TerminalView(Widget, can_focus=True):
         self.on_input: Callable[[bytes], None] = lambda data: None
         self.on_size: Callable[[int, int], None] = lambda columns, lines: None
         self.on_fault: Callable[[str], None] = lambda message: None  # the emulator failed and was reset
+        self.on_notice: Callable[[str], None] = lambda message: None  # "copied N characters", search results
+        self.copy: CopyMode | None = None  # copy mode's state (None: not in copy mode)
+        self._seen_history = 0  # history_size at the last render: its growth keeps a scrolled-back view still
         self._faults = 0
         self.sized = asyncio.Event()  # set on the first real size
         self.scroll_back = 0  # lines scrolled into the history (0: the live screen)
@@ -178,7 +210,50 @@ class TerminalView(Widget, can_focus=True):
             width = self.size.width
             self.refresh(*(Region(0, y, width, 1) for y in dirty if 0 <= y < self.size.height))
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._follow_history()
+        return super().render_lines(crop)
+
+    def _follow_history(self) -> None:
+        """New output scrolled lines into the history: a view scrolled back (or copy mode) stays on the
+        same text instead of being yanked (k9s/tmux). Once the history is full, old lines drop out and
+        the view drifts with them."""
+        size = self.emulator.history_size
+        grown, self._seen_history = size - self._seen_history, size
+        if grown > 0 and (self.scroll_back or self.copy is not None):
+            self.scroll_back = min(size, self.scroll_back + grown)
+            if self.copy is not None:
+                self.copy.shift(grown, -size)
+        elif self.scroll_back > size:
+            self.scroll_back = size
+
     def render_line(self, y: int) -> Strip:
+        strip = self._render_row(y)
+        copy, width = self.copy, self.size.width
+        row = y - self.scroll_back
+        if copy is not None:
+            selection = copy.selection()
+            if selection is not None:
+                (l0, x0), (l1, x1) = selection
+                if l0 <= row <= l1:
+                    strip = _overlay(strip, x0 if row == l0 else 0, x1 + 1 if row == l1 else width, _SELECTION)
+            if copy.query:
+                for x0, x1 in find_all(line_text(self.emulator, row), copy.query):
+                    strip = _overlay(strip, x0, x1, _OTHER_MATCH)
+            if copy.match is not None and copy.match[0] == row:
+                strip = _overlay(strip, copy.match[1], copy.match[2], _MATCH)
+            if row == copy.line:
+                strip = _overlay(strip, copy.x, copy.x + 1, _COPY_CURSOR)
+        if y == 0 and (self.scroll_back or copy is not None):
+            label = (f" COPY · {self.scroll_back} lines back " if copy is not None else
+                     f" {self.scroll_back} lines back · shift+pgdn, or type: live ")
+            strip = _label(strip, label, width - cell_len(label), width)
+        if copy is not None and copy.prompt is not None and y == self.size.height - 1:
+            label = f" search older output (plain text, esc cancels): {copy.prompt}█"
+            strip = _label(strip, label.ljust(width)[:width], 0, width)
+        return strip
+
+    def _render_row(self, y: int) -> Strip:
         emulator = self.emulator
         row = y - self.scroll_back
         if row >= emulator.lines:
@@ -188,7 +263,7 @@ class TerminalView(Widget, can_focus=True):
         if base is None:  # rich_style walks the ancestors' styles: ~0.1 ms, per row it was 5 ms a frame
             base = self._base_style = self.rich_style
         cx, cy, visible = emulator.cursor
-        show_cursor = visible and row == cy and self.has_focus and not self.scroll_back
+        show_cursor = visible and row == cy and self.has_focus and not self.scroll_back and self.copy is None
         segments = []
         x = 0
         for text, style in runs:
@@ -215,16 +290,150 @@ class TerminalView(Widget, can_focus=True):
 
     def on_key(self, event: events.Key) -> None:
         if event.key in RESERVED:
-            if event.key in ("shift+pageup", "shift+pagedown"):
-                event.stop()
-                self.scroll_history(self.size.height // 2 * (1 if event.key == "shift+pageup" else -1))
-            return  # the screen's bindings take it
+            return  # the bindings (this widget's and the screen's) take it
         event.stop()
         event.prevent_default()
+        if self.copy is not None:
+            self._copy_key(event.key, event.character)
+            return
         data = key_bytes(event.key, event.character, self.emulator.app_cursor_keys)
         if data:
             self.scroll_history(-self.scroll_back)  # typing returns to the live screen
             self.on_input(data)
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action in self._COPY_ACTIONS:
+            return self.copy is not None
+        return True
+
+    def action_scroll_page(self, direction: int) -> None:
+        self.scroll_history(max(1, self.size.height // 2) * direction)
+        if self.copy is not None:  # the copy cursor stays in view
+            top = -self.scroll_back
+            self.copy.line = max(top, min(top + self.size.height - 1, self.copy.line))
+
+    def action_copy_mode(self) -> None:
+        """Enter copy mode: the cursor starts at the terminal's cursor (or the view's last row when
+        scrolled back)."""
+        if self.copy is not None:
+            return
+        self._follow_history()
+        cx, cy, _ = self.emulator.cursor
+        if self.scroll_back:
+            cy, cx = min(cy, self.size.height - 1 - self.scroll_back), 0
+        self.copy = CopyMode(cy, cx)
+        self._copy_changed()
+
+    def action_leave_copy(self) -> None:
+        if self.copy is not None:
+            self.copy = None
+            self.scroll_back = 0
+            self._copy_changed()
+
+    def action_select(self) -> None:
+        copy = self.copy
+        if copy is not None:
+            copy.anchor = None if copy.anchor is not None else (copy.line, copy.x)
+            self.refresh()
+
+    def action_copy(self) -> None:
+        """Copy the selection (or the cursor's line without one) to the clipboard through OSC 52."""
+        copy = self.copy
+        if copy is None:
+            return
+        start, end = copy.selection() or ((copy.line, 0), (copy.line, self.emulator.columns))
+        text = selected_text(self.emulator, start, end)
+        self.app.copy_to_clipboard(text)
+        self.on_notice(f"copied {len(text)} characters")
+        self.action_leave_copy()
+
+    def action_search(self) -> None:
+        if self.copy is not None:
+            self.copy.prompt = ""
+            self.refresh()
+
+    def action_next_match(self, direction: int) -> None:
+        copy = self.copy
+        if copy is None or not copy.query:
+            return
+        found = search(self.emulator, copy.query, copy.line, copy.x, direction)
+        if found is None:
+            copy.match = None
+            self.on_notice(f"no match for {copy.query!r}")
+        else:
+            wrapped = (found[0], found[1]) >= (copy.line, copy.x) if direction < 0 else (
+                (found[0], found[1]) <= (copy.line, copy.x))
+            copy.match = found
+            copy.line, copy.x = found[0], found[1]
+            self._show_line(found[0], center=True)
+            self.on_notice(f"{copy.query!r} at {self.scroll_back} lines back" + (" (search wrapped)" if wrapped else ""))
+        self.refresh()
+
+    def _copy_key(self, key: str, character: str | None) -> None:
+        copy = self.copy
+        if copy.prompt is not None:  # typing the search
+            if key == "escape":
+                copy.prompt = None
+            elif key == "enter":
+                copy.query, copy.prompt = copy.prompt, None
+                if copy.query:
+                    self.action_next_match(-1)
+            elif key in ("backspace", "ctrl+h"):
+                copy.prompt = copy.prompt[:-1]
+            elif character and character.isprintable() and len(copy.prompt) < 200:
+                copy.prompt += character
+            self.refresh()
+            return
+        if key in ("escape", "q", "ctrl+c"):
+            self.action_leave_copy()
+        elif key in COPY_KEYS:
+            dy, dx = COPY_KEYS[key]
+            self._move(copy.line + dy, copy.x + dx)
+        elif key in ("pageup", "ctrl+b", "pagedown", "ctrl+f"):
+            step = max(1, self.size.height - 1) * (-1 if key in ("pageup", "ctrl+b") else 1)
+            self._move(copy.line + step, copy.x)
+        elif key in ("home", "0"):
+            self._move(copy.line, 0)
+        elif key in ("end", "dollar_sign"):
+            self._move(copy.line, cell_len(line_text(self.emulator, copy.line).rstrip()) - 1)
+        elif key == "g":
+            self._move(-self.emulator.history_size, 0)
+        elif key == "G":
+            self._move(self.emulator.lines - 1, 0)
+        elif key in ("v", "space"):
+            self.action_select()
+        elif key in ("y", "enter"):
+            self.action_copy()
+        elif key in ("slash", "question_mark") or character in ("/", "?"):
+            self.action_search()
+        elif key == "n" or character == "n":
+            self.action_next_match(-1)
+        elif key == "N" or character == "N":
+            self.action_next_match(1)
+
+    def _move(self, line: int, x: int) -> None:
+        copy = self.copy
+        copy.line = max(-self.emulator.history_size, min(self.emulator.lines - 1, line))
+        copy.x = max(0, min(self.emulator.columns - 1, x))
+        self._show_line(copy.line)
+        self.refresh()
+
+    def _show_line(self, line: int, center: bool = False) -> None:
+        """Scroll so that `line` is in view (in the middle with center)."""
+        height = max(1, self.size.height)
+        top = -self.scroll_back
+        if center and not top <= line < top + height - 1:
+            top = line - height // 2
+        elif line < top:
+            top = line
+        elif line >= top + height:
+            top = line - height + 1
+        limit = 0 if self.emulator.in_alt_screen else self.emulator.history_size
+        self.scroll_back = max(0, min(limit, -top))
+
+    def _copy_changed(self) -> None:
+        self.refresh_bindings()
+        self.refresh()
 
     def on_paste(self, event: events.Paste) -> None:
         event.stop()
@@ -261,6 +470,25 @@ class TerminalView(Widget, can_focus=True):
     def screen_text(self) -> list[str]:
         """The live screen as plain text (tests)."""
         return self.emulator.display()
+
+
+def _overlay(strip: Strip, x0: int, x1: int, style: RichStyle) -> Strip:
+    """`strip` with `style` laid over cells x0..x1-1."""
+    width = strip.cell_length
+    x0, x1 = max(0, x0), min(width, x1)
+    if x0 >= x1:
+        return strip
+    left, middle, right = strip.crop(0, x0), strip.crop(x0, x1), strip.crop(x1, width)
+    return Strip.join([left, Strip(list(Segment.apply_style(middle, post_style=style))), right])
+
+
+def _label(strip: Strip, text: str, x0: int, width: int) -> Strip:
+    """`strip` with `text` written over it from cell x0, in the marker's style."""
+    x0 = max(0, x0)
+    text = text[:max(0, width - x0)]
+    left = strip.crop(0, x0)
+    right = strip.crop(x0 + cell_len(text), width)
+    return Strip.join([left, Strip([Segment(text, _MARKER)]), right])
 
 
 def _split_at(text: str, cell: int) -> tuple[str, str, str]:

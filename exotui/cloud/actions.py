@@ -5,6 +5,9 @@ sent; an identical action already under way is refused too, so a double key pres
 What the cloud answers arrives as an ActionResult in plain words: a 409 or a quota 403 is a failed
 result carrying the cloud's message, never a traceback, and nothing is resent. Progress is read from
 the store, which the poller keeps fresh (fast while `poller.pending` names the server).
+
+Read-only (`exotui --readonly`, or `exotui: {readonly: true}` for the cloud in clouds.yaml): `_send`, which
+every write goes through, refuses each one with READ_ONLY before anything leaves; reads still work.
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ _SETTLES = {
 LOST_ANSWER_WAIT = 60.0  # how long an action whose answer was lost is watched for a sign it was done
 DEFAULT_TIMEOUT = 900.0  # Jetstream2 says shelving can take "up to ~15ish minutes"
 USER_DATA_MAX = 65535  # Nova's limit on the base64 text
+READ_ONLY = "read-only: not sent"
 
 
 @dataclass(frozen=True)
@@ -107,8 +111,9 @@ class Actions:
     """Actions on one project: `await actions.run(server_id, "stop")` and the resource methods below."""
 
     def __init__(self, session: CloudSession, store: ProjectStore, poller: ProjectPoller, *,
-                 cloud_rules: CloudRules | None = None, timeout: float = DEFAULT_TIMEOUT):
+                 cloud_rules: CloudRules | None = None, timeout: float = DEFAULT_TIMEOUT, readonly: bool = False):
         self.session = session
+        self.readonly = readonly  # every write refused before it is sent (READ_ONLY)
         self.store = store
         self.poller = poller
         self.cloud_rules = cloud_rules
@@ -128,7 +133,12 @@ class Actions:
         finally:
             self.in_flight.discard((ident, action))
 
-    async def _send(self, service: str, method: str, path: str, body: Any = None, mv: str | None = None) -> Any:
+    async def _send(self, service: str, method: str, path: str, body: Any = None, mv: str | None = None,
+                    *, write: bool = True) -> Any:
+        """Every request that may change something goes through here (`write=False`: a read that has to be
+        a POST, like the console log), so read-only mode refuses it here, before it is sent."""
+        if write and self.readonly:
+            raise ActionRefused(READ_ONLY)
         if service == "compute":
             mv = self.session.compute_mv
         try:
@@ -406,7 +416,7 @@ class Actions:
             raise ActionRefused(verdict.reason or "not available")
         try:
             body = await self._send("compute", "POST", f"/servers/{server_id}/action",
-                                    {"os-getConsoleOutput": {"length": length}})
+                                    {"os-getConsoleOutput": {"length": length}}, write=False)
         except CloudError as err:
             return _failed(f"read the console of {server.name}", err, server.status)
         output = (body or {}).get("output")

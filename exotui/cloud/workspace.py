@@ -84,6 +84,7 @@ async def _discover(profile: CloudProfile):
 class Workspace:
     profiles: list[CloudProfile]
     intervals: Intervals | None = None
+    readonly: bool = False  # `exotui --readonly`: no write to any cloud (a cloud's own `exotui: readonly` adds to it)
     projects: list[Project] = field(default_factory=list)
     problems: list[CloudProblem] = field(default_factory=list)  # one per cloud not logged in now
     opened: bool = False  # open() runs once per workspace, whoever calls it again
@@ -170,8 +171,8 @@ class Workspace:
         store = ProjectStore(key)
         poller = ProjectPoller(session, store, self.intervals)
         rules = rules_for_cloud(profile.name, profile.auth_url)
-        project = Project(key, profile, session, store, poller, Actions(session, store, poller, cloud_rules=rules),
-                          rules, warning)
+        actions = Actions(session, store, poller, cloud_rules=rules, readonly=self.readonly or profile.readonly)
+        project = Project(key, profile, session, store, poller, actions, rules, warning)
         self.projects.append(project)
         if on_project:
             on_project(project)

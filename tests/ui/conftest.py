@@ -106,9 +106,10 @@ def open_ui(demo, demo_dir):
     """`async with open_ui() as ui:` the app at 80x24 on the UI project, its servers loaded."""
 
     @contextlib.asynccontextmanager
-    async def opened(size: tuple[int, int] = (80, 24)):
-        profile = find_profile(load_profiles(config_file=Path(demo_dir) / "clouds.yaml"), CLOUD_NAME)
-        app = ExotuiApp(Workspace([profile], intervals=Intervals(fast=0.1, idle=0.5)))
+    async def opened(size: tuple[int, int] = (80, 24), *, readonly: bool = False, clouds_yaml: Path | None = None):
+        """`readonly`: as `exotui --readonly`; `clouds_yaml`: another config for the demo cloud."""
+        profile = find_profile(load_profiles(config_file=clouds_yaml or Path(demo_dir) / "clouds.yaml"), CLOUD_NAME)
+        app = ExotuiApp(Workspace([profile], intervals=Intervals(fast=0.1, idle=0.5), readonly=readonly))
         ui = None
         try:
             async with app.run_test(size=size) as pilot:

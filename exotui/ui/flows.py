@@ -232,7 +232,10 @@ class Flows:
         return f"SU/h {before:g} → {after:g}"
 
     async def confirm_disruptive(self, project, servers: list[Server], action: str, **params: Any) -> bool:
-        """Ask before what stops or loses something, naming the instances and the cost; No is focused."""
+        """Ask before what stops or loses something, naming the instances and the cost; No is focused.
+        The cloud's `exotui: {confirm: {ACTION: false}}` in clouds.yaml turns the question off for that action."""
+        if not project.profile.confirms(action):
+            return True
         title, happens, status, button = DISRUPTIVE[action]
         what = f"instance {middle(servers[0].name)}" if len(servers) == 1 else f"{len(servers)} instances"
         message = f"{_names(servers, 6)}: {'it' if len(servers) == 1 else 'each'} {happens} " \
@@ -312,7 +315,7 @@ class Flows:
         target = store.item("flavors", flavor_id) if flavor_id is not None else None
         if target is None:
             return
-        if await self.ask(ConfirmDialog(
+        if not project.profile.confirms("resize") or await self.ask(ConfirmDialog(
                 f"Resize instance {middle(server.name)} to {target.name}?",
                 f"{middle(server.name)} reboots onto the new flavor, then waits for you to confirm or revert "
                 f"({self.su_change(project, [server], 'ACTIVE', target)} when active).", confirm="Resize")):

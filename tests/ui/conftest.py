@@ -129,3 +129,19 @@ def open_ui(demo, demo_dir):
                 ui.cleanup()
 
     return opened
+
+
+@pytest.fixture()
+def clouds_yaml_with(demo_dir, tmp_path):
+    """`clouds_yaml_with({"readonly": True})`: the demo's clouds.yaml with these `exotui:` settings for its cloud."""
+    import yaml
+
+    def write(settings: dict) -> Path:
+        config = yaml.safe_load((Path(demo_dir) / "clouds.yaml").read_text())
+        config["clouds"][CLOUD_NAME].setdefault("exotui", {}).update(settings)
+        path = tmp_path / "clouds.yaml"
+        path.write_text(yaml.safe_dump(config))
+        path.chmod(0o600)
+        return path
+
+    return write

@@ -4,29 +4,16 @@ RO in the header; reads (the lists, the console log) still work."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import yaml
 
 from exotui.cloud.actions import READ_ONLY
-from exotui.demo.app import CLOUD_NAME
 from exotui.ui.app import Breadcrumb
 from exotui.ui.flows import flows_for
 
 
-def _readonly_clouds_yaml(demo_dir, tmp_path: Path) -> Path:
-    config = yaml.safe_load((Path(demo_dir) / "clouds.yaml").read_text())
-    config["clouds"][CLOUD_NAME].setdefault("exotui", {})["readonly"] = True
-    path = tmp_path / "clouds.yaml"
-    path.write_text(yaml.safe_dump(config))
-    path.chmod(0o600)
-    return path
-
-
 @pytest.mark.parametrize("how", ["--readonly", "clouds.yaml"])
-async def test_no_write_leaves_in_read_only_mode_and_the_header_says_so(open_ui, demo_dir, tmp_path, how):
-    options = {"readonly": True} if how == "--readonly" else {"clouds_yaml": _readonly_clouds_yaml(demo_dir, tmp_path)}
+async def test_no_write_leaves_in_read_only_mode_and_the_header_says_so(open_ui, clouds_yaml_with, how):
+    options = {"readonly": True} if how == "--readonly" else {"clouds_yaml": clouds_yaml_with({"readonly": True})}
     async with open_ui(**options) as ui:
         sid = await ui.boot("ro-web")  # made behind the app's back, as another client would
         crumb = ui.app.screen_stack[0].query_one(Breadcrumb)

@@ -234,13 +234,41 @@ class Flows:
     async def confirm_disruptive(self, project, servers: list[Server], action: str, **params: Any) -> bool:
         """Ask before what stops or loses something, naming the instances and the cost; No is focused.
         The cloud's `exotui: {confirm: {ACTION: false}}` in clouds.yaml turns the question off for that action."""
-        if not project.profile.confirms(action):
+        if project.profile.confirms(action):
+            title, happens, status, button = DISRUPTIVE[action]
+            what = f"instance {middle(servers[0].name)}" if len(servers) == 1 else f"{len(servers)} instances"
+            message = f"{_names(servers, 6)}: {'it' if len(servers) == 1 else 'each'} {happens} " \
+                      f"({self.su_change(project, servers, status)})"
+            if not await self.ask(ConfirmDialog(f"{title} {what}?", message, confirm=button)):
+                return False
+        return await self.typed_for_others(project, servers, DISRUPTIVE[action][0].lower())
+
+    @staticmethod
+    def others(project, servers: list[Server]) -> list[Server]:
+        """The instances another user of the allocation created (Nova's `user_id` is not the one logged in)."""
+        me = getattr(project, "user_id", "")
+        return [s for s in servers if me and s.user_id and s.user_id != me]
+
+    async def typed_for_others(self, project, servers: list[Server], verb: str) -> bool:
+        """Before a destructive action on someone else's instance, its name must be typed (for several such
+        instances, how many there are); whatever the confirmation settings say. True: go on."""
+        others = self.others(project, servers)
+        if not others:
             return True
-        title, happens, status, button = DISRUPTIVE[action]
-        what = f"instance {middle(servers[0].name)}" if len(servers) == 1 else f"{len(servers)} instances"
-        message = f"{_names(servers, 6)}: {'it' if len(servers) == 1 else 'each'} {happens} " \
-                  f"({self.su_change(project, servers, status)})"
-        return bool(await self.ask(ConfirmDialog(f"{title} {what}?", message, confirm=button)))
+        if len(others) == 1:
+            server = others[0]
+            wanted = server.name.strip() or server.id
+            title = (f"{middle(server.name)} was created by another user ({server.user_id}), not you: "
+                     f"type its name to {verb} it")
+            wrong = "that is not its name"
+        else:
+            wanted = str(len(others))
+            title = (f"{len(others)} of these were created by other users ({_names(others, 4)}): "
+                     f"type {wanted} to {verb} them")
+            wrong = f"type {wanted}"
+        answer = await self.ask(PromptDialog(title, validate=lambda value: None if value == wanted else wrong,
+                                             hint=f"enter: {verb} · esc: cancel"))
+        return answer == wanted
 
     async def run_on_servers(self, project, servers: list[Server], action: str, **params: Any) -> list[ActionResult]:
         """`action` on each instance that allows it now; the others are named with why they were skipped."""
@@ -282,7 +310,8 @@ class Flows:
         what = f"instance {middle(servers[0].name)}" if one else f"{len(servers)} instances"
         message = f"{_names(servers, 6)} will be deleted with " + ("its root disk." if one else "their root disks.")
         if not ips:
-            if await self.ask(ConfirmDialog(f"Delete {what}?", message)):
+            if await self.ask(ConfirmDialog(f"Delete {what}?", message)) and \
+                    await self.typed_for_others(project, servers, "delete"):
                 await self.run_on_servers(project, servers, "delete")
             return
         # off by default: an address may be in DNS or a firewall elsewhere, and a released one is gone
@@ -290,7 +319,7 @@ class Flows:
                    "allocated to the project."
         option = f"also release {'its' if one else 'their'} floating IP{'s' if len(ips) > 1 else ''} {_listed(ips, 6)}"
         answer = await self.ask(ConfirmOptionDialog(f"Delete {what}?", message, option))
-        if answer is not None:
+        if answer is not None and await self.typed_for_others(project, servers, "delete"):
             await self.run_on_servers(project, servers, "delete",
                                       **({"release_floating_ips": True} if answer.option else {}))
 
@@ -315,10 +344,11 @@ class Flows:
         target = store.item("flavors", flavor_id) if flavor_id is not None else None
         if target is None:
             return
-        if not project.profile.confirms("resize") or await self.ask(ConfirmDialog(
+        if (not project.profile.confirms("resize") or await self.ask(ConfirmDialog(
                 f"Resize instance {middle(server.name)} to {target.name}?",
                 f"{middle(server.name)} reboots onto the new flavor, then waits for you to confirm or revert "
-                f"({self.su_change(project, [server], 'ACTIVE', target)} when active).", confirm="Resize")):
+                f"({self.su_change(project, [server], 'ACTIVE', target)} when active).", confirm="Resize"))) \
+                and await self.typed_for_others(project, [server], "resize"):
             await self.run_on_servers(project, [server], "resize", flavor_id=flavor_id)
 
     async def _create_image(self, project, server: Server) -> None:

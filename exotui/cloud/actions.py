@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any, Awaitable, Callable
 
-from .models import TRANSITIONAL, FloatingIP, Port, SecurityGroup, Server, Volume, printable_lines
+from .models import TRANSITIONAL, FloatingIP, Port, SecurityGroup, Server, Volume, printable, printable_lines
 from .poller import ProjectPoller
 from .rules import CloudRules, allowed_actions, resize_verdict, server_flavor
 from .session import CloudError, CloudSession
@@ -422,6 +422,19 @@ class Actions:
         output = (body or {}).get("output")
         return ActionResult(True, f"{server.name}: console log read", server.status,
                             value=printable_lines(output) if isinstance(output, str) else "")
+
+    async def user_name(self, user_id: str) -> str | None:
+        """The name Keystone gives a user ID (shown, made printable), or None where Keystone will not say
+        (members may usually read only themselves: 403). Asked once per ID."""
+        names = self.__dict__.setdefault("_user_names", {})
+        if user_id not in names:
+            try:
+                body = await self.session.get_json("identity", f"/users/{user_id}")
+                name = ((body or {}).get("user") or {}).get("name") if isinstance(body, dict) else None
+            except CloudError:
+                name = None
+            names[user_id] = printable(name) if isinstance(name, str) and name else None
+        return names[user_id]
 
     async def server_password(self, server_id: str) -> str | None:
         """The password the instance posted to Nova (os-server-password): on Exosphere-built instances,

@@ -45,13 +45,17 @@ def exotui_settings(cloud_config: Mapping[str, Any] | None) -> Mapping[str, Any]
     return section if isinstance(section, Mapping) else {}
 
 
+def _switch(value: Any) -> str:
+    return str(value).strip().lower() if isinstance(value, (str, int)) else ""
+
+
 def _yes(value: Any) -> bool:
     """A YAML switch: true/yes/on/1 (a quoted "true" too); anything else is off."""
-    return value is True or (isinstance(value, (str, int)) and str(value).strip().lower() in ("true", "yes", "on", "1"))
+    return value is True or _switch(value) in ("true", "yes", "on", "1")
 
 
 def _no(value: Any) -> bool:
-    return value is False or (isinstance(value, (str, int)) and str(value).strip().lower() in ("false", "no", "off", "0"))
+    return value is False or _switch(value) in ("false", "no", "off", "0")
 
 
 class ProfileError(Exception):

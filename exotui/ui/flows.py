@@ -8,6 +8,7 @@ same action) is shown as such and not tried again, so a double key press sends n
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import weakref
 from typing import Any, Awaitable, Callable
@@ -258,7 +259,11 @@ class Flows:
         if len(others) == 1:
             server = others[0]
             wanted = server.name.strip() or server.id
-            title = (f"{middle(server.name)} was created by another user ({server.user_id}), not you: "
+            creator = server.user_id
+            with contextlib.suppress(Exception):  # the ID alone when Keystone will not name the user
+                name = await project.actions.user_name(server.user_id)
+                creator = f"{middle(name)}, {server.user_id}" if name else creator
+            title = (f"{middle(server.name)} was created by another user ({creator}), not you: "
                      f"type its name to {verb} it")
             wrong = "that is not its name"
         else:

@@ -218,6 +218,7 @@ def test_exotui_doctor_prints_no_control_from_cloud_text(tmp_path, monkeypatch, 
     names: nothing written to stdout or stderr holds a control, bidi or zero-width character, and no string in
     the JSON does once parsed (`jq -r` would print it raw)."""
     import json
+    import os
 
     from exotui.cli import main
 
@@ -231,7 +232,7 @@ def test_exotui_doctor_prints_no_control_from_cloud_text(tmp_path, monkeypatch, 
 
         servers = demo.call(poisoned, demo.world)
         monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(demo.cloud.write_config(tmp_path)))
-        for key in [k for k in __import__("os").environ if k.startswith("OS_") and k != "OS_CLIENT_CONFIG_FILE"]:
+        for key in [k for k in os.environ if k.startswith("OS_") and k != "OS_CLIENT_CONFIG_FILE"]:
             monkeypatch.delenv(key)
         outputs = []
         for sid in servers:

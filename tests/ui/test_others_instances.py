@@ -60,3 +60,21 @@ async def test_one_s_own_instance_is_only_confirmed(open_ui):
         await _answer_yes(ui)
         await ui.until(lambda: ui.actions_sent(sid), what="the stop sent")
         assert not isinstance(ui.app.screen, PromptDialog)
+
+
+async def test_the_creator_is_named_where_keystone_allows(open_ui, monkeypatch):
+    async with open_ui() as ui:
+        sid = await ui.boot("named-theirs")
+        ui.demo.call(lambda world: ui.world_server(sid).update(user_id="e" * 32), ui.demo.world)
+        ui.project.poller.kick("servers")
+        await ui.until(lambda: ui.store.item("servers", sid).user_id == "e" * 32, what="the other creator")
+        assert await ui.project.actions.user_name("e" * 32) is None, "the demo's Keystone, like a real one, says 403"
+        ui.project.actions._user_names["e" * 32] = "alice"  # as if Keystone had answered
+        await menu(ui, sid)
+        await choose(ui, "shelve")
+        await _answer_yes(ui)
+        await ui.until(lambda: isinstance(ui.app.screen, PromptDialog), what="the name asked for")
+        assert f"another user (alice, {'e' * 32})" in ui.app.screen.title_text
+        await ui.pilot.press("escape")
+        await ui.pilot.pause()
+        assert ui.actions_sent(sid) == []

@@ -16,7 +16,7 @@ from typing import Any, Awaitable, Callable
 from .plain import escape, middle
 from textual.app import App
 
-from ..cloud.actions import ActionRefused, ActionResult
+from ..cloud.actions import READ_ONLY, ActionRefused, ActionResult
 from ..cloud.models import Server
 from ..cloud.rules import FAMILY_TITLES, allowed_actions, flavor_family, resize_targets, server_flavor
 from ..cloud.units import gpu_fraction, server_su_per_hour, su_per_hour
@@ -92,6 +92,13 @@ class Flows:
             self.app.notify("no project is open yet", severity="warning")
         return project
 
+    def read_only(self, project, what: str) -> bool:
+        """In read-only mode, say so at once rather than after a dialog (the cloud layer refuses the write anyway)."""
+        if not getattr(getattr(project, "actions", None), "readonly", False):
+            return False
+        self.app.notify(f"{what}: {READ_ONLY}", title="not sent", severity="warning")
+        return True
+
     def busy(self, project, ident: str, action: str) -> bool:
         return (project.key, ident, action) in self.in_flight
 
@@ -149,6 +156,8 @@ class Flows:
                 reason = verdict.reason if not verdict else self._extra_refusal(project, s, action)
                 if reason is None and self.busy(project, s.id, action):
                     reason = "already in progress"
+                if reason is None and project.actions.readonly:
+                    reason = READ_ONLY
                 reasons.append(reason)
             ok = sum(r is None for r in reasons)
             if len(servers) == 1:
@@ -304,7 +313,7 @@ class Flows:
 
     def delete_servers(self, ids: list[str], project=None) -> None:
         project = self._project(project)
-        if project is not None and ids:
+        if project is not None and ids and not self.read_only(project, "delete"):
             self._start(self._delete(project, self._servers(project, ids)), "delete instances")
 
     async def _delete(self, project, servers: list[Server]) -> None:
@@ -402,7 +411,7 @@ class Flows:
 
     def launch(self, project=None) -> None:
         project = self._project(project)
-        if project is not None:
+        if project is not None and not self.read_only(project, "launch"):
             self._start(self._launch(project), "launch")
 
     async def _launch(self, project) -> None:
@@ -443,7 +452,7 @@ class Flows:
         if project is None:
             return
         item = project.store.item(kind, ident or "")
-        if item is None and what != new:
+        if (item is None and what != new) or self.read_only(project, f"{what} {label}"):
             return
         self._start(getattr(resources, f"{what}_{flow}")(self, project, item), f"{what} {label}")
 

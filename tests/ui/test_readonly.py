@@ -48,3 +48,22 @@ async def test_the_header_has_no_ro_when_writes_are_allowed(open_ui):
         crumb = ui.app.screen_stack[0].query_one(Breadcrumb)
         await ui.until(lambda: "● live" in crumb.text, what="the header")
         assert "RO" not in crumb.text.split("│")[1] and not ui.project.actions.readonly
+
+
+async def test_read_only_says_so_at_once_instead_of_asking_first(open_ui):
+    async with open_ui(readonly=True) as ui:
+        sid = await ui.boot("ro-keys")
+        flows, project = flows_for(ui.app), ui.project
+        choices = {c.id: c.reason for c in flows.menu_choices(project, [ui.store.item("servers", sid)])}
+        assert choices["stop"] == choices["delete"] == choices["reboot_soft"] == READ_ONLY
+        assert choices["doctor"] is None, "what only reads stays offered"
+        ui.point_at(sid)
+        await ui.pilot.press("ctrl+d")
+        group = next(g for g in ui.store.get("security_groups").values() if g.name == "default")
+        flows.volume("create", None, project)
+        flows.rule("add", group.id, project)
+        flows.launch(project)
+        said = {f"{what}: {READ_ONLY}" for what in ("delete", "create volume", "add rule", "launch")}
+        await ui.until(lambda: said <= {n.message for n in ui.app._notifications}, what="each said at once")
+        assert len(ui.app.screen_stack) == 1, "no dialog was opened for a write that cannot be sent"
+        assert [s for s in ui.sent if s[1] != "GET"] == []

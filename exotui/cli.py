@@ -46,6 +46,8 @@ def build_parser(commands: bool = True) -> argparse.ArgumentParser:
                         "(never executed)")
     parser.add_argument("--theme", metavar="NAME", help="colour theme: exotui-dark (default), exotui-light, "
                         "exotui-high-contrast, a Textual theme, or your own in ~/.config/exotui/themes/NAME.json")
+    parser.add_argument("--readonly", action="store_true", help="refuse every write to the clouds before it is sent "
+                        "(per cloud: exotui: {readonly: true} in clouds.yaml); reading still works")
     _add_knobs(parser, "demo cloud knobs (with --demo)")
     if not commands:
         parser.set_defaults(command=None)
@@ -224,7 +226,7 @@ def _dashboard(args: argparse.Namespace, config_file: Path | None = None, only: 
             from .ui.app import run_app
 
             _warn_readable(secret_files)
-            return run_app(partial(_workspace, args.cloud), theme=args.theme)
+            return run_app(partial(_workspace, args.cloud, args.readonly), theme=args.theme)
     _start_logging()
     from .cloud.profiles import ProfileError, load_profiles
 
@@ -242,11 +244,11 @@ def _dashboard(args: argparse.Namespace, config_file: Path | None = None, only: 
     if args.command == "ssh":
         from .ui.sessions import run_ssh_app
 
-        return run_ssh_app(Workspace(profiles), args.name, theme=args.theme, user=args.user)
-    return run_app(Workspace(profiles), theme=args.theme)
+        return run_ssh_app(Workspace(profiles, readonly=args.readonly), args.name, theme=args.theme, user=args.user)
+    return run_app(Workspace(profiles, readonly=args.readonly), theme=args.theme)
 
 
-def _workspace(cloud: str | None):
+def _workspace(cloud: str | None, readonly: bool = False):
     """The clouds as openstacksdk reads them, for the app to open after its first frame (in a thread)."""
     from .cloud.profiles import load_profiles
     from .cloud.workspace import Workspace
@@ -256,7 +258,7 @@ def _workspace(cloud: str | None):
     _redact(everything)
     profiles = _chosen(everything, cloud)
     _remember(everything, cloud)
-    return Workspace(profiles)
+    return Workspace(profiles, readonly=readonly)
 
 
 def _chosen(profiles, cloud: str | None) -> list:
@@ -317,7 +319,7 @@ def _dashboard_on_demo(args: argparse.Namespace) -> int:
             path, name = start()
             profiles = load_profiles(config_file=path)
             _redact(profiles)
-            return Workspace([find_profile(profiles, name)])
+            return Workspace([find_profile(profiles, name)], readonly=args.readonly)
 
         return run_app(workspace, theme=args.theme)
     finally:

@@ -15,7 +15,8 @@ SAME = [[], ["--demo"], ["--cloud", "jetstream2"], ["--cloud=jetstream2", "--the
         ["--openrc", "app-cred-openrc.sh"], ["--cl", "abbreviated"], ["--cloud", "doctor"],
         ["doctor", "web"], ["--cloud", "c", "doctor", "web", "--from", "1.2.3.4"], ["ssh", "web", "-l", "rocky"],
         ["--demo", "ssh", "web"], ["demo-cloud", "--config-dir", "/tmp/x", "--servers", "5"],
-        ["--demo", "--servers", "100", "--latency-ms", "50"], ["--demo", "--error-rate", "0.2", "ssh", "web"]]
+        ["--demo", "--servers", "100", "--latency-ms", "50"], ["--demo", "--error-rate", "0.2", "ssh", "web"],
+        ["--readonly", "--demo"], ["--readonly", "ssh", "web"]]
 FAILING = [["-h"], ["--help"], ["--he"], ["--version"], ["--cloud"], ["--nope"], ["web"], ["doctor"],
            ["--cloud", "x", "stray"], ["demo-cloud"], ["--demo", "-x"]]
 
@@ -81,3 +82,9 @@ def test_the_demo_removes_its_config_dir_which_holds_its_password_and_key(monkey
     assert cli.main(["--demo", "--no-ssh", "--servers", "3"]) == 0
     assert seen["mode"] == 0o700 and "clouds.yaml" in seen["files"] and seen["projects"] == 1
     assert list(tmp_path.glob("exotui-demo-*")) == []
+
+
+def test_readonly_is_read_on_the_usual_start_and_with_commands():
+    assert cli._parse(["--readonly"]).readonly is True
+    assert cli._parse(["--readonly", "ssh", "web"]).readonly is True
+    assert cli._parse([]).readonly is False

@@ -5,6 +5,9 @@ sent; an identical action already under way is refused too, so a double key pres
 What the cloud answers arrives as an ActionResult in plain words: a 409 or a quota 403 is a failed
 result carrying the cloud's message, never a traceback, and nothing is resent. Progress is read from
 the store, which the poller keeps fresh (fast while `poller.pending` names the server).
+
+Read-only (`exotui --readonly`, or `exotui: {readonly: true}` for the cloud in clouds.yaml): `_send`, which
+every write goes through, refuses each one with READ_ONLY before anything leaves; reads still work.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any, Awaitable, Callable
 
-from .models import TRANSITIONAL, FloatingIP, Port, SecurityGroup, Server, Volume, printable_lines
+from .models import TRANSITIONAL, FloatingIP, Port, SecurityGroup, Server, Volume, printable, printable_lines
 from .poller import ProjectPoller
 from .rules import CloudRules, allowed_actions, resize_verdict, server_flavor
 from .session import CloudError, CloudSession
@@ -63,6 +66,7 @@ _SETTLES = {
 LOST_ANSWER_WAIT = 60.0  # how long an action whose answer was lost is watched for a sign it was done
 DEFAULT_TIMEOUT = 900.0  # Jetstream2 says shelving can take "up to ~15ish minutes"
 USER_DATA_MAX = 65535  # Nova's limit on the base64 text
+READ_ONLY = "read-only: not sent"
 
 
 @dataclass(frozen=True)
@@ -107,8 +111,9 @@ class Actions:
     """Actions on one project: `await actions.run(server_id, "stop")` and the resource methods below."""
 
     def __init__(self, session: CloudSession, store: ProjectStore, poller: ProjectPoller, *,
-                 cloud_rules: CloudRules | None = None, timeout: float = DEFAULT_TIMEOUT):
+                 cloud_rules: CloudRules | None = None, timeout: float = DEFAULT_TIMEOUT, readonly: bool = False):
         self.session = session
+        self.readonly = readonly  # every write refused before it is sent (READ_ONLY)
         self.store = store
         self.poller = poller
         self.cloud_rules = cloud_rules
@@ -128,7 +133,12 @@ class Actions:
         finally:
             self.in_flight.discard((ident, action))
 
-    async def _send(self, service: str, method: str, path: str, body: Any = None, mv: str | None = None) -> Any:
+    async def _send(self, service: str, method: str, path: str, body: Any = None, mv: str | None = None,
+                    *, write: bool = True) -> Any:
+        """Every request that may change something goes through here (`write=False`: a read that has to be
+        a POST, like the console log), so read-only mode refuses it here, before it is sent."""
+        if write and self.readonly:
+            raise ActionRefused(READ_ONLY)
         if service == "compute":
             mv = self.session.compute_mv
         try:
@@ -406,12 +416,25 @@ class Actions:
             raise ActionRefused(verdict.reason or "not available")
         try:
             body = await self._send("compute", "POST", f"/servers/{server_id}/action",
-                                    {"os-getConsoleOutput": {"length": length}})
+                                    {"os-getConsoleOutput": {"length": length}}, write=False)
         except CloudError as err:
             return _failed(f"read the console of {server.name}", err, server.status)
         output = (body or {}).get("output")
         return ActionResult(True, f"{server.name}: console log read", server.status,
                             value=printable_lines(output) if isinstance(output, str) else "")
+
+    async def user_name(self, user_id: str) -> str | None:
+        """The name Keystone gives a user ID (shown, made printable), or None where Keystone will not say
+        (members may usually read only themselves: 403). Asked once per ID."""
+        names = self.__dict__.setdefault("_user_names", {})
+        if user_id not in names:
+            try:
+                body = await self.session.get_json("identity", f"/users/{user_id}")
+                name = ((body or {}).get("user") or {}).get("name") if isinstance(body, dict) else None
+            except CloudError:
+                name = None
+            names[user_id] = printable(name) if isinstance(name, str) and name else None
+        return names[user_id]
 
     async def server_password(self, server_id: str) -> str | None:
         """The password the instance posted to Nova (os-server-password): on Exosphere-built instances,

@@ -35,6 +35,27 @@ _SELECTORS = frozenset({"OS_CLOUD", "OS_CLOUD_NAME", "OS_REGION_NAME", *_FILE_SE
 # seconds a call may wait for its answer unless clouds.yaml sets api_timeout (openstacksdk's default: forever);
 # a list of thousands of servers on a busy cloud takes tens of seconds
 API_TIMEOUT = 60.0
+# actions whose confirmation no setting turns off (`exotui: {confirm: {delete: false}}` is ignored)
+ALWAYS_CONFIRMED = frozenset({"delete"})
+
+
+def exotui_settings(cloud_config: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    """The `exotui:` section of a cloud's entry in clouds.yaml ({} when absent), as openstacksdk read it."""
+    section = (cloud_config or {}).get("exotui") or {}
+    return section if isinstance(section, Mapping) else {}
+
+
+def _switch(value: Any) -> str:
+    return str(value).strip().lower() if isinstance(value, (str, int)) else ""
+
+
+def _yes(value: Any) -> bool:
+    """A YAML switch: true/yes/on/1 (a quoted "true" too); anything else is off."""
+    return value is True or _switch(value) in ("true", "yes", "on", "1")
+
+
+def _no(value: Any) -> bool:
+    return value is False or _switch(value) in ("false", "no", "off", "0")
 
 
 class ProfileError(Exception):
@@ -87,6 +108,24 @@ class CloudProfile:
         auth = config.get("auth", {})
         return (self.auth_url.rstrip("/").endswith("/v3") and str(config.get("identity_api_version", "3")) == "3"
                 and not any(k.startswith("default_domain") for k in auth))
+
+    @property
+    def settings(self) -> Mapping[str, Any]:
+        """exotui's own settings for this cloud: the `exotui:` section of its clouds.yaml entry."""
+        return exotui_settings(self.cloud_region.config if self.cloud_region is not None else None)
+
+    @property
+    def readonly(self) -> bool:
+        """`exotui: {readonly: true}`: every write to this cloud is refused before it is sent."""
+        return _yes(self.settings.get("readonly"))
+
+    def confirms(self, action: str) -> bool:
+        """Whether `action` asks first: yes unless `exotui: {confirm: {ACTION: false}}` turns it off,
+        which delete ignores (ALWAYS_CONFIRMED)."""
+        chosen = self.settings.get("confirm")
+        if action in ALWAYS_CONFIRMED or not isinstance(chosen, Mapping):
+            return True
+        return not _no(chosen.get(action))
 
     def secrets(self) -> tuple[str, ...]:
         auth = self.cloud_region.config.get("auth", {}) if self.cloud_region else {}

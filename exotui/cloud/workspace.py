@@ -31,6 +31,7 @@ class Project:
     actions: Actions
     rules: CloudRules
     warning: str | None = None  # e.g. an application credential about to expire
+    user_id: str = ""  # who is logged in (Keystone's token): an instance with another `user_id` is someone else's
 
     @property
     def label(self) -> str:
@@ -94,6 +95,7 @@ async def _discover(profile: CloudProfile):
 class Workspace:
     profiles: list[CloudProfile]
     intervals: Intervals | None = None
+    readonly: bool = False  # `exotui --readonly`: no write to any cloud (a cloud's own `exotui: readonly` adds to it)
     projects: list[Project] = field(default_factory=list)
     problems: list[CloudProblem] = field(default_factory=list)  # one per cloud not logged in now
     opened: bool = False  # open() runs once per workspace, whoever calls it again
@@ -129,7 +131,7 @@ class Workspace:
         regions = profile.region_names or (None,)
         for project in found.projects:
             for region in regions:
-                self._add(profile, project.id, project.name, region, found.warning, on_project)
+                self._add(profile, project.id, project.name, region, found.warning, on_project, found.user_id)
 
     def _failed(self, profile: CloudProfile, message: str, on_problem, retry: bool = True) -> CloudProblem:
         old = self.problem(profile.name)
@@ -176,14 +178,14 @@ class Workspace:
         return len(self.problems)
 
     def _add(self, profile: CloudProfile, project_id: str, project_name: str, region: str | None,
-             warning: str | None, on_project) -> Project:
+             warning: str | None, on_project, user_id: str = "") -> Project:
         key = ProjectKey(profile.name, project_id, region or "", project_name)
         session = CloudSession.for_project(profile, project_id, region)
         store = ProjectStore(key)
         poller = ProjectPoller(session, store, self.intervals)
         rules = rules_for_cloud(profile.name, profile.auth_url)
-        project = Project(key, profile, session, store, poller, Actions(session, store, poller, cloud_rules=rules),
-                          rules, warning)
+        actions = Actions(session, store, poller, cloud_rules=rules, readonly=self.readonly or profile.readonly)
+        project = Project(key, profile, session, store, poller, actions, rules, warning, user_id or "")
         self.projects.append(project)
         if on_project:
             on_project(project)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..cloud.models import Image, Server
+from ..cloud.profiles import exotui_settings
 from .hostkeys import state_dir
 
 # os_distro (Glance's standard property) -> the cloud image's login
@@ -107,12 +108,6 @@ def reach(server: Server, image: Image | None, cloud_config: Mapping[str, Any] |
         return Reach(target)
     store = pins if pins is not None else KnownHosts()
     return Reach(target, None, host_key_status(store, target.host, target.port, server.id, console))
-
-
-def exotui_settings(cloud_config: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    """The `exotui:` section of a cloud's entry in clouds.yaml ({} when absent)."""
-    section = (cloud_config or {}).get("exotui") or {}
-    return section if isinstance(section, Mapping) else {}
 
 
 def is_exosphere_built(server: Server) -> bool:

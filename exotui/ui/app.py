@@ -246,8 +246,11 @@ class ExotuiApp(App[int]):
             failed = f"⚠ {problems[0].cloud}: {problems[0].line} (ctrl+r: now)"
         else:
             failed = f"⚠ {len(problems)} clouds not logged in, see :projects (ctrl+r: retry now)" if problems else ""
+        # read-only (exotui --readonly, or the cloud's exotui: readonly): said before anything else
+        ro = "RO │ " if (project.actions.readonly if project is not None else
+                          self.workspace is not None and self.workspace.readonly) else ""
         if project is None:
-            self._set_crumb(crumb, "exotui │ " + (failed or "connecting…"))
+            self._set_crumb(crumb, f"exotui │ {ro}" + (failed or "connecting…"))
             return
         key = project.key
         where = " / ".join(x for x in (key.cloud, key.project_name or key.project_id, key.region) if x)
@@ -259,7 +262,7 @@ class ExotuiApp(App[int]):
             status = f"⚠ stale {int(age or 0)}s" + (f": {state.last_error}" if state.last_error else "")
         else:
             status = "● live"
-        self._set_crumb(crumb, f"exotui │ {where} │ {status}" + (f" │ {failed}" if failed else ""))
+        self._set_crumb(crumb, f"exotui │ {ro}{where} │ {status}" + (f" │ {failed}" if failed else ""))
 
     @staticmethod
     def _set_crumb(crumb: Breadcrumb, text: str) -> None:

@@ -8,6 +8,7 @@ same action) is shown as such and not tried again, so a double key press sends n
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import time
 import weakref
@@ -16,7 +17,7 @@ from typing import Any, Awaitable, Callable
 from .plain import escape, middle
 from textual.app import App
 
-from ..cloud.actions import ActionRefused, ActionResult
+from ..cloud.actions import READ_ONLY, ActionRefused, ActionResult
 from ..cloud.models import Server
 from ..cloud.rules import FAMILY_TITLES, allowed_actions, flavor_family, resize_targets, server_flavor
 from ..cloud.units import gpu_fraction, server_su_per_hour, su_per_hour
@@ -93,6 +94,13 @@ class Flows:
             self.app.notify("no project is open yet", severity="warning")
         return project
 
+    def read_only(self, project, what: str) -> bool:
+        """In read-only mode, say so at once rather than after a dialog (the cloud layer refuses the write anyway)."""
+        if not getattr(getattr(project, "actions", None), "readonly", False):
+            return False
+        self.app.notify(f"{what}: {READ_ONLY}", title="not sent", severity="warning")
+        return True
+
     def busy(self, project, ident: str, action: str) -> bool:
         return (project.key, ident, action) in self.in_flight
 
@@ -161,6 +169,8 @@ class Flows:
                 reason = verdict.reason if not verdict else self._extra_refusal(project, s, action)
                 if reason is None and self.busy(project, s.id, action):
                     reason = "already in progress"
+                if reason is None and project.actions.readonly:
+                    reason = READ_ONLY
                 reasons.append(reason)
             ok = sum(r is None for r in reasons)
             if len(servers) == 1:
@@ -245,12 +255,47 @@ class Flows:
         return f"SU/h {before:g} → {after:g}"
 
     async def confirm_disruptive(self, project, servers: list[Server], action: str, **params: Any) -> bool:
-        """Ask before what stops or loses something, naming the instances and the cost; No is focused."""
-        title, happens, status, button = DISRUPTIVE[action]
-        what = f"instance {middle(servers[0].name)}" if len(servers) == 1 else f"{len(servers)} instances"
-        message = f"{_names(servers, 6)}: {'it' if len(servers) == 1 else 'each'} {happens} " \
-                  f"({self.su_change(project, servers, status)})"
-        return bool(await self.ask(ConfirmDialog(f"{title} {what}?", message, confirm=button)))
+        """Ask before what stops or loses something, naming the instances and the cost; No is focused.
+        The cloud's `exotui: {confirm: {ACTION: false}}` in clouds.yaml turns the question off for that action."""
+        if project.profile.confirms(action):
+            title, happens, status, button = DISRUPTIVE[action]
+            what = f"instance {middle(servers[0].name)}" if len(servers) == 1 else f"{len(servers)} instances"
+            message = f"{_names(servers, 6)}: {'it' if len(servers) == 1 else 'each'} {happens} " \
+                      f"({self.su_change(project, servers, status)})"
+            if not await self.ask(ConfirmDialog(f"{title} {what}?", message, confirm=button)):
+                return False
+        return await self.typed_for_others(project, servers, DISRUPTIVE[action][0].lower())
+
+    @staticmethod
+    def others(project, servers: list[Server]) -> list[Server]:
+        """The instances another user of the allocation created (Nova's `user_id` is not the one logged in)."""
+        me = getattr(project, "user_id", "")
+        return [s for s in servers if me and s.user_id and s.user_id != me]
+
+    async def typed_for_others(self, project, servers: list[Server], verb: str) -> bool:
+        """Before a destructive action on someone else's instance, its name must be typed (for several such
+        instances, how many there are); whatever the confirmation settings say. True: go on."""
+        others = self.others(project, servers)
+        if not others:
+            return True
+        if len(others) == 1:
+            server = others[0]
+            wanted = server.name.strip() or server.id
+            creator = server.user_id
+            with contextlib.suppress(Exception):  # the ID alone when Keystone will not name the user
+                name = await project.actions.user_name(server.user_id)
+                creator = f"{middle(name)}, {server.user_id}" if name else creator
+            title = (f"{middle(server.name)} was created by another user ({creator}), not you: "
+                     f"type its name to {verb} it")
+            wrong = "that is not its name"
+        else:
+            wanted = str(len(others))
+            title = (f"{len(others)} of these were created by other users ({_names(others, 4)}): "
+                     f"type {wanted} to {verb} them")
+            wrong = f"type {wanted}"
+        answer = await self.ask(PromptDialog(title, validate=lambda value: None if value == wanted else wrong,
+                                             hint=f"enter: {verb} · esc: cancel"))
+        return answer == wanted
 
     async def run_on_servers(self, project, servers: list[Server], action: str, **params: Any) -> list[ActionResult]:
         """`action` on each instance that allows it now; the others are named with why they were skipped."""
@@ -281,7 +326,7 @@ class Flows:
 
     def delete_servers(self, ids: list[str], project=None) -> None:
         project = self._project(project)
-        if project is not None and ids:
+        if project is not None and ids and not self.read_only(project, "delete"):
             self._start(self._delete(project, self._servers(project, ids)), "delete instances")
 
     async def _delete(self, project, servers: list[Server]) -> None:
@@ -292,7 +337,8 @@ class Flows:
         what = f"instance {middle(servers[0].name)}" if one else f"{len(servers)} instances"
         message = f"{_names(servers, 6)} will be deleted with " + ("its root disk." if one else "their root disks.")
         if not ips:
-            if await self.ask(ConfirmDialog(f"Delete {what}?", message)):
+            if await self.ask(ConfirmDialog(f"Delete {what}?", message)) and \
+                    await self.typed_for_others(project, servers, "delete"):
                 await self.run_on_servers(project, servers, "delete")
             return
         # off by default: an address may be in DNS or a firewall elsewhere, and a released one is gone
@@ -300,7 +346,7 @@ class Flows:
                    "allocated to the project."
         option = f"also release {'its' if one else 'their'} floating IP{'s' if len(ips) > 1 else ''} {_listed(ips, 6)}"
         answer = await self.ask(ConfirmOptionDialog(f"Delete {what}?", message, option))
-        if answer is not None:
+        if answer is not None and await self.typed_for_others(project, servers, "delete"):
             await self.run_on_servers(project, servers, "delete",
                                       **({"release_floating_ips": True} if answer.option else {}))
 
@@ -325,10 +371,11 @@ class Flows:
         target = store.item("flavors", flavor_id) if flavor_id is not None else None
         if target is None:
             return
-        if await self.ask(ConfirmDialog(
+        if (not project.profile.confirms("resize") or await self.ask(ConfirmDialog(
                 f"Resize instance {middle(server.name)} to {target.name}?",
                 f"{middle(server.name)} reboots onto the new flavor, then waits for you to confirm or revert "
-                f"({self.su_change(project, [server], 'ACTIVE', target)} when active).", confirm="Resize")):
+                f"({self.su_change(project, [server], 'ACTIVE', target)} when active).", confirm="Resize"))) \
+                and await self.typed_for_others(project, [server], "resize"):
             await self.run_on_servers(project, [server], "resize", flavor_id=flavor_id)
 
     async def _create_image(self, project, server: Server) -> None:
@@ -377,7 +424,7 @@ class Flows:
 
     def launch(self, project=None) -> None:
         project = self._project(project)
-        if project is not None:
+        if project is not None and not self.read_only(project, "launch"):
             self._start(self._launch(project), "launch")
 
     async def _launch(self, project) -> None:
@@ -418,7 +465,7 @@ class Flows:
         if project is None:
             return
         item = project.store.item(kind, ident or "")
-        if item is None and what != new:
+        if (item is None and what != new) or self.read_only(project, f"{what} {label}"):
             return
         self._start(getattr(resources, f"{what}_{flow}")(self, project, item), f"{what} {label}")
 

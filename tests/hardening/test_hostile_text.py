@@ -2,6 +2,7 @@
 (names, descriptions, metadata, tags, image properties, fault messages, network names, project names), the
 main screens and dialogs are rendered and the bytes the app writes to the terminal are checked: no control
 sequence, bidi control or zero-width character came from cloud data, and markup in names is shown as text.
+`exotui doctor NAME` (text and --json) is checked the same way on what it prints.
 
 The app runs under Pilot with its headless driver swapped for one that keeps what Textual writes."""
 
@@ -199,3 +200,53 @@ async def test_hostile_cloud_text_never_reaches_the_terminal_as_control(tmp_path
     assert "\x1b[2J" not in written and "\x1b]0;pwned" not in written
     assert "[bold]markup[/]" in written.replace("\x1b", "").replace("[0m", "") or "markup[/]" in written
     print(f"hostile strings: {len(HOSTILE)}; screens rendered: {len(screens)}; bytes checked: {len(written)}")
+
+
+def _strings(value) -> list[str]:
+    """Every string in a JSON document, keys included."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in (*_strings(k), *_strings(v))]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def test_exotui_doctor_prints_no_control_from_cloud_text(tmp_path, monkeypatch, capsys):
+    """`exotui doctor NAME` and its `--json`, on instances, networks, groups, keypairs and a project with hostile
+    names: nothing written to stdout or stderr holds a control, bidi or zero-width character, and no string in
+    the JSON does once parsed (`jq -r` would print it raw)."""
+    import json
+    import os
+
+    from exotui.cli import main
+
+    with DemoCloudThread(Knobs(delay_scale=0.0, seed=8, ssh=False)) as demo:
+
+        def poisoned(world) -> list[str]:
+            project_id = poison(world)
+            mine = [s for s in world.servers.values() if s["tenant_id"] == project_id and not s["_deleted"]]
+            mine[-1]["tenant_id"] = "h" * 32  # one in the project with the hostile name
+            return [mine[0]["id"], mine[-1]["id"]]
+
+        servers = demo.call(poisoned, demo.world)
+        monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(demo.cloud.write_config(tmp_path)))
+        for key in [k for k in os.environ if k.startswith("OS_") and k != "OS_CLIENT_CONFIG_FILE"]:
+            monkeypatch.delenv(key)
+        outputs = []
+        for sid in servers:
+            for extra in ([], ["--json"], ["--from", "203.0.113.5"]):
+                code = main(["--cloud", CLOUD_NAME, "doctor", sid, *extra])
+                out = capsys.readouterr()
+                assert code in (0, 1), out.err
+                outputs.append((sid, extra, out.out, out.err))
+    seen = "".join(o + e for *_, o, e in outputs)
+    assert "P␛]0;pwned␇" in seen and "t2␛[2J" in seen, "the hostile names (the project's too) are shown, made visible"
+    for sid, extra, out, err in outputs:
+        for stream in (out, err):
+            assert not FORBIDDEN.search(stream.replace("\n", "")), (sid, extra, [m for m in FORBIDDEN.findall(stream)
+                                                                                  if m != "\n"][:5])
+        if extra == ["--json"]:
+            bad = [s for s in _strings(json.loads(out)) if FORBIDDEN.search(s)]
+            assert not bad, (sid, bad[:5])

@@ -106,9 +106,10 @@ def open_ui(demo, demo_dir):
     """`async with open_ui() as ui:` the app at 80x24 on the UI project, its servers loaded."""
 
     @contextlib.asynccontextmanager
-    async def opened(size: tuple[int, int] = (80, 24)):
-        profile = find_profile(load_profiles(config_file=Path(demo_dir) / "clouds.yaml"), CLOUD_NAME)
-        app = ExotuiApp(Workspace([profile], intervals=Intervals(fast=0.1, idle=0.5)))
+    async def opened(size: tuple[int, int] = (80, 24), *, readonly: bool = False, clouds_yaml: Path | None = None):
+        """`readonly`: as `exotui --readonly`; `clouds_yaml`: another config for the demo cloud."""
+        profile = find_profile(load_profiles(config_file=clouds_yaml or Path(demo_dir) / "clouds.yaml"), CLOUD_NAME)
+        app = ExotuiApp(Workspace([profile], intervals=Intervals(fast=0.1, idle=0.5), readonly=readonly))
         ui = None
         try:
             async with app.run_test(size=size) as pilot:
@@ -128,3 +129,19 @@ def open_ui(demo, demo_dir):
                 ui.cleanup()
 
     return opened
+
+
+@pytest.fixture()
+def clouds_yaml_with(demo_dir, tmp_path):
+    """`clouds_yaml_with({"readonly": True})`: the demo's clouds.yaml with these `exotui:` settings for its cloud."""
+    import yaml
+
+    def write(settings: dict) -> Path:
+        config = yaml.safe_load((Path(demo_dir) / "clouds.yaml").read_text())
+        config["clouds"][CLOUD_NAME].setdefault("exotui", {}).update(settings)
+        path = tmp_path / "clouds.yaml"
+        path.write_text(yaml.safe_dump(config))
+        path.chmod(0o600)
+        return path
+
+    return write

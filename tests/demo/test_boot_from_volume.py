@@ -160,3 +160,21 @@ def test_attachment_swap_is_admin_only(conn, cleanup, openstack_cli):
     assert same.status_code == 202
     openstack_cli("server", "delete", "--wait", name)
     assert _volume_gone(openstack_cli, volume["id"])
+
+
+def test_user_data_is_stored_and_not_shown_to_a_member(conn, demo, cleanup):
+    """Nova keeps user_data; OS-EXT-SRV-ATTR:user_data (2.3+) is an extended server attribute, admin-only
+    by Nova's default policy: the oracle's member view at 2.104 (nova-104) carries only
+    OS-EXT-SRV-ATTR:hostname."""
+    import base64
+
+    script = base64.b64encode(b"#cloud-config\nruncmd: [touch /tmp/ok]\n").decode()
+    network = conn.network.find_network("auto_allocated_network")
+    server = conn.compute.create_server(name=_name("udata"), flavor_id=conn.compute.find_flavor("m3.small").id,
+                                        image_id=conn.image.find_image("Featured-Ubuntu24").id,
+                                        networks=[{"uuid": network.id}], user_data=script)
+    cleanup["servers"].append(server.id)
+    assert demo.call(lambda w: w.servers[server.id]["_user_data"], demo.world) == script
+    shown = conn.compute.get(f"/servers/{server.id}", microversion="2.104").json()["server"]
+    assert "OS-EXT-SRV-ATTR:user_data" not in shown
+    assert "OS-EXT-SRV-ATTR:hostname" in shown

@@ -48,9 +48,9 @@ def functional_root() -> Path:
 
 
 def start_demo(config_dir: Path) -> tuple[subprocess.Popen, Path]:
-    """Start `exotui demo-cloud` (instant transitions, no SSH); return the process and its clouds.yaml."""
-    cmd = [sys.executable, "-c", "import sys; from exotui.cli import main; sys.exit(main())",
-           "demo-cloud", "--config-dir", str(config_dir), "--delay-scale", "0", "--no-ssh"]
+    """Start the demo cloud with devstack's fixtures (demo_for_osc.py: instant transitions, no SSH); return
+    the process and its clouds.yaml."""
+    cmd = [sys.executable, str(HERE / "demo_for_osc.py"), "--config-dir", str(config_dir)]
     log = config_dir.parent / "demo-cloud.log"
     config_dir.mkdir(parents=True, exist_ok=True)
     with open(log, "w") as out:  # a file, not a pipe: a pipe nobody reads would stop the server when full
@@ -112,35 +112,37 @@ def relative(nodeid: str) -> str:
     return nodeid[nodeid.index(marker) + len(marker):] if marker in nodeid else nodeid
 
 
-def summarise(raw: dict, label: str, seconds: float, command: str) -> dict:
-    tests = {relative(k): v for k, v in raw["tests"].items()}
+def summarise(tests: dict, label: str, run_seconds: dict, command: str, finished_at: str | None) -> dict:
     per = {}
     for nodeid, rec in tests.items():
         counts = per.setdefault(service_of("/" + nodeid), {"collected": 0, "passed": 0, "failed": 0,
                                                             "error": 0, "skipped": 0})
         counts["collected"] += 1
         counts[rec["outcome"]] += 1
+    for service, counts in per.items():
+        counts["seconds"] = run_seconds.get(service)
     total = {k: sum(c[k] for c in per.values()) for k in ("collected", "passed", "failed", "error", "skipped")}
-    import openstackclient.__init__  # noqa: F401
+    total["seconds"] = round(sum(v for v in run_seconds.values() if v), 1)
     from importlib.metadata import version
 
-    return {"cloud": label, "osc_version": version("python-openstackclient"), "seconds": round(seconds, 1),
-            "command": command, "finished_at": raw.get("finished_at"), "total": total, "services": per,
-            "tests": dict(sorted(tests.items()))}
+    return {"cloud": label, "osc_version": version("python-openstackclient"), "command": command,
+            "finished_at": finished_at, "total": total, "services": per, "tests": dict(sorted(tests.items()))}
 
 
 def write_markdown(summary: dict, path: Path) -> None:
     lines = [f"# python-openstackclient {summary['osc_version']} functional tests on the {summary['cloud']} cloud",
              "",
-             f"Regenerate: `{summary['command']}`. Finished {summary['finished_at']}, "
-             f"{summary['seconds']} s for the run.",
+             f"Regenerate: `{summary['command']}` (one service: `--services NAME --merge`). "
+             f"Last run finished {summary['finished_at']}. Seconds are wall time on a shared 2-core machine.",
              "",
-             "| service | collected | passed | failed | error | skipped |",
-             "|---|---|---|---|---|---|"]
+             "| service | collected | passed | failed | error | skipped | run s |",
+             "|---|---|---|---|---|---|---|"]
     for service, c in sorted(summary["services"].items()):
-        lines.append(f"| {service} | {c['collected']} | {c['passed']} | {c['failed']} | {c['error']} | {c['skipped']} |")
+        lines.append(f"| {service} | {c['collected']} | {c['passed']} | {c['failed']} | {c['error']} | "
+                     f"{c['skipped']} | {c.get('seconds')} |")
     t = summary["total"]
-    lines += [f"| **all** | {t['collected']} | {t['passed']} | {t['failed']} | {t['error']} | {t['skipped']} |", "",
+    lines += [f"| **all** | {t['collected']} | {t['passed']} | {t['failed']} | {t['error']} | {t['skipped']} | "
+              f"{t['seconds']} |", "",
               "## Per test", "", "| test | outcome | s | why |", "|---|---|---|---|"]
     for nodeid, rec in summary["tests"].items():
         why = re.sub(r"\s+", " ", rec.get("why", "")).replace("|", "\\|")
@@ -160,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-k", dest="keyword", help="pytest -k expression")
     parser.add_argument("--out-dir", type=Path, default=HERE, help="where results-LABEL.{md,json} go")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    parser.add_argument("--merge", action="store_true",
+                        help="replace only these services' rows in an existing results-LABEL.json")
+    parser.add_argument("--details", action="store_true", help="keep each failure's traceback tail in the JSON")
     parser.add_argument("pytest_args", nargs="*", help="after --: passed to pytest")
     args = parser.parse_args(argv)
     services = [s.strip() for s in args.services.split(",") if s.strip()]
@@ -191,17 +196,37 @@ def main(argv: list[str] | None = None) -> int:
         if not results.exists():
             print("pytest wrote no results", file=sys.stderr)
             return 2
-        shown = ["python tests/osc/run.py"] + (sys.argv[1:] if argv is None else argv)
-        summary = summarise(json.loads(results.read_text()), label, seconds, " ".join(shown))
+        raw = json.loads(results.read_text())
+        tests = {relative(k): v for k, v in raw["tests"].items()}
+        if not args.details:
+            for rec in tests.values():
+                rec.pop("detail", None)
+        run_seconds = {s: None for s in services}
+        if len(services) == 1:
+            run_seconds[services[0]] = round(seconds, 1)
+        else:  # the run's wall time shared out by the tests' own times
+            spent = {s: sum(r["seconds"] for n, r in tests.items() if service_of("/" + n) == s) for s in services}
+            whole = sum(spent.values()) or 1.0
+            run_seconds = {s: round(seconds * spent[s] / whole, 1) for s in services}
+        out_json = args.out_dir / f"results-{label}.json"
+        if args.merge and out_json.exists():
+            old = json.loads(out_json.read_text())
+            kept = {n: r for n, r in old["tests"].items() if service_of("/" + n) not in services}
+            tests = {**kept, **tests}
+            for service, counts in old["services"].items():
+                if service not in services:
+                    run_seconds[service] = counts.get("seconds")
+        command = "python tests/osc/run.py" + (f" --clouds-yaml FILE --cloud {args.cloud}" if args.clouds_yaml else "")
+        summary = summarise(tests, label, run_seconds, command, raw.get("finished_at"))
         args.out_dir.mkdir(parents=True, exist_ok=True)
-        (args.out_dir / f"results-{label}.json").write_text(json.dumps(summary, indent=1) + "\n")
+        out_json.write_text(json.dumps(summary, indent=1) + "\n")
         write_markdown(summary, args.out_dir / f"results-{label}.md")
         for service, c in sorted(summary["services"].items()):
             print(f"{service:9} collected {c['collected']:3}  passed {c['passed']:3}  failed {c['failed']:3}  "
                   f"error {c['error']:3}  skipped {c['skipped']:3}")
         t = summary["total"]
         print(f"{'all':9} collected {t['collected']:3}  passed {t['passed']:3}  failed {t['failed']:3}  "
-              f"error {t['error']:3}  skipped {t['skipped']:3}  in {summary['seconds']} s")
+              f"error {t['error']:3}  skipped {t['skipped']:3}  in {round(seconds, 1)} s")
         return 0
     finally:
         if demo is not None:

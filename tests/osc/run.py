@@ -134,7 +134,7 @@ def write_markdown(summary: dict, path: Path) -> None:
              "",
              f"Regenerate: `{summary['command']}` (one service: `--services NAME --merge`). "
              f"Last run finished {summary['finished_at']}. Seconds are wall time on a shared 2-core machine.",
-             "",
+             "", *([summary["note"], ""] if summary.get("note") else []),
              "| service | collected | passed | failed | error | skipped | run s |",
              "|---|---|---|---|---|---|---|"]
     for service, c in sorted(summary["services"].items()):

@@ -742,6 +742,7 @@ async def volume_attachments(request: web.Request) -> web.Response:
         raise _bad_input("volumeAttachment", spec, "Additional properties are not allowed "
                          "('delete_on_termination' was unexpected)" if mv < (2, 79) else "is not of type 'boolean'")
     attachment = nova.attach_volume(world, server, spec["volumeId"])
+    nova.record_action(world, server, "attach_volume", request.get("request_id", ""), ctx_of(request)["user_id"])
     cinder.set_delete_on_termination(world, spec["volumeId"], server["id"], delete_on_termination)
     attachment["delete_on_termination"] = delete_on_termination
     return json_response({"volumeAttachment": _attachment_view(server, attachment, mv)})
@@ -765,6 +766,7 @@ async def volume_attachment(request: web.Request) -> web.Response:
         return await _update_attachment(request, server, attachment)
     check("detach_volume", server)
     cinder.detach(world, attachment["volume_id"], server["id"])
+    nova.record_action(world, server, "detach_volume", request.get("request_id", ""), ctx_of(request)["user_id"])
     return no_content(202)
 
 

@@ -178,3 +178,21 @@ def test_user_data_is_stored_and_not_shown_to_a_member(conn, demo, cleanup):
     shown = conn.compute.get(f"/servers/{server.id}", microversion="2.104").json()["server"]
     assert "OS-EXT-SRV-ATTR:user_data" not in shown
     assert "OS-EXT-SRV-ATTR:hostname" in shown
+
+
+def test_attach_and_detach_are_instance_actions(openstack_cli, cleanup):
+    """Nova records attach_volume and detach_volume in the server's actions (OSC's
+    test_server_add_remove_volume counts them with `server event list`)."""
+    name = _name("att-events")
+    server = _json(openstack_cli, "server", "create", "--flavor", "m3.small", "--image", "Featured-Ubuntu24",
+                   "--network", "auto_allocated_network", "--wait", name)
+    cleanup["servers"].append(server["id"])
+    volume = _json(openstack_cli, "volume", "create", "--size", "1", f"{name}-data")
+    _wait_volume(openstack_cli, volume["id"], "available")
+    openstack_cli("server", "add", "volume", name, volume["id"])
+    assert [e["Action"] for e in _json(openstack_cli, "server", "event", "list", name)] == ["attach_volume", "create"]
+    openstack_cli("server", "remove", "volume", name, volume["id"])
+    _wait_volume(openstack_cli, volume["id"], "available")
+    actions = [e["Action"] for e in _json(openstack_cli, "server", "event", "list", name)]
+    assert actions == ["detach_volume", "attach_volume", "create"]
+    openstack_cli("volume", "delete", volume["id"])

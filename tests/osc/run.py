@@ -209,15 +209,22 @@ def main(argv: list[str] | None = None) -> int:
             whole = sum(spent.values()) or 1.0
             run_seconds = {s: round(seconds * spent[s] / whole, 1) for s in services}
         out_json = args.out_dir / f"results-{label}.json"
+        shown_args = sys.argv[1:] if argv is None else argv
+        old = {}
         if args.merge and out_json.exists():
             old = json.loads(out_json.read_text())
-            kept = {n: r for n, r in old["tests"].items() if service_of("/" + n) not in services}
+            if args.keyword:  # a filtered re-run replaces only the rows it ran
+                kept = {n: r for n, r in old["tests"].items() if n not in tests}
+            else:
+                kept = {n: r for n, r in old["tests"].items() if service_of("/" + n) not in services}
             tests = {**kept, **tests}
             for service, counts in old["services"].items():
-                if service not in services:
+                if service not in services or args.keyword:
                     run_seconds[service] = counts.get("seconds")
         command = "python tests/osc/run.py" + (f" --clouds-yaml FILE --cloud {args.cloud}" if args.clouds_yaml else "")
         summary = summarise(tests, label, run_seconds, command, raw.get("finished_at"))
+        if args.merge and out_json.exists() and old.get("note"):
+            summary["note"] = old["note"] + f" Re-run and merged: {' '.join(shown_args)}."
         args.out_dir.mkdir(parents=True, exist_ok=True)
         out_json.write_text(json.dumps(summary, indent=1) + "\n")
         write_markdown(summary, args.out_dir / f"results-{label}.md")

@@ -128,9 +128,26 @@ def detach(world: World, volume_id: str, server_id: str, *, instant: bool = Fals
 
 
 def attachments_of(world: World, server_id: str) -> list[dict]:
-    """The server's attachments (each with volume_id and device), in attach order."""
+    """The server's attachments (each with volume_id, device and Nova's delete_on_termination), in attach order."""
     found = [a for v in world.volumes.values() for a in v["attachments"] if a["server_id"] == server_id]
-    return [_public(a) for a in sorted(found, key=lambda a: a["_order"])]
+    return [{**_public(a), "delete_on_termination": a.get("_delete_on_termination", False)}
+            for a in sorted(found, key=lambda a: a["_order"])]
+
+
+def set_delete_on_termination(world: World, volume_id: str, server_id: str, value: bool) -> None:
+    """Nova's block device mapping flag: the volume is deleted with the server."""
+    for attachment in _volume(world, volume_id)["attachments"]:
+        if attachment["server_id"] == server_id:
+            attachment["_delete_on_termination"] = bool(value)
+
+
+def delete_with_server(world: World, volume_id: str) -> None:
+    """Nova deletes a delete_on_termination volume once it is detached: deleting, then gone."""
+    volume = world.volumes.get(volume_id)
+    if volume is None:
+        return
+    volume["status"], volume["updated_at"] = "deleting", _stamp(world)
+    world.later(DELETE_SECONDS, lambda: world.volumes.pop(volume_id, None))
 
 
 def _volume(world: World, volume_id: str) -> dict:

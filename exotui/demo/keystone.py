@@ -460,6 +460,73 @@ async def version(request: web.Request) -> web.Response:
     return json_response({"version": doc}, headers={"Vary": "X-Auth-Token"})
 
 
+# --- what a member may not do (Keystone's default policy: admin, system or domain scope) --------
+
+# collection -> the policy's singular; each verb's rule is identity:{verb}_{singular}
+_ADMIN_ONLY = {"users": "user", "groups": "group", "roles": "role", "domains": "domain", "services": "service",
+               "endpoints": "endpoint", "projects": "project", "regions": "region"}
+
+
+def _forbidden(action: str) -> ApiError:
+    return ApiError(403, f"You are not authorized to perform the requested action: identity:{action}.")
+
+
+def _refuse(verb: str, singular: str, plural: bool = False):
+    async def handler(request: web.Request) -> web.Response:
+        raise _forbidden(f"{verb}_{singular}{'s' if plural else ''}")
+    return handler
+
+
+def _region_body(world: World, region_id: str) -> dict:
+    return {"id": region_id, "description": "", "parent_region_id": None,
+            "links": {"self": f"{auth_url(world)}/regions/{region_id}"}}
+
+
+async def list_regions(request: web.Request) -> web.Response:
+    """Regions are public to any token in Keystone's policy (identity:list_regions is empty)."""
+    return json_response({"regions": [_region_body(world_of(request), REGION)], "links": _list_links(request)})
+
+
+async def show_region(request: web.Request) -> web.Response:
+    region_id = request.match_info["region_id"]
+    if region_id != REGION:
+        raise ApiError(404, f"Could not find region: {region_id}.")
+    return json_response({"region": _region_body(world_of(request), region_id)})
+
+
+async def show_domain(request: web.Request) -> web.Response:
+    """A project member may read the domain of the project its token is scoped to, no other."""
+    world, ctx = world_of(request), ctx_of(request)
+    project = world.projects.get(ctx.get("project_id") or "")
+    domain = world.domains.get(request.match_info["domain_id"])
+    if domain is None or project is None or project.get("domain_id") != domain["id"]:
+        raise _forbidden("get_domain")
+    return json_response({"domain": {"id": domain["id"], "name": domain["name"], "description": "",
+                                     "enabled": True, "tags": [], "options": {},
+                                     "links": {"self": f"{auth_url(world)}/domains/{domain['id']}"}}})
+
+
+def _add_member_refusals(r: web.UrlDispatcher) -> None:
+    """Routes real Keystone has where its default policy answers a project member 403."""
+    for plural, singular in _ADMIN_ONLY.items():
+        item = f"/v3/{plural}/{{{singular}_id}}"
+        if plural != "regions":
+            if plural != "projects":
+                r.add_get(f"/v3/{plural}", _refuse("list", singular, plural=True))
+            if plural not in ("users", "projects", "domains"):
+                r.add_get(item, _refuse("get", singular))
+        r.add_post(f"/v3/{plural}", _refuse("create", singular))
+        r.add_patch(item, _refuse("update", singular))
+        r.add_delete(item, _refuse("delete", singular))
+    r.add_get("/v3/regions", list_regions)
+    r.add_get("/v3/regions/{region_id}", show_region)
+    r.add_get("/v3/domains/{domain_id}", show_domain)
+    r.add_get("/v3/users/{user_id}/groups", _refuse("list", "groups_for_user"))
+    r.add_get("/v3/groups/{group_id}/users", _refuse("list", "users_in_group"))
+    r.add_get("/v3/projects/{project_id}/users/{user_id}/roles", _refuse("list", "grants"))
+    r.add_put("/v3/projects/{project_id}/users/{user_id}/roles/{role_id}", _refuse("create", "grant"))
+
+
 def make_app(world: World) -> web.Application:
     app = service_app(world, "keystone", public={"/", "/v3", "/v3/", "/v3/auth/tokens"})
     r = app.router
@@ -483,4 +550,5 @@ def make_app(world: World) -> web.Application:
     r.add_get("/v3/users/{user_id}/application_credentials", list_app_creds)
     r.add_get("/v3/users/{user_id}/application_credentials/{cred_id}", show_app_cred)
     r.add_delete("/v3/users/{user_id}/application_credentials/{cred_id}", delete_app_cred)
+    _add_member_refusals(r)
     return app

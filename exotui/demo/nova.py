@@ -210,6 +210,8 @@ def delete(world: World, server: dict) -> None:
             neutron.delete_port(world, port["id"])
         for attachment in cinder.attachments_of(world, s["id"]):
             cinder.detach(world, attachment["volume_id"], s["id"], instant=True)
+            if attachment["delete_on_termination"]:
+                cinder.delete_with_server(world, attachment["volume_id"])
         world.changed("server", s["id"])
 
     if server["OS-EXT-STS:vm_state"] == "shelved_offloaded":
@@ -299,7 +301,7 @@ def server_view(world: World, server: dict, mv: tuple[int, int], *, show: bool =
         "OS-EXT-STS:vm_state": server["OS-EXT-STS:vm_state"],
         "OS-EXT-STS:power_state": server["OS-EXT-STS:power_state"],
         "os-extended-volumes:volumes_attached": [] if deleted else [
-            ({"id": a["volume_id"], "delete_on_termination": False} if mv >= (2, 3) else {"id": a["volume_id"]})
+            ({"id": a["volume_id"], "delete_on_termination": a["delete_on_termination"]} if mv >= (2, 3) else {"id": a["volume_id"]})
             for a in cinder.attachments_of(world, server["id"])],
     })
     if server["fault"] and server["status"] in ("ERROR", "DELETED"):

@@ -251,6 +251,10 @@ async def create_server(request: web.Request) -> web.Response:
     key_name = spec.get("key_name")
     if key_name is not None and (user_id, key_name) not in world.keypairs:
         raise ApiError(400, "Invalid key_name provided.")
+    bdms = _block_device_mappings(world, project_id, spec.get("block_device_mapping_v2") or [])
+    if bdms and spec.get("max_count", spec.get("min_count", 1)) != 1 and any(b["source"] == "volume" for b in bdms):
+        raise ApiError(400, "Block Device Mapping is Invalid: Boot sequence for the instance and image/block "
+                            "device mapping combination is not valid.")
     groups = [g.get("name") for g in spec.get("security_groups", [{"name": "default"}]) if isinstance(g, dict)]
     network_ids = _networks_for(world, project_id, spec.get("networks", "auto"))
     count = spec.get("max_count", spec.get("min_count", 1))
@@ -263,6 +267,8 @@ async def create_server(request: web.Request) -> web.Response:
         if spec.get("hostname"):
             server["hostname"] = spec["hostname"]
         server["tags"] = list(spec.get("tags", []))
+        server["_user_data"] = spec.get("user_data")  # stored; Nova shows it to admins only (2.3+)
+        _attach_block_devices(world, server, bdms, user_id)
         nova.plug_networks(world, server, network_ids, groups or ["default"])
         nova.record_action(world, server, "create", request.get("request_id", ""), user_id)
         nova.start_build(world, server)
@@ -272,6 +278,67 @@ async def create_server(request: web.Request) -> web.Response:
                        "security_groups": [{"name": g} for g in (groups or ["default"])],
                        "adminPass": spec.get("adminPass") or nova.admin_pass()}}
     return json_response(body, 202, headers={"Location": nova.links(world, "servers", first["id"])[0]["href"]})
+
+
+def _block_device_mappings(world: World, project_id: str, bdms) -> list[dict]:
+    """Check block_device_mapping_v2 as Nova does before building; return what to create or attach."""
+    if not isinstance(bdms, list) or not all(isinstance(b, dict) for b in bdms):
+        raise _bad_input("block_device_mapping_v2", bdms, "is not of type 'array'")
+    out = []
+    for bdm in bdms:
+        source, dest = bdm.get("source_type"), bdm.get("destination_type", "volume")
+        if dest != "volume":
+            continue  # local disks (image, blank ephemeral, swap) are the hypervisor's: nothing to show
+        size, uuid = bdm.get("volume_size"), bdm.get("uuid")
+        if source == "image":
+            image = world.images.get(str(uuid or ""))
+            if image is None or (image.get("visibility") != "public" and image.get("owner") != project_id):
+                raise ApiError(400, f"Block Device Mapping is Invalid: failed to get image {uuid}.")
+            if not size or int(size) <= 0:
+                raise ApiError(400, "Block Device Mapping is Invalid: Images with destination_type 'volume' need "
+                                    "to have a non-zero size specified")
+        elif source == "volume":
+            volume = world.volumes.get(str(uuid or ""))
+            if volume is None or volume.get("os-vol-tenant-attr:tenant_id") != project_id:
+                raise ApiError(400, f"Block Device Mapping is Invalid: failed to get volume {uuid}.")
+            if volume["status"] != "available":
+                raise ApiError(400, f"Invalid volume: volume {uuid} status must be available or downloading to "
+                                    f"reserve, but the current status is {volume['status']}.")
+        elif source == "snapshot":
+            snapshot = world.snapshots.get(str(uuid or ""))
+            if snapshot is None:
+                raise ApiError(400, f"Block Device Mapping is Invalid: failed to get snapshot {uuid}.")
+        elif source == "blank":
+            if not size or int(size) <= 0:
+                raise ApiError(400, "Block Device Mapping is Invalid: Blank volumes need a non-zero size")
+        else:
+            raise _bad_input("source_type", source, "is not one of ['volume', 'image', 'snapshot', 'blank']")
+        boot_index = bdm.get("boot_index")
+        out.append({"source": source, "uuid": uuid, "size": int(size) if size else None,
+                    "boot_index": None if boot_index in (None, "none") else int(boot_index),
+                    "device": bdm.get("device_name"),
+                    "delete_on_termination": bool(bdm.get("delete_on_termination", False))})
+    return out
+
+
+def _attach_block_devices(world: World, server: dict, bdms: list[dict], user_id: str) -> None:
+    """Create the volumes a mapping asks for (image, snapshot, blank) and attach them all, root first."""
+    for bdm in sorted(bdms, key=lambda b: (b["boot_index"] is None, b["boot_index"] or 0)):
+        if bdm["source"] == "volume":
+            volume_id = bdm["uuid"]
+        else:
+            snapshot = world.snapshots.get(bdm["uuid"]) if bdm["source"] == "snapshot" else None
+            volume = cinder.create_volume(world, server["tenant_id"], "", bdm["size"] or (snapshot or {}).get("size", 1),
+                                          image_id=bdm["uuid"] if bdm["source"] == "image" else None,
+                                          snapshot_id=snapshot["id"] if snapshot else None,
+                                          user_id=user_id, instant=True)
+            volume_id = volume["id"]
+        device = bdm["device"] or ("/dev/vda" if bdm["boot_index"] == 0 else None)
+        if device:
+            cinder.attach(world, volume_id, server["id"], device, instant=True)
+        else:
+            nova.attach_volume(world, server, volume_id, instant=True)
+        cinder.set_delete_on_termination(world, volume_id, server["id"], bdm["delete_on_termination"])
 
 
 async def update_server(request: web.Request) -> web.Response:
@@ -647,7 +714,7 @@ def _attachment_view(server: dict, attachment: dict, mv: tuple[int, int]) -> dic
     if mv >= (2, 70):
         view["tag"] = None
     if mv >= (2, 79):
-        view["delete_on_termination"] = False
+        view["delete_on_termination"] = attachment.get("delete_on_termination", False)
     if mv >= (2, 89):
         view["attachment_id"] = attachment.get("attachment_id")
         view["bdm_uuid"] = attachment.get("bdm_uuid") or attachment.get("attachment_id")
@@ -670,7 +737,14 @@ async def volume_attachments(request: web.Request) -> web.Response:
                                                                 volume.get("project_id")) not in (None, server["tenant_id"]):
         raise ApiError(404, f"Volume {spec['volumeId']} could not be found.")
     check("attach_volume", server)
+    delete_on_termination = spec.get("delete_on_termination", False)
+    if "delete_on_termination" in spec and (mv < (2, 79) or not isinstance(delete_on_termination, bool)):
+        raise _bad_input("volumeAttachment", spec, "Additional properties are not allowed "
+                         "('delete_on_termination' was unexpected)" if mv < (2, 79) else "is not of type 'boolean'")
     attachment = nova.attach_volume(world, server, spec["volumeId"])
+    nova.record_action(world, server, "attach_volume", request.get("request_id", ""), ctx_of(request)["user_id"])
+    cinder.set_delete_on_termination(world, spec["volumeId"], server["id"], delete_on_termination)
+    attachment["delete_on_termination"] = delete_on_termination
     return json_response({"volumeAttachment": _attachment_view(server, attachment, mv)})
 
 
@@ -688,8 +762,33 @@ async def volume_attachment(request: web.Request) -> web.Response:
     attachment = _attachment(request, server)
     if request.method == "GET":
         return json_response({"volumeAttachment": _attachment_view(server, attachment, _mv(request))})
+    if request.method == "PUT":
+        return await _update_attachment(request, server, attachment)
     check("detach_volume", server)
     cinder.detach(world, attachment["volume_id"], server["id"])
+    nova.record_action(world, server, "detach_volume", request.get("request_id", ""), ctx_of(request)["user_id"])
+    return no_content(202)
+
+
+async def _update_attachment(request: web.Request, server: dict, attachment: dict) -> web.Response:
+    """PUT os-volume_attachments/{volume_id}: swapping the volume is admin-only (Nova's policy); from 2.85
+    a member may change delete_on_termination (and nothing else) when the volumeId stays the same."""
+    mv = _mv(request)
+    body = await read_json(request)
+    spec = body.get("volumeAttachment") if isinstance(body, dict) else None
+    if not isinstance(spec, dict) or not isinstance(spec.get("volumeId"), str):
+        raise _bad_input("volumeAttachment", body, "'volumeId' is a required property")
+    if spec["volumeId"] != attachment["volume_id"] or mv < (2, 85):
+        raise ApiError(403, "Policy doesn't allow os_compute_api:os-volumes-attachments:swap to be performed.")
+    for key in spec:
+        if key not in ("volumeId", "delete_on_termination", "id", "serverId", "device", "tag", "attachment_id",
+                       "bdm_uuid"):
+            raise _bad_input("volumeAttachment", spec, f"Additional properties are not allowed ('{key}' was unexpected)")
+    if "delete_on_termination" in spec:
+        if not isinstance(spec["delete_on_termination"], bool):
+            raise _bad_input("delete_on_termination", spec["delete_on_termination"], "is not of type 'boolean'")
+        cinder.set_delete_on_termination(world_of(request), attachment["volume_id"], server["id"],
+                                         spec["delete_on_termination"])
     return no_content(202)
 
 
@@ -736,6 +835,7 @@ def make_app(world: World) -> web.Application:
     r.add_post(f"{v}/servers/{{server_id}}/os-volume_attachments", volume_attachments)
     r.add_get(f"{v}/servers/{{server_id}}/os-volume_attachments/{{volume_id}}", volume_attachment)
     r.add_delete(f"{v}/servers/{{server_id}}/os-volume_attachments/{{volume_id}}", volume_attachment)
+    r.add_put(f"{v}/servers/{{server_id}}/os-volume_attachments/{{volume_id}}", volume_attachment)
     r.add_get(f"{v}/servers/{{server_id}}/diagnostics", forbidden_diagnostics)
     r.add_get(f"{v}/servers/{{server_id}}/migrations", forbidden_migrations)
     r.add_get(f"{v}/flavors", catalog.list_flavors)

@@ -110,3 +110,31 @@ def test_accounting_endpoint_reports_service_units(conn):
     assert "jetstream2.indiana.xsede.org" in resources
     cpu = next(row for row in rows if row["resource"] == "jetstream2.indiana.xsede.org")
     assert 0 < cpu["service_units_used"] < cpu["service_units_allocated"]
+
+
+# Keystone's default policy answers a project member 403 on the admin APIs (the route exists), with
+# the words of keystone-018/019 in the oracle: "You are not authorized to perform the requested action:
+# identity:<rule>." Regions are public to any token; a member may read its project's domain.
+@pytest.mark.parametrize("method, path, rule", [
+    ("GET", "/users", "list_users"), ("POST", "/users", "create_user"),
+    ("GET", "/groups", "list_groups"), ("GET", "/roles", "list_roles"), ("POST", "/roles", "create_role"),
+    ("GET", "/domains", "list_domains"), ("GET", "/services", "list_services"),
+    ("GET", "/endpoints", "list_endpoints"), ("POST", "/projects", "create_project"),
+    ("PATCH", "/projects/{project_id}", "update_project"), ("DELETE", "/projects/{project_id}", "delete_project"),
+    ("POST", "/regions", "create_region"),
+])
+def test_admin_routes_answer_a_member_403(conn, method, path, rule):
+    url = path.format(project_id=conn.current_project_id)
+    answer = conn.identity.request(url, method, json={} if method in ("POST", "PATCH") else None)
+    assert answer.status_code == 403
+    assert answer.json() == {"error": {"code": 403, "title": "Forbidden", "message":
+                                       f"You are not authorized to perform the requested action: identity:{rule}."}}
+
+
+def test_regions_and_own_domain_through_the_cli(openstack_cli):
+    regions = json.loads(openstack_cli("region", "list", "-f", "json").stdout)
+    assert [r["Region"] for r in regions] == ["RegionOne"]
+    domain = json.loads(openstack_cli("domain", "show", "default", "-f", "json").stdout)
+    assert domain["name"] == "Default" and domain["enabled"] is True
+    refused = openstack_cli("user", "list", check=False)
+    assert refused.returncode != 0 and "identity:list_users" in refused.stderr

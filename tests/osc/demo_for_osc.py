@@ -1,0 +1,66 @@
+"""The demo cloud with what devstack gives python-openstackclient's functional tests, then served until killed.
+
+    python tests/osc/demo_for_osc.py --config-dir DIR     # prints "ready" like `exotui demo-cloud`
+
+OSC's compute tests look for a flavor named m1.tiny or cirros256, an image named cirros-*-disk and a
+network named `private` (openstackclient/tests/functional/compute/v2/common.py); devstack makes them as
+admin. The demo's member cannot create flavors, so this launcher adds devstack's fixtures to the world
+before serving it: the two flavors, a public cirros image, and in the first project a `private` network
+and subnet behind a router to `public`. The demo's own seed (Jetstream2's names) is left as it is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+
+from exotui.demo import glance, neutron, nova
+from exotui.demo.app import CLOUD_NAME, DemoCloud
+from exotui.demo.seed import DEMO_PROJECTS
+from exotui.demo.world import Knobs
+
+# devstack's (lib/nova flavors, lib/tempest): name, vCPUs, RAM MB, disk GB
+FLAVORS = [("m1.tiny", 1, 512, 1), ("cirros256", 1, 256, 1)]
+CIRROS = "cirros-0.6.3-x86_64-disk"
+
+
+def add_devstack_fixtures(world) -> None:
+    for index, (name, vcpus, ram, disk) in enumerate(FLAVORS, start=1):
+        nova.add_flavor(world, f"osc-{index}", name, vcpus, ram, disk, {})
+    glance.add_image(world, CIRROS, disk_format="qcow2", size=21_430_272, min_disk=0,
+                     properties={"os_distro": "cirros", "hw_rng_model": "virtio"})
+    project_id = next(p["id"] for p in world.projects.values() if p["name"] == DEMO_PROJECTS[0][0])  # clouds.yaml's
+    public = next(n for n in world.networks.values() if n.get("router:external"))
+    net = neutron.create_network(world, project_id, "private")
+    subnet = neutron.create_subnet(world, project_id, net["id"], "private-subnet", "10.0.0.0/26")
+    router = neutron.create_router(world, project_id, "router1", external_network_id=public["id"])
+    neutron.add_router_interface(world, router["id"], subnet["id"])
+
+
+async def serve(config_dir: Path) -> None:
+    cloud = DemoCloud(Knobs(delay_scale=0.0, ssh=False), 0, state_dir=config_dir / "state")
+    await cloud.start()
+    add_devstack_fixtures(cloud.world)
+    path = cloud.write_config(config_dir)
+    print(f"exotui demo cloud (with devstack's fixtures) ready at {cloud.auth_url} "
+          f"(clouds.yaml: {path}, cloud: {CLOUD_NAME})", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await cloud.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config-dir", type=Path, required=True)
+    args = parser.parse_args()
+    args.config_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        asyncio.run(serve(args.config_dir))
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

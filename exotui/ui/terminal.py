@@ -26,13 +26,14 @@ from rich.segment import Segment
 from rich.style import Style as RichStyle
 from textual import events
 from textual.binding import Binding
+from textual.color import Color
 from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
 from ..ssh.terminal import Style
 from ..ssh.vt import Emulator
-from .copymode import CopyMode, cell_starts, find_all, line_text, search, selected_text
+from .copymode import CopyMode, find_all, line_text, search, selected_text
 
 SLICE = 2048  # bytes of pyte between yields, ~4 ms (a jump-scrolled flood goes in bigger, cheap steps)
 FRAME = 1 / 60  # repaint delay while typing: echo shows within a frame
@@ -85,10 +86,17 @@ def _rich(style: Style) -> RichStyle:
 
 _CURSOR = RichStyle(reverse=True)
 _SELECTION = RichStyle(reverse=True)
-_COPY_CURSOR = RichStyle(color="black", bgcolor="bright_magenta", reverse=False)
-_MATCH = RichStyle(color="black", bgcolor="yellow", reverse=False)
 _OTHER_MATCH = RichStyle(underline=True, bold=True)
-_MARKER = RichStyle(color="black", bgcolor="yellow", bold=True)
+
+
+@lru_cache(maxsize=8)
+def _marks(background: str, accent: str, warning: str) -> tuple[RichStyle, RichStyle, RichStyle]:
+    """The copy cursor, the current match and the scroll marker, in the theme's colours (text in the
+    theme's background on its accent or warning colour), so a theme change reaches them too."""
+    on = Color.parse(background).rich_color
+    copy_cursor = RichStyle(color=on, bgcolor=Color.parse(accent).rich_color, reverse=False)
+    match = RichStyle(color=on, bgcolor=Color.parse(warning).rich_color, reverse=False)
+    return copy_cursor, match, match + RichStyle(bold=True)
 
 
 class TerminalView(Widget, can_focus=True):
@@ -227,9 +235,14 @@ class TerminalView(Widget, can_focus=True):
         elif self.scroll_back > size:
             self.scroll_back = size
 
+    def _theme_marks(self) -> tuple[RichStyle, RichStyle, RichStyle]:
+        variables = self.app.theme_variables
+        return _marks(variables["background"], variables["accent"], variables["warning"])
+
     def render_line(self, y: int) -> Strip:
         strip = self._render_row(y)
         copy, width = self.copy, self.size.width
+        copy_cursor, match, marker = self._theme_marks()
         row = y - self.scroll_back
         if copy is not None:
             selection = copy.selection()
@@ -241,16 +254,16 @@ class TerminalView(Widget, can_focus=True):
                 for x0, x1 in find_all(line_text(self.emulator, row), copy.query):
                     strip = _overlay(strip, x0, x1, _OTHER_MATCH)
             if copy.match is not None and copy.match[0] == row:
-                strip = _overlay(strip, copy.match[1], copy.match[2], _MATCH)
+                strip = _overlay(strip, copy.match[1], copy.match[2], match)
             if row == copy.line:
-                strip = _overlay(strip, copy.x, copy.x + 1, _COPY_CURSOR)
+                strip = _overlay(strip, copy.x, copy.x + 1, copy_cursor)
         if y == 0 and (self.scroll_back or copy is not None):
             label = (f" COPY · {self.scroll_back} lines back " if copy is not None else
                      f" {self.scroll_back} lines back · shift+pgdn, or type: live ")
-            strip = _label(strip, label, width - cell_len(label), width)
+            strip = _label(strip, label, width - cell_len(label), width, marker)
         if copy is not None and copy.prompt is not None and y == self.size.height - 1:
             label = f" search older output (plain text, esc cancels): {copy.prompt}█"
-            strip = _label(strip, label.ljust(width)[:width], 0, width)
+            strip = _label(strip, label.ljust(width)[:width], 0, width, marker)
         return strip
 
     def _render_row(self, y: int) -> Strip:
@@ -482,13 +495,13 @@ def _overlay(strip: Strip, x0: int, x1: int, style: RichStyle) -> Strip:
     return Strip.join([left, Strip(list(Segment.apply_style(middle, post_style=style))), right])
 
 
-def _label(strip: Strip, text: str, x0: int, width: int) -> Strip:
+def _label(strip: Strip, text: str, x0: int, width: int, style: RichStyle) -> Strip:
     """`strip` with `text` written over it from cell x0, in the marker's style."""
     x0 = max(0, x0)
     text = text[:max(0, width - x0)]
     left = strip.crop(0, x0)
     right = strip.crop(x0 + cell_len(text), width)
-    return Strip.join([left, Strip([Segment(text, _MARKER)]), right])
+    return Strip.join([left, Strip([Segment(text, style)]), right])
 
 
 def _split_at(text: str, cell: int) -> tuple[str, str, str]:

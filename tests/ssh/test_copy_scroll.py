@@ -8,6 +8,7 @@ import base64
 import re
 
 import pytest
+from textual.color import Color
 
 from exotui.ssh import vt as engines
 from exotui.ssh.terminal import PyteEmulator
@@ -111,7 +112,9 @@ async def test_scroll_search_and_copy_in_a_real_session(open_ui, sessions_on_ope
         assert rendered(terminal, row).startswith("250 ")
         strip = terminal.render_line(row)
         marked = {s.style.bgcolor.name: s.text for s in strip if s.style.bgcolor is not None}
-        assert marked.get("bright_magenta") == "2" and marked.get("yellow") == "50"  # copy cursor on the match
+        theme = ui.app.theme_variables  # the theme's accent for the copy cursor, its warning for the match
+        accent, warning = (Color.parse(theme[name]).rich_color.name for name in ("accent", "warning"))
+        assert marked.get(accent) == "2" and marked.get(warning) == "50"  # copy cursor on the match
         # n: the next older match; there is no other, so it wraps back onto this one
         await ui.pilot.press("n")
         assert terminal.copy.match[0] == line

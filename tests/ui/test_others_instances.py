@@ -16,6 +16,8 @@ async def _answer_yes(ui) -> None:
 
 
 async def _type(ui, text: str) -> None:
+    # the dialog is the screen before its field is composed (under load the query found nothing)
+    await ui.until(lambda: ui.app.screen.query("#prompt-input"), what="the name's field")
     field = ui.app.screen.query_one("#prompt-input", Input)
     field.value = text
     await ui.pilot.press("enter")

@@ -5,7 +5,8 @@ openstacksdk's loader may read the config (never exotui itself). That loader cos
 with its imports, more than the whole first frame. So after each reading that succeeded, exotui
 notes what it depended on: every file the loader looks for (present or not: inode, size and
 change times), the working directory (the loader looks there first), the cloud asked for, and a
-checksum of the OS_* variables (never their values; the file is the user's only, like clouds.yaml). When nothing of that has changed, the same
+checksum of the OS_* variables (never their values; the file is the user's only, like clouds.yaml).
+When nothing of that has changed, the same
 reading would succeed again: the app starts at once and openstacksdk reads the config right after
 the first frame. Anything else (a first start, an edited file, another OS_CLOUD) takes the full
 reading before any screen, as before.

@@ -329,7 +329,8 @@ class Router:
         gateway = _dict(d.get("external_gateway_info"))
         return cls(id=_s(d.get("id")), name=_s(d.get("name")), status=_s(d.get("status")),
                    external_network_id=_opt(gateway.get("network_id")),
-                   external_ips=tuple(_s(_dict(ip).get("ip_address")) for ip in _list(gateway.get("external_fixed_ips"))))
+                   external_ips=tuple(_s(_dict(ip).get("ip_address"))
+                                      for ip in _list(gateway.get("external_fixed_ips"))))
 
 
 @dataclass(frozen=True, slots=True)

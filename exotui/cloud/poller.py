@@ -20,8 +20,22 @@ import time
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
-from .models import (Allocation, printable, Flavor, FloatingIP, Image, Keypair, Network, Port, Quota, Router, SecurityGroup,
-                     Server, Subnet, Volume)
+from .models import (
+    Allocation,
+    Flavor,
+    FloatingIP,
+    Image,
+    Keypair,
+    Network,
+    Port,
+    Quota,
+    Router,
+    SecurityGroup,
+    Server,
+    Subnet,
+    Volume,
+    printable,
+)
 from .session import FLAVOR_MV, CloudError, CloudSession
 from .store import KINDS, ProjectStore
 
@@ -60,7 +74,8 @@ async def fetch_quotas(session: CloudSession) -> list[Quota]:
         session.get_json("block_storage", f"/os-quota-sets/{project_id}", params={"usage": "true"}),
         return_exceptions=True)
     lines: list[Quota] = []
-    for service, body, outer, used in (("compute", compute, "quota_set", "in_use"), ("network", network, "quota", "used"),
+    for service, body, outer, used in (("compute", compute, "quota_set", "in_use"),
+                                       ("network", network, "quota", "used"),
                                        ("volume", volume, "quota_set", "in_use")):
         if isinstance(body, BaseException):
             if isinstance(body, CloudError):

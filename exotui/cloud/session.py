@@ -42,7 +42,8 @@ def explain(exc: BaseException) -> CloudError:
         return exc
     status = getattr(exc, "status_code", None) or getattr(exc, "http_status", None)
     request_id = getattr(exc, "request_id", None)
-    from .profiles import answer_lost, explain as explain_line  # profiles imports openstacksdk lazily too
+    from .profiles import answer_lost  # profiles imports openstacksdk lazily too
+    from .profiles import explain as explain_line
 
     return CloudError(explain_line(exc), status, request_id, answer_lost=answer_lost(exc))
 

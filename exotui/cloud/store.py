@@ -7,7 +7,8 @@ and removed, so a table updates those rows and nothing else.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace as _replace
+from dataclasses import dataclass, field
+from dataclasses import replace as _replace
 from typing import Any, Callable, Iterable, Mapping
 
 from .models import Address, FloatingIP, Server

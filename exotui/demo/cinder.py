@@ -11,8 +11,17 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from .common import (ApiError, as_bool, iso_micro, json_response, negotiate_microversion, new_id,
-                     no_content, read_json, require_dict)
+from .common import (
+    ApiError,
+    as_bool,
+    iso_micro,
+    json_response,
+    negotiate_microversion,
+    new_id,
+    no_content,
+    read_json,
+    require_dict,
+)
 from .glance import CORE as IMAGE_CORE  # fields Glance defines; the rest are properties volumes copy
 from .service import ctx_of, service_app, world_of
 from .world import World
@@ -72,7 +81,8 @@ def create_volume(world: World, project_id: str, name: str | None, size: int, *,
         keep = ("checksum", "container_format", "disk_format", "min_disk", "min_ram", "size")
         meta = {k: str(image[k]) for k in keep if image.get(k) is not None}
         meta.update(image_id=image["id"], image_name=image["name"] or "")
-        meta.update({k: str(v) for k, v in image.items() if k not in IMAGE_CORE and k != "stores" and not k.startswith("_")})
+        meta.update({k: str(v) for k, v in image.items()
+                     if k not in IMAGE_CORE and k != "stores" and not k.startswith("_")})
         volume["volume_image_metadata"] = meta
     world.volumes[volume["id"]] = volume
 

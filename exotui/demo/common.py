@@ -65,7 +65,8 @@ def error_body(style: str, status: int, message: str, kind: str | None = None) -
     if style in ("nova", "cinder"):
         return {kind or _NOVA_KEYS.get(status, "computeFault"): {"code": status, "message": message}}
     if style == "neutron":
-        return {"NeutronError": {"type": kind or _NEUTRON_TYPES.get(status, "HTTPError"), "message": message, "detail": ""}}
+        return {"NeutronError": {"type": kind or _NEUTRON_TYPES.get(status, "HTTPError"), "message": message,
+                                 "detail": ""}}
     if style == "glance":
         return {
             "message": f"{message}<br /><br />\n\n\n",
@@ -183,7 +184,8 @@ def negotiate_microversion(
     try:
         version = parse_version(asked)
     except ValueError:
-        raise ApiError(400, f"API Version String {asked} is of invalid format. Must be of format MajorNum.MinorNum.") from None
+        raise ApiError(400, f"API Version String {asked} is of invalid format. "
+                            "Must be of format MajorNum.MinorNum.") from None
     if not lo <= version <= hi:
         raise ApiError(
             406,

@@ -177,7 +177,8 @@ def _boot_log(world: World, server: dict, boot: dt.datetime) -> list[tuple[float
                  *_randomart(fingerprint)]:
         ci(pid, text)
     kernel_line(f"cloud-init[{pid}]: Generating keys done.", 0.3)
-    plain(f"[  OK  ] Started {'ssh.service - OpenBSD Secure Shell server' if ubuntu else 'sshd.service - OpenSSH server daemon'}.", 0.4)
+    daemon = "ssh.service - OpenBSD Secure Shell server" if ubuntu else "sshd.service - OpenSSH server daemon"
+    plain(f"[  OK  ] Started {daemon}.", 0.4)
     clock += 1.0
     pid += 300 + rng.randrange(100)
     ci(pid, f"Cloud-init v. {cloudinit} running 'modules:config' at {stamp()}. Up {clock:.2f} seconds.")

@@ -9,7 +9,7 @@ import secrets
 
 from aiohttp import web
 
-from .common import ApiError, iso_micro_z, json_response, new_hex_id, no_content, read_json, parse_time
+from .common import ApiError, iso_micro_z, json_response, new_hex_id, no_content, parse_time, read_json
 from .service import UNAUTHORIZED, ctx_of, service_app, world_of
 from .world import World
 

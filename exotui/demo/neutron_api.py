@@ -622,7 +622,7 @@ def _since(text: str):
     try:
         return parse_time(text)
     except ValueError:
-        raise ApiError(400, f"Invalid input for changed_since. Reason: '{text}' is not a valid timestamp.")
+        raise ApiError(400, f"Invalid input for changed_since. Reason: '{text}' is not a valid timestamp.") from None
 
 
 def _text(value: Any) -> str:

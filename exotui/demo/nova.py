@@ -301,7 +301,8 @@ def server_view(world: World, server: dict, mv: tuple[int, int], *, show: bool =
         "OS-EXT-STS:vm_state": server["OS-EXT-STS:vm_state"],
         "OS-EXT-STS:power_state": server["OS-EXT-STS:power_state"],
         "os-extended-volumes:volumes_attached": [] if deleted else [
-            ({"id": a["volume_id"], "delete_on_termination": a["delete_on_termination"]} if mv >= (2, 3) else {"id": a["volume_id"]})
+            ({"id": a["volume_id"], "delete_on_termination": a["delete_on_termination"]} if mv >= (2, 3)
+             else {"id": a["volume_id"]})
             for a in cinder.attachments_of(world, server["id"])],
     })
     if server["fault"] and server["status"] in ("ERROR", "DELETED"):

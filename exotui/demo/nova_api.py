@@ -8,8 +8,15 @@ import re
 from aiohttp import web
 
 from . import cinder, glance, neutron, nova
-from .common import (ApiError, json_response, negotiate_microversion, no_content, parse_time,
-                     raw_json_response, read_json)
+from .common import (
+    ApiError,
+    json_response,
+    negotiate_microversion,
+    no_content,
+    parse_time,
+    raw_json_response,
+    read_json,
+)
 from .nova_rules import check
 from .service import ctx_of, service_app, world_of
 from .world import World
@@ -120,8 +127,9 @@ def _filtered_servers(request: web.Request) -> list[dict]:
             servers = [s for s in servers if get(s) == q[key]]
     if "ip" in q:
         pattern = re.compile(re.escape(q["ip"]))
-        servers = [s for s in servers if any(pattern.search(a["addr"]) for net in
-                                             neutron.server_addresses(world, s["id"], cached=True).values() for a in net)]
+        servers = [s for s in servers if any(
+            pattern.search(a["addr"]) for net in neutron.server_addresses(world, s["id"], cached=True).values()
+            for a in net)]
     sort_dir = q.get("sort_dir", "desc")
     servers.sort(key=lambda s: (s["_created"], s["id"]), reverse=sort_dir != "asc")
     if "sort_key" in q and q["sort_key"] in ("display_name", "name"):
@@ -328,7 +336,8 @@ def _attach_block_devices(world: World, server: dict, bdms: list[dict], user_id:
             volume_id = bdm["uuid"]
         else:
             snapshot = world.snapshots.get(bdm["uuid"]) if bdm["source"] == "snapshot" else None
-            volume = cinder.create_volume(world, server["tenant_id"], "", bdm["size"] or (snapshot or {}).get("size", 1),
+            size = bdm["size"] or (snapshot or {}).get("size", 1)
+            volume = cinder.create_volume(world, server["tenant_id"], "", size,
                                           image_id=bdm["uuid"] if bdm["source"] == "image" else None,
                                           snapshot_id=snapshot["id"] if snapshot else None,
                                           user_id=user_id, instant=True)
@@ -733,8 +742,8 @@ async def volume_attachments(request: web.Request) -> web.Response:
     if not isinstance(spec, dict) or not isinstance(spec.get("volumeId"), str):
         raise _bad_input("volumeAttachment", body, "'volumeId' is a required property")
     volume = world.volumes.get(spec["volumeId"])
-    if volume is None or volume.get("_deleted") or volume.get("os-vol-tenant-attr:tenant_id",
-                                                                volume.get("project_id")) not in (None, server["tenant_id"]):
+    owner = volume.get("os-vol-tenant-attr:tenant_id", volume.get("project_id")) if volume is not None else None
+    if volume is None or volume.get("_deleted") or owner not in (None, server["tenant_id"]):
         raise ApiError(404, f"Volume {spec['volumeId']} could not be found.")
     check("attach_volume", server)
     delete_on_termination = spec.get("delete_on_termination", False)
@@ -783,7 +792,8 @@ async def _update_attachment(request: web.Request, server: dict, attachment: dic
     for key in spec:
         if key not in ("volumeId", "delete_on_termination", "id", "serverId", "device", "tag", "attachment_id",
                        "bdm_uuid"):
-            raise _bad_input("volumeAttachment", spec, f"Additional properties are not allowed ('{key}' was unexpected)")
+            raise _bad_input("volumeAttachment", spec,
+                             f"Additional properties are not allowed ('{key}' was unexpected)")
     if "delete_on_termination" in spec:
         if not isinstance(spec["delete_on_termination"], bool):
             raise _bad_input("delete_on_termination", spec["delete_on_termination"], "is not of type 'boolean'")

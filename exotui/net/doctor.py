@@ -117,7 +117,8 @@ def _ingress_22(eff: Effective, source, view: NetView, who: Server) -> tuple[str
     hits = eff.admitting("tcp", 22, str(source) if source else None)
     if hits:
         return PASS, [f"{who.name}: {', '.join(r.groups)}: {r.describe(names)}" for r in hits[:3]]
-    ssh = [r for r in eff.ingress if r.protocol in (None, "tcp") and (r.protocol is None or r.port_min <= 22 <= r.port_max)]  # type: ignore[operator]
+    ssh = [r for r in eff.ingress if r.protocol in (None, "tcp")
+           and (r.protocol is None or r.port_min <= 22 <= r.port_max)]  # type: ignore[operator]
     cidrs = [r for r in ssh if r.remote_group_id is None]
     if source is None and cidrs:
         return WARN, [f"{who.name}: tcp/22 only from {', '.join(r.cidr for r in cidrs[:4])}; "
@@ -189,7 +190,8 @@ def _router(view: NetView, network_id: str, fip_network: str | None) -> Check:
                      f"create a router and add {label}'s subnet to it"),))
 
 
-def _route(view: NetView, server: Server, source, eff: Effective, rules_of) -> tuple[Check, str | None, str | None, str | None, Server | None]:
+def _route(view: NetView, server: Server, source, eff: Effective,
+           rules_of) -> tuple[Check, str | None, str | None, str | None, Server | None]:
     """(check, address, jump address, network id of the path, jump server)."""
     name = "floating IP or jump host"
     fips = view.floating_ips_of(server)

@@ -1,7 +1,8 @@
 """The VT emulator behind the embedded terminal, as a small interface that another engine can fill.
 
 `PyteEmulator` is the fallback engine: exotui/ssh/vt.py picks libghostty-vt when it loads (measured
-there), this one where it cannot or with EXOTUI_TERMINAL=pyte. Measured earlier on bench/ssh.py's 20 MB `cat` (`bench/ssh.py --engines`:
+there), this one where it cannot or with EXOTUI_TERMINAL=pyte. Measured earlier on bench/ssh.py's
+20 MB `cat` (`bench/ssh.py --engines`:
 200x50, 64 KiB reads, MB per CPU-second): pyte 0.8.2 alone 0.6-0.8, bittty 0.3.0's Board 5.4-7.1,
 this wrapper with jump scrolling (below) as the widget drives it 55-90. pyte stays: it is proven
 (termtosvg, textual-terminal), bittty is pre-alpha and its API changed shape between 0.1 and 0.3, and

@@ -3,7 +3,6 @@ rules, ports, metadata, timestamps, fault; and its console log, followed. Live f
 
 from __future__ import annotations
 
-from .plain import escape
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
@@ -19,6 +18,7 @@ from ..cloud.rules import FAMILY_TITLES, flavor_family, server_flavor
 from ..cloud.store import Change
 from ..cloud.units import gpu_fraction, su_per_hour
 from .dialogs import AnswerOnce
+from .plain import escape
 from .views import age, rule_summary
 from .workers import run_guarded
 

@@ -5,19 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
-from .plain import escape
-from textual import on
+from textual import _widget_navigation, on
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.css.query import NoMatches
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.screen import ModalScreen
-from textual import _widget_navigation
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from .plain import escape
 from .textual_compat import ClosingOncePalette  # also guards every OptionList's page keys
 
 # the frame every dialog shares: fits 80x24, centred, theme colours only

@@ -14,7 +14,6 @@ import time
 import weakref
 from typing import Any, Awaitable, Callable
 
-from .plain import escape, middle
 from textual.app import App
 
 from ..cloud.actions import READ_ONLY, ActionRefused, ActionResult
@@ -25,6 +24,7 @@ from . import resources
 from .detail import InstanceDetail
 from .dialogs import Choice, ChoiceDialog, ConfirmDialog, ConfirmOptionDialog, PromptDialog
 from .forms import Field, FormDialog
+from .plain import escape, middle
 from .workers import run_guarded
 
 # the instance action menu, in its order: (action, label); "…" means a dialog follows

@@ -17,7 +17,7 @@ from ..cloud.actions import ActionRefused
 from ..cloud.store import Change
 from ..net import doctor, topology
 from ..net.view import NetView
-from .dialogs import Choices, AnswerOnce
+from .dialogs import AnswerOnce, Choices
 from .workers import run_guarded
 
 # roles from net.topology -> theme styles (never literal colours: a theme change reaches the map)

@@ -6,11 +6,10 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING, Any
 
-from .plain import escape, middle
-
 from ..cloud.rules import allowed_actions, server_flavor
 from .dialogs import Choice, ChoiceDialog, ConfirmDialog, PromptDialog
 from .forms import Field, FormDialog, whole_number
+from .plain import escape, middle
 from .views import rule_summary
 
 if TYPE_CHECKING:

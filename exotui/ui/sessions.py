@@ -3,7 +3,8 @@
 `s` on an instance (or "SSH" in its action menu) opens a session (open_session); ctrl+] goes back
 to the dashboard with every session still running; `S` on the dashboard comes back.
 shift+pageup/shift+pagedown scroll back and forth, shift+up enters copy mode (search, select, copy
-through OSC 52; see terminal.py), ctrl+pageup/ctrl+pagedown switch tabs, ctrl+f4 ends the current session, f12 opens it in the user's
+through OSC 52; see terminal.py), ctrl+pageup/ctrl+pagedown switch tabs, ctrl+f4 ends the current
+session, f12 opens it in the user's
 own terminal (the app is suspended and the system `ssh` runs with the same target, user, keys and
 pinned known_hosts).
 A session whose remote shell exits closes its tab; the last one closed returns to the dashboard.
@@ -20,8 +21,8 @@ from itertools import count
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.message import Message
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
@@ -30,8 +31,8 @@ from ..ssh.client import HostKeyChanged, HostKeyUnknown, SSHError, connect
 from ..ssh.hostkeys import KnownHosts
 from ..ssh.target import EXOSPHERE_USER, Target, TargetError, reach
 from .terminal import TerminalView
-from .workers import run_guarded
 from .textual_compat import FocusSafeTabbedContent
+from .workers import run_guarded
 
 SCREEN = "ssh-sessions"
 _ids = count(1)
@@ -94,7 +95,8 @@ class SSHSession(Vertical):
 
     def notice(self, text: str) -> None:
         """A passing note after the status (copy mode: "copied N characters", search results)."""
-        self.query_one(".ssh-status", Static).update(f"{text} · {getattr(self, '_status', '')}")  # first: seen at 80 columns
+        # the note first: the end of the line is cut at 80 columns
+        self.query_one(".ssh-status", Static).update(f"{text} · {getattr(self, '_status', '')}")
 
     def on_mount(self) -> None:
         self.terminal.on_notice = self.notice
@@ -141,7 +143,7 @@ class SSHSession(Vertical):
             self.connection = await self._connect(target, console, password, patient=way.wake is not None)
         except HostKeyUnknown as unknown:
             if not await self._ask_trust(unknown):
-                raise SSHError("unknown_key", f"not connected: the host key of {target.name} was not trusted")
+                raise SSHError("unknown_key", f"not connected: the host key of {target.name} was not trusted") from None
             unknown.accept()
             self.connection = await connect(target, console, store=self.store, password=password)
         del password

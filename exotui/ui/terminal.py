@@ -379,7 +379,8 @@ class TerminalView(Widget, can_focus=True):
             copy.match = found
             copy.line, copy.x = found[0], found[1]
             self._show_line(found[0], center=True)
-            self.on_notice(f"{copy.query!r} at {self.scroll_back} lines back" + (" (search wrapped)" if wrapped else ""))
+            wrap_note = " (search wrapped)" if wrapped else ""
+            self.on_notice(f"{copy.query!r} at {self.scroll_back} lines back{wrap_note}")
         self.refresh()
 
     def _copy_key(self, key: str, character: str | None) -> None:

@@ -5,19 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
-from textual import _widget_navigation, on
+from textual import on
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from .plain import escape
-from .textual_compat import ClosingOncePalette  # also guards every OptionList's page keys
+from .plain import cut_names_in, escape
+from .textual_compat import ClosingOncePalette, find_next_enabled  # also guards every OptionList's page keys
 
 # the frame every dialog shares: fits 80x24, centred, theme colours only
 DIALOG_CSS = """
@@ -96,7 +96,7 @@ class Choices(OptionList):
 
     def _step(self, direction: int) -> None:
         here = self.highlighted
-        after = _widget_navigation.find_next_enabled(self.options, anchor=here, direction=direction)
+        after = find_next_enabled(self.options, anchor=here, direction=direction)
         wraps = here is not None and (after is None or (after - here) * direction <= 0)
         can_scroll = self.scroll_y < self.max_scroll_y if direction > 0 else self.scroll_y > 0
         if wraps and can_scroll:
@@ -105,14 +105,54 @@ class Choices(OptionList):
             self.highlighted = after
 
 
-class ConfirmDialog(AnswerOnce, ModalScreen[bool]):
+class FullNames(AnswerOnce, ModalScreen[None]):
+    """The names a dialog showed cut in the middle, whole (f in a confirmation or a menu)."""
+
+    DEFAULT_CSS = dialog_css("FullNames") + """
+    FullNames VerticalScroll { height: auto; max-height: 18; }
+    """
+    BINDINGS = [Binding("escape,q,f", "close", "Back")]
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__()
+        self.names = names
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("Full names", classes="dialog-title")
+            with VerticalScroll(id="full-names"):
+                for name in self.names:
+                    yield Static(Content(name))  # text, never markup
+            yield Static("esc: back", classes="dialog-hint")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class ShowsFullNames:
+    """Mixed into a dialog whose texts may hold names cut by plain.middle: f shows them whole."""
+
+    def _texts(self) -> list[str]:
+        return [self.title_text, getattr(self, "message", "")]  # type: ignore[attr-defined]
+
+    def full_names_hint(self) -> str:
+        return " · f: full names" if cut_names_in(*self._texts()) else ""
+
+    def action_full_names(self) -> None:
+        names = cut_names_in(*self._texts())
+        if names:
+            self.app.push_screen(FullNames(names))  # type: ignore[attr-defined]
+
+
+class ConfirmDialog(ShowsFullNames, AnswerOnce, ModalScreen[bool]):
     """"Delete instance web-1?": y confirms; n, esc and the focused Cancel button refuse."""
 
     DEFAULT_CSS = dialog_css("ConfirmDialog") + """
     ConfirmDialog > Vertical { border: thick $error; width: 64; }
     ConfirmDialog #confirm-yes { background: $error; color: $text; }
     """
-    BINDINGS = [Binding("y", "answer(True)", "Yes"), Binding("n,escape", "answer(False)", "No")]
+    BINDINGS = [Binding("y", "answer(True)", "Yes"), Binding("n,escape", "answer(False)", "No"),
+                Binding("f", "full_names", "Full names", show=False)]
 
     def __init__(self, title: str, message: str = "", confirm: str = "Delete") -> None:
         super().__init__()
@@ -125,7 +165,7 @@ class ConfirmDialog(AnswerOnce, ModalScreen[bool]):
             yield Static(escape(self.title_text), classes="dialog-title")
             if self.message:
                 yield Static(escape(self.message))
-            yield Static("y: yes · n/esc: no", classes="dialog-hint")
+            yield Static("y: yes · n/esc: no" + self.full_names_hint(), classes="dialog-hint")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.confirm_label, id="confirm-yes", compact=True)
                 yield Button("Cancel", id="confirm-no", compact=True)
@@ -176,7 +216,7 @@ class Confirmed:
     option: bool
 
 
-class ConfirmOptionDialog(AnswerOnce, ModalScreen[Confirmed | None]):
+class ConfirmOptionDialog(ShowsFullNames, AnswerOnce, ModalScreen[Confirmed | None]):
     """A ConfirmDialog with one option, off until ticked (r, or space on the box): "also release its
     floating IP 203.0.113.5". Returns None on no, else Confirmed(option=...)."""
 
@@ -184,7 +224,7 @@ class ConfirmOptionDialog(AnswerOnce, ModalScreen[Confirmed | None]):
     ConfirmOptionDialog #confirm-option { margin-top: 1; height: auto; }
     """
     BINDINGS = [Binding("y", "answer(True)", "Yes"), Binding("n,escape", "answer(False)", "No"),
-                Binding("r", "tick", "Option")]
+                Binding("r", "tick", "Option"), Binding("f", "full_names", "Full names", show=False)]
 
     def __init__(self, title: str, message: str, option: str, confirm: str = "Delete") -> None:
         super().__init__()
@@ -198,7 +238,7 @@ class ConfirmOptionDialog(AnswerOnce, ModalScreen[Confirmed | None]):
             yield Static(escape(self.title_text), classes="dialog-title")
             yield Static(escape(self.message))
             yield Tick(self.option, id="confirm-option")
-            yield Static("y: yes · n/esc: no · r: tick or untick", classes="dialog-hint")
+            yield Static("y: yes · n/esc: no · r: tick or untick" + self.full_names_hint(), classes="dialog-hint")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.confirm_label, id="confirm-yes", compact=True)
                 yield Button("Cancel", id="confirm-no", compact=True)
@@ -266,13 +306,13 @@ class Choice:
     heading: bool = False
 
 
-class ChoiceDialog(AnswerOnce, ModalScreen[str | None]):
+class ChoiceDialog(ShowsFullNames, AnswerOnce, ModalScreen[str | None]):
     """Pick one of a list; refused lines stay visible, dimmed, with their reason, and cannot be chosen."""
 
     DEFAULT_CSS = dialog_css("ChoiceDialog") + """
     ChoiceDialog OptionList { height: auto; max-height: 75vh; border: none; padding: 0; }
     """
-    BINDINGS = [Binding("escape,q", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape,q", "cancel", "Cancel"), Binding("f", "full_names", "Full names", show=False)]
 
     def __init__(self, title: str, choices: list[Choice], *, hint: str = "", width: int | None = None) -> None:
         super().__init__()
@@ -303,7 +343,8 @@ class ChoiceDialog(AnswerOnce, ModalScreen[str | None]):
                 frame.styles.width = self.width
             yield Static(escape(self.title_text), classes="dialog-title")
             yield Choices(*options, id="choices", compact=True)
-            yield Static(escape(self.hint or "enter: choose · esc: cancel"), classes="dialog-hint")
+            yield Static(escape((self.hint or "enter: choose · esc: cancel") + self.full_names_hint()),
+                         classes="dialog-hint")
 
     def on_mount(self) -> None:
         self.when_composed("#choices", self._highlight_first)
@@ -316,6 +357,9 @@ class ChoiceDialog(AnswerOnce, ModalScreen[str | None]):
     def chosen(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self.dismiss(event.option_id)
+
+    def _texts(self) -> list[str]:
+        return [self.title_text, *(c.label for c in self.choices)]
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -7,7 +7,7 @@ guard silently doing nothing.
 
 from __future__ import annotations
 
-from textual import work
+from textual import _widget_navigation, work
 from textual.command import CommandPalette
 from textual.css.query import NoMatches
 from textual.widgets import OptionList, TabbedContent, TabPane
@@ -19,7 +19,11 @@ PRIVATE_NAMES = {
     CommandPalette: ("_select_or_command", "_action_escape", "_gather_commands", "_GATHER_COMMANDS_GROUP"),
     TabbedContent: ("_on_tab_pane_focused",),
 }
-PRIVATE_MODULES = ("textual.widgets._select",)
+PRIVATE_MODULES = ("textual.widgets._select", "textual._widget_navigation")
+
+# the next enabled option from an anchor, as OptionList's own keys find it (dialogs.Choices scrolls past
+# the last choosable line to the dimmed ones below instead of wrapping)
+find_next_enabled = _widget_navigation.find_next_enabled
 
 
 class ClosingOncePalette(CommandPalette):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,6 +24,9 @@ from typing import Any
 from ..cloud.models import Image, Server
 from ..cloud.profiles import exotui_settings
 from .hostkeys import state_dir
+
+# a login name as useradd takes it (what an image's default_user must be to be used as one)
+_USER_NAME = re.compile(r"[a-z_][a-z0-9_.-]{0,31}")
 
 # os_distro (Glance's standard property) -> the cloud image's login
 DISTRO_USERS = {
@@ -129,7 +133,9 @@ def guess_user(server: Server, image: Image | None, settings: Mapping[str, Any] 
         return EXOSPHERE_USER, "an Exosphere-built instance"
     props = image.properties if image is not None else {}
     if props.get("default_user"):
-        return props["default_user"], "the image's default_user property"
+        if _USER_NAME.fullmatch(props["default_user"]):
+            return props["default_user"], "the image's default_user property"
+        # anyone who may publish an image wrote it: never a login name unless it is one (it is shown escaped)
     distro = (props.get("os_distro") or "").lower()
     if not distro and image is not None:  # no property: try the image's name ("Featured-Ubuntu24")
         distro = next((d for d in DISTRO_USERS if d in image.name.lower()), "")

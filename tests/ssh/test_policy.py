@@ -127,3 +127,18 @@ def test_key_translation():
     assert key_bytes("ctrl+left", None) == b"\x1b[1;5D"
     assert key_bytes("alt+b", "b") == b"\x1bb"
     assert key_bytes("é", "é") == "é".encode()
+
+
+def test_an_images_default_user_is_a_login_name_only_if_it_is_one():
+    """Anyone who may publish an image writes its properties: `default_user` with an escape sequence was
+    shown (escaped) in the SSH tab's status line and then sent as the login name. It is used only if it
+    is a user name; otherwise the image's other hints decide."""
+    from exotui.cloud.models import Image, Server
+
+    server = Server("s1", "web", "ACTIVE")
+    hostile = Image.from_api({"id": "i1", "name": "Featured-Ubuntu24", "default_user": "\x1b]0;pwned\x07root"})
+    assert "\x1b" not in hostile.properties["default_user"]  # shown made visible
+    user, why = guess_user(server, hostile)
+    assert (user, why) == ("ubuntu", "os_distro ubuntu")
+    plain = Image.from_api({"id": "i2", "name": "custom", "default_user": "rocky"})
+    assert guess_user(server, plain) == ("rocky", "the image's default_user property")

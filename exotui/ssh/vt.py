@@ -81,6 +81,11 @@ def _palette(n: int) -> str:
     return f"color({n})"
 
 
+# SGR parameters that turn one attribute on or off: code -> (its slot in the state, on)
+_SGR_FLAGS = {1: (2, True), 3: (3, True), 4: (4, True), 9: (5, True), 7: (6, True),
+              22: (2, False), 23: (3, False), 24: (4, False), 29: (5, False), 27: (6, False)}
+
+
 def _apply_sgr(params: str, state: list) -> None:
     """state = [fg, bg, bold, italic, underline, strike, reverse], changed by one SGR's parameters."""
     values = [int(p) if p.isdigit() else 0 for p in re.split(r"[;:]", params)] if params else [0]
@@ -89,26 +94,9 @@ def _apply_sgr(params: str, state: list) -> None:
         v = values[i]
         if v == 0:
             state[:] = [None, None, False, False, False, False, False]
-        elif v == 1:
-            state[2] = True
-        elif v == 3:
-            state[3] = True
-        elif v == 4:
-            state[4] = True
-        elif v == 7:
-            state[6] = True
-        elif v == 9:
-            state[5] = True
-        elif v == 22:
-            state[2] = False
-        elif v == 23:
-            state[3] = False
-        elif v == 24:
-            state[4] = False
-        elif v == 27:
-            state[6] = False
-        elif v == 29:
-            state[5] = False
+        elif v in _SGR_FLAGS:
+            slot, on = _SGR_FLAGS[v]
+            state[slot] = on
         elif 30 <= v <= 37:
             state[0] = _NAMES[v - 30]
         elif 40 <= v <= 47:

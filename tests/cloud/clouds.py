@@ -214,3 +214,15 @@ def wait_until(predicate, timeout: float = 30.0, interval: float = 0.2):
         if value or time.monotonic() > deadline:
             return value
         time.sleep(interval)
+
+
+async def seconds_until(condition, timeout: float = 30.0) -> float:
+    """How long `condition()` took to hold (inf if it did not within `timeout`): for tests that measure."""
+    import asyncio
+
+    started = time.monotonic()
+    while not condition():
+        if time.monotonic() - started > timeout:
+            return float("inf")
+        await asyncio.sleep(0.02)
+    return time.monotonic() - started

@@ -3,7 +3,6 @@ login is reported in under 2 s, and a failed login is tried again in the backgro
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import socket
@@ -13,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from clouds import seconds_until
 import yaml
 
 from exotui.cloud.poller import Intervals, ProjectPoller
@@ -27,12 +27,7 @@ pytestmark = pytest.mark.timeout(120)
 
 
 async def _seconds_until(condition, timeout: float = 30.0) -> float:
-    started = time.monotonic()
-    while not condition():
-        if time.monotonic() - started > timeout:
-            return float("inf")
-        await asyncio.sleep(0.02)
-    return time.monotonic() - started
+    return await seconds_until(condition, timeout)
 
 
 def _free_port() -> int:

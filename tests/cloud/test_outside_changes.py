@@ -4,9 +4,9 @@ default intervals: the project on screen has its floating IPs and the shown view
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
+from clouds import seconds_until
 
 from exotui.cloud.poller import Intervals, ProjectPoller
 from exotui.cloud.session import CloudSession
@@ -20,12 +20,7 @@ PROJECT = DEMO_PROJECTS[0][0]
 
 
 async def _seconds_until(condition, timeout: float = 15.0) -> float:
-    started = time.monotonic()
-    while not condition():
-        if time.monotonic() - started > timeout:
-            return float("inf")
-        await asyncio.sleep(0.02)
-    return time.monotonic() - started
+    return await seconds_until(condition, timeout)
 
 
 @pytest.fixture()

@@ -14,6 +14,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,7 @@ from exotui.ui.table import ResourceTable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ui"))
 from screens import screen_rows, ui_fixtures  # beside this file
-from waiting import until  # tests/ui's helper (tests/ is not a package)
+from waiting import settled_screenshot, until  # tests/ui's helpers (tests/ is not a package)
 
 WRONG = "Not-the-Password-42"
 
@@ -267,10 +268,12 @@ async def test_the_dashboard_opens_the_good_cloud_and_says_one_line_for_each_bad
         demo.call(lambda: [t.update(expires=demo.world.now()) for t in demo.world.tokens.values()])
         await pilot.press("ctrl+r")
         await until(pilot, lambda: len(demo.world.tokens) >= issued + 1, what="a new token")
-        await pilot.pause(1.0)
+        kicked = time.time()
         for project in workspace.projects:
             project.poller.kick(*KINDS)
-        await pilot.pause(1.0)
+        await until(pilot, lambda: all((p.store.state(k).last_ok or 0) > kicked for p in workspace.projects
+                                       for k in ("servers", "floating_ips")), what="every project polled again")
+        await pilot.pause()  # what those polls posted, handled
         assert "● live" in _crumb(app)
         assert [n for n in notes[shown:] if n[2] != "refreshing"] == []
         for project in workspace.projects:
@@ -324,8 +327,7 @@ async def test_long_wide_and_odd_names_keep_the_table_in_columns(open_ui):
             ui.point_at(ids[key])
             await ui.pilot.press("enter")
             await ui.until(lambda: isinstance(ui.app.screen, InstanceDetail), what=f"the detail of {key}")
-            await ui.pilot.pause(0.2)
-            rows = screen_rows(ui.app.export_screenshot())
+            rows = screen_rows(await settled_screenshot(ui.pilot, ui.app, what=f"the detail of {key}"))
             title, name = rows[0].rstrip(), ODD_NAMES[key]
             assert title.startswith("Instance ") and title.endswith(" │ ACTIVE"), f"{key}: {title!r}"
             assert name in title if key != "long" else f"Instance {name[:39]}… │" in title, f"{key}: {title!r}"
@@ -354,7 +356,7 @@ async def test_names_that_look_like_markup_are_shown_as_written_in_notifications
         options.highlighted = options.get_option_index("lock")
         await ui.pilot.press("enter")
         await ui.until(lambda: ui.store.item("servers", sid).locked, what="the lock")
-        await ui.pilot.pause(0.3)
+        await ui.app.workers.wait_for_complete()  # the lock's flow and its notification, done
         assert ui.app.is_running and ui.app._exception is None
         toasts = [str(toast.render()) for toast in ui.app.screen.query(Toast)]
         assert any(name in text for text in toasts), toasts
@@ -376,9 +378,9 @@ async def test_an_image_named_like_markup_does_not_break_the_launch_form(open_ui
             select.value = image["id"]
             await ui.pilot.pause()
             select.expanded = True
-            await ui.pilot.pause(0.3)
+            svg = await settled_screenshot(ui.pilot, ui.app, what="the image list open")
             assert ui.app.is_running and ui.app._exception is None
-            rows = screen_rows(ui.app.export_screenshot())
+            rows = screen_rows(svg)
             assert any(name in row for row in rows), rows
         finally:
             ui.demo.call(lambda: ui.demo.world.images.pop(image["id"], None))
@@ -395,8 +397,8 @@ async def test_a_cloud_named_like_markup_is_shown_as_written(demo, demo_dir, tmp
         await until(pilot, lambda: "● live" in _crumb(app), what="the cloud live")
         assert f"exotui │ {odd} / " in screen_rows(app.export_screenshot())[0]
         await pilot.press("colon", *"projects", "enter")
-        await pilot.pause(0.3)
-        assert any(odd[:20] in row for row in screen_rows(app.export_screenshot()))
+        await until(pilot, lambda: app.current_view == "projects", what=":projects")
+        assert any(odd[:20] in row for row in screen_rows(await settled_screenshot(pilot, app, what=":projects")))
         assert app.is_running
     assert app._exception is None
 
@@ -406,8 +408,7 @@ async def test_a_filter_of_any_text_is_shown_as_typed(open_ui, typed):
     """'/' takes a regex, or plain text when it is none; the view's title repeats it, brackets and all."""
     async with open_ui(size=(100, 30)) as ui:
         await ui.pilot.press("slash", *typed, "enter")
-        await ui.pilot.pause(0.2)
-        title = screen_rows(ui.app.export_screenshot())[1]
+        title = screen_rows(await settled_screenshot(ui.pilot, ui.app, what="the filtered view"))[1]
         assert title.startswith("Instances (") and f"filter: /{typed}" in title, title
         assert ui.app.is_running and ui.app._exception is None
 
@@ -421,7 +422,7 @@ async def test_a_300_character_name_at_launch_is_refused_before_it_is_sent(open_
         form = ui.app.screen
         form.query_one("#field-name", Input).value = LONG_NAME
         await ui.pilot.press("ctrl+s")
-        await ui.pilot.pause(0.3)
+        await ui.until(lambda: str(form.query_one(".dialog-error", Static).render()), what="the form's error")
         problem = str(form.query_one(".dialog-error", Static).render())
         assert problem == "a name has at most 255 characters (Nova's limit); this one has 300"
         assert ui.app.screen is form and not [s for s in ui.sent if s[1] == "POST"]

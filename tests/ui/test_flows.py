@@ -96,7 +96,7 @@ async def test_a_refused_action_shows_why_and_sends_nothing(open_ui):
         options = await menu(ui, sid)
         assert options.get_option("stop").disabled and "already in progress" in str(options.get_option("stop").prompt)
         await ui.pilot.press("escape")
-        await ui.pilot.pause(0.3)
+        await ui.app.workers.wait_for_complete()  # whatever the menu's answer started has run
         assert ui.actions_sent(sid) == [] and status(ui, sid) == "ACTIVE"
 
 
@@ -111,7 +111,7 @@ async def test_bulk_suspend_on_marked_rows_skips_the_refused_one(open_ui):
         assert "(1 of 2)" in str(options.get_option("suspend").prompt)
         await choose(ui, "suspend")
         await ui.until(lambda: status(ui, plain) == "SUSPENDED", what="the plain one suspended")
-        await ui.pilot.pause(0.3)
+        await ui.app.workers.wait_for_complete()  # the bulk flow has done all it will do
         assert status(ui, gpu) == "ACTIVE" and ui.actions_sent(gpu) == []
         assert not ui.app.query_one("#table-servers", ResourceTable).marks  # the action consumed the marks
 
@@ -124,8 +124,8 @@ async def test_delete_asks_first_and_cancel_keeps_the_server(open_ui):
         await ui.until(lambda: isinstance(ui.app.screen, ConfirmDialog), what="the confirmation")
         assert "ui-delete" in str(ui.app.screen.query_one(".dialog-title", Static).render())
         await ui.pilot.press("enter")  # the focused answer is Cancel
-        await ui.pilot.pause(0.5)
-        assert not isinstance(ui.app.screen, ConfirmDialog)
+        await ui.until(lambda: not isinstance(ui.app.screen, ConfirmDialog), what="the dialog answered")
+        await ui.app.workers.wait_for_complete()
         assert status(ui, sid) == "ACTIVE" and not ui.world_server(sid)["_deleted"] and ui.actions_sent(sid) == []
 
         await ui.pilot.press("ctrl+d")

@@ -87,6 +87,9 @@ def _rich(style: Style) -> RichStyle:
 _CURSOR = RichStyle(reverse=True)
 _SELECTION = RichStyle(reverse=True)
 _OTHER_MATCH = RichStyle(underline=True, bold=True)
+# Bidi controls and zero-width characters the remote printed (a hostname, a file name): they take no cell in
+# the emulator's grid, and passed to the outer terminal a bidi one would reorder what the user sees there
+_INVISIBLE = dict.fromkeys([0x061C, *range(0x200B, 0x2010), *range(0x2028, 0x202F), *range(0x2060, 0x206A), 0xFEFF])
 
 
 @lru_cache(maxsize=8)
@@ -280,6 +283,7 @@ class TerminalView(Widget, can_focus=True):
         segments = []
         x = 0
         for text, style in runs:
+            text = text.translate(_INVISIBLE)
             rich = base + _rich(style)
             width = cell_len(text)
             if show_cursor and x <= cx < x + width:

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from textual.drivers.headless_driver import HeadlessDriver
+from textual.widgets import Static
 
 from exotui.cloud.models import Image, SecurityGroup, Server, printable
 from exotui.cloud.poller import Intervals
@@ -22,6 +23,7 @@ from exotui.demo.app import CLOUD_NAME, DemoCloudThread
 from exotui.demo.world import Knobs
 from exotui.ui.app import ExotuiApp
 from exotui.ui.detail import InstanceDetail
+from exotui.ui.sessions import SessionsScreen
 from exotui.ui.table import ResourceTable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ui"))
@@ -117,7 +119,7 @@ def test_the_models_keep_no_control_and_the_raw_names_for_the_api():
 
 
 async def test_hostile_cloud_text_never_reaches_the_terminal_as_control(tmp_path):
-    with DemoCloudThread(Knobs(delay_scale=0.0, seed=8, ssh=False)) as demo:
+    with DemoCloudThread(Knobs(delay_scale=0.0, seed=8), state_dir=tmp_path / "state") as demo:
         project_id = demo.call(poison, demo.world)
         profile = find_profile(load_profiles(config_file=demo.cloud.write_config(tmp_path), env={}), CLOUD_NAME)
         app = ExotuiApp(Workspace([profile], intervals=Intervals(fast=0.2, idle=0.5, others=2.0)))
@@ -186,6 +188,20 @@ async def test_hostile_cloud_text_never_reaches_the_terminal_as_control(tmp_path
                 while len(app.screen_stack) > 1:
                     await pilot.press("escape")
                     await pilot.pause()
+            # an SSH tab: its title and status line name the instance, its address and the image's user
+            await until(pilot, lambda: len(app.screen_stack) == 1, what="the dashboard")
+            app.show_view("servers")
+            target = next(s for s in project().store.get("servers").values()
+                          if s.status == "ACTIVE" and s.floating_ips)
+            table = app.query_one("#table-servers", ResourceTable)
+            table.cursor = table.shown.index(target.id)
+            table.focus()
+            await pilot.press("s")
+            await until(pilot, lambda: isinstance(app.screen, SessionsScreen), what="the SSH tab")
+            await until(pilot, lambda: str(app.screen.query_one(".ssh-status", Static).render()).strip(),
+                        what="the SSH tab's status line")
+            await shown("ssh tab")
+            await pilot.press("ctrl+right_square_bracket")
             written = "".join(driver.written)
         assert app._exception is None
 

@@ -222,9 +222,20 @@ async def press(app: ExotuiApp, keys: list[str], burst: bool = False) -> None:
         await asyncio.sleep(0.002)
 
 
+async def paste(app: ExotuiApp, text: str) -> None:
+    """A paste as the terminal delivers it (one Paste event to the focused widget): text, never keys, so a
+    pasted "y" confirms nothing and a pasted ":net" opens no view by itself."""
+    event = events.Paste(text)
+    event.set_sender(app)
+    app._driver.send_message(event)
+    await asyncio.sleep(0.002)
+
+
 # names any member of an allocation may give (issue 15): escapes, markup, bidi, zero-width, 5,000 characters
 HOSTILE = ["t2\x1b[2J", "\x1b]0;pwned\x07", "[bold]markup[/]", "evil\u202egpj.exe", "zero\u200bwidth",
            "nl1\nnl2", "L" * 5000]
+PASTES = [*HOSTILE, ":net\r", "/web\n", "y", "yyyy\r", "\x1b[2J\x1b]52;c;ZXZpbA==\x07", "a" * 3000,
+           "12345678901234567890"]
 
 
 def _hostile_names(world) -> None:
@@ -261,6 +272,8 @@ async def test_monkey(ledger, tmp_path):
     sent = resizes = 0
     bursts = random.Random(seed + 1)  # its own: seed 3's key sequence stays what it was
     burst_count = 0
+    pastes = random.Random(seed + 2)  # likewise: pastes (a terminal's bracketed paste) now and then
+    paste_count = 0
     with DemoCloudThread(knobs, state_dir=tmp_path / "demo") as cloud:
         cloud.call(_hostile_names, cloud.world)
         app = _app(cloud.cloud.write_config(tmp_path))
@@ -288,6 +301,9 @@ async def test_monkey(ledger, tmp_path):
                     burst = len(keys) > 1 and bursts.random() < 0.5
                     burst_count += burst
                     await press(app, keys, burst)
+                    if pastes.random() < 0.02:
+                        await paste(app, pastes.choice(PASTES))
+                        paste_count += 1
                 sent += len(keys)
                 screens.add(type(app.screen).__name__)
                 if sent % 500 < len(keys):
@@ -299,7 +315,8 @@ async def test_monkey(ledger, tmp_path):
     assert app._exception is None, f"seed {seed}: {app._exception!r}"
     print(f"\nmonkey seed {seed}: {sent} keystrokes, {resizes} resizes in {elapsed:.0f}s; screens {sorted(screens)}; "
           f"{len(ledger.yes)} confirmations, {len(ledger.destroyed)} destructive calls, {app.quits} quits; "
-          f"error rate {knobs.error_rate:.0%}, latency {knobs.latency_ms:g} ms; {burst_count} bursts in one read")
+          f"error rate {knobs.error_rate:.0%}, latency {knobs.latency_ms:g} ms; {burst_count} bursts in one read, "
+          f"{paste_count} pastes")
     assert sent >= KEYSTROKES
     assert not ledger.failures, f"seed {seed}: {ledger.failures}"
     assert not ledger.unconfirmed(), f"seed {seed}: {ledger.unconfirmed()}"

@@ -144,12 +144,7 @@ def test_attachment_delete_on_termination_set_on_attach_and_update(openstack_cli
 
 def test_attachment_swap_is_admin_only(conn, cleanup, openstack_cli):
     name = _name("att-swap")
-    server = _json(openstack_cli, "server", "create", "--flavor", "m3.small", "--image", "Featured-Ubuntu24",
-                   "--network", "auto_allocated_network", "--wait", name)
-    cleanup["servers"].append(server["id"])
-    volume = _json(openstack_cli, "volume", "create", "--size", "1", f"{name}-data")
-    _wait_volume(openstack_cli, volume["id"], "available")
-    openstack_cli("server", "add", "volume", name, volume["id"])
+    server, volume = _server_with_a_volume(openstack_cli, cleanup, name)
     url = f"/servers/{server['id']}/os-volume_attachments/{volume['id']}"
     swap = conn.compute.put(url, json={"volumeAttachment": {"volumeId": "00000000-0000-0000-0000-000000000000"}},
                             microversion="2.85")
@@ -184,15 +179,21 @@ def test_attach_and_detach_are_instance_actions(openstack_cli, cleanup):
     """Nova records attach_volume and detach_volume in the server's actions (OSC's
     test_server_add_remove_volume counts them with `server event list`)."""
     name = _name("att-events")
-    server = _json(openstack_cli, "server", "create", "--flavor", "m3.small", "--image", "Featured-Ubuntu24",
-                   "--network", "auto_allocated_network", "--wait", name)
-    cleanup["servers"].append(server["id"])
-    volume = _json(openstack_cli, "volume", "create", "--size", "1", f"{name}-data")
-    _wait_volume(openstack_cli, volume["id"], "available")
-    openstack_cli("server", "add", "volume", name, volume["id"])
+    server, volume = _server_with_a_volume(openstack_cli, cleanup, name)
     assert [e["Action"] for e in _json(openstack_cli, "server", "event", "list", name)] == ["attach_volume", "create"]
     openstack_cli("server", "remove", "volume", name, volume["id"])
     _wait_volume(openstack_cli, volume["id"], "available")
     actions = [e["Action"] for e in _json(openstack_cli, "server", "event", "list", name)]
     assert actions == ["detach_volume", "attach_volume", "create"]
     openstack_cli("volume", "delete", volume["id"])
+
+
+def _server_with_a_volume(openstack_cli, cleanup, name: str) -> tuple[dict, dict]:
+    """A server called `name` with a new 1 GB volume attached, both made with the `openstack` CLI."""
+    server = _json(openstack_cli, "server", "create", "--flavor", "m3.small", "--image", "Featured-Ubuntu24",
+                   "--network", "auto_allocated_network", "--wait", name)
+    cleanup["servers"].append(server["id"])
+    volume = _json(openstack_cli, "volume", "create", "--size", "1", f"{name}-data")
+    _wait_volume(openstack_cli, volume["id"], "available")
+    openstack_cli("server", "add", "volume", name, volume["id"])
+    return server, volume

@@ -23,11 +23,12 @@ from exotui.demo.app import CLOUD_NAME, DemoCloudThread
 from exotui.demo.world import Knobs
 from exotui.ui.app import ExotuiApp
 from exotui.ui.detail import InstanceDetail
+from exotui.ui.netmap import DoctorScreen
 from exotui.ui.sessions import SessionsScreen
 from exotui.ui.table import ResourceTable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ui"))
-from waiting import until  # noqa: E402
+from waiting import down_to_an_instance, until  # noqa: E402
 
 HOSTILE = [
     "t2\x1b[2J",  # wipes the screen
@@ -137,8 +138,9 @@ async def test_hostile_cloud_text_never_reaches_the_terminal_as_control(tmp_path
 
             async def shown(what: str) -> None:
                 await pilot.pause()
+                before = len(driver.written)
                 app.screen.refresh(repaint=True, layout=True)
-                await pilot.pause(0.1)
+                await until(pilot, lambda: len(driver.written) > before, what=f"{what} written")
                 screens.append(what)
 
             for kind in ("servers", "volumes", "networks", "floating_ips", "security_groups", "images",
@@ -174,7 +176,8 @@ async def test_hostile_cloud_text_never_reaches_the_terminal_as_control(tmp_path
                 details.scroll_to(y=details.scroll_y + details.size.height, animate=False)
                 await shown("instance detail, next page")
             await pilot.press("l")
-            await pilot.pause(0.5)
+            await until(pilot, lambda: app.screen.has_class("-console"),
+                        what="the console log tab")
             await shown("console log")
             await pilot.press("escape")
             for name in ("map", "matrix"):
@@ -182,8 +185,10 @@ async def test_hostile_cloud_text_never_reaches_the_terminal_as_control(tmp_path
                 app.open_network_screen(name)
                 await until(pilot, lambda: len(app.screen_stack) == 2, what=name)
                 await shown(name)
+                if name == "map":
+                    await down_to_an_instance(pilot, app.screen)
                 await pilot.press("enter" if name == "matrix" else "d")  # the SSH doctor
-                await pilot.pause(0.3)
+                await until(pilot, lambda: isinstance(app.screen, DoctorScreen), what=f"the doctor from {name}")
                 await shown(f"doctor from {name}")
                 while len(app.screen_stack) > 1:
                     await pilot.press("escape")

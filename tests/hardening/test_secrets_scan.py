@@ -39,7 +39,7 @@ from exotui.ui.views import view_for
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ui"))
 from screens import screen_rows  # beside this file
-from waiting import settled_screenshot, until  # tests/ui's helpers (tests/ is not a package)
+from waiting import down_to_an_instance, settled_screenshot, until  # tests/ui's helpers (tests/ is not a package)
 
 WRONG_PASSWORD = "Wrong-Pa55word-never-shown"
 WRONG_SECRET = "wrong-appcred-Secret-never-shown"
@@ -182,11 +182,7 @@ async def _drive(app: ExotuiApp, cloud, record: Recorder) -> None:
         await record.snap_settled(pilot, app, lambda: isinstance(app.screen, HelpScreen), what="help")
         await pilot.press("escape", "colon", *"map", "enter")
         await record.snap_settled(pilot, app, lambda: isinstance(app.screen, NetMapScreen), what="the map")
-        for _ in range(40):  # down the map to an instance: the doctor works on one
-            node = app.screen.topo.nodes.get(app.screen.current or "") if app.screen.topo else None
-            if node is not None and node.kind == "instance":
-                break
-            await pilot.press("down")
+        await down_to_an_instance(pilot, app.screen)
         await pilot.press("d")  # the SSH doctor on the map's node
         await record.snap_settled(pilot, app, lambda: isinstance(app.screen, DoctorScreen), what="the doctor")
         await pilot.press("escape", "escape")

@@ -39,3 +39,14 @@ def highlighted_command(screen) -> str:
     options = lists.first()
     index = options.highlighted
     return "" if index is None else str(options.get_option_at_index(index).prompt)
+
+
+async def down_to_an_instance(pilot, map_screen, most: int = 40) -> None:
+    """Move the network map's cursor down to the first instance (the SSH doctor works on one)."""
+    for _ in range(most):
+        topo = map_screen.topo
+        node = topo.nodes.get(map_screen.current or "") if topo else None
+        if node is not None and node.kind == "instance":
+            return
+        await pilot.press("down")
+    raise AssertionError("no instance on the map")

@@ -1,7 +1,7 @@
 """What may be done to an instance now, and why not: Nova's state rules plus a cloud's own rules.
 
 Nova's rules are its code's (nova/compute/api.py decorators), checked against real Nova's answers
-in ../shared/oracle/nova-action-matrix.json; Nova's docs disagree and lose. A cloud's own rules
+in tests/oracle/nova-action-matrix.json; Nova's docs disagree and lose. A cloud's own rules
 (Jetstream2: no suspend on r3/GPU flavors, no resize from full-GPU ones) are data in cloud_rules.json.
 """
 

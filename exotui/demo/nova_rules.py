@@ -1,7 +1,7 @@
 """Nova's server state machine as data: which action runs from which state, and the steps it takes.
 
 Taken from Nova's code (nova/compute/api.py decorators, nova/api/openstack/common.py _STATE_MAP)
-and checked against ../shared/oracle/nova-action-matrix.json, which records what real Nova 34
+and checked against tests/oracle/nova-action-matrix.json, which records what real Nova 34
 answered for every action from every state. Nova's own docs disagree with both; they lose.
 """
 

@@ -1,6 +1,6 @@
 """The configuration files of the real stack, rendered from one folder and one set of passwords.
 
-Everything listens on 127.0.0.1. The comments name the blocker of `../shared/realcloud-notes.md`
+Everything listens on 127.0.0.1. The comments name the blocker of `docs/realcloud-notes.md`
 that each non-default setting answers.
 """
 

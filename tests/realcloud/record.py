@@ -4,7 +4,7 @@
     .venv/bin/python tests/realcloud/record.py            # needs `stack.py up`; ~2-4 min
     .venv/bin/python tests/realcloud/record.py --states ACTIVE,SHUTOFF --out /tmp/rec
 
-Writes `recorded/nova-action-matrix.json` in the format of `../shared/oracle/nova-action-matrix.json`:
+Writes `recorded/nova-action-matrix.json` in the format of `tests/oracle/nova-action-matrix.json`:
 every action from every state as the project's member, the HTTP status and Nova's words for a
 refusal, the status/task_state/vm_state/power_state sequence polled every ~0.05 s for an accepted
 one, and the settled state. Also `recorded/shapes.json`: the fields (and which are null) and the

@@ -8,7 +8,7 @@
 Real Keystone, Placement, Glance, Neutron (ML2, no agents), Nova (fake virt driver) and Cinder (fake
 driver) from PyPI, MariaDB and RabbitMQ from Debian, all on 127.0.0.1. The folder is
 $EXOTUI_REALCLOUD_DIR, or `.realcloud/` at the top of the repository; the clouds.yaml it writes
-there is what the tests read. Facts and blockers: `../shared/realcloud-notes.md`.
+there is what the tests read. Facts and blockers: `docs/realcloud-notes.md`.
 
 `up` runs in two halves: this file under any Python installs what is missing and then runs itself
 again under the stack's own venv, which has openstacksdk and PyMySQL for the rest.

@@ -408,20 +408,14 @@ class ProjectPoller:
             self._task = asyncio.create_task(self._run(), name=f"poller {self.store.key}")
 
     async def stop(self) -> None:
-        if self._others_task is not None:
-            self._others_task.cancel()
-            try:
-                await self._others_task
-            except asyncio.CancelledError:
-                pass
-            self._others_task = None
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        for task in (self._others_task, self._task):
+            if task is not None:
+                task.cancel()
+                try:
+                    await task
+                except asyncio.CancelledError:
+                    pass
+        self._others_task = self._task = None
 
     async def _sleep(self, seconds: float) -> None:
         """Wait for `seconds` or a kick. Not wait_for: on Python 3.11 it can swallow the cancel

@@ -18,7 +18,7 @@ import asyncio
 import calendar
 import time
 from dataclasses import dataclass
-from typing import Awaitable, Callable
+from typing import Any, Awaitable, Callable
 
 from .models import (
     Allocation,
@@ -36,7 +36,7 @@ from .models import (
     Volume,
     printable,
 )
-from .session import FLAVOR_MV, CloudError, CloudSession
+from .session import FLAVOR_MV, CloudError, CloudSession, Page
 from .store import KINDS, ProjectStore
 
 
@@ -96,11 +96,30 @@ async def fetch_allocations(session: CloudSession) -> list[Allocation]:
             for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
 
 
-def _lister(service: str, path: str, key: str, model, params: dict | None = None, mv: str | None = None):
-    async def fetch(session: CloudSession) -> list:
-        page = await session.get_list(service, path, key, params=params, microversion=mv)
-        return [model.from_api(item) for item in page.items if isinstance(item, dict)]
-    return fetch
+@dataclass(frozen=True)
+class Lister:
+    """A full list of one kind as raw JSON (`page`), made into models apart (`models`), so that an answer
+    the same as the last one can skip both parsing and the store's diff."""
+
+    service: str
+    path: str
+    key: str
+    model: Any
+    params: dict | None = None
+    mv: str | None = None
+
+    async def page(self, session: CloudSession) -> Page:
+        return await session.get_list(self.service, self.path, self.key, params=self.params, microversion=self.mv)
+
+    def models(self, page: Page) -> list:
+        return [self.model.from_api(item) for item in page.items if isinstance(item, dict)]
+
+    async def __call__(self, session: CloudSession) -> list:
+        return self.models(await self.page(session))
+
+
+def _lister(service: str, path: str, key: str, model, params: dict | None = None, mv: str | None = None) -> Lister:
+    return Lister(service, path, key, model, params, mv)
 
 
 FETCHERS: dict[str, Callable[[CloudSession], Awaitable[list]]] = {
@@ -199,6 +218,7 @@ class ProjectPoller:
         self._moving: set[str] = set()
         self._since: dict[str, float | None] = {}  # NEUTRON_INCREMENTAL kind -> the cloud's time of its last list
         self._no_changed_since = False
+        self._answers: dict[str, tuple[bytes, int]] = {}  # kind -> (digest of its last full list, store version after)
         store.subscribe(self._track_moving)
 
     # --- one round of each ------------------------------------------------------------------
@@ -214,8 +234,7 @@ class ProjectPoller:
             elif kind in NEUTRON_INCREMENTAL and not self._no_changed_since:
                 await self._neutron_list(kind)
             else:
-                sent = time.monotonic()
-                self.store.replace(kind, await FETCHERS[kind](self.session), as_of=sent)
+                await self._full_list(kind)
         except CloudError as err:
             if kind == "servers":
                 self.distrust()
@@ -224,6 +243,27 @@ class ProjectPoller:
             if kind == "servers":
                 self.distrust()
             self.store.failed(kind, f"unreadable {kind} answer: {type(err).__name__}")
+
+    async def _full_list(self, kind: str) -> None:
+        sent = time.monotonic()
+        fetch = FETCHERS[kind]
+        if not isinstance(fetch, Lister):
+            self.store.replace(kind, await fetch(self.session), as_of=sent)
+            return
+        page = await fetch.page(self.session)
+        state = self.store.state(kind)
+        # The very answer of the last list, and the store not changed since (by an action's fetch, say):
+        # the store still equals it. Watched kinds are listed every few seconds; most answers are these.
+        if self._answers.get(kind) == (page.digest, state.version) and state.last_error is None:
+            self.store.unchanged(kind)
+            return
+        models = fetch.models(page)
+        self.store.replace(kind, models, as_of=sent)
+        held = self.store.get(kind)
+        if len(held) == len(models) and all(held.get(m.id) is m for m in models):  # nothing newer kept over it
+            self._answers[kind] = (page.digest, state.version)
+        else:
+            self._answers.pop(kind, None)
 
     async def _full_servers(self) -> None:
         await self.session.connection()

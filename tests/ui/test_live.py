@@ -71,11 +71,18 @@ async def test_age_moves_on_and_only_changed_rows_repaint(open_ui):
         later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=2)
         real_age = views.age
         views.age = lambda created, now=None: real_age(created, now or later)
+        painted = []
+        real_refresh = table.refresh
+        table.refresh = lambda *regions, **kw: (painted.extend(regions), real_refresh(*regions, **kw))
         try:
             changed = table.refresh_column("age")
         finally:
             views.age = real_age
+            del table.refresh
         assert changed >= 1 and table._cells[sid] is not before[sid]
+        # only the AGE cells are repainted, not their whole rows
+        x, width = table._column_span(next(n for n, c in enumerate(table.all_columns) if c.key == "age"))
+        assert painted and all(r.x == x and r.width == width == 4 and r.height == 1 for r in painted), painted
         assert "2m" in ui.row_text(sid)
 
 

@@ -162,6 +162,10 @@ class DemoTarget(Target):
         self.made.append(sid)
         return sid
 
+    async def clock_moves_on(self, seconds: float) -> None:
+        """The cloud's clock (its Date header, the times it stamps) moved on by `seconds`, without waiting."""
+        self.demo.call(self.demo.world.advance, seconds)
+
     def cleanup(self) -> None:
         def clean(world):  # the session's demo cloud is shared: give its quota back
             for sid in self.made:
@@ -179,6 +183,17 @@ class RealTarget(Target):
     def __init__(self, clouds_yaml: Path) -> None:
         super().__init__()
         self.clouds_yaml = clouds_yaml
+
+    async def clock_moves_on(self, seconds: float) -> None:
+        """A real cloud's clock cannot be moved: wait until its Date header says `seconds` have passed."""
+        import email.utils
+
+        def cloud_time() -> float:
+            response = self.conn.compute.get("/", raise_exc=False)
+            return email.utils.parsedate_to_datetime(response.headers["Date"]).timestamp()
+
+        start = cloud_time()
+        assert await seconds_until(lambda: cloud_time() >= start + seconds, timeout=seconds + 30) < float("inf")
 
     def boot(self, name: str, flavor: str = "m3.small", status: str = "ACTIVE", floating_ip: bool = False) -> str:
         """Booted through Nova and walked to `status` with real actions (a few seconds)."""
@@ -226,3 +241,9 @@ async def seconds_until(condition, timeout: float = 30.0) -> float:
             return float("inf")
         await asyncio.sleep(0.02)
     return time.monotonic() - started
+
+
+async def until(condition, timeout: float = 10.0, what: str = "") -> None:
+    """Wait for `condition()` to hold; fails naming `what` after `timeout` seconds."""
+    if await seconds_until(condition, timeout) == float("inf"):
+        raise AssertionError(f"timed out waiting for {what or 'the condition'}")

@@ -9,12 +9,12 @@ where it is absent the real half skips and says why, or fails when EXOTUI_REALCL
 from __future__ import annotations
 
 import os
-import time
 import urllib.request
 from pathlib import Path
 
 import openstack
 import pytest
+from conditions import seconds_until, until, wait_until  # noqa: F401  (the cloud tests import them from here)
 
 from exotui.demo import neutron, nova
 from exotui.demo.app import CLOUD_NAME, DemoCloudThread
@@ -219,31 +219,3 @@ class RealTarget(Target):
                 for fip in self.conn.network.ips(port_id=port.id):
                     self.conn.network.delete_ip(fip)
         super().cleanup()
-
-
-def wait_until(predicate, timeout: float = 30.0, interval: float = 0.2):
-    """For checks of the cloud's own side, which settles on its own time on the real stack."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
-
-
-async def seconds_until(condition, timeout: float = 30.0) -> float:
-    """How long `condition()` took to hold (inf if it did not within `timeout`): for tests that measure."""
-    import asyncio
-
-    started = time.monotonic()
-    while not condition():
-        if time.monotonic() - started > timeout:
-            return float("inf")
-        await asyncio.sleep(0.02)
-    return time.monotonic() - started
-
-
-async def until(condition, timeout: float = 10.0, what: str = "") -> None:
-    """Wait for `condition()` to hold; fails naming `what` after `timeout` seconds."""
-    if await seconds_until(condition, timeout) == float("inf"):
-        raise AssertionError(f"timed out waiting for {what or 'the condition'}")

@@ -9,6 +9,7 @@ import json
 import pytest
 import requests
 
+from conditions import run_loop_until
 from oracle_files import oracle, unique
 
 from exotui.demo import cinder
@@ -28,7 +29,7 @@ def slow_world():
     """A world whose transitions take (scaled-down) time, to watch the intermediate states."""
     loop = asyncio.new_event_loop()
     w = World(Knobs(delay_scale=0.01, seed=5), loop=loop)
-    yield w, lambda: loop.run_until_complete(asyncio.sleep(0.1))
+    yield w, lambda: run_loop_until(loop, lambda: not w._pending, what="the world's transitions")
     loop.close()
 
 

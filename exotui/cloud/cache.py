@@ -26,10 +26,16 @@ from .store import KINDS, ProjectKey, ProjectStore
 log = logging.getLogger("exotui.cache")
 
 VERSION = 1
-MODELS = {"servers": models.Server, "flavors": models.Flavor, "images": models.Image, "volumes": models.Volume,
-          "networks": models.Network, "subnets": models.Subnet, "routers": models.Router, "ports": models.Port,
-          "floating_ips": models.FloatingIP, "security_groups": models.SecurityGroup, "keypairs": models.Keypair,
-          "quotas": models.Quota, "allocations": models.Allocation}
+
+
+def _models() -> dict[str, type]:
+    """Each kind's model, from the poller's own tables (a kind added there is cached with no change here)."""
+    from .poller import FETCHERS, INCREMENTAL, Lister
+
+    found: dict[str, type] = {"servers": models.Server, "quotas": models.Quota, "allocations": models.Allocation}
+    found.update({kind: fetch.model for kind, fetch in FETCHERS.items() if isinstance(fetch, Lister)})
+    found.update({kind: how.model for kind, how in INCREMENTAL.items()})
+    return found
 
 
 def _file(folder: Path, key: ProjectKey) -> Path:
@@ -116,8 +122,9 @@ def restore(store: ProjectStore, body: dict) -> bool:
     """Fill `store` with a cached picture; each kind keeps the age it had when saved (so it shows stale).
     False, with one log line, if the body cannot be read (the store is then left as it was)."""
     try:
-        pictures = {kind: [_decode(MODELS[kind], item) for item in items]
-                    for kind, items in body["kinds"].items() if kind in MODELS}
+        kinds = _models()
+        pictures = {kind: [_decode(kinds[kind], item) for item in items]
+                    for kind, items in body["kinds"].items() if kind in kinds and kind in KINDS}
         ages = {kind: float(when) for kind, when in (body.get("last_ok") or {}).items() if when is not None}
     except (ValueError, TypeError, KeyError, AttributeError) as err:
         log.warning("cache: ignoring the picture of %s (%s)", store.key, type(err).__name__)

@@ -13,6 +13,7 @@ from clouds import until
 
 from exotui.cloud import cache
 from exotui.cloud.profiles import find_profile, load_profiles
+from exotui.cloud.store import KINDS
 from exotui.cloud.workspace import Workspace
 from exotui.demo.app import CLOUD_NAME, DemoCloudThread
 from exotui.demo.seed import DEMO_PASSWORD
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.timeout(120)
 
 
 def _loaded(workspace: Workspace) -> bool:
-    return bool(workspace.projects) and all(p.store.state("servers").loaded for p in workspace.projects)
+    return bool(workspace.projects) and all(p.store.state(kind).loaded for p in workspace.projects for kind in KINDS)
 
 
 async def test_a_restart_shows_the_last_picture_at_once_then_the_cloud(tmp_path):
@@ -62,6 +63,10 @@ async def test_a_restart_shows_the_last_picture_at_once_then_the_cloud(tmp_path)
         assert {p.key: {s.name for s in p.store.get("servers").values()} for p in shown} == pictures
         assert all(p.store.age("servers") >= 600 for p in shown), "the picture keeps its age: it reads stale"
         assert {p.key: p.user_id for p in shown} == users, "others' instances are told apart before the login"
+        before = {p.key: p for p in first.projects}
+        for project in shown:  # every kind comes back as it was, model for model
+            for kind in KINDS:
+                assert dict(project.store.get(kind)) == dict(before[project.key].store.get(kind)), kind
         cloud.world.knobs.latency_ms = 0
         await opening
         await until(lambda: all(p.store.age("servers") < 60 for p in second.projects), timeout=30,

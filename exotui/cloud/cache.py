@@ -10,6 +10,7 @@ of every kind, which replaces it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import logging
@@ -53,15 +54,24 @@ def _encode(value: Any) -> Any:
     return value
 
 
+@functools.lru_cache(maxsize=None)
+def _fields(kind: type) -> tuple[tuple[str, Any, bool], ...]:
+    """A model's fields: (name, annotated type, whether the value needs decoding), worked out once."""
+    hints = typing.get_type_hints(kind)
+    plain = (str, int, float, bool, dict, typing.Any)
+    return tuple((f.name, hints[f.name], not all(part in plain or part is type(None) for part in
+                                                  (typing.get_args(hints[f.name]) or (hints[f.name],))))
+                 for f in dataclasses.fields(kind))
+
+
 def _decode(kind: Any, value: Any) -> Any:
     """`value` (from JSON) as the annotated type `kind`: dataclasses field by field, tuples of them."""
     origin = typing.get_origin(kind)
     if dataclasses.is_dataclass(kind) and isinstance(kind, type):
-        hints = typing.get_type_hints(kind)
         if not isinstance(value, dict):
             raise ValueError(f"{kind.__name__}: not an object")
-        return kind(**{f.name: _decode(hints[f.name], value[f.name])
-                       for f in dataclasses.fields(kind) if f.name in value})
+        return kind(**{name: _decode(hint, value[name]) if complex_ else value[name]
+                       for name, hint, complex_ in _fields(kind) if name in value})
     if origin is tuple:
         inner = typing.get_args(kind)[0]
         return tuple(_decode(inner, v) for v in value)
@@ -118,18 +128,36 @@ def known(folder: Path, cloud: str) -> list[tuple[ProjectKey, dict]]:
     return found
 
 
-def restore(store: ProjectStore, body: dict) -> bool:
-    """Fill `store` with a cached picture; each kind keeps the age it had when saved (so it shows stale).
-    False, with one log line, if the body cannot be read (the store is then left as it was)."""
-    try:
-        kinds = _models()
-        pictures = {kind: [_decode(kinds[kind], item) for item in items]
-                    for kind, items in body["kinds"].items() if kind in kinds and kind in KINDS}
-        ages = {kind: float(when) for kind, when in (body.get("last_ok") or {}).items() if when is not None}
-    except (ValueError, TypeError, KeyError, AttributeError) as err:
-        log.warning("cache: ignoring the picture of %s (%s)", store.key, type(err).__name__)
-        return False
-    for kind, items in pictures.items():
+@dataclasses.dataclass(frozen=True)
+class Picture:
+    """One project as it was cached: its models by kind, when each kind was last fetched, who was logged in."""
+
+    key: ProjectKey
+    kinds: dict[str, list]
+    last_ok: dict[str, float]
+    user_id: str = ""
+
+
+def pictures(folder: Path, cloud: str) -> list[Picture]:
+    """Every readable cached project of `cloud`, made into models (in a thread: 1,000 servers take a while).
+    A file or a picture that cannot be read is ignored with one log line."""
+    found = []
+    kinds = _models()
+    for key, body in known(folder, cloud):
+        try:
+            models_by_kind = {kind: [_decode(kinds[kind], item) for item in items]
+                              for kind, items in body["kinds"].items() if kind in kinds and kind in KINDS}
+            saved = float(body.get("saved") or 0)
+            ages = {kind: float((body.get("last_ok") or {}).get(kind) or saved) for kind in models_by_kind}
+        except (ValueError, TypeError, KeyError, AttributeError) as err:
+            log.warning("cache: ignoring the picture of %s (%s)", key, type(err).__name__)
+            continue
+        found.append(Picture(key, models_by_kind, ages, str(body.get("user_id") or "")))
+    return found
+
+
+def restore(store: ProjectStore, picture: Picture) -> None:
+    """Fill `store` with a cached picture; each kind keeps the age it had when saved (so it shows stale)."""
+    for kind, items in picture.kinds.items():
         store.replace(kind, items)
-        store.state(kind).last_ok = ages.get(kind, float(body.get("saved") or 0))
-    return True
+        store.state(kind).last_ok = picture.last_ok[kind]

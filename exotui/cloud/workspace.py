@@ -114,10 +114,13 @@ class Workspace:
             return
         self.opened = True
         if self.cache_dir is not None:  # the last picture first, marked stale by its age; the logins follow
-            for profile in self.profiles:
-                for key, body in cache.known(self.cache_dir, profile.name):
+            folder = self.cache_dir
+            cached = await asyncio.gather(*(asyncio.to_thread(cache.pictures, folder, p.name) for p in self.profiles))
+            for profile, found in zip(self.profiles, cached):
+                for picture in found:
+                    key = picture.key
                     self._add(profile, key.project_id, key.project_name, key.region or None, None, on_project,
-                              str(body.get("user_id") or ""), picture=body)
+                              picture.user_id, picture=picture)
 
         async def one(profile: CloudProfile) -> bool:
             try:
@@ -191,7 +194,7 @@ class Workspace:
         return len(self.problems)
 
     def _add(self, profile: CloudProfile, project_id: str, project_name: str, region: str | None,
-             warning: str | None, on_project, user_id: str = "", picture: dict | None = None) -> Project:
+             warning: str | None, on_project, user_id: str = "", picture: cache.Picture | None = None) -> Project:
         key = ProjectKey(profile.name, project_id, region or "", project_name)
         session = CloudSession.for_project(profile, project_id, region)
         store = ProjectStore(key)

@@ -94,7 +94,7 @@ class CloudSession:
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a blocking call on the session's pool; its errors come back as CloudError."""
         # the pool's own future: a cancelled await leaves the call running on its thread, and it is
-        # counted (calls_under_way) until the thread is done with it
+        # among calls_under_way until the thread is done with it
         future = self._pool.submit(fn, *args)
         self._calls.add(future)
         future.add_done_callback(self._calls.discard)  # on the pool's thread: set.discard is atomic
@@ -106,9 +106,9 @@ class CloudSession:
             raise explain(exc) from exc
 
     @property
-    def calls_under_way(self) -> int:
+    def calls_under_way(self) -> frozenset[concurrent.futures.Future]:
         """Blocking calls still on the pool's threads, awaited or not (a cancelled await leaves them running)."""
-        return len(self._calls)
+        return frozenset(self._calls)
 
     async def connection(self):
         if self._conn is None:

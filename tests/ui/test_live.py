@@ -68,7 +68,9 @@ async def test_age_moves_on_and_only_changed_rows_repaint(open_ui):
         before = dict(table._cells)
         assert table.refresh_column("age") == 0, "nothing changed: nothing repainted"
         assert all(table._cells[i] is before[i] for i in before)
-        later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=2)
+        # two minutes after it was made by the cloud's clock (which other tests may have moved on)
+        created = dt.datetime.fromisoformat(ui.store.item("servers", sid).created.replace("Z", "+00:00"))
+        later = max(created, dt.datetime.now(dt.timezone.utc)) + dt.timedelta(minutes=2, seconds=1)
         real_age = views.age
         views.age = lambda created, now=None: real_age(created, now or later)
         painted = []

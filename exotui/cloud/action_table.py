@@ -9,7 +9,7 @@ The demo cloud's own model of Nova (`demo/nova_rules.py`) is the other side of t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 # (server ID, parameters, compute microversion) -> (method, path, body)
@@ -210,29 +210,37 @@ VOLUMES, FLOATING_IPS, SECURITY_GROUPS = "volumes", "floating_ips", "security_gr
 
 @dataclass(frozen=True, slots=True)
 class ResourceAction:
-    """One action of the Volumes, Floating IPs or Security groups view, on its current row."""
+    """One action of the Volumes, Floating IPs or Security groups view, on its current row. What it sends and
+    what settles it are its method's in cloud/actions/ (VOLUMES: volumes.py, ...); its dialogs are ui/resources.py's
+    (`FLOWS` there maps each of these to its flow)."""
 
     kind: str  # the store's kind its view lists
-    name: str  # the view's name for it: the argument of its key's binding ("create" in volume('create'))
-    label: str  # its key's description in the footer
+    name: str  # the view's name for it
+    verb: str  # what the user asked for: "create volume"
+    key: str  # the key that starts it in its view
+    label: str  # that key's description in the footer
     makes: bool = False  # makes a new one: needs no current row
     asks: bool = False  # asks for confirmation first
     dialog: bool = False  # a dialog gathers what it needs
-    key: str = field(default="", compare=False)  # the key that starts it in its view
+
+
+def _resource(kind: str, name: str, verb: str, key: str, label: str, **kw: bool) -> ResourceAction:
+    return ResourceAction(kind, name, verb, key, label, **kw)
 
 
 RESOURCE_ACTIONS: tuple[ResourceAction, ...] = (
-    ResourceAction(VOLUMES, "create", "New", makes=True, dialog=True, key="n"),
-    ResourceAction(VOLUMES, "attach", "Attach", dialog=True, key="a"),
-    ResourceAction(VOLUMES, "detach", "Detach", asks=True, key="x"),
-    ResourceAction(VOLUMES, "extend", "Extend", dialog=True, key="e"),
-    ResourceAction(VOLUMES, "delete", "Delete", asks=True, key="ctrl+d"),
-    ResourceAction(FLOATING_IPS, "allocate", "Allocate", makes=True, key="n"),
-    ResourceAction(FLOATING_IPS, "assign", "Assign", dialog=True, key="a"),
-    ResourceAction(FLOATING_IPS, "unassign", "Unassign", asks=True, key="u"),
-    ResourceAction(FLOATING_IPS, "release", "Release", asks=True, key="ctrl+d"),
-    ResourceAction(SECURITY_GROUPS, "add_rule", "Add rule", dialog=True, key="n"),
-    ResourceAction(SECURITY_GROUPS, "remove_rule", "Remove rule", asks=True, dialog=True, key="x"),
-    ResourceAction(SECURITY_GROUPS, "create_group", "New group", makes=True, dialog=True, key="c"),
-    ResourceAction(SECURITY_GROUPS, "delete_group", "Delete group", asks=True, key="ctrl+d"),
+    _resource(VOLUMES, "create", "create volume", "n", "New", makes=True, dialog=True),
+    _resource(VOLUMES, "attach", "attach volume", "a", "Attach", dialog=True),
+    _resource(VOLUMES, "detach", "detach volume", "x", "Detach", asks=True),
+    _resource(VOLUMES, "extend", "extend volume", "e", "Extend", dialog=True),
+    _resource(VOLUMES, "delete", "delete volume", "ctrl+d", "Delete", asks=True),
+    _resource(FLOATING_IPS, "allocate", "allocate floating IP", "n", "Allocate", makes=True),
+    _resource(FLOATING_IPS, "assign", "assign floating IP", "a", "Assign", dialog=True),
+    _resource(FLOATING_IPS, "unassign", "unassign floating IP", "u", "Unassign", asks=True),
+    _resource(FLOATING_IPS, "release", "release floating IP", "ctrl+d", "Release", asks=True),
+    _resource(SECURITY_GROUPS, "add_rule", "add rule", "n", "Add rule", dialog=True),
+    _resource(SECURITY_GROUPS, "remove_rule", "remove rule", "x", "Remove rule", asks=True, dialog=True),
+    _resource(SECURITY_GROUPS, "create_group", "create security group", "c", "New group", makes=True, dialog=True),
+    _resource(SECURITY_GROUPS, "delete_group", "delete security group", "ctrl+d", "Delete group", asks=True),
 )
+RESOURCE_ACTION: Mapping[tuple[str, str], ResourceAction] = {(a.kind, a.name): a for a in RESOURCE_ACTIONS}

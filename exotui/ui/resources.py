@@ -250,7 +250,7 @@ async def remove_rule(flows: Flows, project, group: SecurityGroup) -> None:
                         lambda: project.actions.remove_rule(rule.id))
 
 
-# each of action_table.RESOURCE_ACTIONS -> its flow (tests/ui/test_action_table.py checks none is missing)
+# each of action_table.RESOURCE_ACTIONS -> its flow (tests/ui/test_menu_from_table.py checks none is missing)
 Flow = Callable[["Flows", Any, Any], Awaitable[None]]
 FLOWS: Mapping[ResourceAction, Flow] = {
     RESOURCE_ACTION["volumes", "create"]: create_volume,

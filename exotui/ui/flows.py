@@ -171,15 +171,17 @@ class Flows:
         elif action == "delete":
             await self._delete(project, servers)
         elif SERVER_ACTION[action].dialog:
-            # the dialog that gathers what each such action needs (action_table: dialog=True)
-            one = {"resize": self._resize, "create_image": self._create_image, "attach_volume": self._attach_volume,
-                   "detach_volume": self.detach_volume, "add_security_group": self._add_security_group,
-                   "remove_security_group": self._remove_security_group}
-            await one[action](project, servers[0])
+            await self.dialogs()[action](project, servers[0])
         else:
             if SERVER_ACTION[action].confirm and not await self.confirm_disruptive(project, servers, action):
                 return
             await self.run_on_servers(project, servers, action)
+
+    def dialogs(self) -> dict[str, Callable[[Any, Server], Awaitable[None]]]:
+        """The dialog that gathers what each server action declared with `dialog=True` needs (one instance)."""
+        return {"resize": self._resize, "create_image": self._create_image, "attach_volume": self._attach_volume,
+                "detach_volume": self.detach_volume, "add_security_group": self._add_security_group,
+                "remove_security_group": self._remove_security_group}
 
     def su_change(self, project, servers: list[Server], status: str | None = None, flavor=None) -> str:
         """"SU/h 16 → 0": what the instances cost now and after (in `status`, or on `flavor`)."""

@@ -54,6 +54,7 @@ async def test_the_menu_and_its_confirmations_come_from_the_table(open_ui):
         server = ui.store.item("servers", sid)
         ids = [c.id for c in ui.app.flows.menu_choices(ui.project, [server])]
         assert ids == [SSH, *(a.name for a in MENU), DOCTOR, LAUNCH]
+        assert set(ui.app.flows.dialogs()) == {a.name for a in MENU if a.dialog}, "each dialog action has its dialog"
         labels = {c.id: c.label for c in ui.app.flows.menu_choices(ui.project, [server])}
         assert all(labels[a.name] == a.label for a in MENU)
 

@@ -57,7 +57,7 @@ class ServerActions(ActionsBase):
                 result = replace(result, value=(answer or {}).get("image_id"))
             if result.ok and action == "delete" and params.get("release_floating_ips"):
                 result = await self._release_after_delete(server, result)
-            if declared.then_poll and (result.ok or action != "delete"):
+            if declared.then_poll and (result.ok or action != "delete"):  # a failed delete freed nothing
                 self.poller.kick(*declared.then_poll)
             return result
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from . import cinder, glance, keystone, neutron, nova
+from . import cinder, glance, keystone, neutron, nova, nova_groups
 from .common import iso_micro
 from .world import World
 
@@ -138,6 +138,7 @@ def populate(world: World) -> None:
             _fresh_passphrase(world, pid)
         if index == 0:
             _exosphere_built(world, pid)
+            _kept_for_later(world, pid, user_id)
             spare = cinder.create_volume(world, pid, "spare", 50, user_id=user_id, instant=True)
             spare["created_at"] = iso_micro(now - dt.timedelta(days=21))
             neutron.create_floating_ip(world, pid, public["id"], description="kept for the next web server")
@@ -183,6 +184,18 @@ def _exosphere_built(world: World, pid: str) -> None:
         "exoCreatorUsername": "demo@access-ci.org", "exoSetup": f'{{"status":"complete","epoch":{epoch}}}',
         "exoGuac": '{"v":1,"ssh":true,"vnc":false}'})
     server["tags"].append("exoPw:" + EXOSPHERE_PASSPHRASE)
+
+
+def _kept_for_later(world: World, pid: str, user_id: str) -> None:
+    """A volume snapshot taken a week ago, and a server group the assembly instances were launched into,
+    so the snapshot and server-group views have something to show."""
+    servers = {s["name"]: s for s in world.project_servers(pid)}
+    scratch = next(v for v in world.volumes.values() if v["name"] == "scratch-data")
+    snapshot = cinder.create_snapshot(world, scratch, "scratch-data-before-upgrade", user_id=user_id,
+                                      description="before the Ubuntu 24.04 upgrade")
+    snapshot["created_at"] = snapshot["updated_at"] = iso_micro(world.now() - dt.timedelta(days=7))
+    group = nova_groups.create_group(world, pid, user_id, "assembly-pipeline", "soft-affinity")
+    group["members"] += [servers["bigmem-assembly"]["id"], servers["analysis-rocky"]["id"]]
 
 
 def _fresh_passphrase(world: World, pid: str) -> None:

@@ -55,6 +55,10 @@ async def test_network_kinds_are_in_the_store(loaded):
 
 async def test_snapshots_and_server_groups_arrive_in_the_store(loaded, conn):
     _session, store, poller = loaded
+    seeded = _named(store, "volume_snapshots", "scratch-data-before-upgrade")
+    assert seeded.volume_id == _named(store, "volumes", "scratch-data").id and seeded.size_gb == 100
+    pipeline = _named(store, "server_groups", "assembly-pipeline")
+    assert _named(store, "servers", "bigmem-assembly").id in pipeline.member_ids and pipeline.policy == "soft-affinity"
     volume = conn.block_storage.create_volume(name="kinds-src", size=1)
     conn.block_storage.wait_for_status(volume, "available", wait=30)
     snapshot = conn.block_storage.create_snapshot(volume_id=volume.id, name="kinds-snap\x1b[31m")

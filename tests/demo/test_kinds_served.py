@@ -186,3 +186,13 @@ def test_a_new_volume_from_a_snapshot(openstack_cli, conn):
     openstack_cli("volume", "snapshot", "delete", f"{name}-snap")
     assert conn.block_storage.find_snapshot(snap["id"]) is None  # instant transitions: gone at once
     openstack_cli("volume", "delete", name)
+
+
+def test_the_seed_has_a_snapshot_and_a_server_group(openstack_cli, conn):
+    snaps = {s["Name"]: s for s in _json(openstack_cli, "volume", "snapshot", "list")}
+    assert snaps["scratch-data-before-upgrade"]["Status"] == "available"
+    group = _json(openstack_cli, "server", "group", "show", "assembly-pipeline")
+    bigmem = conn.compute.find_server("bigmem-assembly")
+    assert bigmem.id in group["members"]
+    shown = conn.compute.get(f"/servers/{bigmem.id}", microversion="2.71").json()["server"]
+    assert shown["server_groups"] == [group["id"]]

@@ -17,7 +17,7 @@ from typing import Any
 
 from exotui.cloud.models import Server
 
-from .risky import rule_risk
+from .risky import exposures
 from .rules import Effective, effective, effective_for_groups
 from .view import NetView
 
@@ -266,12 +266,7 @@ def _egress(view: NetView, server: Server, eff: Effective, jump: Server | None, 
 def _risky(eff: Effective) -> Check:
     """Rules that open every port, or a risky one, to the Internet: told as a warning, never [ok]
     (Jetstream2's advice: open only what you need; net/risky.py)."""
-    evidence = []
-    for rule in eff.ingress:
-        risk = rule_risk(rule.direction, rule.protocol, rule.port_min, rule.port_max, rule.cidr or None,
-                         ethertype=rule.ethertype, remote_group_id=rule.remote_group_id)
-        if risk is not None:
-            evidence.append(risk.message + (f" (group {', '.join(rule.groups)})" if rule.groups else ""))
+    evidence = [exposure.message for exposure in exposures(eff.ingress)]
     if not evidence:
         return Check("risky rules", PASS, "no rule opens every port or a risky port to the Internet")
     count = f"{len(evidence)} rule{'s' if len(evidence) != 1 else ''}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from typing import Any, Iterable
 
 from exotui.cloud.models import SecurityGroupRule
 
@@ -87,3 +88,27 @@ def rule_risk(direction: str, protocol: str | None, port_min: int | None, port_m
 def risk_of(rule: SecurityGroupRule) -> Risk | None:
     return rule_risk(rule.direction, rule.protocol, rule.port_min, rule.port_max, rule.remote_cidr,
                      ethertype=rule.ethertype, remote_group_id=rule.remote_group_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """A risky rule among an instance's effective rules, with the rules and groups it comes from."""
+
+    risk: Risk
+    rule_ids: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+
+    @property
+    def message(self) -> str:
+        return self.risk.message + (f" (group {', '.join(self.groups)})" if self.groups else "")
+
+
+def exposures(ingress: Iterable[Any]) -> list[Exposure]:
+    """The risky ones among normalised rules (net.rules.Rule: an Effective's `ingress`)."""
+    found = []
+    for rule in ingress:
+        risk = rule_risk(rule.direction, rule.protocol, rule.port_min, rule.port_max, rule.cidr or None,
+                         ethertype=rule.ethertype, remote_group_id=rule.remote_group_id)
+        if risk is not None:
+            found.append(Exposure(risk, tuple(rule.rule_ids), tuple(rule.groups)))
+    return found

@@ -7,6 +7,7 @@ import pytest
 
 from exotui.cloud.models import SecurityGroupRule
 from exotui.net.doctor import PASS, WARN, diagnose, render
+from exotui.net.matrix import exposed
 from exotui.net.risky import risk_of, rule_risk
 
 SSH_WORLD = {"protocol": "tcp", "port_min": 22, "port_max": 22, "remote_cidr": "0.0.0.0/0"}
@@ -61,6 +62,8 @@ def test_the_doctor_warns_about_risky_rules_instead_of_ok(project):
     assert risky.evidence == ("every tcp port open to 0.0.0.0/0 (group wide-open)",)
     assert d.ok, "a warning is told, not counted: the login still works"
     assert any(line.startswith("[warn] risky rules") for line in render(d))
+    marked = exposed(view)
+    assert list(marked) == [sid] and marked[sid][0].rule_ids and marked[sid][0].groups == ("wide-open",)
 
 
 def test_the_doctor_passes_a_project_that_opens_only_ssh(project):
@@ -71,3 +74,4 @@ def test_the_doctor_passes_a_project_that_opens_only_ssh(project):
                          fip="149.165.1.1")
     view = project.view()
     assert {c.name: c for c in diagnose(view, view.servers[sid]).checks}["risky rules"].status == PASS
+    assert exposed(view) == {}

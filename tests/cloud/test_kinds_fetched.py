@@ -11,24 +11,13 @@ import pytest
 
 from exotui.cloud.kinds import Passphrase, fetch_history, fetch_passphrase
 from exotui.cloud.models import InstanceAction, Server, ServerGroup, VolumeSnapshot
-from exotui.cloud.poller import FETCHERS, SINGLE, Intervals, ProjectPoller
+from exotui.cloud.poller import FETCHERS, SINGLE
 from exotui.cloud.session import CloudSession
-from exotui.cloud.store import KINDS, ProjectKey, ProjectStore
+from exotui.cloud.store import KINDS, ProjectStore
 from exotui.demo.app import CLOUD_NAME
 from exotui.demo.seed import EXOSPHERE_PASSPHRASE
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture()
-async def loaded(clouds_env):
-    session = CloudSession(lambda: openstack.connect(cloud=CLOUD_NAME), label="test")
-    store = ProjectStore(ProjectKey(CLOUD_NAME, "BIO230045"))
-    poller = ProjectPoller(session, store, Intervals(fast=0.05, idle=0.2, others=0.5))
-    await poller.load_all()
-    yield session, store, poller
-    await poller.stop()
-    session.close()
 
 
 def _named(store: ProjectStore, kind: str, name: str):

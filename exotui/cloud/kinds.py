@@ -25,10 +25,11 @@ def _mv_tuple(mv: str | None) -> tuple[int, int]:
         return (2, 1)
 
 
-async def fetch_history(session: CloudSession, server_id: str, *, events: bool = True,
+async def fetch_history(session: CloudSession, server_id: str, *, events: bool = True, events_for: int = 25,
                         concurrency: int = 4) -> list[InstanceAction]:
-    """The instance's actions, newest first; with `events`, each with its events (one call per action,
-    a few at a time). A cloud below 2.51 shows members no events: the actions come without them."""
+    """The instance's actions, newest first; with `events`, the newest `events_for` of them with their events
+    (one call per action, a few at a time: a long-lived instance has hundreds). A cloud below 2.51 shows
+    members no events: the actions come without them."""
     await session.connection()
     mv = session.compute_mv
     body = await session.get_json("compute", f"/servers/{server_id}/os-instance-actions", microversion=mv)
@@ -43,7 +44,8 @@ async def fetch_history(session: CloudSession, server_id: str, *, events: bool =
                 return await fetch_action(session, server_id, action.request_id)
             except CloudError:
                 return action  # listed, but its detail failed: shown without events
-    return list(await asyncio.gather(*(detailed(a) for a in actions)))
+    newest = await asyncio.gather(*(detailed(a) for a in actions[:events_for]))
+    return list(newest) + actions[events_for:]
 
 
 async def fetch_action(session: CloudSession, server_id: str, request_id: str) -> InstanceAction:

@@ -83,6 +83,8 @@ async def test_action_history_with_events_and_the_failure_marked(loaded):
     assert history[2].events[0].result == "Success"
     bare = await fetch_history(session, rocky.id, events=False)
     assert [a.request_id for a in bare] == [a.request_id for a in history] and not bare[0].events
+    newest = await fetch_history(session, rocky.id, events_for=1)
+    assert [bool(a.events) for a in newest] == [True, False, False]
 
 
 async def test_the_passphrase_is_fetched_on_demand_and_never_kept_or_logged(loaded, caplog):

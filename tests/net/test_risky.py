@@ -75,3 +75,30 @@ def test_the_doctor_passes_a_project_that_opens_only_ssh(project):
     view = project.view()
     assert {c.name: c for c in diagnose(view, view.servers[sid]).checks}["risky rules"].status == PASS
     assert exposed(view) == {}
+
+
+def test_the_doctor_on_the_demo_warns_about_a_rule_the_cli_opened(clouds_env, capsys, conn, demo):
+    """Issue 18: tcp 1-65535 from 0.0.0.0/0 was added without a word and the doctor said [ok]."""
+    import uuid
+
+    from exotui.cli import main
+    from exotui.demo import nova
+    from exotui.demo.app import CLOUD_NAME
+
+    name = f"wide-{uuid.uuid4().hex[:6]}"
+    group = conn.network.create_security_group(name=name)
+    conn.network.create_security_group_rule(security_group_id=group.id, direction="ingress", protocol="tcp",
+                                            port_range_min=1, port_range_max=65535, remote_ip_prefix="0.0.0.0/0")
+    server = conn.compute.create_server(name=name, flavor_id=conn.compute.find_flavor("m3.tiny").id,
+                                        image_id=conn.image.find_image("Featured-Ubuntu24").id, networks="auto",
+                                        security_groups=[{"name": "default"}, {"name": name}])
+    try:
+        conn.compute.wait_for_server(server, wait=30)
+        main(["--cloud", CLOUD_NAME, "doctor", name])
+        out = capsys.readouterr().out
+        assert "[warn] risky rules: 1 rule open more than needed to the Internet" in out
+        assert f"every tcp port open to 0.0.0.0/0 (group {name})" in out
+        assert "[ ok ] risky rules" not in out
+    finally:
+        demo.call(lambda world: nova.delete(world, world.servers[server.id]), demo.world)
+        conn.network.delete_security_group(group)

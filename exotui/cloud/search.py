@@ -209,6 +209,22 @@ class SearchIndex:
         changed = (items[i] for i in change.added | change.updated if i in items)
         self.update(change.project, change.kind, changed, change.removed)
 
+    def follow(self, store: Any) -> Callable[[], None]:
+        """Index a ProjectStore as it is now and keep up with its Changes; the returned call stops that
+        and drops the project (a workspace calls it when the project closes)."""
+        for kind in self.fields:
+            try:
+                items = store.get(kind)
+            except KeyError:
+                continue
+            self.replace(store.key, kind, items.values())
+        stop = store.subscribe(lambda change: self.apply(change, store.get(change.kind)))
+
+        def unfollow() -> None:
+            stop()
+            self.forget(store.key)
+        return unfollow
+
     def forget(self, project: Hashable) -> None:
         """A project closed: its items leave the index."""
         for key in [k for k in self._kinds if k[0] == project]:

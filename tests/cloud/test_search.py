@@ -87,3 +87,17 @@ def test_many_changes_rebuild_and_few_are_searched_beside_the_built_text():
     index.update(BIO, "servers", [_server(f"id-{i}", f"re-{i}", "10.4.0.1") for i in range(1000)])
     assert {h.item_id for h in index.search("re-99", limit=500)} == {"id-99"} | {f"id-{i}" for i in range(990, 1000)}
     assert index.search("vm-999") == [] and index.search("vm-1000")[0].item_id == "id-1000"
+
+
+def test_following_a_store_indexes_what_it_holds_and_stops_when_asked():
+    store = ProjectStore(CIS)
+    store.replace("servers", [_server("hhhh", "early", "10.5.0.1")])
+    index = SearchIndex()
+    stop = index.follow(store)
+    assert index.search("early")[0].project == CIS
+    store.replace("servers", [_server("hhhh", "early", "10.5.0.1"), _server("iiii", "later", "10.5.0.2")])
+    assert index.search("later")[0].item_id == "iiii"
+    stop()
+    assert index.search("early") == []
+    store.replace("servers", [_server("jjjj", "after-stop", "10.5.0.3")])
+    assert index.search("after-stop") == []

@@ -133,3 +133,34 @@ def test_models_read_both_server_group_shapes_and_hide_the_passphrase():
     assert InstanceAction.from_api({"request_id": "r", "action": "resize", "message": "Error"}).failed
     assert not InstanceAction.from_api({"request_id": "r", "action": "stop", "message": None,
                                         "events": [{"event": "e", "result": "Success"}]}).failed
+
+
+async def test_with_the_libraries_at_debug_the_log_file_never_holds_the_passphrase(clouds_env, tmp_path):
+    """The worst case: keystoneauth logging every response body (a server list carries the exoPw: tag)
+    through exotui's own redacting formatter and filter."""
+    import io
+
+    from exotui.logs import FORMAT, RedactingFilter, RedactingFormatter
+
+    written = io.StringIO()
+    handler = logging.StreamHandler(written)
+    handler.setFormatter(RedactingFormatter(FORMAT))
+    handler.addFilter(RedactingFilter())
+    library = logging.getLogger("keystoneauth")
+    level = library.level
+    library.addHandler(handler)
+    library.setLevel(logging.DEBUG)
+    session = CloudSession(lambda: openstack.connect(cloud=CLOUD_NAME), label="test")
+    try:
+        page = await session.get_list("compute", "/servers/detail", "servers", microversion="2.26")
+        notebook = next(s for s in page.items if s["name"] == "notebook")
+        assert f"exoPw:{EXOSPHERE_PASSPHRASE}" in notebook["tags"]  # it was in the answer
+        found = await fetch_passphrase(session, notebook["id"])
+        assert found is not None and found.value == EXOSPHERE_PASSPHRASE
+    finally:
+        library.removeHandler(handler)
+        library.setLevel(level)
+        session.close()
+    log = written.getvalue()
+    assert "RESP BODY" in log and "exoPw:***" in log, "the test saw the bodies it means to check"
+    assert EXOSPHERE_PASSPHRASE not in log and "ash bay" not in log

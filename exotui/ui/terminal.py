@@ -1,8 +1,9 @@
 """TerminalView: a Line-API widget that shows a VT emulator and sends keys to a remote PTY.
 
 Output is fed in small slices (a flood never holds the event loop for long) and repaints are
-coalesced: within a frame while typing, at most 15 per second during a flood, and only the rows the
-emulator marked dirty. While it has focus
+coalesced: at once when the last one is a frame old (an echo reaches Textual's next screen update),
+at most 60 per second while typing and 15 during a flood, only the rows the emulator marked dirty, and
+a row's strip is built once while it scrolls up the screen. While it has focus
 every key goes to the remote side (tab, ctrl+c... never reach app bindings) except the few the
 session screen reserves (RESERVED). The PTY opens on the first real size: the widget is 0x0 at mount.
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 from functools import lru_cache
+from time import monotonic
 from typing import Callable
 
 from rich.cells import cell_len
@@ -36,8 +38,9 @@ from ..ssh.vt import Emulator
 from .copymode import CopyMode, find_all, line_text, search, selected_text
 
 SLICE = 2048  # bytes of pyte between yields, ~4 ms (a jump-scrolled flood goes in bigger, cheap steps)
-FRAME = 1 / 60  # repaint delay while typing: echo shows within a frame
+FRAME = 1 / 60  # least time between repaints while typing
 FLOOD_FRAME = 1 / 15  # while output floods in: each full repaint costs the loop tens of ms (bench/ssh.py)
+STRIPS = 512  # rows' strips kept for reuse (a few screens' worth)
 FLOOD_BYTES = 16384  # more than this between two repaints counts as a flood
 # keys the session screen handles, so they never go to the remote side
 RESERVED = frozenset({"ctrl+right_square_bracket", "ctrl+pageup", "ctrl+pagedown", "ctrl+f4", "f12",
@@ -75,6 +78,11 @@ def key_bytes(key: str, character: str | None, app_cursor: bool = False) -> byte
     if character and character.isprintable():
         return character.encode()
     return None
+
+
+@lru_cache(maxsize=1024)
+def _styled(base: RichStyle, style: Style) -> RichStyle:
+    return base + _rich(style)
 
 
 @lru_cache(maxsize=1024)
@@ -136,16 +144,19 @@ class TerminalView(Widget, can_focus=True):
         self.sized = asyncio.Event()  # set on the first real size
         self.scroll_back = 0  # lines scrolled into the history (0: the live screen)
         self._repaint_pending = False
+        self._last_repaint = 0.0
         self._since_repaint = 0  # bytes fed since the last repaint
         self._flooding = False
         self._feeding = asyncio.Lock()
         self._base_style: RichStyle | None = None
+        self._strips: dict[tuple, Strip] = {}  # a row's runs (and cursor cell, width) -> its strip
+        self._view = Size(0, 0)  # the size at this render (see render_lines)
         self.bytes_fed = 0
 
     # --- size ----------------------------------------------------------------------------------
 
     def on_resize(self, event: events.Resize) -> None:
-        width, height = self.size
+        width, height = self._view = self.size
         if width <= 0 or height <= 0:
             return
         if (width, height) != (self.emulator.columns, self.emulator.lines) or not self.sized.is_set():
@@ -194,12 +205,19 @@ class TerminalView(Widget, can_focus=True):
             self.on_fault(emulator.fault or "unknown error")
 
     def _schedule_repaint(self) -> None:
+        """A repaint at the next frame boundary: at once when the last one is a frame old (an echo shows in
+        the same loop turn), else a frame after it (a flood is drawn 15 times a second)."""
         if not self._repaint_pending:
             self._repaint_pending = True
-            self.set_timer(FLOOD_FRAME if self._flooding else FRAME, self._repaint)
+            delay = self._last_repaint + (FLOOD_FRAME if self._flooding else FRAME) - monotonic()
+            if delay > 0.001:
+                self.set_timer(delay, self._repaint)
+            else:  # (Textual's timers divide by their delay)
+                self.call_later(self._repaint)
 
     def _repaint(self) -> None:
         self._repaint_pending = False
+        self._last_repaint = monotonic()
         emulator = self.emulator
         if emulator.pending and not self._feeding.locked():  # held by feed(): no more came, so show it
             try:
@@ -215,14 +233,15 @@ class TerminalView(Widget, can_focus=True):
         dirty.add(cy)
         dirty.update(getattr(self, "_last_cursor_rows", ()))
         self._last_cursor_rows = (cy,)
-        if self.scroll_back or len(dirty) > self.size.height // 2:
+        width, height = self.size
+        if self.scroll_back or len(dirty) > height // 2:
             self.refresh()
         else:
-            width = self.size.width
-            self.refresh(*(Region(0, y, width, 1) for y in dirty if 0 <= y < self.size.height))
+            self.refresh(*(Region(0, y, width, 1) for y in dirty if 0 <= y < height))
 
     def render_lines(self, crop: Region) -> list[Strip]:
         self._follow_history()
+        self._view = self.size  # Widget.size looks the widget up in its screen: ~30 us, twice a row it was 3 ms a frame
         return super().render_lines(crop)
 
     def _follow_history(self) -> None:
@@ -244,7 +263,7 @@ class TerminalView(Widget, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         strip = self._render_row(y)
-        copy, width = self.copy, self.size.width
+        copy, width = self.copy, self._view.width
         copy_cursor, match, marker = self._theme_marks()
         row = y - self.scroll_back
         if copy is not None:
@@ -264,7 +283,7 @@ class TerminalView(Widget, can_focus=True):
             label = (f" COPY · {self.scroll_back} lines back " if copy is not None else
                      f" {self.scroll_back} lines back · shift+pgdn, or type: live ")
             strip = _label(strip, label, width - cell_len(label), width, marker)
-        if copy is not None and copy.prompt is not None and y == self.size.height - 1:
+        if copy is not None and copy.prompt is not None and y == self._view.height - 1:
             label = f" search older output (plain text, esc cancels): {copy.prompt}█"
             strip = _label(strip, label.ljust(width)[:width], 0, width, marker)
         return strip
@@ -272,31 +291,24 @@ class TerminalView(Widget, can_focus=True):
     def _render_row(self, y: int) -> Strip:
         emulator = self.emulator
         row = y - self.scroll_back
+        width = self._view.width
         if row >= emulator.lines:
-            return Strip.blank(self.size.width, self.rich_style)
+            return Strip.blank(width, self.rich_style)
         runs = emulator.runs(row)  # negative: the scrollback
         base = self._base_style
         if base is None:  # rich_style walks the ancestors' styles: ~0.1 ms, per row it was 5 ms a frame
             base = self._base_style = self.rich_style
+            self._strips.clear()
         cx, cy, visible = emulator.cursor
         show_cursor = visible and row == cy and self.has_focus and not self.scroll_back and self.copy is None
-        segments = []
-        x = 0
-        for text, style in runs:
-            text = text.translate(_INVISIBLE)
-            rich = base + _rich(style)
-            width = cell_len(text)
-            if show_cursor and x <= cx < x + width:
-                before, at, after = _split_at(text, cx - x)
-                if before:
-                    segments.append(Segment(before, rich))
-                segments.append(Segment(at or " ", rich + _CURSOR))
-                if after:
-                    segments.append(Segment(after, rich))
-            else:
-                segments.append(Segment(text, rich))
-            x += width
-        return Strip(segments).adjust_cell_length(self.size.width, base)
+        # a row's strip depends on its runs alone (and the cursor on it): a line scrolling up a flood is built once
+        key = (tuple(runs), cx if show_cursor else -1, width)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._strips[key] = _strip(runs, base, cx if show_cursor else -1, width)
+            if len(self._strips) > STRIPS:
+                del self._strips[next(iter(self._strips))]  # the oldest
+        return strip
 
     # --- input ----------------------------------------------------------------------------------
 
@@ -488,6 +500,28 @@ class TerminalView(Widget, can_focus=True):
     def screen_text(self) -> list[str]:
         """The live screen as plain text (tests)."""
         return self.emulator.display()
+
+
+def _strip(runs: list, base: RichStyle, cursor: int, width: int) -> Strip:
+    """One row of runs as a Strip `width` cells wide; `cursor` the cell to show the cursor on (-1: none)."""
+    segments = []
+    x = 0
+    for text, style in runs:
+        if not text.isascii():
+            text = text.translate(_INVISIBLE)
+        rich = _styled(base, style)
+        cells = cell_len(text)
+        if x <= cursor < x + cells:
+            before, at, after = _split_at(text, cursor - x)
+            if before:
+                segments.append(Segment(before, rich))
+            segments.append(Segment(at or " ", rich + _CURSOR))
+            if after:
+                segments.append(Segment(after, rich))
+        else:
+            segments.append(Segment(text, rich))
+        x += cells
+    return Strip(segments, x).adjust_cell_length(width, base)
 
 
 def _overlay(strip: Strip, x0: int, x1: int, style: RichStyle) -> Strip:

@@ -47,9 +47,12 @@ from pyte.charsets import LAT1_MAP
 from pyte.screens import StaticDefaultDict
 from wcwidth import wcwidth  # pyte's own measure of a character's cells
 
+from .mouse import Tracking
+
 log = logging.getLogger("exotui.ssh.terminal")
 
 ALT_MODES = (47, 1047, 1049)
+MOUSE_MODES = (1003, 1002, 1000, 9)  # the most the remote asked for first
 DECCKM = 1 << 5  # pyte stores private modes shifted by 5
 BRACKETED_PASTE = 2004 << 5
 
@@ -536,6 +539,15 @@ class PyteEmulator:
     @property
     def bracketed_paste(self) -> bool:
         return BRACKETED_PASTE in self._screen.mode
+
+    @property
+    def mouse_tracking(self) -> Tracking | None:
+        """The mouse reports the remote asked for (DECSET 1003/1002/1000/9, 1006), None: none."""
+        modes = self._screen.mode
+        for mode in MOUSE_MODES:
+            if mode << 5 in modes:
+                return Tracking(mode, 1006 << 5 in modes)
+        return None
 
     @property
     def in_alt_screen(self) -> bool:

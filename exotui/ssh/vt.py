@@ -27,7 +27,8 @@ from collections.abc import Callable
 
 from wcwidth import wcwidth
 
-from .terminal import PyteEmulator, Run, Style
+from .mouse import Tracking
+from .terminal import MOUSE_MODES, PyteEmulator, Run, Style
 
 log = logging.getLogger("exotui.ssh.vt")
 
@@ -355,6 +356,14 @@ class GhosttyEmulator:
     @property
     def bracketed_paste(self) -> bool:
         return self._mode(2004)
+
+    @property
+    def mouse_tracking(self) -> Tracking | None:
+        """The mouse reports the remote asked for (DECSET 1003/1002/1000/9, 1006), None: none."""
+        for mode in MOUSE_MODES:
+            if self._mode(mode):
+                return Tracking(mode, self._mode(1006))
+        return None
 
     @property
     def in_alt_screen(self) -> bool:

@@ -14,6 +14,10 @@ lines back), and any key typed for the remote returns to the live screen. shift+
 it to the outer terminal's clipboard through OSC 52 (App.copy_to_clipboard: only base64 of the selected
 text reaches the outer terminal), / searches older output for plain text, n/N the next older/newer
 match, escape or q leaves. See copymode.py.
+
+The mouse: when the remote program asks for mouse reports (DECSET 9/1000/1002/1003, SGR 1006: vim's
+`mouse=a`, htop, dialog, tmux), clicks, drags and the wheel on the live screen go to it
+(ssh/mouse.py encodes them); otherwise the wheel scrolls the history.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
+from ..ssh import mouse
 from ..ssh.terminal import Style
 from ..ssh.vt import Emulator
 from .copymode import CopyMode, find_all, line_text, search, selected_text
@@ -149,6 +154,7 @@ class TerminalView(Widget, can_focus=True):
         self._flooding = False
         self._feeding = asyncio.Lock()
         self._base_style: RichStyle | None = None
+        self._mouse_held: int | None = None  # the button pressed in a mouse report, until its release
         self._strips: dict[tuple, Strip] = {}  # a row's runs (and cursor cell, width) -> its strip
         self._view = Size(0, 0)  # the size at this render (see render_lines)
         self.bytes_fed = 0
@@ -474,11 +480,41 @@ class TerminalView(Widget, can_focus=True):
 
     def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
         event.stop()
-        self.scroll_history(3)
+        if not self._report_mouse("wheel", mouse.WHEEL["up"], event):
+            self.scroll_history(3)
 
     def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
         event.stop()
-        self.scroll_history(-3)
+        if not self._report_mouse("wheel", mouse.WHEEL["down"], event):
+            self.scroll_history(-3)
+
+    # the remote program's, when it asked for mouse reports (vim's `set mouse=a`, htop, dialog, tmux...)
+
+    def _report_mouse(self, action: str, button: int, event: events.MouseEvent) -> bool:
+        """Send `event` to the remote as a mouse report, if it asked for them and the live screen shows
+        (not scrolled back, not in copy mode); True when sent."""
+        if self.copy is not None or self.scroll_back:
+            return False
+        data = mouse.report(self.emulator.mouse_tracking, action, button, event.x, event.y, shift=event.shift,
+                            meta=event.meta, ctrl=event.ctrl, held=self._mouse_held)
+        if data is None:
+            return False
+        self.on_input(data)
+        return True
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        if self._report_mouse("press", event.button, event):
+            self._mouse_held = event.button
+            event.stop()
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        held, self._mouse_held = self._mouse_held, None
+        if self._report_mouse("release", event.button or held or 0, event):
+            event.stop()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        if self._report_mouse("motion", 0, event):
+            event.stop()
 
     def scroll_history(self, lines: int) -> None:
         limit = 0 if self.emulator.in_alt_screen else self.emulator.history_size

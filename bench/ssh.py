@@ -70,8 +70,10 @@ class Watched(TerminalView):
 
     want: str | None = None
     shown: asyncio.Event
+    frames = 0  # render_lines calls (frames drawn)
 
     def render_lines(self, crop):
+        self.frames += 1
         lines = super().render_lines(crop)
         if self.want is not None and any(self.want in strip.text for strip in lines):
             self.shown.set()
@@ -103,7 +105,7 @@ async def embedded(target: Target, console: str, store: KnownHosts, path: Path) 
         lags: list[float] = []
         stop = asyncio.Event()
         monitor = asyncio.create_task(lag_monitor(lags, stop))
-        received, started, cpu = 0, time.perf_counter(), time.process_time()
+        received, started, cpu, frames = 0, time.perf_counter(), time.process_time(), term.frames
         while data := await shell.read():
             received += len(data)
             await term.feed(data)
@@ -114,6 +116,7 @@ async def embedded(target: Target, console: str, store: KnownHosts, path: Path) 
         await monitor
         await pilot.pause()
         result.update(bytes=received, seconds=elapsed, cpu=cpu, lags=lags, jumped=term.emulator.jumped_lines,
+                      frames=term.frames - frames,
                       engine=term.emulator.name)
         # keystroke to echo: an idle interactive shell, one key at a time
         shell = await conn.shell(80, 24, command="/bin/sh")
@@ -272,7 +275,7 @@ def main() -> int:
           f"ratio {ours / (mb / plain):.3f}x ssh to /dev/null"
           + (f", {ours / (mb / tmux):.3f}x ssh in tmux" if tmux is not None else ""))
     print(f"    per CPU-second of this process {result['bytes'] / 1e6 / result['cpu']:8.2f} MB/s  "
-          f"({result['cpu']:.2f} CPU-s; {result['jumped']} lines jump-scrolled)")
+          f"({result['cpu']:.2f} CPU-s; {result['frames']} frames drawn; {result['jumped']} lines jump-scrolled)")
     print(f"    of which the SSH client alone  {result['client_cpu']:.2f} CPU-s (the same cat read and dropped); "
           f"the terminal (emulator + widget) {mb / max(terminal_cpu, 1e-9):.1f} MB per CPU-second")
     print(f"  UI event-loop lag during flood  p50 {statistics.median(lags) * 1000:.1f} ms   "

@@ -78,7 +78,7 @@ _OTHER_ESCAPE = re.compile(r"\x1b(?:\[[0-9;:?]*[A-Za-z]|\][^\x1b\x07]*(?:\x1b\\|
 BYTES_PER_CELL = 14
 NO_LINE_LIMIT = 1 << 31
 PARSED = 4  # screens' worth of parsed rows kept for reuse
-READ_BUDGET = 1 << 18  # bytes fed per step: libghostty-vt does them in well under 10 ms
+READ_BUDGET = 1 << 16  # bytes fed per step: ~1 ms of escape-heavy output, so a step never holds the loop long
 
 
 def _palette(n: int) -> str:

@@ -152,6 +152,7 @@ class TerminalView(Widget, can_focus=True):
         self._last_repaint = 0.0
         self._since_repaint = 0  # bytes fed since the last repaint
         self._flooding = False
+        self._last_output = 0.0  # when output last came (a pause ends a flood)
         self._feeding = asyncio.Lock()
         self._base_style: RichStyle | None = None
         self._mouse_held: int | None = None  # the button pressed in a mouse report, until its release
@@ -187,6 +188,10 @@ class TerminalView(Widget, can_focus=True):
                 emulator.write(data)
                 self.bytes_fed += len(data)
                 self._since_repaint += len(data)
+                now = monotonic()
+                if now - self._last_output > FLOOD_FRAME:  # output after a pause: not a flood (yet)
+                    self._flooding = False
+                self._last_output = now
                 while emulator.pending:
                     if not emulator.step(SLICE, hold=True):  # a flood of plain lines is jumped over in one step
                         break  # the start of a line, held for the rest of the flood (or the next repaint)
@@ -232,7 +237,8 @@ class TerminalView(Widget, can_focus=True):
             except Exception as err:  # noqa: BLE001 - as in feed()
                 self._replace_emulator(err)
             self._check_faults()
-        self._flooding = self._since_repaint > FLOOD_BYTES  # decides the next frame's delay
+        if self._since_repaint > FLOOD_BYTES:  # a flood until output pauses for a frame (see feed)
+            self._flooding = True
         self._since_repaint = 0
         dirty = self.emulator.take_dirty()
         _, cy, _ = self.emulator.cursor

@@ -131,38 +131,57 @@ def _apply_sgr(params: str, state: list) -> None:
         i += 1
 
 
+_TRANSITIONS: dict[tuple[Style, str], Style] = {}  # (style, SGR parameters) -> the style after them
+
+
+def _after_sgr(style: Style, params: str) -> Style:
+    """`style` changed by one SGR's parameters; remembered, since the same few follow each other all along a
+    screen (half the cost of reading an escape-heavy row went into re-applying them)."""
+    found = _TRANSITIONS.get((style, params))
+    if found is None:
+        state = list(style)
+        _apply_sgr(params, state)
+        found = Style(*state)
+        if len(_TRANSITIONS) > 4096:
+            _TRANSITIONS.clear()
+        _TRANSITIONS[style, params] = found
+    return found
+
+
+_PLAIN = Style()
+
+
 def _row_runs(text: str, columns: int) -> list[Run]:
     """One row of the formatter's VT output as runs, padded with blanks to `columns` cells."""
     runs: list[Run] = []
-    state: list = [None, None, False, False, False, False, False]
+    style = _PLAIN
     width = 0
     pos = 0
-
-    def add(piece: str) -> None:
-        nonlocal width
-        if not piece:
-            return
-        piece = _OTHER_ESCAPE.sub("", piece)
-        cells = sum(max(wcwidth(c), 0) if c >= " " else 0 for c in piece) if not piece.isascii() else len(piece)
-        width += cells
-        style = Style(*state)
-        if runs and runs[-1][1] == style:
-            runs[-1] = (runs[-1][0] + piece, style)
-        else:
-            runs.append((piece, style))
-
     for match in _SGR.finditer(text):
-        add(text[pos:match.start()])
-        _apply_sgr(match.group(1), state)
+        start = match.start()
+        if start > pos:
+            width += _add(runs, text[pos:start], style)
+        style = _after_sgr(style, match.group(1))
         pos = match.end()
-    add(text[pos:])
+    if pos < len(text):
+        width += _add(runs, text[pos:], style)
     if width < columns:
-        blank = Style()
-        if runs and runs[-1][1] == blank:
-            runs[-1] = (runs[-1][0] + " " * (columns - width), blank)
+        if runs and runs[-1][1] == _PLAIN:
+            runs[-1] = (runs[-1][0] + " " * (columns - width), _PLAIN)
         else:
-            runs.append((" " * (columns - width), blank))
+            runs.append((" " * (columns - width), _PLAIN))
     return runs
+
+
+def _add(runs: list[Run], piece: str, style: Style) -> int:
+    """Append `piece` in `style` to `runs` (joined to the last run when it has the same style); its cells."""
+    if "\x1b" in piece:
+        piece = _OTHER_ESCAPE.sub("", piece)
+    if runs and runs[-1][1] == style:
+        runs[-1] = (runs[-1][0] + piece, style)
+    else:
+        runs.append((piece, style))
+    return len(piece) if piece.isascii() else sum(max(wcwidth(c), 0) if c >= " " else 0 for c in piece)
 
 
 class GhosttyEmulator:

@@ -3,6 +3,7 @@ cloud's web-frontend instance as the client sees it (models from the API, its co
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,6 +75,11 @@ class OpenSSH:
     user_key: Path
     host_public: tuple[str, str]  # (key type, blob)
 
+    def target(self) -> Target:
+        """The exotui Target for this sshd, with the test's key."""
+        return Target("sshd-test", "sshd-test", self.host, self.port, self.user, key_files=(self.user_key,),
+                      user_source="the test")
+
     def console_log(self) -> str:
         """What cloud-init would print for this host, so the client learns the key from a "console"."""
         kind, blob = self.host_public
@@ -135,6 +141,20 @@ AcceptEnv LANG LC_*
             time.sleep(0.05)
     public = tuple(host_key.export_public_key("openssh").decode().split()[:2])
     return OpenSSH("127.0.0.1", port, getpass.getuser(), user_path, public), process
+
+
+@pytest.fixture()
+def pump():
+    """pump(shell, terminal): a task feeding everything the shell prints into the terminal widget, until
+    the remote side ends."""
+    def start(shell, terminal) -> asyncio.Task:
+        async def run() -> None:
+            while data := await shell.read():
+                await terminal.feed(data)
+
+        return asyncio.create_task(run())
+
+    return start
 
 
 @pytest.fixture(scope="module")

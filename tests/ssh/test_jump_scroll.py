@@ -13,7 +13,6 @@ from textual.app import App, ComposeResult
 
 from exotui.ssh.client import connect
 from exotui.ssh.hostkeys import KnownHosts
-from exotui.ssh.target import Target
 from exotui.ssh.terminal import PyteEmulator
 from exotui.ui.terminal import TerminalView
 
@@ -113,9 +112,7 @@ async def test_a_cat_flood_through_openssh_into_the_widget(openssh, tmp_path, mo
     rng = random.Random(9)
     text = flood(rng, 30000, odd=0.0005).replace(b"\r\n", b"\n")  # the PTY turns LF into CRLF again
     (tmp_path / "flood.txt").write_bytes(text)
-    target = Target("sshd-test", "sshd-test", openssh.host, openssh.port, openssh.user,
-                    key_files=(openssh.user_key,), user_source="the test")
-    conn = await connect(target, openssh.console_log(), store=KnownHosts())
+    conn = await connect(openssh.target(), openssh.console_log(), store=KnownHosts())
     app = Term()
     try:
         async with app.run_test(size=(100, 30)) as pilot:

@@ -15,7 +15,6 @@ from textual.app import App, ComposeResult
 from exotui.ssh import mouse
 from exotui.ssh.client import connect
 from exotui.ssh.hostkeys import KnownHosts
-from exotui.ssh.target import Target
 from exotui.ssh.terminal import PyteEmulator
 from exotui.ui.terminal import TerminalView
 
@@ -85,16 +84,14 @@ class Term(App):
 
 
 @pytest.mark.parametrize("engine", ["ghostty", "pyte"])
-async def test_an_ncurses_program_gets_the_clicks_and_the_wheel(openssh, tmp_path, monkeypatch, engine):
+async def test_an_ncurses_program_gets_the_clicks_and_the_wheel(openssh, pump, tmp_path, monkeypatch, engine):
     from exotui.ssh import vt
 
     if engine == "ghostty" and vt.UNAVAILABLE:
         pytest.skip(f"libghostty-vt unavailable: {vt.UNAVAILABLE}")
     monkeypatch.setenv("EXOTUI_TERMINAL", engine)
     (tmp_path / "probe.py").write_text(PROBE)
-    target = Target("sshd-test", "sshd-test", openssh.host, openssh.port, openssh.user,
-                    key_files=(openssh.user_key,), user_source="the test")
-    conn = await connect(target, openssh.console_log(), store=KnownHosts())
+    conn = await connect(openssh.target(), openssh.console_log(), store=KnownHosts())
     app = Term()
     try:
         async with app.run_test(size=(80, 24)) as pilot:
@@ -104,12 +101,7 @@ async def test_an_ncurses_program_gets_the_clicks_and_the_wheel(openssh, tmp_pat
                                      command=f"{sys.executable} {tmp_path / 'probe.py'}")
             term.on_input = shell.write
             term.emulator.reply = shell.write
-
-            async def pump():
-                while data := await shell.read():
-                    await term.feed(data)
-
-            pumping = asyncio.create_task(pump())
+            pumping = pump(shell, term)
 
             async def until(text: str) -> None:
                 for _ in range(200):

@@ -2,7 +2,7 @@
 
 Output is fed in small slices (a flood never holds the event loop for long) and repaints are
 coalesced: at once when the last one is a frame old (an echo reaches Textual's next screen update),
-at most 60 per second while typing and 15 during a flood, only the rows the emulator marked dirty, and
+at most 60 per second while typing and 10 during a flood, only the rows the emulator marked dirty, and
 a row's strip is built once while it scrolls up the screen. While it has focus
 every key goes to the remote side (tab, ctrl+c... never reach app bindings) except the few the
 session screen reserves (RESERVED). The PTY opens on the first real size: the widget is 0x0 at mount.
@@ -44,7 +44,7 @@ from .copymode import CopyMode, find_all, line_text, search, selected_text
 
 SLICE = 2048  # bytes of pyte between yields, ~4 ms (a jump-scrolled flood goes in bigger, cheap steps)
 FRAME = 1 / 60  # least time between repaints while typing
-FLOOD_FRAME = 1 / 15  # while output floods in: each full repaint costs the loop tens of ms (bench/ssh.py)
+FLOOD_FRAME = 1 / 10  # while output floods in: a 200x50 screen of colour costs ~10 ms of CPU to read and draw
 STRIPS = 512  # rows' strips kept for reuse (a few screens' worth)
 FLOOD_BYTES = 16384  # more than this between two repaints counts as a flood
 # keys the session screen handles, so they never go to the remote side
@@ -217,7 +217,7 @@ class TerminalView(Widget, can_focus=True):
 
     def _schedule_repaint(self) -> None:
         """A repaint at the next frame boundary: at once when the last one is a frame old (an echo shows in
-        the same loop turn), else a frame after it (a flood is drawn 15 times a second)."""
+        the same loop turn), else a frame after it (a flood is drawn 10 times a second)."""
         if not self._repaint_pending:
             self._repaint_pending = True
             delay = self._last_repaint + (FLOOD_FRAME if self._flooding else FRAME) - monotonic()

@@ -10,7 +10,8 @@ reflow on resize, bracketed paste and mouse modes, and it does not raise on unkn
 
 `GhosttyEmulator` fills the same interface as `PyteEmulator` (write/step/feed, resize, take_dirty,
 runs, cursor, modes, history, reply, faults). Rows are read through the library's own VT formatter
-(one C call per frame for the whole screen, ~0.2 ms at 200x50), parsed into runs here, and compared
+(one C call per frame for the whole screen, ~0.2 ms at 200x50), parsed into runs here (a row's text once:
+a line scrolling up is not parsed again), and compared
 with the last frame's so that `take_dirty` names only the rows that changed. OSC titles and every
 other sequence stay inside the library: nothing is passed to the outer terminal.
 

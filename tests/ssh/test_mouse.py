@@ -13,8 +13,6 @@ from textual import events
 from textual.app import App, ComposeResult
 
 from exotui.ssh import mouse
-from exotui.ssh.client import connect
-from exotui.ssh.hostkeys import KnownHosts
 from exotui.ssh.terminal import PyteEmulator
 from exotui.ui.terminal import TerminalView
 
@@ -84,42 +82,29 @@ class Term(App):
 
 
 @pytest.mark.parametrize("engine", ["ghostty", "pyte"])
-async def test_an_ncurses_program_gets_the_clicks_and_the_wheel(openssh, pump, tmp_path, monkeypatch, engine):
-    from exotui.ssh import vt
-
-    if engine == "ghostty" and vt.UNAVAILABLE:
-        pytest.skip(f"libghostty-vt unavailable: {vt.UNAVAILABLE}")
-    monkeypatch.setenv("EXOTUI_TERMINAL", engine)
+async def test_an_ncurses_program_gets_the_clicks_and_the_wheel(openssh, pump, use_engine, terminal_on, tmp_path,
+                                                                engine):
+    use_engine(engine)
     (tmp_path / "probe.py").write_text(PROBE)
-    conn = await connect(openssh.target(), openssh.console_log(), store=KnownHosts())
-    app = Term()
-    try:
-        async with app.run_test(size=(80, 24)) as pilot:
-            term = app.query_one(TerminalView)
-            await term.sized.wait()
-            shell = await conn.shell(term.emulator.columns, term.emulator.lines,
-                                     command=f"{sys.executable} {tmp_path / 'probe.py'}")
-            term.on_input = shell.write
-            term.emulator.reply = shell.write
-            pumping = pump(shell, term)
+    async with terminal_on(openssh, Term(), (80, 24), f"{sys.executable} {tmp_path / 'probe.py'}") as (
+            pilot, term, shell):
+        pumping = pump(shell, term)
 
-            async def until(text: str) -> None:
-                for _ in range(200):
-                    if any(text in row for row in term.screen_text()):
-                        return
-                    await pilot.pause(0.05)
-                raise AssertionError(f"{text!r} not on screen: {term.screen_text()}")
+        async def until(text: str) -> None:
+            for _ in range(200):
+                if any(text in row for row in term.screen_text()):
+                    return
+                await pilot.pause(0.05)
+            raise AssertionError(f"{text!r} not on screen: {term.screen_text()}")
 
-            await until("mouse-ready")
-            assert term.emulator.mouse_tracking is not None, "ncurses asked for mouse reports"
-            await pilot.click(TerminalView, offset=(10, 5))  # a press and a release: ncurses says a click
-            await until("click@10,5")
-            term.post_message(events.MouseScrollUp(term, 3, 4, 0, -1, 0, False, False, False))
-            await pilot.click(TerminalView, offset=(20, 7), button=3)
-            await until("RESULT")
-            result = next(row for row in term.screen_text() if row.startswith("RESULT")).split()[1:]
-            assert result == ["click@10,5", "wheel-up@3,4", "right@20,7"], result
-            assert term.scroll_back == 0, "the wheel went to the program, not to the scrollback"
-            await asyncio.wait_for(pumping, 10)
-    finally:
-        await conn.close()
+        await until("mouse-ready")
+        assert term.emulator.mouse_tracking is not None, "ncurses asked for mouse reports"
+        await pilot.click(TerminalView, offset=(10, 5))  # a press and a release: ncurses says a click
+        await until("click@10,5")
+        term.post_message(events.MouseScrollUp(term, 3, 4, 0, -1, 0, False, False, False))
+        await pilot.click(TerminalView, offset=(20, 7), button=3)
+        await until("RESULT")
+        result = next(row for row in term.screen_text() if row.startswith("RESULT")).split()[1:]
+        assert result == ["click@10,5", "wheel-up@3,4", "right@20,7"], result
+        assert term.scroll_back == 0, "the wheel went to the program, not to the scrollback"
+        await asyncio.wait_for(pumping, 10)

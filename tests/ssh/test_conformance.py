@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from pyte.charsets import VT100_MAP
 
 from exotui.ssh import vt

@@ -18,7 +18,7 @@ import bisect
 import json
 import re
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, NamedTuple
 
 MINUTE = 60
 DAY = 86_400
@@ -39,9 +39,9 @@ _EXACT = re.compile(r'\{"epoch": (\d{1,12}), "cpuPctUsed": (\d{1,3}), "memPctUse
 _KEYS = ("cpuPctUsed", "memPctUsed", "rootfsPctUsed")
 
 
-@dataclass(frozen=True, slots=True)
-class Sample:
-    """One minute of one instance: percentages as the instance reported them (0-100)."""
+class Sample(NamedTuple):
+    """One minute of one instance: percentages as the instance reported them (0-100). A tuple: a week of
+    minutes is 10,000 of them, and a tuple is made three times faster than a frozen dataclass."""
 
     epoch: int  # seconds since 1970, from the instance's own clock
     cpu: int
@@ -95,13 +95,26 @@ def parse_line(line: str) -> Sample | None:
     return Sample(epoch, cpu, mem, disk, gpu)
 
 
+# one pass over the whole log in C: a usage line in the exact shape (group 1 to 5), or any other line that
+# mentions cpuPctUsed (group 6: parsed one by one); every other line is skipped by the scanner itself
+_SCAN = re.compile(r'^[^{\n]*\{"epoch": (\d{1,12}), "cpuPctUsed": (\d{1,3}), "memPctUsed": (\d{1,3}), '
+                   r'"rootfsPctUsed": (\d{1,3}), "gpuPctUsed": (null|\[[\d, ]{0,200}\])\}\r?$'
+                   r'|^([^\n]*cpuPctUsed[^\n]*)$', re.M)
+
+
 def parse_log(text: str) -> Iterator[Sample]:
     """Every usage sample in a console log, in the log's order (junk and cut lines skipped)."""
-    for line in text.split("\n"):
-        if "cpuPctUsed" in line:  # most lines of a boot are not usage: skip them before anything else
-            sample = parse_line(line)
+    if "cpuPctUsed" not in text:
+        return
+    for match in _SCAN.finditer(text):
+        epoch, cpu, mem, disk, gpu_text, other = match.groups()
+        if other is not None:
+            sample = parse_line(other)
             if sample is not None:
                 yield sample
+            continue
+        gpus = () if gpu_text == "null" else tuple(min(100, int(g)) for g in gpu_text[1:-1].split(",") if g.strip())
+        yield Sample(int(epoch), min(100, int(cpu)), min(100, int(mem)), min(100, int(disk)), gpus)
 
 
 class Series:

@@ -328,7 +328,11 @@ def _delete_volume(world: World, ident: str) -> None:
         if volume["attachments"]:
             raise ApiError(400, "Invalid volume: Volume status must be available or error", "BadRequest")
         volume["status"] = "deleting"
-        world.later(1.0, lambda: world.volumes.pop(ident, None))
+        world.later(1.0, lambda: _forget(world.volumes, ident))
+
+
+def _forget(table: dict[str, dict], ident: str) -> None:
+    table.pop(ident, None)
 
 
 def _volume_gone(world: World, ident: str) -> str | None:
@@ -348,6 +352,13 @@ def _delete_attachment(world: World, ident: str, res: dict) -> None:
     volume = world.volumes.get(res.get("_volume_id", ""))
     if volume is not None and any(a["server_id"] == res.get("_server_id") for a in volume["attachments"]):
         cinder.detach(world, volume["id"], res["_server_id"])
+
+
+def _attachment_gone(world: World, ident: str) -> str | None:
+    """Detached: no volume lists the attachment any more (Cinder takes a moment: detaching -> available)."""
+    attached = any(a.get("attachment_id") == ident or a.get("id") == ident
+                   for v in world.volumes.values() for a in v["attachments"])
+    return None if attached else "done"
 
 
 def _create_net(world: World, stack: dict, res: dict, props: dict) -> str:
@@ -422,7 +433,8 @@ PLUGINS: dict[str, tuple[Callable, Callable, Callable, Callable, Callable]] = {
                          lambda w, i, r: _delete_server(w, i), _server_gone),
     "OS::Cinder::Volume": (_create_volume, _volume_state, _volume_attr,
                            lambda w, i, r: _delete_volume(w, i), _volume_gone),
-    "OS::Cinder::VolumeAttachment": (_create_attachment, _done, lambda w, i, n: None, _delete_attachment, _done),
+    "OS::Cinder::VolumeAttachment": (_create_attachment, _done, lambda w, i, n: None, _delete_attachment,
+                                     _attachment_gone),
     "OS::Neutron::Net": (_create_net, _done, _neutron_attr("networks"), _deleter(neutron.delete_network), _done),
     "OS::Neutron::Subnet": (_create_subnet, _done, _neutron_attr("subnets"), _deleter(neutron.delete_subnet), _done),
     "OS::Neutron::Port": (_create_port, _done, _neutron_attr("ports"), _deleter(neutron.delete_port), _done),
@@ -467,7 +479,8 @@ def validate(world: World, stack: dict) -> None:
         key = props.get("key_name")
         if isinstance(key, dict) and set(key) == {"get_param"}:
             key = resolve(world, stack, key)
-        if spec["type"] == "OS::Nova::Server" and isinstance(key, str) and (stack["user_id"], key) not in world.keypairs:
+        known = (stack["user_id"], key) in world.keypairs
+        if spec["type"] == "OS::Nova::Server" and isinstance(key, str) and not known:
             raise TemplateError(f"Property error: resources.{name}.properties.key_name: Error validating value "
                                 f"'{key}': The Key ({key}) could not be found.")
 

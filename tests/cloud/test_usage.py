@@ -15,6 +15,7 @@ from exotui.cloud.models import Flavor
 from exotui.cloud.units import su_per_hour
 from exotui.cloud.usage import ConsoleFollower, Sample, Series, parse_line, parse_log
 from exotui.cloud.usage_history import UsageHistory
+from exotui.cloud.usage_watch import SELDOM, STRIKES
 from exotui.cloud.usage_reporter import SCRIPT, cron_line, install_script
 from exotui.demo.app import CLOUD_NAME, DemoCloudThread
 from exotui.demo.world import Knobs
@@ -245,3 +246,56 @@ def test_the_cron_entry_and_install_commands_match_exospheres_setup():
     assert SCRIPT.strip() in text and "/etc/cron.d/exotui-usage" in text
     done = subprocess.run(["bash", "-n"], input=text, capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr  # it parses as the shell it will be typed into
+
+
+# --- the cloud layer following a project ------------------------------------------------------------------
+
+async def test_the_watcher_follows_a_project_keeps_history_and_names_shelve_candidates(timed_demo, tmp_path):
+    import openstack
+
+    from exotui.cloud.actions import Actions
+    from exotui.cloud.poller import Intervals, ProjectPoller
+    from exotui.cloud.session import CloudSession
+    from exotui.cloud.store import ProjectKey, ProjectStore
+    from exotui.cloud.usage_watch import UsageWatcher
+
+    world = timed_demo.world
+    session = CloudSession(lambda: openstack.connect(cloud=CLOUD_NAME), label="usage-test")
+    store = ProjectStore(ProjectKey(CLOUD_NAME, "BIO230045"))
+    poller = ProjectPoller(session, store, Intervals(fast=0.05, idle=0.2, others=30))
+    await poller.load_all()
+    actions = Actions(session, store, poller)
+    history = UsageHistory(tmp_path / "usage")
+    clock = lambda: world.now().timestamp()  # noqa: E731  (the demo's clock, which the test moves)
+    watcher = UsageWatcher(actions, CLOUD_NAME, "p", history, clock=clock)
+    by_name = {s.name: s for s in store.get("servers").values()}
+
+    found = await watcher.poll()
+    assert {n for n, s in by_name.items() if found.get(s.id)} == {"web-frontend", "bigmem-assembly",
+                                                                  "gpu-training", "db-primary"}
+    assert [a.metric for a in watcher.alerts(by_name["db-primary"].id)] == ["disk"]
+    assert watcher.shelve_candidates(store.get("flavors").values()) == []  # half a day is not a day
+
+    timed_demo.call(lambda: world.advance(13 * 3600))
+    again = UsageWatcher(actions, CLOUD_NAME, "p", history, clock=clock)  # exotui restarted: history read back
+    assert again.follower(by_name["web-frontend"].id).length(clock()) == 13 * 60 * 2 + 10
+    await again.poll()
+    candidates = again.shelve_candidates(store.get("flavors").values())
+    assert [(s.name, i.su_per_hour_saved) for s, i in candidates] == [("web-frontend", 2.0)]
+    # an instance that never writes a line (no reporter) is asked only now and then
+    from exotui.demo import nova
+
+    def boot(world):
+        old = next(s for s in world.servers.values() if s["name"] == "web-frontend")
+        return nova.boot(world, old["tenant_id"], old["user_id"], "no-reporter", old["_flavor_id"],
+                         old["image"]["id"], [])["id"]
+
+    quiet_id = timed_demo.call(boot, world)
+    await poller.load_all(["servers"])
+    quiet = store.item("servers", quiet_id)
+    asked = lambda: sum(1 for m, p in world.asked if m == "POST" and quiet_id in p)  # noqa: E731
+    for _ in range(2 + SELDOM):
+        await again.poll([quiet])
+    assert again.follower(quiet_id).polls_without_news == STRIKES + 1 and asked() == STRIKES + 1
+    await poller.stop()
+    session.close()

@@ -10,7 +10,8 @@ knob: at 0, a stack is complete when its create returns). Delete walks back in r
 Supported: heat_template_version (any date or name Heat knows), parameters (string, number, boolean,
 comma_delimited_list, json; default; hidden), resources OS::Nova::Server, OS::Cinder::Volume,
 OS::Cinder::VolumeAttachment, OS::Neutron::Net, OS::Neutron::Subnet, OS::Neutron::Port,
-OS::Neutron::FloatingIP, outputs; functions get_param, get_resource, get_attr, list_join, str_replace.
+OS::Neutron::FloatingIP, OS::Neutron::Router, OS::Neutron::RouterInterface, OS::Neutron::SecurityGroup,
+outputs; functions get_param, get_resource, get_attr, list_join, str_replace.
 """
 
 from __future__ import annotations
@@ -402,6 +403,47 @@ def _create_fip(world: World, stack: dict, res: dict, props: dict) -> str:
                                       fixed_ip_address=props.get("fixed_ip_address"))["id"]
 
 
+def _create_router(world: World, stack: dict, res: dict, props: dict) -> str:
+    gateway = props.get("external_gateway_info") or {}
+    external = None
+    if gateway.get("network"):
+        external = _find(world.networks, gateway["network"], stack["project_id"], "Network")["id"]
+    return neutron.create_router(world, stack["project_id"], props.get("name") or _physical_name(stack, res),
+                                 external_network_id=external,
+                                 admin_state_up=bool(props.get("admin_state_up", True)))["id"]
+
+
+def _create_interface(world: World, stack: dict, res: dict, props: dict) -> str:
+    pid = stack["project_id"]
+    router = _find(world.routers, props.get("router"), pid, "Router")
+    subnet = _find(world.subnets, props.get("subnet"), pid, "Subnet")
+    neutron.add_router_interface(world, router["id"], subnet["id"])
+    res["_router_id"], res["_subnet_id"] = router["id"], subnet["id"]
+    return f"{router['id']}:subnet_id={subnet['id']}"  # Heat's own form of this resource's ID
+
+
+def _delete_interface(world: World, ident: str, res: dict) -> None:
+    try:
+        neutron.remove_router_interface(world, res["_router_id"], res["_subnet_id"])
+    except ApiError as err:
+        if err.status != 404:
+            raise
+
+
+def _create_security_group(world: World, stack: dict, res: dict, props: dict) -> str:
+    pid = stack["project_id"]
+    group = neutron.create_security_group(world, pid, props.get("name") or _physical_name(stack, res),
+                                          str(props.get("description") or ""))
+    for rule in props.get("rules") or []:
+        low, high = rule.get("port_range_min"), rule.get("port_range_max")
+        neutron.create_security_group_rule(
+            world, pid, group["id"], str(rule.get("direction") or "ingress"),
+            ethertype=str(rule.get("ethertype") or "IPv4"), protocol=rule.get("protocol"),
+            port_range_min=None if low is None else int(low), port_range_max=None if high is None else int(high),
+            remote_ip_prefix=rule.get("remote_ip_prefix"), remote_group_id=rule.get("remote_group_id"))
+    return group["id"]
+
+
 def _neutron_attr(table: str) -> Callable[[World, str, str], Any]:
     def attr(world: World, ident: str, name: str) -> Any:
         item = getattr(world, table).get(ident) or {}
@@ -440,6 +482,10 @@ PLUGINS: dict[str, tuple[Callable, Callable, Callable, Callable, Callable]] = {
     "OS::Neutron::Port": (_create_port, _done, _neutron_attr("ports"), _deleter(neutron.delete_port), _done),
     "OS::Neutron::FloatingIP": (_create_fip, _done, _neutron_attr("floatingips"),
                                 _deleter(neutron.delete_floating_ip), _done),
+    "OS::Neutron::Router": (_create_router, _done, _neutron_attr("routers"), _deleter(neutron.delete_router), _done),
+    "OS::Neutron::RouterInterface": (_create_interface, _done, lambda w, i, n: None, _delete_interface, _done),
+    "OS::Neutron::SecurityGroup": (_create_security_group, _done, _neutron_attr("security_groups"),
+                                   _deleter(neutron.delete_security_group), _done),
 }
 
 

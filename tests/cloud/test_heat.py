@@ -35,11 +35,22 @@ resources:
   subnet:
     type: OS::Neutron::Subnet
     properties: {network: {get_resource: net}, cidr: 10.77.0.0/24}
+  router:
+    type: OS::Neutron::Router
+    properties: {external_gateway_info: {network: public}}
+  interface:
+    type: OS::Neutron::RouterInterface
+    properties: {router: {get_resource: router}, subnet: {get_resource: subnet}}
+  ssh:
+    type: OS::Neutron::SecurityGroup
+    properties:
+      rules: [{protocol: tcp, port_range_min: 22, port_range_max: 22, remote_ip_prefix: 0.0.0.0/0}]
   port:
     type: OS::Neutron::Port
     properties:
       network: {get_resource: net}
       fixed_ips: [{subnet: {get_resource: subnet}}]
+      security_groups: [{get_resource: ssh}]
   server:
     type: OS::Nova::Server
     properties:
@@ -55,7 +66,8 @@ resources:
     properties: {instance_uuid: {get_resource: server}, volume_id: {get_resource: data}}
   public_ip:
     type: OS::Neutron::FloatingIP
-    properties: {floating_network: public}
+    depends_on: interface
+    properties: {floating_network: public, port_id: {get_resource: port}}
 outputs:
   address:
     description: the instance's address on the lab network
@@ -99,7 +111,12 @@ def test_the_openstack_cli_creates_shows_and_deletes_a_stack(openstack_cli, lab,
     volume = conn.block_storage.get_volume(resources["data"]["physical_resource_id"])
     assert volume.size == 3 and volume.status == "in-use" and volume.attachments[0]["server_id"] == server.id
     assert conn.network.get_subnet(resources["subnet"]["physical_resource_id"]).cidr == "10.77.0.0/24"
-    assert conn.network.get_ip(resources["public_ip"]["physical_resource_id"]).floating_ip_address
+    floating = conn.network.get_ip(resources["public_ip"]["physical_resource_id"])
+    assert floating.port_id == resources["port"]["physical_resource_id"]
+    assert floating.floating_ip_address in json.dumps(conn.compute.get_server(server.id).addresses)
+    group = conn.network.get_security_group(resources["ssh"]["physical_resource_id"])
+    assert any(r["port_range_min"] == 22 for r in group.security_group_rules)
+    assert resources["interface"]["physical_resource_id"].startswith(resources["router"]["physical_resource_id"])
 
     events = openstack_cli("stack", "event", "list", "cli-lab").stdout.splitlines()
     assert "[cli-lab]: CREATE_IN_PROGRESS  Stack CREATE started" in events[0]
@@ -110,6 +127,8 @@ def test_the_openstack_cli_creates_shows_and_deletes_a_stack(openstack_cli, lab,
     assert "cli-lab" not in openstack_cli("stack", "list").stdout
     assert conn.compute.find_server(server.id) is None or conn.compute.get_server(server.id).status == "DELETED"
     assert conn.network.find_network(resources["net"]["physical_resource_id"]) is None
+    assert conn.network.find_router(resources["router"]["physical_resource_id"]) is None
+    assert conn.network.find_ip(floating.id) is None
 
 
 def test_a_bad_request_gets_heats_words_and_makes_nothing(openstack_cli, lab, tmp_path):

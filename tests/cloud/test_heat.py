@@ -290,3 +290,13 @@ def test_parameters_are_checked_against_the_template(lab):
     for pairs, problem in ((["size"], "NAME=VALUE"), (["sise=5"], "no such parameter"), ([], "needs a value for size")):
         with pytest.raises(TemplateProblem, match=problem):
             parse_parameters(pairs, template)
+
+
+def test_search_finds_a_stack_by_name_and_id():
+    from exotui.cloud.search import SearchIndex
+    from exotui.cloud.store import ProjectKey
+
+    index = SearchIndex()
+    index.replace(ProjectKey("demo", "p1"), "stacks", [Stack(id="5a7c-0001", name="workshop-lab")])
+    assert [(h.kind, h.label, h.field) for h in index.search("worksh")] == [("stacks", "workshop-lab", "name")]
+    assert index.search("5a7c-0001")[0].item_id == "5a7c-0001"

@@ -16,8 +16,15 @@ from exotui.cloud.actions import READ_ONLY, ActionRefused, Actions
 from exotui.cloud.models import Stack
 from exotui.cloud.poller import Intervals, ProjectPoller
 from exotui.cloud.session import CloudSession
-from exotui.cloud.stacks import (EventLog, TemplateProblem, fetch_resources, fetch_stack, fetch_stacks,
-                                 parse_parameters, read_template)
+from exotui.cloud.stacks import (
+    EventLog,
+    TemplateProblem,
+    fetch_resources,
+    fetch_stack,
+    fetch_stacks,
+    parse_parameters,
+    read_template,
+)
 from exotui.cloud.store import ProjectKey, ProjectStore
 from exotui.demo.app import CLOUD_NAME, DemoCloudThread
 from exotui.demo.world import Knobs

@@ -15,8 +15,8 @@ from exotui.cloud.models import Flavor
 from exotui.cloud.units import su_per_hour
 from exotui.cloud.usage import ConsoleFollower, Sample, Series, parse_line, parse_log
 from exotui.cloud.usage_history import UsageHistory
-from exotui.cloud.usage_watch import SELDOM, STRIKES
 from exotui.cloud.usage_reporter import SCRIPT, cron_line, install_script
+from exotui.cloud.usage_watch import SELDOM, STRIKES
 from exotui.demo.app import CLOUD_NAME, DemoCloudThread
 from exotui.demo.world import Knobs
 
@@ -123,6 +123,15 @@ def timed_demo(tmp_path, monkeypatch):
         yield cloud
 
 
+@pytest.fixture()
+def sdk(timed_demo):
+    """openstacksdk connected to the timed demo."""
+    import openstack
+
+    conn = openstack.connect(cloud=CLOUD_NAME)
+    yield conn
+
+
 def _server(conn, name):
     return next(s for s in conn.compute.servers() if s.name == name)
 
@@ -133,10 +142,8 @@ def _read(conn, follower: ConsoleFollower, server, now: float) -> tuple[int | No
     return length, follower.feed(output, length)
 
 
-def test_demo_instances_write_believable_curves(timed_demo):
-    import openstack
-
-    conn = openstack.connect(cloud=CLOUD_NAME)
+def test_demo_instances_write_believable_curves(timed_demo, sdk):
+    conn = sdk
     now = timed_demo.world.now().timestamp()
     seen = {}
     for name in ("web-frontend", "bigmem-assembly", "gpu-training", "db-primary", "notebook"):
@@ -152,14 +159,10 @@ def test_demo_instances_write_believable_curves(timed_demo):
     assert [a.level for a in usage.alerts(filling, now)] == ["warning"]  # 93%: nearly full
     assert len(seen["notebook"]) == 0  # suspended: writes nothing
     assert seen["web-frontend"].newest.epoch == int(now) // 60 * 60
-    conn.close()
 
 
-def test_the_console_is_cut_to_its_last_100_kib_as_libvirt_cuts_it(timed_demo):
-    import openstack
-
-    world = timed_demo.world
-    conn = openstack.connect(cloud=CLOUD_NAME)
+def test_the_console_is_cut_to_its_last_100_kib_as_libvirt_cuts_it(timed_demo, sdk):
+    conn, world = sdk, timed_demo.world
     server = _server(conn, "web-frontend")
     before = conn.compute.get_server_console_output(server)["output"]
     assert "-----BEGIN SSH HOST KEY KEYS-----" in before  # twelve hours of lines: the boot is still there
@@ -169,14 +172,10 @@ def test_the_console_is_cut_to_its_last_100_kib_as_libvirt_cuts_it(timed_demo):
     assert len(list(parse_log(after))) > 900  # cut mid-line at the front: that line is skipped, not misread
     rocky = conn.compute.get_server_console_output(_server(conn, "bigmem-assembly"), length=2)["output"]
     assert rocky.startswith("[") and parse_line(rocky.splitlines()[0]) is not None  # /dev/kmsg's prefix
-    conn.close()
 
 
-def test_following_the_console_reads_only_the_tail_and_finds_the_idle_day(timed_demo):
-    import openstack
-
-    world = timed_demo.world
-    conn = openstack.connect(cloud=CLOUD_NAME)
+def test_following_the_console_reads_only_the_tail_and_finds_the_idle_day(timed_demo, sdk):
+    conn, world = sdk, timed_demo.world
     server = _server(conn, "web-frontend")
     follower = ConsoleFollower()
     asked, new = _read(conn, follower, server, world.now().timestamp())
@@ -195,14 +194,10 @@ def test_following_the_console_reads_only_the_tail_and_finds_the_idle_day(timed_
     now = world.now().timestamp()
     found = usage.idle(follower.series, now, su_per_hour=2.0)
     assert found is not None and found.since <= now - 25 * 3600 and found.su_per_hour_saved == 2.0
-    conn.close()
 
 
-def test_a_tail_that_skipped_points_makes_the_next_read_whole(timed_demo):
-    import openstack
-
-    world = timed_demo.world
-    conn = openstack.connect(cloud=CLOUD_NAME)
+def test_a_tail_that_skipped_points_makes_the_next_read_whole(timed_demo, sdk):
+    conn, world = sdk, timed_demo.world
     server = _server(conn, "db-primary")
     follower = ConsoleFollower()
     _read(conn, follower, server, world.now().timestamp())
@@ -215,7 +210,6 @@ def test_a_tail_that_skipped_points_makes_the_next_read_whole(timed_demo):
     epochs = follower.series.epochs
     assert all(b - a == 60 for a, b in zip(epochs, epochs[1:]))  # no hole left
     assert [a.level for a in usage.alerts(follower.series, world.now().timestamp())] == ["danger"]
-    conn.close()
 
 
 # --- history on disk --------------------------------------------------------------------------------------

@@ -75,6 +75,8 @@ class World:
     # cinder
     volumes: dict[str, dict] = field(default_factory=dict)
     snapshots: dict[str, dict] = field(default_factory=dict)
+    # heat: stack id -> stack (demo/heat_engine.py)
+    stacks: dict[str, dict] = field(default_factory=dict)
     # quotas: project_id -> service -> resource -> limit
     quotas: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
 

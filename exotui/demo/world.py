@@ -58,6 +58,7 @@ class World:
     keypairs: dict[tuple[str, str], dict] = field(default_factory=dict)  # (user_id, name)
     servers: dict[str, dict] = field(default_factory=dict)
     instance_actions: dict[str, list[dict]] = field(default_factory=dict)  # server_id -> actions
+    server_groups: dict[str, dict] = field(default_factory=dict)
     # glance
     images: dict[str, dict] = field(default_factory=dict)
     # neutron
@@ -77,6 +78,8 @@ class World:
     # cinder
     volumes: dict[str, dict] = field(default_factory=dict)
     snapshots: dict[str, dict] = field(default_factory=dict)
+    # heat: stack id -> stack (demo/heat_engine.py)
+    stacks: dict[str, dict] = field(default_factory=dict)
     # quotas: project_id -> service -> resource -> limit
     quotas: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
 

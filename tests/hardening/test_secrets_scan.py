@@ -32,7 +32,6 @@ from exotui.demo.world import Knobs
 from exotui.ui.app import Breadcrumb, ExotuiApp
 from exotui.ui.detail import InstanceDetail
 from exotui.ui.dialogs import ChoiceDialog
-from exotui.ui.flows import flows_for
 from exotui.ui.help import HelpScreen
 from exotui.ui.netmap import DoctorScreen, NetMapScreen
 from exotui.ui.views import view_for
@@ -191,7 +190,7 @@ async def _drive(app: ExotuiApp, cloud, record: Recorder) -> None:
         # an action on an instance, as the menu sends it
         project = app.project
         server = next(s for s in project.store.get("servers").values() if s.status == "ACTIVE")
-        await flows_for(app).run_on_servers(project, [server], "lock")
+        await app.flows.run_on_servers(project, [server], "lock")
         await until(pilot, lambda: project.store.item("servers", server.id).locked, what="the lock")
         record.snap(app)
 

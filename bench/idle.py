@@ -9,7 +9,10 @@ wrote to the terminal in the window (what it redrew) and the demo cloud's own CP
 table is filtered to one instance, a floating IP is assigned to it through a separate openstacksdk
 connection, and the seconds until its address is painted are timed (goal < 5 s), a few times.
 
-    .venv/bin/python bench/idle.py [--servers 1000] [--seconds 60] [--settle 20]
+    .venv/bin/python bench/idle.py [--servers 1000] [--seconds 60] [--settle 20] [--baseline /path/to/other/checkout]
+
+`--baseline` runs a second exotui from another checkout (say main's) beside this one, on the same demo
+cloud over the same window, so a before/after is one run under one load (printed as a ratio).
 """
 
 from __future__ import annotations
@@ -92,37 +95,68 @@ def outside_floating_ip(run: PTYRun, clouds_yaml: Path, rounds: int) -> list[flo
     return taken
 
 
+def idle_cpu(runs: dict[str, PTYRun], seconds: float) -> tuple[dict[str, float], dict[str, int], float]:
+    """CPU-seconds a minute and bytes written of each run over the same window (every PTY drained)."""
+    before = {name: cpu_seconds(run.process.pid) for name, run in runs.items()}
+    written = dict.fromkeys(runs, 0)
+    started = time.monotonic()
+    end = started + seconds
+    masters = {run.master: name for name, run in runs.items()}
+    while (left := end - time.monotonic()) > 0:
+        ready, _, _ = select.select(list(masters), [], [], min(left, 0.5))
+        for master in ready:
+            try:
+                written[masters[master]] += len(os.read(master, 1 << 16))
+            except OSError:
+                pass
+    minutes = (time.monotonic() - started) / 60
+    return ({name: (cpu_seconds(run.process.pid) - before[name]) / minutes for name, run in runs.items()},
+            written, minutes)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--servers", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--settle", type=float, default=20.0, help="seconds after the table is full before measuring")
     parser.add_argument("--fip-rounds", type=int, default=5)
+    parser.add_argument("--baseline", type=Path, help="another checkout whose exotui runs beside this one")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="exotui-bench-pyc-") as byte_code:
         cache_byte_code(byte_code)
         with demo_cloud(args.servers) as clouds_yaml:
             cloud = cloud_pid(clouds_yaml)
-            run = PTYRun(exotui_argv(), {"OS_CLIENT_CONFIG_FILE": str(clouds_yaml)}, size=(120, 40))
+            env = {"OS_CLIENT_CONFIG_FILE": str(clouds_yaml)}
+            here = str(Path(__file__).resolve().parent.parent)
+            run = PTYRun(exotui_argv(), {**env, "PYTHONPATH": here}, size=(120, 40))
+            runs = {"exotui": run}
+            if args.baseline:
+                runs["baseline"] = PTYRun(exotui_argv(), {**env, "PYTHONPATH": str(args.baseline.resolve())},
+                                          size=(120, 40))
             try:
-                shown = run.wait_for(f"Instances ({args.servers})")
-                drain(run, args.settle)
-                app_before = cpu_seconds(run.process.pid)
+                shown = max(each.wait_for(f"Instances ({args.servers})") for each in runs.values())
+                for each in runs.values():
+                    each.started = time.perf_counter()
+                idle_cpu(runs, args.settle)  # settling, every PTY drained
                 cloud_before = cpu_seconds(cloud) if cloud else 0.0
-                started = time.monotonic()
-                written = drain(run, args.seconds)
-                minutes = (time.monotonic() - started) / 60
-                app = (cpu_seconds(run.process.pid) - app_before) / minutes
+                cpu, written, minutes = idle_cpu(runs, args.seconds)
                 served = (cpu_seconds(cloud) - cloud_before) / minutes if cloud else float("nan")
+                if "baseline" in runs:
+                    runs.pop("baseline").close()
                 fips = outside_floating_ip(run, clouds_yaml, args.fip_rounds)
             finally:
-                run.close()
+                for each in runs.values():
+                    each.close()
     print(f"idle, {args.servers} instances (all shown after {shown:.1f} s), {args.seconds:.0f} s window "
           f"after {args.settle:.0f} s settling:")
-    print(f"   exotui      {app:6.3f} CPU-s/min ({app / 60 * 100:.2f}% of a core)   goal <= {GOAL} "
-          f"({'met' if app <= GOAL else 'NOT met'}, {app / GOAL:.2f}x the goal)")
-    print(f"   demo cloud  {served:6.3f} CPU-s/min (answering it)")
-    print(f"   terminal output {written / minutes / 1024:.1f} KiB/min (what was redrawn)")
+    for name, app in cpu.items():
+        label = name if name == "exotui" else f"baseline ({args.baseline})"
+        print(f"   {label:<11} {app:6.3f} CPU-s/min ({app / 60 * 100:.2f}% of a core)   goal <= {GOAL} "
+              f"({'met' if app <= GOAL else 'NOT met'}, {app / GOAL:.2f}x the goal)   "
+              f"terminal output {written[name] / minutes / 1024:.1f} KiB/min (what was redrawn)")
+    if "baseline" in cpu:
+        print(f"   exotui / baseline: {cpu['exotui'] / cpu['baseline']:.2f}")
+    print(f"   demo cloud  {served:6.3f} CPU-s/min (answering {'both' if 'baseline' in cpu else 'it'})")
     print(f"outside floating-IP assignment to on screen, {len(fips)} rounds: "
           f"median {statistics.median(fips):.2f} s, max {max(fips):.2f} s (goal < 5 s)")
 

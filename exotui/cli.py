@@ -11,6 +11,7 @@ from functools import partial
 from pathlib import Path
 
 from . import __version__
+from .paths import cache_dir
 
 
 def _add_knobs(parser: argparse.ArgumentParser, title: str = "demo cloud knobs") -> None:
@@ -244,8 +245,9 @@ def _dashboard(args: argparse.Namespace, config_file: Path | None = None, only: 
     if args.command == "ssh":
         from .ui.sessions import run_ssh_app
 
-        return run_ssh_app(Workspace(profiles, readonly=args.readonly), args.name, theme=args.theme, user=args.user)
-    return run_app(Workspace(profiles, readonly=args.readonly), theme=args.theme)
+        return run_ssh_app(Workspace(profiles, readonly=args.readonly, cache_dir=cache_dir()), args.name,
+                           theme=args.theme, user=args.user)
+    return run_app(Workspace(profiles, readonly=args.readonly, cache_dir=cache_dir()), theme=args.theme)
 
 
 def _workspace(cloud: str | None, readonly: bool = False):
@@ -258,7 +260,7 @@ def _workspace(cloud: str | None, readonly: bool = False):
     _redact(everything)
     profiles = _chosen(everything, cloud)
     _remember(everything, cloud)
-    return Workspace(profiles, readonly=readonly)
+    return Workspace(profiles, readonly=readonly, cache_dir=cache_dir())
 
 
 def _chosen(profiles, cloud: str | None) -> list:

@@ -15,3 +15,14 @@ def state_dir() -> Path:
     import platformdirs  # Textual loads it anyway
 
     return Path(platformdirs.user_state_dir("exotui", appauthor=False))
+
+
+def cache_dir() -> Path:
+    """$XDG_CACHE_HOME/exotui (or the platform's equivalent); EXOTUI_CACHE_DIR overrides it. The last
+    picture of each project lives here (cloud/cache.py), for a warm start."""
+    override = os.environ.get("EXOTUI_CACHE_DIR")
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("exotui", appauthor=False))

@@ -13,14 +13,16 @@ from exotui.demo.world import Knobs
 
 @pytest.fixture(scope="session", autouse=True)
 def private_state_dir(tmp_path_factory):
-    """exotui's log and pinned host keys go to a directory of the test run, never the user's."""
-    previous = os.environ.get("EXOTUI_STATE_DIR")
+    """exotui's log, pinned host keys and cached pictures go to directories of the test run, never the user's."""
+    previous = {name: os.environ.get(name) for name in ("EXOTUI_STATE_DIR", "EXOTUI_CACHE_DIR")}
     os.environ["EXOTUI_STATE_DIR"] = str(tmp_path_factory.mktemp("exotui-state"))
+    os.environ["EXOTUI_CACHE_DIR"] = str(tmp_path_factory.mktemp("exotui-cache"))
     yield
-    if previous is None:
-        os.environ.pop("EXOTUI_STATE_DIR", None)
-    else:
-        os.environ["EXOTUI_STATE_DIR"] = previous
+    for name, value in previous.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope="session")

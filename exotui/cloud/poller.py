@@ -18,7 +18,7 @@ import asyncio
 import calendar
 import time
 from dataclasses import dataclass
-from typing import Awaitable, Callable
+from typing import Any, Awaitable, Callable
 
 from .models import (
     Allocation,
@@ -38,7 +38,7 @@ from .models import (
     VolumeSnapshot,
     printable,
 )
-from .session import FLAVOR_MV, CloudError, CloudSession
+from .session import FLAVOR_MV, CloudError, CloudSession, Page
 from .stacks import fetch_stacks
 from .store import KINDS, ProjectStore
 
@@ -100,11 +100,30 @@ async def fetch_allocations(session: CloudSession) -> list[Allocation]:
             for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
 
 
-def _lister(service: str, path: str, key: str, model, params: dict | None = None, mv: str | None = None):
-    async def fetch(session: CloudSession) -> list:
-        page = await session.get_list(service, path, key, params=params, microversion=mv)
-        return [model.from_api(item) for item in page.items if isinstance(item, dict)]
-    return fetch
+@dataclass(frozen=True)
+class Lister:
+    """A full list of one kind as raw JSON (`page`), made into models apart (`models`), so that an answer
+    the same as the last one can skip both parsing and the store's diff."""
+
+    service: str
+    path: str
+    key: str
+    model: Any
+    params: dict | None = None
+    mv: str | None = None
+
+    async def page(self, session: CloudSession) -> Page:
+        return await session.get_list(self.service, self.path, self.key, params=self.params, microversion=self.mv)
+
+    def models(self, page: Page) -> list:
+        return [self.model.from_api(item) for item in page.items if isinstance(item, dict)]
+
+    async def __call__(self, session: CloudSession) -> list:
+        return self.models(await self.page(session))
+
+
+def _lister(service: str, path: str, key: str, model, params: dict | None = None, mv: str | None = None) -> Lister:
+    return Lister(service, path, key, model, params, mv)
 
 
 FETCHERS: dict[str, Callable[[CloudSession], Awaitable[list]]] = {
@@ -142,10 +161,31 @@ SINGLE = {
 }
 
 
-# Kinds that can be large (a port per instance) and are listed incrementally when watched: Neutron's
-# changed_since (standard-attr-timestamp: updated_at >= it) brings what changed, an ID-only list
-# (`fields=id`) what is gone. A cloud that refuses the filter gets full lists.
-NEUTRON_INCREMENTAL = {"ports": ("/ports", "ports", Port)}
+@dataclass(frozen=True)
+class Incremental:
+    """A kind that can be large (a port per instance, a volume per run) and is listed incrementally: what
+    changed since the last list (the cloud's own filter on its update times), and an ID-only list to see
+    what is gone. A cloud that refuses the filter gets full lists."""
+
+    service: str
+    path: str  # the full list
+    key: str
+    model: Any
+    ids_path: str  # a cheap list of every ID
+    ids_params: dict
+    since: Callable[[str], dict]  # the query for "updated at or after" this time
+    mv: str | None = None
+
+
+INCREMENTAL = {
+    # Neutron's standard-attr-timestamp: updated_at >= changed_since; `fields=id` for the IDs
+    "ports": Incremental("network", "/ports", "ports", Port, "/ports", {"fields": "id"},
+                         lambda when: {"changed_since": when}),
+    # Cinder's time comparison filters (3.60): updated_at=gte:...; the summary list (id, name) for the IDs.
+    # A volume never updated has a null updated_at and matches no comparison: a new ID means a full list.
+    "volumes": Incremental("block_storage", "/volumes/detail", "volumes", Volume, "/volumes", {},
+                           lambda when: {"updated_at": f"gte:{when}"}, mv="3.60"),
+}
 
 
 def parse_updated(text: str) -> float | None:
@@ -207,8 +247,9 @@ class ProjectPoller:
         # poll and every second in the header, and looking through 1,000 servers each time cost more
         # than the polls themselves
         self._moving: set[str] = set()
-        self._since: dict[str, float | None] = {}  # NEUTRON_INCREMENTAL kind -> the cloud's time of its last list
-        self._no_changed_since = False
+        self._since: dict[str, float | None] = {}  # INCREMENTAL kind -> the cloud's time of its last list
+        self._no_changed_since: set[str] = set()  # INCREMENTAL kinds whose filter this cloud refuses
+        self._answers: dict[str, tuple[bytes, int]] = {}  # kind -> (digest of its last full list, store version after)
         store.subscribe(self._track_moving)
 
     # --- one round of each ------------------------------------------------------------------
@@ -221,11 +262,10 @@ class ProjectPoller:
         try:
             if kind == "servers":
                 await self._full_servers()
-            elif kind in NEUTRON_INCREMENTAL and not self._no_changed_since:
-                await self._neutron_list(kind)
+            elif kind in INCREMENTAL and kind not in self._no_changed_since:
+                await self._incremental_list(kind)
             else:
-                sent = time.monotonic()
-                self.store.replace(kind, await FETCHERS[kind](self.session), as_of=sent)
+                await self._full_list(kind)
         except CloudError as err:
             if kind == "servers":
                 self.distrust()
@@ -234,6 +274,27 @@ class ProjectPoller:
             if kind == "servers":
                 self.distrust()
             self.store.failed(kind, f"unreadable {kind} answer: {type(err).__name__}")
+
+    async def _full_list(self, kind: str) -> None:
+        sent = time.monotonic()
+        fetch = FETCHERS[kind]
+        if not isinstance(fetch, Lister):
+            self.store.replace(kind, await fetch(self.session), as_of=sent)
+            return
+        page = await fetch.page(self.session)
+        state = self.store.state(kind)
+        # The very answer of the last list, and the store not changed since (by an action's fetch, say):
+        # the store still equals it. Watched kinds are listed every few seconds; most answers are these.
+        if self._answers.get(kind) == (page.digest, state.version) and state.last_error is None:
+            self.store.unchanged(kind)
+            return
+        models = fetch.models(page)
+        self.store.replace(kind, models, as_of=sent)
+        held = self.store.get(kind)
+        if len(held) == len(models) and all(held.get(m.id) is m for m in models):  # nothing newer kept over it
+            self._answers[kind] = (page.digest, state.version)
+        else:
+            self._answers.pop(kind, None)
 
     async def _full_servers(self) -> None:
         await self.session.connection()
@@ -247,31 +308,37 @@ class ProjectPoller:
         self._advance_cursor(servers, page.cloud_time)
         self._good(sent)
 
-    async def _neutron_list(self, kind: str) -> None:
-        """A large Neutron kind: only what changed since the last list, and the IDs to see what is gone;
-        a full list the first time, after lost trust, or where the cloud refuses changed_since."""
-        path, key, model = NEUTRON_INCREMENTAL[kind]
+    async def _incremental_list(self, kind: str) -> None:
+        """A large kind (INCREMENTAL): only what changed since the last list, and the IDs to see what is
+        gone; a full list the first time, after lost trust, when an ID appears that the changes did not
+        bring, or where the cloud refuses the filter."""
+        how = INCREMENTAL[kind]
         since = self._since.get(kind)
         sent = time.monotonic()
         if since is None or not self._trusted or not self.store.state(kind).loaded:
-            page = await self.session.get_list("network", path, key)
-            self.store.replace(kind, [model.from_api(i) for i in page.items if isinstance(i, dict)], as_of=sent)
+            page = await self.session.get_list(how.service, how.path, how.key)
+            self.store.replace(kind, [how.model.from_api(i) for i in page.items if isinstance(i, dict)], as_of=sent)
             self._since[kind] = page.cloud_time
             return
-        ids = await self.session.get_list("network", path, key, params={"fields": "id"})
+        ids = await self.session.get_list(how.service, how.ids_path, how.key, params=dict(how.ids_params))
         try:
-            changed = await self.session.get_list("network", path, key,
-                                                  params={"changed_since": format_cursor(since - 1)})
+            changed = await self.session.get_list(how.service, how.path, how.key,
+                                                  params=how.since(format_cursor(since - 1)), microversion=how.mv)
         except CloudError as err:
-            if err.status != 400:
+            if err.status not in (400, 404, 406):
                 raise
-            self._no_changed_since = True  # this cloud's Neutron has no such filter: full lists from now on
+            self._no_changed_since.add(kind)  # no such filter (or microversion) here: full lists from now on
             self._since.pop(kind, None)
             await self._load(kind)
             return
+        items = [how.model.from_api(i) for i in changed.items if isinstance(i, dict)]
         present = {i.get("id") for i in ids.items if isinstance(i, dict)}
+        if present - set(self.store.get(kind)) - {item.id for item in items}:
+            self._since.pop(kind, None)  # new, and not among the changes (never updated): list them all
+            await self._incremental_list(kind)
+            return
         gone = [ident for ident in self.store.get(kind) if ident not in present]
-        self.store.merge(kind, [model.from_api(i) for i in changed.items if isinstance(i, dict)], gone, as_of=sent)
+        self.store.merge(kind, items, gone, as_of=sent)
         self._since[kind] = ids.cloud_time or since
 
     def _good(self, sent: float) -> None:

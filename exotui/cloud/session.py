@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import email.utils
+import hashlib
 from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
@@ -55,6 +56,7 @@ class Page:
     items: list[dict]
     size: int
     cloud_time: float | None
+    digest: bytes = b""  # of the bodies: the same digest, the same answer (the poller skips parsing it)
 
 
 class CloudSession:
@@ -73,6 +75,7 @@ class CloudSession:
                                                            thread_name_prefix=f"cloud-{label or 'session'}")
         self._connect_lock = asyncio.Lock()
         self.compute_mv: str | None = None
+        self._calls: set[concurrent.futures.Future] = set()
 
     @classmethod
     def for_project(cls, profile, project_id: str | None = None, region: str | None = None) -> "CloudSession":
@@ -90,13 +93,22 @@ class CloudSession:
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a blocking call on the session's pool; its errors come back as CloudError."""
-        loop = asyncio.get_running_loop()
+        # the pool's own future: a cancelled await leaves the call running on its thread, and it is
+        # among calls_under_way until the thread is done with it
+        future = self._pool.submit(fn, *args)
+        self._calls.add(future)
+        future.add_done_callback(self._calls.discard)  # on the pool's thread: set.discard is atomic
         try:
-            return await loop.run_in_executor(self._pool, fn, *args)
+            return await asyncio.wrap_future(future)
         except CloudError:
             raise
         except Exception as exc:  # keystoneauth and openstacksdk raise many kinds
             raise explain(exc) from exc
+
+    @property
+    def calls_under_way(self) -> frozenset[concurrent.futures.Future]:
+        """Blocking calls still on the pool's threads, awaited or not (a cancelled await leaves them running)."""
+        return frozenset(self._calls)
 
     async def connection(self):
         if self._conn is None:
@@ -150,11 +162,13 @@ class CloudSession:
         items: list[dict] = []
         size = 0
         cloud_time = None
+        digest = hashlib.blake2b(digest_size=16)
         url: str | None = path
         query: dict | None = params
         for _ in range(MAX_PAGES):
             response = checked(proxy.get(url, params=query, microversion=microversion, raise_exc=False, **RETRIES))
             size += len(response.content)
+            digest.update(response.content)
             date = response.headers.get("Date")
             if date:
                 parsed = email.utils.parsedate_to_datetime(date)
@@ -167,7 +181,7 @@ class CloudSession:
             query = None  # the next link carries the query
             if url is None:
                 break
-        return Page(items, size, cloud_time)
+        return Page(items, size, cloud_time, digest.digest())
 
     async def get_json(self, service: str, path: str, *, params: dict | None = None,
                        microversion: str | None = None, secret: bool = False) -> dict:

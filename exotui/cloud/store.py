@@ -48,6 +48,7 @@ class KindState:
     loaded: bool = False
     last_ok: float | None = None  # wall-clock time of the last successful fetch
     last_error: str | None = None
+    version: int = 0  # bumps with every change of its items (so a poller can tell "nothing since")
 
 
 Listener = Callable[[Change], None]
@@ -89,6 +90,8 @@ class ProjectStore:
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
     def _emit(self, change: Change) -> Change:
+        if change.added or change.updated or change.removed:
+            self._kinds[change.kind].version += 1
         if change:
             for listener in list(self._listeners):
                 listener(change)
@@ -162,6 +165,10 @@ class ProjectStore:
                                    loaded=first))
         self._floating_ips_moved(kind)
         return change
+
+    def unchanged(self, kind: str) -> None:
+        """A fetch of `kind` that brought what the store already holds: it is fresh, and nothing else."""
+        self._ok(self._kinds[kind])
 
     def failed(self, kind: str, message: str) -> Change:
         state = self._kinds[kind]

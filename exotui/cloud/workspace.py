@@ -7,10 +7,13 @@ project after another comes alive as its first load lands. No Textual here.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
+from . import cache
 from .actions import Actions
 from .poller import Intervals, ProjectPoller
 from .profiles import CloudProfile, ProfileError, discover
@@ -99,6 +102,7 @@ class Workspace:
     projects: list[Project] = field(default_factory=list)
     problems: list[CloudProblem] = field(default_factory=list)  # one per cloud not logged in now
     opened: bool = False  # open() runs once per workspace, whoever calls it again
+    cache_dir: Path | None = None  # where each project's last picture is kept (cloud/cache.py); None: nowhere
     _retries: list = field(default_factory=list)  # the background login tasks
     _retry_now: dict = field(default_factory=dict)  # cloud name -> asyncio.Event that cuts its pause short
 
@@ -109,6 +113,14 @@ class Workspace:
         if self.opened:
             return
         self.opened = True
+        if self.cache_dir is not None:  # the last picture first, marked stale by its age; the logins follow
+            folder = self.cache_dir
+            cached = await asyncio.gather(*(asyncio.to_thread(cache.pictures, folder, p.name) for p in self.profiles))
+            for profile, found in zip(self.profiles, cached):
+                for picture in found:
+                    key = picture.key
+                    self._add(profile, key.project_id, key.project_name, key.region or None, None, on_project,
+                              picture.user_id, picture=picture)
 
         async def one(profile: CloudProfile) -> bool:
             try:
@@ -131,6 +143,10 @@ class Workspace:
         regions = profile.region_names or (None,)
         for project in found.projects:
             for region in regions:
+                cached = self.find_place(profile.name, project.id, region or "")
+                if cached is not None:  # shown from the cache already: what the login adds
+                    cached.warning, cached.user_id = found.warning, found.user_id or cached.user_id
+                    continue
                 self._add(profile, project.id, project.name, region, found.warning, on_project, found.user_id)
 
     def _failed(self, profile: CloudProfile, message: str, on_problem, retry: bool = True) -> CloudProblem:
@@ -178,10 +194,12 @@ class Workspace:
         return len(self.problems)
 
     def _add(self, profile: CloudProfile, project_id: str, project_name: str, region: str | None,
-             warning: str | None, on_project, user_id: str = "") -> Project:
+             warning: str | None, on_project, user_id: str = "", picture: cache.Picture | None = None) -> Project:
         key = ProjectKey(profile.name, project_id, region or "", project_name)
         session = CloudSession.for_project(profile, project_id, region)
         store = ProjectStore(key)
+        if picture is not None:
+            cache.restore(store, picture)
         poller = ProjectPoller(session, store, self.intervals)
         rules = rules_for_cloud(profile.name, profile.auth_url)
         actions = Actions(session, store, poller, cloud_rules=rules, readonly=self.readonly or profile.readonly)
@@ -195,7 +213,22 @@ class Workspace:
     def find(self, key: ProjectKey) -> Project | None:
         return next((p for p in self.projects if p.key == key), None)
 
+    def find_place(self, cloud: str, project_id: str, region: str) -> Project | None:
+        return next((p for p in self.projects if (p.key.cloud, p.key.project_id, p.key.region)
+                     == (cloud, project_id, region)), None)
+
+    def save_pictures(self) -> None:
+        """Each project's picture into the cache (on leaving); a failure is one log line, never an error."""
+        if self.cache_dir is None:
+            return
+        for project in self.projects:
+            try:
+                cache.save(self.cache_dir, project.store, project.user_id)
+            except OSError as err:
+                logging.getLogger("exotui.cache").warning("cache: cannot save %s (%s)", project.key, err)
+
     async def close(self) -> None:
+        self.save_pictures()
         for task in self._retries:
             task.cancel()
         await asyncio.gather(*self._retries, return_exceptions=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import os
 import threading
 from pathlib import Path
@@ -59,6 +60,13 @@ class DemoCloud:
         world = self.world
         root = web.Application(middlewares=[_root_errors], client_max_size=64 * 1024 * 1024)
         root.router.add_get("/", _root)
+
+        async def cloud_date(_request: web.Request, response: web.StreamResponse) -> None:
+            # the Date header is the cloud's clock (real APIs: their host's), so a moved clock (World.advance,
+            # frozen_at) reaches the clients that read it, as exotui's poller does for changes-since
+            response.headers["Date"] = email.utils.format_datetime(world.now(), usegmt=True)
+
+        root.on_response_prepare.append(cloud_date)
         mount(root, "/identity", keystone.make_app(world))
         mount(root, "/compute", nova_api.make_app(world))
         mount(root, "/network", neutron.make_app(world))

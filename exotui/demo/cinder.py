@@ -19,6 +19,7 @@ from .common import (
     negotiate_microversion,
     new_id,
     no_content,
+    parse_time,
     read_json,
     require_dict,
 )
@@ -318,9 +319,38 @@ def _owned_snapshot(request: web.Request, snapshot_id: str) -> dict:
     return snapshot
 
 
+TIME_FILTERS_SINCE = (3, 60)  # created_at / updated_at with operators: Cinder's "changes-since"
+_COMPARE = {"gt": lambda a, b: a > b, "gte": lambda a, b: a >= b, "eq": lambda a, b: a == b,
+            "neq": lambda a, b: a != b, "lt": lambda a, b: a < b, "lte": lambda a, b: a <= b}
+
+
+def _compare_times(request: web.Request, items: list[dict]) -> list[dict]:
+    """`updated_at=gte:2026-12-06T10:00:00Z` (several joined by commas), from 3.60 on; an item whose time is
+    null (a volume never updated) matches no comparison, as in Cinder's database. Before 3.60 the filter
+    keys are refused as unknown."""
+    q = request.query
+    for key in ("created_at", "updated_at"):
+        if key not in q:
+            continue
+        if _mv(request) < TIME_FILTERS_SINCE:
+            raise ApiError(400, f"Invalid input received: Invalid filters {key} are found in query options.")
+        for unit in q[key].split(","):
+            operator, _, text = unit.partition(":")
+            if operator not in _COMPARE:
+                raise ApiError(400, "Time comparison operators must be in (gt, gte, eq, neq, lt, lte)")
+            try:
+                when = parse_time(text)
+            except ValueError:
+                raise ApiError(400, f"Invalid input received: Invalid time format for {key}: {text}") from None
+            items = [i for i in items if i.get(key) and _COMPARE[operator](parse_time(i[key]), when)]
+    return items
+
+
 def _listing(request: web.Request, kind: str, items: list[dict], render) -> web.Response:
     """Filter, sort and page a collection the way Cinder does, with a `<kind>_links` next link."""
     q = request.query
+    if kind == "volumes":
+        items = _compare_times(request, items)
     for key in ("name", "status", "volume_id", "availability_zone"):
         if key in q:
             items = [i for i in items if str(i.get(key)) == q[key]]

@@ -66,8 +66,10 @@ def service_app(world: World, style: str, *, public: Iterable[str] = (), auth: b
             log.exception("demo cloud: unhandled error in %s %s", request.method, request.path)
             response = json_response(
                 error_body(style, 500, "An unknown exception occurred."), 500)
+        world.handled.append((request.method, request.path_qs))  # done: only its answer may still be on the way
         if world.knobs.answer_latency_ms:  # done (or refused) already: a client that gives up loses the answer only
             await asyncio.sleep(world.knobs.answer_latency_ms / 1000.0)
+        world.answered.append((request.method, request.path_qs))
         for key, value in headers.items():
             response.headers.setdefault(key, value)
         return response

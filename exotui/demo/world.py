@@ -40,6 +40,9 @@ class World:
     ids: random.Random = field(default_factory=random.Random)  # Nova's, Cinder's, Glance's IDs, seeded apart
     loop: asyncio.AbstractEventLoop | None = None
     asked: collections.deque = field(default_factory=lambda: collections.deque(maxlen=10000))  # (method, path?query)
+    # the same, once carried out (before the answer_latency knob's pause) and once answered: tests wait on these
+    handled: collections.deque = field(default_factory=lambda: collections.deque(maxlen=10000))
+    answered: collections.deque = field(default_factory=lambda: collections.deque(maxlen=10000))
 
     # keystone
     domains: dict[str, dict] = field(default_factory=dict)

@@ -112,6 +112,8 @@ class ResourceTable(ScrollView, can_focus=True):
         self.sort_reverse = False
         self._line_cache: LRUCache[tuple, Strip] = LRUCache(1024)
         self._generation = 0  # bumps whenever every cached line is wrong
+        self._behind: dict[int, set[str]] = {}  # column position -> rows whose cell refresh_column left for later
+        self._base_style: tuple[tuple, Style] | None = None  # rich_style for the line cache's (generation, focus)
 
     # --- data ------------------------------------------------------------------------------
 
@@ -125,6 +127,7 @@ class ResourceTable(ScrollView, can_focus=True):
         self.items = dict(items)
         self._cells = {}
         self._search = {}
+        self._behind.clear()
         for ident, item in self.items.items():
             self._index(ident, item)
         self._resort(keep=current)
@@ -146,33 +149,67 @@ class ResourceTable(ScrollView, can_focus=True):
         self._resort(keep=current)
 
     def refresh_column(self, key: str) -> int:
-        """Render one column's cells again (AGE, as time passes); repaint only the rows on screen whose
-        text changed. Returns how many rows changed."""
+        """Render one column's cells again (AGE, as time passes). Only the rows on screen are rendered now,
+        and only the cells whose text changed are repainted; the others catch up when they are drawn,
+        filtered or sorted (at 1,000 rows, rendering every cell each minute was most of the idle cost).
+        Returns how many rows on screen changed."""
         position = next((n for n, c in enumerate(self.all_columns) if c.key == key), None)
         if position is None:
             return 0
-        column = self.all_columns[position]
-        changed = []
-        for ident, item in self.items.items():
-            cells = self._cells.get(ident)
-            if cells is None:
-                continue
-            cell = _as_text(column.render(item))
-            if cell.plain != cells[position].plain:
-                self._cells[ident] = cells[:position] + (cell,) + cells[position + 1:]
-                self._search[ident] = " ".join(c.plain for c in self._cells[ident]).lower()
-                changed.append(ident)
+        on_screen = self._on_screen()
+        self._behind[position] = set(self.items).difference(on_screen)
+        changed = [ident for ident in on_screen if self._catch_up_cell(ident, position)]
         if changed:
-            top = self.scroll_offset.y
-            rows = max(0, self.size.height - 1)
-            where = {ident: n for n, ident in enumerate(self.shown[top:top + rows])}
-            for ident in changed:
-                if ident in where:
-                    self.refresh(Region(0, where[ident] + 1, self.size.width, 1))
+            span = self._column_span(position)
+            if span is not None:
+                x, width = span
+                for ident in changed:
+                    self.refresh(Region(x, on_screen[ident] + 1, width, 1))
         return len(changed)
+
+    def _on_screen(self) -> dict[str, int]:
+        """The IDs of the rows on screen, with their line below the header."""
+        top = self.scroll_offset.y
+        rows = max(0, self.size.height - 1)
+        return {ident: n for n, ident in enumerate(self.shown[top:top + rows])}
+
+    def _column_span(self, position: int) -> tuple[int, int] | None:
+        """Where column `position` is drawn (x, width), or None if it is not shown (a wide-only column)."""
+        column = self.all_columns[position]
+        if column not in self.columns:
+            return None
+        widths = self._widths(self.size.width)
+        n = self.columns.index(column)
+        return sum(widths[:n]) + n, widths[n]
+
+    def _catch_up_cell(self, ident: str, position: int) -> bool:
+        """Render one cell again; True if its text changed."""
+        cells = self._cells.get(ident)
+        item = self.items.get(ident)
+        if cells is None or item is None:
+            return False
+        cell = _as_text(self.all_columns[position].render(item))
+        if cell.plain == cells[position].plain:
+            return False
+        self._cells[ident] = cells[:position] + (cell,) + cells[position + 1:]
+        self._search[ident] = " ".join(c.plain for c in self._cells[ident]).lower()
+        return True
+
+    def _catch_up(self, ident: str | None = None) -> None:
+        """Cells left behind by refresh_column, rendered now: one row's (to draw it) or all (to filter)."""
+        for position, behind in self._behind.items():
+            if ident is None:
+                for each in behind:
+                    self._catch_up_cell(each, position)
+                behind.clear()
+            elif ident in behind:
+                behind.discard(ident)
+                self._catch_up_cell(ident, position)
 
     def _index(self, ident: str, item: Any) -> None:
         cells = tuple(_as_text(c.render(item)) for c in self.all_columns)
+        for behind in self._behind.values():
+            behind.discard(ident)
         self._cells[ident] = cells
         self._search[ident] = " ".join(cell.plain for cell in cells).lower()
 
@@ -186,6 +223,8 @@ class ResourceTable(ScrollView, can_focus=True):
         self._refilter(keep)
 
     def _refilter(self, keep: str | None = None) -> None:
+        if self.filter_text:
+            self._catch_up()  # the filter reads every row's text
         self.shown = self.filter.select(self._order, self._search)
         self._generation += 1
         self.virtual_size = Size(self.size.width, len(self.shown) + 1)
@@ -262,6 +301,8 @@ class ResourceTable(ScrollView, can_focus=True):
         if index >= len(self.shown):
             return Strip.blank(width, self.rich_style)
         ident = self.shown[index]
+        if self._behind:
+            self._catch_up(ident)
         is_cursor = index == self.cursor
         marked = ident in self.marks
         key = (ident, width, self._generation, is_cursor, marked, self.has_focus, id(self._cells.get(ident)))
@@ -271,6 +312,14 @@ class ResourceTable(ScrollView, can_focus=True):
         strip = self._row(ident, width, is_cursor, marked)
         self._line_cache[key] = strip
         return strip
+
+    def _row_style(self) -> Style:
+        """rich_style walks every ancestor's styles (about 1 ms); the line cache already keys on the
+        generation and the focus, and so may the base style its rows are drawn in."""
+        key = (self._generation, self.has_focus)
+        if self._base_style is None or self._base_style[0] != key:
+            self._base_style = (key, self.rich_style)
+        return self._base_style[1]
 
     def _header(self, width: int) -> Strip:
         style = self.get_component_rich_style("resource-table--header")
@@ -285,7 +334,7 @@ class ResourceTable(ScrollView, can_focus=True):
     def _row(self, ident: str, width: int, is_cursor: bool, marked: bool) -> Strip:
         all_cells = self._cells[ident]
         cells = [cell for column, cell in zip(self.all_columns, all_cells) if self.wide or not column.wide_only]
-        base = self.rich_style
+        base = self._row_style()
         if marked:
             base = base + self.get_component_rich_style("resource-table--marked")
         strip = self._draw(cells, width, base, marked)

@@ -9,12 +9,12 @@ where it is absent the real half skips and says why, or fails when EXOTUI_REALCL
 from __future__ import annotations
 
 import os
-import time
 import urllib.request
 from pathlib import Path
 
 import openstack
 import pytest
+from conditions import seconds_until, until, wait_until  # noqa: F401  (the cloud tests import them from here)
 
 from exotui.demo import neutron, nova
 from exotui.demo.app import CLOUD_NAME, DemoCloudThread
@@ -162,6 +162,10 @@ class DemoTarget(Target):
         self.made.append(sid)
         return sid
 
+    async def clock_moves_on(self, seconds: float) -> None:
+        """The cloud's clock (its Date header, the times it stamps) moved on by `seconds`, without waiting."""
+        self.demo.call(self.demo.world.advance, seconds)
+
     def cleanup(self) -> None:
         def clean(world):  # the session's demo cloud is shared: give its quota back
             for sid in self.made:
@@ -179,6 +183,17 @@ class RealTarget(Target):
     def __init__(self, clouds_yaml: Path) -> None:
         super().__init__()
         self.clouds_yaml = clouds_yaml
+
+    async def clock_moves_on(self, seconds: float) -> None:
+        """A real cloud's clock cannot be moved: wait until its Date header says `seconds` have passed."""
+        import email.utils
+
+        def cloud_time() -> float:
+            response = self.conn.compute.get("/", raise_exc=False)
+            return email.utils.parsedate_to_datetime(response.headers["Date"]).timestamp()
+
+        start = cloud_time()
+        assert await seconds_until(lambda: cloud_time() >= start + seconds, timeout=seconds + 30) < float("inf")
 
     def boot(self, name: str, flavor: str = "m3.small", status: str = "ACTIVE", floating_ip: bool = False) -> str:
         """Booted through Nova and walked to `status` with real actions (a few seconds)."""
@@ -204,25 +219,3 @@ class RealTarget(Target):
                 for fip in self.conn.network.ips(port_id=port.id):
                     self.conn.network.delete_ip(fip)
         super().cleanup()
-
-
-def wait_until(predicate, timeout: float = 30.0, interval: float = 0.2):
-    """For checks of the cloud's own side, which settles on its own time on the real stack."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
-
-
-async def seconds_until(condition, timeout: float = 30.0) -> float:
-    """How long `condition()` took to hold (inf if it did not within `timeout`): for tests that measure."""
-    import asyncio
-
-    started = time.monotonic()
-    while not condition():
-        if time.monotonic() - started > timeout:
-            return float("inf")
-        await asyncio.sleep(0.02)
-    return time.monotonic() - started

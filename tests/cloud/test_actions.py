@@ -8,7 +8,7 @@ import re
 
 import openstack
 import pytest
-from clouds import IMAGE, NETWORK, PROJECT, DemoTarget, Target, wait_until
+from clouds import IMAGE, NETWORK, PROJECT, DemoTarget, Target, until, wait_until
 
 from exotui.cloud.actions import ActionRefused, Actions, ServerFollower
 from exotui.cloud.models import Server
@@ -18,14 +18,6 @@ from exotui.cloud.session import CloudSession
 from exotui.cloud.store import ProjectKey, ProjectStore
 from exotui.demo.app import DemoCloudThread
 from exotui.demo.world import Knobs
-
-
-async def until(predicate, timeout: float = 10.0):
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        assert loop.time() < deadline, "timed out"
-        await asyncio.sleep(0.02)
 
 
 class Cloud:
@@ -362,7 +354,12 @@ async def test_an_instance_shows_neutrons_floating_ips_while_nova_lags(tmp_path,
             assigned = await layer.actions.assign_floating_ip(fip.id, srv.id)
             assert assigned.ok and fip.address in layer.store.item("servers", srv.id).floating_ips
             assert asyncio.get_running_loop().time() - started < 1.0, "no waiting for Nova's cache"
-            await asyncio.sleep(2.5)
+
+            def nova_has_it() -> bool:  # Nova's cache of Neutron catches up on its own time
+                addresses = target.conn.compute.get_server(srv.id).addresses
+                return any(a["addr"] == fip.address for n in addresses.values() for a in n)
+
+            await until(nova_has_it, what="Nova's addresses to show the floating IP")
             await layer.actions._refresh("servers", srv.id)
             addresses = layer.store.item("servers", srv.id).addresses
             assert [a.addr for a in addresses if a.kind == "floating"] == [fip.address], "shown once when Nova agrees"
@@ -383,12 +380,16 @@ async def test_cancelling_a_load_or_an_action_leaves_nothing_half_done(tmp_path,
             srv = await layer.server("act-cancel")
             demo.world.knobs.latency_ms = 1500
             late = ProjectStore(ProjectKey(target.cloud_name, PROJECT))
+            asked = len(demo.world.asked)
             loading = asyncio.create_task(ProjectPoller(layer.session, late).load_all())
-            await asyncio.sleep(0.3)
+            await until(lambda: any("/servers/detail" in path for _, path in list(demo.world.asked)[asked:]),
+                        what="the load's calls to reach the cloud")
             loading.cancel()
             done, _ = await asyncio.wait({loading}, timeout=1.0)
             assert loading in done and loading.cancelled(), "the cancel ends the load while its calls still wait"
-            await asyncio.sleep(2.0)  # the threads' answers arrive now, to nobody
+            # the threads' answers arrive now, to nobody (the layer's own poller goes on meanwhile)
+            cancelled = layer.session.calls_under_way
+            await until(lambda: all(call.done() for call in cancelled), what="the cancelled calls' threads to finish")
             assert not [kind for kind in ("servers", "flavors", "ports") if late.state(kind).loaded]
             assert not late.get("servers")
 

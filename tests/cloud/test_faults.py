@@ -10,6 +10,7 @@ import time
 
 import openstack
 import pytest
+from clouds import until
 
 from exotui.cloud.actions import Actions
 from exotui.cloud.poller import Intervals, ProjectPoller
@@ -57,19 +58,12 @@ async def test_a_cloud_that_goes_away_and_comes_back():
         assert store.state("servers").loaded
         cloud.world.knobs.error_rate = 1.0  # every API answer is now a 503
         await poller.start()
-        for _ in range(100):
-            await asyncio.sleep(0.05)
-            if store.state("servers").last_error:
-                break
+        await until(lambda: store.state("servers").last_error, what="the failure")
         assert "(HTTP 503)" in store.state("servers").last_error
         assert len(store.get("servers")) == 8, "what we knew stays on screen while the cloud fails"
         age_when_failing = store.age("servers")
         cloud.world.knobs.error_rate = 0.0
-        for _ in range(200):
-            await asyncio.sleep(0.05)
-            if store.state("servers").last_error is None:
-                break
-        assert store.state("servers").last_error is None, "the poller should recover by itself"
+        await until(lambda: store.state("servers").last_error is None, what="the poller to recover by itself")
         assert store.age("servers") < age_when_failing + 5
         await poller.stop()
         session.close()
@@ -92,13 +86,11 @@ async def test_an_unreachable_cloud_is_one_line():
 async def _lose_the_answer_to(cloud, action_path: str, run) -> object:
     """Run `run()` while the demo holds every answer 1.5 s (the client gives up at 0.5 s); once the action's
     request has been carried out and its answer is on the slow way back, answers are quick again."""
+    handled = cloud.world.handled.count(("POST", action_path))
     cloud.world.knobs.answer_latency_ms = 1500
     task = asyncio.ensure_future(run())
-    for _ in range(200):
-        if ("POST", action_path) in cloud.world.asked:
-            break
-        await asyncio.sleep(0.01)
-    await asyncio.sleep(0.1)  # the handler is done; the middleware sleeps on the answer
+    # the handler is done; the middleware sleeps on the answer
+    await until(lambda: cloud.world.handled.count(("POST", action_path)) > handled, what="the action to be carried out")
     cloud.world.knobs.answer_latency_ms = 0
     return await task
 
@@ -166,8 +158,5 @@ async def test_a_create_whose_answer_is_lost_says_it_may_have_been_done_and_the_
         assert cloud.world.asked.count(("POST", path)) == 1, "never resent"
         assert not result.ok and result.still_running
         assert "may have been done (not sent again)" in result.message and "could not" not in result.message
-        for _ in range(100):
-            if any(v.name == "lost-answer" for v in store.get("volumes").values()):
-                break
-            await asyncio.sleep(0.05)
-        assert any(v.name == "lost-answer" for v in store.get("volumes").values()), "the poller shows it"
+        await until(lambda: any(v.name == "lost-answer" for v in store.get("volumes").values()),
+                    what="the poller to show it")

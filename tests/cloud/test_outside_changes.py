@@ -83,3 +83,24 @@ async def test_ports_follow_incrementally_with_changed_since(watched):
     assert any("changed_since=" in q for q in queries) and any("fields=id" in q for q in queries), queries
     await asyncio.to_thread(other.network.delete_port, port.id)
     assert await _seconds_until(lambda: port.id not in store.get("ports")) < 5.0
+
+
+async def test_volumes_follow_incrementally_with_cinders_time_filter(watched):
+    """Volumes, like ports: Cinder's `updated_at=gte:` (3.60) brings what changed, the summary list what
+    is gone; a new volume never updated (a null updated_at, which no comparison matches) brings a full list."""
+    cloud, store, poller, other = watched
+    poller.watch({"servers", "floating_ips", "volumes"})
+    assert await _seconds_until(lambda: "volumes" in poller._since) < 10
+    asked = len(cloud.world.asked)
+    volume = await asyncio.to_thread(lambda: other.block_storage.create_volume(name="made-elsewhere", size=1))
+    assert await _seconds_until(lambda: volume.id in store.get("volumes")) < 5.0
+    await asyncio.to_thread(lambda: other.block_storage.wait_for_status(volume, "available", wait=10))
+    assert await _seconds_until(lambda: store.item("volumes", volume.id).status == "available") < 5.0
+    renamed = len(cloud.world.asked)
+    await asyncio.to_thread(lambda: other.block_storage.update_volume(volume, name="renamed-elsewhere"))
+    assert await _seconds_until(lambda: store.item("volumes", volume.id).name == "renamed-elsewhere") < 5.0
+    details = [q for m, q in list(cloud.world.asked)[renamed:] if "/volumes/detail" in q and m == "GET"]
+    assert details and all("updated_at=gte" in q for q in details), details  # no full list for a change
+    await asyncio.to_thread(other.block_storage.delete_volume, volume)
+    assert await _seconds_until(lambda: volume.id not in store.get("volumes")) < 5.0
+    assert "volumes" not in poller._no_changed_since

@@ -8,9 +8,9 @@ while every answer was a 503) and the 404 an action meets on a row the cloud no 
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
+from clouds import until
 
 from exotui.cloud.actions import Actions
 from exotui.cloud.poller import Intervals, ProjectPoller
@@ -35,11 +35,7 @@ def _cloud_servers(cloud: DemoCloudThread) -> dict[str, str]:
 
 
 async def _until(condition, timeout: float = 20.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
+    await until(condition, timeout, what)
 
 
 def _purge(world, server_id: str) -> None:

@@ -7,6 +7,7 @@ import json
 
 import openstack
 import pytest
+from clouds import until
 
 from exotui.cloud.models import Address, FloatingIP, Port, Server
 from exotui.cloud.poller import Intervals, ProjectPoller, format_cursor, parse_updated
@@ -43,7 +44,7 @@ async def test_change_events_name_what_changed(loaded, conn, demo):
     store.subscribe(events.append)
     target = next(s for s in store.get("servers").values() if s.name == "db-primary")
     # someone else (the CLI, Horizon) acts behind our back; the next poll brings just that
-    await asyncio.sleep(2.1)  # the cursor steps over the seed's second only once the cloud's clock moved on
+    demo.call(demo.world.advance, 2.1)  # the cursor steps over the seed's second once the cloud's clock moved on
     await poller.poll_servers()
     events.clear()
     conn.compute.lock_server(target.id)
@@ -77,7 +78,7 @@ async def test_idle_polls_are_tiny(clouds_env):
         poller = ProjectPoller(session, store)
         await poller.load_all()
         assert len(store.get("servers")) == 208
-        await asyncio.sleep(2.1)  # the Date header has whole seconds: 2 s puts the cloud's clock past the newest change
+        cloud.call(cloud.world.advance, 2.1)  # the Date header has whole seconds: 2 s puts it past the newest change
         await poller.poll_servers()  # may still carry the seed's last second
         before = poller.bytes_polled
         for _ in range(3):
@@ -98,17 +99,13 @@ async def test_the_loop_polls_fast_while_something_moves(clouds_env):
             for i in change.updated if change.kind == "servers" and store.item("servers", i)
             and store.item("servers", i).name == "db-primary"))
         await poller.start()
-        while not store.state("servers").loaded:
-            await asyncio.sleep(0.01)
+        await until(lambda: store.state("servers").loaded, what="the first load")
         target = next(s for s in store.get("servers").values() if s.name == "db-primary")
         other = cloud.connect()
         other.compute.stop_server(target.id)
         poller.pending.add(target.id)
         poller.kick()
-        for _ in range(200):
-            await asyncio.sleep(0.02)
-            if store.item("servers", target.id).status == "SHUTOFF":
-                break
+        await until(lambda: store.item("servers", target.id).status == "SHUTOFF", what="the stop to settle")
         poller.pending.clear()
         await poller.stop()
         session.close()
@@ -217,7 +214,7 @@ async def test_every_kind_loads_and_polls_on_both_clouds(target):
         # allocations come from Jetstream2's accounting API, which the demo serves and a plain cloud lacks
         assert bool(store.get("allocations")) == (not target.real)
 
-        await asyncio.sleep(2.1)  # the cursor steps over the newest second once the cloud's clock moved on
+        await target.clock_moves_on(2.1)  # the cursor steps over the newest second once the cloud's clock moved on
         await poller.poll_servers()
         events = []
         store.subscribe(events.append)
@@ -305,3 +302,30 @@ def test_an_instance_s_floating_ips_are_neutrons_once_they_are_loaded():
                                                      Address("n", "203.0.113.21", 4, "floating")))
     assert store.merge("servers", [unplaced]).added == {"u"}
     assert store.item("servers", "u").floating_ips == ("203.0.113.21",), "Neutron cannot place it: Nova's word stands"
+
+
+async def test_an_unchanged_list_is_neither_parsed_nor_diffed(loaded, conn, monkeypatch):
+    """Watched kinds are listed every 3 s and most answers are the last one again: the same bytes skip
+    the models and the store's diff, and still count as fresh; a store changed since is diffed anew."""
+    session, store, poller = loaded
+    await poller.load_all(("floating_ips",))
+    parsed = []
+    real = FloatingIP.from_api.__func__
+    monkeypatch.setattr(FloatingIP, "from_api", classmethod(lambda cls, item: (parsed.append(item), real(cls, item))[1]))
+    events = []
+    store.subscribe(events.append)
+    fresh = store.state("floating_ips").last_ok
+    await poller.load_all(("floating_ips",))
+    assert parsed == [] and events == [] and store.state("floating_ips").last_ok >= fresh
+    gone = next(iter(store.get("floating_ips")))
+    store.merge("floating_ips", [], [gone])  # say an action's fetch found it gone (wrongly)
+    await poller.load_all(("floating_ips",))  # the same answer, but the store is not what it said
+    assert parsed and gone in store.get("floating_ips")
+    parsed.clear()
+    public = next(n for n in conn.network.networks() if n.is_router_external)
+    made = conn.network.create_ip(floating_network_id=public.id)
+    try:
+        await poller.load_all(("floating_ips",))
+        assert parsed and made.id in store.get("floating_ips")
+    finally:
+        conn.network.delete_ip(made)

@@ -11,10 +11,10 @@ PUT os-volume_attachments/{volume_id} changes delete_on_termination from 2.85 (s
 from __future__ import annotations
 
 import json
-import time
 import uuid
 
 import pytest
+from conditions import wait_until
 
 from exotui.demo import nova
 
@@ -45,22 +45,22 @@ def _json(openstack_cli, *args: str):
 
 
 def _volume_gone(openstack_cli, volume_id: str, seconds: float = 20) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    def gone() -> bool:
         shown = openstack_cli("volume", "show", volume_id, "-f", "json", check=False)
-        if shown.returncode != 0 and "No Volume found" in shown.stderr:
-            return True
-        time.sleep(0.2)
-    return False
+        return shown.returncode != 0 and "No Volume found" in shown.stderr
+
+    return bool(wait_until(gone, seconds))
 
 
 def _wait_volume(openstack_cli, volume_id: str, status: str, seconds: float = 20) -> dict:
-    deadline = time.monotonic() + seconds
-    while True:
-        shown = _json(openstack_cli, "volume", "show", volume_id)
-        if shown["status"] == status or time.monotonic() > deadline:
-            return shown
-        time.sleep(0.2)
+    shown: dict = {}
+
+    def reached() -> bool:
+        shown.update(_json(openstack_cli, "volume", "show", volume_id))
+        return shown["status"] == status
+
+    wait_until(reached, seconds)
+    return shown
 
 
 def test_boot_from_image_to_new_volume_deleted_with_the_server(openstack_cli, cleanup):

@@ -9,6 +9,7 @@ import json
 import pytest
 import requests
 
+from conditions import run_loop_until
 from oracle_files import oracle, unique
 
 from exotui.demo import cinder
@@ -28,7 +29,7 @@ def slow_world():
     """A world whose transitions take (scaled-down) time, to watch the intermediate states."""
     loop = asyncio.new_event_loop()
     w = World(Knobs(delay_scale=0.01, seed=5), loop=loop)
-    yield w, lambda: loop.run_until_complete(asyncio.sleep(0.1))
+    yield w, lambda: run_loop_until(loop, lambda: not w._pending, what="the world's transitions")
     loop.close()
 
 
@@ -256,3 +257,31 @@ def test_shapes_match_oracle(conn, api):
     conn.block_storage.delete_snapshot(snap["id"])
     conn.block_storage.delete_volume(created["id"])
     conn.block_storage.delete_volume(volume)
+
+
+def test_volumes_filter_on_update_time_from_3_60(conn):
+    """Cinder's time comparison filters (3.60), the shape exotui's poller uses for volumes: `updated_at=gte:`
+    brings what changed since; before 3.60 the key is refused as an unknown filter."""
+    import datetime as dt
+
+    storage = conn.block_storage
+    volume = storage.create_volume(name="time-filter", size=1)
+    try:
+        storage.wait_for_status(volume, "available", wait=10)
+        updated = storage.get_volume(volume).updated_at
+        stamp = dt.datetime.fromisoformat(updated.replace("Z", "+00:00")).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+        def names(query: str, mv: str = "3.60"):
+            answer = storage.get(f"/volumes/detail?{query}", microversion=mv)
+            return answer.status_code, [v["name"] for v in answer.json().get("volumes", [])], answer.json()
+
+        status, found, _ = names(f"updated_at=gte:{stamp}")
+        assert status == 200 and "time-filter" in found
+        status, found, _ = names("updated_at=gt:2999-01-01T00:00:00Z")
+        assert status == 200 and found == []
+        status, _, body = names(f"updated_at=gte:{stamp}", mv="3.59")
+        assert status == 400 and "Invalid filters updated_at" in body["badRequest"]["message"]
+        status, _, body = names("updated_at=after:2026-01-01T00:00:00Z")
+        assert status == 400 and "Time comparison operators" in body["badRequest"]["message"]
+    finally:
+        storage.delete_volume(volume)

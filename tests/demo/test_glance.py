@@ -10,6 +10,7 @@ import json
 import pytest
 import requests
 
+from conditions import run_loop_until
 from oracle_files import oracle, unique
 
 from exotui.demo import glance
@@ -52,11 +53,7 @@ def test_model_server_snapshot_goes_queued_saving_active():
                                                                                              "reader,member")
         assert snap["os_distro"] == "ubuntu" and snap["purpose"] == "test" and snap["min_disk"] == 20
         seen = set()
-        for _ in range(100):
-            seen.add(snap["status"])
-            if snap["status"] == "active":
-                break
-            loop.run_until_complete(asyncio.sleep(0.005))
+        run_loop_until(loop, lambda: seen.add(snap["status"]) or snap["status"] == "active", what="the snapshot")
         assert seen == {"queued", "saving", "active"} and snap["checksum"] and snap["size"]
     finally:
         loop.close()

@@ -14,6 +14,7 @@ import time
 
 import asyncssh
 import pytest
+from conditions import until, wait_until
 
 from exotui.demo import console, neutron
 from exotui.demo.sshd import SSHFleet
@@ -239,11 +240,7 @@ async def test_stopping_an_instance_closes_its_listener_and_sessions(cloud):
     await asyncio.wait_for(conn.wait_closed(), TIMEOUT)
     with pytest.raises(OSError):
         await asyncio.open_connection(cloud.address("fip-s1"), cloud.world.ssh_port)
-    for _ in range(50):  # the shell got SIGHUP
-        if not process_alive(pid):
-            break
-        await asyncio.sleep(0.1)
-    assert not process_alive(pid)
+    await until(lambda: not process_alive(pid), timeout=5, what="the shell to end on SIGHUP")
 
     cloud.set("s1", status="ACTIVE")
     await cloud.fleet.settled()
@@ -295,20 +292,15 @@ async def test_stop_hangs_up_shells_it_started(monkeypatch, tmp_path):
     await read_until(process, r"\$ $")
     process.stdin.write("echo PID=$$; nohup sleep 600 >/dev/null 2>&1 & sleep 600\n")
     pid = int(re.search(r"PID=(\d+)\r\n", await read_until(process, r"PID=\d+\r\n"))[1])
-    for _ in range(50):
-        if len(session_members(pid)) == 3:
-            break
-        await asyncio.sleep(0.05)
-    assert len(session_members(pid)) == 3  # the shell, a background job and the foreground job
+    # the shell, a background job and the foreground job
+    await until(lambda: len(session_members(pid)) == 3, timeout=5, what="three processes in the session")
     homes, (address, port) = fleet._homes, made.world.ssh_endpoints["s1"]
     assert homes.exists()
     started = time.monotonic()
     await fleet.stop()
     assert time.monotonic() - started < 8
-    for _ in range(40):  # signals land asynchronously
-        if not session_members(pid):
-            break
-        await asyncio.sleep(0.05)
+    # signals land asynchronously
+    await until(lambda: not session_members(pid), timeout=5, what="the session's processes to end")
     assert not process_alive(pid) and session_members(pid) == []
     assert made.world.ssh_endpoints == {} and made.world.ssh_port == 0
     assert not homes.exists()  # a temp dir when no state dir was given
@@ -400,11 +392,7 @@ async def test_seeded_shutoff_instance_refuses_connections(ssh_target, demo):
 
 
 def wait_for(predicate, what: str):
-    deadline = time.monotonic() + TIMEOUT
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
+    assert wait_until(predicate, TIMEOUT, interval=0.05), f"timed out waiting for {what}"
 
 
 async def test_stop_start_and_delete_through_nova_follow_the_listener(ssh_target, conn, demo):

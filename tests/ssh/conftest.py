@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conditions import wait_until
 
 from exotui.cloud.models import Image, Server
 from exotui.ssh.hostkeys import KnownHosts
@@ -96,7 +97,6 @@ def start_sshd(directory: Path):
     import os
     import socket
     import subprocess
-    import time
 
     import asyncssh
 
@@ -131,15 +131,16 @@ AcceptEnv LANG LC_*
         os.makedirs("/run/sshd", mode=0o755, exist_ok=True)  # privilege separation directory
     process = subprocess.Popen([str(SSHD), "-D", "-e", "-f", str(config)], stdout=subprocess.DEVNULL,
                                stderr=open(directory / "sshd.log", "wb"))
-    for _ in range(100):
+    def answers() -> bool:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2) as s:
-                if s.recv(4).startswith(b"SSH-"):
-                    break
+                return s.recv(4).startswith(b"SSH-")
         except OSError:
             if process.poll() is not None:
                 raise RuntimeError(f"sshd exited: {(directory / 'sshd.log').read_text()}") from None
-            time.sleep(0.05)
+            return False
+
+    wait_until(answers, 10, interval=0.05)
     public = tuple(host_key.export_public_key("openssh").decode().split()[:2])
     return OpenSSH("127.0.0.1", port, getpass.getuser(), user_path, public), process
 

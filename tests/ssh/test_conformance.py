@@ -15,10 +15,10 @@ import os
 import re
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
+from conditions import wait_until
 from pyte.charsets import VT100_MAP
 
 from exotui.ssh import vt
@@ -68,15 +68,16 @@ class Tmux:
                  f"stty raw -echo -opost; cat {path}; tmux -L {self.socket} wait-for -S {done}; exec sleep 600")
         try:
             self.run("wait-for", done)
-            last, deadline = None, time.monotonic() + 10
-            while True:  # the pane's output may still be in flight when the signal arrives: wait until steady
-                now = (self.run("capture-pane", "-p", "-t", name),
-                       self.run("display-message", "-p", "-t", name, "#{cursor_x} #{cursor_y}"),
-                       self.run("capture-pane", "-p", "-e", "-t", name))
-                if now == last or time.monotonic() > deadline:
-                    break
-                last = now
-                time.sleep(0.05)
+            seen: list[tuple[str, str, str]] = []
+
+            def steady() -> bool:  # the pane's output may still be in flight when the signal arrives
+                seen.append((self.run("capture-pane", "-p", "-t", name),
+                             self.run("display-message", "-p", "-t", name, "#{cursor_x} #{cursor_y}"),
+                             self.run("capture-pane", "-p", "-e", "-t", name)))
+                return len(seen) > 1 and seen[-1] == seen[-2]
+
+            wait_until(steady, 10, interval=0.05)
+            now = seen[-1]
         finally:
             self.run("kill-session", "-t", name)
         text, cursor, styled = now

@@ -68,14 +68,23 @@ async def test_age_moves_on_and_only_changed_rows_repaint(open_ui):
         before = dict(table._cells)
         assert table.refresh_column("age") == 0, "nothing changed: nothing repainted"
         assert all(table._cells[i] is before[i] for i in before)
-        later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=2)
+        # two minutes after it was made by the cloud's clock (which other tests may have moved on)
+        created = dt.datetime.fromisoformat(ui.store.item("servers", sid).created.replace("Z", "+00:00"))
+        later = max(created, dt.datetime.now(dt.timezone.utc)) + dt.timedelta(minutes=2, seconds=1)
         real_age = views.age
         views.age = lambda created, now=None: real_age(created, now or later)
+        painted = []
+        real_refresh = table.refresh
+        table.refresh = lambda *regions, **kw: (painted.extend(regions), real_refresh(*regions, **kw))
         try:
             changed = table.refresh_column("age")
         finally:
             views.age = real_age
+            del table.refresh
         assert changed >= 1 and table._cells[sid] is not before[sid]
+        # only the AGE cells are repainted, not their whole rows
+        x, width = table._column_span(next(n for n, c in enumerate(table.all_columns) if c.key == "age"))
+        assert painted and all(r.x == x and r.width == width == 4 and r.height == 1 for r in painted), painted
         assert "2m" in ui.row_text(sid)
 
 
@@ -96,9 +105,9 @@ async def test_an_action_without_an_answer_says_it_is_waiting(open_ui, monkeypat
             ui.demo.world.knobs.latency_ms = 0
         assert result is not None and result.ok
         assert any("lock slow-answer: still waiting for the cloud" in n for n in notes), notes
-        count = len(notes)
-        await ui.pilot.pause(0.8)
-        assert len(notes) == count, "no more once it is answered"
+        running = [t for t in list(ui.app._timers) if t._task is not None
+                   and "still_waiting" in getattr(t._callback, "__qualname__", "")]
+        assert not running, "no more once it is answered: the note's timer is stopped"
         await ui.project.actions.run(sid, "unlock")
 
 

@@ -20,3 +20,45 @@ def test_odd_values_sort_without_failing():
     values = [None, 3, 2.5, "b", "a" + "9" * 5000, "x²", "١٢", ""]
     ordered = sorted(values, key=_sort_safe)
     assert ordered[:3] == [None, 2.5, 3] and len(ordered) == len(values)
+
+
+async def test_a_column_that_moves_on_renders_only_the_rows_on_screen():
+    """AGE once a minute: the rows on screen are rendered at once, the others when they are scrolled to or
+    filtered (at 1,000 rows, rendering every cell each minute was most of the idle cost)."""
+    from dataclasses import dataclass
+
+    from textual.app import App
+
+    from exotui.ui.table import Column, ResourceTable
+
+    @dataclass(frozen=True)
+    class Row:
+        id: str
+        name: str
+
+    ticks = {"now": 1}
+    rendered: list[str] = []
+
+    def age(row: Row) -> str:
+        rendered.append(row.id)
+        return f"{ticks['now']}m"
+
+    table = ResourceTable([Column("name", "NAME", 10, lambda r: r.name, flex=True),
+                           Column("age", "AGE", 4, age, justify="right")])
+
+    class Bare(App):
+        def compose(self):
+            yield table
+
+    async with Bare().run_test(size=(40, 12)) as pilot:
+        table.load({f"r{n:03}": Row(f"r{n:03}", f"node-{n:03}") for n in range(200)})
+        await pilot.pause()
+        rendered.clear()
+        ticks["now"] = 2
+        assert table.refresh_column("age") == 11  # the 11 rows under the header
+        assert len(rendered) == 11
+        table.action_jump(-1)  # the last rows come on screen: they catch up as they are drawn
+        await pilot.pause()
+        assert table._cells["r199"][1].plain == "2m" and table._cells["r100"][1].plain == "1m"
+        table.set_filter("2m")  # a filter reads every row's text: all catch up first
+        assert len(table.shown) == 200

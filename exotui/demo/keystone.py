@@ -31,6 +31,7 @@ SERVICES = [
     ("volumev3", "cinderv3", "/volume/v3"),
     ("image", "glance", "/image"),
     ("accounting", "accounting", "/accounting"),
+    ("object-store", "swift", "/swift/v1/AUTH_%(project_id)s"),  # RadosGW's path, Keystone's template
 ]
 
 
@@ -38,9 +39,13 @@ def auth_url(world: World) -> str:
     return world.base_url + "/identity/v3"
 
 
-def catalog(world: World) -> list[dict]:
+def catalog(world: World, project_id: str | None = None) -> list[dict]:
     entries = []
     for kind, name, path in SERVICES:
+        if "%(project_id)s" in path:  # Keystone leaves out an endpoint whose template it cannot fill
+            if not project_id:
+                continue
+            path = path.replace("%(project_id)s", project_id)
         sid = hashlib.md5(kind.encode()).hexdigest()
         entries.append({
             "endpoints": [
@@ -94,7 +99,7 @@ def token_body(world: World, token: dict, with_catalog: bool = True) -> dict:
         body["is_domain"] = False
         body["roles"] = token["roles"]
         if with_catalog:
-            body["catalog"] = catalog(world)
+            body["catalog"] = catalog(world, token["project_id"])
     if token.get("app_cred_id"):
         cred = world.app_creds[token["app_cred_id"]]
         body["application_credential"] = {"id": cred["id"], "name": cred["name"],
@@ -309,7 +314,8 @@ async def auth_system(request: web.Request) -> web.Response:
 
 
 async def auth_catalog(request: web.Request) -> web.Response:
-    return json_response({"catalog": catalog(world_of(request)), "links": {"self": str(request.url)}})
+    catalog_ = catalog(world_of(request), ctx_of(request).get("project_id"))
+    return json_response({"catalog": catalog_, "links": {"self": str(request.url)}})
 
 
 def _self_only(request: web.Request) -> str:

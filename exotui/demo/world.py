@@ -25,6 +25,7 @@ class Knobs:
     seed: int = 0
     ssh: bool = True  # serve SSH for ACTIVE instances with a floating IP
     frozen_at: str | None = None  # an ISO time: the cloud's clock stands there (screenshots; not for polling)
+    object_store_cap: int = 1 << 30  # bytes the object store holds in memory before answering 413
 
 
 Listener = Callable[[str, str], None]
@@ -75,6 +76,8 @@ class World:
     # cinder
     volumes: dict[str, dict] = field(default_factory=dict)
     snapshots: dict[str, dict] = field(default_factory=dict)
+    # swift (demo/swift.py: ObjectStore, made on first use)
+    object_store: Any = None
     # quotas: project_id -> service -> resource -> limit
     quotas: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
 

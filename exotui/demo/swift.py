@@ -481,7 +481,8 @@ async def account_get(request: web.Request) -> web.Response:
     c.authorize()
     acct = c.account()
     p = _params(request)
-    rows, names = [], []
+    rows: list[dict[str, Any]] = []
+    names: list[str] = []
     for name, is_sub in list_names(acct.names, p):
         names.append(name)
         if is_sub:
@@ -589,7 +590,8 @@ async def container_get(request: web.Request) -> web.Response:
     cont = c.container()
     assert cont is not None
     p = _params(request)
-    rows, names = [], []
+    rows: list[dict[str, Any]] = []
+    names: list[str] = []
     now = _now(c.world)
     for name, is_sub in list_names(cont.names, p):
         if is_sub:
@@ -599,7 +601,7 @@ async def container_get(request: web.Request) -> web.Response:
         obj = cont.objects[name]
         if obj.delete_at is not None and obj.delete_at <= now:
             continue
-        row = {"hash": obj.etag if obj.slo is None else _md5(json.dumps(obj.slo).encode()),
+        row: dict[str, Any] = {"hash": obj.etag if obj.slo is None else _md5(json.dumps(obj.slo).encode()),
                "last_modified": _iso(obj.timestamp), "bytes": obj.size, "name": name,
                "content_type": obj.content_type}
         if obj.slo is not None:
@@ -830,7 +832,8 @@ def _put_slo(c: _Ctx, cont: Container, name: str, body: bytes, meta: dict, now: 
     if len(segments) > SLO_MAX_SEGMENTS:
         raise SwiftError(413, f"Too many segments; maximum is {SLO_MAX_SEGMENTS}.\n")
     acct = c.account()
-    errors, manifest = [], []
+    errors: list[str] = []
+    manifest: list[dict[str, Any]] = []
     for i, seg in enumerate(segments):
         path = seg.get("path") if isinstance(seg, dict) else None
         if not isinstance(path, str) or "/" not in path.lstrip("/"):

@@ -50,6 +50,7 @@ class World:
     assignments: list[tuple[str, str, str]] = field(default_factory=list)  # (user_id, project_id, role_id)
     tokens: dict[str, dict] = field(default_factory=dict)
     app_creds: dict[str, dict] = field(default_factory=dict)
+    ec2_creds: dict[str, dict] = field(default_factory=dict)  # sha256(access) -> pair (keystone_creds.py)
     accounting: dict[str, list[dict]] = field(default_factory=dict)  # project_id -> allocations
     # nova
     flavors: dict[str, dict] = field(default_factory=dict)

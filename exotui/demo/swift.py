@@ -685,10 +685,11 @@ def _ranges(header: str, size: int) -> list[tuple[int, int]] | None:
             else:
                 a = int(first)
                 b = int(last) + 1 if last else size
+                if a >= size:
+                    continue  # unsatisfiable: if every range is, 416
                 if b <= a:
                     return None
-                if a < size:
-                    out.append((a, min(b, size)))
+                out.append((a, min(b, size)))
         except ValueError:
             return None
     return out

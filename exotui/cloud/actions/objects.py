@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import io
 import json
 import os
 import secrets
@@ -23,11 +22,11 @@ LARGE = 128 << 20  # files above this go up in segments
 TEMP_URL_KEY = "x-account-meta-temp-url-key"
 
 
-class _Slice(io.RawIOBase):
-    """`length` bytes of a file from `offset`, read by requests as the request body; counts what it reads."""
+class _Slice:
+    """`length` bytes of a file from `offset`, read by requests as the request body; counts what it reads.
+    Not an io class: requests would ask its position, get none, and send it chunked with no length."""
 
     def __init__(self, path: Path, offset: int, length: int, on_read):
-        super().__init__()
         self._f = open(path, "rb")
         self._f.seek(offset)
         self._left = length
@@ -37,9 +36,6 @@ class _Slice(io.RawIOBase):
 
     def __len__(self) -> int:
         return self._length
-
-    def readable(self) -> bool:
-        return True
 
     def read(self, size: int | None = -1) -> bytes:
         if self._left <= 0:
@@ -53,7 +49,6 @@ class _Slice(io.RawIOBase):
 
     def close(self) -> None:
         self._f.close()
-        super().close()
 
 
 def _md5_of(path: Path, offset: int, length: int) -> str:
@@ -144,7 +139,7 @@ class ObjectActions(ActionsBase):
         body = _Slice(path, offset, length, on_read)
         try:
             response = await self._send("object_store", "PUT", f"/{quote(container)}/{quote(name)}", data=body,
-                                        raw=True, headers={"Content-Length": str(length), **(headers or {})})
+                                        raw=True, headers=headers)
         finally:
             body.close()
         etag = response.headers.get("Etag", "").strip('"')

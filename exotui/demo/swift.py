@@ -1010,3 +1010,19 @@ def make_app(world: World) -> web.Application:
     r.add_route("DELETE", item, object_delete)
     r.add_route("COPY", item, object_copy)
     return app
+
+
+def fill(world: World, project_id: str, container: str, count: int, size: int = 0) -> None:
+    """Put `count` objects of `size` bytes in a container without HTTP (benchmarks of big listings):
+    `dir{i // 1000:03d}/obj{i:06d}`, so a delimiter folds them into folders."""
+    store = store_of(world)
+    now = _now(world)
+    acct = store.account(f"AUTH_{project_id}", now)
+    cont = acct.containers.get(container)
+    if cont is None:
+        cont = acct.containers[container] = Container(container, now)
+        bisect.insort(acct.names, container)
+    data = b"x" * size
+    etag = _md5(data)
+    for i in range(count):
+        store.put(cont, f"dir{i // 1000:03d}/obj{i:06d}", StoredObject(data, etag, "application/octet-stream", now))

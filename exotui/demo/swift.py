@@ -543,23 +543,13 @@ async def container_put(request: web.Request) -> web.Response:
 
 
 async def container_post(request: web.Request) -> web.Response:
-    c = _Ctx(request)
-    c.authorize()
-    if not c.owner:
-        raise SwiftError(403)
-    cont = c.container()
-    assert cont is not None
+    c, cont = _for_write(request, tempurl=False)
     _apply(cont.meta, _meta_updates(request, "container"))
     return swob(204, b"")
 
 
 async def container_delete(request: web.Request) -> web.Response:
-    c = _Ctx(request)
-    c.authorize()
-    if not c.owner:
-        raise SwiftError(403)
-    cont = c.container()
-    assert cont is not None
+    c, cont = _for_write(request, tempurl=False)
     if cont.objects:
         raise SwiftError(409)
     acct = c.account()
@@ -793,12 +783,7 @@ def _content_type(request: web.Request, name: str) -> str:
 
 
 async def object_put(request: web.Request) -> web.Response:
-    c = _Ctx(request)
-    c.authorize()
-    if not (c.owner or c.tempurl):
-        raise SwiftError(403)
-    cont = c.container()
-    assert cont is not None
+    c, cont = _for_write(request)
     name = c.object_name
     if len(name) > MAX_OBJECT_NAME:
         raise SwiftError(400, f"Object name length of {len(name)} longer than {MAX_OBJECT_NAME}")
@@ -905,14 +890,20 @@ async def object_copy(request: web.Request) -> web.Response:
     return await _copy(c, f"{c.container_name}/{c.object_name}", dest_container, dest_name, request)
 
 
-async def object_post(request: web.Request) -> web.Response:
-    """A POST replaces the object's metadata (Swift's fast-POST): what it does not name is gone."""
+def _for_write(request: web.Request, *, tempurl: bool = True) -> tuple[_Ctx, Container]:
+    """The request's context and container, for a write its token's project (or a temp URL) may make."""
     c = _Ctx(request)
     c.authorize()
-    if not (c.owner or c.tempurl):
+    if not (c.owner or (tempurl and c.tempurl)):
         raise SwiftError(403)
     cont = c.container()
     assert cont is not None
+    return c, cont
+
+
+async def object_post(request: web.Request) -> web.Response:
+    """A POST replaces the object's metadata (Swift's fast-POST): what it does not name is gone."""
+    c, cont = _for_write(request)
     obj = _object(c, cont)
     obj.meta = _object_meta(request)
     if "Content-Type" in request.headers:
@@ -923,12 +914,7 @@ async def object_post(request: web.Request) -> web.Response:
 
 
 async def object_delete(request: web.Request) -> web.Response:
-    c = _Ctx(request)
-    c.authorize()
-    if not (c.owner or c.tempurl):
-        raise SwiftError(403)
-    cont = c.container()
-    assert cont is not None
+    c, cont = _for_write(request)
     obj = _object(c, cont)
     if obj.slo is not None and request.query.get("multipart-manifest") == "delete":
         deleted, missing = 1, 0

@@ -20,6 +20,7 @@ import ipaddress
 import json
 import mimetypes
 import os
+import re
 import time
 import urllib.parse
 from dataclasses import dataclass, field
@@ -438,6 +439,8 @@ class _Ctx:
             self.tempurl = True
             return
         ctx = _token_ctx(request, self.world)
+        if ctx is not None and not _access_rules_allow(self.world, ctx, request):
+            raise SwiftError(401, headers={"Www-Authenticate": f"Keystone uri='{self.world.base_url}/identity'"})
         if ctx is not None and ctx.get("project_id") and f"AUTH_{ctx['project_id']}" == self.account_name:
             self.owner = True
             return
@@ -446,6 +449,25 @@ class _Ctx:
         if ctx is None:
             raise SwiftError(401, headers={"Www-Authenticate": f"Keystone uri='{self.world.base_url}/identity'"})
         raise SwiftError(403)
+
+
+def _access_rules_allow(world: World, ctx: dict, request: web.Request) -> bool:
+    """An application credential with access rules reaches only what they name (keystonemiddleware's
+    check): service `object-store`, the method, and the path below the endpoint's host, where `*` is one
+    segment and `**` any number."""
+    cred = world.app_creds.get(ctx.get("app_cred_id") or "")
+    rules = (cred or {}).get("access_rules")
+    if not rules:
+        return True
+    path = request.path[len("/swift"):] if request.path.startswith("/swift/") else request.path
+    for rule in rules:
+        if rule["service"] != "object-store" or rule["method"] != request.method:
+            continue
+        pattern = "^" + "/".join(".*" if part == "**" else "[^/]*" if part == "*" else re.escape(part)
+                                 for part in rule["path"].split("/")) + "$"
+        if re.match(pattern, path):
+            return True
+    return False
 
 
 class _TempURLInvalid(Exception):

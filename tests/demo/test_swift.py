@@ -245,3 +245,25 @@ def test_application_credential_with_roles_expiry_and_access_rules(cloud):
     assert "object-store" in str(body["Access Rules"])
     refused = osc(cloud, "application", "credential", "create", "--role", "admin", "too-much", check=False)
     assert refused.returncode != 0 and "unassigned role" in refused.stderr
+
+
+def test_access_rules_limit_an_application_credential_and_restricted_ones_make_no_ec2(cloud, sdk):
+    sdk.object_store.create_container("rules-box")
+    sdk.object_store.create_object("rules-box", "a/b.txt", data=b"ok")
+    sdk.object_store.create_container("other-box")
+    user = sdk.current_user_id
+    made = sdk.identity.post(f"/users/{user}/application_credentials", json={"application_credential": {
+        "name": "reader-of-rules-box", "access_rules": [
+            {"service": "object-store", "method": "GET", "path": "/v1/*/rules-box/**"}]}}).json()
+    cred = made["application_credential"]
+    assert cred["access_rules"][0]["path"] == "/v1/*/rules-box/**" and cred["access_rules"][0]["id"]
+    limited = openstack.connect(auth_url=cloud.auth_url, auth_type="v3applicationcredential",
+                                application_credential_id=cred["id"], application_credential_secret=cred["secret"],
+                                region_name="RegionOne")
+    assert limited.object_store.get("/rules-box/a/b.txt").content == b"ok"
+    assert limited.object_store.put("/rules-box/new", data=b"x", raise_exc=False).status_code == 401
+    assert limited.object_store.get("/other-box", raise_exc=False).status_code == 401
+    refused = limited.identity.post(f"/users/{user}/credentials/OS-EC2",
+                                    json={"tenant_id": sdk.current_project_id}, raise_exc=False)
+    assert refused.status_code == 403 and "application_credential" in refused.json()["error"]["message"]
+    limited.close()

@@ -58,8 +58,8 @@ def s3_endpoint(object_store_url: str | None, auth_url: str | None = None) -> tu
 
 
 def _ini_value(text: str) -> str:
-    """A value for an INI line: one line, nothing that starts another."""
-    return text.replace("\n", " ").replace("\r", " ")
+    """A value for an INI line: one line, its controls made visible (the text came from a cloud)."""
+    return printable(text.replace("\n", " ").replace("\r", " "))
 
 
 def rclone_config(cred: Ec2Credential, endpoint: str, remote: str = "jetstream2") -> str:

@@ -193,7 +193,8 @@ class ObjectStore:
             checked(response)
             if have and response.status_code != 206:
                 have = 0  # the cloud sent all of it
-            total = _int(response.headers.get("Content-Length")) + have
+            length = response.headers.get("Content-Length")
+            total = _int(length) + have if length is not None else None
             large = "X-Static-Large-Object" in response.headers or "X-Object-Manifest" in response.headers
             etag = response.headers.get("Etag", "").strip('"')
             digest = hashlib.md5()

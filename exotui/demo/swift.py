@@ -39,6 +39,7 @@ MAX_CONTAINER_NAME = 256
 MAX_META_NAME = 128
 MAX_META_VALUE = 256
 SLO_MAX_SEGMENTS = 1000
+MAX_BULK_DELETES = 10000
 TEMPURL_METHODS = ("GET", "HEAD", "PUT", "POST", "DELETE")
 DIGESTS = {40: "sha1", 64: "sha256", 128: "sha512"}
 EMPTY_MD5 = hashlib.md5(b"").hexdigest()
@@ -78,7 +79,7 @@ INFO = {
                 "deprecated_digests": ["sha1"], "incoming_remove_headers": ["x-timestamp"],
                 "incoming_allow_headers": [], "outgoing_remove_headers": ["x-object-meta-*"],
                 "outgoing_allow_headers": ["x-object-meta-public-*"]},
-    "bulk_delete": {"max_deletes_per_request": 10000, "max_failed_deletes": 1000},
+    "bulk_delete": {"max_deletes_per_request": MAX_BULK_DELETES, "max_failed_deletes": 1000},
     "account_quotas": {}, "container_quotas": {},
 }
 
@@ -527,8 +528,41 @@ async def account_post(request: web.Request) -> web.Response:
     c.authorize()
     if not c.owner:
         raise SwiftError(403)
+    if "bulk-delete" in request.query:
+        return await _bulk_delete(c, request)
     _apply(c.account().meta, _meta_updates(request, "account"))
     return swob(204, b"", content_type="text/html; charset=UTF-8")
+
+
+async def _bulk_delete(c: _Ctx, request: web.Request) -> web.Response:
+    """Swift's bulk middleware: a body of URL-quoted /container[/object] lines, each deleted (containers
+    after their objects); the tally as JSON when asked, else as text."""
+    lines = [urllib.parse.unquote(x.strip()) for x in (await request.text()).splitlines() if x.strip()]
+    if len(lines) > MAX_BULK_DELETES:
+        raise SwiftError(413, "Max delete failures exceeded")
+    acct = c.account()
+    deleted, missing, errors = 0, 0, []
+    for line in lines:
+        cname, _, oname = line.lstrip("/").partition("/")
+        cont = acct.containers.get(cname)
+        if cont is None or (oname and oname not in cont.objects):
+            missing += 1
+        elif oname:
+            c.store.delete(cont, oname)
+            deleted += 1
+        elif cont.objects:
+            errors.append([urllib.parse.quote(line), "409 Conflict"])
+        else:
+            del acct.containers[cname]
+            del acct.names[bisect.bisect_left(acct.names, cname)]
+            deleted += 1
+    status = "400 Bad Request" if errors else "200 OK"
+    result = {"Number Deleted": deleted, "Number Not Found": missing, "Response Body": "",
+              "Response Status": status, "Errors": errors}
+    if "json" in request.headers.get("Accept", ""):
+        return swob(200, json.dumps(result), content_type="application/json; charset=utf-8")
+    text = "".join(f"{k}: {v if k != 'Errors' else ''}\n" for k, v in result.items())
+    return swob(200, text, content_type="text/plain; charset=utf-8")
 
 
 # --- containers --------------------------------------------------------------------------------

@@ -104,6 +104,11 @@ async def test_upload_and_download_with_progress_and_resume(layer, cloud, tmp_pa
     assert (tmp_path / "again.bin").read_bytes() == data and not part.exists()
     asked = [p for m, p in list(cloud.world.asked) if m == "GET" and p.endswith("/files/data.bin")]
     assert len(asked) == 2
+    refused = await layer.delete_container("files")
+    assert not refused.ok and "409" in refused.message  # Swift keeps a container that has objects
+    emptied = await layer.empty_container("files")
+    assert emptied.ok and emptied.message.endswith("1 objects deleted"), emptied.message
+    assert (await layer.delete_container("files")).ok
 
 
 async def test_large_upload_in_segments_resumes_where_it_stopped(layer, cloud, tmp_path):

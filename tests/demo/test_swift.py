@@ -107,6 +107,13 @@ def test_swift_client_segmented_upload_download_and_stat(cloud, tmp_path):
     assert (tmp_path / "down" / "big.bin").read_bytes() == data
     swift(cloud, "delete", "sw-box", "big.bin")  # the manifest and its segments
     assert swift(cloud, "list", "sw-box_segments").stdout.split() == []
+    for i in range(25):  # above 20 objects swift deletes through the bulk middleware /info announces
+        (tmp_path / "up" / f"f{i}.txt").write_text(str(i))
+    swift(cloud, "upload", "sw-box", *(f"f{i}.txt" for i in range(25)), cwd=tmp_path / "up")
+    before = len(cloud.world.asked)
+    swift(cloud, "delete", "sw-box")
+    assert any(m == "POST" and "bulk-delete" in p for m, p in list(cloud.world.asked)[before:])
+    assert "sw-box" not in swift(cloud, "list").stdout.split()
 
 
 def test_public_container_reads_without_a_token_and_private_refuses(cloud, sdk):

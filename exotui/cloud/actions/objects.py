@@ -97,6 +97,27 @@ class ObjectActions(ActionsBase):
         return await self._object_call(name, "delete_container", f"delete container {printable(name)}", "DELETE",
                                        f"/{quote(name)}")
 
+    async def empty_container(self, name: str) -> ActionResult:
+        """Delete every object of a container, 1,000 a request through Swift's bulk delete."""
+        what = f"empty container {printable(name)}"
+        with self._claim(name, "empty_container", what):
+            deleted = 0
+            try:
+                while True:
+                    page = await self.objects.list_page(name, delimiter="", limit=1000)
+                    if not page.entries:
+                        return ActionResult(True, f"{what}: {deleted} objects deleted")
+                    body = "\n".join(quote(f"/{name}/{e.api_name}") for e in page.entries).encode()
+                    answer = await self._send("object_store", "POST", "", params={"bulk-delete": ""}, data=body,
+                                              headers={"Accept": "application/json", "Content-Type": "text/plain"})
+                    if not isinstance(answer, dict) or answer.get("Errors"):
+                        return ActionResult(False, f"could not {what}: {printable(str(answer))[:200]}")
+                    if not answer.get("Number Deleted"):
+                        return ActionResult(False, f"could not {what}: the cloud deleted nothing")
+                    deleted += int(answer.get("Number Deleted", 0))
+            except CloudError as err:
+                return failed(what, err)
+
     async def delete_object(self, container: str, name: str, *, large: bool = False) -> ActionResult:
         """Delete an object; a static large object with its segments (`large`)."""
         params = {"multipart-manifest": "delete"} if large else None

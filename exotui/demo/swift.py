@@ -559,6 +559,11 @@ async def _bulk_delete(c: _Ctx, request: web.Request) -> web.Response:
     status = "400 Bad Request" if errors else "200 OK"
     result = {"Number Deleted": deleted, "Number Not Found": missing, "Response Body": "",
               "Response Status": status, "Errors": errors}
+    return _tally(request, result)
+
+
+def _tally(request: web.Request, result: dict) -> web.Response:
+    """What the bulk and SLO middlewares answer a delete: JSON when asked, else "Key: value" lines."""
     if "json" in request.headers.get("Accept", ""):
         return swob(200, json.dumps(result), content_type="application/json; charset=utf-8")
     text = "".join(f"{k}: {v if k != 'Errors' else ''}\n" for k, v in result.items())
@@ -986,10 +991,7 @@ async def object_delete(request: web.Request) -> web.Response:
         c.store.delete(cont, c.object_name)
         result = {"Number Deleted": deleted, "Number Not Found": missing, "Response Body": "",
                   "Response Status": "200 OK", "Errors": []}
-        if "json" in request.headers.get("Accept", ""):
-            return swob(200, json.dumps(result), content_type="application/json; charset=utf-8")
-        text = "".join(f"{k}: {v if k != 'Errors' else ''}\n" for k, v in result.items())
-        return swob(200, text, content_type="text/plain; charset=utf-8")
+        return _tally(request, result)
     c.store.delete(cont, c.object_name)
     return swob(204, b"")
 

@@ -82,6 +82,7 @@ class DemoCloud:
         self.port = port
         self.world.base_url = f"http://{HOST}:{port}"
         seed.populate(self.world)
+        swift.seed(self.world)
         if self.knobs.ssh:
             from .sshd import SSHFleet
 

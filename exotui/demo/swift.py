@@ -1070,3 +1070,42 @@ def fill(world: World, project_id: str, container: str, count: int, size: int = 
     etag = _md5(data)
     for i in range(count):
         store.put(cont, f"dir{i // 1000:03d}/obj{i:06d}", StoredObject(data, etag, "application/octet-stream", now))
+
+
+def seed(world: World) -> None:
+    """What a genomics allocation keeps in object storage: reads by sample (folders), results, a public
+    container. Deterministic for a given seed; small bytes, so the demo stays light."""
+    import random
+
+    rng = random.Random(f"swift-{world.knobs.seed}")
+    project = next((p for p in world.projects.values() if p["name"] == "BIO230045"), None)
+    store = store_of(world)
+    if project is None or store.cap < 4 << 20:  # a cloud with a tiny cap (tests of the cap) starts empty
+        return
+    now = _now(world)
+    acct = store.account(f"AUTH_{project['id']}", now)
+
+    def container(name: str, **meta: str) -> Container:
+        cont = acct.containers[name] = Container(name, now - rng.randint(86400, 90 * 86400), dict(meta))
+        bisect.insort(acct.names, name)
+        return cont
+
+    def put(cont: Container, name: str, size: int, content_type: str = "application/octet-stream") -> None:
+        data = rng.randbytes(size)
+        store.put(cont, name, StoredObject(data, _md5(data), content_type, now - rng.randint(60, 30 * 86400)))
+
+    reads = container("sequencing-runs")
+    for sample in range(1, 7):
+        for lane in (1, 2):
+            put(reads, f"2026-11/sample{sample:02d}/reads_L00{lane}_R1.fastq.gz", rng.randint(20_000, 90_000),
+                "application/gzip")
+    put(reads, "2026-11/manifest.csv", 1_842, "text/csv")
+    put(reads, "README.md", 613, "text/markdown")
+    results = container("assembly-results")
+    for sample in range(1, 4):
+        put(results, f"sample{sample:02d}/contigs.fasta", rng.randint(40_000, 200_000), "text/plain")
+        put(results, f"sample{sample:02d}/quast_report.html", rng.randint(3_000, 9_000), "text/html")
+    site = container("lab-website", **{"x-container-read": ".r:*,.rlistings"})
+    put(site, "index.html", 2_310, "text/html")
+    put(site, "figures/coverage.png", 48_211, "image/png")
+    container("scratch")

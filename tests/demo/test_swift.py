@@ -83,6 +83,12 @@ def test_openstack_cli_containers_and_objects(cloud, tmp_path):
     shown = dict(line.split("=", 1) for line in osc(cloud, "container", "show", "cli-box", "-f", "shell"
                                                       ).stdout.splitlines() if "=" in line)
     assert shown["object_count"] == '"2"' and shown["bytes_used"] == '"24"'
+    osc(cloud, "object", "set", "--property", "stage=raw", "cli-box", "top.txt")
+    shown = osc(cloud, "object", "show", "cli-box", "top.txt", "-f", "json").stdout
+    assert json.loads(shown)["properties"] == {"Stage": "raw"}  # swob title-cases header names
+    osc(cloud, "object", "store", "account", "set", "--property", "owner=lab")
+    account = osc(cloud, "object", "store", "account", "show", "-f", "json").stdout
+    assert json.loads(account)["properties"] == {"Owner": "lab"}
     out = tmp_path / "back.txt"
     osc(cloud, "object", "save", "cli-box", "2024/notes.txt", "--file", str(out))
     assert out.read_bytes() == b"field notes\n"

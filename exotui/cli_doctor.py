@@ -30,16 +30,6 @@ def add_parser(sub) -> None:
     doctor.add_argument("--json", action="store_true", help="print the checklist and its fixes as JSON")
 
 
-def _fingerprint(path: Path) -> str:
-    """A public key's MD5 fingerprint, as Nova shows keypairs."""
-    import base64
-    import hashlib
-
-    blob = base64.b64decode(path.read_text().split()[1])
-    digest = hashlib.md5(blob).hexdigest()
-    return ":".join(digest[i:i + 2] for i in range(0, 32, 2))
-
-
 async def _stores(profile, project: str | None):
     import asyncio
 
@@ -105,6 +95,7 @@ def run(args, profiles) -> int:
     from .cloud.profiles import ProfileError
     from .net.doctor import diagnose, render, source_problem
     from .net.view import NetView
+    from .ssh.hostkeys import keypair_fingerprint
 
     def fail(message: str) -> int:
         print(f"exotui: {message}", file=sys.stderr)
@@ -135,7 +126,7 @@ def run(args, profiles) -> int:
         return fail(f"{len(matches)} instances are named {args.name}: use an ID or --project")
     view, server, store = matches[0]
     try:
-        local = [_fingerprint(args.key)] if args.key else None
+        local = [keypair_fingerprint(args.key.read_text(errors="replace"))] if args.key else None
     except (OSError, IndexError, ValueError):
         return fail(f"cannot read a public key from {args.key}")
     result = diagnose(view, server, args.source, local_fingerprints=local, reach=_reach(chosen[0], store, server))

@@ -294,6 +294,128 @@ class Volume:
                    created_at=_s(d.get("created_at")))
 
 
+# --- Heat stacks ---------------------------------------------------------------------------------------
+
+# a stack resource's type -> the store's kind of what it made, so a resource links to the row exotui shows
+STACK_RESOURCE_KINDS = {"OS::Nova::Server": "servers", "OS::Cinder::Volume": "volumes", "OS::Neutron::Net": "networks",
+                        "OS::Neutron::Subnet": "subnets", "OS::Neutron::Port": "ports",
+                        "OS::Neutron::FloatingIP": "floating_ips", "OS::Neutron::Router": "routers",
+                        "OS::Neutron::SecurityGroup": "security_groups", "OS::Nova::KeyPair": "keypairs",
+                        "OS::Nova::ServerGroup": "server_groups"}
+
+
+def _shown_value(value: Any) -> str:
+    """An output's value for the screen: text as it is, anything else as compact JSON; made printable."""
+    import json
+
+    text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), default=str)
+    return printable(text)
+
+
+@dataclass(frozen=True, slots=True)
+class StackOutput:
+    key: str
+    value: str  # shown: text as is, else JSON
+    description: str = ""
+    error: str | None = None  # Heat could not resolve it (output_error)
+
+    @classmethod
+    def from_api(cls, d: Mapping[str, Any]) -> "StackOutput":
+        return cls(key=_s(d.get("output_key")), value=_shown_value(d.get("output_value")),
+                   description=_s(d.get("description")), error=_opt(d.get("output_error")))
+
+
+@dataclass(frozen=True, slots=True)
+class Stack:
+    """A Heat stack. `status` is Heat's ACTION_STATUS ("CREATE_IN_PROGRESS"); `outputs` only from a detail."""
+
+    id: str
+    name: str
+    status: str = ""
+    status_reason: str = ""
+    description: str = ""
+    created_at: str = ""
+    updated_at: str = ""
+    owner: str = ""
+    tags: tuple[str, ...] = ()
+    parameters: Mapping[str, str] = field(default_factory=dict)
+    outputs: tuple[StackOutput, ...] = ()
+    timeout_mins: int | None = None
+    raw_name: str = ""  # as Heat sent it: what the stack's URL holds (name is for the screen)
+
+    @property
+    def api_name(self) -> str:
+        return self.raw_name or self.name
+
+    @property
+    def action(self) -> str:
+        return self.status.rsplit("_", 2)[0] if self.status.endswith("_IN_PROGRESS") else self.status.rsplit("_", 1)[0]
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status.endswith("_IN_PROGRESS")
+
+    @property
+    def failed(self) -> bool:
+        return self.status.endswith("_FAILED")
+
+    @classmethod
+    def from_api(cls, d: Mapping[str, Any]) -> "Stack":
+        params = _dict(d.get("parameters"))
+        return cls(id=_s(d.get("id")), name=_s(d.get("stack_name")), status=_s(d.get("stack_status")),
+                   status_reason=_s(d.get("stack_status_reason")), description=_s(d.get("description")),
+                   created_at=_s(d.get("creation_time")), updated_at=_s(d.get("updated_time")),
+                   owner=_s(d.get("stack_owner")), tags=tuple(_s(t) for t in _list(d.get("tags"))),
+                   parameters={printable(str(k)): _s(v) if isinstance(v, str) else printable(str(v))
+                               for k, v in params.items() if not str(k).startswith("OS::")},
+                   outputs=tuple(StackOutput.from_api(_dict(o)) for o in _list(d.get("outputs"))),
+                   timeout_mins=_optint(d.get("timeout_mins")),
+                   raw_name=d.get("stack_name") if isinstance(d.get("stack_name"), str) else "")
+
+
+@dataclass(frozen=True, slots=True)
+class StackResource:
+    name: str
+    type: str
+    physical_id: str = ""
+    status: str = ""
+    status_reason: str = ""
+    updated_at: str = ""
+    required_by: tuple[str, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return self.name
+
+    @property
+    def kind(self) -> str | None:
+        """The store's kind of what it made ("servers", "volumes"...), None for a type exotui does not show."""
+        return STACK_RESOURCE_KINDS.get(self.type)
+
+    @classmethod
+    def from_api(cls, d: Mapping[str, Any]) -> "StackResource":
+        return cls(name=_s(d.get("resource_name")), type=_s(d.get("resource_type")),
+                   physical_id=_s(d.get("physical_resource_id")), status=_s(d.get("resource_status")),
+                   status_reason=_s(d.get("resource_status_reason")), updated_at=_s(d.get("updated_time")),
+                   required_by=tuple(_s(r) for r in _list(d.get("required_by"))))
+
+
+@dataclass(frozen=True, slots=True)
+class StackEvent:
+    id: str
+    time: str
+    resource_name: str
+    status: str
+    status_reason: str = ""
+    physical_id: str = ""
+
+    @classmethod
+    def from_api(cls, d: Mapping[str, Any]) -> "StackEvent":
+        return cls(id=_s(d.get("id")), time=_s(d.get("event_time")), resource_name=_s(d.get("resource_name")),
+                   status=_s(d.get("resource_status")), status_reason=_s(d.get("resource_status_reason")),
+                   physical_id=_s(d.get("physical_resource_id")))
+
+
 @dataclass(frozen=True, slots=True)
 class Network:
     id: str

@@ -39,6 +39,7 @@ from .models import (
     printable,
 )
 from .session import FLAVOR_MV, CloudError, CloudSession
+from .stacks import fetch_stacks
 from .store import KINDS, ProjectStore
 
 
@@ -122,6 +123,7 @@ FETCHERS: dict[str, Callable[[CloudSession], Awaitable[list]]] = {
     "volume_snapshots": _lister("block_storage", "/snapshots/detail", "snapshots", VolumeSnapshot),
     # no microversion: every Nova answers `policies` (2.1) and the model reads both shapes
     "server_groups": _lister("compute", "/os-server-groups", "server_groups", ServerGroup),
+    "stacks": fetch_stacks,  # none (not an error) where the catalog has no Heat
 }
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 from aiohttp import web
 
-from . import accounting, cinder, glance, keystone, neutron, nova_api, swift
+from . import accounting, cinder, glance, heat, keystone, neutron, nova_api, swift
 from .common import error_body, json_response
 from .service import mount
 from .world import Knobs, World
@@ -65,6 +65,7 @@ class DemoCloud:
         mount(root, "/volume", cinder.make_app(world))
         mount(root, "/image", glance.make_app(world))
         mount(root, "/accounting", accounting.make_app(world))
+        mount(root, "/orchestration", heat.make_app(world))
         mount(root, "/swift", swift.make_app(world))
         return root
 

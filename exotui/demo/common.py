@@ -60,6 +60,13 @@ _NEUTRON_TYPES = {
 }
 
 
+_HEAT_EXPLANATIONS = {
+    400: "The server could not comply with the request since it is either malformed or otherwise incorrect.",
+    403: "Access was denied to this resource.", 404: "The resource could not be found.",
+    409: "There was a conflict when trying to complete your request.",
+}
+
+
 def error_body(style: str, status: int, message: str, kind: str | None = None) -> dict:
     """The body a real service sends for an error, in that service's style."""
     if style in ("nova", "cinder"):
@@ -73,6 +80,10 @@ def error_body(style: str, status: int, message: str, kind: str | None = None) -
             "code": f"{status} {_TITLES.get(status, 'Error')}",
             "title": _TITLES.get(status, "Error"),
         }
+    if style == "heat":  # heat/common/wsgi.py + heat/api/middleware/fault.py
+        return {"explanation": _HEAT_EXPLANATIONS.get(status, ""), "code": status,
+                "error": {"message": message, "traceback": None, "type": kind or _TITLES.get(status, "Error")},
+                "title": _TITLES.get(status, "Error")}
     # keystone and keystonemiddleware
     return {"error": {"code": status, "message": message, "title": _TITLES.get(status, "Error")}}
 

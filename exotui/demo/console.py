@@ -23,7 +23,7 @@ import re
 import asyncssh
 
 from ..ssh.hostkeys import parse_fingerprints, parse_host_keys  # noqa: F401  (re-exported)
-from . import neutron
+from . import neutron, usage
 from .common import parse_time
 from .world import World
 
@@ -76,22 +76,33 @@ _EPOCH = dt.datetime(2024, 11, 21, 23, 19, 52, tzinfo=dt.timezone.utc)  # boot t
 _MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 
 
+MAX_CONSOLE_BYTES = 100 * 1024  # Nova's libvirt driver returns the last 100 KiB of the log
+
+
 def console_output(world: World, server: dict, length: int | None = None) -> str:
     """The instance's console log as Nova's os-getConsoleOutput returns it.
 
     `length` keeps only the last N lines, split on "\\n" as Nova's compute manager does
     (None or a negative number: everything; 0: nothing). Lines end "\\r\\n" as on a serial console.
     The log grows with the instance's uptime (scaled by the delay knob, so instantly in tests):
-    a client polling right after boot sees the key blocks appear a few seconds in.
+    a client polling right after boot sees the key blocks appear a few seconds in. Instances with a
+    usage reporter (demo/usage.py) add a line a minute after the boot; like libvirt's, the log is cut to
+    its last 100 KiB, so on an instance up for a day the boot has scrolled away.
     """
     boot = _boot_time(server)
-    elapsed = (world.now() - boot).total_seconds()
+    now = world.now()
+    elapsed = (now - boot).total_seconds()
     scale = world.knobs.delay_scale
     text = "".join(line for uptime, line in _boot_log(world, server, boot) if uptime * scale <= elapsed)
-    if length is None or length < 0:
-        return text
     if length == 0:
         return ""
+    # only what can be returned: the last `length` lines, or what fits in 100 KiB (>= 80 bytes a line)
+    wanted = length if length is not None and length > 0 else MAX_CONSOLE_BYTES // 80 + 1
+    text += "".join(usage.lines(server, boot, now, last=wanted))
+    if len(text) > MAX_CONSOLE_BYTES:
+        text = text.encode()[-MAX_CONSOLE_BYTES:].decode(errors="ignore")
+    if length is None or length < 0:
+        return text
     return "\n".join(text.split("\n")[-length:])
 
 

@@ -31,7 +31,8 @@ SERVICES = [
     ("volumev3", "cinderv3", "/volume/v3"),
     ("image", "glance", "/image"),
     ("accounting", "accounting", "/accounting"),
-    ("object-store", "swift", "/swift/v1/AUTH_%(project_id)s"),  # RadosGW's path, Keystone's template
+    ("orchestration", "heat", "/orchestration/v1/$(project_id)s"),  # Keystone fills in the token's project
+    ("object-store", "swift", "/swift/v1/AUTH_$(project_id)s"),  # RadosGW's path
 ]
 
 
@@ -39,13 +40,13 @@ def auth_url(world: World) -> str:
     return world.base_url + "/identity/v3"
 
 
-def catalog(world: World, project_id: str | None = None) -> list[dict]:
+def catalog(world: World, project_id: str = "") -> list[dict]:
     entries = []
     for kind, name, path in SERVICES:
-        if "%(project_id)s" in path:  # Keystone leaves out an endpoint whose template it cannot fill
+        if "$(project_id)s" in path:  # as Keystone does: substituted, or the entry left out when it cannot be
             if not project_id:
                 continue
-            path = path.replace("%(project_id)s", project_id)
+            path = path.replace("$(project_id)s", project_id)
         sid = hashlib.md5(kind.encode()).hexdigest()
         entries.append({
             "endpoints": [
@@ -314,8 +315,8 @@ async def auth_system(request: web.Request) -> web.Response:
 
 
 async def auth_catalog(request: web.Request) -> web.Response:
-    catalog_ = catalog(world_of(request), ctx_of(request).get("project_id"))
-    return json_response({"catalog": catalog_, "links": {"self": str(request.url)}})
+    project_id = ctx_of(request).get("project_id") or ""
+    return json_response({"catalog": catalog(world_of(request), project_id), "links": {"self": str(request.url)}})
 
 
 def _self_only(request: web.Request) -> str:

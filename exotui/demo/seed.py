@@ -134,6 +134,7 @@ def populate(world: World) -> None:
                 vol["created_at"] = iso_micro(server["_created"])  # made with its instance
                 nova.attach_volume(world, server, vol["id"], instant=True)
         _history(world, pid, user_id)
+        _usage_reporters(world, pid)
         if index == 1:
             _fresh_passphrase(world, pid)
         if index == 0:
@@ -172,6 +173,24 @@ def _history(world: World, pid: str, user_id: str) -> None:
             failed = server["name"] == "analysis-rocky" and action == "resize"
             nova.record_action(world, server, action, "", user_id, result="Error" if failed else "Success",
                                event=event, at=created + dt.timedelta(hours=hours))
+
+
+# which seeded instances run a one-minute usage reporter (demo/usage.py): profile, hours of it at seed time
+USAGE_REPORTERS = {"web-frontend": ("idle", 12), "bigmem-assembly": ("busy", 6), "gpu-training": ("gpu", 12),
+                   "db-primary": ("filling", 6), "workshop-vm-1": ("light", 3)}
+
+
+def _usage_reporters(world: World, pid: str) -> None:
+    """Instances that write Exosphere's usage line to their console every minute: one idle (a shelve
+    candidate once a day of it is seen), one busy near its memory, one GPU, one whose disk fills."""
+    now = world.now()
+    for server in world.project_servers(pid):
+        if server["name"] in USAGE_REPORTERS:
+            profile, hours = USAGE_REPORTERS[server["name"]]
+            server["_usage"] = profile
+            server["_usage_since"] = max(server["_launched"] + dt.timedelta(minutes=20),
+                                         now - dt.timedelta(hours=hours))
+            server["_usage_kmsg"] = "Rocky" in (world.images.get(server["image"]["id"], {}).get("name") or "")
 
 
 def _exosphere_built(world: World, pid: str) -> None:

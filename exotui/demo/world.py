@@ -77,6 +77,8 @@ class World:
     # cinder
     volumes: dict[str, dict] = field(default_factory=dict)
     snapshots: dict[str, dict] = field(default_factory=dict)
+    # heat: stack id -> stack (demo/heat_engine.py)
+    stacks: dict[str, dict] = field(default_factory=dict)
     # swift (demo/swift.py: ObjectStore, made on first use)
     object_store: Any = None
     # quotas: project_id -> service -> resource -> limit

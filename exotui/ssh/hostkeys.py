@@ -139,29 +139,32 @@ def host_key_state(store: KnownHosts, host: str, port: int, server_id: str, cons
 
 
 def in_known_hosts(address: str, port: int, path: Path) -> bool:
-    """Whether an OpenSSH known_hosts file has an entry for address:port, hashed (|1|salt|hash) or not."""
-    import base64
-    import hashlib
-    import hmac
-
+    """Whether an OpenSSH known_hosts file vouches for address:port (a host key or a CA key, not revoked),
+    in plain, hashed (|1|salt|hash) or wildcard entries: asyncssh's known_hosts matching, asked for the
+    name OpenSSH looks up ("[host]:port" off port 22: asyncssh's own `match(host, addr, port)` would
+    fall back to the bare host, which `ssh` does not)."""
     try:
         text = path.read_text(errors="replace")
     except OSError:
         return False
-    name = address if port == 22 else f"[{address}]:{port}"
-    for line in text.splitlines():
-        hosts = line.split(" ", 1)[0]
-        for host in hosts.split(","):
-            if host.startswith("|1|"):
-                try:
-                    salt, digest = (base64.b64decode(x) for x in host[3:].split("|", 1))
-                except ValueError:
-                    continue
-                if hmac.compare_digest(hmac.new(salt, name.encode(), hashlib.sha1).digest(), digest):
-                    return True
-            elif host == name:
-                return True
-    return False
+    try:
+        known = asyncssh.import_known_hosts(text)
+    except ValueError:  # asyncssh refuses the whole file for one bad line; OpenSSH skips the line
+        known = asyncssh.import_known_hosts("")
+        for line in text.splitlines():
+            try:
+                known.load(line)
+            except ValueError:
+                continue
+    host_keys, ca_keys, revoked, *_ = known.match(host_pattern(address, port), "", None)
+    revoked_data = {key.public_data for key in revoked}  # (asyncssh's SSHKey compares by identity)
+    return any(key.public_data not in revoked_data for key in [*host_keys, *ca_keys])
+
+
+def keypair_fingerprint(public_key: str) -> str:
+    """A public key's fingerprint as Nova shows keypairs (MD5, "aa:bb:..."), by asyncssh; ValueError
+    when the text is not a public key."""
+    return asyncssh.import_public_key(public_key).get_fingerprint("md5").removeprefix("MD5:")
 
 
 def host_key_status(store: KnownHosts, host: str, port: int, server_id: str, console_text: str | None,

@@ -47,9 +47,12 @@ from pyte.charsets import LAT1_MAP
 from pyte.screens import StaticDefaultDict
 from wcwidth import wcwidth  # pyte's own measure of a character's cells
 
+from .mouse import Tracking
+
 log = logging.getLogger("exotui.ssh.terminal")
 
 ALT_MODES = (47, 1047, 1049)
+MOUSE_MODES = (1003, 1002, 1000, 9)  # the most the remote asked for first
 DECCKM = 1 << 5  # pyte stores private modes shifted by 5
 BRACKETED_PASTE = 2004 << 5
 
@@ -79,7 +82,10 @@ def _colour(name: str) -> str | None:
 
 
 _COLON_SGR = re.compile(rb"\x1b\[([0-9;:]*:[0-9;:]*)m")
-_PARTIAL_CSI = re.compile(rb"\x1b(?:\[[0-9;:?>]*)?$")
+_PARTIAL_CSI = re.compile(rb"\x1b(?:\[[0-9;:?>]*|[()])?$")
+# pyte ignores charset designations (ESC ( 0, ESC ) 0) and SO/SI once in UTF-8 mode, so dialog's and
+# whiptail's boxes showed as "lqqqk"; xterm, tmux and libghostty-vt honour them in UTF-8 too: done here
+_CHARSET = re.compile(rb"\x1b([()])([0AB])|[\x0e\x0f]")
 # `CSI > Ps ; Ps m` sets xterm's key modifier options (vim sends `CSI > 4 ; 2 m`); pyte would read it
 # as SGR (underline on): dropped before parsing
 _XTMODKEYS = re.compile(rb"\x1b\[>[0-9;]*m")
@@ -225,6 +231,7 @@ class _Screen(pyte.Screen):
         self.history: deque = deque(maxlen=history)
         self.reply: Callable[[bytes], None] | None = None
         self._saved: tuple[dict, object] | None = None  # the main screen while the alternate one shows
+        self._cursor_1049: object | None = None  # the cursor the last `CSI ? 1049 h` saved
         super().__init__(columns, lines)
 
     @property
@@ -259,6 +266,8 @@ class _Screen(pyte.Screen):
             super().reset_mode(*modes, **kwargs)
 
     def _enter_alt(self, mode: int) -> None:
+        if mode == 1049:  # xterm: 1049 saves the cursor (DECSC) and 1049 l restores it, in either screen
+            self._cursor_1049 = copy.copy(self.cursor)
         if self._saved is not None:
             return
         rows = {}
@@ -272,6 +281,10 @@ class _Screen(pyte.Screen):
 
     def _leave_alt(self, mode: int) -> None:
         if self._saved is None:
+            if mode == 1049 and self._cursor_1049 is not None:  # dialog leaves the alternate screen twice
+                self.cursor = copy.copy(self._cursor_1049)
+                self.ensure_hbounds()
+                self.ensure_vbounds()
             return
         rows, cursor = self._saved
         self._saved = None
@@ -389,9 +402,26 @@ class PyteEmulator:
             if cut >= 0:
                 used = cut + 2
             self._materialize()
-            self._stream.feed(bytes(queue[:used]))
+            self._feed(bytes(queue[:used]))
         del queue[:used]
         return used
+
+    def _feed(self, data: bytes) -> None:
+        """pyte's stream, with the charset designations and shifts it drops in UTF-8 mode (_CHARSET)."""
+        if not any(mark in data for mark in (b"\x1b(", b"\x1b)", b"\x0e", b"\x0f")):
+            self._stream.feed(data)
+            return
+        pos, screen = 0, self._screen
+        for match in _CHARSET.finditer(data):
+            self._stream.feed(data[pos:match.start()])
+            pos = match.end()
+            if match.group(1):
+                screen.define_charset(match.group(2).decode(), match.group(1).decode())
+            elif match.group() == b"\x0e":
+                screen.shift_out()
+            else:
+                screen.shift_in()
+        self._stream.feed(data[pos:])
 
     def _jump(self) -> int:
         """Jump scrolling, as a VT100 does: when the queue starts with a screenful or more of plain lines
@@ -509,6 +539,15 @@ class PyteEmulator:
     @property
     def bracketed_paste(self) -> bool:
         return BRACKETED_PASTE in self._screen.mode
+
+    @property
+    def mouse_tracking(self) -> Tracking | None:
+        """The mouse reports the remote asked for (DECSET 1003/1002/1000/9, 1006), None: none."""
+        modes = self._screen.mode
+        for mode in MOUSE_MODES:
+            if mode << 5 in modes:
+                return Tracking(mode, 1006 << 5 in modes)
+        return None
 
     @property
     def in_alt_screen(self) -> bool:

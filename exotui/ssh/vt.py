@@ -10,7 +10,8 @@ reflow on resize, bracketed paste and mouse modes, and it does not raise on unkn
 
 `GhosttyEmulator` fills the same interface as `PyteEmulator` (write/step/feed, resize, take_dirty,
 runs, cursor, modes, history, reply, faults). Rows are read through the library's own VT formatter
-(one C call per frame for the whole screen, ~0.2 ms at 200x50), parsed into runs here, and compared
+(one C call per frame for the whole screen, ~0.2 ms at 200x50), parsed into runs here (a row's text once:
+a line scrolling up is not parsed again), and compared
 with the last frame's so that `take_dirty` names only the rows that changed. OSC titles and every
 other sequence stay inside the library: nothing is passed to the outer terminal.
 
@@ -27,7 +28,8 @@ from collections.abc import Callable
 
 from wcwidth import wcwidth
 
-from .terminal import PyteEmulator, Run, Style
+from .mouse import Tracking
+from .terminal import MOUSE_MODES, PyteEmulator, Run, Style
 
 log = logging.getLogger("exotui.ssh.vt")
 
@@ -69,8 +71,15 @@ _NAMES = ("black", "red", "green", "yellow", "blue", "magenta", "cyan", "white")
 _PALETTE_PREFIX = re.compile(r"\x1b\]4;[^\x1b\x07]*(?:\x1b\\|\x07)")  # the formatter's palette dump
 _SGR = re.compile(r"\x1b\[([0-9;:]*)m")
 _OTHER_ESCAPE = re.compile(r"\x1b(?:\[[0-9;:?]*[A-Za-z]|\][^\x1b\x07]*(?:\x1b\\|\x07)|[()][0-9A-Za-z])")
-BYTES_PER_CELL = 24  # the scrollback's byte cap per cell of history: 2000 rows at 200 columns fit (measured)
-READ_BUDGET = 1 << 18  # bytes fed per step: libghostty-vt does them in well under 10 ms
+# The scrollback is bounded by bytes only. libghostty-vt prunes a byte-capped scrollback by recycling whole
+# pages, but a line limit it enforces row by row: with pyghostty's line limit binding, a flood of plain lines
+# fed at 35 MB per CPU-second instead of 330 (bench/terminal_engines.py, 200x50). So the line limit is set
+# out of reach and the byte cap sized to keep at least `history` rows: ~10 bytes a cell plus page
+# granularity; 14 kept 2400-3000 rows for 2000 asked at 80-300 columns (measured).
+BYTES_PER_CELL = 14
+NO_LINE_LIMIT = 1 << 31
+PARSED = 4  # screens' worth of parsed rows kept for reuse
+READ_BUDGET = 1 << 16  # bytes fed per step: ~1 ms of escape-heavy output, so a step never holds the loop long
 
 
 def _palette(n: int) -> str:
@@ -123,38 +132,57 @@ def _apply_sgr(params: str, state: list) -> None:
         i += 1
 
 
+_TRANSITIONS: dict[tuple[Style, str], Style] = {}  # (style, SGR parameters) -> the style after them
+
+
+def _after_sgr(style: Style, params: str) -> Style:
+    """`style` changed by one SGR's parameters; remembered, since the same few follow each other all along a
+    screen (half the cost of reading an escape-heavy row went into re-applying them)."""
+    found = _TRANSITIONS.get((style, params))
+    if found is None:
+        state = list(style)
+        _apply_sgr(params, state)
+        found = Style(*state)
+        if len(_TRANSITIONS) > 4096:
+            _TRANSITIONS.clear()
+        _TRANSITIONS[style, params] = found
+    return found
+
+
+_PLAIN = Style()
+
+
 def _row_runs(text: str, columns: int) -> list[Run]:
     """One row of the formatter's VT output as runs, padded with blanks to `columns` cells."""
     runs: list[Run] = []
-    state: list = [None, None, False, False, False, False, False]
+    style = _PLAIN
     width = 0
     pos = 0
-
-    def add(piece: str) -> None:
-        nonlocal width
-        if not piece:
-            return
-        piece = _OTHER_ESCAPE.sub("", piece)
-        cells = sum(max(wcwidth(c), 0) if c >= " " else 0 for c in piece) if not piece.isascii() else len(piece)
-        width += cells
-        style = Style(*state)
-        if runs and runs[-1][1] == style:
-            runs[-1] = (runs[-1][0] + piece, style)
-        else:
-            runs.append((piece, style))
-
     for match in _SGR.finditer(text):
-        add(text[pos:match.start()])
-        _apply_sgr(match.group(1), state)
+        start = match.start()
+        if start > pos:
+            width += _add(runs, text[pos:start], style)
+        style = _after_sgr(style, match.group(1))
         pos = match.end()
-    add(text[pos:])
+    if pos < len(text):
+        width += _add(runs, text[pos:], style)
     if width < columns:
-        blank = Style()
-        if runs and runs[-1][1] == blank:
-            runs[-1] = (runs[-1][0] + " " * (columns - width), blank)
+        if runs and runs[-1][1] == _PLAIN:
+            runs[-1] = (runs[-1][0] + " " * (columns - width), _PLAIN)
         else:
-            runs.append((" " * (columns - width), blank))
+            runs.append((" " * (columns - width), _PLAIN))
     return runs
+
+
+def _add(runs: list[Run], piece: str, style: Style) -> int:
+    """Append `piece` in `style` to `runs` (joined to the last run when it has the same style); its cells."""
+    if "\x1b" in piece:
+        piece = _OTHER_ESCAPE.sub("", piece)
+    if runs and runs[-1][1] == style:
+        runs[-1] = (runs[-1][0] + piece, style)
+    else:
+        runs.append((piece, style))
+    return len(piece) if piece.isascii() else sum(max(wcwidth(c), 0) if c >= " " else 0 for c in piece)
 
 
 class GhosttyEmulator:
@@ -174,19 +202,21 @@ class GhosttyEmulator:
         self._new_terminal(columns, lines)
 
     def _new_terminal(self, columns: int, lines: int) -> None:
-        self._term = pyghostty.Terminal(max(columns, 1), max(lines, 1), scrollback=self._history_limit)
+        self._term = pyghostty.Terminal(max(columns, 1), max(lines, 1), scrollback=NO_LINE_LIMIT)
         self._term.on_reply(self._on_reply)
         self._columns, self._lines = max(columns, 1), max(lines, 1)
         self._byte_budget()
         self._rows: list[list[Run]] | None = None  # the last frame read (None: read again)
         self._shown: list[list[Run]] = []  # the rows take_dirty last reported on
         self._history_cache: dict[int, list[Run]] = {}
+        self._parsed: dict[str, list[Run]] = {}  # a row's formatter text -> its runs (see _frame)
+        self._cursor: tuple[int, int, bool] | None = None
         self._changed = True
 
     def _byte_budget(self) -> None:
-        """Room for `history` rows at this width. The library also caps its scrollback in bytes, and its
-        default cap (not the line limit pyghostty sets) decided before: ~1050 rows were kept at 80
-        columns and ~360 at 200 for history=2000. The cap is a ceiling; pages are allocated as used."""
+        """Room for at least `history` rows at this width (see BYTES_PER_CELL). The cap is a ceiling;
+        pages are allocated as used. Without it the library's default cap kept ~1050 rows at 80 columns
+        and ~360 at 200."""
         try:
             budget = _ffi().new("size_t*", self._history_limit * max(self._columns, 80) * BYTES_PER_CELL)
             _lib.ghostty_terminal_set(self._term._t[0], _lib.GHOSTTY_TERMINAL_OPT_SCROLLBACK_MAX_BYTES, budget)
@@ -258,6 +288,7 @@ class GhosttyEmulator:
         self._byte_budget()
         self._changed = True
         self._shown = []
+        self._parsed.clear()  # rows are padded to the width
         self._history_cache.clear()
 
     # --- output --------------------------------------------------------------------------------
@@ -287,6 +318,9 @@ class GhosttyEmulator:
         return _PALETTE_PREFIX.sub("", text)
 
     def _frame(self) -> list[list[Run]]:
+        """The screen as rows of runs, read once per change: one formatter call for the whole screen, and
+        only rows whose text is new are parsed (a scrolled row is the same text one line up: PARSED
+        keeps the last few screens' parses, so a flood of lines parses each line once)."""
         if self._rows is None or self._changed:
             try:
                 text = self._format(0, self._lines - 1).split("\r\n")
@@ -294,7 +328,18 @@ class GhosttyEmulator:
                 log.warning("terminal screen unreadable: %s", err, exc_info=err)
                 text = []
             text += [""] * (self._lines - len(text))
-            self._rows = [_row_runs(row, self._columns) for row in text[:self._lines]]
+            parsed, columns = self._parsed, self._columns
+            rows = []
+            for row in text[:self._lines]:
+                runs = parsed.get(row)
+                if runs is None:
+                    runs = parsed[row] = _row_runs(row, columns)
+                rows.append(runs)
+            if len(parsed) > PARSED * self._lines:
+                for row in list(parsed)[:len(parsed) - PARSED * self._lines // 2]:  # the oldest first
+                    del parsed[row]
+            self._rows = rows
+            self._cursor = None
             self._changed = False
         return self._rows
 
@@ -302,18 +347,21 @@ class GhosttyEmulator:
         """The rows that differ from what the last call saw (all of them after a resize)."""
         rows = self._frame()
         shown = self._shown
-        dirty = {y for y, row in enumerate(rows) if y >= len(shown) or shown[y] != row}
+        dirty = {y for y, row in enumerate(rows) if y >= len(shown) or shown[y] is not row}
         self._shown = list(rows)
         return dirty
 
     @property
     def cursor(self) -> tuple[int, int, bool]:
-        try:
-            x, y = self._term.cursor
-            visible = bool(self._term.get("cursor_visible", "bool"))
-        except Exception:  # noqa: BLE001
-            return 0, 0, False
-        return min(x, self._columns - 1), min(y, self._lines - 1), visible
+        """(x, y, visible), read once per change (the widget asks for every row it draws)."""
+        if self._cursor is None or self._changed:
+            try:
+                x, y = self._term.cursor
+                visible = bool(self._term.get("cursor_visible", "bool"))
+            except Exception:  # noqa: BLE001
+                return 0, 0, False
+            self._cursor = (min(x, self._columns - 1), min(y, self._lines - 1), visible)
+        return self._cursor
 
     def _mode(self, number: int) -> bool:
         try:
@@ -328,6 +376,14 @@ class GhosttyEmulator:
     @property
     def bracketed_paste(self) -> bool:
         return self._mode(2004)
+
+    @property
+    def mouse_tracking(self) -> Tracking | None:
+        """The mouse reports the remote asked for (DECSET 1003/1002/1000/9, 1006), None: none."""
+        for mode in MOUSE_MODES:
+            if self._mode(mode):
+                return Tracking(mode, self._mode(1006))
+        return None
 
     @property
     def in_alt_screen(self) -> bool:

@@ -1,8 +1,9 @@
 """TerminalView: a Line-API widget that shows a VT emulator and sends keys to a remote PTY.
 
 Output is fed in small slices (a flood never holds the event loop for long) and repaints are
-coalesced: within a frame while typing, at most 15 per second during a flood, and only the rows the
-emulator marked dirty. While it has focus
+coalesced: at once when the last one is a frame old (an echo reaches Textual's next screen update),
+at most 60 per second while typing and 10 during a flood, only the rows the emulator marked dirty, and
+a row's strip is built once while it scrolls up the screen. While it has focus
 every key goes to the remote side (tab, ctrl+c... never reach app bindings) except the few the
 session screen reserves (RESERVED). The PTY opens on the first real size: the widget is 0x0 at mount.
 
@@ -13,12 +14,17 @@ lines back), and any key typed for the remote returns to the live screen. shift+
 it to the outer terminal's clipboard through OSC 52 (App.copy_to_clipboard: only base64 of the selected
 text reaches the outer terminal), / searches older output for plain text, n/N the next older/newer
 match, escape or q leaves. See copymode.py.
+
+The mouse: when the remote program asks for mouse reports (DECSET 9/1000/1002/1003, SGR 1006: vim's
+`mouse=a`, htop, dialog, tmux), clicks, drags and the wheel on the live screen go to it
+(ssh/mouse.py encodes them); otherwise the wheel scrolls the history.
 """
 
 from __future__ import annotations
 
 import asyncio
 from functools import lru_cache
+from time import monotonic
 from typing import Callable
 
 from rich.cells import cell_len
@@ -31,13 +37,15 @@ from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
+from ..ssh import mouse
 from ..ssh.terminal import Style
 from ..ssh.vt import Emulator
 from .copymode import CopyMode, find_all, line_text, search, selected_text
 
 SLICE = 2048  # bytes of pyte between yields, ~4 ms (a jump-scrolled flood goes in bigger, cheap steps)
-FRAME = 1 / 60  # repaint delay while typing: echo shows within a frame
-FLOOD_FRAME = 1 / 15  # while output floods in: each full repaint costs the loop tens of ms (bench/ssh.py)
+FRAME = 1 / 60  # least time between repaints while typing
+FLOOD_FRAME = 1 / 10  # while output floods in: a 200x50 screen of colour costs ~10 ms of CPU to read and draw
+STRIPS = 512  # rows' strips kept for reuse (a few screens' worth)
 FLOOD_BYTES = 16384  # more than this between two repaints counts as a flood
 # keys the session screen handles, so they never go to the remote side
 RESERVED = frozenset({"ctrl+right_square_bracket", "ctrl+pageup", "ctrl+pagedown", "ctrl+f4", "f12",
@@ -75,6 +83,11 @@ def key_bytes(key: str, character: str | None, app_cursor: bool = False) -> byte
     if character and character.isprintable():
         return character.encode()
     return None
+
+
+@lru_cache(maxsize=1024)
+def _styled(base: RichStyle, style: Style) -> RichStyle:
+    return base + _rich(style)
 
 
 @lru_cache(maxsize=1024)
@@ -136,16 +149,21 @@ class TerminalView(Widget, can_focus=True):
         self.sized = asyncio.Event()  # set on the first real size
         self.scroll_back = 0  # lines scrolled into the history (0: the live screen)
         self._repaint_pending = False
+        self._last_repaint = 0.0
         self._since_repaint = 0  # bytes fed since the last repaint
         self._flooding = False
+        self._last_output = 0.0  # when output last came (a pause ends a flood)
         self._feeding = asyncio.Lock()
         self._base_style: RichStyle | None = None
+        self._mouse_held: int | None = None  # the button pressed in a mouse report, until its release
+        self._strips: dict[tuple, Strip] = {}  # a row's runs (and cursor cell, width) -> its strip
+        self._view = Size(0, 0)  # the size at this render (see render_lines)
         self.bytes_fed = 0
 
     # --- size ----------------------------------------------------------------------------------
 
     def on_resize(self, event: events.Resize) -> None:
-        width, height = self.size
+        width, height = self._view = self.size
         if width <= 0 or height <= 0:
             return
         if (width, height) != (self.emulator.columns, self.emulator.lines) or not self.sized.is_set():
@@ -170,6 +188,10 @@ class TerminalView(Widget, can_focus=True):
                 emulator.write(data)
                 self.bytes_fed += len(data)
                 self._since_repaint += len(data)
+                now = monotonic()
+                if now - self._last_output > FLOOD_FRAME:  # output after a pause: not a flood (yet)
+                    self._flooding = False
+                self._last_output = now
                 while emulator.pending:
                     if not emulator.step(SLICE, hold=True):  # a flood of plain lines is jumped over in one step
                         break  # the start of a line, held for the rest of the flood (or the next repaint)
@@ -194,12 +216,19 @@ class TerminalView(Widget, can_focus=True):
             self.on_fault(emulator.fault or "unknown error")
 
     def _schedule_repaint(self) -> None:
+        """A repaint at the next frame boundary: at once when the last one is a frame old (an echo shows in
+        the same loop turn), else a frame after it (a flood is drawn 10 times a second)."""
         if not self._repaint_pending:
             self._repaint_pending = True
-            self.set_timer(FLOOD_FRAME if self._flooding else FRAME, self._repaint)
+            delay = self._last_repaint + (FLOOD_FRAME if self._flooding else FRAME) - monotonic()
+            if delay > 0.001:
+                self.set_timer(delay, self._repaint)
+            else:  # (Textual's timers divide by their delay)
+                self.call_later(self._repaint)
 
     def _repaint(self) -> None:
         self._repaint_pending = False
+        self._last_repaint = monotonic()
         emulator = self.emulator
         if emulator.pending and not self._feeding.locked():  # held by feed(): no more came, so show it
             try:
@@ -208,21 +237,23 @@ class TerminalView(Widget, can_focus=True):
             except Exception as err:  # noqa: BLE001 - as in feed()
                 self._replace_emulator(err)
             self._check_faults()
-        self._flooding = self._since_repaint > FLOOD_BYTES  # decides the next frame's delay
+        if self._since_repaint > FLOOD_BYTES:  # a flood until output pauses for a frame (see feed)
+            self._flooding = True
         self._since_repaint = 0
         dirty = self.emulator.take_dirty()
         _, cy, _ = self.emulator.cursor
         dirty.add(cy)
         dirty.update(getattr(self, "_last_cursor_rows", ()))
         self._last_cursor_rows = (cy,)
-        if self.scroll_back or len(dirty) > self.size.height // 2:
+        width, height = self.size
+        if self.scroll_back or len(dirty) > height // 2:
             self.refresh()
         else:
-            width = self.size.width
-            self.refresh(*(Region(0, y, width, 1) for y in dirty if 0 <= y < self.size.height))
+            self.refresh(*(Region(0, y, width, 1) for y in dirty if 0 <= y < height))
 
     def render_lines(self, crop: Region) -> list[Strip]:
         self._follow_history()
+        self._view = self.size  # Widget.size looks the widget up in its screen: ~30 us, twice a row it was 3 ms a frame
         return super().render_lines(crop)
 
     def _follow_history(self) -> None:
@@ -244,7 +275,7 @@ class TerminalView(Widget, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         strip = self._render_row(y)
-        copy, width = self.copy, self.size.width
+        copy, width = self.copy, self._view.width
         copy_cursor, match, marker = self._theme_marks()
         row = y - self.scroll_back
         if copy is not None:
@@ -264,7 +295,7 @@ class TerminalView(Widget, can_focus=True):
             label = (f" COPY · {self.scroll_back} lines back " if copy is not None else
                      f" {self.scroll_back} lines back · shift+pgdn, or type: live ")
             strip = _label(strip, label, width - cell_len(label), width, marker)
-        if copy is not None and copy.prompt is not None and y == self.size.height - 1:
+        if copy is not None and copy.prompt is not None and y == self._view.height - 1:
             label = f" search older output (plain text, esc cancels): {copy.prompt}█"
             strip = _label(strip, label.ljust(width)[:width], 0, width, marker)
         return strip
@@ -272,31 +303,24 @@ class TerminalView(Widget, can_focus=True):
     def _render_row(self, y: int) -> Strip:
         emulator = self.emulator
         row = y - self.scroll_back
+        width = self._view.width
         if row >= emulator.lines:
-            return Strip.blank(self.size.width, self.rich_style)
+            return Strip.blank(width, self.rich_style)
         runs = emulator.runs(row)  # negative: the scrollback
         base = self._base_style
         if base is None:  # rich_style walks the ancestors' styles: ~0.1 ms, per row it was 5 ms a frame
             base = self._base_style = self.rich_style
+            self._strips.clear()
         cx, cy, visible = emulator.cursor
         show_cursor = visible and row == cy and self.has_focus and not self.scroll_back and self.copy is None
-        segments = []
-        x = 0
-        for text, style in runs:
-            text = text.translate(_INVISIBLE)
-            rich = base + _rich(style)
-            width = cell_len(text)
-            if show_cursor and x <= cx < x + width:
-                before, at, after = _split_at(text, cx - x)
-                if before:
-                    segments.append(Segment(before, rich))
-                segments.append(Segment(at or " ", rich + _CURSOR))
-                if after:
-                    segments.append(Segment(after, rich))
-            else:
-                segments.append(Segment(text, rich))
-            x += width
-        return Strip(segments).adjust_cell_length(self.size.width, base)
+        # a row's strip depends on its runs alone (and the cursor on it): a line scrolling up a flood is built once
+        key = (tuple(runs), cx if show_cursor else -1, width)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._strips[key] = _strip(runs, base, cx if show_cursor else -1, width)
+            if len(self._strips) > STRIPS:
+                del self._strips[next(iter(self._strips))]  # the oldest
+        return strip
 
     # --- input ----------------------------------------------------------------------------------
 
@@ -462,11 +486,41 @@ class TerminalView(Widget, can_focus=True):
 
     def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
         event.stop()
-        self.scroll_history(3)
+        if not self._report_mouse("wheel", mouse.WHEEL["up"], event):
+            self.scroll_history(3)
 
     def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
         event.stop()
-        self.scroll_history(-3)
+        if not self._report_mouse("wheel", mouse.WHEEL["down"], event):
+            self.scroll_history(-3)
+
+    # the remote program's, when it asked for mouse reports (vim's `set mouse=a`, htop, dialog, tmux...)
+
+    def _report_mouse(self, action: str, button: int, event: events.MouseEvent) -> bool:
+        """Send `event` to the remote as a mouse report, if it asked for them and the live screen shows
+        (not scrolled back, not in copy mode); True when sent."""
+        if self.copy is not None or self.scroll_back:
+            return False
+        data = mouse.report(self.emulator.mouse_tracking, action, button, event.x, event.y, shift=event.shift,
+                            meta=event.meta, ctrl=event.ctrl, held=self._mouse_held)
+        if data is None:
+            return False
+        self.on_input(data)
+        return True
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        if self._report_mouse("press", event.button, event):
+            self._mouse_held = event.button
+            event.stop()
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        held, self._mouse_held = self._mouse_held, None
+        if self._report_mouse("release", event.button or held or 0, event):
+            event.stop()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        if self._report_mouse("motion", 0, event):
+            event.stop()
 
     def scroll_history(self, lines: int) -> None:
         limit = 0 if self.emulator.in_alt_screen else self.emulator.history_size
@@ -488,6 +542,28 @@ class TerminalView(Widget, can_focus=True):
     def screen_text(self) -> list[str]:
         """The live screen as plain text (tests)."""
         return self.emulator.display()
+
+
+def _strip(runs: list, base: RichStyle, cursor: int, width: int) -> Strip:
+    """One row of runs as a Strip `width` cells wide; `cursor` the cell to show the cursor on (-1: none)."""
+    segments = []
+    x = 0
+    for text, style in runs:
+        if not text.isascii():
+            text = text.translate(_INVISIBLE)
+        rich = _styled(base, style)
+        cells = cell_len(text)
+        if x <= cursor < x + cells:
+            before, at, after = _split_at(text, cursor - x)
+            if before:
+                segments.append(Segment(before, rich))
+            segments.append(Segment(at or " ", rich + _CURSOR))
+            if after:
+                segments.append(Segment(after, rich))
+        else:
+            segments.append(Segment(text, rich))
+        x += cells
+    return Strip(segments, x).adjust_cell_length(width, base)
 
 
 def _overlay(strip: Strip, x0: int, x1: int, style: RichStyle) -> Strip:

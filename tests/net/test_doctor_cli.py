@@ -76,3 +76,23 @@ def test_a_pin_that_is_not_the_instance_s_key_fails_the_host_key_check(clouds_en
         assert doctor(capsys, "web-frontend")[0] == 1, "a pin made for another instance: the IP moved"
     finally:
         pins.forget(address, port)
+
+
+def test_key_compares_a_public_key_file_with_the_instance_s_keypair(clouds_env, capsys, demo, tmp_path):
+    """--key FILE.pub: its MD5 fingerprint (asyncssh's) against the one Nova shows for the keypair."""
+    import asyncssh
+
+    conn = demo.connect()
+    server = conn.compute.find_server("web-frontend", ignore_missing=False)
+    keypair = conn.compute.get_keypair(server.key_name)
+    conn.close()
+    (tmp_path / "mine.pub").write_text(keypair.public_key + " me@laptop\n")
+    (tmp_path / "other.pub").write_bytes(asyncssh.generate_private_key("ssh-ed25519").export_public_key())
+    (tmp_path / "junk.pub").write_text("not a key\n")
+    checks = {c["name"]: c for c in json.loads(doctor(capsys, "web-frontend", "--json", "--key",
+                                                      str(tmp_path / "mine.pub"))[1])["checks"]}
+    assert checks["keypair"]["status"] == "pass", checks["keypair"]
+    code, out = doctor(capsys, "web-frontend", "--key", str(tmp_path / "other.pub"))
+    assert code == 1 and f"none of your keys is {keypair.name}" in out, out
+    code, out = doctor(capsys, "web-frontend", "--key", str(tmp_path / "junk.pub"))
+    assert code == 1 and out.strip() == f"exotui: cannot read a public key from {tmp_path / 'junk.pub'}"

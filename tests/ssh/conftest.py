@@ -3,6 +3,8 @@ cloud's web-frontend instance as the client sees it (models from the API, its co
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,6 +76,11 @@ class OpenSSH:
     user_key: Path
     host_public: tuple[str, str]  # (key type, blob)
 
+    def target(self) -> Target:
+        """The exotui Target for this sshd, with the test's key."""
+        return Target("sshd-test", "sshd-test", self.host, self.port, self.user, key_files=(self.user_key,),
+                      user_source="the test")
+
     def console_log(self) -> str:
         """What cloud-init would print for this host, so the client learns the key from a "console"."""
         kind, blob = self.host_public
@@ -135,6 +142,58 @@ AcceptEnv LANG LC_*
             time.sleep(0.05)
     public = tuple(host_key.export_public_key("openssh").decode().split()[:2])
     return OpenSSH("127.0.0.1", port, getpass.getuser(), user_path, public), process
+
+
+@pytest.fixture()
+def use_engine(monkeypatch):
+    """use_engine("ghostty" | "pyte"): the terminal core new widgets get (skips when libghostty-vt cannot load)."""
+    def choose(engine: str) -> None:
+        from exotui.ssh import vt
+
+        if engine == "ghostty" and vt.UNAVAILABLE:
+            pytest.skip(f"libghostty-vt unavailable: {vt.UNAVAILABLE}")
+        monkeypatch.setenv("EXOTUI_TERMINAL", engine)
+
+    return choose
+
+
+@pytest.fixture()
+def terminal_on():
+    """terminal_on(server, app, size, command): async context of `app` running at `size`, its TerminalView
+    on a PTY of the real sshd `server` running `command` (keys and query answers wired): (pilot, terminal,
+    shell)."""
+    from exotui.ssh.client import connect
+    from exotui.ui.terminal import TerminalView
+
+    @contextlib.asynccontextmanager
+    async def start(server: OpenSSH, app, size: tuple[int, int], command: str):
+        conn = await connect(server.target(), server.console_log(), store=KnownHosts())
+        try:
+            async with app.run_test(size=size) as pilot:
+                terminal = app.query_one(TerminalView)
+                await terminal.sized.wait()
+                shell = await conn.shell(terminal.emulator.columns, terminal.emulator.lines, command=command)
+                terminal.on_input = shell.write
+                terminal.emulator.reply = shell.write
+                yield pilot, terminal, shell
+        finally:
+            await conn.close()
+
+    return start
+
+
+@pytest.fixture()
+def pump():
+    """pump(shell, terminal): a task feeding everything the shell prints into the terminal widget, until
+    the remote side ends."""
+    def start(shell, terminal) -> asyncio.Task:
+        async def run() -> None:
+            while data := await shell.read():
+                await terminal.feed(data)
+
+        return asyncio.create_task(run())
+
+    return start
 
 
 @pytest.fixture(scope="module")

@@ -2,19 +2,24 @@
 tmux server; the pane's tty raw, so nothing is translated) and to exotui's emulator; the screen text
 and the cursor position must match. The corpus (tests/ssh/corpus/*.bin) is real programs' output
 recorded with `script` in an 80x24 tmux pane (tests/ssh/corpus/record.py): vim editing a file, less
-paging, top -n 1, ls --color, git log --graph --color. Each file is compared at a third, two thirds
-(inside the full-screen programs' alternate screen) and at its end."""
+paging, top -n 1, top driven by keys (sort, colours, highlight), htop (sort menu, tree view), man, tmux
+inside the session (status line, a split pane), dialog's menu (DEC line drawing), whiptail's yes/no,
+ls --color, git log --graph --color. Each file is compared at a third, two thirds (inside the full-screen
+programs' alternate screen) and at its end. What no screen shows is not compared: the foreground, bold,
+italic and strike of blank cells; a cursor past the last column (a wrap pending) counts as on it."""
 
 from __future__ import annotations
 
 import itertools
 import os
+import re
 import shutil
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
+from pyte.charsets import VT100_MAP
 
 from exotui.ssh import vt
 from exotui.ssh.terminal import PyteEmulator
@@ -26,6 +31,23 @@ CORPUS = sorted((Path(__file__).parent / "corpus").glob("*.bin"))
 CUTS = (1 / 3, 2 / 3, 1)
 COLUMNS, LINES = 80, 24
 _names = itertools.count()
+
+
+def _line_drawing(rows: list[str]) -> list[str]:
+    """`capture-pane -e` rows with their DEC special graphics (shifted in by SO, out by SI: dialog's boxes;
+    a shift may carry on into the next row) as the Unicode characters a VT100 draws for them."""
+    out, shifted = [], False
+    for row in rows:
+        pieces = []
+        for piece in re.split("(\x1b\\[[0-9;:]*m|[\x0e\x0f])", row):
+            if piece in ("\x0e", "\x0f"):
+                shifted = piece == "\x0e"
+            elif shifted and not piece.startswith("\x1b"):
+                pieces.append(piece.translate(VT100_MAP))
+            else:
+                pieces.append(piece)
+        out.append("".join(pieces))
+    return out
 
 
 class Tmux:
@@ -60,8 +82,12 @@ class Tmux:
         text, cursor, styled = now
         rows = text.split("\n")[:LINES]
         rows += [""] * (LINES - len(rows))
+        styled_rows = _line_drawing(styled.split("\n")[:LINES])
+        if "\x0e" in styled:  # line drawing: the plain capture shows the charset's letters ("lqqk")
+            rows = [re.sub("\x1b\\[[0-9;:]*m", "", row) for row in styled_rows]
+            rows += [""] * (LINES - len(rows))
         x, y = (int(v) for v in cursor.split())
-        return [row.rstrip() for row in rows], (x, y), styled.split("\n")[:LINES]
+        return [row.rstrip() for row in rows], (min(x, COLUMNS - 1), y), styled_rows
 
     def close(self) -> None:
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
@@ -109,15 +135,16 @@ def cell_styles(runs) -> list[tuple]:
     for text, style in runs:
         key = (_colour(style.fg), _colour(style.bg), style.bold, style.italic, style.underline, style.strike,
                style.reverse)
+        # a blank shows its background, underline and reverse, not its foreground (unless reversed), bold,
+        # italic or strike: tmux's capture leaves those out, and emulators keep whatever SGR was current
+        blank = (key[0] if style.reverse else None, key[1], False, False, style.underline, False, style.reverse)
         for char in text:
-            out += [key] * max(wcwidth(char), 1)
+            out += [blank if char == " " else key] * max(wcwidth(char), 1)
     return out
 
 
 def tmux_styles(styled_rows: list[str]) -> list[list[tuple]]:
     """`capture-pane -e` rows as styles per cell: its SGR state carries on from row to row."""
-    import re
-
     state: list = [None, None, False, False, False, False, False]
     rows = []
     for row in styled_rows:
@@ -137,8 +164,8 @@ def tmux_styles(styled_rows: list[str]) -> list[list[tuple]]:
 def exotui_screen(engine, data: bytes):
     emulator = ENGINES[engine](COLUMNS, LINES)
     emulator.feed(data)
-    x, y, _ = emulator.cursor
-    return ([row.rstrip() for row in emulator.display()], (x, y),
+    x, y, _ = emulator.cursor  # past the last column (a wrap pending) is shown on the last column
+    return ([row.rstrip() for row in emulator.display()], (min(x, COLUMNS - 1), y),
             [cell_styles(emulator.runs(y)) for y in range(LINES)])
 
 

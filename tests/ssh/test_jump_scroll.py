@@ -13,7 +13,6 @@ from textual.app import App, ComposeResult
 
 from exotui.ssh.client import connect
 from exotui.ssh.hostkeys import KnownHosts
-from exotui.ssh.target import Target
 from exotui.ssh.terminal import PyteEmulator
 from exotui.ui.terminal import TerminalView
 
@@ -100,22 +99,18 @@ class Term(App):
 
 
 @pytest.mark.parametrize("engine", ["pyte", "ghostty"])
-async def test_a_cat_flood_through_openssh_into_the_widget(openssh, tmp_path, monkeypatch, engine):
+async def test_a_cat_flood_through_openssh_into_the_widget(openssh, use_engine, tmp_path, engine):
     """2 MB of coloured lines from a real sshd's PTY: the widget ends with exactly what emulating every
     byte shows (screen, colours, scrollback), then a command typed after the flood works as usual.
     With pyte the widget jump-scrolls (and matches pyte fed every byte); with libghostty-vt it matches
     a terminal of its own fed every byte at once."""
     from exotui.ssh import vt
 
-    if engine == "ghostty" and vt.UNAVAILABLE:
-        pytest.skip(f"libghostty-vt unavailable: {vt.UNAVAILABLE}")
-    monkeypatch.setenv("EXOTUI_TERMINAL", engine)
+    use_engine(engine)
     rng = random.Random(9)
     text = flood(rng, 30000, odd=0.0005).replace(b"\r\n", b"\n")  # the PTY turns LF into CRLF again
     (tmp_path / "flood.txt").write_bytes(text)
-    target = Target("sshd-test", "sshd-test", openssh.host, openssh.port, openssh.user,
-                    key_files=(openssh.user_key,), user_source="the test")
-    conn = await connect(target, openssh.console_log(), store=KnownHosts())
+    conn = await connect(openssh.target(), openssh.console_log(), store=KnownHosts())
     app = Term()
     try:
         async with app.run_test(size=(100, 30)) as pilot:

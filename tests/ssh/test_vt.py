@@ -66,3 +66,24 @@ def test_only_changed_rows_are_dirty():
     assert e.take_dirty() == set()
     e.resize(30, 5)
     assert e.take_dirty() == {0, 1, 2, 3, 4}
+
+
+@pytest.mark.parametrize("columns", [20, 200])
+def test_the_scrollback_is_bounded_by_bytes_not_by_a_line_limit(columns):
+    """libghostty-vt enforces a line limit row by row (a plain flood fed ~10x slower, bench/terminal_engines.py),
+    so the scrollback is bounded by its byte cap alone: still bounded at any width, and the line limit is
+    out of reach."""
+    e = vt.GhosttyEmulator(columns, 10, history=200)
+    e.feed(b"".join(b"line %d\r\n" % i for i in range(40000)))
+    assert 200 <= e.history_size < 10000  # of 40000 lines (the cap is in whole pages: ~4300 rows at 20 columns)
+    assert e.runs(-1)[0][0].startswith("line 39990")  # the screen holds the last 9 and the cursor's row
+    assert e._term.get("scrollback_rows", "size_t") < vt.NO_LINE_LIMIT
+
+
+def test_rows_with_the_same_text_share_one_parse_and_the_cursor_is_read_once_per_change():
+    e = vt.GhosttyEmulator(20, 4)
+    e.feed(b"same\r\nsame\r\nother")
+    assert e.runs(0) is e.runs(1) and e.runs(0) == [("same" + " " * 16, vt.Style())]
+    assert e.cursor == (5, 2, True)
+    e.feed(b"\r\n")
+    assert e.cursor == (0, 3, True)

@@ -17,14 +17,15 @@ from .floating_ips import FloatingIPActions
 from .objects import ObjectActions
 from .security_groups import SecurityGroupActions
 from .servers import USER_DATA_MAX, ServerActions, ServerFollower
+from .stacks import StackActions
 from .volumes import VolumeActions
 
 __all__ = ["DEFAULT_TIMEOUT", "LOST_ANSWER_WAIT", "READ_ONLY", "USER_DATA_MAX", "ActionRefused", "ActionResult",
            "Actions", "InFlight", "Progress", "ServerFollower"]
 
 
-class Actions(ServerActions, VolumeActions, FloatingIPActions, SecurityGroupActions, ObjectActions,
-              CredentialActions):
+class Actions(ServerActions, VolumeActions, FloatingIPActions, SecurityGroupActions, StackActions,
+              ObjectActions, CredentialActions):
     """Every action on one project: `await actions.run(server_id, "stop")`, `await actions.create_volume(...)`.
     One object, so one session, one in-flight guard and one read-only switch serve every service."""
 

@@ -198,15 +198,27 @@ class CloudSession:
         return await self.run(call)
 
     async def request(self, service: str, method: str, path: str, *, json: Any = None,
-                      microversion: str | None = None) -> Any:
-        """A write through the service's proxy; the decoded body (or None)."""
+                      microversion: str | None = None, headers: dict | None = None, params: dict | None = None,
+                      data: Any = None, raw: bool = False, secret: bool = False) -> Any:
+        """A write through the service's proxy; the decoded body (or None). Object storage passes `headers`,
+        `params` and `data` (bytes or a file) and asks for the `raw` response (its headers carry the answer);
+        `secret`: the exchange holds a secret, so keystoneauth must not log it."""
         conn = await self.connection()
         proxy = getattr(conn, service)
+        extra: dict[str, Any] = {"log": False} if secret else {}
+        if headers:
+            extra["headers"] = headers
+        if params:
+            extra["params"] = params
+        if data is not None:
+            extra["data"] = data
 
         def call():
             # never sent twice by keystoneauth: a write whose answer is lost may have been done
             response = checked(proxy.request(path, method, json=json, microversion=microversion, raise_exc=False,
-                                             connect_retries=0, status_code_retries=0))
+                                             connect_retries=0, status_code_retries=0, **extra))
+            if raw:
+                return response
             if not response.content:
                 return None
             try:

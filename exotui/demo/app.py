@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 from aiohttp import web
 
-from . import accounting, cinder, glance, heat, keystone, neutron, nova_api
+from . import accounting, cinder, glance, heat, keystone, neutron, nova_api, swift
 from .common import error_body, json_response
 from .service import mount
 from .world import Knobs, World
@@ -74,6 +74,7 @@ class DemoCloud:
         mount(root, "/image", glance.make_app(world))
         mount(root, "/accounting", accounting.make_app(world))
         mount(root, "/orchestration", heat.make_app(world))
+        mount(root, "/swift", swift.make_app(world))
         return root
 
     async def start(self) -> str:
@@ -90,6 +91,7 @@ class DemoCloud:
         self.port = port
         self.world.base_url = f"http://{HOST}:{port}"
         seed.populate(self.world)
+        swift.seed(self.world)
         if self.knobs.ssh:
             from .sshd import SSHFleet
 

@@ -32,6 +32,7 @@ SERVICES = [
     ("image", "glance", "/image"),
     ("accounting", "accounting", "/accounting"),
     ("orchestration", "heat", "/orchestration/v1/$(project_id)s"),  # Keystone fills in the token's project
+    ("object-store", "swift", "/swift/v1/AUTH_$(project_id)s"),  # RadosGW's path
 ]
 
 
@@ -370,6 +371,7 @@ def app_cred_body(world: World, cred: dict) -> dict:
         "roles": [{"id": r["id"], "name": r["name"], "domain_id": None, "description": None,
                    "options": {"immutable": True}} for r in cred["roles"]],
         "links": {"self": f"{auth_url(world)}/application_credentials/{cred['id']}"},
+        **({"access_rules": cred["access_rules"]} if cred.get("access_rules") else {}),  # keystone_creds.py
     }
 
 
@@ -552,7 +554,9 @@ def make_app(world: World) -> web.Application:
     r.add_get("/v3/projects", list_projects)
     r.add_get("/v3/projects/{project_id}", show_project)
     r.add_get("/v3/role_assignments", role_assignments)
-    r.add_post("/v3/users/{user_id}/application_credentials", post_app_cred)
+    from . import keystone_creds  # EC2 credentials; roles and access rules of application credentials
+
+    keystone_creds.add_routes(r)
     r.add_get("/v3/users/{user_id}/application_credentials", list_app_creds)
     r.add_get("/v3/users/{user_id}/application_credentials/{cred_id}", show_app_cred)
     r.add_delete("/v3/users/{user_id}/application_credentials/{cred_id}", delete_app_cred)

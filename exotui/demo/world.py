@@ -25,6 +25,7 @@ class Knobs:
     seed: int = 0
     ssh: bool = True  # serve SSH for ACTIVE instances with a floating IP
     frozen_at: str | None = None  # an ISO time: the cloud's clock stands there (screenshots; not for polling)
+    object_store_cap: int = 1 << 30  # bytes the object store holds in memory before answering 413
 
 
 Listener = Callable[[str, str], None]
@@ -52,6 +53,7 @@ class World:
     assignments: list[tuple[str, str, str]] = field(default_factory=list)  # (user_id, project_id, role_id)
     tokens: dict[str, dict] = field(default_factory=dict)
     app_creds: dict[str, dict] = field(default_factory=dict)
+    ec2_creds: dict[str, dict] = field(default_factory=dict)  # sha256(access) -> pair (keystone_creds.py)
     accounting: dict[str, list[dict]] = field(default_factory=dict)  # project_id -> allocations
     # nova
     flavors: dict[str, dict] = field(default_factory=dict)
@@ -80,6 +82,8 @@ class World:
     snapshots: dict[str, dict] = field(default_factory=dict)
     # heat: stack id -> stack (demo/heat_engine.py)
     stacks: dict[str, dict] = field(default_factory=dict)
+    # swift (demo/swift.py: ObjectStore, made on first use)
+    object_store: Any = None
     # quotas: project_id -> service -> resource -> limit
     quotas: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
 

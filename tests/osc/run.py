@@ -37,6 +37,7 @@ SERVICES = {  # service -> folder below openstackclient/tests/functional
     "volume": "volume/v3",
     "image": "image/v2",
     "identity": "identity/v3",
+    "object": "object/v1",
 }
 OSC_NAMES = ("devstack", "devstack-admin", "devstack-system-admin")
 

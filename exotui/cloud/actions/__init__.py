@@ -12,7 +12,9 @@ from ..rules import CloudRules
 from ..session import CloudSession
 from ..store import ProjectStore
 from .base import DEFAULT_TIMEOUT, LOST_ANSWER_WAIT, READ_ONLY, ActionRefused, ActionResult, InFlight, Progress
+from .credentials import CredentialActions
 from .floating_ips import FloatingIPActions
+from .objects import ObjectActions
 from .security_groups import SecurityGroupActions
 from .servers import USER_DATA_MAX, ServerActions, ServerFollower
 from .stacks import StackActions
@@ -22,7 +24,8 @@ __all__ = ["DEFAULT_TIMEOUT", "LOST_ANSWER_WAIT", "READ_ONLY", "USER_DATA_MAX", 
            "Actions", "InFlight", "Progress", "ServerFollower"]
 
 
-class Actions(ServerActions, VolumeActions, FloatingIPActions, SecurityGroupActions, StackActions):
+class Actions(ServerActions, VolumeActions, FloatingIPActions, SecurityGroupActions, StackActions,
+              ObjectActions, CredentialActions):
     """Every action on one project: `await actions.run(server_id, "stop")`, `await actions.create_volume(...)`.
     One object, so one session, one in-flight guard and one read-only switch serve every service."""
 

@@ -107,15 +107,16 @@ class ActionsBase:
             self.in_flight.discard((ident, action))
 
     async def _send(self, service: str, method: str, path: str, body: Any = None, mv: str | None = None,
-                    *, write: bool = True) -> Any:
+                    *, write: bool = True, **extra: Any) -> Any:
         """Every request that may change something goes through here (`write=False`: a read that has to be
-        a POST, like the console log), so read-only mode refuses it here, before it is sent."""
+        a POST, like the console log), so read-only mode refuses it here, before it is sent. `extra` goes to
+        `CloudSession.request` (object storage's headers, params, data, raw; `secret`)."""
         if write and self.readonly:
             raise ActionRefused(READ_ONLY)
         if service == "compute":
             mv = self.session.compute_mv
         try:
-            return await self.session.request(service, method, path, json=body, microversion=mv)
+            return await self.session.request(service, method, path, json=body, microversion=mv, **extra)
         except CloudError as err:
             if err.status == 404:
                 await self._gone(path)

@@ -49,6 +49,8 @@ class World:
     assignments: list[tuple[str, str, str]] = field(default_factory=list)  # (user_id, project_id, role_id)
     tokens: dict[str, dict] = field(default_factory=dict)
     app_creds: dict[str, dict] = field(default_factory=dict)
+    # the rest of Keystone's tables (groups, services, endpoints, regions, limits, grants, ...): keystone_admin
+    identity: dict[str, Any] = field(default_factory=dict)
     accounting: dict[str, list[dict]] = field(default_factory=dict)  # project_id -> allocations
     # nova
     flavors: dict[str, dict] = field(default_factory=dict)

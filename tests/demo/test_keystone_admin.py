@@ -14,8 +14,14 @@ import openstack
 import pytest
 from openstack.config import OpenStackConfig
 
-from exotui.demo.app import (ADMIN_CLOUD_NAME, ALT_CLOUD_NAME, APPCRED_CLOUD_NAME, CLOUD_NAME, SYSTEM_CLOUD_NAME,
-                             DemoCloudThread)
+from exotui.demo.app import (
+    ADMIN_CLOUD_NAME,
+    ALT_CLOUD_NAME,
+    APPCRED_CLOUD_NAME,
+    CLOUD_NAME,
+    SYSTEM_CLOUD_NAME,
+    DemoCloudThread,
+)
 from exotui.demo.world import Knobs
 
 ORACLE = Path(__file__).resolve().parents[1] / "oracle" / "responses"
@@ -80,7 +86,8 @@ def test_a_member_cannot_scope_to_the_system(operators):
 def test_a_member_is_refused_what_keystone_refuses(operators, path, action):
     answer = connect(operators, CLOUD_NAME).identity.get(path, raise_exc=False)
     assert answer.status_code == 403
-    assert answer.json()["error"]["message"] == f"You are not authorized to perform the requested action: identity:{action}."
+    assert answer.json()["error"]["message"] == \
+        f"You are not authorized to perform the requested action: identity:{action}."
 
 
 def test_the_member_refusals_match_the_oracle(operators):

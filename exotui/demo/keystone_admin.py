@@ -622,15 +622,21 @@ async def membership(request: web.Request) -> web.Response:
     enforce(ctx, action, "admin" if request.method in ("PUT", "DELETE") else "reader")
     get_rec(world, KINDS["groups"], gid)
     get_rec(world, KINDS["users"], uid)
-    members = tables(world)["members"]
+    return _associate(request, tables(world)["members"], (gid, uid),
+                      f"User '{uid}' not found in group '{gid}'") or no_content()
+
+
+def _associate(request: web.Request, links: set, pair: tuple, missing: str) -> web.Response | None:
+    """Keystone's association routes: PUT links the pair, DELETE unlinks it, HEAD checks it (404 `missing`
+    where it is not linked). None for a GET that found it: the caller answers that."""
     if request.method == "PUT":
-        members.add((gid, uid))
+        links.add(pair)
         return no_content()
-    if (gid, uid) not in members:
-        raise ApiError(404, f"User '{uid}' not found in group '{gid}'")
+    if pair not in links:
+        raise ApiError(404, missing)
     if request.method == "DELETE":
-        members.discard((gid, uid))
-    return no_content()
+        links.discard(pair)
+    return None if request.method == "GET" else no_content()
 
 
 async def users_in_group(request: web.Request) -> web.Response:
@@ -814,14 +820,8 @@ async def project_endpoint(request: web.Request) -> web.Response:
             else "check_endpoint_in_project", "admin" if verb != "check" else "reader")
     get_rec(world, KINDS["projects"], pid)
     get_rec(world, KINDS["endpoints"], eid)
-    links = tables(world)["project_endpoints"]
-    if request.method == "PUT":
-        links.add((pid, eid))
-    elif (pid, eid) not in links:
-        raise ApiError(404, f"Could not find endpoint: {eid}.")
-    elif request.method == "DELETE":
-        links.discard((pid, eid))
-    return no_content()
+    return _associate(request, tables(world)["project_endpoints"], (pid, eid),
+                      f"Could not find endpoint: {eid}.") or no_content()
 
 
 async def endpoints_for_project(request: web.Request) -> web.Response:
@@ -845,11 +845,16 @@ def _endpoints_in_group(world: World, group: dict) -> set[str]:
 
 
 async def projects_for_endpoint(request: web.Request) -> web.Response:
-    world, ctx = world_of(request), ctx_of(request)
-    eid = request.match_info["endpoint_id"]
-    enforce(ctx, "list_projects_for_endpoint", "reader")
-    get_rec(world, KINDS["endpoints"], eid)
-    ids = sorted({p for (p, e) in tables(world)["project_endpoints"] if e == eid})
+    return _linked_projects(request, "list_projects_for_endpoint", "endpoints", request.match_info["endpoint_id"],
+                            {(e, p) for (p, e) in tables(world_of(request))["project_endpoints"]})
+
+
+def _linked_projects(request: web.Request, action: str, kind: str, ident: str, links: set) -> web.Response:
+    """The projects associated with an endpoint or an endpoint group (`links` holds (that, project))."""
+    world = world_of(request)
+    enforce(ctx_of(request), action, "reader")
+    get_rec(world, KINDS[kind], ident)
+    ids = sorted({p for (other, p) in links if other == ident})
     return json_response({"projects": [body_of(world, KINDS["projects"], world.projects[p]) for p in ids
                                        if p in world.projects], "links": list_links(request)})
 
@@ -862,26 +867,14 @@ async def endpoint_group_project(request: web.Request) -> web.Response:
     enforce(ctx, verb, "admin" if request.method in ("PUT", "DELETE") else "reader")
     get_rec(world, KINDS["endpoint_groups"], gid)
     get_rec(world, KINDS["projects"], pid)
-    links = tables(world)["endpoint_group_projects"]
-    if request.method == "PUT":
-        links.add((gid, pid))
-        return no_content()
-    if (gid, pid) not in links:
-        raise ApiError(404, f"Could not find Endpoint Group Project Association: {gid}, {pid}.")
-    if request.method == "DELETE":
-        links.discard((gid, pid))
-        return no_content()
-    return json_response({"project": body_of(world, KINDS["projects"], world.projects[pid])})
+    return _associate(request, tables(world)["endpoint_group_projects"], (gid, pid),
+                      f"Could not find Endpoint Group Project Association: {gid}, {pid}.") or \
+        json_response({"project": body_of(world, KINDS["projects"], world.projects[pid])})
 
 
 async def projects_for_endpoint_group(request: web.Request) -> web.Response:
-    world, ctx = world_of(request), ctx_of(request)
-    gid = request.match_info["ident"]
-    enforce(ctx, "list_projects_associated_with_endpoint_group", "reader")
-    get_rec(world, KINDS["endpoint_groups"], gid)
-    ids = sorted({p for (g, p) in tables(world)["endpoint_group_projects"] if g == gid})
-    return json_response({"projects": [body_of(world, KINDS["projects"], world.projects[p]) for p in ids
-                                       if p in world.projects], "links": list_links(request)})
+    return _linked_projects(request, "list_projects_associated_with_endpoint_group", "endpoint_groups",
+                            request.match_info["ident"], tables(world_of(request))["endpoint_group_projects"])
 
 
 async def endpoint_groups_for_project(request: web.Request) -> web.Response:

@@ -195,3 +195,30 @@ def test_application_credential_keeps_its_access_rules(operators):
             403, "You are not authorized to perform the requested action: identity:list_access_rules.")
     assert connect(operators, SYSTEM_CLOUD_NAME).identity.get(
         f"/users/{member.current_user_id}/access_rules").json()["access_rules"] == listed
+
+
+def test_endpoint_filters_associate_and_answer_404_when_absent(operators):
+    admin = connect(operators, ADMIN_CLOUD_NAME)
+    project = admin.identity.create_project(name="filtered", domain_id="default")
+    endpoint = next(iter(admin.identity.endpoints(interface="public")))
+    link = f"/OS-EP-FILTER/projects/{project.id}/endpoints/{endpoint.id}"
+    assert admin.identity.head(link, raise_exc=False).status_code == 404
+    assert admin.identity.put(link).status_code == 204
+    assert admin.identity.head(link).status_code == 204
+    assert [p["id"] for p in admin.identity.get(f"/OS-EP-FILTER/endpoints/{endpoint.id}/projects").json()[
+        "projects"]] == [project.id]
+    group = admin.identity.post("/OS-EP-FILTER/endpoint_groups", json={"endpoint_group": {
+        "name": "computes", "filters": {"service_id": endpoint.service_id}}}).json()["endpoint_group"]
+    group_link = f"/OS-EP-FILTER/endpoint_groups/{group['id']}/projects/{project.id}"
+    missing = admin.identity.get(group_link, raise_exc=False)
+    assert (missing.status_code, missing.json()["error"]["message"]) == (
+        404, f"Could not find Endpoint Group Project Association: {group['id']}, {project.id}.")
+    admin.identity.put(group_link)
+    assert admin.identity.get(group_link).json()["project"]["id"] == project.id
+    assert [p["id"] for p in admin.identity.get(f"/OS-EP-FILTER/endpoint_groups/{group['id']}/projects").json()[
+        "projects"]] == [project.id]
+    assert admin.identity.delete(link).status_code == 204
+    assert admin.identity.head(link, raise_exc=False).status_code == 404
+    member = connect(operators, CLOUD_NAME).identity.put(link, raise_exc=False)
+    assert (member.status_code, member.json()["error"]["message"]) == (
+        403, "You are not authorized to perform the requested action: identity:add_endpoint_to_project.")

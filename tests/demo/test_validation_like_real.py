@@ -63,3 +63,18 @@ def test_nova_keeps_a_valid_hostname(conn, microversion, hostname):
         assert renamed.status_code == 400
     finally:
         conn.compute.delete(f"/servers/{server_id}")
+
+
+def test_several_tags_are_added_at_once(conn):
+    """openstacksdk's add_tags is Neutron's tagging create (neutron/extensions/tagging.py): POST .../tags adds
+    the missing tags, keeps the others and answers the request's body with 201."""
+    net = conn.network.create_network(name="tagged")
+    try:
+        conn.network.set_tags(net, ["keep"])
+        conn.network.add_tags(net, ["red", "blue", "keep"])
+        assert sorted(conn.network.get_network(net.id).tags) == ["blue", "keep", "red"]
+        answer = conn.network.post(f"/networks/{net.id}/tags", json={"tags": ["green"]})
+        assert (answer.status_code, answer.json()) == (201, {"tags": ["green"]})
+        assert conn.network.get_network(net.id).revision_number >= 3  # each change moves the revision on
+    finally:
+        conn.network.delete_network(net)

@@ -305,9 +305,8 @@ def _prepare(world: World, kind: Kind, spec: dict, ctx: dict) -> dict:
     rec = {k: v for k, v in spec.items() if k not in ("links", "id")}
     if kind.plural in ("projects", "users", "groups"):
         domain_id = rec.get("domain_id") or "default"
-        if domain_id not in world.domains:
-            raise ApiError(400, f"Could not find domain: {domain_id}.") if kind.plural != "projects" \
-                else ApiError(404, f"Could not find domain: {domain_id}.")
+        if domain_id not in world.domains:  # keystone's DomainNotFound, a 404 whatever is being made
+            raise ApiError(404, f"Could not find domain: {domain_id}.")
         rec["domain_id"] = domain_id
     if kind.plural == "projects":
         parent = rec.get("parent_id")

@@ -279,7 +279,33 @@ async def show_kind(request: web.Request, kind: Kind) -> web.Response:
     world, ctx = world_of(request), ctx_of(request)
     ident = request.match_info["ident"]
     enforce(ctx, f"get_{kind.noun}", kind.read, owner=_get_allowed(world, kind, ctx, ident))
-    return json_response({kind.singular: body_of(world, kind, get_rec(world, kind, ident))})
+    body = body_of(world, kind, get_rec(world, kind, ident))
+    if kind.plural == "projects":
+        body.update(_hierarchy(world, ident, request.query))
+    return json_response({kind.singular: body})
+
+
+def _hierarchy(world: World, project_id: str, query: Any) -> dict:
+    """?parents_as_list / ?subtree_as_list (keystone/api/projects.py): the project's ancestors and
+    descendants below its domain, each wrapped as {"project": ...}."""
+    def asked(name: str) -> bool:
+        return name in query and query[name].lower() not in ("0", "false")
+    out: dict[str, list] = {}
+    if asked("parents_as_list"):
+        chain, parent = [], world.projects[project_id].get("parent_id")
+        while parent in world.projects and parent not in chain:
+            chain.append(parent)
+            parent = world.projects[parent].get("parent_id")
+        out["parents"] = [{"project": body_of(world, KINDS["projects"], world.projects[p])} for p in chain]
+    if asked("subtree_as_list"):
+        below, todo = [], [project_id]
+        while todo:
+            current = todo.pop(0)
+            children = [p for p in world.projects.values() if p.get("parent_id") == current and p["id"] not in below]
+            below += [c["id"] for c in children]
+            todo += [c["id"] for c in children]
+        out["subtree"] = [{"project": body_of(world, KINDS["projects"], world.projects[p])} for p in below]
+    return out
 
 
 def _check_unique(world: World, kind: Kind, rec: dict, ignore: str | None = None) -> None:

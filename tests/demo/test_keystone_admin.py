@@ -222,3 +222,14 @@ def test_endpoint_filters_associate_and_answer_404_when_absent(operators):
     member = connect(operators, CLOUD_NAME).identity.put(link, raise_exc=False)
     assert (member.status_code, member.json()["error"]["message"]) == (
         403, "You are not authorized to perform the requested action: identity:add_endpoint_to_project.")
+
+
+def test_a_project_shows_its_parents_and_subtree_when_asked(operators):
+    admin = connect(operators, ADMIN_CLOUD_NAME)
+    top = admin.identity.create_project(name="top", domain_id="default")
+    child = admin.identity.create_project(name="child", domain_id="default", parent_id=top.id)
+    grandchild = admin.identity.create_project(name="grandchild", domain_id="default", parent_id=child.id)
+    shown = admin.identity.get(f"/projects/{child.id}?parents_as_list&subtree_as_list").json()["project"]
+    assert [p["project"]["id"] for p in shown["parents"]] == [top.id]
+    assert [p["project"]["id"] for p in shown["subtree"]] == [grandchild.id]
+    assert "parents" not in admin.identity.get(f"/projects/{child.id}").json()["project"]

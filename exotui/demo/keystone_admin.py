@@ -285,6 +285,16 @@ async def show_kind(request: web.Request, kind: Kind) -> web.Response:
     return json_response({kind.singular: body})
 
 
+def _ancestors(world: World, project_id: str) -> list[str]:
+    """The project's parent projects, nearest first (its domain not included)."""
+    chain: list[str] = []
+    parent = world.projects[project_id].get("parent_id")
+    while parent in world.projects and parent not in chain:
+        chain.append(parent)
+        parent = world.projects[parent].get("parent_id")
+    return chain
+
+
 def _hierarchy(world: World, project_id: str, query: Any) -> dict:
     """?parents_as_list / ?subtree_as_list (keystone/api/projects.py): the project's ancestors and
     descendants below its domain, each wrapped as {"project": ...}."""
@@ -292,11 +302,18 @@ def _hierarchy(world: World, project_id: str, query: Any) -> dict:
         return name in query and query[name].lower() not in ("0", "false")
     out: dict[str, list] = {}
     if asked("parents_as_list"):
-        chain, parent = [], world.projects[project_id].get("parent_id")
-        while parent in world.projects and parent not in chain:
-            chain.append(parent)
-            parent = world.projects[parent].get("parent_id")
-        out["parents"] = [{"project": body_of(world, KINDS["projects"], world.projects[p])} for p in chain]
+        out["parents"] = [{"project": body_of(world, KINDS["projects"], world.projects[p])}
+                          for p in _ancestors(world, project_id)]
+    if asked("parents_as_ids"):  # {parent: {grandparent: ... {domain: None}}}, what OSC's --parents asks
+        ids: dict | None = None
+        for ancestor in reversed(_ancestors(world, project_id) + [world.projects[project_id]["domain_id"]]):
+            ids = {ancestor: ids}
+        out["parents"] = ids
+    if asked("subtree_as_ids"):  # {child: {grandchild: None}}, or None without children (OSC's --children)
+        def subtree(pid: str) -> dict | None:
+            children = [p["id"] for p in world.projects.values() if p.get("parent_id") == pid]
+            return {c: subtree(c) for c in children} or None
+        out["subtree"] = subtree(project_id)
     if asked("subtree_as_list"):
         below, todo = [], [project_id]
         while todo:

@@ -233,3 +233,6 @@ def test_a_project_shows_its_parents_and_subtree_when_asked(operators):
     assert [p["project"]["id"] for p in shown["parents"]] == [top.id]
     assert [p["project"]["id"] for p in shown["subtree"]] == [grandchild.id]
     assert "parents" not in admin.identity.get(f"/projects/{child.id}").json()["project"]
+    as_ids = admin.identity.get(f"/projects/{child.id}?parents_as_ids&subtree_as_ids").json()["project"]
+    assert as_ids["parents"] == {top.id: {"default": None}}
+    assert as_ids["subtree"] == {grandchild.id: None}

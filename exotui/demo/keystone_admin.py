@@ -300,7 +300,7 @@ def _hierarchy(world: World, project_id: str, query: Any) -> dict:
     descendants below its domain, each wrapped as {"project": ...}."""
     def asked(name: str) -> bool:
         return name in query and query[name].lower() not in ("0", "false")
-    out: dict[str, list] = {}
+    out: dict[str, Any] = {}
     if asked("parents_as_list"):
         out["parents"] = [{"project": body_of(world, KINDS["projects"], world.projects[p])}
                           for p in _ancestors(world, project_id)]

@@ -19,6 +19,9 @@ from .world import Knobs, World
 HOST = "127.0.0.1"
 CLOUD_NAME = "exotui-demo"
 APPCRED_CLOUD_NAME = "exotui-demo-appcred"
+ALT_CLOUD_NAME = "exotui-demo-alt"  # the second member, in project alt_demo
+ADMIN_CLOUD_NAME = "exotui-demo-admin"  # the admin, scoped to project admin
+SYSTEM_CLOUD_NAME = "exotui-demo-system"  # the admin, system-scoped
 KEY_FILE = "demo_id_ed25519"
 
 
@@ -110,10 +113,12 @@ class DemoCloud:
 
     # --- files a client needs ---------------------------------------------------------------
 
-    def clouds_yaml(self) -> dict:
+    def clouds_yaml(self, operators: bool = False) -> dict:
+        """The member's two clouds; with `operators`, also the second member, the admin and the system admin
+        (what `exotui demo-cloud` writes for other clients; exotui's own demo shows the member's)."""
         from .seed import DEMO_APPCRED_ID, DEMO_APPCRED_SECRET, DEMO_PASSWORD, DEMO_PROJECTS, DEMO_USER
 
-        return {"clouds": {
+        clouds = {
             CLOUD_NAME: {
                 "auth": {"auth_url": self.auth_url, "username": DEMO_USER, "password": DEMO_PASSWORD,
                          "project_name": DEMO_PROJECTS[0][0], "user_domain_name": "Default",
@@ -133,15 +138,32 @@ class DemoCloud:
                 "identity_api_version": 3,
                 "exotui": {"ssh_port": self.world.ssh_port},  # every cloud reaches the same instances
             },
-        }}
+        }
+        if operators:
+            clouds.update(self._operator_clouds())
+        return {"clouds": clouds}
 
-    def write_config(self, config_dir: Path) -> Path:
+    def _operator_clouds(self) -> dict:
+        from .seed import ADMIN_PASSWORD, ADMIN_PROJECT, ADMIN_USER, ALT_PASSWORD, ALT_PROJECT, ALT_USER
+
+        def entry(user: str, password: str, scope: dict) -> dict:
+            return {"auth": {"auth_url": self.auth_url, "username": user, "password": password,
+                             "user_domain_name": "Default", **scope},
+                    "auth_type": "password", "region_name": keystone.REGION, "interface": "public",
+                    "identity_api_version": 3, "exotui": {"ssh_port": self.world.ssh_port}}
+
+        project = {"project_domain_name": "Default"}
+        return {ALT_CLOUD_NAME: entry(ALT_USER, ALT_PASSWORD, {"project_name": ALT_PROJECT, **project}),
+                ADMIN_CLOUD_NAME: entry(ADMIN_USER, ADMIN_PASSWORD, {"project_name": ADMIN_PROJECT, **project}),
+                SYSTEM_CLOUD_NAME: entry(ADMIN_USER, ADMIN_PASSWORD, {"system_scope": "all"})}
+
+    def write_config(self, config_dir: Path, operators: bool = False) -> Path:
         """Write DIR/clouds.yaml (private to the user) and the demo SSH key; return the yaml's path."""
         from .seed import demo_private_key_openssh
 
         config_dir.mkdir(parents=True, exist_ok=True)
         path = config_dir / "clouds.yaml"
-        _write_private(path, yaml.safe_dump(self.clouds_yaml(), sort_keys=False))
+        _write_private(path, yaml.safe_dump(self.clouds_yaml(operators), sort_keys=False))
         _write_private(config_dir / KEY_FILE, demo_private_key_openssh(self.world))
         return path
 
@@ -210,7 +232,7 @@ async def serve_forever(knobs: Knobs, config_dir: Path, port: int = 0, announce=
     """Run the demo cloud until cancelled (what `exotui demo-cloud` does)."""
     cloud = DemoCloud(knobs, port, state_dir=config_dir / "state")
     await cloud.start()
-    path = cloud.write_config(config_dir)
+    path = cloud.write_config(config_dir, operators=True)
     announce(f"exotui demo cloud ready at {cloud.auth_url} (clouds.yaml: {path}, cloud: {CLOUD_NAME})")
     try:
         await asyncio.Event().wait()

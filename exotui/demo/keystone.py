@@ -1,14 +1,15 @@
-"""Keystone v3 of the demo cloud: tokens (password, application credential, token), catalog, projects."""
+"""Keystone v3 of the demo cloud: tokens (password, application credential, token; project, domain and system
+scope), the catalog, application credentials; the identity tables' APIs live in keystone_admin."""
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
 import secrets
 
 from aiohttp import web
 
+from . import keystone_admin as ka
 from .common import ApiError, iso_micro_z, json_response, new_hex_id, no_content, parse_time, read_json
 from .service import UNAUTHORIZED, ctx_of, service_app, world_of
 from .world import World
@@ -41,22 +42,34 @@ def auth_url(world: World) -> str:
 
 
 def catalog(world: World, project_id: str = "") -> list[dict]:
+    """The enabled services with their enabled endpoints (keystone.SERVICES at start; admins may add).
+    As Keystone does, `$(project_id)s` in a URL is the token's project; an endpoint whose URL cannot be
+    filled in (a token with no project) is left out."""
+    tables = ka.tables(world)
+
+    def url(e: dict) -> str | None:
+        u = ka.endpoint_url(world, e)
+        if "$(project_id)s" in u:
+            return u.replace("$(project_id)s", project_id) if project_id else None
+        return u
+
     entries = []
-    for kind, name, path in SERVICES:
-        if "$(project_id)s" in path:  # as Keystone does: substituted, or the entry left out when it cannot be
-            if not project_id:
-                continue
-            path = path.replace("$(project_id)s", project_id)
-        sid = hashlib.md5(kind.encode()).hexdigest()
+    for service in tables["services"].values():
+        if not service.get("enabled", True):
+            continue
+        endpoints = [(e, u) for e in tables["endpoints"].values()
+                     if e["service_id"] == service["id"] and e.get("enabled", True) and (u := url(e)) is not None]
+        if not endpoints:
+            continue
         entries.append({
             "endpoints": [
-                {"id": hashlib.md5(f"{kind}{iface}".encode()).hexdigest(), "interface": iface,
-                 "region_id": REGION, "url": world.base_url + path, "region": REGION}
-                for iface in ("public", "internal", "admin")
+                {"id": e["id"], "interface": e["interface"], "region_id": e.get("region_id"),
+                 "url": u, "region": e.get("region_id")}
+                for e, u in endpoints
             ],
-            "id": sid,
-            "type": kind,
-            "name": name,
+            "id": service["id"],
+            "type": service["type"],
+            "name": service.get("name", ""),
         })
     return entries
 
@@ -75,8 +88,8 @@ def validate_token(world: World, token_id: str | None, style: str = "keystone") 
 
 
 def _role_names(world: World, user_id: str, project_id: str) -> list[dict]:
-    ids = {r for (u, p, r) in world.assignments if u == user_id and p == project_id}
-    return [{"id": rid, "name": world.roles[rid]["name"]} for rid in sorted(ids, key=lambda r: world.roles[r]["name"])]
+    """The user's effective roles on a project: direct, through groups, from its domain, and implied."""
+    return ka.effective_roles(world, user_id, "project", project_id)
 
 
 def _domain_ref(world: World, domain_id: str) -> dict:
@@ -101,6 +114,14 @@ def token_body(world: World, token: dict, with_catalog: bool = True) -> dict:
         body["roles"] = token["roles"]
         if with_catalog:
             body["catalog"] = catalog(world, token["project_id"])
+    elif token.get("system") or token.get("domain_id"):
+        if token.get("system"):
+            body["system"] = {"all": True}
+        else:
+            body["domain"] = _domain_ref(world, token["domain_id"])
+        body["roles"] = token["roles"]
+        if with_catalog:
+            body["catalog"] = catalog(world)
     if token.get("app_cred_id"):
         cred = world.app_creds[token["app_cred_id"]]
         body["application_credential"] = {"id": cred["id"], "name": cred["name"],
@@ -114,7 +135,7 @@ def _audit_id() -> str:
 
 def issue_token(world: World, user_id: str, project_id: str | None, methods: list[str],
                 app_cred_id: str | None = None, audit_ids: list[str] | None = None,
-                expires: dt.datetime | None = None) -> str:
+                expires: dt.datetime | None = None, system: bool = False, domain_id: str | None = None) -> str:
     token_id = "gAAAAA" + secrets.token_urlsafe(96)
     now = world.now()
     lifetime = now + dt.timedelta(seconds=world.knobs.token_lifetime)
@@ -122,7 +143,11 @@ def issue_token(world: World, user_id: str, project_id: str | None, methods: lis
         "id": token_id,
         "user_id": user_id,
         "project_id": project_id,
-        "roles": _role_names(world, user_id, project_id) if project_id else [],
+        "roles": (_role_names(world, user_id, project_id) if project_id
+                  else ka.effective_roles(world, user_id, "system", "all") if system
+                  else ka.effective_roles(world, user_id, "domain", domain_id) if domain_id else []),
+        "system": system,
+        "domain_id": domain_id,
         "methods": methods,
         "app_cred_id": app_cred_id,
         "audit_ids": [_audit_id()] + (audit_ids or []),
@@ -190,6 +215,8 @@ async def create_token(request: web.Request) -> web.Response:
         raise _schema_error("'methods' is a required property")
     scope = auth.get("scope")
     project_id: str | None = None
+    system = False
+    domain_id: str | None = None
     app_cred_id = None
     audit_ids: list[str] = []
     expires = None
@@ -199,7 +226,7 @@ async def create_token(request: web.Request) -> web.Response:
         password = identity.get("password")
         user_ref = password.get("user") if isinstance(password, dict) else None
         user = _find_user(world, user_ref) if isinstance(user_ref, dict) else None
-        if user is None or not user["enabled"] or not secrets.compare_digest(
+        if user is None or not user.get("enabled", True) or not secrets.compare_digest(
                 str(user_ref.get("password", "")), user["password"]):
             raise _unauthorized()
         user_id = user["id"]
@@ -240,7 +267,19 @@ async def create_token(request: web.Request) -> web.Response:
 
     if scope is not None and app_cred_id is None:
         if scope == "system" or (isinstance(scope, dict) and "system" in scope):
-            raise ApiError(401, "User does not have access to the system.")
+            if not ka.direct_role_ids(world, user_id, "system", "all"):
+                raise ApiError(401, "User does not have access to the system.")
+            system, project_id = True, None
+            scope = None
+        elif isinstance(scope, dict) and "domain" in scope:
+            domain_id = _find_domain(world, scope["domain"])
+            if domain_id is None:
+                raise ApiError(401, "Could not find domain.")
+            if not ka.direct_role_ids(world, user_id, "domain", domain_id):
+                raise ApiError(401, f"User {user_id} has no access to domain {domain_id}.")
+            project_id = None
+            scope = None
+    if scope is not None and app_cred_id is None:
         project = _find_project(world, scope.get("project")) if isinstance(scope, dict) else None
         if project is None:
             raise ApiError(401, "Could not find project." if isinstance(scope, dict) and "project" in scope
@@ -249,7 +288,11 @@ async def create_token(request: web.Request) -> web.Response:
             raise ApiError(401, f"User {user_id} has no access to project {project['id']}.")
         project_id = project["id"]
 
-    token_id = issue_token(world, user_id, project_id, out_methods, app_cred_id, audit_ids, expires)
+    if "token" in methods and not auth.get("scope"):
+        old = world.tokens[identity["token"]["id"]]
+        system, domain_id = bool(old.get("system")), old.get("domain_id")
+    token_id = issue_token(world, user_id, project_id, out_methods, app_cred_id, audit_ids, expires,
+                           system=system, domain_id=domain_id)
     nocatalog = "nocatalog" in request.query
     return json_response({"token": token_body(world, world.tokens[token_id], not nocatalog)}, 201,
                          headers={"X-Subject-Token": token_id, "Vary": "X-Auth-Token"})
@@ -280,17 +323,14 @@ async def revoke_token(request: web.Request) -> web.Response:
 # --- projects, users, catalog ------------------------------------------------------------
 
 def project_body(world: World, project: dict) -> dict:
-    return {
-        "id": project["id"], "name": project["name"], "domain_id": project["domain_id"],
-        "description": project.get("description", ""), "enabled": True, "parent_id": project["domain_id"],
-        "is_domain": False, "tags": [], "options": {},
-        "links": {"self": f"{auth_url(world)}/projects/{project['id']}"},
-    }
+    return ka.body_of(world, ka.KINDS["projects"], project)
 
 
 def user_projects(world: World, user_id: str) -> list[dict]:
-    ids = sorted({p for (u, p, _r) in world.assignments if u == user_id})
-    return [world.projects[p] for p in ids]
+    """The projects the user holds a role on (directly, through a group or from the project's domain)."""
+    ids = sorted({p for (u, p, _r) in world.assignments if u == user_id} | {
+        p for p in world.projects if ka.direct_role_ids(world, user_id, "project", p)})
+    return [world.projects[p] for p in ids if p in world.projects]
 
 
 def _list_links(request: web.Request) -> dict:
@@ -307,11 +347,16 @@ async def auth_projects(request: web.Request) -> web.Response:
 
 
 async def auth_domains(request: web.Request) -> web.Response:
-    return json_response({"domains": [], "links": _list_links(request)})
+    world, ctx = world_of(request), ctx_of(request)
+    domains = [ka.body_of(world, ka.KINDS["domains"], d) for d in world.domains.values()
+               if ka.direct_role_ids(world, ctx["user_id"], "domain", d["id"])]
+    return json_response({"domains": domains, "links": _list_links(request)})
 
 
 async def auth_system(request: web.Request) -> web.Response:
-    return json_response({"system": [], "links": {"self": str(request.url)}})
+    world, ctx = world_of(request), ctx_of(request)
+    system = [{"all": True}] if ka.direct_role_ids(world, ctx["user_id"], "system", "all") else []
+    return json_response({"system": system, "links": {"self": str(request.url)}})
 
 
 async def auth_catalog(request: web.Request) -> web.Response:
@@ -319,46 +364,15 @@ async def auth_catalog(request: web.Request) -> web.Response:
     return json_response({"catalog": catalog(world_of(request), project_id), "links": {"self": str(request.url)}})
 
 
-def _self_only(request: web.Request) -> str:
+def _self_only(request: web.Request, action: str, readers: bool = True) -> str:
+    """The user in the path, if the policy lets this token act for it: the user itself, or an admin (or a
+    system reader, for reads)."""
     user_id = request.match_info["user_id"]
-    if user_id != ctx_of(request)["user_id"]:
-        raise ApiError(403, "You are not authorized to perform the requested action: identity:get_user.")
-    return user_id
-
-
-async def show_user(request: web.Request) -> web.Response:
-    world = world_of(request)
-    user = world.users[_self_only(request)]
-    return json_response({"user": {
-        "id": user["id"], "name": user["name"], "domain_id": user["domain_id"], "enabled": user["enabled"],
-        "default_project_id": user.get("default_project_id"), "password_expires_at": None, "options": {},
-        "links": {"self": f"{auth_url(world)}/users/{user['id']}"},
-    }})
-
-
-async def list_user_projects(request: web.Request) -> web.Response:
-    world = world_of(request)
-    user_id = _self_only(request)
-    return json_response({"projects": [project_body(world, p) for p in user_projects(world, user_id)],
-                          "links": _list_links(request)})
-
-
-async def show_project(request: web.Request) -> web.Response:
-    world = world_of(request)
-    project = world.projects.get(request.match_info["project_id"])
     ctx = ctx_of(request)
-    if project is None or project["id"] not in {p["id"] for p in user_projects(world, ctx["user_id"])}:
-        raise ApiError(403, "You are not authorized to perform the requested action: identity:get_project.")
-    return json_response({"project": project_body(world, project)})
-
-
-async def list_projects(request: web.Request) -> web.Response:
-    raise ApiError(403, "You are not authorized to perform the requested action: identity:list_projects.")
-
-
-async def role_assignments(request: web.Request) -> web.Response:
-    raise ApiError(403, "You are not authorized to perform the requested action: "
-                        "identity:list_role_assignments.")
+    ka.enforce(ctx, action, "reader" if readers else "admin", owner=user_id == ctx["user_id"])
+    if user_id not in world_of(request).users:
+        raise ApiError(404, f"Could not find user: {user_id}.")
+    return user_id
 
 
 # --- application credentials ---------------------------------------------------------------
@@ -371,30 +385,50 @@ def app_cred_body(world: World, cred: dict) -> dict:
         "roles": [{"id": r["id"], "name": r["name"], "domain_id": None, "description": None,
                    "options": {"immutable": True}} for r in cred["roles"]],
         "links": {"self": f"{auth_url(world)}/application_credentials/{cred['id']}"},
-        **({"access_rules": cred["access_rules"]} if cred.get("access_rules") else {}),  # keystone_creds.py
-    }
+    } | ({"access_rules": [{k: r[k] for k in ("id", "service", "path", "method")}
+                           for r in ka.tables(world)["access_rules"].values() if r["id"] in cred["access_rule_ids"]]}
+         if cred.get("access_rule_ids") else {})
 
 
 def create_app_cred(world: World, user_id: str, project_id: str, name: str, *, secret: str | None = None,
                     expires_at: str | None = None, description: str | None = None,
-                    unrestricted: bool = False, cred_id: str | None = None) -> dict:
+                    unrestricted: bool = False, cred_id: str | None = None, roles: list | None = None,
+                    access_rules: list | None = None) -> dict:
     if any(c["user_id"] == user_id and c["name"] == name for c in world.app_creds.values()):
         raise ApiError(409, "Conflict occurred attempting to store application_credential - "
                             f"Duplicate entry found with name {name}.")
     cred = {
         "id": cred_id or new_hex_id(world), "name": name, "description": description, "user_id": user_id,
         "project_id": project_id, "expires_at": expires_at, "unrestricted": unrestricted,
-        "roles": _role_names(world, user_id, project_id),
+        "roles": _chosen_roles(_role_names(world, user_id, project_id), roles),
         "secret": secret or secrets.token_urlsafe(64),
+        "access_rule_ids": [r["id"] for r in ka.store_access_rules(world, user_id, access_rules)],
     }
     world.app_creds[cred["id"]] = cred
     return cred
 
 
+def _chosen_roles(held: list[dict], asked: list | None) -> list[dict]:
+    """The roles asked for (by id or name), which must be among those the user holds on the project."""
+    if not asked:
+        return held
+    chosen = []
+    for ref in asked:
+        match = next((r for r in held if isinstance(ref, dict) and (r["id"] == ref.get("id")
+                                                                   or r["name"] == ref.get("name"))), None)
+        if match is None:
+            raise ApiError(400, "Application credential could not be created: a role requested is not held "
+                                "by the user on the project.")
+        chosen.append(match)
+    return chosen
+
+
 async def post_app_cred(request: web.Request) -> web.Response:
     world = world_of(request)
-    user_id = _self_only(request)
     ctx = ctx_of(request)
+    user_id = request.match_info["user_id"]
+    if user_id != ctx["user_id"]:  # Keystone's rule is the owner's alone: admins may not make one for another
+        raise ka.forbidden("create_application_credential")
     if ctx.get("app_cred_id"):
         cred = world.app_creds[ctx["app_cred_id"]]
         if not cred["unrestricted"]:
@@ -415,7 +449,8 @@ async def post_app_cred(request: web.Request) -> web.Response:
         expires_at = when.strftime("%Y-%m-%dT%H:%M:%S.%f")
     cred = create_app_cred(world, user_id, ctx["project_id"], spec["name"], secret=spec.get("secret"),
                            expires_at=expires_at, description=spec.get("description"),
-                           unrestricted=bool(spec.get("unrestricted")))
+                           unrestricted=bool(spec.get("unrestricted")), roles=spec.get("roles"),
+                           access_rules=spec.get("access_rules"))
     out = app_cred_body(world, cred)
     out["secret"] = cred["secret"]
     return json_response({"application_credential": out}, 201)
@@ -423,16 +458,16 @@ async def post_app_cred(request: web.Request) -> web.Response:
 
 async def list_app_creds(request: web.Request) -> web.Response:
     world = world_of(request)
-    user_id = _self_only(request)
+    user_id = _self_only(request, "list_application_credentials")
     name = request.query.get("name")
     creds = [app_cred_body(world, c) for c in world.app_creds.values()
              if c["user_id"] == user_id and (name is None or c["name"] == name)]
     return json_response({"application_credentials": creds, "links": _list_links(request)})
 
 
-def _own_cred(request: web.Request) -> dict:
+def _own_cred(request: web.Request, action: str) -> dict:
     world = world_of(request)
-    user_id = _self_only(request)
+    user_id = _self_only(request, action, readers=action.startswith("get"))
     cred = world.app_creds.get(request.match_info["cred_id"])
     if cred is None or cred["user_id"] != user_id:
         raise ApiError(404, f"Could not find application credential: {request.match_info['cred_id']}.")
@@ -440,11 +475,12 @@ def _own_cred(request: web.Request) -> dict:
 
 
 async def show_app_cred(request: web.Request) -> web.Response:
-    return json_response({"application_credential": app_cred_body(world_of(request), _own_cred(request))})
+    cred = _own_cred(request, "get_application_credential")
+    return json_response({"application_credential": app_cred_body(world_of(request), cred)})
 
 
 async def delete_app_cred(request: web.Request) -> web.Response:
-    cred = _own_cred(request)
+    cred = _own_cred(request, "delete_application_credential")
     world = world_of(request)
     del world.app_creds[cred["id"]]
     for token in world.tokens.values():
@@ -468,73 +504,6 @@ async def version(request: web.Request) -> web.Response:
     return json_response({"version": doc}, headers={"Vary": "X-Auth-Token"})
 
 
-# --- what a member may not do (Keystone's default policy: admin, system or domain scope) --------
-
-# collection -> the policy's singular; each verb's rule is identity:{verb}_{singular}
-_ADMIN_ONLY = {"users": "user", "groups": "group", "roles": "role", "domains": "domain", "services": "service",
-               "endpoints": "endpoint", "projects": "project", "regions": "region"}
-
-
-def _forbidden(action: str) -> ApiError:
-    return ApiError(403, f"You are not authorized to perform the requested action: identity:{action}.")
-
-
-def _refuse(verb: str, singular: str, plural: bool = False):
-    async def handler(request: web.Request) -> web.Response:
-        raise _forbidden(f"{verb}_{singular}{'s' if plural else ''}")
-    return handler
-
-
-def _region_body(world: World, region_id: str) -> dict:
-    return {"id": region_id, "description": "", "parent_region_id": None,
-            "links": {"self": f"{auth_url(world)}/regions/{region_id}"}}
-
-
-async def list_regions(request: web.Request) -> web.Response:
-    """Regions are public to any token in Keystone's policy (identity:list_regions is empty)."""
-    return json_response({"regions": [_region_body(world_of(request), REGION)], "links": _list_links(request)})
-
-
-async def show_region(request: web.Request) -> web.Response:
-    region_id = request.match_info["region_id"]
-    if region_id != REGION:
-        raise ApiError(404, f"Could not find region: {region_id}.")
-    return json_response({"region": _region_body(world_of(request), region_id)})
-
-
-async def show_domain(request: web.Request) -> web.Response:
-    """A project member may read the domain of the project its token is scoped to, no other."""
-    world, ctx = world_of(request), ctx_of(request)
-    project = world.projects.get(ctx.get("project_id") or "")
-    domain = world.domains.get(request.match_info["domain_id"])
-    if domain is None or project is None or project.get("domain_id") != domain["id"]:
-        raise _forbidden("get_domain")
-    return json_response({"domain": {"id": domain["id"], "name": domain["name"], "description": "",
-                                     "enabled": True, "tags": [], "options": {},
-                                     "links": {"self": f"{auth_url(world)}/domains/{domain['id']}"}}})
-
-
-def _add_member_refusals(r: web.UrlDispatcher) -> None:
-    """Routes real Keystone has where its default policy answers a project member 403."""
-    for plural, singular in _ADMIN_ONLY.items():
-        item = f"/v3/{plural}/{{{singular}_id}}"
-        if plural != "regions":
-            if plural != "projects":
-                r.add_get(f"/v3/{plural}", _refuse("list", singular, plural=True))
-            if plural not in ("users", "projects", "domains"):
-                r.add_get(item, _refuse("get", singular))
-        r.add_post(f"/v3/{plural}", _refuse("create", singular))
-        r.add_patch(item, _refuse("update", singular))
-        r.add_delete(item, _refuse("delete", singular))
-    r.add_get("/v3/regions", list_regions)
-    r.add_get("/v3/regions/{region_id}", show_region)
-    r.add_get("/v3/domains/{domain_id}", show_domain)
-    r.add_get("/v3/users/{user_id}/groups", _refuse("list", "groups_for_user"))
-    r.add_get("/v3/groups/{group_id}/users", _refuse("list", "users_in_group"))
-    r.add_get("/v3/projects/{project_id}/users/{user_id}/roles", _refuse("list", "grants"))
-    r.add_put("/v3/projects/{project_id}/users/{user_id}/roles/{role_id}", _refuse("create", "grant"))
-
-
 def make_app(world: World) -> web.Application:
     app = service_app(world, "keystone", public={"/", "/v3", "/v3/", "/v3/auth/tokens"})
     r = app.router
@@ -549,16 +518,11 @@ def make_app(world: World) -> web.Application:
     r.add_get("/v3/auth/domains", auth_domains)
     r.add_get("/v3/auth/system", auth_system)
     r.add_get("/v3/auth/catalog", auth_catalog)
-    r.add_get("/v3/users/{user_id}", show_user)
-    r.add_get("/v3/users/{user_id}/projects", list_user_projects)
-    r.add_get("/v3/projects", list_projects)
-    r.add_get("/v3/projects/{project_id}", show_project)
-    r.add_get("/v3/role_assignments", role_assignments)
-    from . import keystone_creds  # EC2 credentials; roles and access rules of application credentials
+    from . import keystone_creds  # EC2 credentials; the roles an application credential may hold
 
     keystone_creds.add_routes(r)
     r.add_get("/v3/users/{user_id}/application_credentials", list_app_creds)
     r.add_get("/v3/users/{user_id}/application_credentials/{cred_id}", show_app_cred)
     r.add_delete("/v3/users/{user_id}/application_credentials/{cred_id}", delete_app_cred)
-    _add_member_refusals(r)
+    ka.add_routes(r)
     return app

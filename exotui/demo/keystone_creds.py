@@ -176,9 +176,7 @@ async def post_app_cred(request: web.Request) -> web.Response:
     made = json.loads(response.text or "{}")["application_credential"]
     cred = world.app_creds[made["id"]]
     if roles:
-        cred["roles"] = roles
-    if rules:
-        cred["access_rules"] = rules
+        cred["roles"] = roles  # the access rules are keystone.create_app_cred's (keystone_admin's table)
     out = app_cred_body(world, cred)
     out["secret"] = cred["secret"]
     return json_response({"application_credential": out}, 201)

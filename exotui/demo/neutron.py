@@ -92,17 +92,15 @@ def create_network(world: World, project_id: str, name: str, *, external: bool =
 
 
 def parse_cidr(cidr: str, ip_version: int | None = None) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
-    """A subnet CIDR as Neutron accepts it, else ApiError(400) with Neutron's wording."""
+    """A subnet CIDR as Neutron accepts it, else ApiError(400) with Neutron's wording.
+
+    Host bits are accepted and dropped, as Neutron's create_subnet does ("turn the CIDR into a proper
+    subnet", neutron/db/db_base_plugin_v2.py): 10.0.0.5/24 is stored as 10.0.0.0/24."""
     try:
-        net = ipaddress.ip_network(cidr, strict=True)
+        net = ipaddress.ip_network(cidr, strict=False)
     except ValueError:
-        try:
-            host = ipaddress.ip_network(cidr, strict=False)
-        except ValueError:
-            raise ApiError(400, f"Invalid input for operation: {cidr} is not in a CIDR format.",
-                           "InvalidInput") from None
-        raise ApiError(400, f"Invalid input for cidr. Reason: '{cidr}' isn't a recognized IP subnet cidr, "
-                            f"'{host}' is recommended.", "HTTPBadRequest") from None
+        raise ApiError(400, f"Invalid input for operation: {cidr} is not in a CIDR format.",
+                       "InvalidInput") from None
     if ip_version is not None and net.version != ip_version:
         raise ApiError(400, "Invalid input for operation: cidr and ip_version do not match.", "InvalidInput")
     return net

@@ -792,11 +792,15 @@ async def _tags(request: web.Request, tag: str | None) -> web.Response:
             raise ApiError(404, f"Tag {tag} could not be found.", "TagNotFound")
         return no_content()
     item = _owned(world, kind, _ident(request), ctx, "update")
-    if request.method == "PUT" and tag is None:
+    if request.method in ("PUT", "POST") and tag is None:
         body = await read_json(request, malformed="Body contains invalid data")
         tags = body.get("tags") if isinstance(body, dict) else None
         if not isinstance(tags, list) or not all(isinstance(t, str) and 0 < len(t) <= 255 for t in tags):
             raise ApiError(400, f"Invalid input for tags. Reason: '{tags}' is not a valid list of tags.")
+        if request.method == "POST":  # Neutron's tagging create: adds the missing ones, answers the body, 201
+            item["tags"] = sorted(set(item["tags"]) | set(tags))
+            model.touch(world, item)
+            return json_response({"tags": tags}, 201)
         item["tags"] = sorted(set(tags))
         model.touch(world, item)
         return json_response({"tags": item["tags"]})
@@ -907,4 +911,5 @@ def build_app(world: World) -> web.Application:
     for method in ("GET", "PUT", "DELETE"):
         app.router.add_route(method, "/v2.0/{collection}/{id}/{sub}", sub_resource)
         app.router.add_route(method, "/v2.0/{collection}/{id}/tags/{tag}", tag_item)
+    app.router.add_post("/v2.0/{collection}/{id}/{sub}", sub_resource)  # POST .../tags: add several at once
     return app

@@ -53,6 +53,28 @@ def _bad_input(field: str, value, reason: str) -> ApiError:
     return ApiError(400, f"Invalid input for field/attribute {field}. Value: {value!r}. {reason}")
 
 
+# nova/api/validation/parameter_types.py: `hostname` from 2.90, `fqdn` from 2.94
+HOSTNAME_PATTERN = "^[a-zA-Z0-9]+[a-zA-Z0-9-]*[a-zA-Z0-9]+$"
+FQDN_PATTERN = "^[a-zA-Z0-9-._]*$"
+
+
+def _check_hostname(container: str, spec: dict, mv: tuple[int, int]) -> None:
+    """Nova's schema for `hostname` in create and update (and rebuild, which the demo lacks): unknown before
+    2.90, then a hostname of 2-63 letters, digits and dashes, and from 2.94 an FQDN of up to 255 characters."""
+    if "hostname" not in spec:
+        return
+    if mv < (2, 90):
+        raise _bad_input(container, spec, "Additional properties are not allowed ('hostname' was unexpected)")
+    value = spec["hostname"]
+    pattern, shortest, longest = (FQDN_PATTERN, 1, 255) if mv >= (2, 94) else (HOSTNAME_PATTERN, 2, 63)
+    reason = (f"{value!r} is not of type 'string'" if not isinstance(value, str)
+              else f"{value!r} is too short" if len(value) < shortest
+              else f"{value!r} is too long" if len(value) > longest
+              else None if re.match(pattern, value) else f"{value!r} does not match {pattern!r}")
+    if reason:  # Nova prints a string's value as it is (validators.py: "Value: %(value)s")
+        raise ApiError(400, f"Invalid input for field/attribute hostname. Value: {value}. {reason}")
+
+
 def _server(request: web.Request, include_deleted: bool = False) -> dict:
     world = world_of(request)
     sid = request.match_info["server_id"]
@@ -197,6 +219,7 @@ def _validate_create(spec, mv: tuple[int, int]) -> dict:
     for key in required:
         if key not in server:
             raise _bad_input("server", server, f"'{key}' is a required property")
+    _check_hostname("server", server, mv)
     if not isinstance(server["name"], str) or not server["name"].strip() or len(server["name"]) > 255:
         raise _bad_input("name", server["name"], "is not a valid name")
     networks = server.get("networks", "auto")
@@ -370,6 +393,7 @@ async def update_server(request: web.Request) -> web.Response:
     for key in spec:
         if key not in ("name", "description", "hostname", "accessIPv4", "accessIPv6", "OS-DCF:diskConfig"):
             raise _bad_input("server", spec, f"Additional properties are not allowed ('{key}' was unexpected)")
+    _check_hostname("server", spec, _mv(request))
     if "name" in spec:
         if not isinstance(spec["name"], str) or not spec["name"].strip():
             raise _bad_input("name", spec["name"], "is not a valid name")

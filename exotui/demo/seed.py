@@ -18,6 +18,10 @@ DEMO_PROJECTS = [
 ]
 DEMO_APPCRED_ID = "a7c3e2d1f0b94c5e8d6a1b2c3d4e5f60"
 DEMO_APPCRED_SECRET = "exotui-demo-appcred-secret"
+# the operator's side, named as devstack names it: an admin in project `admin` who is also the system admin,
+# and a second member in a project of its own (to test separation between projects)
+ADMIN_USER, ADMIN_PASSWORD, ADMIN_PROJECT = "admin", "exotui-demo-admin-password", "admin"
+ALT_USER, ALT_PASSWORD, ALT_PROJECT = "alt_demo", "exotui-demo-alt-password", "alt_demo"
 
 # Jetstream2's flavors (docs.jetstream-cloud.org, "Instance Flavors"): name, vCPU, RAM GiB, root disk GB,
 # extra specs. g3 flavors are A100 vGPU slices; g3.xl is a whole A100 (PCI passthrough).
@@ -147,6 +151,37 @@ def populate(world: World) -> None:
                 _bulk(world, pid, user_id, flavor_by_name, images, public["id"])
     for server in world.servers.values():  # the seed is history: Nova's caches caught up long ago
         server["_addresses"] = None
+    populate_operators(world)
+
+
+def populate_operators(world: World) -> None:
+    """Keystone's bootstrap (roles manager and service, the admin in project `admin` and on the system)
+    and devstack's second member. IDs come from names, so the seeded IDs above stay as they were."""
+    from .keystone_admin import stable_id, tables
+
+    for role in ("manager", "service"):
+        if role not in {r["name"] for r in world.roles.values()}:
+            rid = stable_id("role", role)
+            world.roles[rid] = {"id": rid, "name": role}
+    role_id = {r["name"]: r["id"] for r in world.roles.values()}
+    t = tables(world)
+    t["implies"].clear()
+    chain = ["admin", "manager", "member", "reader"]
+    t["implies"].update((role_id[a], role_id[b]) for a, b in zip(chain, chain[1:]))
+    for user, password, project, description, role in (
+            (ADMIN_USER, ADMIN_PASSWORD, ADMIN_PROJECT, "Bootstrap project for initializing the cloud.", "admin"),
+            (ALT_USER, ALT_PASSWORD, ALT_PROJECT, "", "member")):
+        pid = glance.ADMIN_PROJECT if project == ADMIN_PROJECT else stable_id("project", project)
+        uid = stable_id("user", user)
+        world.projects[pid] = {"id": pid, "name": project, "domain_id": "default", "description": description}
+        world.users[uid] = {"id": uid, "name": user, "domain_id": "default", "enabled": True,
+                            "password": password, "default_project_id": pid}
+        world.assignments.append((uid, pid, role_id[role]))
+        world.quotas.setdefault(pid, {"compute": dict(NOVA_QUOTA), "network": dict(NEUTRON_QUOTA),
+                                      "volume": dict(CINDER_QUOTA)})
+        if role == "admin":
+            t["grants"].append({"actor": ("user", uid), "target": ("system", "all"), "role": role_id["admin"],
+                                "inherited": False})
 
 
 # What each seeded status was reached by, after its create: (action, event) pairs, oldest first

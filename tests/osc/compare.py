@@ -1,6 +1,6 @@
 """Compare the OSC functional tests' outcomes on the real stack and on the demo cloud.
 
-    python tests/osc/compare.py [tests/osc/results-real.json] [tests/osc/results-demo.json]
+    python tests/osc/compare.py [tests/osc/results-real.json] [tests/osc/results-demo.json] [exceptions.json]
 
 Prints tests collected, passed on real, passed on demo, and of those passed on real the share passed on
 the demo. Exits 1 when a test passes on the real stack and not on the demo, unless exceptions.json (beside
@@ -24,7 +24,7 @@ def main(argv: list[str]) -> int:
         return 2
     real = json.loads(real_path.read_text())["tests"]
     demo = json.loads(demo_path.read_text())["tests"]
-    exceptions_file = HERE / "exceptions.json"
+    exceptions_file = Path(argv[2]) if len(argv) > 2 else HERE / "exceptions.json"
     explained = json.loads(exceptions_file.read_text()) if exceptions_file.exists() else {}
     passed_real = {t for t, r in real.items() if r["outcome"] == "passed"}
     passed_demo = {t for t, r in demo.items() if r["outcome"] == "passed"}

@@ -42,7 +42,7 @@ async def serve(config_dir: Path) -> None:
     cloud = DemoCloud(Knobs(delay_scale=0.0, ssh=False), 0, state_dir=config_dir / "state")
     await cloud.start()
     add_devstack_fixtures(cloud.world)
-    path = cloud.write_config(config_dir)
+    path = cloud.write_config(config_dir, operators=True)
     print(f"exotui demo cloud (with devstack's fixtures) ready at {cloud.auth_url} "
           f"(clouds.yaml: {path}, cloud: {CLOUD_NAME})", flush=True)
     try:

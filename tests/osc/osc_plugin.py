@@ -74,14 +74,27 @@ def pytest_runtest_logreport(report):
 
 
 def pytest_collection_modifyitems(session, config, items):
-    config._osc_collected = len(items)
+    global _COLLECTED
+    _COLLECTED = len(items)
+
+
+_COLLECTED = 0
+
+
+def pytest_runtest_logfinish(nodeid, location):
+    _write()  # after every test: a run stopped part way (a deadline, a kill) still leaves its table
 
 
 def pytest_sessionfinish(session, exitstatus):
+    _write()
+
+
+def _write() -> None:
     path = os.environ.get("OSC_RESULTS_JSON")
     if not path:
         return
-    with open(path, "w") as fh:
-        json.dump({"collected": getattr(session.config, "_osc_collected", len(_RESULTS)),
+    with open(path + ".part", "w") as fh:
+        json.dump({"collected": _COLLECTED or len(_RESULTS),
                    "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                    "tests": _RESULTS}, fh, indent=1, sort_keys=True)
+    os.replace(path + ".part", path)

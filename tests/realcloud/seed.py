@@ -159,6 +159,10 @@ def write_clouds_yaml(lay: Layout, pw: dict[str, str]) -> Path:
         "realcloud-admin": {"auth": {"auth_url": url("keystone") + "/v3", "username": "admin",
                                      "password": pw["admin"], "project_name": "admin",
                                      "user_domain_name": "Default", "project_domain_name": "Default"}, **common},
+        # keystone-manage bootstrap gives the admin the admin role on the system too
+        "realcloud-system": {"auth": {"auth_url": url("keystone") + "/v3", "username": "admin",
+                                      "password": pw["admin"], "system_scope": "all",
+                                      "user_domain_name": "Default"}, **common},
     }
     text = "# written by tests/realcloud/stack.py up; " + time.strftime("%Y-%m-%d %H:%M:%S") + "\n"
     text += yaml.safe_dump({"clouds": clouds}, sort_keys=False)

@@ -242,7 +242,7 @@ def _dashboard(args: argparse.Namespace, config_file: Path | None = None, only: 
     from .ui.app import run_app
 
     if args.command == "ssh":
-        from .ui.sessions import run_ssh_app
+        from .ui.screens.sessions import run_ssh_app
 
         return run_ssh_app(Workspace(profiles, readonly=args.readonly), args.name, theme=args.theme, user=args.user)
     return run_app(Workspace(profiles, readonly=args.readonly), theme=args.theme)

@@ -13,12 +13,12 @@ from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.widgets import ContentSwitcher, Footer, Input, Static
 
-from .palette import ViewCommands
+from .commands import ViewCommands
 from .plain import escape
-from .projects import ProjectsView
-from .table import ResourceTable
 from .themes import register_themes, start_theme
-from .views import RESOURCE_VIEWS, ResourceView, view_for
+from .widgets.projects import ProjectsView
+from .widgets.table import ResourceTable
+from .widgets.views import RESOURCE_VIEWS, ResourceView, view_for
 from .workers import run_guarded
 
 if TYPE_CHECKING:  # the cloud layer (and openstacksdk behind it) loads after the first frame
@@ -364,11 +364,11 @@ class ExotuiApp(App[int]):
             self.notify("no project is open yet", severity="warning")
             return
         if name == "map":
-            from .netmap import NetMapScreen
+            from .screens.netmap import NetMapScreen
 
             self.push_screen(NetMapScreen(self.project))
         else:
-            from .matrix import MatrixScreen
+            from .screens.matrix import MatrixScreen
 
             self.push_screen(MatrixScreen(self.project))
 
@@ -415,7 +415,7 @@ class ExotuiApp(App[int]):
         """How many SSH session tabs are open (the sessions module loads with the first one)."""
         import sys
 
-        sessions = sys.modules.get(f"{__package__}.sessions")
+        sessions = sys.modules.get(f"{__package__}.screens.sessions")
         if sessions is None or not self.is_screen_installed(sessions.SCREEN):
             return 0
         return self.get_screen(sessions.SCREEN).count
@@ -446,7 +446,7 @@ class ExotuiApp(App[int]):
             self.notify("refreshing", timeout=2)  # the header tells of the logins tried again
 
     def action_help(self) -> None:
-        from .help import HelpScreen
+        from .screens.help import HelpScreen
 
         self.push_screen(HelpScreen())
 

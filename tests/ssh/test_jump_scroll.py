@@ -15,7 +15,7 @@ from exotui.ssh.client import connect
 from exotui.ssh.hostkeys import KnownHosts
 from exotui.ssh.target import Target
 from exotui.ssh.terminal import PyteEmulator
-from exotui.ui.terminal import TerminalView
+from exotui.ui.widgets.terminal import TerminalView
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import Log, Static, Tabs
 
-from exotui.ui.detail import SIDE_BY_SIDE_AT, InstanceDetail
+from exotui.ui.screens.detail import SIDE_BY_SIDE_AT, InstanceDetail
 from exotui.ui.dialogs import ConfirmOptionDialog, Tick
 
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from exotui.ui.table import _sort_safe, natural
+from exotui.ui.widgets.table import _sort_safe, natural
 
 
 def test_numbers_inside_text_sort_by_value():

@@ -12,15 +12,15 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Log, Static, Tab, Tabs
 
-from ..cloud.actions import ActionRefused
-from ..cloud.models import Server
-from ..cloud.rules import FAMILY_TITLES, flavor_family, server_flavor
-from ..cloud.store import Change
-from ..cloud.units import gpu_fraction, su_per_hour
-from .dialogs import AnswerOnce
-from .plain import escape
-from .views import age, rule_summary
-from .workers import run_guarded
+from ...cloud.actions import ActionRefused
+from ...cloud.models import Server
+from ...cloud.rules import FAMILY_TITLES, flavor_family, server_flavor
+from ...cloud.store import Change
+from ...cloud.units import gpu_fraction, su_per_hour
+from ..dialogs import AnswerOnce
+from ..plain import escape
+from ..widgets.views import age, rule_summary
+from ..workers import run_guarded
 
 CONSOLE_LINES = 500  # the tail fetched each time: enough for cloud-init's key blocks, cheap to redraw
 FOLLOW_EVERY = 3.0  # seconds between console fetches while following
@@ -264,11 +264,11 @@ class InstanceDetail(AnswerOnce, Screen[None]):
             self.fetch_console()
 
     def action_actions(self) -> None:
-        from .flows import flows_for
+        from ..flows import flows_for
 
         flows_for(self.app).server_menu([self.server_id], self.project)
 
     def action_delete(self) -> None:
-        from .flows import flows_for
+        from ..flows import flows_for
 
         flows_for(self.app).delete_servers([self.server_id], self.project)

@@ -13,9 +13,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..net.matrix import SERVICES, Access, matrix
-from ..net.view import NetView
-from .dialogs import AnswerOnce, Choices
+from ...net.matrix import SERVICES, Access, matrix
+from ...net.view import NetView
+from ..dialogs import AnswerOnce, Choices
 from .netmap import StoreWatching
 
 CELL = 9

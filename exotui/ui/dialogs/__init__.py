@@ -16,8 +16,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from .plain import cut_names_in, escape
-from .textual_compat import ClosingOncePalette, find_next_enabled  # also guards every OptionList's page keys
+from ..plain import cut_names_in, escape
+from ..textual_compat import ClosingOncePalette, find_next_enabled  # also guards every OptionList's page keys
 
 # the frame every dialog shares: fits 80x24, centred, theme colours only
 DIALOG_CSS = """

@@ -16,8 +16,8 @@ from textual.widgets import Static
 from .table import Column, ResourceTable
 
 if TYPE_CHECKING:  # the cloud layer loads after the first frame, with the first rows to draw
-    from ..cloud.models import Flavor, Server
-    from ..cloud.store import Change
+    from ...cloud.models import Flavor, Server
+    from ...cloud.store import Change
 
 # view name -> aliases typed after ':'
 ALIASES = {
@@ -173,7 +173,7 @@ class ServersView(ResourceView):
     ]
 
     def _flows(self):
-        from .flows import flows_for  # flows imports this module
+        from ..flows import flows_for  # flows imports this module
 
         return flows_for(self.app)
 
@@ -196,13 +196,13 @@ class ServersView(ResourceView):
         self._flows().launch(self.project)
 
     def action_ssh(self) -> None:
-        from .sessions import open_session  # asyncssh loads on the first session, not at start-up
+        from ..screens.sessions import open_session  # asyncssh loads on the first session, not at start-up
 
         if self.table.current_id:
             open_session(self.app, self.project, self.table.current_id)
 
     def action_sessions(self) -> None:
-        from .sessions import show_sessions
+        from ..screens.sessions import show_sessions
 
         show_sessions(self.app)
 
@@ -230,8 +230,8 @@ class ServersView(ResourceView):
         return Text(text, style=colour)
 
     def flavor(self, server: Server) -> Text:
-        from ..cloud.rules import flavor_family, server_flavor
-        from ..cloud.units import gpu_fraction
+        from ...cloud.rules import flavor_family, server_flavor
+        from ...cloud.units import gpu_fraction
 
         flavor = server_flavor(server, self._flavors())
         name = Text(flavor.name or server.flavor_name or "?")
@@ -242,7 +242,7 @@ class ServersView(ResourceView):
         return name
 
     def su_per_hour(self, server: Server) -> float:
-        from ..cloud.units import server_su_per_hour
+        from ...cloud.units import server_su_per_hour
 
         return server_su_per_hour(server, self._flavors())
 
@@ -271,7 +271,7 @@ class VolumesView(ResourceView):
     ]
 
     def action_volume(self, what: str) -> None:
-        from .flows import flows_for  # flows imports this module
+        from ..flows import flows_for  # flows imports this module
 
         flows_for(self.app).volume(what, self.table.current_id, self.project)
 
@@ -327,7 +327,7 @@ class FloatingIPsView(ResourceView):
     ]
 
     def action_floating_ip(self, what: str) -> None:
-        from .flows import flows_for  # flows imports this module
+        from ..flows import flows_for  # flows imports this module
 
         flows_for(self.app).floating_ip(what, self.table.current_id, self.project)
 
@@ -375,12 +375,12 @@ class SecurityGroupsView(ResourceView):
     ]
 
     def action_rule(self, what: str) -> None:
-        from .flows import flows_for  # flows imports this module
+        from ..flows import flows_for  # flows imports this module
 
         flows_for(self.app).rule(what, self.table.current_id, self.project)
 
     def action_group(self, what: str) -> None:
-        from .flows import flows_for
+        from ..flows import flows_for
 
         flows_for(self.app).group(what, self.table.current_id, self.project)
 

@@ -13,12 +13,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..cloud.actions import ActionRefused
-from ..cloud.store import Change
-from ..net import doctor, topology
-from ..net.view import NetView
-from .dialogs import AnswerOnce, Choices
-from .workers import run_guarded
+from ...cloud.actions import ActionRefused
+from ...cloud.store import Change
+from ...net import doctor, topology
+from ...net.view import NetView
+from ..dialogs import AnswerOnce, Choices
+from ..workers import run_guarded
 
 # roles from net.topology -> theme styles (never literal colours: a theme change reaches the map)
 ROLES = {"tree": "$text-muted", "external": "bold $accent", "router": "bold $secondary", "network": "bold $primary",
@@ -266,7 +266,7 @@ class DoctorScreen(AnswerOnce, Screen[None]):
 
     def _reach(self, server):
         """exotui's own way to the instance, as `s` decides it (ssh.target.reach)."""
-        from ..ssh.target import reach
+        from ...ssh.target import reach
 
         project = self.project
         image = project.store.item("images", server.image_id) if server.image_id else None
@@ -302,7 +302,7 @@ class DoctorScreen(AnswerOnce, Screen[None]):
         self.dismiss(None)
 
     def action_source(self) -> None:
-        from .dialogs import PromptDialog
+        from ..dialogs import PromptDialog
 
         def chosen(value: str | None) -> None:
             if value is None:
@@ -324,7 +324,7 @@ class DoctorScreen(AnswerOnce, Screen[None]):
         if fix.action == "manual":
             self.notify("run: " + "; ".join(fix.args.get("commands", ())), timeout=10)
             return
-        from .dialogs import ConfirmDialog
+        from ..dialogs import ConfirmDialog
 
         def confirmed(yes: bool | None) -> None:
             if yes:
@@ -360,7 +360,7 @@ async def apply_fix(project, fix: doctor.Fix) -> str:
     elif fix.action == "console_log":
         return "open the instance (enter on the map) and press l for its console log"
     elif fix.action == "forget_host_key":
-        from ..ssh.hostkeys import KnownHosts
+        from ...ssh.hostkeys import KnownHosts
 
         gone = KnownHosts().forget(args["host"], args["port"])
         return f"forgot {gone} pinned key{'s' if gone != 1 else ''} for {args['host']}"

@@ -14,7 +14,7 @@ from .table import Column, ResourceTable
 from .views import Palette
 
 if TYPE_CHECKING:
-    from ..cloud.store import Change
+    from ...cloud.store import Change
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def meter(used: int, limit: int, palette: Palette, width: int = 6) -> Text:
 
 
 def row_for(project) -> ProjectRow:
-    from ..cloud.units import allocation_balances, project_burn_rate  # after the first frame
+    from ...cloud.units import allocation_balances, project_burn_rate  # after the first frame
 
     store = project.store
     quotas = store.get("quotas")

@@ -14,9 +14,9 @@ from textual.css.query import NoMatches
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, SelectionList, Static
 
-from .dialogs import AnswerOnce, dialog_css
-from .plain import escape
-from .textual_compat import SelectCurrent
+from ..plain import escape
+from ..textual_compat import SelectCurrent
+from . import AnswerOnce, dialog_css
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from .textfilter import TableFilter
+from ..textfilter import TableFilter
 
 
 @dataclass(frozen=True)

@@ -377,7 +377,7 @@ class ExotuiApp(App[int]):
         and a command that pushed a screen (the map) while its palette was still closing left one
         below, so a second ctrl+p raised DuplicateIds (found by the monkey)."""
         if self.use_command_palette and not any(screen.id == "--command-palette" for screen in self.screen_stack):
-            from .dialogs import Palette  # its module also guards OptionList's page keys, the palette's list too
+            from .dialogs.palette import Palette  # (through textual_compat: the palette list's page keys guarded)
 
             self.push_screen(Palette(id="--command-palette"))
 
@@ -385,7 +385,7 @@ class ExotuiApp(App[int]):
         """Textual's theme picker ("Change theme" in the palette), in the palette that closes once."""
         from textual.theme import ThemeProvider
 
-        from .dialogs import Palette
+        from .dialogs.palette import Palette
 
         self.push_screen(Palette(providers=[ThemeProvider], placeholder="Search for themes…"))
 

@@ -232,7 +232,7 @@ class Flows:
 
             open_session(self.app, project, servers[0].id)
         elif action == DOCTOR:
-            from .screens.netmap import DoctorScreen
+            from .screens.doctor import DoctorScreen
 
             self.app.push_screen(DoctorScreen(project, servers[0].id))
         elif action == "delete":

@@ -23,7 +23,7 @@ from exotui.demo.app import CLOUD_NAME, DemoCloudThread
 from exotui.demo.world import Knobs
 from exotui.ui.app import ExotuiApp
 from exotui.ui.screens.detail import InstanceDetail
-from exotui.ui.screens.netmap import DoctorScreen
+from exotui.ui.screens.doctor import DoctorScreen
 from exotui.ui.screens.sessions import SessionsScreen
 from exotui.ui.widgets.table import ResourceTable
 

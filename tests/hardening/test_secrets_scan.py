@@ -34,7 +34,8 @@ from exotui.ui.screens.detail import InstanceDetail
 from exotui.ui.dialogs import ChoiceDialog
 from exotui.ui.flows import flows_for
 from exotui.ui.screens.help import HelpScreen
-from exotui.ui.screens.netmap import DoctorScreen, NetMapScreen
+from exotui.ui.screens.doctor import DoctorScreen
+from exotui.ui.screens.netmap import NetMapScreen
 from exotui.ui.widgets.views import view_for
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ui"))

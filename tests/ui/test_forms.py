@@ -44,7 +44,7 @@ async def test_a_dialog_waits_for_a_widget_composed_after_it_mounts():
     focused its first field before it existed and stopped the app (found by the monkey). when_composed waits."""
     from textual.screen import ModalScreen
 
-    from exotui.ui.dialogs import AnswerOnce
+    from exotui.ui.screens.base import AnswerOnce
 
     class Late(AnswerOnce, ModalScreen):
         def compose(self) -> ComposeResult:

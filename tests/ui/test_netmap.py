@@ -6,7 +6,8 @@ from textual.widgets import OptionList
 
 from exotui.ui.dialogs import ChoiceDialog, ConfirmDialog
 from exotui.ui.flows import DOCTOR
-from exotui.ui.screens.netmap import DoctorScreen, NetMap, NetMapScreen
+from exotui.ui.screens.doctor import DoctorScreen
+from exotui.ui.screens.netmap import NetMap, NetMapScreen
 
 
 async def open_map(ui) -> NetMapScreen:

@@ -28,7 +28,7 @@ from exotui.cloud.profiles import find_profile, load_profiles
 from exotui.cloud.workspace import Workspace
 from exotui.demo.app import CLOUD_NAME
 from exotui.ui import themes
-from exotui.ui.dialogs import Palette
+from exotui.ui.dialogs.palette import Palette
 from exotui.ui.app import Breadcrumb, ExotuiApp
 from exotui.ui.widgets.table import ResourceTable
 

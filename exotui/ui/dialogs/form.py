@@ -11,12 +11,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.css.query import NoMatches
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, SelectionList, Static
 
 from ..plain import escape
+from ..tcss import tcss
 from ..textual_compat import SelectCurrent
-from . import AnswerOnce, dialog_css
+from .base import Dialog
 
 
 @dataclass(frozen=True)
@@ -75,19 +75,13 @@ class FormSelect(Select):
             yield _SelectCurrent(widget.placeholder) if type(widget) is SelectCurrent else widget
 
 
-class FormDialog(AnswerOnce, ModalScreen[dict[str, Any] | None]):
+class FormDialog(Dialog[dict[str, Any] | None]):
     """Fields in, a dict of their values out (ints as int, an empty select as None, multi as a list).
 
     `validate` sees the values and says what is wrong (or None); the dialog stays open until it is happy.
     """
 
-    DEFAULT_CSS = dialog_css("FormDialog") + """
-    FormDialog VerticalScroll { height: auto; max-height: 70vh; }
-    FormDialog .form-row { height: auto; }
-    FormDialog .form-label { width: 16; padding-right: 1; color: $text-muted; }
-    FormDialog .form-row Input, FormDialog .form-row Select { width: 1fr; }
-    FormDialog .form-row SelectionList { width: 1fr; height: auto; max-height: 5; }
-    """
+    DEFAULT_CSS = tcss(__file__, "form.tcss")
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "Submit")]
 
     def __init__(self, title: str, fields: list[Field], *, validate: Validator | None = None,

@@ -12,8 +12,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ..dialogs import AnswerOnce
 from ..widgets.views import ALIASES
+from .base import AnswerOnce
 
 KEYS = [
     ("a", "actions on the instance (or the marked ones): only what its state allows, refusals explained"),

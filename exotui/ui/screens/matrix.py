@@ -15,8 +15,8 @@ from textual.widgets.option_list import Option
 
 from ...net.matrix import SERVICES, Access, matrix
 from ...net.view import NetView
-from ..dialogs import AnswerOnce, Choices
-from .netmap import StoreWatching
+from ..widgets.choices import Choices
+from .base import AnswerOnce, StoreWatching
 
 CELL = 9
 
@@ -60,6 +60,7 @@ class MatrixScreen(StoreWatching, AnswerOnce, Screen[None]):
                 Binding("d", "describe", "Describe")]
 
     watched_kinds = frozenset({"servers", "ports", "security_groups"})
+    drawn_in = "#matrix"
     focus_on = MatrixList
 
     def __init__(self, project) -> None:
@@ -137,7 +138,7 @@ class MatrixScreen(StoreWatching, AnswerOnce, Screen[None]):
 
     def action_doctor(self) -> None:
         if self.current is not None:
-            from .netmap import DoctorScreen
+            from .doctor import DoctorScreen
 
             self.app.push_screen(DoctorScreen(self.project, self.current))
 

@@ -1,7 +1,7 @@
-"""The `:map` screen (the project's network as a navigable tree) and the SSH doctor screen.
+"""The `:map` screen: the project's network as a navigable tree.
 
-The drawing is exotui.net.topology's; this module only colours its roles with theme variables,
-moves between nodes and runs a doctor's fix through cloud.actions once the user confirms it.
+The drawing is exotui.net.topology's; this module only colours its roles with theme variables and moves
+between nodes; `d` opens the SSH doctor (screens/doctor.py) on an instance.
 """
 
 from __future__ import annotations
@@ -13,12 +13,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...cloud.actions import ActionRefused
-from ...cloud.store import Change
-from ...net import doctor, topology
+from ...net import topology
 from ...net.view import NetView
-from ..dialogs import AnswerOnce, Choices
-from ..workers import run_guarded
+from ..widgets.choices import Choices
+from .base import AnswerOnce, StoreWatching
 
 # roles from net.topology -> theme styles (never literal colours: a theme change reaches the map)
 ROLES = {"tree": "$text-muted", "external": "bold $accent", "router": "bold $secondary", "network": "bold $primary",
@@ -27,8 +25,6 @@ ROLES = {"tree": "$text-muted", "external": "bold $accent", "router": "bold $sec
          "instance": "$primary", "fips": "$success", "link": "$text-muted"}
 STATUS = {"ACTIVE": "$success", "ERROR": "$error", "SHUTOFF": "$text-muted"}
 _WATCHED = frozenset({"servers", "networks", "subnets", "routers", "ports", "floating_ips", "security_groups"})
-MARKS = {doctor.PASS: ("ok  ", "$success"), doctor.WARN: ("warn", "$warning"), doctor.FAIL: ("FAIL", "bold $error"),
-         doctor.SKIP: ("--  ", "$text-muted")}
 
 
 def _style(role: str) -> str:
@@ -50,35 +46,6 @@ class NetMap(Choices):  # Choices: page keys that cannot crash
     """
 
 
-class StoreWatching:
-    """For a screen drawn from the project's store: `redraw()` on mount, on resize, and once per poll
-    that changed one of `watched_kinds` (not once per kind). The screen defines `project`, `watched_kinds`,
-    `redraw()` and the widget class `focus_on` to put the focus on."""
-
-    watched_kinds: frozenset[str] = frozenset()
-    focus_on: type | None = None
-    _unsubscribe = None
-    _pending = False
-
-    def on_mount(self) -> None:
-        self._unsubscribe = self.project.store.subscribe(self._changed)
-        self.redraw()
-        if self.focus_on is not None:
-            self.when_composed(self.focus_on.__name__, lambda widget: widget.focus())
-
-    def on_unmount(self) -> None:
-        if self._unsubscribe:
-            self._unsubscribe()
-
-    def on_resize(self) -> None:
-        self.redraw()
-
-    def _changed(self, change: Change) -> None:
-        if change.kind in self.watched_kinds and not self._pending:
-            self._pending = True
-            self.call_later(self.redraw)
-
-
 class NetMapScreen(StoreWatching, AnswerOnce, Screen[None]):
     """Pushed over the views; esc goes back. Redraws when the project's network changes."""
 
@@ -97,6 +64,7 @@ class NetMapScreen(StoreWatching, AnswerOnce, Screen[None]):
     ]
 
     watched_kinds = _WATCHED
+    drawn_in = "#map"
     focus_on = NetMap
 
     def __init__(self, project) -> None:
@@ -223,147 +191,6 @@ class NetMapScreen(StoreWatching, AnswerOnce, Screen[None]):
         if node is None or node.kind != "instance":
             self.notify("the SSH doctor works on an instance: move to one", severity="warning")
             return
+        from .doctor import DoctorScreen
+
         self.app.push_screen(DoctorScreen(self.project, node.ref))
-
-
-class DoctorScreen(AnswerOnce, Screen[None]):
-    """"Why can't I SSH to X?": the checklist, and its fixes numbered; a digit runs one (confirmed)."""
-
-    DEFAULT_CSS = """
-    DoctorScreen #doctor-title { height: 1; background: $primary; color: $text; padding: 0 1; text-style: bold; }
-    DoctorScreen #doctor-body { height: 1fr; padding: 0 1; }
-    """
-    BINDINGS = [Binding("escape", "close", "Back"), Binding("f", "source", "From address"),
-                Binding("r", "refresh", "Recheck")] + [
-        Binding(str(n), f"fix({n})", "Fix", show=n == 1) for n in range(1, 10)]
-
-    def __init__(self, project, server_id: str, source: str | None = None) -> None:
-        super().__init__()
-        self.project = project
-        self.server_id = server_id
-        self.source = source
-        self.fixes: list[doctor.Fix] = []
-        self.console: str | None = None  # the console log, once read
-
-    def compose(self) -> ComposeResult:
-        yield Static("", id="doctor-title")
-        yield Static("", id="doctor-body")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.action_refresh()
-        run_guarded(self, self._read_console(), "reading the console log", group="console", exclusive=True)
-
-    async def _read_console(self) -> None:
-        """The console log's host keys tell a rebuilt instance from a known one, without connecting."""
-        try:
-            result = await self.project.actions.console_log(self.server_id, length=400)
-        except ActionRefused:
-            return
-        if result.ok and isinstance(result.value, str):
-            self.console = result.value
-            self.action_refresh()
-
-    def _reach(self, server):
-        """exotui's own way to the instance, as `s` decides it (ssh.target.reach)."""
-        from ...ssh.target import reach
-
-        project = self.project
-        image = project.store.item("images", server.image_id) if server.image_id else None
-        profile = project.profile
-        config = profile.cloud_region.config if profile.cloud_region else {}
-        return reach(server, image, config, profile.source, console=self.console)
-
-    def action_refresh(self) -> None:
-        view = NetView.from_store(self.project.store)
-        server = view.servers.get(self.server_id)
-        title, body = self.part("#doctor-title", Static), self.part("#doctor-body", Static)
-        if title is None or body is None:
-            return  # not composed yet (on_mount draws it), or closed before the console log came
-        if server is None:
-            title.update("SSH doctor: the instance is gone")
-            return
-        result = doctor.diagnose(view, server, self.source, reach=self._reach(server))
-        title.update(Content(f"SSH doctor │ {server.name} │ from {self.source or 'anywhere (f: your address)'}"))
-        parts: list[tuple[str, str]] = []
-        self.fixes = []
-        for check in result.checks:
-            mark, style = MARKS[check.status]
-            parts += [(f"[{mark}] ", style), (f"{check.name}: ", "bold"), (f"{check.summary}\n", "")]
-            parts += [(f"        {e}\n", "$text-muted") for e in check.evidence]
-            for fix in check.fixes:
-                self.fixes.append(fix)
-                parts += [(f"        {len(self.fixes)}) ", "bold $accent"), (f"{fix.label}\n", "$accent")]
-        parts.append(("every check passed: " + (result.command or "") if result.ok else "some checks failed",
-                      "bold $success" if result.ok else "bold $error"))
-        body.update(Content.assemble(*parts))
-
-    def action_close(self) -> None:
-        self.dismiss(None)
-
-    def action_source(self) -> None:
-        from ..dialogs import PromptDialog
-
-        def chosen(value: str | None) -> None:
-            if value is None:
-                return
-            problem = doctor.source_problem(value)
-            if problem:
-                self.notify(problem, severity="warning", markup=False)
-                return
-            self.source = value.strip() or None
-            self.action_refresh()
-
-        self.app.push_screen(PromptDialog("Connect from which address?", value=self.source or "",
-                                          placeholder="203.0.113.5"), chosen)
-
-    def action_fix(self, number: int) -> None:
-        if not 1 <= number <= len(self.fixes):
-            return
-        fix = self.fixes[number - 1]
-        if fix.action == "manual":
-            self.notify("run: " + "; ".join(fix.args.get("commands", ())), timeout=10)
-            return
-        from ..dialogs import ConfirmDialog
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                run_guarded(self, self._apply(fix), "applying the fix", group="fix", exclusive=True)
-
-        self.app.push_screen(ConfirmDialog(f"{fix.label}?", "exotui doctor suggests this fix.", confirm="Run"),
-                             confirmed)
-
-    async def _apply(self, fix: doctor.Fix) -> None:
-        try:
-            message = await apply_fix(self.project, fix)
-        except ActionRefused as err:
-            message = err.reason
-        self.notify(message)
-        self.action_refresh()
-
-
-async def apply_fix(project, fix: doctor.Fix) -> str:
-    """Run one doctor Fix through cloud.actions; the answer in plain words."""
-    actions, args = project.actions, dict(fix.args)
-    if fix.action == "run":
-        result = await actions.run(args["server_id"], args["action"])
-    elif fix.action == "add_rule":
-        result = await actions.add_rule(**args)
-    elif fix.action == "assign_floating_ip":
-        result = await actions.assign_floating_ip(args["floating_ip_id"], args["server_id"])
-    elif fix.action == "allocate_and_assign_floating_ip":
-        result = await actions.allocate_floating_ip(args.get("network_id"))
-        if result.ok:
-            result = await actions.assign_floating_ip(result.value.id, args["server_id"])
-    elif fix.action == "attach_security_group":
-        result = await actions.attach_security_group(args["server_id"], args["name"])
-    elif fix.action == "console_log":
-        return "open the instance (enter on the map) and press l for its console log"
-    elif fix.action == "forget_host_key":
-        from ...ssh.hostkeys import KnownHosts
-
-        gone = KnownHosts().forget(args["host"], args["port"])
-        return f"forgot {gone} pinned key{'s' if gone != 1 else ''} for {args['host']}"
-    else:
-        return f"nothing to run for {fix.label}"
-    return result.message

@@ -15,6 +15,7 @@ from textual.widgets import ContentSwitcher, Footer, Input, Static
 
 from .commands import ViewCommands
 from .plain import escape
+from .tcss import tcss
 from .themes import register_themes, start_theme
 from .widgets.projects import ProjectsView
 from .widgets.table import ResourceTable
@@ -49,18 +50,14 @@ class ProjectAdded(Message):
 class Breadcrumb(Static):
     """cloud / project / region, and whether what is shown is live or stale."""
 
-    DEFAULT_CSS = """
-    Breadcrumb { dock: top; height: 1; background: $panel; color: $foreground; padding: 0 1; }
-    """
+    DEFAULT_CSS = tcss(__file__, "breadcrumb.tcss")
     text = ""  # what it shows now
 
 
 class CommandLine(Input):
     """The k9s prompt: ':' opens a view by name, '/' filters the current table."""
 
-    DEFAULT_CSS = """
-    CommandLine { dock: bottom; height: 3; display: none; border: tall $accent; }
-    """
+    DEFAULT_CSS = tcss(__file__, "command_line.tcss")
     mode = ":"
 
     @property
@@ -72,9 +69,7 @@ class CommandLine(Input):
 class ExotuiApp(App[int]):
     TITLE = "exotui"
     COMMANDS = App.COMMANDS | {ViewCommands}
-    CSS = """
-    #body { height: 1fr; }
-    """
+    CSS_PATH = "app.tcss"
     BINDINGS = [
         # priority: taken by the app as it reads the key, before the keys after it are passed on, so ':net'
         # in one read (a paste, a laggy link) is the line's and never the view's n, e, t (see check_action)
@@ -208,13 +203,12 @@ class ExotuiApp(App[int]):
             return  # the app is shutting down
         change = message.change
         main = self.screen_stack[0]
-        for projects in main.query(ProjectsView):  # absent while the app shuts down
-            projects.changed(change)
-        if self.project is not None and change.project == self.project.key:
-            for view in main.query(ResourceView):
-                view.changed(change)
-            if change.error and change.kind == "servers":
-                self.update_crumb()
+        # each view takes the changes it shows: the Projects view every project's, the others the current one's
+        for view in main.query(ResourceView):  # (absent while the app shuts down)
+            view.changed(change)
+        current = self.project is not None and change.project == self.project.key
+        if current and change.error and change.kind == "servers":
+            self.update_crumb()
         if self.screen is not main and hasattr(self.screen, "changed"):
             self.screen.changed(change)  # a detail screen follows its resource
 
@@ -332,7 +326,7 @@ class ExotuiApp(App[int]):
             table.set_filter(event.value)
             line.border_subtitle = escape(table.filter_error or "")  # a bad or slow regex is said here, never raised
             view = self.query_one(f"#{self.current_view}")
-            if isinstance(view, (ResourceView, ProjectsView)):
+            if isinstance(view, ResourceView):
                 view.update_title()
 
     @on(Input.Submitted, "#command")

@@ -103,22 +103,7 @@ def describe(store, server: Server) -> str:
 class InstanceDetail(StoreWatching, AnswerOnce, Screen[None]):
     """Pushed over the views; esc goes back. Redrawn from the project's store while shown."""
 
-    DEFAULT_CSS = """
-    InstanceDetail #detail-title { height: 1; background: $primary; color: $text; padding: 0 1; text-style: bold;
-        text-wrap: nowrap; text-overflow: ellipsis; }
-    InstanceDetail #detail-panes { height: 1fr; }
-    InstanceDetail #details, InstanceDetail #console-pane { width: 1fr; height: 1fr; }
-    InstanceDetail #detail-body { padding: 0 1; }
-    InstanceDetail #console { height: 1fr; }
-    InstanceDetail #console-state { height: 1; color: $text-muted; padding: 0 1; }
-    InstanceDetail #console-pane { display: none; }
-    InstanceDetail.-console #details { display: none; }
-    InstanceDetail.-console #console-pane { display: block; }
-    /* wide: no tabs, both panes, a rule between them */
-    InstanceDetail.-side-by-side #detail-tabs { display: none; }
-    InstanceDetail.-side-by-side #details { display: block; border-right: vkey $primary; width: 40%; min-width: 76; }
-    InstanceDetail.-side-by-side #console-pane { display: block; }
-    """
+    CSS_PATH = "detail.tcss"
     BINDINGS = [
         Binding("escape", "close", "Back"),
         Binding("a", "actions", "Actions"),

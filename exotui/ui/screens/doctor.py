@@ -28,10 +28,7 @@ class DoctorScreen(StoreWatching, AnswerOnce, Screen[None]):
     """"Why can't I SSH to X?": the checklist, and its fixes numbered; a digit runs one (confirmed).
     Checked again when the project's network changes (a fix lands through the store), and on r."""
 
-    DEFAULT_CSS = """
-    DoctorScreen #doctor-title { height: 1; background: $primary; color: $text; padding: 0 1; text-style: bold; }
-    DoctorScreen #doctor-body { height: 1fr; padding: 0 1; }
-    """
+    CSS_PATH = "doctor.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Back"), Binding("f", "source", "From address"), Binding("r", "refresh", "Recheck"),
         *(Binding(str(n), f"fix({n})", "Fix", show=n == 1) for n in range(1, 10))]

@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 
 from ...net.matrix import SERVICES, Access, matrix
 from ...net.view import NetView
-from ..widgets.choices import Choices
+from ..widgets.choices import MatrixList
 from .base import AnswerOnce, StoreWatching
 
 CELL = 9
@@ -41,21 +41,10 @@ def describe(access: Access, names: dict[str, str]) -> str:
     return ", ".join(parts) or "nobody"
 
 
-class MatrixList(Choices):
-    DEFAULT_CSS = """
-    MatrixList, MatrixList:focus { height: 1fr; border: none; padding: 0 1; }
-    MatrixList > .option-list--option-highlighted { background: $accent 30%; }
-    """
-
-
 class MatrixScreen(StoreWatching, AnswerOnce, Screen[None]):
     """Pushed over the views; esc goes back, enter opens the SSH doctor for the instance."""
 
-    DEFAULT_CSS = """
-    MatrixScreen .matrix-bar { height: 1; background: $primary; color: $text; padding: 0 1; text-style: bold; }
-    MatrixScreen #matrix-head { height: 1; padding: 0 1; color: $text-muted; text-style: bold; }
-    MatrixScreen #matrix-detail { height: 4; background: $panel; color: $foreground; padding: 0 1; }
-    """
+    CSS_PATH = "matrix.tcss"
     BINDINGS = [Binding("escape", "close", "Back"), Binding("enter", "doctor", "SSH doctor"),
                 Binding("d", "describe", "Describe")]
 

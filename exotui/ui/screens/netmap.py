@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 
 from ...net import topology
 from ...net.view import NetView
-from ..widgets.choices import Choices
+from ..widgets.choices import NetMap
 from .base import AnswerOnce, StoreWatching
 
 # roles from net.topology -> theme styles (never literal colours: a theme change reaches the map)
@@ -37,22 +37,10 @@ def styled(line: topology.Line) -> Content:
     return Content.assemble(*((text, _style(role)) for text, role in line.segments))
 
 
-class NetMap(Choices):  # Choices: page keys that cannot crash
-    """One option per map line; the highlight is the node the keys act on."""
-
-    DEFAULT_CSS = """
-    NetMap, NetMap:focus { height: 1fr; border: none; padding: 0; }
-    NetMap > .option-list--option-highlighted { background: $accent 30%; }
-    """
-
-
 class NetMapScreen(StoreWatching, AnswerOnce, Screen[None]):
     """Pushed over the views; esc goes back. Redraws when the project's network changes."""
 
-    DEFAULT_CSS = """
-    NetMapScreen #map-title { height: 1; background: $primary; color: $text; padding: 0 1; text-style: bold; }
-    NetMapScreen #map-detail { height: 4; background: $panel; color: $foreground; padding: 0 1; }
-    """
+    CSS_PATH = "netmap.tcss"
     BINDINGS = [
         Binding("escape", "close", "Back"),
         Binding("enter", "open", "Open"),

@@ -1,4 +1,5 @@
-"""The OptionList of exotui's own lists, whose cursor scrolls on past the last line that can be chosen."""
+"""The OptionList of exotui's own lists (whose cursor scrolls on past the last line that can be chosen), and the
+map's and the matrix's."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Literal
 
 from textual.widgets import OptionList
 
+from ..tcss import tcss
 from ..textual_compat import find_next_enabled  # importing it also guards every OptionList's page keys
 
 
@@ -30,3 +32,15 @@ class Choices(OptionList):
             self.scroll_relative(y=direction, animate=False)
         else:
             self.highlighted = after
+
+
+class NetMap(Choices):  # Choices: page keys that cannot crash
+    """One option per map line; the highlight is the node the keys act on."""
+
+    DEFAULT_CSS = tcss(__file__, "net_map.tcss")
+
+
+class MatrixList(Choices):
+    """One option per instance of the matrix; the highlight is the instance enter and d act on."""
+
+    DEFAULT_CSS = tcss(__file__, "matrix_list.tcss")

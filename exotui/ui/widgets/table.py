@@ -23,6 +23,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ..tcss import tcss
 from ..textfilter import TableFilter
 
 
@@ -42,31 +43,7 @@ class Column:
 class ResourceTable(ScrollView, can_focus=True):
     """Rows are resources (anything with `.id`); columns say how to draw them."""
 
-    DEFAULT_CSS = """
-    ResourceTable {
-        height: 1fr;
-        background: $surface;
-    }
-    ResourceTable > .resource-table--header {
-        background: $panel;
-        color: $foreground;
-        text-style: bold;
-    }
-    ResourceTable > .resource-table--cursor {
-        background: $block-cursor-background;
-        color: $block-cursor-foreground;
-        text-style: bold;
-    }
-    ResourceTable:blur > .resource-table--cursor {
-        background: $block-cursor-blurred-background;
-        color: $foreground;
-        text-style: none;
-    }
-    ResourceTable > .resource-table--marked {
-        color: $warning;
-        text-style: bold;
-    }
-    """
+    DEFAULT_CSS = tcss(__file__, "table.tcss")
     COMPONENT_CLASSES = {"resource-table--header", "resource-table--cursor", "resource-table--marked"}
     BINDINGS = [
         Binding("up,k", "cursor(-1)", "Up", show=False),

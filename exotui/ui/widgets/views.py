@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from rich.text import Text
 from textual import on
@@ -13,6 +13,7 @@ from textual.color import Color, ColorParseError
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from ..tcss import tcss
 from .table import Column, ResourceTable
 
 if TYPE_CHECKING:  # the cloud layer loads after the first frame, with the first rows to draw
@@ -72,7 +73,7 @@ def rich_colour(value: str) -> str:
         return value
 
 
-class Palette:
+class CellColours:
     """Theme colours for cell text, read from the running app's theme (never literals)."""
 
     def __init__(self, app) -> None:
@@ -86,19 +87,17 @@ class Palette:
 
 
 class ResourceView(Vertical):
-    """A title line and a table; subclasses give the kind, the columns and the title."""
+    """A title line and a table of one kind of the current project's store; subclasses give the kind, the
+    columns and the title (the Projects view, every project's row, overrides what it shows and when)."""
 
-    DEFAULT_CSS = """
-    ResourceView { height: 1fr; }
-    ResourceView > .view-title { height: 1; background: $primary; color: $text; padding: 0 1; text-style: bold; }
-    """
+    DEFAULT_CSS = tcss(__file__, "views.tcss")
     kind: ClassVar[str] = ""
     title: ClassVar[str] = ""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.project = None
-        self.palette: Palette | None = None
+        self.palette: CellColours | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(self.title, classes="view-title", markup=False)  # it shows the filter as typed
@@ -109,7 +108,7 @@ class ResourceView(Vertical):
         return self.query_one(ResourceTable)
 
     def on_mount(self) -> None:
-        self.palette = Palette(self.app)
+        self.palette = CellColours(self.app)
         self.app.theme_changed_signal.subscribe(self, self._retheme)
         if any(column.key == "age" for column in self.table.all_columns):
             # AGE moves on by itself: once a minute, only its changed cells repainted
@@ -121,18 +120,21 @@ class ResourceView(Vertical):
 
     def _retheme(self, _theme) -> None:
         """Cell colours are baked into cached rows: draw them again in the new theme's colours."""
-        self.palette = Palette(self.app)
-        if self.project is not None:
-            self.table.load(self.project.store.get(self.kind))
+        self.palette = CellColours(self.app)
+        self.table.load(self.items())
 
     def columns(self) -> list[Column]:
         raise NotImplementedError
 
+    def items(self) -> Mapping[str, Any]:
+        """The rows the table shows, by ID."""
+        return self.project.store.get(self.kind) if self.project is not None else {}
+
     def show(self, project) -> None:
         """Show this project's `kind` (a full load of the table)."""
         self.project = project
-        self.palette = Palette(self.app)
-        self.table.load(project.store.get(self.kind) if project else {})
+        self.palette = CellColours(self.app)
+        self.table.load(self.items())
         self.update_title()
 
     def changed(self, change: Change) -> None:
@@ -142,7 +144,7 @@ class ResourceView(Vertical):
             self.table.apply(self.project.store.get(self.kind), change.added, change.updated, change.removed)
             self.update_title()
         elif change.kind in self.depends_on():
-            self.table.load(self.project.store.get(self.kind))
+            self.table.load(self.items())
 
     def depends_on(self) -> tuple[str, ...]:
         """Other kinds whose changes alter how this view's rows read."""

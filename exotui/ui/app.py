@@ -73,14 +73,16 @@ class ExotuiApp(App[int]):
     BINDINGS = [
         # priority: taken by the app as it reads the key, before the keys after it are passed on, so ':net'
         # in one read (a paste, a laggy link) is the line's and never the view's n, e, t (see check_action)
-        Binding("colon", "command_line(':')", "View", key_display=":", priority=True),
-        Binding("slash", "command_line('/')", "Filter", key_display="/", priority=True),
+        Binding("colon", "command_line(':')", "View", key_display=":", priority=True,
+                tooltip="a view by its name or an alias (below); :map the network, :matrix who may connect"),
+        Binding("slash", "command_line('/')", "Filter", key_display="/", priority=True,
+                tooltip="the table, by a regular expression (!text inverts); esc clears"),
         # the footer keeps to what fits 80 columns with ? in it; the rest are in ? help and the palette
-        Binding("w", "wide", "Wide", show=False),
-        Binding("ctrl+r", "refresh", "Refresh", show=False),
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("escape", "back", "Back", show=False),
-        Binding("q", "quit", "Quit", show=False),
+        Binding("w", "wide", "Wide", show=False, tooltip="more columns"),
+        Binding("ctrl+r", "refresh", "Refresh", show=False, tooltip="now: full lists, failed logins tried again"),
+        Binding("question_mark", "help", "Help", key_display="?", tooltip="these keys, the screen's own"),
+        Binding("escape", "back", "Back", show=False, tooltip="the filter cleared, or the view before"),
+        Binding("q", "quit", "Quit", show=False, tooltip="asks first while SSH sessions are open"),
     ]
 
     def __init__(self, workspace: Workspace | Callable[[], Workspace], *, start_view: str = "servers",
@@ -442,7 +444,7 @@ class ExotuiApp(App[int]):
     def action_help(self) -> None:
         from .screens.help import HelpScreen
 
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen(self.screen))  # the keys of the screen it is opened over
 
     @on(ResourceTable.Selected)
     def open_item(self, event: ResourceTable.Selected) -> None:

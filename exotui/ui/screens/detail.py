@@ -106,15 +106,17 @@ class InstanceDetail(StoreWatching, AnswerOnce, Screen[None]):
     CSS_PATH = "detail.tcss"
     BINDINGS = [
         Binding("escape", "close", "Back"),
-        Binding("a", "actions", "Actions"),
-        Binding("l", "show('console')", "Console log"),
+        Binding("a", "actions", "Actions", tooltip="on the instance: only what its state allows"),
+        Binding("l", "show('console')", "Console log", tooltip="side by side with the details from 160 columns"),
         Binding("i", "show('details')", "Details"),
-        Binding("f", "follow", "Follow"),
-        Binding("ctrl+d", "delete", "Delete", show=False),
+        Binding("f", "follow", "Follow", tooltip="the console log, or pause it"),
+        Binding("ctrl+d", "delete", "Delete", show=False, tooltip="asks first, naming it"),
         # the command line lives on the views' screen: go back there, then open it
         # priority, as on the app: the keys after ':' in the same read are the line's, not 'a' (actions)
-        Binding("colon", "leave(':')", "View", key_display=":", priority=True),
-        Binding("slash", "leave('/')", "Filter", key_display="/", show=False, priority=True),
+        Binding("colon", "leave(':')", "View", key_display=":", priority=True,
+                tooltip="back to the views, to open one"),
+        Binding("slash", "leave('/')", "Filter", key_display="/", show=False, priority=True,
+                tooltip="back to the views, to filter the table"),
     ]
 
     # kinds whose changes alter what this screen shows

@@ -30,8 +30,11 @@ class DoctorScreen(StoreWatching, AnswerOnce, Screen[None]):
 
     CSS_PATH = "doctor.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Back"), Binding("f", "source", "From address"), Binding("r", "refresh", "Recheck"),
-        *(Binding(str(n), f"fix({n})", "Fix", show=n == 1) for n in range(1, 10))]
+        Binding("escape", "close", "Back"),
+        Binding("f", "source", "From address", tooltip="check from this source address"),
+        Binding("r", "refresh", "Recheck"),
+        *(Binding(str(n), f"fix({n})", "Fix", show=n == 1, tooltip="run the fix of that number (asks first)")
+          for n in range(1, 10))]
 
     # what the checks read: a change to any of these can turn one from FAIL to ok
     watched_kinds = frozenset({"servers", "images", "networks", "subnets", "routers", "ports", "floating_ips",

@@ -45,8 +45,9 @@ class MatrixScreen(StoreWatching, AnswerOnce, Screen[None]):
     """Pushed over the views; esc goes back, enter opens the SSH doctor for the instance."""
 
     CSS_PATH = "matrix.tcss"
-    BINDINGS = [Binding("escape", "close", "Back"), Binding("enter", "doctor", "SSH doctor"),
-                Binding("d", "describe", "Describe")]
+    BINDINGS = [Binding("escape", "close", "Back"),
+                Binding("enter", "doctor", "SSH doctor", tooltip="why can't I SSH to this instance?"),
+                Binding("d", "describe", "Describe", tooltip="the instance's detail")]
 
     watched_kinds = frozenset({"servers", "ports", "security_groups"})
     drawn_in = "#matrix"

@@ -43,12 +43,12 @@ class NetMapScreen(StoreWatching, AnswerOnce, Screen[None]):
     CSS_PATH = "netmap.tcss"
     BINDINGS = [
         Binding("escape", "close", "Back"),
-        Binding("enter", "open", "Open"),
+        Binding("enter", "open", "Open", tooltip="an instance's detail; a '…more' line expands"),
         Binding("left,h", "parent", "Parent", show=False),
         Binding("right,l", "child", "Child/expand", show=False),
-        Binding("e", "toggle", "Expand"),
-        Binding("d", "doctor", "SSH doctor"),
-        Binding("m", "matrix", "Who may connect"),
+        Binding("e", "toggle", "Expand", tooltip="a collapsed network, or collapse it"),
+        Binding("d", "doctor", "SSH doctor", tooltip="why can't I SSH to this instance?"),
+        Binding("m", "matrix", "Who may connect", tooltip="instances by service, and from where"),
     ]
 
     watched_kinds = _WATCHED

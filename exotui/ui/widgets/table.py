@@ -52,8 +52,8 @@ class ResourceTable(ScrollView, can_focus=True):
         Binding("pagedown", "page(1)", "Page down", show=False),
         Binding("home,g", "jump(0)", "Top", show=False),
         Binding("end,G", "jump(-1)", "Bottom", show=False),
-        Binding("space", "mark", "Mark", show=False),
-        Binding("enter", "select", "Open", show=False),
+        Binding("space", "mark", "Mark", show=False, tooltip="a row, for a bulk action"),
+        Binding("enter", "select", "Open", show=False, tooltip="the row (an instance described, a project current)"),
     ]
 
     cursor = reactive(0, always_update=True, repaint=False)

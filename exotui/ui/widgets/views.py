@@ -166,12 +166,18 @@ class ServersView(ResourceView):
     kind = "servers"
     title = "Instances"
     BINDINGS = [
-        Binding("a", "actions", "Actions"),
-        Binding("d", "describe", "Describe"),
-        Binding("n", "launch", "New"),
-        Binding("ctrl+d", "delete", "Delete", show=False),
-        Binding("s", "ssh", "SSH", show=False),  # in ? help: the 80-column footer is full
-        Binding("S", "sessions", "Sessions", show=False),
+        Binding("a", "actions", "Actions", tooltip="on the instance (or the marked ones): only what its state "
+                "allows, refusals explained"),
+        Binding("d", "describe", "Describe", tooltip="flavor, addresses, volumes, groups and rules, console log"),
+        Binding("n", "launch", "New", tooltip="launch an instance"),
+        Binding("ctrl+d", "delete", "Delete", show=False, tooltip="asks first, naming it; an instance's floating "
+                "IPs stay unless you tick r"),
+        # in ? help: the 80-column footer is full
+        Binding("s", "ssh", "SSH", show=False, tooltip="a session to the instance in a tab. There ctrl+] comes "
+                "back (sessions stay open), ctrl+pgup/pgdn switch tabs, ctrl+f4 ends one, f12 opens it in your own "
+                "terminal; shift+pgup scrolls back; shift+↑ copy mode: arrows/hjkl move, v selects, y copies "
+                "(OSC 52), / searches, n/N older/newer, esc leaves"),
+        Binding("S", "sessions", "Sessions", show=False, tooltip="back to the open SSH sessions"),
     ]
 
     def _flows(self):
@@ -265,11 +271,11 @@ class VolumesView(ResourceView):
     kind = "volumes"
     title = "Volumes"
     BINDINGS = [
-        Binding("n", "volume('create')", "New"),
-        Binding("a", "volume('attach')", "Attach"),
-        Binding("x", "volume('detach')", "Detach"),
-        Binding("e", "volume('extend')", "Extend"),
-        Binding("ctrl+d", "volume('delete')", "Delete", show=False),
+        Binding("n", "volume('create')", "New", tooltip="create a volume"),
+        Binding("a", "volume('attach')", "Attach", tooltip="to an instance"),
+        Binding("x", "volume('detach')", "Detach", tooltip="from its instance (asks first)"),
+        Binding("e", "volume('extend')", "Extend", tooltip="a bigger size"),
+        Binding("ctrl+d", "volume('delete')", "Delete", show=False, tooltip="asks first, naming it"),
     ]
 
     def action_volume(self, what: str) -> None:
@@ -322,10 +328,10 @@ class FloatingIPsView(ResourceView):
     kind = "floating_ips"
     title = "Floating IPs"
     BINDINGS = [
-        Binding("n", "floating_ip('allocate')", "Allocate"),
-        Binding("a", "floating_ip('assign')", "Assign"),
-        Binding("u", "floating_ip('unassign')", "Unassign"),
-        Binding("ctrl+d", "floating_ip('release')", "Release", show=False),
+        Binding("n", "floating_ip('allocate')", "Allocate", tooltip="a new floating IP"),
+        Binding("a", "floating_ip('assign')", "Assign", tooltip="to an instance"),
+        Binding("u", "floating_ip('unassign')", "Unassign", tooltip="from its instance"),
+        Binding("ctrl+d", "floating_ip('release')", "Release", show=False, tooltip="back to the pool (asks first)"),
     ]
 
     def action_floating_ip(self, what: str) -> None:
@@ -370,10 +376,10 @@ class SecurityGroupsView(ResourceView):
     kind = "security_groups"
     title = "Security groups"
     BINDINGS = [
-        Binding("n", "rule('add')", "Add rule"),
-        Binding("x", "rule('remove')", "Remove rule"),
-        Binding("c", "group('create')", "New group"),
-        Binding("ctrl+d", "group('delete')", "Delete group", show=False),
+        Binding("n", "rule('add')", "Add rule", tooltip="to the group"),
+        Binding("x", "rule('remove')", "Remove rule", tooltip="one of the group's (asks first)"),
+        Binding("c", "group('create')", "New group", tooltip="an empty security group"),
+        Binding("ctrl+d", "group('delete')", "Delete group", show=False, tooltip="asks first, naming it"),
     ]
 
     def action_rule(self, what: str) -> None:

@@ -11,7 +11,7 @@ from textual import _widget_navigation, work
 from textual.command import CommandPalette
 from textual.css.query import NoMatches
 from textual.widgets import OptionList, TabbedContent, TabPane
-from textual.widgets._select import SelectCurrent  # noqa: F401  (forms.py subclasses it: Select's value line)
+from textual.widgets._select import SelectCurrent  # noqa: F401  (widgets/form_select.py subclasses it: Select's value line)
 
 # the private names used below, for the canary test
 PRIVATE_NAMES = {

@@ -6,7 +6,7 @@ from textual.app import App, ComposeResult
 from textual.widgets import Static
 from textual.widgets._select import SelectCurrent
 
-from exotui.ui.dialogs.form import FormSelect
+from exotui.ui.widgets.form_select import FormSelect
 from waiting import until  # beside this file (tests/ui/conftest.py puts it on the path)
 
 

@@ -268,6 +268,12 @@ def test_widgets_take_colours_only_from_theme_variables():
             for literal in _colour_literals(text):
                 if (str(path.relative_to(UI_DIR)), literal) not in ALLOWED:
                     offenders.append(f"{str(path.relative_to(UI_DIR))}:{line}: {literal!r}")
+    stylesheets = sorted(UI_DIR.rglob("*.tcss"))
+    assert stylesheets, "the styles live in .tcss files beside the code"
+    for path in stylesheets:
+        for literal in _colour_literals(path.read_text(encoding="utf-8")):
+            if (str(path.relative_to(UI_DIR)), literal) not in ALLOWED:
+                offenders.append(f"{path.relative_to(UI_DIR)}: {literal!r}")
     assert offenders == [], ("colour literals in exotui/ui (use $variables in CSS and app.theme_variables[...] "
                              "in Rich styles):\n" + "\n".join(offenders))
 

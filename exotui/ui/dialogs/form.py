@@ -10,12 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.css.query import NoMatches
 from textual.widgets import Button, Input, Label, Select, SelectionList, Static
 
 from ..plain import escape
 from ..tcss import tcss
-from ..textual_compat import SelectCurrent
+from ..widgets.form_select import FormSelect
 from .base import Dialog
 
 
@@ -47,32 +46,6 @@ def whole_number(text: str) -> int | None:
 
 
 Validator = Callable[[dict[str, Any]], str | None]
-
-
-class _SelectCurrent(SelectCurrent):
-    """Select's value line, safe to update before it is composed. Textual 8.2.8's Select sets its value
-    when it mounts; under load its SelectCurrent may not have composed its label yet, and update() then
-    raises NoMatches and kills the form (found by the monkey). The label is kept and drawn at compose."""
-
-    def update(self, label) -> None:
-        try:
-            super().update(label)  # sets self.label first, then queries the label widget
-        except NoMatches:
-            pass
-
-    def compose(self) -> ComposeResult:
-        for widget in super().compose():
-            if widget.id == "label" and self.label is not Select.NULL:
-                widget.update(self.label)
-            yield widget
-
-
-class FormSelect(Select):
-    """Select with a value line that survives being set before it is composed (see _SelectCurrent)."""
-
-    def compose(self) -> ComposeResult:
-        for widget in super().compose():
-            yield _SelectCurrent(widget.placeholder) if type(widget) is SelectCurrent else widget
 
 
 class FormDialog(Dialog[dict[str, Any] | None]):

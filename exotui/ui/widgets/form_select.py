@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.css.query import NoMatches
-from textual.widgets import Select
+from textual.widgets import Select, Static
 
 from ..textual_compat import SelectCurrent
 
@@ -22,8 +22,8 @@ class _SelectCurrent(SelectCurrent):
 
     def compose(self) -> ComposeResult:
         for widget in super().compose():
-            if widget.id == "label" and self.label is not Select.NULL:
-                widget.update(self.label)
+            if widget.id == "label" and isinstance(widget, Static) and self.label is not Select.NULL:
+                widget.update(self.label)  # type: ignore[arg-type]  # (not Select.NULL, checked above)
             yield widget
 
 

@@ -28,6 +28,9 @@ _KEYED = re.compile(r"""(?ix)
     )
     ( (?:\{SHA256\}|Bearer\s+)?[^\s"',}&;]+ )
 """)
+# Exosphere's exouser passphrase: a server tag "exoPw:<words with spaces>" (in every server list a library
+# logs at DEBUG) or, on older instances, the "exouserPassword" metadata; the value runs to its closing quote
+_PASSPHRASE = re.compile(r"""(exoPw:|exouserPassword["']?\s*[:=]\s*["'])[^"'\n]*""", re.IGNORECASE)
 _LIBRARIES = ("keystoneauth", "keystoneauth1", "openstack", "urllib3", "requests", "stevedore", "asyncssh",
               "py.warnings")
 
@@ -45,6 +48,8 @@ class Redactor:
     def __call__(self, text: str) -> str:
         for secret in sorted(self.known, key=len, reverse=True):
             text = text.replace(secret, REDACTED)
+        if "xoPw" in text or "serPassword" in text:  # the fast path: most lines hold neither
+            text = _PASSPHRASE.sub(lambda m: m.group(1) + REDACTED, text)
         return _KEYED.sub(lambda m: m.group(1) + REDACTED, text)
 
 

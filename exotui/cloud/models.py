@@ -89,6 +89,12 @@ def _strmap(value: Any) -> Mapping[str, str]:
     return {printable(str(k)): printable(str(v)) for k, v in _dict(value).items()}
 
 
+# Exosphere keeps the exouser passphrase in a server tag "exoPw:<passphrase>" (older instances: metadata
+# "exouserPassword"); Exosphere's src/Helpers/GetterSetters.elm getServerExouserPassphrase
+PASSPHRASE_TAG = "exoPw:"
+PASSPHRASE_METADATA = "exouserPassword"
+
+
 @dataclass(frozen=True, slots=True)
 class Address:
     network: str
@@ -131,6 +137,10 @@ class Server:
     fault: str | None = None
     # the groups' names as Nova sent them (security_groups is for the screen): what add/remove send back
     raw_security_groups: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()  # from 2.26; an `exoPw:` tag is not kept here (see has_passphrase)
+    # Exosphere-built with its exouser passphrase in an `exoPw:` tag (or the old `exouserPassword` metadata):
+    # only whether there is one is kept; the passphrase itself is fetched when asked for (cloud.kinds)
+    has_passphrase: bool = False
 
     @classmethod
     def from_api(cls, d: Mapping[str, Any]) -> "Server":
@@ -146,6 +156,7 @@ class Server:
                                          _s(entry.get("OS-EXT-IPS:type"), "fixed"),
                                          _s(entry.get("OS-EXT-IPS-MAC:mac_addr"))))
         fault = _dict(d.get("fault"))
+        tags = [t for t in _list(d.get("tags")) if isinstance(t, str)]
         return cls(
             id=_s(d.get("id")), name=_s(d.get("name")), status=_s(d.get("status"), "UNKNOWN").upper(),
             task_state=_opt(d.get("OS-EXT-STS:task_state")), vm_state=_opt(d.get("OS-EXT-STS:vm_state")),
@@ -160,13 +171,16 @@ class Server:
                                                 if _dict(g).get("name"))),
             volume_ids=tuple(_s(_dict(v).get("id")) for v in _list(d.get("os-extended-volumes:volumes_attached"))),
             locked=d.get("locked") is True, locked_reason=_opt(d.get("locked_reason")),
-            metadata=_strmap(d.get("metadata")), description=_opt(d.get("description")),
-            created=_s(d.get("created")), updated=_s(d.get("updated")),
+            metadata=_strmap({k: v for k, v in _dict(d.get("metadata")).items() if k != PASSPHRASE_METADATA}),
+            description=_opt(d.get("description")), created=_s(d.get("created")), updated=_s(d.get("updated")),
             launched_at=_opt(d.get("OS-SRV-USG:launched_at")), host_id=_s(d.get("hostId")),
             availability_zone=_s(d.get("OS-EXT-AZ:availability_zone")),
             fault=_opt(fault.get("message")),
             raw_security_groups=tuple(dict.fromkeys(str(_dict(g).get("name")) for g in _list(d.get("security_groups"))
                                                     if isinstance(_dict(g).get("name"), str) and _dict(g).get("name"))),
+            tags=tuple(printable(t) for t in tags if not t.startswith(PASSPHRASE_TAG)),
+            has_passphrase=(any(t.startswith(PASSPHRASE_TAG) for t in tags)
+                            or bool(_dict(d.get("metadata")).get(PASSPHRASE_METADATA))),
         )
 
     def api_security_group(self, shown: str) -> str:
@@ -478,6 +492,7 @@ class Allocation:
     start_date: str = ""
     end_date: str = ""
     description: str = ""
+    active: bool = True  # the accounting service's `active` (1/0)
 
     @property
     def id(self) -> str:
@@ -486,3 +501,97 @@ class Allocation:
     @property
     def balance(self) -> float:
         return self.allocated - self.used
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeSnapshot:
+    """A Cinder volume snapshot (GET /v3/snapshots/detail; tests/oracle cinder-259)."""
+
+    id: str
+    name: str
+    volume_id: str = ""
+    size_gb: int = 0
+    status: str = ""
+    description: str | None = None
+    created_at: str = ""
+    progress: str = ""
+    project_id: str = ""
+
+    @classmethod
+    def from_api(cls, d: Mapping[str, Any]) -> "VolumeSnapshot":
+        return cls(id=_s(d.get("id")), name=_s(d.get("name")), volume_id=_s(d.get("volume_id")),
+                   size_gb=_i(d.get("size")), status=_s(d.get("status")), description=_opt(d.get("description")),
+                   created_at=_s(d.get("created_at")), progress=_s(d.get("os-extended-snapshot-attributes:progress")),
+                   project_id=_s(d.get("os-extended-snapshot-attributes:project_id")))
+
+
+@dataclass(frozen=True, slots=True)
+class ServerGroup:
+    """A Nova server group: `policy` from 2.64, `policies[0]` before."""
+
+    id: str
+    name: str
+    policy: str = ""
+    member_ids: tuple[str, ...] = ()
+    rules: Mapping[str, str] = field(default_factory=dict)
+    project_id: str = ""
+    user_id: str = ""
+
+    @classmethod
+    def from_api(cls, d: Mapping[str, Any]) -> "ServerGroup":
+        policies = [p for p in _list(d.get("policies")) if isinstance(p, str)]
+        policy = d.get("policy") if isinstance(d.get("policy"), str) else (policies[0] if policies else "")
+        return cls(id=_s(d.get("id")), name=_s(d.get("name")), policy=printable(policy),
+                   member_ids=tuple(_s(m) for m in _list(d.get("members"))), rules=_strmap(d.get("rules")),
+                   project_id=_s(d.get("project_id")), user_id=_s(d.get("user_id")))
+
+
+@dataclass(frozen=True, slots=True)
+class ActionEvent:
+    """One step of an instance action (its events are shown to members from 2.51)."""
+
+    event: str
+    start_time: str = ""
+    finish_time: str = ""
+    result: str = ""  # Success, Error, or "" while it runs
+    host_id: str = ""
+    details: str | None = None  # 2.84, when the policy shows it
+
+    @property
+    def failed(self) -> bool:
+        return self.result.lower() == "error"
+
+    @classmethod
+    def from_api(cls, d: Mapping[str, Any]) -> "ActionEvent":
+        return cls(event=_s(d.get("event")), start_time=_s(d.get("start_time")), finish_time=_s(d.get("finish_time")),
+                   result=_s(d.get("result")), host_id=_s(d.get("hostId")), details=_opt(d.get("details")))
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceAction:
+    """One entry of a server's os-instance-actions: who did what, when, under which request, how it went."""
+
+    request_id: str
+    action: str
+    user_id: str = ""
+    project_id: str = ""
+    start_time: str = ""
+    updated_at: str = ""
+    message: str | None = None  # "Error" when it failed
+    events: tuple[ActionEvent, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return self.request_id
+
+    @property
+    def failed(self) -> bool:
+        """Nova sets the message to "Error" when a step failed; an event's result says so too."""
+        return (self.message or "").lower() == "error" or any(e.failed for e in self.events)
+
+    @classmethod
+    def from_api(cls, d: Mapping[str, Any]) -> "InstanceAction":
+        return cls(request_id=_s(d.get("request_id")), action=_s(d.get("action")), user_id=_s(d.get("user_id")),
+                   project_id=_s(d.get("project_id")), start_time=_s(d.get("start_time")),
+                   updated_at=_s(d.get("updated_at")), message=_opt(d.get("message")),
+                   events=tuple(ActionEvent.from_api(_dict(e)) for e in _list(d.get("events"))))

@@ -32,8 +32,10 @@ from .models import (
     Router,
     SecurityGroup,
     Server,
+    ServerGroup,
     Subnet,
     Volume,
+    VolumeSnapshot,
     printable,
 )
 from .session import FLAVOR_MV, CloudError, CloudSession
@@ -92,7 +94,8 @@ async def fetch_allocations(session: CloudSession) -> list[Allocation]:
     rows = await session.get_url(url)
     return [Allocation(printable(str(r.get("resource", ""))), float(r.get("service_units_allocated") or 0),
                        float(r.get("service_units_used") or 0), printable(str(r.get("start_date") or "")),
-                       printable(str(r.get("end_date") or "")), printable(str(r.get("description") or "")))
+                       printable(str(r.get("end_date") or "")), printable(str(r.get("description") or "")),
+                       active=r.get("active") not in (0, "0", False))
             for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
 
 
@@ -116,6 +119,9 @@ FETCHERS: dict[str, Callable[[CloudSession], Awaitable[list]]] = {
     "keypairs": _lister("compute", "/os-keypairs", "keypairs", Keypair),
     "quotas": fetch_quotas,
     "allocations": fetch_allocations,
+    "volume_snapshots": _lister("block_storage", "/snapshots/detail", "snapshots", VolumeSnapshot),
+    # no microversion: every Nova answers `policies` (2.1) and the model reads both shapes
+    "server_groups": _lister("compute", "/os-server-groups", "server_groups", ServerGroup),
 }
 
 
@@ -129,6 +135,8 @@ SINGLE = {
     "subnets": ("network", "/subnets/{}", "subnet", Subnet),
     "routers": ("network", "/routers/{}", "router", Router),
     "images": ("image", "/images/{}", None, Image),
+    "volume_snapshots": ("block_storage", "/snapshots/{}", "snapshot", VolumeSnapshot),
+    "server_groups": ("compute", "/os-server-groups/{}", "server_group", ServerGroup),
 }
 
 

@@ -1,8 +1,9 @@
 """What may be done to an instance now, and why not: Nova's state rules plus a cloud's own rules.
 
-Nova's rules are its code's (nova/compute/api.py decorators), checked against real Nova's answers
-in tests/oracle/nova-action-matrix.json; Nova's docs disagree and lose. A cloud's own rules
-(Jetstream2: no suspend on r3/GPU flavors, no resize from full-GPU ones) are data in cloud_rules.json.
+Nova's rules are its code's (nova/compute/api.py decorators), declared with each action in
+action_table.py and checked against real Nova's answers in tests/oracle/nova-action-matrix.json; Nova's
+docs disagree and lose. A cloud's own rules (Jetstream2: no suspend on r3/GPU flavors, no resize from
+full-GPU ones) are data in cloud_rules.json.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from importlib import resources
 from typing import Any, Iterable, Mapping
 from urllib.parse import urlparse
 
+from .action_table import SERVER_ACTION, SERVER_ACTIONS, NovaRule
 from .models import Flavor, Quota, Server
 
 
@@ -38,56 +40,8 @@ def refused(reason: str) -> Verdict:
 
 # --- Nova's rules ------------------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class NovaRule:
-    """When Nova (as the instance's owner, default policy) accepts an action."""
-
-    vm_states: frozenset[str] | None  # None: any vm_state
-    task_states: frozenset[str | None] | None = frozenset({None})  # None: any; Nova's default is "no task"
-    lock: bool = True  # refused while the instance is locked
-    needs_host: bool = False  # refused while shelved_offloaded ("is not ready": no compute host)
-    admin_only: bool = False  # a member gets 403 from Nova's default policy
-
-
-def _rule(*vm_states: str, **kw: Any) -> NovaRule:
-    return NovaRule(frozenset(vm_states), **kw)
-
-
-_ANY = {"vm_states": None, "task_states": None}
-# a hard reboot may interrupt these (nova/compute/api.py reboot: task_state=[...])
-_HARD_REBOOT_TASKS = frozenset({None, "rebooting", "reboot_pending", "reboot_started", "rebooting_hard",
-                                "reboot_pending_hard", "reboot_started_hard", "resuming", "unpausing", "pausing",
-                                "suspending"})
-_VOLUME_STATES = ("active", "paused", "stopped", "resized", "soft_deleted", "shelved", "shelved_offloaded")
-
-NOVA_RULES: dict[str, NovaRule] = {
-    "start": _rule("stopped", needs_host=True),
-    "stop": _rule("active", "error", needs_host=True),
-    "reboot_soft": _rule("active"),
-    "reboot_hard": _rule("active", "stopped", "paused", "suspended", "error", task_states=_HARD_REBOOT_TASKS),
-    "pause": _rule("active"),
-    "unpause": _rule("paused"),
-    "suspend": _rule("active"),
-    "resume": _rule("suspended"),
-    "shelve": _rule("active", "stopped", "paused", "suspended"),
-    "shelve_offload": _rule("shelved", admin_only=True),
-    "unshelve": _rule("shelved", "shelved_offloaded"),
-    "resize": _rule("active", "stopped"),
-    "confirm_resize": _rule("resized"),
-    "revert_resize": _rule("resized"),
-    "rescue": _rule("active", "stopped", "error"),
-    "unrescue": _rule("rescued"),
-    "create_image": _rule("active", "stopped", "paused", "suspended", lock=False),  # snapshots ignore the lock
-    "console_log": NovaRule(lock=False, needs_host=True, **_ANY),
-    "lock": NovaRule(lock=False, **_ANY),  # locking a locked instance is a 202 no-op in Nova
-    "unlock": NovaRule(lock=False, **_ANY),
-    "delete": NovaRule(**_ANY),  # any state, any task, but not while locked
-    "attach_volume": _rule(*_VOLUME_STATES),
-    "detach_volume": _rule(*_VOLUME_STATES),
-    # Neutron does the work; Nova checks neither state nor lock
-    "add_security_group": NovaRule(lock=False, **_ANY),
-    "remove_security_group": NovaRule(lock=False, **_ANY),
-}
+# Nova's rule for each action is declared with the action (action_table.py)
+NOVA_RULES: Mapping[str, NovaRule] = {a.name: a.nova for a in SERVER_ACTIONS}
 ACTIONS = tuple(NOVA_RULES)
 
 # vm_state when a cloud hides the extended status (policy): guessed from the API status
@@ -106,14 +60,6 @@ _FIRST = {"stopped": "start it first", "suspended": "resume it first", "paused":
           "shelved": "unshelve it first", "shelved_offloaded": "unshelve it first",
           "resized": "confirm or revert it first", "rescued": "unrescue it first",
           "error": "a hard reboot or a stop may recover it", "building": "wait until it is built"}
-# actions that undo one state: "not X" says more than a hint to leave the current state
-_NEEDS = {"resume": "the instance is not suspended", "unpause": "the instance is not paused",
-          "unshelve": "the instance is not shelved", "confirm_resize": "there is no resize to confirm",
-          "revert_resize": "there is no resize to revert", "unrescue": "the instance is not in rescue mode",
-          "shelve_offload": "the instance is not shelved"}
-# the vm_states an action ends in: asking again is "already"
-_ENDS_IN = {"start": {"active"}, "stop": {"stopped"}, "pause": {"paused"}, "suspend": {"suspended"},
-            "shelve": {"shelved", "shelved_offloaded"}, "rescue": {"rescued"}}
 
 
 def vm_state_of(server: Server) -> str:
@@ -135,9 +81,10 @@ def nova_verdict(action: str, server: Server) -> Verdict:
     if rule.vm_states is None or vm_state in rule.vm_states:
         return ALLOWED
     words = _WORDS.get(vm_state, vm_state)
-    if action in _NEEDS:
-        return refused(f"{_NEEDS[action]} (it is {words})")
-    if vm_state in _ENDS_IN.get(action, ()):
+    declared = SERVER_ACTION[action]
+    if declared.needs:  # an action that undoes one state: "not X" says more than a hint to leave this one
+        return refused(f"{declared.needs} (it is {words})")
+    if vm_state in declared.already:
         return refused(f"the instance is already {words}")
     if vm_state in _FIRST:
         return refused(f"the instance is {words}: {_FIRST[vm_state]}")

@@ -5,10 +5,13 @@ The rates are data (su_rates.json): SU/hour = vCPUs x flavor-family rate x insta
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import re
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from dataclasses import replace as _replace
 from importlib import resources
 from typing import Any, Iterable, Mapping
 
@@ -117,6 +120,7 @@ class BurnRate:
     per_hour: float
     by_family: Mapping[str, float]  # general / large_memory / gpu: each draws on its own allocation
     by_server: Mapping[str, float]
+    family_of: Mapping[str, str] = dataclass_field(default_factory=dict)  # server ID -> its flavor's family
 
     @property
     def per_day(self) -> float:
@@ -129,13 +133,15 @@ def project_burn_rate(servers: Iterable[Server], flavors: Iterable[Flavor] = (),
     flavors = list(flavors)
     by_family: dict[str, float] = {}
     by_server: dict[str, float] = {}
+    family_of: dict[str, str] = {}
     for server in servers:
         flavor = server_flavor(server, flavors)
         rate = su_per_hour(flavor, server.status, rates)
         by_server[server.id] = rate
         family = flavor_family(flavor)
+        family_of[server.id] = family
         by_family[family] = by_family.get(family, 0.0) + rate
-    return BurnRate(sum(by_server.values()), by_family, by_server)
+    return BurnRate(sum(by_server.values()), by_family, by_server, family_of)
 
 
 @dataclass(frozen=True)
@@ -147,6 +153,8 @@ class AllocationBalance:
     used: float
     burn_per_hour: float
     end_date: str = ""
+    active: bool = True
+    by_server: Mapping[str, float] | None = None  # what each instance charged to it burns, SU/h
 
     @property
     def remaining(self) -> float:
@@ -162,6 +170,38 @@ class AllocationBalance:
         if self.burn_per_hour <= 0:
             return None
         return max(self.remaining, 0.0) / self.burn_per_hour
+
+    @property
+    def runway_days(self) -> float | None:
+        """Days the balance lasts at the current burn; None when nothing burns it."""
+        hours = self.hours_left
+        return None if hours is None else hours / 24
+
+    @property
+    def ends(self) -> dt.date | None:
+        """The allocation's end date ("2027-05-20" or an ISO time); None when absent or unreadable."""
+        try:
+            return dt.date.fromisoformat(self.end_date[:10])
+        except ValueError:
+            return None
+
+    def days_to_end(self, today: dt.date) -> int | None:
+        ends = self.ends
+        return None if ends is None else (ends - today).days
+
+    def runs_out_before_end(self, today: dt.date) -> bool:
+        """At this burn, the balance is gone before the end date (the SUs do not last the allocation)."""
+        runway, to_end = self.runway_days, self.days_to_end(today)
+        if runway is None:
+            return False
+        return to_end is None or runway < to_end
+
+    def shortfall_days(self, today: dt.date) -> float | None:
+        """How many days before its end date the balance runs out at this burn (None: it lasts)."""
+        runway, to_end = self.runway_days, self.days_to_end(today)
+        if runway is None or to_end is None or runway >= to_end:
+            return None
+        return to_end - runway
 
 
 def allocation_balances(allocations: Iterable[Allocation], burn: BurnRate | None = None,
@@ -179,6 +219,41 @@ def allocation_balances(allocations: Iterable[Allocation], burn: BurnRate | None
                 family, title = fam, name
                 break
         burning = burn.by_family.get(family, 0.0) if burn is not None else 0.0
+        charged = ({sid: rate for sid, rate in burn.by_server.items() if burn.family_of.get(sid) == family}
+                   if burn is not None else {})
         balances.append(AllocationBalance(allocation.resource, title, family, allocation.allocated,
-                                          allocation.used, burning, allocation.end_date))
+                                          allocation.used, burning, allocation.end_date, allocation.active, charged))
     return balances
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """One allocation now and with the selected instances shelved."""
+
+    now: AllocationBalance
+    shelved: AllocationBalance
+
+    @property
+    def saves_per_hour(self) -> float:
+        return self.now.burn_per_hour - self.shelved.burn_per_hour
+
+    @property
+    def adds_days(self) -> float | None:
+        """Days of runway shelving adds; None when nothing burns the allocation afterwards (it lasts),
+        or nothing burned it before (shelving changes nothing)."""
+        before, after = self.now.runway_days, self.shelved.runway_days
+        if before is None or after is None:
+            return None
+        return after - before
+
+
+def what_if_shelved(allocations: Iterable[Allocation], servers: Iterable[Server], selected: Iterable[str],
+                    flavors: Iterable[Flavor] = (), rates: SuRates | None = None) -> list[WhatIf]:
+    """Each allocation's burn and runway now, and with the `selected` instances (IDs) shelved: a shelved
+    instance costs nothing (su_rates.json SHELVED_OFFLOADED)."""
+    servers, flavors, allocations = list(servers), list(flavors), list(allocations)
+    chosen = set(selected)
+    after = [_replace(s, status="SHELVED_OFFLOADED", task_state=None) if s.id in chosen else s for s in servers]
+    now = allocation_balances(allocations, project_burn_rate(servers, flavors, rates), rates)
+    then = allocation_balances(allocations, project_burn_rate(after, flavors, rates), rates)
+    return [WhatIf(a, b) for a, b in zip(now, then)]

@@ -84,8 +84,7 @@ def boot(world: World, project_id: str, user_id: str, name: str, flavor_id: str,
     server["_launched"] = server["_created"]
     server["_host"] = None if vm_state == "shelved_offloaded" else COMPUTE_HOST
     if status == "ERROR":
-        server["fault"] = {"code": 500, "created": iso_z(server["_created"]),
-                           "message": "No valid host was found. There are not enough hosts available."}
+        server["fault"] = {"code": 500, "created": iso_z(server["_created"]), "message": NO_VALID_HOST}
     _set(world, server, None, vm_state, power)
     return server
 
@@ -155,15 +154,38 @@ def run_steps(world: World, server: dict, steps: tuple[Step, ...], done=None) ->
         done(server)
 
 
+# the event each action's compute (or conductor) step is recorded under, where it is not
+# compute_<action>_instance (nova/compute/manager.py wrap_instance_event names)
+EVENT_NAMES = {"create": "compute__do_build_and_run_instance", "delete": "compute_terminate_instance",
+               "resize": "compute_prep_resize", "confirmResize": "compute_confirm_resize",
+               "revertResize": "compute_revert_resize", "createImage": "compute_snapshot_instance",
+               "attach_volume": "compute_attach_volume", "detach_volume": "compute_detach_volume"}
+NO_VALID_HOST = "No valid host was found. There are not enough hosts available."
+
+
 def record_action(world: World, server: dict, action: str, request_id: str, user_id: str,
-                  message: str | None = None) -> dict:
-    now = iso_micro(world.now())
-    entry = {"action": action, "instance_uuid": server["id"], "request_id": request_id, "user_id": user_id,
-             "project_id": server["tenant_id"], "start_time": now, "message": message, "updated_at": now,
-             "events": [{"event": f"compute_{action}_instance", "start_time": now, "finish_time": now,
-                         "result": "Success", "hostId": host_id(server)}]}
+                  message: str | None = None, *, result: str = "Success", event: str | None = None,
+                  at=None) -> dict:
+    """Nova's instance action with its one event. A failed one has message "Error" and its event's result
+    "Error" (what a member sees: the traceback and the details are an admin's)."""
+    now = iso_micro(at or world.now())
+    if result != "Success" and message is None:
+        message = "Error"
+    entry = {"action": action, "instance_uuid": server["id"], "request_id": request_id or f"req-{new_id(world)}",
+             "user_id": user_id, "project_id": server["tenant_id"], "start_time": now, "message": message,
+             "updated_at": now,
+             "events": [{"event": event or EVENT_NAMES.get(action, f"compute_{action}_instance"), "start_time": now,
+                         "finish_time": now, "result": result, "hostId": host_id(server)}]}
     world.instance_actions.setdefault(server["id"], []).insert(0, entry)
     return entry
+
+
+def fail_build(world: World, server: dict, request_id: str, user_id: str, reason: str = NO_VALID_HOST) -> None:
+    """The scheduler found no host: ERROR with Nova's fault, no ports, a failed `create` action."""
+    server["fault"] = {"code": 500, "created": iso_z(world.now()), "message": reason}
+    record_action(world, server, "create", request_id, user_id, result="Error",
+                  event="conductor_schedule_and_build_instances")
+    _set(world, server, None, "error", 0)
 
 
 def start_build(world: World, server: dict) -> None:
@@ -205,6 +227,9 @@ def delete(world: World, server: dict) -> None:
 
     def gone(s: dict) -> None:
         s["_deleted"] = True
+        for group in world.server_groups.values():  # a deleted server leaves its groups
+            if s["id"] in group["members"]:
+                group["members"].remove(s["id"])
         s["_terminated"] = world.now()
         for port in neutron.device_ports(world, s["id"]):
             neutron.delete_port(world, port["id"])
@@ -324,7 +349,7 @@ def server_view(world: World, server: dict, mv: tuple[int, int], *, show: bool =
     if mv >= (2, 100):
         view["scheduler_hints"] = {}
     if show and mv >= (2, 71):
-        view["server_groups"] = []
+        view["server_groups"] = [g["id"] for g in world.server_groups.values() if server["id"] in g["members"]]
     if not deleted:
         names = security_group_names(world, server)
         if names:
@@ -385,7 +410,8 @@ def usage(world: World, project_id: str) -> dict[str, int]:
         cores += flavor.get("vcpus", 0)
         ram += flavor.get("ram", 0)
     keypairs = sum(1 for (uid, _n) in world.keypairs)  # key pairs are per user; one demo user
-    return {"instances": len(servers), "cores": cores, "ram": ram, "key_pairs": keypairs}
+    groups = sum(1 for g in world.server_groups.values() if g["project_id"] == project_id)
+    return {"instances": len(servers), "cores": cores, "ram": ram, "key_pairs": keypairs, "server_groups": groups}
 
 
 def check_quota(world: World, project_id: str, flavor: dict, count: int = 1, *, replacing: dict | None = None) -> None:

@@ -241,7 +241,12 @@ async def create_server(request: web.Request) -> web.Response:
     world = world_of(request)
     ctx = ctx_of(request)
     mv = _mv(request)
-    spec = _validate_create(await read_json(request), mv)
+    from . import nova_groups  # it imports this module
+
+    body = await read_json(request)
+    spec = _validate_create(body, mv)
+    hints = body.get("os:scheduler_hints") or body.get("OS-SCH-HNT:scheduler_hints") or {}
+    group_id = hints.get("group") if isinstance(hints, dict) else None
     project_id, user_id = ctx["project_id"], ctx["user_id"]
     flavor = world.flavors.get(str(spec["flavorRef"]).rsplit("/", 1)[-1])
     if flavor is None:
@@ -267,6 +272,8 @@ async def create_server(request: web.Request) -> web.Response:
     network_ids = _networks_for(world, project_id, spec.get("networks", "auto"))
     count = spec.get("max_count", spec.get("min_count", 1))
     nova.check_quota(world, project_id, flavor, count)
+    if group_id is not None:
+        nova_groups.check_hint(world, project_id, str(group_id), count)
     first = None
     for index in range(count):
         name = spec["name"] if count == 1 else f"{spec['name']}-{index + 1}"
@@ -276,11 +283,14 @@ async def create_server(request: web.Request) -> web.Response:
             server["hostname"] = spec["hostname"]
         server["tags"] = list(spec.get("tags", []))
         server["_user_data"] = spec.get("user_data")  # stored; Nova shows it to admins only (2.3+)
+        first = first or server
+        if group_id is not None and not nova_groups.join(world, server, str(group_id)):
+            nova.fail_build(world, server, request.get("request_id", ""), user_id)  # no host left for it
+            continue
         _attach_block_devices(world, server, bdms, user_id)
         nova.plug_networks(world, server, network_ids, groups or ["default"])
         nova.record_action(world, server, "create", request.get("request_id", ""), user_id)
         nova.start_build(world, server)
-        first = first or server
     body = {"server": {"id": first["id"], "links": nova.links(world, "servers", first["id"]),
                        "OS-DCF:diskConfig": "MANUAL",
                        "security_groups": [{"name": g} for g in (groups or ["default"])],
@@ -694,6 +704,28 @@ async def server_tags(request: web.Request) -> web.Response:
     return json_response({"tags": list(server["tags"])})
 
 
+async def server_tag(request: web.Request) -> web.Response:
+    """PUT adds one tag (Exosphere's `exoPw:` passphrase goes this way), DELETE removes it; from 2.26."""
+    if _mv(request) < (2, 26):
+        raise ApiError(404, "The resource could not be found.")
+    server = _server(request)
+    tag = request.match_info["tag"]
+    if request.method == "DELETE":
+        if tag not in server["tags"]:
+            raise ApiError(404, f"Tag {tag} could not be found.")
+        server["tags"].remove(tag)
+        return no_content()
+    if not 1 <= len(tag) <= 60 or "," in tag or "/" in tag:
+        raise _bad_input("tag", tag, "is not a valid tag (1 to 60 characters, no ',' or '/')")
+    if tag in server["tags"]:
+        return no_content()
+    if len(server["tags"]) >= 50:
+        raise ApiError(400, "The number of tags exceeded the per-server limit 50")
+    server["tags"].append(tag)
+    server["_updated"] = world_of(request).now()
+    return no_content(201, headers={"Location": str(request.url)})
+
+
 async def instance_actions(request: web.Request) -> web.Response:
     server = _server(request, include_deleted=True)
     mv = _mv(request)
@@ -711,8 +743,9 @@ async def instance_action(request: web.Request) -> web.Response:
                  None)
     if entry is None:
         raise ApiError(404, f"Action {rid} not found")
-    view = {k: v for k, v in entry.items() if k != "updated_at" or mv >= (2, 58)}
-    view["events"] = [{k: v for k, v in ev.items() if k != "hostId" or mv >= (2, 62)} for ev in entry["events"]]
+    view = {k: v for k, v in entry.items() if k != "events" and (k != "updated_at" or mv >= (2, 58))}
+    if mv >= (2, 51):  # before 2.51 only admins see the events (the oracle's mv2.1 answer has none)
+        view["events"] = [{k: v for k, v in ev.items() if k != "hostId" or mv >= (2, 62)} for ev in entry["events"]]
     return json_response({"instanceAction": view})
 
 
@@ -813,7 +846,8 @@ async def forbidden_migrations(request: web.Request) -> web.Response:
 
 
 def make_app(world: World) -> web.Application:
-    from . import nova_catalog as catalog  # it imports this module
+    from . import nova_catalog as catalog  # they import this module
+    from . import nova_groups
 
     app = service_app(world, "nova", public={"/", "/v2.1", "/v2.1/"})
     app.middlewares.append(microversions)
@@ -839,6 +873,8 @@ def make_app(world: World) -> web.Application:
     r.add_get(f"{v}/servers/{{server_id}}/os-server-password", server_password)
     r.add_delete(f"{v}/servers/{{server_id}}/os-server-password", server_password)
     r.add_get(f"{v}/servers/{{server_id}}/tags", server_tags)
+    r.add_put(f"{v}/servers/{{server_id}}/tags/{{tag}}", server_tag)
+    r.add_delete(f"{v}/servers/{{server_id}}/tags/{{tag}}", server_tag)
     r.add_get(f"{v}/servers/{{server_id}}/os-instance-actions", instance_actions)
     r.add_get(f"{v}/servers/{{server_id}}/os-instance-actions/{{request_id}}", instance_action)
     r.add_get(f"{v}/servers/{{server_id}}/os-volume_attachments", volume_attachments)
@@ -864,5 +900,5 @@ def make_app(world: World) -> web.Application:
     r.add_get(f"{v}/os-quota-sets/{{project_id}}/detail", catalog.quota_set)
     r.add_get(f"{v}/os-quota-sets/{{project_id}}/defaults", catalog.quota_defaults)
     r.add_get(f"{v}/os-availability-zone", catalog.availability_zones)
-    r.add_get(f"{v}/os-server-groups", catalog.list_server_groups)
+    nova_groups.add_routes(r, v)
     return app

@@ -182,7 +182,7 @@ async def limits(request: web.Request) -> web.Response:
                 "maxTotalFloatingIps": -1, "maxSecurityGroups": -1, "maxSecurityGroupRules": -1,
                 "totalRAMUsed": used["ram"], "totalCoresUsed": used["cores"],
                 "totalInstancesUsed": used["instances"], "totalFloatingIpsUsed": 0, "totalSecurityGroupsUsed": 0,
-                "totalServerGroupsUsed": 0}
+                "totalServerGroupsUsed": used["server_groups"]}
     if mv >= (2, 36):
         for key in ("maxTotalFloatingIps", "maxSecurityGroups", "maxSecurityGroupRules", "totalFloatingIpsUsed",
                     "totalSecurityGroupsUsed"):
@@ -197,7 +197,3 @@ async def limits(request: web.Request) -> web.Response:
 async def availability_zones(request: web.Request) -> web.Response:
     return json_response({"availabilityZoneInfo": [{"zoneName": nova.AZ, "zoneState": {"available": True},
                                                     "hosts": None}]})
-
-
-async def list_server_groups(request: web.Request) -> web.Response:
-    return json_response({"server_groups": []})

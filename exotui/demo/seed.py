@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from . import cinder, glance, keystone, neutron, nova
+from . import cinder, glance, keystone, neutron, nova, nova_groups
 from .common import iso_micro
 from .world import World
 
@@ -133,7 +133,12 @@ def populate(world: World) -> None:
                 vol = cinder.create_volume(world, pid, volume[0], volume[1], user_id=user_id, instant=True)
                 vol["created_at"] = iso_micro(server["_created"])  # made with its instance
                 nova.attach_volume(world, server, vol["id"], instant=True)
+        _history(world, pid, user_id)
+        if index == 1:
+            _fresh_passphrase(world, pid)
         if index == 0:
+            _exosphere_built(world, pid)
+            _kept_for_later(world, pid, user_id)
             spare = cinder.create_volume(world, pid, "spare", 50, user_id=user_id, instant=True)
             spare["created_at"] = iso_micro(now - dt.timedelta(days=21))
             neutron.create_floating_ip(world, pid, public["id"], description="kept for the next web server")
@@ -141,6 +146,65 @@ def populate(world: World) -> None:
                 _bulk(world, pid, user_id, flavor_by_name, images, public["id"])
     for server in world.servers.values():  # the seed is history: Nova's caches caught up long ago
         server["_addresses"] = None
+
+
+# What each seeded status was reached by, after its create: (action, event) pairs, oldest first
+_HOW_REACHED = {"SHUTOFF": [("stop", None)], "SUSPENDED": [("suspend", None)],
+                "SHELVED_OFFLOADED": [("shelve", None)]}
+EXOSPHERE_PASSPHRASE = "ash bay cod dew elm fig gum hay ivy jam kit"  # 11 words, like Exosphere's; a tag's 54
+EXOSPHERE_FRESH_PASSPHRASE = "oak pea rye sap tea urn vat wax yam zip ant"
+
+
+def _history(world: World, pid: str, user_id: str) -> None:
+    """Each seeded instance's os-instance-actions: its create, how it reached its status, and on
+    `analysis-rocky` a resize that failed before it was stopped (a failed action, as Nova records one)."""
+    for server in world.project_servers(pid):
+        created = server["_created"]
+        if server["status"] == "ERROR":
+            nova.record_action(world, server, "create", "", user_id, result="Error",
+                               event="conductor_schedule_and_build_instances", at=created)
+            continue
+        nova.record_action(world, server, "create", "", user_id, at=created)
+        steps = list(_HOW_REACHED.get(server["status"], []))
+        if server["name"] == "analysis-rocky":
+            steps.insert(0, ("resize", None))
+        for hours, (action, event) in enumerate(steps, start=1):
+            failed = server["name"] == "analysis-rocky" and action == "resize"
+            nova.record_action(world, server, action, "", user_id, result="Error" if failed else "Success",
+                               event=event, at=created + dt.timedelta(hours=hours))
+
+
+def _exosphere_built(world: World, pid: str) -> None:
+    """`notebook` looks built by Exosphere: its metadata, and the exouser passphrase that Exosphere moved
+    from os-server-password to an `exoPw:` tag (src/State/State.elm ReceiveServerPassphrase)."""
+    server = next(s for s in world.project_servers(pid) if s["name"] == "notebook")
+    epoch = int(server["_created"].timestamp() * 1000) + 600_000
+    server["metadata"].update({
+        "exoServerVersion": "6", "exoClientUuid": "0c1b2f3e-4d5a-4b6c-8d7e-9f0a1b2c3d4e",
+        "exoCreatorUsername": "demo@access-ci.org", "exoSetup": f'{{"status":"complete","epoch":{epoch}}}',
+        "exoGuac": '{"v":1,"ssh":true,"vnc":false}'})
+    server["tags"].append("exoPw:" + EXOSPHERE_PASSPHRASE)
+
+
+def _kept_for_later(world: World, pid: str, user_id: str) -> None:
+    """A volume snapshot taken a week ago, and a server group the assembly instances were launched into,
+    so the snapshot and server-group views have something to show."""
+    servers = {s["name"]: s for s in world.project_servers(pid)}
+    scratch = next(v for v in world.volumes.values() if v["name"] == "scratch-data")
+    snapshot = cinder.create_snapshot(world, scratch, "scratch-data-before-upgrade", user_id=user_id,
+                                      description="before the Ubuntu 24.04 upgrade")
+    snapshot["created_at"] = snapshot["updated_at"] = iso_micro(world.now() - dt.timedelta(days=7))
+    group = nova_groups.create_group(world, pid, user_id, "assembly-pipeline", "soft-affinity")
+    group["members"] += [servers["bigmem-assembly"]["id"], servers["analysis-rocky"]["id"]]
+
+
+def _fresh_passphrase(world: World, pid: str) -> None:
+    """`workshop-vm-1` was built by Exosphere moments ago: its passphrase is still in os-server-password,
+    where the instance's setup POSTed it, not yet moved to a tag."""
+    server = next(s for s in world.project_servers(pid) if s["name"] == "workshop-vm-1")
+    server["metadata"].update({"exoServerVersion": "6", "exoCreatorUsername": "demo@access-ci.org",
+                               "exoSetup": '{"status":"running","epoch":null}'})
+    server["_password"] = EXOSPHERE_FRESH_PASSPHRASE
 
 
 def _backdate(server: dict, days: float) -> None:
@@ -162,16 +226,22 @@ def _bulk(world: World, pid: str, user_id: str, flavors: dict, images: dict, pub
 
 
 def _allocations(world: World, index: int) -> list[dict]:
-    start = world.now().date().replace(month=1, day=1)
-    end = start.replace(year=start.year + 1)
+    today = world.now().date()
+    start = today - dt.timedelta(days=200)
+    end = start + dt.timedelta(days=365)
     project = list(world.projects.values())[index]
-    rows = [("jetstream2.indiana.xsede.org", 500_000, 183_412.5 if index == 0 else 12_040.0),
-            ("jetstream2-gpu.indiana.xsede.org", 100_000, 41_220.0 if index == 0 else 0.0),
-            ("jetstream2-storage.indiana.xsede.org", 10_000, 2_048.0 if index == 0 else 40.0)]
+    # one allocation per ACCESS resource, a year long; the GPU one was granted later for six months (a guess
+    # at how dates differ: the shape is Exosphere's decoder's, src/Rest/Jetstream2Accounting.elm)
+    gpu_start = today - dt.timedelta(days=60)
+    gpu_end = gpu_start + dt.timedelta(days=182)
+    rows = [("jetstream2.indiana.xsede.org", 500_000, 183_412.5 if index == 0 else 12_040.0, start, end),
+            ("jetstream2-gpu.indiana.xsede.org", 100_000, 41_220.0 if index == 0 else 0.0, gpu_start, gpu_end),
+            ("jetstream2-lm.indiana.xsede.org", 200_000, 96_512.0 if index == 0 else 0.0, start, end),
+            ("jetstream2-storage.indiana.xsede.org", 10_000, 2_048.0 if index == 0 else 40.0, start, end)]
     return [{"description": project["description"], "abstract": project["description"],
              "service_units_allocated": allocated, "service_units_used": used,
-             "start_date": start.isoformat(), "end_date": end.isoformat(), "resource": resource,
-             "active": 1} for resource, allocated, used in rows]
+             "start_date": begin.isoformat(), "end_date": finish.isoformat(), "resource": resource,
+             "active": 1} for resource, allocated, used, begin, finish in rows]
 
 
 def _hid(world: World) -> str:

@@ -55,6 +55,7 @@ class World:
     keypairs: dict[tuple[str, str], dict] = field(default_factory=dict)  # (user_id, name)
     servers: dict[str, dict] = field(default_factory=dict)
     instance_actions: dict[str, list[dict]] = field(default_factory=dict)  # server_id -> actions
+    server_groups: dict[str, dict] = field(default_factory=dict)
     # glance
     images: dict[str, dict] = field(default_factory=dict)
     # neutron

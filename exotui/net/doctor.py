@@ -17,6 +17,7 @@ from typing import Any
 
 from exotui.cloud.models import Server
 
+from .risky import exposures
 from .rules import Effective, effective, effective_for_groups
 from .view import NetView
 
@@ -262,6 +263,16 @@ def _egress(view: NetView, server: Server, eff: Effective, jump: Server | None, 
     return Check(name, status, summary, tuple(evidence), fixes)
 
 
+def _risky(eff: Effective) -> Check:
+    """Rules that open every port, or a risky one, to the Internet: told as a warning, never [ok]
+    (Jetstream2's advice: open only what you need; net/risky.py)."""
+    evidence = [exposure.message for exposure in exposures(eff.ingress)]
+    if not evidence:
+        return Check("risky rules", PASS, "no rule opens every port or a risky port to the Internet")
+    count = f"{len(evidence)} rule{'s' if len(evidence) != 1 else ''}"
+    return Check("risky rules", WARN, f"{count} open more than needed to the Internet", tuple(evidence))
+
+
 def _keypair(view: NetView, server: Server, local: Iterable[str] | None) -> Check:
     name = "keypair"
     if not server.key_name:
@@ -349,6 +360,7 @@ def diagnose(view: NetView, server: Server, source: str | None = None, *, host_k
         summary += f" (on jump host {jump.name})"
     checks.append(Check("ssh ingress (tcp/22)", status, summary, tuple(evidence), fixes))
     checks.append(_egress(view, server, eff, jump, rules_of))
+    checks.append(_risky(eff))
     checks.append(_keypair(view, server, local_fingerprints))
     if reach is None:
         checks.append(_host_key(server, jump_addr or address, host_key))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .risky import Exposure, exposures
 from .rules import PORTED, Effective, effective_all
 from .view import NetView
 
@@ -76,6 +77,21 @@ def matrix(view: NetView, services: tuple[Service, ...] = SERVICES,
         if row is None:
             row = rows[id(eff.ingress)] = {s.name: service_access(eff, s) for s in services}
         out[sid] = row
+    return out
+
+
+def exposed(view: NetView, effective_rules: dict[str, Effective] | None = None) -> dict[str, tuple[Exposure, ...]]:
+    """server ID -> its risky rules (every port or a risky port open to the Internet), for instances that
+    have any: what the matrix marks."""
+    effective_rules = effective_rules or effective_all(view)
+    seen: dict[int, tuple[Exposure, ...]] = {}
+    out = {}
+    for sid, eff in effective_rules.items():
+        found = seen.get(id(eff.ingress))
+        if found is None:
+            found = seen[id(eff.ingress)] = tuple(exposures(eff.ingress))
+        if found:
+            out[sid] = found
     return out
 
 

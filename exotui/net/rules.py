@@ -16,6 +16,7 @@ from typing import Union
 
 from exotui.cloud.models import SecurityGroup, SecurityGroupRule, Server
 
+from .risky import RISKY_PORTS
 from .view import NetView
 
 IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
@@ -25,9 +26,7 @@ _NUMBERS = {"1": "icmp", "6": "tcp", "17": "udp", "33": "dccp", "58": "icmp", "1
 _ALIASES = {"icmpv6": "icmp", "ipv6-icmp": "icmp", "any": None, "": None}
 
 # ports that should never be open to the whole Internet (22 is the research-cloud norm: a warning)
-SENSITIVE = {22: "SSH", 3389: "RDP", 3306: "MySQL", 5432: "PostgreSQL", 1433: "SQL Server", 1521: "Oracle",
-             27017: "MongoDB", 6379: "Redis", 9200: "Elasticsearch", 5984: "CouchDB", 11211: "memcached",
-             2375: "Docker API", 5900: "VNC"}
+SENSITIVE = {22: "SSH", **RISKY_PORTS}
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.widgets import ContentSwitcher, Footer, Input, Static
 
+from . import intents
 from .commands import ViewCommands
 from .plain import escape
 from .tcss import tcss
@@ -25,6 +26,7 @@ from .workers import run_guarded
 if TYPE_CHECKING:  # the cloud layer (and openstacksdk behind it) loads after the first frame
     from ..cloud.store import Change
     from ..cloud.workspace import CloudProblem, Project, Workspace
+    from .flows import Flows
 
 # What each view shows, beyond the servers and floating IPs every view of a project keeps fresh: the
 # project on screen has these listed every few seconds, so a change made elsewhere shows within 5 s
@@ -98,9 +100,40 @@ class ExotuiApp(App[int]):
         self.start_view = start_view
         self._history: list[str] = []
         self._crumb: Breadcrumb | None = None  # found once: this runs every second
+        self._flows: Flows | None = None
         register_themes(self)
         if theme:
             start_theme(self, theme)
+
+    @property
+    def flows(self) -> Flows:
+        """The app's one Flows: what the views' keys start (made on first use: it loads the cloud layer)."""
+        if self._flows is None:
+            from .flows import Flows
+
+            self._flows = Flows(self)
+        return self._flows
+
+    # what a view's key asks for (ui/intents.py), started here: the views never reach the flows
+    @on(intents.OpenDetail)
+    def _open_detail(self, asked: intents.OpenDetail) -> None:
+        self.flows.open_detail(asked.server_id, asked.project)
+
+    @on(intents.ServerMenu)
+    def _server_menu(self, asked: intents.ServerMenu) -> None:
+        self.flows.server_menu(asked.ids, asked.project)
+
+    @on(intents.DeleteServers)
+    def _delete_servers(self, asked: intents.DeleteServers) -> None:
+        self.flows.delete_servers(asked.ids, asked.project)
+
+    @on(intents.Launch)
+    def _launch(self, asked: intents.Launch) -> None:
+        self.flows.launch(asked.project)
+
+    @on(intents.ResourceFlow)
+    def _resource_flow(self, asked: intents.ResourceFlow) -> None:
+        self.flows.resource(asked.kind, asked.name, asked.item, asked.project, asked.ident)
 
     def _views(self):
         """Every view as a fresh widget: (name, widget class)."""

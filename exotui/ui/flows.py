@@ -1,8 +1,10 @@
 """What the views' keys start: a dialog or two, then an action through `project.actions` in a worker.
 
-Results and refusals come back as notifications in plain words, never a traceback; what the action
-changed arrives through the store like everything else. An action already under way (same resource,
-same action) is shown as such and not tried again, so a double key press sends nothing twice.
+The app holds one Flows (`ExotuiApp.flows`) and starts its flows when a view posts what its key asked for
+(ui/intents.py). What each server action is (its label, its confirmation, whether a dialog follows) comes from
+cloud/action_table.py. Results and refusals come back as notifications in plain words, never a traceback; what
+the action changed arrives through the store like everything else. An action already under way (same
+resource, same action) is refused by the cloud layer's one guard (`Actions._claim`) and shown as such.
 """
 
 from __future__ import annotations
@@ -11,12 +13,12 @@ import asyncio
 import contextlib
 import datetime as dt
 import time
-import weakref
 from typing import Any, Awaitable, Callable
 
 from textual.app import App
 
-from ..cloud.actions import READ_ONLY, ActionRefused, ActionResult
+from ..cloud.action_table import MENU, RESOURCE_ACTION, SERVER_ACTION, ResourceAction
+from ..cloud.actions import READ_ONLY, ActionRefused, ActionResult, InFlight
 from ..cloud.models import Server
 from ..cloud.rules import FAMILY_TITLES, allowed_actions, flavor_family, resize_targets, server_flavor
 from ..cloud.units import gpu_fraction, server_su_per_hour, su_per_hour
@@ -27,44 +29,11 @@ from .plain import escape, middle
 from .screens.detail import InstanceDetail
 from .workers import run_guarded
 
-# the instance action menu, in its order: (action, label); "…" means a dialog follows
-MENU = (
-    ("start", "Start"), ("stop", "Stop (shut off)"), ("reboot_soft", "Reboot"), ("reboot_hard", "Hard reboot"),
-    ("confirm_resize", "Confirm resize"), ("revert_resize", "Revert resize"), ("resize", "Resize…"),
-    ("suspend", "Suspend"), ("resume", "Resume"), ("pause", "Pause"), ("unpause", "Unpause"),
-    ("shelve", "Shelve (stops SU charges)"), ("unshelve", "Unshelve"), ("create_image", "Create image (snapshot)…"),
-    ("attach_volume", "Attach volume…"), ("detach_volume", "Detach volume…"),
-    ("add_security_group", "Add security group…"), ("remove_security_group", "Remove security group…"),
-    ("rescue", "Rescue"), ("unrescue", "Unrescue"), ("lock", "Lock"), ("unlock", "Unlock"), ("delete", "Delete…"),
-)
-# what stops, loses or replaces something the user may be relying on: asked first, naming the instances;
-# (title, what happens, the status it ends in for its SU/h after, the button)
-DISRUPTIVE = {
-    "stop": ("Stop", "shuts off: whatever runs in it stops.", "SHUTOFF", "Stop"),
-    "shelve": ("Shelve", "is shut off and stored: its memory and local state are gone; unshelving takes minutes.",
-               "SHELVED_OFFLOADED", "Shelve"),
-    "reboot_hard": ("Hard reboot", "is powered off and on at once, like pulling the plug: unsaved data may be lost.",
-                    "ACTIVE", "Hard reboot"),
-    "rescue": ("Rescue", "reboots into a rescue image: it stops serving until you unrescue it.", "RESCUE", "Rescue"),
-    "rebuild": ("Rebuild", "gets a fresh root disk from its image: what is on its disk now is gone.", "ACTIVE",
-                "Rebuild"),
-}
-ONE_AT_A_TIME = {"resize", "create_image", "attach_volume", "detach_volume", "add_security_group",
-                 "remove_security_group"}
 LAUNCH = "launch"
 WAITING_EVERY = 5.0  # seconds: an action without an answer says so this often (a hung cloud held it 60 s in silence)
 MAX_NAME = 255  # Nova refuses longer server names (and quotes the whole name back)
 DOCTOR = "doctor"  # not a Nova action: the SSH doctor's checklist for one instance, whatever its state
 SSH = "ssh"  # not a Nova action: a shell on the instance in a tab of the sessions screen (the `s` key)
-
-_FLOWS: "weakref.WeakKeyDictionary[App, Flows]" = weakref.WeakKeyDictionary()
-
-
-def flows_for(app: App) -> "Flows":
-    """The app's one Flows (it remembers what is under way)."""
-    if app not in _FLOWS:
-        _FLOWS[app] = Flows(app)
-    return _FLOWS[app]
 
 
 def _names(items: list[Any], most: int = 4) -> str:
@@ -78,7 +47,6 @@ def _listed(words: list[str], most: int = 4) -> str:
 class Flows:
     def __init__(self, app: App) -> None:
         self.app = app
-        self.in_flight: set[tuple[Any, str, str]] = set()  # (project key, resource ID, action)
 
     # --- plumbing -------------------------------------------------------------------------------
 
@@ -101,17 +69,10 @@ class Flows:
         self.app.notify(f"{what}: {READ_ONLY}", title="not sent", severity="warning")
         return True
 
-    def busy(self, project, ident: str, action: str) -> bool:
-        return (project.key, ident, action) in self.in_flight
-
-    async def run(self, project, ident: str, action: str, what: str, call: Callable[[], Awaitable[ActionResult]],
+    async def run(self, project, what: str, call: Callable[[], Awaitable[ActionResult]],
                   *, quiet: bool = False) -> ActionResult | None:
-        """Run one action unless it is under way already; say how it ended (unless `quiet`)."""
-        key = (project.key, ident, action)
-        if key in self.in_flight:
-            self.app.notify(f"{what}: already in progress", severity="warning")
-            return None
-        self.in_flight.add(key)
+        """Run one action and say how it ended (unless `quiet`); the cloud layer refuses it if it is under way
+        already (InFlight), and that is said too."""
         started = time.monotonic()
 
         def still_waiting() -> None:
@@ -124,6 +85,9 @@ class Flows:
         waiting = self.app.set_interval(WAITING_EVERY, still_waiting)
         try:
             result = await call()
+        except InFlight:
+            self.app.notify(f"{what}: already in progress", severity="warning")
+            return None
         except ActionRefused as err:
             self.app.notify(f"{what}: {err.reason}", title="not sent", severity="warning")
             return None
@@ -133,7 +97,6 @@ class Flows:
             return None
         finally:
             waiting.stop()
-            self.in_flight.discard(key)
         if not quiet:
             self.say(result)
         return result
@@ -153,29 +116,22 @@ class Flows:
         return [s for s in (project.store.item("servers", i) for i in ids) if s is not None]
 
     def menu_choices(self, project, servers: list[Server]) -> list[Choice]:
-        """Every action with what stops it (for several instances: how many it applies to), always in MENU's
-        order: what the state forbids stays in its place, dimmed with its reason, so the same keys reach the
-        same action whatever the state (a repeated `a Down Down Enter` ran Hard reboot instead of Reboot)."""
-        flavors = project.store.get("flavors").values()
-        verdicts = {s.id: allowed_actions(s, server_flavor(s, flavors), project.rules) for s in servers}
+        """Every action of action_table.MENU with what stops it (for several instances: how many it applies to),
+        always in that order: what the state forbids stays in its place, dimmed with its reason, so the same
+        keys reach the same action whatever the state (a repeated `a Down Down Enter` ran Hard reboot instead
+        of Reboot). The reasons are the cloud layer's (`Actions.why_not_now`)."""
+        why_not = {s.id: project.actions.why_not_now(s) for s in servers}
         choices = []
         if len(servers) == 1:  # SSH leads the list, or says why not
             choices.append(Choice(SSH, "SSH: a shell in a tab (s)", None if servers[0].status == "ACTIVE" else
                                   f"{servers[0].status}: only an ACTIVE instance answers SSH"))
-        for action, label in MENU:
-            reasons = []
-            for s in servers:
-                verdict = verdicts[s.id][action]
-                reason = verdict.reason if not verdict else self._extra_refusal(project, s, action)
-                if reason is None and self.busy(project, s.id, action):
-                    reason = "already in progress"
-                if reason is None and project.actions.readonly:
-                    reason = READ_ONLY
-                reasons.append(reason)
+        for declared in MENU:
+            action, label = declared.name, declared.label or declared.name
+            reasons = [why_not[s.id][action] for s in servers]
             ok = sum(r is None for r in reasons)
             if len(servers) == 1:
                 reason = reasons[0]
-            elif action in ONE_AT_A_TIME:
+            elif declared.dialog:
                 reason = "one instance at a time: unmark the others"
             elif ok == 0:
                 reason = f"none of them: {reasons[0]}"
@@ -187,29 +143,6 @@ class Flows:
         if len(servers) == 1:
             choices += [Choice(DOCTOR, "SSH doctor: why can't I connect?…"), Choice(LAUNCH, "Launch a new instance…")]
         return choices
-
-    def _extra_refusal(self, project, server: Server, action: str) -> str | None:
-        """What the store says stands in the way, beyond Nova's state rules."""
-        store = project.store
-        # Nova takes these as 202 no-ops (cloud.rules holds Nova's answer); offered as possible they mislead
-        if action == "lock" and server.locked:
-            return "the instance is already locked"
-        if action == "unlock" and not server.locked:
-            return "the instance is not locked"
-        if action == "attach_volume" and not any(v.status == "available" for v in store.get("volumes").values()):
-            return "no volume is available to attach: create one in the Volumes view"
-        if action == "detach_volume" and not self._attached(project, server):
-            return "no volume is attached"
-        if action == "add_security_group" and not [g for g in store.get("security_groups").values()
-                                                   if g.api_name not in server.api_security_groups]:
-            return "it is in every security group of the project"
-        if action == "remove_security_group" and not server.security_groups:
-            return "it is in no security group"
-        return None
-
-    def _attached(self, project, server: Server) -> list:
-        return [v for v in project.store.get("volumes").values() if any(a.server_id == server.id
-                                                                         for a in v.attachments)]
 
     def server_menu(self, ids: list[str], project=None) -> None:
         project = self._project(project)
@@ -237,15 +170,18 @@ class Flows:
             self.app.push_screen(DoctorScreen(project, servers[0].id))
         elif action == "delete":
             await self._delete(project, servers)
-        elif action in ONE_AT_A_TIME:
-            one = {"resize": self._resize, "create_image": self._create_image, "attach_volume": self._attach_volume,
-                   "detach_volume": self.detach_volume, "add_security_group": self._add_security_group,
-                   "remove_security_group": self._remove_security_group}
-            await one[action](project, servers[0])
+        elif SERVER_ACTION[action].dialog:
+            await self.dialogs()[action](project, servers[0])
         else:
-            if action in DISRUPTIVE and not await self.confirm_disruptive(project, servers, action):
+            if SERVER_ACTION[action].confirm and not await self.confirm_disruptive(project, servers, action):
                 return
             await self.run_on_servers(project, servers, action)
+
+    def dialogs(self) -> dict[str, Callable[[Any, Server], Awaitable[None]]]:
+        """The dialog that gathers what each server action declared with `dialog=True` needs (one instance)."""
+        return {"resize": self._resize, "create_image": self._create_image, "attach_volume": self._attach_volume,
+                "detach_volume": self.detach_volume, "add_security_group": self._add_security_group,
+                "remove_security_group": self._remove_security_group}
 
     def su_change(self, project, servers: list[Server], status: str | None = None, flavor=None) -> str:
         """"SU/h 16 → 0": what the instances cost now and after (in `status`, or on `flavor`)."""
@@ -257,14 +193,15 @@ class Flows:
     async def confirm_disruptive(self, project, servers: list[Server], action: str, **params: Any) -> bool:
         """Ask before what stops or loses something, naming the instances and the cost; No is focused.
         The cloud's `exotui: {confirm: {ACTION: false}}` in clouds.yaml turns the question off for that action."""
+        confirm = SERVER_ACTION[action].confirm
+        assert confirm is not None, f"{action} is not declared as asking first"
         if project.profile.confirms(action):
-            title, happens, status, button = DISRUPTIVE[action]
             what = f"instance {middle(servers[0].name)}" if len(servers) == 1 else f"{len(servers)} instances"
-            message = f"{_names(servers, 6)}: {'it' if len(servers) == 1 else 'each'} {happens} " \
-                      f"({self.su_change(project, servers, status)})"
-            if not await self.ask(ConfirmDialog(f"{title} {what}?", message, confirm=button)):
+            message = f"{_names(servers, 6)}: {'it' if len(servers) == 1 else 'each'} {confirm.happens} " \
+                      f"({self.su_change(project, servers, confirm.status)})"
+            if not await self.ask(ConfirmDialog(f"{confirm.title} {what}?", message, confirm=confirm.button)):
                 return False
-        return await self.typed_for_others(project, servers, DISRUPTIVE[action][0].lower())
+        return await self.typed_for_others(project, servers, confirm.title.lower())
 
     @staticmethod
     def others(project, servers: list[Server]) -> list[Server]:
@@ -312,7 +249,7 @@ class Flows:
         if len(go) > 1:
             self.app.notify(f"{action.replace('_', ' ')}: {len(go)} instances…", timeout=3)
         results = await asyncio.gather(*(
-            self.run(project, s.id, action, f"{action.replace('_', ' ')} {s.name}",
+            self.run(project, f"{action.replace('_', ' ')} {s.name}",
                      lambda s=s: project.actions.run(s.id, action, **params), quiet=len(go) > 1)
             for s, _ in go))
         done = [r for r in results if r is not None]
@@ -395,7 +332,7 @@ class Flows:
             await self.run_on_servers(project, [server], "attach_volume", volume_id=volume_id)
 
     async def detach_volume(self, project, server: Server, volume_id: str | None = None) -> None:
-        attached = self._attached(project, server)
+        attached = project.actions.attached_volumes(server)
         if volume_id is None:
             volume_id = await self.ask(ChoiceDialog(f"Detach a volume from {middle(server.name)}", [
                 Choice(v.id, f"{escape(v.name or v.id[:8])} ({v.size_gb} GB)") for v in attached]))
@@ -431,44 +368,28 @@ class Flows:
         values = await self.ask(launch_form(project))
         if values is not None:
             self.app.notify(f"launching {values['name']}…", timeout=3)
-            await self.run(project, values["name"], "launch", f"launch {values['name']}",
+            await self.run(project, f"launch {values['name']}",
                            lambda: project.actions.launch(
                                values["name"], values["image"], values["flavor"],
                                [values["network"]] if values["network"] else None, values["key"],
                                values["groups"] or None, count=values["count"]))
 
-    # --- volumes, floating IPs, security-group rules ------------------------------------------------
+    # --- volumes, floating IPs, security groups and their rules --------------------------------------
 
-    def volume(self, what: str, volume_id: str | None, project=None) -> None:
-        """create, attach, detach, extend or delete (`volume_id` for all but create)."""
-        self._resource("volumes", "volume", "volume", what, volume_id, project, new="create")
-
-    def floating_ip(self, what: str, fip_id: str | None, project=None) -> None:
-        """allocate, assign, unassign or release."""
-        self._resource("floating_ips", "floating_ip", "floating IP", what, fip_id, project, new="allocate")
-
-    def rule(self, what: str, group_id: str | None, project=None) -> None:
-        """add or remove a rule of a security group."""
-        self._resource("security_groups", "rule", "rule", what, group_id, project)
-
-    def group(self, what: str, group_id: str | None, project=None) -> None:
-        """create or delete a security group (`group_id` for delete)."""
-        self._resource("security_groups", "group", "security group", what, group_id, project, new="create")
-
-    def _resource(self, kind: str, flow: str, label: str, what: str, ident: str | None, project,
-                  new: str | None = None) -> None:
-        """Start resources.WHAT_FLOW on the item as the store holds it now, not on its ID to look up again:
-        the poller may drop the item before the flow's worker runs (a floating IP released by a delete
-        that ran meanwhile: the monkey found "'NoneType' object has no attribute 'port_id'"). `new`: the
-        flow that makes one and needs no item."""
+    def resource(self, kind: str, name: str, item: Any, project=None, ident: str | None = None) -> None:
+        """Start the flow of action_table's ResourceAction (`kind`, `name`) on `item` as the store held it at the
+        key press, not on its ID to look up again: the poller may drop the item before the flow's worker runs
+        (a floating IP released by a delete that ran meanwhile: the monkey found "'NoneType' object has no
+        attribute 'port_id'"). `ident`: look the item up now (when the key had no project to look it in)."""
         project = self._project(project)
         if project is None:
             return
-        item = project.store.item(kind, ident or "")
-        if (item is None and what != new) or self.read_only(project, f"{what} {label}"):
+        declared: ResourceAction = RESOURCE_ACTION[kind, name]
+        if item is None and ident:
+            item = project.store.item(kind, ident)
+        if (item is None and not declared.makes) or self.read_only(project, declared.verb):
             return
-        self._start(getattr(resources, f"{what}_{flow}")(self, project, item), f"{what} {label}")
-
+        self._start(resources.FLOWS[declared](self, project, item), declared.verb)
 
 def launch_form(project) -> FormDialog:
     """Name, image, flavor, network, key pair, security groups and count, checked against the quota."""

@@ -1,11 +1,14 @@
 """The flows of the Volumes, Floating IPs and Security groups views: small dialogs, then project.actions.
-Each takes the item as the store held it when its key was pressed (see Flows._resource)."""
+`FLOWS` (at the end) maps each of action_table's RESOURCE_ACTIONS to its flow here. Each takes the item as the
+store held it when its key was pressed (see Flows.resource); what the cloud layer would refuse it refuses
+before the dialog, asking the cloud layer (`Actions.why_not_*`), never checking again on its own."""
 
 from __future__ import annotations
 
 import ipaddress
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
 
+from ..cloud.action_table import RESOURCE_ACTION, ResourceAction
 from ..cloud.rules import allowed_actions, server_flavor
 from .dialogs import Choice, ChoiceDialog, ConfirmDialog, PromptDialog
 from .dialogs.form import Field, FormDialog, whole_number
@@ -52,15 +55,20 @@ async def create_volume(flows: Flows, project, _: Any) -> None:
         Field("name", "Name", placeholder="my-data"), Field("size", "Size (GB)", "int", 10),
         Field("description", "Description")], validate=check, submit="Create"))
     if values is not None:
-        await flows.run(project, values["name"], "create_volume", f"create volume {values['name']}",
+        await flows.run(project, f"create volume {values['name']}",
                         lambda: project.actions.create_volume(values["name"], values["size"],
                                                               description=values["description"] or None))
 
 
+def _refused(flows: Flows, item: str, reason: str | None) -> bool:
+    """Say why the cloud layer would refuse (naming the item), before any dialog; True if it would."""
+    if reason:
+        flows.app.notify(reason if reason.startswith(item) else f"{item}: {reason}", severity="warning", markup=False)
+    return reason is not None
+
+
 async def attach_volume(flows: Flows, project, volume: Volume) -> None:
-    if volume.status != "available":
-        flows.app.notify(f"{_label(volume)} is {volume.status}" + (": detach it first" if volume.attachments else ""),
-                         severity="warning")
+    if _refused(flows, _label(volume), project.actions.why_not_attach_volume(volume)):
         return
     server_id = await flows.ask(ChoiceDialog(f"Attach {_label(volume)} ({volume.size_gb} GB) to",
                                              _instance_choices(project, "attach_volume")))
@@ -82,6 +90,8 @@ async def detach_volume(flows: Flows, project, volume: Volume) -> None:
 
 
 async def extend_volume(flows: Flows, project, volume: Volume) -> None:
+    if _refused(flows, _label(volume), project.actions.why_not_extend_volume(volume)):
+        return
     quota = project.store.item("quotas", "volume:gigabytes")
     room = quota.headroom if quota is not None else None
     most = volume.size_gb + max(room, 0) if room is not None else None
@@ -97,17 +107,16 @@ async def extend_volume(flows: Flows, project, volume: Volume) -> None:
     size = await flows.ask(PromptDialog(f"Extend {_label(volume)} from {volume.size_gb} GB to (GB)",
                                         value=str(volume.size_gb * 2), restrict=r"\d*", validate=check))
     if size:
-        await flows.run(project, volume.id, "extend", f"extend {_label(volume)}",
+        await flows.run(project, f"extend {_label(volume)}",
                         lambda: project.actions.extend_volume(volume.id, whole_number(size)))
 
 
 async def delete_volume(flows: Flows, project, volume: Volume) -> None:
-    if volume.attachments:
-        flows.app.notify(f"{_label(volume)} is attached to an instance: detach it first", severity="warning")
+    if _refused(flows, _label(volume), project.actions.why_not_delete_volume(volume)):
         return
     if await flows.ask(ConfirmDialog(f"Delete volume {_label(volume)}?",
                                      f"Its {volume.size_gb} GB of data are gone for good.")):
-        await flows.run(project, volume.id, "delete", f"delete volume {_label(volume)}",
+        await flows.run(project, f"delete volume {_label(volume)}",
                         lambda: project.actions.delete_volume(volume.id))
 
 
@@ -121,14 +130,12 @@ async def allocate_floating_ip(flows: Flows, project, _: Any) -> None:
                                                   [Choice(n.id, escape(n.name)) for n in external]))
         if network_id is None:
             return
-    await flows.run(project, network_id or "external", "allocate", "allocate a floating IP",
+    await flows.run(project, "allocate a floating IP",
                     lambda: project.actions.allocate_floating_ip(network_id))
 
 
 async def assign_floating_ip(flows: Flows, project, fip: FloatingIP) -> None:
-    if fip.port_id:
-        flows.app.notify(f"{fip.address} is assigned to {fip.fixed_address}: unassign it first (u)",
-                         severity="warning")
+    if _refused(flows, fip.address, project.actions.why_not_assign_floating_ip(fip)):
         return
     choices = [Choice(s.id, f"{escape(s.name)} ({s.status})",
                       f"has {', '.join(s.floating_ips)} already" if s.floating_ips else None if s.fixed_ips
@@ -137,14 +144,14 @@ async def assign_floating_ip(flows: Flows, project, fip: FloatingIP) -> None:
     server_id = await flows.ask(ChoiceDialog(f"Assign {fip.address} to", choices))
     server = project.store.item("servers", server_id) if server_id else None
     if server is not None:
-        await flows.run(project, fip.id, "update", f"assign {fip.address}",
+        await flows.run(project, f"assign {fip.address}",
                         lambda: project.actions.assign_floating_ip(fip.id, server.id))
 
 
 async def unassign_floating_ip(flows: Flows, project, fip: FloatingIP) -> None:
     if await flows.ask(ConfirmDialog(f"Unassign {fip.address}?", "The instance loses this public address; "
                                      "the address stays allocated to the project.", confirm="Unassign")):
-        await flows.run(project, fip.id, "update", f"unassign {fip.address}",
+        await flows.run(project, f"unassign {fip.address}",
                         lambda: project.actions.unassign_floating_ip(fip.id))
 
 
@@ -153,7 +160,7 @@ async def release_floating_ip(flows: Flows, project, fip: FloatingIP) -> None:
     if await flows.ask(ConfirmDialog(f"Release floating IP {fip.address}?",
                                      f"The address goes back to the cloud; you may not get it again.{where}",
                                      confirm="Release")):
-        await flows.run(project, fip.id, "release", f"release {fip.address}",
+        await flows.run(project, f"release {fip.address}",
                         lambda: project.actions.release_floating_ip(fip.id))
 
 
@@ -175,21 +182,17 @@ async def create_group(flows: Flows, project, _: Any) -> None:
         validate=check, submit="Create"))
     if values is not None:
         name = values["name"].strip()
-        await flows.run(project, name, "create_group", f"create security group {name}",
+        await flows.run(project, f"create security group {name}",
                         lambda: project.actions.create_security_group(name, values["description"]))
 
 
 async def delete_group(flows: Flows, project, group: SecurityGroup) -> None:
-    users = sorted(s.name for s in project.store.get("servers").values() if group.name in s.security_groups)
-    if group.name == "default" or users:
-        why = "every project keeps its default group" if group.name == "default" else \
-            f"it is attached to {', '.join(users)}: remove it from them first (instance actions)"
-        flows.app.notify(f"{group.name} cannot be deleted: {why}", severity="warning", markup=False)
+    if _refused(flows, group.name, project.actions.why_not_delete_security_group(group)):
         return
     if await flows.ask(ConfirmDialog(f"Delete security group {group.name}?",
                                      f"{len(group.rules)} rules go with it; rules of other groups that name it too.",
                                      confirm="Delete")):
-        await flows.run(project, group.id, "delete_group", f"delete security group {group.name}",
+        await flows.run(project, f"delete security group {group.name}",
                         lambda: project.actions.delete_security_group(group.id))
 
 
@@ -228,7 +231,7 @@ async def add_rule(flows: Flows, project, group: SecurityGroup) -> None:
     remote = values["remote"] or None
     protocol = None if values["protocol"] == "any" else values["protocol"]
     ethertype = "IPv6" if remote and ipaddress.ip_network(remote, strict=False).version == 6 else "IPv4"
-    await flows.run(project, group.id, "add_rule", f"add a rule to {group.name}",
+    await flows.run(project, f"add a rule to {group.name}",
                     lambda: project.actions.add_rule(group.id, values["direction"], protocol, low, high,
                                                      remote, ethertype=ethertype,
                                                      description=values["description"]))
@@ -243,5 +246,24 @@ async def remove_rule(flows: Flows, project, group: SecurityGroup) -> None:
     rule = next((r for r in group.rules if r.id == rule_id), None)
     if rule is not None and await flows.ask(ConfirmDialog(
             f"Remove this rule from {group.name}?", rule_summary(rule), confirm="Remove")):
-        await flows.run(project, rule.id, "remove_rule", f"remove the rule from {group.name}",
+        await flows.run(project, f"remove the rule from {group.name}",
                         lambda: project.actions.remove_rule(rule.id))
+
+
+# each of action_table.RESOURCE_ACTIONS -> its flow (tests/ui/test_menu_from_table.py checks none is missing)
+Flow = Callable[["Flows", Any, Any], Awaitable[None]]
+FLOWS: Mapping[ResourceAction, Flow] = {
+    RESOURCE_ACTION["volumes", "create"]: create_volume,
+    RESOURCE_ACTION["volumes", "attach"]: attach_volume,
+    RESOURCE_ACTION["volumes", "detach"]: detach_volume,
+    RESOURCE_ACTION["volumes", "extend"]: extend_volume,
+    RESOURCE_ACTION["volumes", "delete"]: delete_volume,
+    RESOURCE_ACTION["floating_ips", "allocate"]: allocate_floating_ip,
+    RESOURCE_ACTION["floating_ips", "assign"]: assign_floating_ip,
+    RESOURCE_ACTION["floating_ips", "unassign"]: unassign_floating_ip,
+    RESOURCE_ACTION["floating_ips", "release"]: release_floating_ip,
+    RESOURCE_ACTION["security_groups", "add_rule"]: add_rule,
+    RESOURCE_ACTION["security_groups", "remove_rule"]: remove_rule,
+    RESOURCE_ACTION["security_groups", "create_group"]: create_group,
+    RESOURCE_ACTION["security_groups", "delete_group"]: delete_group,
+}

@@ -10,7 +10,7 @@ import openstack
 import pytest
 from clouds import IMAGE, NETWORK, PROJECT, DemoTarget, Target, wait_until
 
-from exotui.cloud.actions import ActionRefused, Actions, _ServerFollower
+from exotui.cloud.actions import ActionRefused, Actions, ServerFollower
 from exotui.cloud.models import Server
 from exotui.cloud.poller import Intervals, ProjectPoller
 from exotui.cloud.rules import rules_for_cloud
@@ -318,14 +318,14 @@ async def test_an_action_outlasting_its_wait_is_still_running(slow_cloud):
 
 def test_follower_reports_error_with_the_fault():
     before = Server("s", "web", "SHUTOFF", vm_state="stopped", updated="2026-01-01T00:00:00Z")
-    follower = _ServerFollower(before, "start", None)
+    follower = ServerFollower(before, "start", None)
     fresh = Server("s", "web", "SHUTOFF", task_state="powering-on", updated="2026-01-01T00:00:05Z")
     follower.trust(fresh)
     assert follower.judge(fresh) is None
     assert follower.judge(before) is None, "a stale picture from before the action is ignored"
     failed = follower.judge(Server("s", "web", "ERROR", updated="2026-01-01T00:00:09Z", fault="disk full"))
     assert not failed.ok and failed.message == "web went into ERROR: disk full"
-    resize = _ServerFollower(Server("s", "web", "ACTIVE", updated="2026-01-01T00:00:00Z"), "resize", None)
+    resize = ServerFollower(Server("s", "web", "ACTIVE", updated="2026-01-01T00:00:00Z"), "resize", None)
     fresh = Server("s", "web", "RESIZE", task_state="resize_prep", updated="2026-01-01T00:00:01Z")
     resize.trust(fresh)
     assert resize.judge(fresh) is None

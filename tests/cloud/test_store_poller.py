@@ -20,17 +20,6 @@ def _session(cloud: str = CLOUD_NAME) -> CloudSession:
     return CloudSession(lambda: openstack.connect(cloud=cloud), label="test")
 
 
-@pytest.fixture()
-async def loaded(clouds_env):
-    session = _session()
-    store = ProjectStore(ProjectKey(CLOUD_NAME, "BIO230045"))
-    poller = ProjectPoller(session, store, Intervals(fast=0.05, idle=0.2, others=0.5))
-    await poller.load_all()
-    yield session, store, poller
-    await poller.stop()
-    session.close()
-
-
 async def test_everything_loads_at_once(loaded):
     _session_, store, _poller = loaded
     for kind in KINDS:

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from exotui.cloud.models import Allocation, Flavor, Server
-from exotui.cloud.units import (allocation_balances, gpu_fraction, load_su_rates, project_burn_rate,
-                                server_su_per_hour, state_rate, su_per_hour)
+from exotui.cloud.units import (
+    allocation_balances,
+    gpu_fraction,
+    load_su_rates,
+    project_burn_rate,
+    server_su_per_hour,
+    state_rate,
+    su_per_hour,
+    what_if_shelved,
+)
 
 M3_SMALL = Flavor("2", "m3.small", 2, 6144, 20)
 R3_LARGE = Flavor("8", "r3.large", 64, 512000, 60, extra_specs={"trait:CUSTOM_LARGE_MEMORY": "required"})
@@ -81,3 +91,66 @@ def test_allocation_balances_with_time_left():
     assert gpu.fraction_used == pytest.approx(0.4122)
     assert storage.title == "Storage" and storage.hours_left is None
     assert other.title == "something-else" and other.remaining == -10 and other.hours_left is None
+
+
+# --- runway against the end date, and what shelving would add (issue 18 item 7) ----------------------
+
+def test_runway_in_days_against_the_end_date():
+    today = dt.date(2026, 12, 6)
+    gpu = Allocation("jetstream2-gpu.indiana.xsede.org", 100_000, 41_220.0, end_date="2027-04-07")
+    lm = Allocation("jetstream2-lm.indiana.xsede.org", 200_000, 96_512.0, end_date="2027-05-20T00:00:00Z")
+    burn = project_burn_rate([_server("gpu", G3_LARGE, "ACTIVE"), _server("mem", R3_LARGE, "ACTIVE")])
+    gpu_balance, lm_balance = allocation_balances([gpu, lm], burn)
+    assert gpu_balance.by_server == {"gpu": 32} and lm_balance.by_server == {"mem": 128}
+    assert gpu_balance.runway_days == pytest.approx(58_780 / 32 / 24)  # 76.5 days
+    assert gpu_balance.days_to_end(today) == 122
+    assert gpu_balance.runs_out_before_end(today)
+    assert gpu_balance.shortfall_days(today) == pytest.approx(122 - 58_780 / 32 / 24)
+    assert lm_balance.runway_days == pytest.approx(103_488 / 128 / 24) and lm_balance.days_to_end(today) == 165
+    idle = allocation_balances([Allocation("jetstream2.indiana.xsede.org", 10, 0, end_date="")])[0]
+    assert idle.runway_days is None and idle.ends is None and not idle.runs_out_before_end(today)
+
+
+def test_what_if_shelving_a_selection():
+    servers = [_server("gpu", G3_LARGE, "ACTIVE"), _server("web", M3_SMALL, "ACTIVE"),
+               _server("nb", Flavor("3", "m3.quad", 4), "SUSPENDED")]
+    allocations = [Allocation("jetstream2.indiana.xsede.org", 500_000, 183_412.5, end_date="2027-05-20"),
+                   Allocation("jetstream2-gpu.indiana.xsede.org", 100_000, 41_220.0, end_date="2027-04-07")]
+    cpu, gpu = what_if_shelved(allocations, servers, {"web"})
+    assert (cpu.now.burn_per_hour, cpu.shelved.burn_per_hour, cpu.saves_per_hour) == (5, 3, 2)
+    assert cpu.adds_days == pytest.approx(316_587.5 / 3 / 24 - 316_587.5 / 5 / 24)
+    assert gpu.saves_per_hour == 0 and gpu.adds_days == 0
+    _cpu, gpu_shelved = what_if_shelved(allocations, servers, {"gpu"})
+    assert gpu_shelved.shelved.burn_per_hour == 0 and gpu_shelved.shelved.runway_days is None
+    assert gpu_shelved.saves_per_hour == 32
+
+
+async def test_every_allocation_of_the_demo_with_its_burn_and_runway(clouds_env):
+    """The demo's accounting endpoint (the shape Exosphere's decoder reads) through the poller's fetcher:
+    an allocation per resource, the GPU one burnt by gpu-training at 32 SU/h."""
+    import openstack
+
+    from exotui.cloud.poller import FETCHERS
+    from exotui.cloud.session import CloudSession
+    from exotui.demo.app import CLOUD_NAME
+
+    session = CloudSession(lambda: openstack.connect(cloud=CLOUD_NAME), label="test")
+    try:
+        allocations = await FETCHERS["allocations"](session)
+        flavors = await FETCHERS["flavors"](session)
+        page = await session.get_list("compute", "/servers/detail", "servers", microversion=session.compute_mv)
+    finally:
+        session.close()
+    live = [Server.from_api(s) for s in page.items]
+    seeded = [s for s in live if s.name in {"web-frontend", "gpu-training", "analysis-rocky", "notebook",
+                                            "archive-node", "broken-build", "bigmem-assembly", "db-primary"}]
+    balances = {b.title: b for b in allocation_balances(allocations, project_burn_rate(seeded, flavors))}
+    assert set(balances) == {"CPU", "GPU", "Large memory", "Storage"}
+    assert all(b.active and b.ends is not None for b in balances.values())
+    gpu = balances["GPU"]
+    assert (gpu.remaining, gpu.burn_per_hour) == (58_780, 32)
+    assert gpu.runway_days == pytest.approx(58_780 / 32 / 24)
+    assert balances["Large memory"].burn_per_hour == 128  # bigmem-assembly, r3.large at 2x
+    gpu_training = next(s.id for s in seeded if s.name == "gpu-training")
+    shelved = {w.now.title: w for w in what_if_shelved(allocations, seeded, {gpu_training}, flavors)}
+    assert shelved["GPU"].saves_per_hour == 32 and shelved["CPU"].saves_per_hour == 0

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from exotui.cloud.action_table import SERVER_ACTIONS
 from exotui.demo import nova, nova_rules
 from exotui.demo.nova_api import MAX_LIMIT  # noqa: F401  (the API module must import cleanly)
 
@@ -30,16 +31,13 @@ CASES = [(source, state, action) for source, matrix in SOURCES.items()
          for state, row in matrix["states"].items() if "admin" not in state for action in row["actions"]]
 
 
-def _body(action: str, flavor_id: str) -> dict | None:
-    if action.startswith("reboot"):
-        return {"reboot": {"type": action.split()[1]}}
-    if action == "resize":
-        return {"resize": {"flavorRef": flavor_id}}
-    if action == "createImage":
-        return {"createImage": {"name": "matrix-snapshot"}}
-    if action == "os-getConsoleOutput":
-        return {"os-getConsoleOutput": {"length": 5}}
-    return {action: None}
+# the oracle's action name (Nova's) -> the request exotui sends for it, from exotui's one action table
+DECLARED = {a.api: a for a in SERVER_ACTIONS}
+
+
+def _request(action: str, server_id: str, flavor_id: str) -> tuple[str, str, dict | None]:
+    params = {"flavor_id": flavor_id, "name": "matrix-snapshot", "length": 5}
+    return DECLARED[action].request(server_id, params, MICROVERSION)
 
 
 def _prepare(world, state: str) -> dict:
@@ -93,12 +91,9 @@ def test_action_from_state_matches_real_nova(demo, conn, prepared, source, state
     sid = server["id"]
     assert expected["before"] == server["_history"][-1], "the prepared state differs from the oracle's"
     start = len(server["_history"])
-    if action == "delete":
-        response = conn.compute.delete(f"/servers/{sid}", microversion=MICROVERSION, raise_exc=False)
-    else:
-        flavor = next(f["id"] for f in demo.world.flavors.values() if f["name"] == "m3.quad")
-        response = conn.compute.post(f"/servers/{sid}/action", json=_body(action, flavor),
-                                     microversion=MICROVERSION, raise_exc=False)
+    flavor = next(f["id"] for f in demo.world.flavors.values() if f["name"] == "m3.quad")
+    method, path, body = _request(action, sid, flavor)
+    response = conn.compute.request(path, method, json=body, microversion=MICROVERSION, raise_exc=False)
 
     assert response.status_code == expected["status"], response.text
     if response.status_code >= 400:

@@ -32,9 +32,8 @@ from exotui.demo.world import Knobs
 from exotui.ui.app import Breadcrumb, ExotuiApp
 from exotui.ui.screens.detail import InstanceDetail
 from exotui.ui.dialogs import ChoiceDialog
-from exotui.ui.flows import flows_for
-from exotui.ui.screens.help import HelpScreen
 from exotui.ui.screens.doctor import DoctorScreen
+from exotui.ui.screens.help import HelpScreen
 from exotui.ui.screens.netmap import NetMapScreen
 from exotui.ui.widgets.views import view_for
 
@@ -192,7 +191,7 @@ async def _drive(app: ExotuiApp, cloud, record: Recorder) -> None:
         # an action on an instance, as the menu sends it
         project = app.project
         server = next(s for s in project.store.get("servers").values() if s.status == "ACTIVE")
-        await flows_for(app).run_on_servers(project, [server], "lock")
+        await app.flows.run_on_servers(project, [server], "lock")
         await until(pilot, lambda: project.store.item("servers", server.id).locked, what="the lock")
         record.snap(app)
 

@@ -27,7 +27,7 @@ def checks(diagnosis) -> dict:
 def test_everything_fine(project):
     view, sid, *_ = setup(project)
     d = diagnose(view, view.servers[sid], "203.0.113.9", host_key="known")
-    assert [c.status for c in d.checks] == [PASS] * 7
+    assert [c.status for c in d.checks] == [PASS] * 8
     assert d.ok and d.command == "ssh 149.165.1.1"
     assert render(d)[-1] == "every check passed: ssh 149.165.1.1"
 

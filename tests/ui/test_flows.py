@@ -9,8 +9,8 @@ from textual.widgets import Input, Log, OptionList, Static
 
 from exotui.ui.screens.detail import InstanceDetail
 from exotui.ui.dialogs import ChoiceDialog, ConfirmDialog
-from exotui.ui.flows import flows_for
 from exotui.ui.dialogs.form import FormDialog
+from exotui.ui.intents import ResourceFlow
 from exotui.ui.widgets.table import ResourceTable
 
 
@@ -92,7 +92,7 @@ async def test_a_refused_action_shows_why_and_sends_nothing(open_ui):
         assert isinstance(ui.app.screen, ChoiceDialog)
         await ui.pilot.press("escape")
         # and an action still under way is shown as such, not offered again
-        flows_for(ui.app).in_flight.add((ui.project.key, sid, "stop"))
+        ui.project.actions.in_flight.add((sid, "stop"))  # the cloud layer's one guard
         options = await menu(ui, sid)
         assert options.get_option("stop").disabled and "already in progress" in str(options.get_option("stop").prompt)
         await ui.pilot.press("escape")
@@ -322,11 +322,14 @@ async def test_a_flow_keeps_the_item_it_was_started_on_when_the_store_drops_it(o
     released by an instance delete that ran meanwhile: found by the monkey). The flow still asks about
     the item it was started on, naming it, and a yes ends in a plain "not sent", not in a flow's own bug."""
     async with open_ui() as ui:
-        project, flows = ui.app.project, flows_for(ui.app)
+        project = ui.app.project
         fip = (await project.actions.allocate_floating_ip()).value
         volume = ui.store.item("volumes", (await project.actions.create_volume("ui-gone", 1)).value)
-        cases = ((lambda: flows.floating_ip("release", fip.id), "floating_ips", fip, fip.address),
-                 (lambda: flows.volume("delete", volume.id), "volumes", volume, "ui-gone"))
+        # as the views' keys do: the message takes the item at the key press
+        cases = ((lambda: ui.app.post_message(ResourceFlow("floating_ips", "release", fip.id, project)),
+                  "floating_ips", fip, fip.address),
+                 (lambda: ui.app.post_message(ResourceFlow("volumes", "delete", volume.id, project)),
+                  "volumes", volume, "ui-gone"))
         try:
             for start, kind, item, title in cases:
                 start()

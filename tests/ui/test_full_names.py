@@ -6,7 +6,6 @@ from __future__ import annotations
 from textual.widgets import Static
 
 from exotui.ui.dialogs import ChoiceDialog, ConfirmDialog, ConfirmOptionDialog, FullNames
-from exotui.ui.flows import flows_for
 
 LONG = "analysis-" + "x" * 4980 + "-the-end"
 
@@ -31,7 +30,7 @@ async def test_f_shows_the_full_name_in_the_menu_and_the_confirmation(open_ui):
         await ui.until(lambda: ui.app.screen is menu, what="back on the menu")
         await ui.pilot.press("escape")
 
-        flows_for(ui.app).delete_servers([sid], ui.project)
+        ui.app.flows.delete_servers([sid], ui.project)
         await ui.until(lambda: isinstance(ui.app.screen, (ConfirmDialog, ConfirmOptionDialog)),
                        what="the delete confirmation")
         confirm = ui.app.screen

@@ -81,7 +81,6 @@ async def test_age_moves_on_and_only_changed_rows_repaint(open_ui):
 
 async def test_an_action_without_an_answer_says_it_is_waiting(open_ui, monkeypatch):
     from exotui.ui import flows as flows_module
-    from exotui.ui.flows import flows_for
 
     monkeypatch.setattr(flows_module, "WAITING_EVERY", 0.3)
     async with open_ui() as ui:
@@ -91,8 +90,8 @@ async def test_an_action_without_an_answer_says_it_is_waiting(open_ui, monkeypat
         monkeypatch.setattr(ui.app, "notify", lambda message, **kw: (notes.append(message), original(message, **kw)))
         ui.demo.world.knobs.latency_ms = 1500  # every answer comes late
         try:
-            result = await flows_for(ui.app).run(ui.project, sid, "lock", "lock slow-answer",
-                                                 lambda: ui.project.actions.run(sid, "lock"), quiet=True)
+            result = await ui.app.flows.run(ui.project, "lock slow-answer",
+                                            lambda: ui.project.actions.run(sid, "lock"), quiet=True)
         finally:
             ui.demo.world.knobs.latency_ms = 0
         assert result is not None and result.ok

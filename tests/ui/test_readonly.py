@@ -8,7 +8,7 @@ import pytest
 
 from exotui.cloud.actions import READ_ONLY
 from exotui.ui.app import Breadcrumb
-from exotui.ui.flows import flows_for
+from exotui.ui.intents import ResourceFlow
 
 
 @pytest.mark.parametrize("how", ["--readonly", "clouds.yaml"])
@@ -19,15 +19,15 @@ async def test_no_write_leaves_in_read_only_mode_and_the_header_says_so(open_ui,
         crumb = ui.app.screen_stack[0].query_one(Breadcrumb)
         await ui.until(lambda: "exotui │ RO │ " in crumb.text, what="RO in the header")
         ui.sent.clear()
-        flows, project = flows_for(ui.app), ui.project
+        flows, project = ui.app.flows, ui.project
         server = ui.store.item("servers", sid)
         group = next(g for g in ui.store.get("security_groups").values() if g.name == "default")
 
         await flows.run_on_servers(project, [server], "stop")
         await flows.run_on_servers(project, [server], "delete")
-        await flows.run(project, "ro-vol", "create_volume", "create volume ro-vol",
+        await flows.run(project, "create volume ro-vol",
                         lambda: project.actions.create_volume("ro-vol", 1))
-        await flows.run(project, group.id, "add_rule", f"add a rule to {group.name}",
+        await flows.run(project, f"add a rule to {group.name}",
                         lambda: project.actions.add_rule(group.id, "ingress", "tcp", 8080, 8080, "0.0.0.0/0"))
 
         assert [s for s in ui.sent if s[1] != "GET"] == [], "nothing that writes was sent"
@@ -53,15 +53,15 @@ async def test_the_header_has_no_ro_when_writes_are_allowed(open_ui):
 async def test_read_only_says_so_at_once_instead_of_asking_first(open_ui):
     async with open_ui(readonly=True) as ui:
         sid = await ui.boot("ro-keys")
-        flows, project = flows_for(ui.app), ui.project
+        flows, project = ui.app.flows, ui.project
         choices = {c.id: c.reason for c in flows.menu_choices(project, [ui.store.item("servers", sid)])}
         assert choices["stop"] == choices["delete"] == choices["reboot_soft"] == READ_ONLY
         assert choices["doctor"] is None, "what only reads stays offered"
         ui.point_at(sid)
         await ui.pilot.press("ctrl+d")
         group = next(g for g in ui.store.get("security_groups").values() if g.name == "default")
-        flows.volume("create", None, project)
-        flows.rule("add", group.id, project)
+        ui.app.post_message(ResourceFlow("volumes", "create", None, project))  # as the Volumes view's n does
+        ui.app.post_message(ResourceFlow("security_groups", "add_rule", group.id, project))
         flows.launch(project)
         said = {f"{what}: {READ_ONLY}" for what in ("delete", "create volume", "add rule", "launch")}
         await ui.until(lambda: said <= {n.message for n in ui.app._notifications}, what="each said at once")

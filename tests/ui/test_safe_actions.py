@@ -11,7 +11,6 @@ from textual.widgets import Button, OptionList
 from exotui.cloud.models import Server
 from exotui.cloud.rules import allowed_actions
 from exotui.ui.dialogs import ChoiceDialog, ConfirmDialog
-from exotui.ui.flows import flows_for
 
 
 async def menu(ui, sid: str) -> OptionList:
@@ -31,7 +30,7 @@ async def choose(ui, option_id: str) -> None:
 
 async def test_lock_is_refused_on_a_locked_instance_and_unlock_on_an_unlocked_one(open_ui):
     async with open_ui() as ui:
-        flows = flows_for(ui.app)
+        flows = ui.app.flows
 
         def reasons(server: Server) -> dict:
             return {c.id: c.reason for c in flows.menu_choices(ui.project, [server])}
@@ -47,15 +46,15 @@ async def test_the_menu_has_one_order_whatever_the_state(open_ui):
     async with open_ui() as ui:
         active = await ui.boot("order-active")
         shutoff = await ui.boot("order-shutoff", status="SHUTOFF")
-        flows = flows_for(ui.app)
+        flows = ui.app.flows
         orders = {sid: [c.id for c in flows.menu_choices(ui.project, [ui.store.item("servers", sid)])]
                   for sid in (active, shutoff)}
         assert orders[active] == orders[shutoff]
-        flows.in_flight.add((ui.project.key, active, "reboot_soft"))  # an action in flight moves nothing either
+        ui.project.actions.in_flight.add((active, "reboot_soft"))  # an action in flight moves nothing either
         try:
             busy = flows.menu_choices(ui.project, [ui.store.item("servers", active)])
         finally:
-            flows.in_flight.clear()
+            ui.project.actions.in_flight.clear()
         assert [c.id for c in busy] == orders[active]
         assert next(c for c in busy if c.id == "reboot_soft").reason == "already in progress"
 

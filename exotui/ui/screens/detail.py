@@ -240,11 +240,11 @@ class InstanceDetail(StoreWatching, AnswerOnce, Screen[None]):
             self.fetch_console()
 
     def action_actions(self) -> None:
-        from ..flows import flows_for
+        from ..intents import ServerMenu  # the app starts what a screen asks for (ui/intents.py)
 
-        flows_for(self.app).server_menu([self.server_id], self.project)
+        self.post_message(ServerMenu([self.server_id], self.project))
 
     def action_delete(self) -> None:
-        from ..flows import flows_for
+        from ..intents import DeleteServers
 
-        flows_for(self.app).delete_servers([self.server_id], self.project)
+        self.post_message(DeleteServers([self.server_id], self.project))

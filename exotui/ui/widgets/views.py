@@ -180,28 +180,31 @@ class ServersView(ResourceView):
         Binding("S", "sessions", "Sessions", show=False, tooltip="back to the open SSH sessions"),
     ]
 
-    def _flows(self):
-        from ..flows import flows_for  # flows imports this module
-
-        return flows_for(self.app)
-
     @on(ResourceTable.Selected)
     def describe_selected(self, event: ResourceTable.Selected) -> None:
+        from ..intents import OpenDetail  # the app starts what a view asks for (ui/intents.py)
+
         event.stop()
-        self._flows().open_detail(event.item_id, self.project)
+        self.post_message(OpenDetail(event.item_id, self.project))
 
     def action_describe(self) -> None:
+        from ..intents import OpenDetail
+
         if self.table.current_id:
-            self._flows().open_detail(self.table.current_id, self.project)
+            self.post_message(OpenDetail(self.table.current_id, self.project))
 
     def action_actions(self) -> None:
+        from ..intents import ServerMenu
+
         ids = self.table.marked_or_current()
         self.table.marks.clear()  # k9s: a bulk action consumes the marks
         self.table.refresh()
-        self._flows().server_menu(ids, self.project)
+        self.post_message(ServerMenu(ids, self.project))
 
     def action_launch(self) -> None:
-        self._flows().launch(self.project)
+        from ..intents import Launch
+
+        self.post_message(Launch(self.project))
 
     def action_ssh(self) -> None:
         from ..screens.sessions import open_session  # asyncssh loads on the first session, not at start-up
@@ -215,10 +218,12 @@ class ServersView(ResourceView):
         show_sessions(self.app)
 
     def action_delete(self) -> None:
+        from ..intents import DeleteServers
+
         ids = self.table.marked_or_current()
         self.table.marks.clear()
         self.table.refresh()
-        self._flows().delete_servers(ids, self.project)
+        self.post_message(DeleteServers(ids, self.project))
 
     def depends_on(self) -> tuple[str, ...]:
         return ("flavors",)
@@ -279,9 +284,9 @@ class VolumesView(ResourceView):
     ]
 
     def action_volume(self, what: str) -> None:
-        from ..flows import flows_for  # flows imports this module
+        from ..intents import ResourceFlow  # the app starts what a view asks for (ui/intents.py)
 
-        flows_for(self.app).volume(what, self.table.current_id, self.project)
+        self.post_message(ResourceFlow(self.kind, what, self.table.current_id, self.project))
 
     def depends_on(self) -> tuple[str, ...]:
         return ("servers",)
@@ -335,9 +340,9 @@ class FloatingIPsView(ResourceView):
     ]
 
     def action_floating_ip(self, what: str) -> None:
-        from ..flows import flows_for  # flows imports this module
+        from ..intents import ResourceFlow  # the app starts what a view asks for (ui/intents.py)
 
-        flows_for(self.app).floating_ip(what, self.table.current_id, self.project)
+        self.post_message(ResourceFlow(self.kind, what, self.table.current_id, self.project))
 
     def depends_on(self) -> tuple[str, ...]:
         return ("ports", "servers")
@@ -383,14 +388,14 @@ class SecurityGroupsView(ResourceView):
     ]
 
     def action_rule(self, what: str) -> None:
-        from ..flows import flows_for  # flows imports this module
+        from ..intents import ResourceFlow  # the app starts what a view asks for (ui/intents.py)
 
-        flows_for(self.app).rule(what, self.table.current_id, self.project)
+        self.post_message(ResourceFlow(self.kind, f"{what}_rule", self.table.current_id, self.project))
 
     def action_group(self, what: str) -> None:
-        from ..flows import flows_for
+        from ..intents import ResourceFlow
 
-        flows_for(self.app).group(what, self.table.current_id, self.project)
+        self.post_message(ResourceFlow(self.kind, f"{what}_group", self.table.current_id, self.project))
 
     def columns(self) -> list[Column]:
         return [

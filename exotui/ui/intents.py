@@ -1,0 +1,57 @@
+"""What a view's key asks for, posted upward as a message: the app, which holds the flows (ui/flows.py),
+starts it. Views never reach the flows themselves, so neither imports the other."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.message import Message
+
+
+class Asked(Message):
+    """A key asked for something on `project` (None: the app's current one)."""
+
+    def __init__(self, project: Any = None) -> None:
+        super().__init__()
+        self.project = project
+
+
+class OpenDetail(Asked):
+    """Describe one instance (`d`, enter)."""
+
+    def __init__(self, server_id: str, project: Any = None) -> None:
+        super().__init__(project)
+        self.server_id = server_id
+
+
+class ServerMenu(Asked):
+    """The action menu for these instances (`a`)."""
+
+    def __init__(self, ids: list[str], project: Any = None) -> None:
+        super().__init__(project)
+        self.ids = ids
+
+
+class DeleteServers(Asked):
+    """Delete these instances, after asking (`ctrl+d`)."""
+
+    def __init__(self, ids: list[str], project: Any = None) -> None:
+        super().__init__(project)
+        self.ids = ids
+
+
+class Launch(Asked):
+    """The launch form (`n` in Instances)."""
+
+
+class ResourceFlow(Asked):
+    """An action of the Volumes, Floating IPs or Security groups view (action_table.RESOURCE_ACTIONS names
+    each by `kind` and `name`) on the row under the cursor. The item is taken as the store holds it at the key
+    press, not looked up again later: the poller may drop it before the flow's worker runs."""
+
+    def __init__(self, kind: str, name: str, ident: str | None, project: Any = None) -> None:
+        super().__init__(project)
+        self.kind = kind
+        self.name = name
+        self.ident = ident
+        self.item = project.store.item(kind, ident or "") if project is not None else None

@@ -16,7 +16,7 @@ from textual.widgets import ContentSwitcher, Footer, Input, Static
 from . import intents
 from .commands import ViewCommands
 from .plain import escape
-from .tcss import tcss
+from .tcss import beside, tcss
 from .themes import register_themes, start_theme
 from .widgets.projects import ProjectsView
 from .widgets.table import ResourceTable
@@ -71,7 +71,7 @@ class CommandLine(Input):
 class ExotuiApp(App[int]):
     TITLE = "exotui"
     COMMANDS = App.COMMANDS | {ViewCommands}
-    CSS_PATH = "app.tcss"
+    CSS_PATH = beside(__file__, "app.tcss")
     BINDINGS = [
         # priority: taken by the app as it reads the key, before the keys after it are passed on, so ':net'
         # in one read (a paste, a laggy link) is the line's and never the view's n, e, t (see check_action)

@@ -10,6 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def beside(module_file: str, name: str) -> Path:
+    """The stylesheet `name` in the folder of the module `module_file`, for a CSS_PATH: named whole, since
+    Textual reads a relative CSS_PATH from the folder of the subclass (sessions.SSHApp is an ExotuiApp)."""
+    return Path(module_file).with_name(name)
+
+
 def tcss(module_file: str, name: str) -> str:
     """The text of the stylesheet `name` in the folder of the module `module_file`."""
-    return Path(module_file).with_name(name).read_text(encoding="utf-8")
+    return beside(module_file, name).read_text(encoding="utf-8")

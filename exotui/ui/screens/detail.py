@@ -17,6 +17,7 @@ from ...cloud.models import Server
 from ...cloud.rules import FAMILY_TITLES, flavor_family, server_flavor
 from ...cloud.units import gpu_fraction, su_per_hour
 from ..plain import escape
+from ..tcss import beside
 from ..widgets.views import age, rule_summary
 from ..workers import run_guarded
 from .base import AnswerOnce, StoreWatching
@@ -103,7 +104,7 @@ def describe(store, server: Server) -> str:
 class InstanceDetail(StoreWatching, AnswerOnce, Screen[None]):
     """Pushed over the views; esc goes back. Redrawn from the project's store while shown."""
 
-    CSS_PATH = "detail.tcss"
+    CSS_PATH = beside(__file__, "detail.tcss")
     BINDINGS = [
         Binding("escape", "close", "Back"),
         Binding("a", "actions", "Actions", tooltip="on the instance: only what its state allows"),

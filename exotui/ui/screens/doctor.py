@@ -17,6 +17,7 @@ from ...cloud.actions import ActionRefused
 from ...net import doctor
 from ...net.view import NetView
 from ..fixes import apply_fix
+from ..tcss import beside
 from ..workers import run_guarded
 from .base import AnswerOnce, StoreWatching
 
@@ -28,7 +29,7 @@ class DoctorScreen(StoreWatching, AnswerOnce, Screen[None]):
     """"Why can't I SSH to X?": the checklist, and its fixes numbered; a digit runs one (confirmed).
     Checked again when the project's network changes (a fix lands through the store), and on r."""
 
-    CSS_PATH = "doctor.tcss"
+    CSS_PATH = beside(__file__, "doctor.tcss")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Back"),
         Binding("f", "source", "From address", tooltip="check from this source address"),

@@ -21,6 +21,7 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from ..tcss import beside
 from ..widgets.views import ALIASES
 from .base import AnswerOnce
 
@@ -94,7 +95,7 @@ def keys_of(screen: Screen) -> list[KeyHelp]:
 class HelpScreen(AnswerOnce, ModalScreen[None]):
     """The keys of the screen below it (`over`), from its bindings; and the views' aliases where ':' opens one."""
 
-    CSS_PATH = "help.tcss"
+    CSS_PATH = beside(__file__, "help.tcss")
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
 
     def __init__(self, over: Screen) -> None:

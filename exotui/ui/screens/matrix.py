@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from ...net.matrix import SERVICES, Access, matrix
 from ...net.view import NetView
+from ..tcss import beside
 from ..widgets.choices import MatrixList
 from .base import AnswerOnce, StoreWatching
 
@@ -44,7 +45,7 @@ def describe(access: Access, names: dict[str, str]) -> str:
 class MatrixScreen(StoreWatching, AnswerOnce, Screen[None]):
     """Pushed over the views; esc goes back, enter opens the SSH doctor for the instance."""
 
-    CSS_PATH = "matrix.tcss"
+    CSS_PATH = beside(__file__, "matrix.tcss")
     BINDINGS = [Binding("escape", "close", "Back"),
                 Binding("enter", "doctor", "SSH doctor", tooltip="why can't I SSH to this instance?"),
                 Binding("d", "describe", "Describe", tooltip="the instance's detail")]

@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from ...net import topology
 from ...net.view import NetView
+from ..tcss import beside
 from ..widgets.choices import NetMap
 from .base import AnswerOnce, StoreWatching
 
@@ -40,7 +41,7 @@ def styled(line: topology.Line) -> Content:
 class NetMapScreen(StoreWatching, AnswerOnce, Screen[None]):
     """Pushed over the views; esc goes back. Redraws when the project's network changes."""
 
-    CSS_PATH = "netmap.tcss"
+    CSS_PATH = beside(__file__, "netmap.tcss")
     BINDINGS = [
         Binding("escape", "close", "Back"),
         Binding("enter", "open", "Open", tooltip="an instance's detail; a '…more' line expands"),

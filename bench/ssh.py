@@ -38,7 +38,7 @@ from textual.app import App, ComposeResult
 from exotui.ssh.client import connect
 from exotui.ssh.hostkeys import KnownHosts
 from exotui.ssh.target import Target
-from exotui.ui.terminal import TerminalView
+from exotui.ui.widgets.terminal import TerminalView
 
 ROOT = Path(__file__).resolve().parents[1]
 

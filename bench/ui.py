@@ -188,7 +188,7 @@ async def keystrokes(clouds_yaml: Path, query: str) -> list[tuple[str, float]]:
     from exotui.cloud.profiles import find_profile, load_profiles
     from exotui.cloud.workspace import Workspace
     from exotui.ui.app import ExotuiApp
-    from exotui.ui.table import ResourceTable
+    from exotui.ui.widgets.table import ResourceTable
 
     profile = find_profile(load_profiles(config_file=clouds_yaml), "exotui-demo")
     app = ExotuiApp(Workspace([profile], intervals=Intervals(fast=1.0, idle=5.0)))

@@ -243,7 +243,7 @@ def _dashboard(args: argparse.Namespace, config_file: Path | None = None, only: 
     from .ui.app import run_app
 
     if args.command == "ssh":
-        from .ui.sessions import run_ssh_app
+        from .ui.screens.sessions import run_ssh_app
 
         return run_ssh_app(Workspace(profiles, readonly=args.readonly, cache_dir=cache_dir()), args.name,
                            theme=args.theme, user=args.user)

@@ -27,8 +27,8 @@ from exotui.demo.app import CLOUD_NAME, DemoCloudThread
 from exotui.demo.seed import DEMO_PROJECTS
 from exotui.demo.world import Knobs
 from exotui.ui.app import Breadcrumb, ExotuiApp
-from exotui.ui import views
-from exotui.ui.table import ResourceTable
+from exotui.ui.widgets import views
+from exotui.ui.widgets.table import ResourceTable
 
 HERE = Path(__file__).resolve().parent
 FROZEN = "2026-12-01T12:00:00+00:00"  # the time every shot is taken at, on both sides

@@ -14,12 +14,13 @@ from textual.notifications import SeverityLevel
 from textual.widgets import ContentSwitcher, Footer, Input, Static
 
 from . import intents
-from .palette import ViewCommands
+from .commands import ViewCommands
 from .plain import escape
-from .projects import ProjectsView
-from .table import ResourceTable
+from .tcss import beside, tcss
 from .themes import register_themes, start_theme
-from .views import RESOURCE_VIEWS, ResourceView, view_for
+from .widgets.projects import ProjectsView
+from .widgets.table import ResourceTable
+from .widgets.views import RESOURCE_VIEWS, ResourceView, view_for
 from .workers import run_guarded
 
 if TYPE_CHECKING:  # the cloud layer (and openstacksdk behind it) loads after the first frame
@@ -51,18 +52,14 @@ class ProjectAdded(Message):
 class Breadcrumb(Static):
     """cloud / project / region, and whether what is shown is live or stale."""
 
-    DEFAULT_CSS = """
-    Breadcrumb { dock: top; height: 1; background: $panel; color: $foreground; padding: 0 1; }
-    """
+    DEFAULT_CSS = tcss(__file__, "breadcrumb.tcss")
     text = ""  # what it shows now
 
 
 class CommandLine(Input):
     """The k9s prompt: ':' opens a view by name, '/' filters the current table."""
 
-    DEFAULT_CSS = """
-    CommandLine { dock: bottom; height: 3; display: none; border: tall $accent; }
-    """
+    DEFAULT_CSS = tcss(__file__, "command_line.tcss")
     mode = ":"
 
     @property
@@ -74,20 +71,20 @@ class CommandLine(Input):
 class ExotuiApp(App[int]):
     TITLE = "exotui"
     COMMANDS = App.COMMANDS | {ViewCommands}
-    CSS = """
-    #body { height: 1fr; }
-    """
+    CSS_PATH = beside(__file__, "app.tcss")
     BINDINGS = [
         # priority: taken by the app as it reads the key, before the keys after it are passed on, so ':net'
         # in one read (a paste, a laggy link) is the line's and never the view's n, e, t (see check_action)
-        Binding("colon", "command_line(':')", "View", key_display=":", priority=True),
-        Binding("slash", "command_line('/')", "Filter", key_display="/", priority=True),
+        Binding("colon", "command_line(':')", "View", key_display=":", priority=True,
+                tooltip="a view by its name or an alias (below); :map the network, :matrix who may connect"),
+        Binding("slash", "command_line('/')", "Filter", key_display="/", priority=True,
+                tooltip="the table, by a regular expression (!text inverts); esc clears"),
         # the footer keeps to what fits 80 columns with ? in it; the rest are in ? help and the palette
-        Binding("w", "wide", "Wide", show=False),
-        Binding("ctrl+r", "refresh", "Refresh", show=False),
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("escape", "back", "Back", show=False),
-        Binding("q", "quit", "Quit", show=False),
+        Binding("w", "wide", "Wide", show=False, tooltip="more columns"),
+        Binding("ctrl+r", "refresh", "Refresh", show=False, tooltip="now: full lists, failed logins tried again"),
+        Binding("question_mark", "help", "Help", key_display="?", tooltip="these keys, the screen's own"),
+        Binding("escape", "back", "Back", show=False, tooltip="the filter cleared, or the view before"),
+        Binding("q", "quit", "Quit", show=False, tooltip="asks first while SSH sessions are open"),
     ]
 
     def __init__(self, workspace: Workspace | Callable[[], Workspace], *, start_view: str = "servers",
@@ -241,13 +238,12 @@ class ExotuiApp(App[int]):
             return  # the app is shutting down
         change = message.change
         main = self.screen_stack[0]
-        for projects in main.query(ProjectsView):  # absent while the app shuts down
-            projects.changed(change)
-        if self.project is not None and change.project == self.project.key:
-            for view in main.query(ResourceView):
-                view.changed(change)
-            if change.error and change.kind == "servers":
-                self.update_crumb()
+        # each view takes the changes it shows: the Projects view every project's, the others the current one's
+        for view in main.query(ResourceView):  # (absent while the app shuts down)
+            view.changed(change)
+        current = self.project is not None and change.project == self.project.key
+        if current and change.error and change.kind == "servers":
+            self.update_crumb()
         if self.screen is not main and hasattr(self.screen, "changed"):
             self.screen.changed(change)  # a detail screen follows its resource
 
@@ -365,7 +361,7 @@ class ExotuiApp(App[int]):
             table.set_filter(event.value)
             line.border_subtitle = escape(table.filter_error or "")  # a bad or slow regex is said here, never raised
             view = self.query_one(f"#{self.current_view}")
-            if isinstance(view, (ResourceView, ProjectsView)):
+            if isinstance(view, ResourceView):
                 view.update_title()
 
     @on(Input.Submitted, "#command")
@@ -397,11 +393,11 @@ class ExotuiApp(App[int]):
             self.notify("no project is open yet", severity="warning")
             return
         if name == "map":
-            from .netmap import NetMapScreen
+            from .screens.netmap import NetMapScreen
 
             self.push_screen(NetMapScreen(self.project))
         else:
-            from .matrix import MatrixScreen
+            from .screens.matrix import MatrixScreen
 
             self.push_screen(MatrixScreen(self.project))
 
@@ -410,7 +406,7 @@ class ExotuiApp(App[int]):
         and a command that pushed a screen (the map) while its palette was still closing left one
         below, so a second ctrl+p raised DuplicateIds (found by the monkey)."""
         if self.use_command_palette and not any(screen.id == "--command-palette" for screen in self.screen_stack):
-            from .dialogs import Palette  # its module also guards OptionList's page keys, the palette's list too
+            from .dialogs.palette import Palette  # (through textual_compat: the palette list's page keys guarded)
 
             self.push_screen(Palette(id="--command-palette"))
 
@@ -418,7 +414,7 @@ class ExotuiApp(App[int]):
         """Textual's theme picker ("Change theme" in the palette), in the palette that closes once."""
         from textual.theme import ThemeProvider
 
-        from .dialogs import Palette
+        from .dialogs.palette import Palette
 
         self.push_screen(Palette(providers=[ThemeProvider], placeholder="Search for themes…"))
 
@@ -448,7 +444,7 @@ class ExotuiApp(App[int]):
         """How many SSH session tabs are open (the sessions module loads with the first one)."""
         import sys
 
-        sessions = sys.modules.get(f"{__package__}.sessions")
+        sessions = sys.modules.get(f"{__package__}.screens.sessions")
         if sessions is None or not self.is_screen_installed(sessions.SCREEN):
             return 0
         return self.get_screen(sessions.SCREEN).count
@@ -479,9 +475,9 @@ class ExotuiApp(App[int]):
             self.notify("refreshing", timeout=2)  # the header tells of the logins tried again
 
     def action_help(self) -> None:
-        from .help import HelpScreen
+        from .screens.help import HelpScreen
 
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen(self.screen))  # the keys of the screen it is opened over
 
     @on(ResourceTable.Selected)
     def open_item(self, event: ResourceTable.Selected) -> None:

@@ -23,10 +23,10 @@ from ..cloud.models import Server
 from ..cloud.rules import FAMILY_TITLES, allowed_actions, flavor_family, resize_targets, server_flavor
 from ..cloud.units import gpu_fraction, server_su_per_hour, su_per_hour
 from . import resources
-from .detail import InstanceDetail
 from .dialogs import Choice, ChoiceDialog, ConfirmDialog, ConfirmOptionDialog, PromptDialog
-from .forms import Field, FormDialog
+from .dialogs.form import Field, FormDialog
 from .plain import escape, middle
+from .screens.detail import InstanceDetail
 from .workers import run_guarded
 
 LAUNCH = "launch"
@@ -161,11 +161,11 @@ class Flows:
         if action == LAUNCH:
             await self._launch(project)
         elif action == SSH:
-            from .sessions import open_session  # asyncssh loads on the first session, not at start-up
+            from .screens.sessions import open_session  # asyncssh loads on the first session, not at start-up
 
             open_session(self.app, project, servers[0].id)
         elif action == DOCTOR:
-            from .netmap import DoctorScreen
+            from .screens.doctor import DoctorScreen
 
             self.app.push_screen(DoctorScreen(project, servers[0].id))
         elif action == "delete":

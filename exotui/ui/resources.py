@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
 from ..cloud.action_table import RESOURCE_ACTION, ResourceAction
 from ..cloud.rules import allowed_actions, server_flavor
 from .dialogs import Choice, ChoiceDialog, ConfirmDialog, PromptDialog
-from .forms import Field, FormDialog, whole_number
+from .dialogs.form import Field, FormDialog, whole_number
 from .plain import escape, middle
-from .views import rule_summary
+from .widgets.views import rule_summary
 
 if TYPE_CHECKING:
     from ..cloud.models import FloatingIP, SecurityGroup, Volume

@@ -11,7 +11,7 @@ from textual import _widget_navigation, work
 from textual.command import CommandPalette
 from textual.css.query import NoMatches
 from textual.widgets import OptionList, TabbedContent, TabPane
-from textual.widgets._select import SelectCurrent  # noqa: F401  (forms.py subclasses it: Select's value line)
+from textual.widgets._select import SelectCurrent  # noqa: F401  (widgets/form_select.py subclasses it: Select's value line)
 
 # the private names used below, for the canary test
 PRIVATE_NAMES = {
@@ -21,14 +21,14 @@ PRIVATE_NAMES = {
 }
 PRIVATE_MODULES = ("textual.widgets._select", "textual._widget_navigation")
 
-# the next enabled option from an anchor, as OptionList's own keys find it (dialogs.Choices scrolls past
+# the next enabled option from an anchor, as OptionList's own keys find it (widgets.choices.Choices scrolls past
 # the last choosable line to the dimmed ones below instead of wrapping)
 find_next_enabled = _widget_navigation.find_next_enabled
 
 
 class ClosingOncePalette(CommandPalette):
     """The command palette's answers, ignored once the screen has answered (`_answered`, set by
-    dialogs.AnswerOnce). Two enters (or enter and esc) queued before it closes each dismissed it in Textual
+    screens.base.AnswerOnce). Two enters (or enter and esc) queued before it closes each dismissed it in Textual
     8.2.8: the second popped the dashboard itself (ScreenStackError, found by the monkey), and a second
     enter would also run the chosen command again."""
 

@@ -32,10 +32,10 @@ from exotui.demo import glance, keystone
 from exotui.demo.app import CLOUD_NAME
 from exotui.demo.seed import DEMO_APPCRED_SECRET, DEMO_PASSWORD, DEMO_PROJECTS
 from exotui.ui.app import Breadcrumb, ExotuiApp
-from exotui.ui.detail import InstanceDetail
+from exotui.ui.screens.detail import InstanceDetail
 from exotui.ui.dialogs import ChoiceDialog
-from exotui.ui.forms import FormDialog
-from exotui.ui.table import ResourceTable
+from exotui.ui.dialogs.form import FormDialog
+from exotui.ui.widgets.table import ResourceTable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ui"))
 from screens import screen_rows, ui_fixtures  # beside this file

@@ -12,8 +12,8 @@ from textual.widgets import Input, Static
 
 from exotui.ui.app import CommandLine
 from exotui.ui.dialogs import PromptDialog
-from exotui.ui.forms import FormDialog, whole_number
-from exotui.ui.table import ResourceTable
+from exotui.ui.dialogs.form import FormDialog, whole_number
+from exotui.ui.widgets.table import ResourceTable
 from exotui.ui.textfilter import MATCH_BUDGET, TableFilter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ui"))

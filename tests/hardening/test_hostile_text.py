@@ -22,10 +22,10 @@ from exotui.cloud.workspace import Workspace
 from exotui.demo.app import CLOUD_NAME, DemoCloudThread
 from exotui.demo.world import Knobs
 from exotui.ui.app import ExotuiApp
-from exotui.ui.detail import InstanceDetail
-from exotui.ui.netmap import DoctorScreen
-from exotui.ui.sessions import SessionsScreen
-from exotui.ui.table import ResourceTable
+from exotui.ui.screens.detail import InstanceDetail
+from exotui.ui.screens.doctor import DoctorScreen
+from exotui.ui.screens.sessions import SessionsScreen
+from exotui.ui.widgets.table import ResourceTable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ui"))
 from waiting import down_to_an_instance, until  # noqa: E402

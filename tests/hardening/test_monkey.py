@@ -43,7 +43,7 @@ from exotui.ui import dialogs
 from exotui.cloud.models import printable
 from exotui.ui.app import ExotuiApp
 from exotui.ui.plain import middle
-from exotui.ui.views import ALIASES
+from exotui.ui.widgets.views import ALIASES
 
 SEED = os.environ.get("EXOTUI_MONKEY_SEED", "3")  # seed 3 reached all 13 screens when tried (seed 8: 10)
 KEYSTROKES = int(os.environ.get("EXOTUI_MONKEY_KEYS", "10000"))

@@ -16,10 +16,10 @@ from exotui.cloud.workspace import Workspace
 from exotui.demo.app import CLOUD_NAME, DemoCloudThread
 from exotui.demo.world import Knobs
 from exotui.ui.app import ExotuiApp
-from exotui.ui.detail import InstanceDetail
+from exotui.ui.screens.detail import InstanceDetail
 from exotui.ui.dialogs import ChoiceDialog
-from exotui.ui.table import ResourceTable
-from exotui.ui.views import ResourceView
+from exotui.ui.widgets.table import ResourceTable
+from exotui.ui.widgets.views import ResourceView
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ui"))
 from waiting import until  # noqa: E402  tests/ui's helper (tests/ is not a package)

@@ -30,11 +30,12 @@ from exotui.demo.app import APPCRED_CLOUD_NAME, CLOUD_NAME, DemoCloudThread
 from exotui.demo.seed import DEMO_APPCRED_SECRET, DEMO_PASSWORD, DEMO_PROJECTS
 from exotui.demo.world import Knobs
 from exotui.ui.app import Breadcrumb, ExotuiApp
-from exotui.ui.detail import InstanceDetail
+from exotui.ui.screens.detail import InstanceDetail
 from exotui.ui.dialogs import ChoiceDialog
-from exotui.ui.help import HelpScreen
-from exotui.ui.netmap import DoctorScreen, NetMapScreen
-from exotui.ui.views import view_for
+from exotui.ui.screens.doctor import DoctorScreen
+from exotui.ui.screens.help import HelpScreen
+from exotui.ui.screens.netmap import NetMapScreen
+from exotui.ui.widgets.views import view_for
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ui"))
 from screens import screen_rows  # beside this file

@@ -164,7 +164,7 @@ def terminal_on():
     on a PTY of the real sshd `server` running `command` (keys and query answers wired): (pilot, terminal,
     shell)."""
     from exotui.ssh.client import connect
-    from exotui.ui.terminal import TerminalView
+    from exotui.ui.widgets.terminal import TerminalView
 
     @contextlib.asynccontextmanager
     async def start(server: OpenSSH, app, size: tuple[int, int], command: str):

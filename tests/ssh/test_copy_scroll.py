@@ -12,7 +12,7 @@ from textual.color import Color
 
 from exotui.ssh import vt as engines
 from exotui.ssh.terminal import PyteEmulator
-from exotui.ui.copymode import search, selected_text
+from exotui.ui.widgets.copymode import search, selected_text
 
 from test_emulator_faults import open_on_openssh, sessions_on_openssh  # noqa: F401 - a fixture
 from test_sessions_ui import screen_text, type_line

@@ -100,7 +100,7 @@ def test_ten_megabytes_of_random_bytes_never_raise(Emulator):
 @pytest.fixture()
 def sessions_on_openssh(openssh, monkeypatch):
     """`s` on web-frontend reaches the real OpenSSH sshd instead (its target and console log)."""
-    from exotui.ui import sessions
+    from exotui.ui.screens import sessions
 
     monkeypatch.setattr(sessions, "reach", lambda *args, **kwargs: Reach(target_for(openssh)))
 
@@ -112,7 +112,7 @@ def sessions_on_openssh(openssh, monkeypatch):
 
 
 async def open_on_openssh(ui):
-    from exotui.ui.sessions import SessionsScreen
+    from exotui.ui.screens.sessions import SessionsScreen
 
     await on_web_frontend(ui)
     await ui.pilot.press("s")

@@ -144,7 +144,7 @@ async def test_s_in_the_dashboard_on_the_appcred_cloud(demo, demo_dir):
     from exotui.cloud.poller import Intervals
     from exotui.cloud.workspace import Workspace
     from exotui.ui.app import ExotuiApp
-    from exotui.ui.sessions import SessionsScreen
+    from exotui.ui.screens.sessions import SessionsScreen
 
     from test_sessions_ui import on_web_frontend, screen_text, type_line
 

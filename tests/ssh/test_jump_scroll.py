@@ -14,7 +14,7 @@ from textual.app import App, ComposeResult
 from exotui.ssh.client import connect
 from exotui.ssh.hostkeys import KnownHosts
 from exotui.ssh.terminal import PyteEmulator
-from exotui.ui.terminal import TerminalView
+from exotui.ui.widgets.terminal import TerminalView
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -14,7 +14,7 @@ from textual.app import App, ComposeResult
 
 from exotui.ssh import mouse
 from exotui.ssh.terminal import PyteEmulator
-from exotui.ui.terminal import TerminalView
+from exotui.ui.widgets.terminal import TerminalView
 
 SGR, X11 = mouse.Tracking(1000, True), mouse.Tracking(1000, False)
 

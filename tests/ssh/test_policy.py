@@ -9,7 +9,7 @@ from exotui.cloud.models import Address, Image, Server
 from exotui.ssh.hostkeys import KnownHosts, decide, mismatch_message
 from exotui.ssh.target import Remembered, TargetError, guess_user, resolve
 from exotui.ssh.terminal import PyteEmulator
-from exotui.ui.terminal import key_bytes
+from exotui.ui.widgets.terminal import key_bytes
 
 
 def _key() -> tuple[str, str]:

@@ -20,7 +20,7 @@ from exotui.demo.world import Knobs
 from exotui.ssh.hostkeys import KnownHosts
 from exotui.ui.dialogs import ChoiceDialog, ConfirmDialog
 from exotui.ui.flows import SSH
-from exotui.ui.sessions import SessionsScreen, SSHSession
+from exotui.ui.screens.sessions import SessionsScreen, SSHSession
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -11,8 +11,8 @@ import pytest
 from textual import events
 
 from exotui.ssh.hostkeys import KnownHosts
-from exotui.ui.sessions import SCREEN, SessionsScreen
-from exotui.ui.terminal import TerminalView
+from exotui.ui.screens.sessions import SCREEN, SessionsScreen
+from exotui.ui.widgets.terminal import TerminalView
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -119,7 +119,7 @@ async def test_exotui_ssh_name_starts_in_a_session(demo, demo_dir):
     from exotui.cloud.profiles import find_profile, load_profiles
     from exotui.cloud.workspace import Workspace
     from exotui.demo.app import CLOUD_NAME
-    from exotui.ui.sessions import ssh_app
+    from exotui.ui.screens.sessions import ssh_app
 
     args = build_parser().parse_args(["--cloud", CLOUD_NAME, "ssh", "web-frontend", "--user", "exouser"])
     assert (args.command, args.name, args.user) == ("ssh", "web-frontend", "exouser")
@@ -146,7 +146,7 @@ async def test_exotui_ssh_opens_one_workspace(demo, demo_dir, monkeypatch):
     from exotui.cloud.profiles import discover, find_profile, load_profiles
     from exotui.cloud.workspace import Workspace
     from exotui.demo.app import CLOUD_NAME
-    from exotui.ui.sessions import ssh_app
+    from exotui.ui.screens.sessions import ssh_app
 
     profile = find_profile(load_profiles(config_file=demo_dir / "clouds.yaml"), CLOUD_NAME)
     expected = {p.id for p in discover(profile).projects}

@@ -9,7 +9,7 @@ import pytest
 
 from exotui.demo import neutron
 from exotui.ui.dialogs import ConfirmDialog
-from exotui.ui.sessions import SessionsScreen
+from exotui.ui.screens.sessions import SessionsScreen
 
 from test_sessions_ui import screen_text
 

@@ -15,7 +15,7 @@ from exotui.cloud.workspace import Workspace
 from exotui.demo import nova
 from exotui.demo.app import CLOUD_NAME
 from exotui.ui.app import ExotuiApp
-from exotui.ui.table import ResourceTable
+from exotui.ui.widgets.table import ResourceTable
 
 # tests/ui's helper module, also when tests/ssh/conftest.py loads this file by its path
 sys.path.insert(0, str(Path(__file__).resolve().parent))

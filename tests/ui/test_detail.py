@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from textual.widgets import Log, Static, Tabs
 
-from exotui.ui.detail import SIDE_BY_SIDE_AT, InstanceDetail
-from exotui.ui.dialogs import ConfirmOptionDialog, Tick
+from exotui.ui.screens.detail import SIDE_BY_SIDE_AT, InstanceDetail
+from exotui.ui.dialogs import ConfirmOptionDialog
+from exotui.ui.widgets.tick import Tick
 
 
 def _shown(screen, selector: str) -> bool:

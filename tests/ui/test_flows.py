@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from textual.widgets import Input, Log, OptionList, Static
 
-from exotui.ui.detail import InstanceDetail
+from exotui.ui.screens.detail import InstanceDetail
 from exotui.ui.dialogs import ChoiceDialog, ConfirmDialog
+from exotui.ui.dialogs.form import FormDialog
 from exotui.ui.intents import ResourceFlow
-from exotui.ui.forms import FormDialog
-from exotui.ui.table import ResourceTable
+from exotui.ui.widgets.table import ResourceTable
 
 
 async def menu(ui, server_id: str | None = None) -> OptionList:

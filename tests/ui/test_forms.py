@@ -6,7 +6,7 @@ from textual.app import App, ComposeResult
 from textual.widgets import Static
 from textual.widgets._select import SelectCurrent
 
-from exotui.ui.forms import FormSelect
+from exotui.ui.widgets.form_select import FormSelect
 from waiting import until  # beside this file (tests/ui/conftest.py puts it on the path)
 
 
@@ -44,7 +44,7 @@ async def test_a_dialog_waits_for_a_widget_composed_after_it_mounts():
     focused its first field before it existed and stopped the app (found by the monkey). when_composed waits."""
     from textual.screen import ModalScreen
 
-    from exotui.ui.dialogs import AnswerOnce
+    from exotui.ui.screens.base import AnswerOnce
 
     class Late(AnswerOnce, ModalScreen):
         def compose(self) -> ComposeResult:

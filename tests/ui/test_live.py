@@ -28,7 +28,7 @@ async def test_a_failed_login_stays_in_the_header_and_projects_until_it_works(tm
     from exotui.cloud.profiles import load_profiles
     from exotui.cloud.workspace import Workspace
     from exotui.ui.app import Breadcrumb, ExotuiApp
-    from exotui.ui.projects import ProjectsView
+    from exotui.ui.widgets.projects import ProjectsView
     from waiting import until
 
     with socket.socket() as sock:
@@ -59,7 +59,7 @@ async def test_age_moves_on_and_only_changed_rows_repaint(open_ui):
     """AGE is re-rendered once a minute (here: by hand), and only rows whose text changed are touched."""
     import datetime as dt
 
-    from exotui.ui import views
+    from exotui.ui.widgets import views
 
     async with open_ui() as ui:
         table = ui.app.query_one("#table-servers")

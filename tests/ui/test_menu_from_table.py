@@ -14,7 +14,7 @@ from exotui.cloud.action_table import MENU, RESOURCE_ACTIONS, SERVER_ACTION
 from exotui.ui import resources
 from exotui.ui.dialogs import ChoiceDialog, ConfirmDialog
 from exotui.ui.flows import DOCTOR, LAUNCH, SSH
-from exotui.ui.views import FloatingIPsView, SecurityGroupsView, VolumesView
+from exotui.ui.widgets.views import FloatingIPsView, SecurityGroupsView, VolumesView
 
 UI = Path(__file__).resolve().parents[2] / "exotui" / "ui"
 

@@ -6,7 +6,8 @@ from textual.widgets import OptionList
 
 from exotui.ui.dialogs import ChoiceDialog, ConfirmDialog
 from exotui.ui.flows import DOCTOR
-from exotui.ui.netmap import DoctorScreen, NetMap, NetMapScreen
+from exotui.ui.screens.doctor import DoctorScreen
+from exotui.ui.screens.netmap import NetMap, NetMapScreen
 
 
 async def open_map(ui) -> NetMapScreen:
@@ -85,7 +86,7 @@ async def test_the_doctor_from_the_action_menu_starts_a_stopped_instance(open_ui
 
 
 async def test_who_may_connect_follows_the_groups_and_opens_the_doctor(open_ui):
-    from exotui.ui.matrix import MatrixList, MatrixScreen
+    from exotui.ui.screens.matrix import MatrixList, MatrixScreen
 
     async with open_ui() as ui:
         sid = await ui.boot("mx-probe")
@@ -182,7 +183,7 @@ async def test_map_matrix_and_doctor_take_late_and_early_calls_quietly(open_ui):
     """Under load a finished console read, a key (r) or a redraw queued by a store change can reach these
     screens before their widgets exist or after they closed (the monkey stopped the app on NoMatches
     '#doctor-title'). Such calls do nothing; an open screen still draws."""
-    from exotui.ui.matrix import MatrixScreen
+    from exotui.ui.screens.matrix import MatrixScreen
 
     async with open_ui() as ui:
         sid = await ui.boot("late-probe")

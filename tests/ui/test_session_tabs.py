@@ -8,7 +8,7 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 from textual.widgets import Input, TabPane
 
-from exotui.ui.sessions import SessionTabs
+from exotui.ui.screens.sessions import SessionTabs
 
 
 class TabsApp(App):

@@ -19,7 +19,7 @@ from exotui.cloud.workspace import Workspace
 from exotui.demo.app import CLOUD_NAME, DemoCloudThread
 from exotui.demo.world import Knobs
 from exotui.ui.app import Breadcrumb, ExotuiApp
-from exotui.ui.table import ResourceTable
+from exotui.ui.widgets.table import ResourceTable
 
 
 def _app(clouds_yaml: Path) -> ExotuiApp:
@@ -155,7 +155,7 @@ async def test_a_slow_failing_cloud_leaves_the_keys_working_until_it_loads(tmp_p
     """2 s on every answer and 30% of them 503: while nothing has arrived the views, the filter and help
     answer keys at once; the instances still arrive, retried past the 503s, and nothing is shown as an error
     for good."""
-    from exotui.ui.help import HelpScreen
+    from exotui.ui.screens.help import HelpScreen
 
     with DemoCloudThread(Knobs(delay_scale=0, ssh=False, latency_ms=2000, error_rate=0.3, seed=3)) as cloud:
         app = _app(cloud.cloud.write_config(tmp_path))

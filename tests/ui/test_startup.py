@@ -19,7 +19,7 @@ from exotui import cli, config_seen
 from exotui.cloud.profiles import ProfileError, load_profiles
 from exotui.cloud.workspace import Workspace
 from exotui.ui.app import ExotuiApp
-from exotui.ui.table import ResourceTable
+from exotui.ui.widgets.table import ResourceTable
 
 HEAVY = ("openstack", "keystoneauth1", "asyncssh", "pyte", "yaml", "exotui.cloud", "exotui.demo", "exotui.ssh",
          "logging.handlers")

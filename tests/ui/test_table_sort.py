@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from exotui.ui.table import _sort_safe, natural
+from exotui.ui.widgets.table import _sort_safe, natural
 
 
 def test_numbers_inside_text_sort_by_value():
@@ -29,7 +29,7 @@ async def test_a_column_that_moves_on_renders_only_the_rows_on_screen():
 
     from textual.app import App
 
-    from exotui.ui.table import Column, ResourceTable
+    from exotui.ui.widgets.table import Column, ResourceTable
 
     @dataclass(frozen=True)
     class Row:

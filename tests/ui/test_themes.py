@@ -28,9 +28,9 @@ from exotui.cloud.profiles import find_profile, load_profiles
 from exotui.cloud.workspace import Workspace
 from exotui.demo.app import CLOUD_NAME
 from exotui.ui import themes
-from exotui.ui.dialogs import Palette
+from exotui.ui.dialogs.palette import Palette
 from exotui.ui.app import Breadcrumb, ExotuiApp
-from exotui.ui.table import ResourceTable
+from exotui.ui.widgets.table import ResourceTable
 
 SHIPPED = ("exotui-dark", "exotui-light", "exotui-high-contrast")
 UI_DIR = Path(themes.__file__).parent
@@ -262,12 +262,18 @@ def _colour_literals(text: str) -> list[str]:
 
 def test_widgets_take_colours_only_from_theme_variables():
     offenders = []
-    for path in sorted(UI_DIR.glob("*.py")):
+    for path in sorted(UI_DIR.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for line, text in _string_constants(tree):
             for literal in _colour_literals(text):
-                if (path.name, literal) not in ALLOWED:
-                    offenders.append(f"{path.name}:{line}: {literal!r}")
+                if (str(path.relative_to(UI_DIR)), literal) not in ALLOWED:
+                    offenders.append(f"{str(path.relative_to(UI_DIR))}:{line}: {literal!r}")
+    stylesheets = sorted(UI_DIR.rglob("*.tcss"))
+    assert stylesheets, "the styles live in .tcss files beside the code"
+    for path in stylesheets:
+        for literal in _colour_literals(path.read_text(encoding="utf-8")):
+            if (str(path.relative_to(UI_DIR)), literal) not in ALLOWED:
+                offenders.append(f"{path.relative_to(UI_DIR)}: {literal!r}")
     assert offenders == [], ("colour literals in exotui/ui (use $variables in CSS and app.theme_variables[...] "
                              "in Rich styles):\n" + "\n".join(offenders))
 

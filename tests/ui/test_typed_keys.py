@@ -9,8 +9,8 @@ import pytest
 from textual import events
 
 from exotui.ui.app import CommandLine
-from exotui.ui.detail import InstanceDetail
-from exotui.ui.table import ResourceTable
+from exotui.ui.screens.detail import InstanceDetail
+from exotui.ui.widgets.table import ResourceTable
 
 VIEWS = ["servers", "volumes", "networks", "floating_ips", "security_groups", "images", "keypairs", "projects"]
 WRITES = ("POST", "PUT", "PATCH", "DELETE")

@@ -23,7 +23,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from .textfilter import TableFilter
+from ..tcss import tcss
+from ..textfilter import TableFilter
 
 
 @dataclass(frozen=True)
@@ -42,31 +43,7 @@ class Column:
 class ResourceTable(ScrollView, can_focus=True):
     """Rows are resources (anything with `.id`); columns say how to draw them."""
 
-    DEFAULT_CSS = """
-    ResourceTable {
-        height: 1fr;
-        background: $surface;
-    }
-    ResourceTable > .resource-table--header {
-        background: $panel;
-        color: $foreground;
-        text-style: bold;
-    }
-    ResourceTable > .resource-table--cursor {
-        background: $block-cursor-background;
-        color: $block-cursor-foreground;
-        text-style: bold;
-    }
-    ResourceTable:blur > .resource-table--cursor {
-        background: $block-cursor-blurred-background;
-        color: $foreground;
-        text-style: none;
-    }
-    ResourceTable > .resource-table--marked {
-        color: $warning;
-        text-style: bold;
-    }
-    """
+    DEFAULT_CSS = tcss(__file__, "table.tcss")
     COMPONENT_CLASSES = {"resource-table--header", "resource-table--cursor", "resource-table--marked"}
     BINDINGS = [
         Binding("up,k", "cursor(-1)", "Up", show=False),
@@ -75,8 +52,8 @@ class ResourceTable(ScrollView, can_focus=True):
         Binding("pagedown", "page(1)", "Page down", show=False),
         Binding("home,g", "jump(0)", "Top", show=False),
         Binding("end,G", "jump(-1)", "Bottom", show=False),
-        Binding("space", "mark", "Mark", show=False),
-        Binding("enter", "select", "Open", show=False),
+        Binding("space", "mark", "Mark", show=False, tooltip="a row, for a bulk action"),
+        Binding("enter", "select", "Open", show=False, tooltip="the row (an instance described, a project current)"),
     ]
 
     cursor = reactive(0, always_update=True, repaint=False)

@@ -13,10 +13,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..net.matrix import SERVICES, Access, matrix
-from ..net.view import NetView
-from .dialogs import AnswerOnce, Choices
-from .netmap import StoreWatching
+from ...net.matrix import SERVICES, Access, matrix
+from ...net.view import NetView
+from ..tcss import beside
+from ..widgets.choices import MatrixList
+from .base import AnswerOnce, StoreWatching
 
 CELL = 9
 
@@ -41,25 +42,16 @@ def describe(access: Access, names: dict[str, str]) -> str:
     return ", ".join(parts) or "nobody"
 
 
-class MatrixList(Choices):
-    DEFAULT_CSS = """
-    MatrixList, MatrixList:focus { height: 1fr; border: none; padding: 0 1; }
-    MatrixList > .option-list--option-highlighted { background: $accent 30%; }
-    """
-
-
 class MatrixScreen(StoreWatching, AnswerOnce, Screen[None]):
     """Pushed over the views; esc goes back, enter opens the SSH doctor for the instance."""
 
-    DEFAULT_CSS = """
-    MatrixScreen .matrix-bar { height: 1; background: $primary; color: $text; padding: 0 1; text-style: bold; }
-    MatrixScreen #matrix-head { height: 1; padding: 0 1; color: $text-muted; text-style: bold; }
-    MatrixScreen #matrix-detail { height: 4; background: $panel; color: $foreground; padding: 0 1; }
-    """
-    BINDINGS = [Binding("escape", "close", "Back"), Binding("enter", "doctor", "SSH doctor"),
-                Binding("d", "describe", "Describe")]
+    CSS_PATH = beside(__file__, "matrix.tcss")
+    BINDINGS = [Binding("escape", "close", "Back"),
+                Binding("enter", "doctor", "SSH doctor", tooltip="why can't I SSH to this instance?"),
+                Binding("d", "describe", "Describe", tooltip="the instance's detail")]
 
     watched_kinds = frozenset({"servers", "ports", "security_groups"})
+    drawn_in = "#matrix"
     focus_on = MatrixList
 
     def __init__(self, project) -> None:
@@ -137,7 +129,7 @@ class MatrixScreen(StoreWatching, AnswerOnce, Screen[None]):
 
     def action_doctor(self) -> None:
         if self.current is not None:
-            from .netmap import DoctorScreen
+            from .doctor import DoctorScreen
 
             self.app.push_screen(DoctorScreen(self.project, self.current))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from rich.text import Text
 from textual import on
@@ -13,11 +13,12 @@ from textual.color import Color, ColorParseError
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from ..tcss import tcss
 from .table import Column, ResourceTable
 
 if TYPE_CHECKING:  # the cloud layer loads after the first frame, with the first rows to draw
-    from ..cloud.models import Flavor, Server
-    from ..cloud.store import Change
+    from ...cloud.models import Flavor, Server
+    from ...cloud.store import Change
 
 # view name -> aliases typed after ':'
 ALIASES = {
@@ -72,7 +73,7 @@ def rich_colour(value: str) -> str:
         return value
 
 
-class Palette:
+class CellColours:
     """Theme colours for cell text, read from the running app's theme (never literals)."""
 
     def __init__(self, app) -> None:
@@ -86,19 +87,17 @@ class Palette:
 
 
 class ResourceView(Vertical):
-    """A title line and a table; subclasses give the kind, the columns and the title."""
+    """A title line and a table of one kind of the current project's store; subclasses give the kind, the
+    columns and the title (the Projects view, every project's row, overrides what it shows and when)."""
 
-    DEFAULT_CSS = """
-    ResourceView { height: 1fr; }
-    ResourceView > .view-title { height: 1; background: $primary; color: $text; padding: 0 1; text-style: bold; }
-    """
+    DEFAULT_CSS = tcss(__file__, "views.tcss")
     kind: ClassVar[str] = ""
     title: ClassVar[str] = ""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.project = None
-        self.palette: Palette | None = None
+        self.palette: CellColours | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(self.title, classes="view-title", markup=False)  # it shows the filter as typed
@@ -109,7 +108,7 @@ class ResourceView(Vertical):
         return self.query_one(ResourceTable)
 
     def on_mount(self) -> None:
-        self.palette = Palette(self.app)
+        self.palette = CellColours(self.app)
         self.app.theme_changed_signal.subscribe(self, self._retheme)
         if any(column.key == "age" for column in self.table.all_columns):
             # AGE moves on by itself: once a minute, only its changed cells repainted
@@ -121,18 +120,21 @@ class ResourceView(Vertical):
 
     def _retheme(self, _theme) -> None:
         """Cell colours are baked into cached rows: draw them again in the new theme's colours."""
-        self.palette = Palette(self.app)
-        if self.project is not None:
-            self.table.load(self.project.store.get(self.kind))
+        self.palette = CellColours(self.app)
+        self.table.load(self.items())
 
     def columns(self) -> list[Column]:
         raise NotImplementedError
 
+    def items(self) -> Mapping[str, Any]:
+        """The rows the table shows, by ID."""
+        return self.project.store.get(self.kind) if self.project is not None else {}
+
     def show(self, project) -> None:
         """Show this project's `kind` (a full load of the table)."""
         self.project = project
-        self.palette = Palette(self.app)
-        self.table.load(project.store.get(self.kind) if project else {})
+        self.palette = CellColours(self.app)
+        self.table.load(self.items())
         self.update_title()
 
     def changed(self, change: Change) -> None:
@@ -142,7 +144,7 @@ class ResourceView(Vertical):
             self.table.apply(self.project.store.get(self.kind), change.added, change.updated, change.removed)
             self.update_title()
         elif change.kind in self.depends_on():
-            self.table.load(self.project.store.get(self.kind))
+            self.table.load(self.items())
 
     def depends_on(self) -> tuple[str, ...]:
         """Other kinds whose changes alter how this view's rows read."""
@@ -164,29 +166,35 @@ class ServersView(ResourceView):
     kind = "servers"
     title = "Instances"
     BINDINGS = [
-        Binding("a", "actions", "Actions"),
-        Binding("d", "describe", "Describe"),
-        Binding("n", "launch", "New"),
-        Binding("ctrl+d", "delete", "Delete", show=False),
-        Binding("s", "ssh", "SSH", show=False),  # in ? help: the 80-column footer is full
-        Binding("S", "sessions", "Sessions", show=False),
+        Binding("a", "actions", "Actions", tooltip="on the instance (or the marked ones): only what its state "
+                "allows, refusals explained"),
+        Binding("d", "describe", "Describe", tooltip="flavor, addresses, volumes, groups and rules, console log"),
+        Binding("n", "launch", "New", tooltip="launch an instance"),
+        Binding("ctrl+d", "delete", "Delete", show=False, tooltip="asks first, naming it; an instance's floating "
+                "IPs stay unless you tick r"),
+        # in ? help: the 80-column footer is full
+        Binding("s", "ssh", "SSH", show=False, tooltip="a session to the instance in a tab. There ctrl+] comes "
+                "back (sessions stay open), ctrl+pgup/pgdn switch tabs, ctrl+f4 ends one, f12 opens it in your own "
+                "terminal; shift+pgup scrolls back; shift+↑ copy mode: arrows/hjkl move, v selects, y copies "
+                "(OSC 52), / searches, n/N older/newer, esc leaves"),
+        Binding("S", "sessions", "Sessions", show=False, tooltip="back to the open SSH sessions"),
     ]
 
     @on(ResourceTable.Selected)
     def describe_selected(self, event: ResourceTable.Selected) -> None:
-        from .intents import OpenDetail  # the app starts what a view asks for (ui/intents.py)
+        from ..intents import OpenDetail  # the app starts what a view asks for (ui/intents.py)
 
         event.stop()
         self.post_message(OpenDetail(event.item_id, self.project))
 
     def action_describe(self) -> None:
-        from .intents import OpenDetail
+        from ..intents import OpenDetail
 
         if self.table.current_id:
             self.post_message(OpenDetail(self.table.current_id, self.project))
 
     def action_actions(self) -> None:
-        from .intents import ServerMenu
+        from ..intents import ServerMenu
 
         ids = self.table.marked_or_current()
         self.table.marks.clear()  # k9s: a bulk action consumes the marks
@@ -194,23 +202,23 @@ class ServersView(ResourceView):
         self.post_message(ServerMenu(ids, self.project))
 
     def action_launch(self) -> None:
-        from .intents import Launch
+        from ..intents import Launch
 
         self.post_message(Launch(self.project))
 
     def action_ssh(self) -> None:
-        from .sessions import open_session  # asyncssh loads on the first session, not at start-up
+        from ..screens.sessions import open_session  # asyncssh loads on the first session, not at start-up
 
         if self.table.current_id:
             open_session(self.app, self.project, self.table.current_id)
 
     def action_sessions(self) -> None:
-        from .sessions import show_sessions
+        from ..screens.sessions import show_sessions
 
         show_sessions(self.app)
 
     def action_delete(self) -> None:
-        from .intents import DeleteServers
+        from ..intents import DeleteServers
 
         ids = self.table.marked_or_current()
         self.table.marks.clear()
@@ -235,8 +243,8 @@ class ServersView(ResourceView):
         return Text(text, style=colour)
 
     def flavor(self, server: Server) -> Text:
-        from ..cloud.rules import flavor_family, server_flavor
-        from ..cloud.units import gpu_fraction
+        from ...cloud.rules import flavor_family, server_flavor
+        from ...cloud.units import gpu_fraction
 
         flavor = server_flavor(server, self._flavors())
         name = Text(flavor.name or server.flavor_name or "?")
@@ -247,7 +255,7 @@ class ServersView(ResourceView):
         return name
 
     def su_per_hour(self, server: Server) -> float:
-        from ..cloud.units import server_su_per_hour
+        from ...cloud.units import server_su_per_hour
 
         return server_su_per_hour(server, self._flavors())
 
@@ -268,15 +276,15 @@ class VolumesView(ResourceView):
     kind = "volumes"
     title = "Volumes"
     BINDINGS = [
-        Binding("n", "volume('create')", "New"),
-        Binding("a", "volume('attach')", "Attach"),
-        Binding("x", "volume('detach')", "Detach"),
-        Binding("e", "volume('extend')", "Extend"),
-        Binding("ctrl+d", "volume('delete')", "Delete", show=False),
+        Binding("n", "volume('create')", "New", tooltip="create a volume"),
+        Binding("a", "volume('attach')", "Attach", tooltip="to an instance"),
+        Binding("x", "volume('detach')", "Detach", tooltip="from its instance (asks first)"),
+        Binding("e", "volume('extend')", "Extend", tooltip="a bigger size"),
+        Binding("ctrl+d", "volume('delete')", "Delete", show=False, tooltip="asks first, naming it"),
     ]
 
     def action_volume(self, what: str) -> None:
-        from .intents import ResourceFlow  # the app starts what a view asks for (ui/intents.py)
+        from ..intents import ResourceFlow  # the app starts what a view asks for (ui/intents.py)
 
         self.post_message(ResourceFlow(self.kind, what, self.table.current_id, self.project))
 
@@ -325,14 +333,14 @@ class FloatingIPsView(ResourceView):
     kind = "floating_ips"
     title = "Floating IPs"
     BINDINGS = [
-        Binding("n", "floating_ip('allocate')", "Allocate"),
-        Binding("a", "floating_ip('assign')", "Assign"),
-        Binding("u", "floating_ip('unassign')", "Unassign"),
-        Binding("ctrl+d", "floating_ip('release')", "Release", show=False),
+        Binding("n", "floating_ip('allocate')", "Allocate", tooltip="a new floating IP"),
+        Binding("a", "floating_ip('assign')", "Assign", tooltip="to an instance"),
+        Binding("u", "floating_ip('unassign')", "Unassign", tooltip="from its instance"),
+        Binding("ctrl+d", "floating_ip('release')", "Release", show=False, tooltip="back to the pool (asks first)"),
     ]
 
     def action_floating_ip(self, what: str) -> None:
-        from .intents import ResourceFlow  # the app starts what a view asks for (ui/intents.py)
+        from ..intents import ResourceFlow  # the app starts what a view asks for (ui/intents.py)
 
         self.post_message(ResourceFlow(self.kind, what, self.table.current_id, self.project))
 
@@ -373,19 +381,19 @@ class SecurityGroupsView(ResourceView):
     kind = "security_groups"
     title = "Security groups"
     BINDINGS = [
-        Binding("n", "rule('add')", "Add rule"),
-        Binding("x", "rule('remove')", "Remove rule"),
-        Binding("c", "group('create')", "New group"),
-        Binding("ctrl+d", "group('delete')", "Delete group", show=False),
+        Binding("n", "rule('add')", "Add rule", tooltip="to the group"),
+        Binding("x", "rule('remove')", "Remove rule", tooltip="one of the group's (asks first)"),
+        Binding("c", "group('create')", "New group", tooltip="an empty security group"),
+        Binding("ctrl+d", "group('delete')", "Delete group", show=False, tooltip="asks first, naming it"),
     ]
 
     def action_rule(self, what: str) -> None:
-        from .intents import ResourceFlow  # the app starts what a view asks for (ui/intents.py)
+        from ..intents import ResourceFlow  # the app starts what a view asks for (ui/intents.py)
 
         self.post_message(ResourceFlow(self.kind, f"{what}_rule", self.table.current_id, self.project))
 
     def action_group(self, what: str) -> None:
-        from .intents import ResourceFlow
+        from ..intents import ResourceFlow
 
         self.post_message(ResourceFlow(self.kind, f"{what}_group", self.table.current_id, self.project))
 

@@ -6,7 +6,7 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from .views import ALIASES
+from .widgets.views import ALIASES
 
 TITLES = {"servers": "Instances", "volumes": "Volumes", "networks": "Networks", "floating_ips": "Floating IPs",
           "security_groups": "Security groups", "images": "Images", "keypairs": "Key pairs",

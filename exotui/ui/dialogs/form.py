@@ -10,13 +10,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.css.query import NoMatches
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, SelectionList, Static
 
-from .dialogs import AnswerOnce, dialog_css
-from .plain import escape
-from .textual_compat import SelectCurrent
+from ..plain import escape
+from ..tcss import tcss
+from ..widgets.form_select import FormSelect
+from .base import Dialog
 
 
 @dataclass(frozen=True)
@@ -49,45 +48,13 @@ def whole_number(text: str) -> int | None:
 Validator = Callable[[dict[str, Any]], str | None]
 
 
-class _SelectCurrent(SelectCurrent):
-    """Select's value line, safe to update before it is composed. Textual 8.2.8's Select sets its value
-    when it mounts; under load its SelectCurrent may not have composed its label yet, and update() then
-    raises NoMatches and kills the form (found by the monkey). The label is kept and drawn at compose."""
-
-    def update(self, label) -> None:
-        try:
-            super().update(label)  # sets self.label first, then queries the label widget
-        except NoMatches:
-            pass
-
-    def compose(self) -> ComposeResult:
-        for widget in super().compose():
-            if widget.id == "label" and self.label is not Select.NULL:
-                widget.update(self.label)
-            yield widget
-
-
-class FormSelect(Select):
-    """Select with a value line that survives being set before it is composed (see _SelectCurrent)."""
-
-    def compose(self) -> ComposeResult:
-        for widget in super().compose():
-            yield _SelectCurrent(widget.placeholder) if type(widget) is SelectCurrent else widget
-
-
-class FormDialog(AnswerOnce, ModalScreen[dict[str, Any] | None]):
+class FormDialog(Dialog[dict[str, Any] | None]):
     """Fields in, a dict of their values out (ints as int, an empty select as None, multi as a list).
 
     `validate` sees the values and says what is wrong (or None); the dialog stays open until it is happy.
     """
 
-    DEFAULT_CSS = dialog_css("FormDialog") + """
-    FormDialog VerticalScroll { height: auto; max-height: 70vh; }
-    FormDialog .form-row { height: auto; }
-    FormDialog .form-label { width: 16; padding-right: 1; color: $text-muted; }
-    FormDialog .form-row Input, FormDialog .form-row Select { width: 1fr; }
-    FormDialog .form-row SelectionList { width: 1fr; height: auto; max-height: 5; }
-    """
+    DEFAULT_CSS = tcss(__file__, "form.tcss")
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "Submit")]
 
     def __init__(self, title: str, fields: list[Field], *, validate: Validator | None = None,

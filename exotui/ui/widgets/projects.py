@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Mapping
 
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import Vertical
 from textual.widgets import Static
 
-from .table import Column, ResourceTable
-from .views import Palette
+from .table import Column
+from .views import CellColours, ResourceView
 
 if TYPE_CHECKING:
-    from ..cloud.store import Change
+    from ...cloud.store import Change
 
 
 @dataclass(frozen=True)
@@ -37,7 +35,7 @@ class ProjectRow:
     error: str | None
 
 
-def meter(used: int, limit: int, palette: Palette, width: int = 6) -> Text:
+def meter(used: int, limit: int, palette: CellColours, width: int = 6) -> Text:
     """▇▇▇░░░ 12/20: a quota meter in text (limit -1 = unlimited), coloured by how full it is."""
     if limit is None or limit < 0:
         return Text(f"{used}/∞")
@@ -49,7 +47,7 @@ def meter(used: int, limit: int, palette: Palette, width: int = 6) -> Text:
 
 
 def row_for(project) -> ProjectRow:
-    from ..cloud.units import allocation_balances, project_burn_rate  # after the first frame
+    from ...cloud.units import allocation_balances, project_burn_rate  # after the first frame
 
     store = project.store
     quotas = store.get("quotas")
@@ -74,33 +72,25 @@ def row_for(project) -> ProjectRow:
         loaded=state.loaded, error=state.last_error)
 
 
-class ProjectsView(Vertical):
-    DEFAULT_CSS = """
-    ProjectsView { height: 1fr; }
-    ProjectsView > .view-title { height: 1; background: $primary; color: $text; padding: 0 1; text-style: bold; }
-    """
+class ProjectsView(ResourceView):
+    """A ResourceView whose rows are the projects themselves, every cloud's, whichever one is current."""
+
+    kind = "projects"
+    title = "Projects"
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.projects: dict[str, object] = {}
         self.rows: dict[str, ProjectRow] = {}
-        self.palette: Palette | None = None
 
     def on_mount(self) -> None:
-        self.palette = Palette(self.app)
-        self.app.theme_changed_signal.subscribe(self, self._retheme)
+        self.update_title()  # "Projects (0)" until the first project logs in
 
-    def _retheme(self, _theme) -> None:
-        self.palette = Palette(self.app)
-        self.table.load(self.rows)
+    def items(self) -> Mapping[str, ProjectRow]:
+        return self.rows
 
-    def compose(self) -> ComposeResult:
-        yield Static("Projects (0)", classes="view-title", markup=False)
-        yield ResourceTable(self.columns(), id="table-projects")
-
-    @property
-    def table(self) -> ResourceTable:
-        return self.query_one(ResourceTable)
+    def show(self, project) -> None:
+        """Every project has its row here, whichever is current: nothing to load."""
 
     def columns(self) -> list[Column]:
         def state(row: ProjectRow) -> Text:
@@ -153,6 +143,7 @@ class ProjectsView(Vertical):
         return self.projects.get(ident)
 
     def changed(self, change: Change) -> None:
+        """A change to any project's store (the other views take only the current project's)."""
         ident = str(change.project)
         project = self.projects.get(ident)
         if project is None or change.kind not in ("servers", "quotas", "allocations", "flavors"):

@@ -37,9 +37,9 @@ from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
-from ..ssh import mouse
-from ..ssh.terminal import Style
-from ..ssh.vt import Emulator
+from ...ssh import mouse
+from ...ssh.terminal import Style
+from ...ssh.vt import Emulator
 from .copymode import CopyMode, find_all, line_text, search, selected_text
 
 SLICE = 2048  # bytes of pyte between yields, ~4 ms (a jump-scrolled flood goes in bigger, cheap steps)

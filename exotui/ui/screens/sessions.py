@@ -26,13 +26,13 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
-from ..cloud.models import Server
-from ..ssh.client import HostKeyChanged, HostKeyUnknown, SSHError, connect
-from ..ssh.hostkeys import KnownHosts
-from ..ssh.target import EXOSPHERE_USER, Target, TargetError, reach
-from .terminal import TerminalView
-from .textual_compat import FocusSafeTabbedContent
-from .workers import run_guarded
+from ...cloud.models import Server
+from ...ssh.client import HostKeyChanged, HostKeyUnknown, SSHError, connect
+from ...ssh.hostkeys import KnownHosts
+from ...ssh.target import EXOSPHERE_USER, Target, TargetError, reach
+from ..textual_compat import FocusSafeTabbedContent
+from ..widgets.terminal import TerminalView
+from ..workers import run_guarded
 
 SCREEN = "ssh-sessions"
 _ids = count(1)
@@ -185,7 +185,7 @@ class SSHSession(Vertical):
     async def _wake(self, server: Server, action: str) -> Server:
         """Offer to start/resume/unshelve a stopped instance (a dialog, Cancel focused); once confirmed,
         run it and wait until the instance is ACTIVE with an address. Raises TargetError otherwise."""
-        from .dialogs import ConfirmDialog
+        from ..dialogs import ConfirmDialog
 
         name, status = server.name, server.status
         self.status(f"{name} is {status}: {action} it to connect?")
@@ -238,7 +238,7 @@ class SSHSession(Vertical):
 
     async def _ask_forget(self, changed: HostKeyChanged) -> bool:
         """Where the mismatch is reported: forget the pinned key? Cancel has the focus."""
-        from .dialogs import ConfirmDialog
+        from ..dialogs import ConfirmDialog
 
         where = f"{changed.target.host}:{changed.target.port}"
         whose = (f"instance {changed.pinned_for}" if changed.pinned_for and changed.pinned_for != self.server.id
@@ -250,7 +250,7 @@ class SSHSession(Vertical):
             f"Forget the pinned host key of {where} ({self.server.name})?", message, confirm="Forget")))
 
     async def _ask_trust(self, unknown: HostKeyUnknown) -> bool:
-        from .dialogs import ConfirmDialog
+        from ..dialogs import ConfirmDialog
 
         message = (f"{unknown.target.host}:{unknown.target.port} offers this host key, and the instance's console log"
                    f" has no key block to check it against:\n\n  {unknown.key_type} {unknown.fingerprint}\n\n"
@@ -374,7 +374,7 @@ class SessionsScreen(Screen):
 
 def ssh_app(workspace, name: str, *, theme: str | None = None, user: str | None = None):
     """The dashboard app that opens a session to instance `name` as soon as a project shows it."""
-    from .app import ExotuiApp
+    from ..app import ExotuiApp
 
     class SSHApp(ExotuiApp):
         async def on_mount(self) -> None:

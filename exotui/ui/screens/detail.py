@@ -12,22 +12,20 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Log, Static, Tab, Tabs
 
-from ..cloud.actions import ActionRefused
-from ..cloud.models import Server
-from ..cloud.rules import FAMILY_TITLES, flavor_family, server_flavor
-from ..cloud.store import Change
-from ..cloud.units import gpu_fraction, su_per_hour
-from .dialogs import AnswerOnce
-from .plain import escape
-from .views import age, rule_summary
-from .workers import run_guarded
+from ...cloud.actions import ActionRefused
+from ...cloud.models import Server
+from ...cloud.rules import FAMILY_TITLES, flavor_family, server_flavor
+from ...cloud.units import gpu_fraction, su_per_hour
+from ..plain import escape
+from ..tcss import beside
+from ..widgets.views import age, rule_summary
+from ..workers import run_guarded
+from .base import AnswerOnce, StoreWatching
 
 CONSOLE_LINES = 500  # the tail fetched each time: enough for cloud-init's key blocks, cheap to redraw
 FOLLOW_EVERY = 3.0  # seconds between console fetches while following
 TITLE_NAME_CELLS = 40  # a longer name is cut in the title, so the status still shows at 80 columns
 SIDE_BY_SIDE_AT = 160  # columns from which details and console log show side by side instead of as tabs
-# kinds whose changes alter what this screen shows
-_WATCHED = {"servers", "flavors", "images", "volumes", "ports", "floating_ips", "security_groups", "networks"}
 
 
 def _row(label: str, value: str) -> str:
@@ -103,45 +101,36 @@ def describe(store, server: Server) -> str:
     return "\n".join(lines)
 
 
-class InstanceDetail(AnswerOnce, Screen[None]):
-    """Pushed over the views; esc goes back. Subscribes to the project's store while shown."""
+class InstanceDetail(StoreWatching, AnswerOnce, Screen[None]):
+    """Pushed over the views; esc goes back. Redrawn from the project's store while shown."""
 
-    DEFAULT_CSS = """
-    InstanceDetail #detail-title { height: 1; background: $primary; color: $text; padding: 0 1; text-style: bold;
-        text-wrap: nowrap; text-overflow: ellipsis; }
-    InstanceDetail #detail-panes { height: 1fr; }
-    InstanceDetail #details, InstanceDetail #console-pane { width: 1fr; height: 1fr; }
-    InstanceDetail #detail-body { padding: 0 1; }
-    InstanceDetail #console { height: 1fr; }
-    InstanceDetail #console-state { height: 1; color: $text-muted; padding: 0 1; }
-    InstanceDetail #console-pane { display: none; }
-    InstanceDetail.-console #details { display: none; }
-    InstanceDetail.-console #console-pane { display: block; }
-    /* wide: no tabs, both panes, a rule between them */
-    InstanceDetail.-side-by-side #detail-tabs { display: none; }
-    InstanceDetail.-side-by-side #details { display: block; border-right: vkey $primary; width: 40%; min-width: 76; }
-    InstanceDetail.-side-by-side #console-pane { display: block; }
-    """
+    CSS_PATH = beside(__file__, "detail.tcss")
     BINDINGS = [
         Binding("escape", "close", "Back"),
-        Binding("a", "actions", "Actions"),
-        Binding("l", "show('console')", "Console log"),
+        Binding("a", "actions", "Actions", tooltip="on the instance: only what its state allows"),
+        Binding("l", "show('console')", "Console log", tooltip="side by side with the details from 160 columns"),
         Binding("i", "show('details')", "Details"),
-        Binding("f", "follow", "Follow"),
-        Binding("ctrl+d", "delete", "Delete", show=False),
+        Binding("f", "follow", "Follow", tooltip="the console log, or pause it"),
+        Binding("ctrl+d", "delete", "Delete", show=False, tooltip="asks first, naming it"),
         # the command line lives on the views' screen: go back there, then open it
         # priority, as on the app: the keys after ':' in the same read are the line's, not 'a' (actions)
-        Binding("colon", "leave(':')", "View", key_display=":", priority=True),
-        Binding("slash", "leave('/')", "Filter", key_display="/", show=False, priority=True),
+        Binding("colon", "leave(':')", "View", key_display=":", priority=True,
+                tooltip="back to the views, to open one"),
+        Binding("slash", "leave('/')", "Filter", key_display="/", show=False, priority=True,
+                tooltip="back to the views, to filter the table"),
     ]
+
+    # kinds whose changes alter what this screen shows
+    watched_kinds = frozenset({"servers", "flavors", "images", "volumes", "ports", "floating_ips", "security_groups",
+                               "networks"})
+    drawn_in = "#detail-body"  # inside a container: composed after the screen mounts
+    redraw_on_resize = False  # a resize only moves the panes (on_resize below)
 
     def __init__(self, project, server_id: str) -> None:
         super().__init__()
         self.project = project
         self.server_id = server_id
         self.following = True
-        self._unsubscribe = None
-        self._pending = False
         self._console_text: str | None = None
 
     @property
@@ -170,22 +159,10 @@ class InstanceDetail(AnswerOnce, Screen[None]):
     def _tab_chosen(self, event: Tabs.TabActivated) -> None:
         self.set_class(event.tab.id == "tab-console", "-console")
 
-    def on_mount(self) -> None:
+    def on_mount(self) -> None:  # (StoreWatching subscribes and draws)
         self.set_class(self.app.size.width >= SIDE_BY_SIDE_AT, "-side-by-side")
-        self._unsubscribe = self.project.store.subscribe(self._store_changed)
-        self.when_composed("#detail-body", lambda _body: self.redraw())  # the body sits inside a container
         self.call_after_refresh(self.fetch_console)
         self.set_interval(FOLLOW_EVERY, self._tick)
-
-    def on_unmount(self) -> None:
-        if self._unsubscribe:
-            self._unsubscribe()
-
-    def _store_changed(self, change: Change) -> None:
-        # many changes may land in one poll: redraw once, after them
-        if change.kind in _WATCHED and not self._pending:
-            self._pending = True
-            self.call_later(self.redraw)
 
     def redraw(self) -> None:
         self._pending = False
@@ -264,11 +241,11 @@ class InstanceDetail(AnswerOnce, Screen[None]):
             self.fetch_console()
 
     def action_actions(self) -> None:
-        from .intents import ServerMenu  # the app starts what a screen asks for (ui/intents.py)
+        from ..intents import ServerMenu  # the app starts what a screen asks for (ui/intents.py)
 
         self.post_message(ServerMenu([self.server_id], self.project))
 
     def action_delete(self) -> None:
-        from .intents import DeleteServers
+        from ..intents import DeleteServers
 
         self.post_message(DeleteServers([self.server_id], self.project))

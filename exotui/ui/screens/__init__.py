@@ -1,0 +1,1 @@
+"""The full screens pushed over the views: map, matrix, doctor, instance detail, SSH sessions, help."""

@@ -227,9 +227,21 @@ class ExotuiApp(App[int]):
         self._watch_current()
         self.update_crumb()
 
+    def watch_app_focus(self, focused: bool) -> None:
+        """The terminal says whether anyone is looking (focus reports, DECSET 1004: tmux with `focus-events on`
+        when the session is detached or another window is shown, most desktop terminals when another window
+        is raised). Unlooked at, the shown project is polled as an unshown one (servers every 15 s, the rest
+        every 5 minutes): a dashboard left open for weeks costs next to nothing. Focus back, or any key,
+        and what is on screen is listed at once and every 3 s again."""
+        if not focused:
+            if self.project is not None:
+                self.project.poller.watch(())
+        else:
+            self._watch_current()
+
     def _watch_current(self) -> None:
         """Tell the shown project's poller what is on screen (polled fast), the others nothing."""
-        if self.project is not None:
+        if self.project is not None and self.app_focus:
             kinds = {"servers", "floating_ips", *VIEW_KINDS.get(self.current_view, ())}
             self.project.poller.watch(kinds)
 

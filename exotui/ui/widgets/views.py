@@ -397,11 +397,30 @@ class SecurityGroupsView(ResourceView):
 
         self.post_message(ResourceFlow(self.kind, f"{what}_group", self.table.current_id, self.project))
 
+    def risky(self, group) -> Text:
+        """How many of the group's rules open every port or a risky one to the Internet (net/risky.py)."""
+        from ...net.risky import risk_of
+
+        count = sum(1 for r in group.rules if risk_of(r) is not None)
+        return Text(f"⚠{count} RISKY" if count else "", style=f"bold {self.palette.busy}" if self.palette else "")
+
+    def ingress(self, group) -> Text:
+        from ...net.risky import risk_of
+
+        text = Text()
+        for rule in (r for r in group.rules if r.direction == "ingress"):
+            if text:
+                text.append("; ")
+            if risk_of(rule) is not None:
+                text.append("⚠", style=f"bold {self.palette.busy}" if self.palette else "")
+            text.append(rule_summary(rule)[3:])
+        return text or Text("none")
+
     def columns(self) -> list[Column]:
         return [
             Column("name", "NAME", 14, lambda g: g.name),
-            Column("ingress", "INGRESS", 30, lambda g: "; ".join(
-                rule_summary(r)[3:] for r in g.rules if r.direction == "ingress") or "none", flex=True),
+            Column("ingress", "INGRESS", 30, self.ingress, flex=True),
+            Column("risky", "RISK", 8, self.risky),
             Column("rules", "RULES", 5, lambda g: str(len(g.rules)), justify="right"),
             Column("description", "DESCRIPTION", 20, lambda g: g.description, wide_only=True),
         ]

@@ -39,7 +39,7 @@ async def test_history_tab_lists_every_action_and_marks_the_failed_one(open_ui):
         sid = await _seeded(ui, "analysis-rocky")
         screen = await _detail(ui, sid)
         await ui.pilot.press("h")
-        await ui.until(lambda: "actions, newest first" in _text(screen, "#history-state"), what="the history read")
+        await ui.until(lambda: ", newest first" in _text(screen, "#history-state"), what="the history read")
         body = _text(screen, "#history-body")
         state = _text(screen, "#history-state")
         expected = [a["action"] for a in ui.demo.world.instance_actions[sid]]
@@ -109,8 +109,22 @@ def test_a_failed_action_is_drawn_in_the_error_colour_and_says_so():
 
     failed = InstanceAction.from_api({"action": "resize", "request_id": "req-1", "user_id": "u", "message": "Error",
                                       "events": [{"event": "compute_resize_instance", "result": "Error",
-                                                  "start_time": "2026-01-01T10:00:00", "finish_time": "2026-01-01T10:00:05"}]})
+                                                  "start_time": "2026-01-01T10:00:00",
+                                                  "finish_time": "2026-01-01T10:00:05"}]})
     fine = InstanceAction.from_api({"action": "start", "request_id": "req-2", "user_id": "u"})
     text = history_text([failed, fine], {"u": "demo"})
     assert "resize[/] [b $error]✗ FAILED[/]" in text and "[b $error]✗ Error[/]" in text
     assert "start[/] [$success]✓ ok[/]" in text and "by demo" in text and "10:00:00→10:00:05" in text
+
+
+async def test_the_detail_shows_usage_sparklines_and_exospheres_alerts(open_ui):
+    async with open_ui((80, 24)) as ui:
+        ui.app.usage.clock = lambda: ui.demo.world.now().timestamp()  # the demo's clock, as the instances'
+        sid = await _seeded(ui, "db-primary")
+        screen = await _detail(ui, sid)
+        await ui.until(lambda: "CPU" in _text(screen, "#detail-body") and "Disk" in _text(screen, "#detail-body"),
+                       what="the usage sparklines")
+        body = _text(screen, "#detail-body")
+        disk = next(line for line in body.splitlines() if line.strip().startswith("Disk"))
+        assert any(c in disk for c in "▁▂▃▄▅▆▇█") and ("WARNING" in disk or "DANGER" in disk), disk
+        assert "root disk is" in body and "GPU" not in body, "the filling disk is said in words; no GPU here"

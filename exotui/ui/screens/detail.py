@@ -300,7 +300,8 @@ class InstanceDetail(StoreWatching, AnswerOnce, Screen[None]):
         if state is None or body is None:
             return  # closed meanwhile
         failed = sum(1 for a in actions if a.failed)
-        state.update(f"{len(actions)} actions, newest first" + (f" · {failed} FAILED" if failed else "")
+        plural = "s" if len(actions) != 1 else ""
+        state.update(f"{len(actions)} action{plural}, newest first" + (f" · {failed} FAILED" if failed else "")
                      + " · h reads again")
         body.update(history_text(actions, users))
 

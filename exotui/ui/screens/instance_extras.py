@@ -68,7 +68,7 @@ def _metric_line(label: str, metric: str, values: list[int], width: int) -> str:
     level = level_of(metric, newest)
     style = LEVEL_STYLE.get(level or "", "$accent")
     word = f" [{style}]{LEVEL_WORD[level]}[/]" if level and level != "info" else ""
-    return f"  {label:<6}[{style}]{sparkline(values, width)}[/] {newest:>3}%{word}"
+    return f"  {label:<7}[{style}]{sparkline(values, width)}[/] {newest:>3}%{word}"
 
 
 def usage_text(series: Series | None, now: float, alerts: list[Alert], shelve: Idle | None = None,

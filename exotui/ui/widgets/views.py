@@ -259,6 +259,19 @@ class ServersView(ResourceView):
 
         return server_su_per_hour(server, self._flavors())
 
+    def cpu(self, server: Server) -> Text:
+        """The newest CPU% from the instance's usage lines (ui/usage.py); a shelve candidate (idle a day) adds
+        SHELVE and the SU/h shelving would save, in the warning colour."""
+        usage = getattr(self.app, "usage", None)
+        cpu, idle = usage.cpu(self.project, server) if usage is not None else (None, None)
+        if cpu is None:
+            return Text("")
+        text = Text(f"{cpu}%")
+        if idle is not None and idle.su_per_hour_saved > 0:
+            text.append(f" SHELVE -{idle.su_per_hour_saved:g}SU/h", style=f"bold {self.palette.busy}"
+                        if self.palette else "")
+        return text
+
     def columns(self) -> list[Column]:
         return [
             Column("name", "NAME", 12, lambda s: s.name, flex=True),
@@ -267,6 +280,8 @@ class ServersView(ResourceView):
             Column("floating", "FLOATING IP", 15, lambda s: ", ".join(s.floating_ips) or "-"),
             Column("fixed", "FIXED IP", 12, lambda s: ", ".join(s.fixed_ips), wide_only=True),
             Column("key", "KEY", 11, lambda s: s.key_name or "", wide_only=True),
+            Column("cpu", "CPU%", 16, self.cpu, wide_only=True, justify="right",
+                   sort=lambda s: int(self.cpu(s).plain.split("%")[0] or -1)),
             Column("age", "AGE", 4, lambda s: age(s.created), sort=lambda s: s.created, justify="right"),
             Column("su", "SU/h", 5, lambda s: f"{self.su_per_hour(s):g}", justify="right", sort=self.su_per_hour),
         ]

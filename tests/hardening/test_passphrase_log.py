@@ -8,10 +8,8 @@ import logging
 import sys
 from pathlib import Path
 
-import pytest
 from textual.widgets import Static
 
-from exotui import logs
 from exotui.cloud.poller import Intervals
 from exotui.cloud.profiles import find_profile, load_profiles
 from exotui.cloud.workspace import Workspace
@@ -23,28 +21,9 @@ from exotui.ui.dialogs import ConfirmDialog
 from exotui.ui.screens.detail import InstanceDetail
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ui"))
+# exotui's log as the CLI sets it up, the libraries at DEBUG (the secrets scan's fixture, beside this file)
+from test_secrets_scan import debug_log  # noqa: E402,F401
 from waiting import until  # noqa: E402
-
-LIBRARIES = ("keystoneauth", "keystoneauth1", "openstack", "urllib3")
-
-
-@pytest.fixture()
-def debug_log(tmp_path):
-    levels = {name: logging.getLogger(name).level for name in LIBRARIES}
-    root_level = logging.getLogger().level
-    path = logs.setup_logging(tmp_path / "state", max_bytes=256 * 1024 * 1024)
-    for name in LIBRARIES:
-        logging.getLogger(name).setLevel(logging.DEBUG)
-    yield path
-    root = logging.getLogger()
-    if logs._installed is not None:
-        root.removeHandler(logs._installed)
-        logs._installed.close()
-        logs._installed = None
-    logging.captureWarnings(False)
-    root.setLevel(root_level)
-    for name, level in levels.items():
-        logging.getLogger(name).setLevel(level)
 
 
 async def _reveal(pilot, app, name: str, key: str) -> InstanceDetail:
@@ -60,7 +39,7 @@ async def _reveal(pilot, app, name: str, key: str) -> InstanceDetail:
     return screen
 
 
-async def test_the_passphrase_never_reaches_the_log(tmp_path, debug_log):
+async def test_the_passphrase_never_reaches_the_log(tmp_path, debug_log):  # noqa: F811 (the fixture)
     with DemoCloudThread(Knobs(delay_scale=0.0, seed=6, ssh=False), state_dir=tmp_path / "demo") as demo:
         profile = find_profile(load_profiles(config_file=demo.cloud.write_config(tmp_path / "config")), CLOUD_NAME)
         app = ExotuiApp(Workspace([profile], intervals=Intervals(fast=0.1, idle=0.5)))

@@ -118,7 +118,7 @@ def test_a_failed_action_is_drawn_in_the_error_colour_and_says_so():
 
 
 async def test_the_detail_shows_usage_sparklines_and_exospheres_alerts(open_ui):
-    async with open_ui((80, 24)) as ui:
+    async with open_ui((80, 24), usage=True) as ui:
         ui.app.usage.clock = lambda: ui.demo.world.now().timestamp()  # the demo's clock, as the instances'
         sid = await _seeded(ui, "db-primary")
         screen = await _detail(ui, sid)

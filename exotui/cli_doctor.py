@@ -80,7 +80,7 @@ async def _console(profile, store, server_id: str) -> str | None:
     session = CloudSession.for_project(profile, store.key.project_id, store.key.region or None)
     try:
         body = await session.request("compute", "POST", f"/servers/{server_id}/action",
-                                     json={"os-getConsoleOutput": {"length": 400}})
+                                     json={"os-getConsoleOutput": {"length": None}})  # whole: the keys are at boot
     except CloudError:
         return None  # no console (shelved, a cloud without it): the pins alone decide
     finally:

@@ -44,7 +44,7 @@ def auth_url(world: World) -> str:
 def catalog(world: World, project_id: str = "") -> list[dict]:
     """The enabled services with their enabled endpoints (keystone.SERVICES at start; admins may add).
     As Keystone does, `$(project_id)s` in a URL is the token's project; an endpoint whose URL cannot be
-    filled in (a token with no project) is left out."""
+    filled in (a token with no project) is left out, and a service with no endpoint is listed all the same."""
     tables = ka.tables(world)
 
     def url(e: dict) -> str | None:
@@ -59,8 +59,6 @@ def catalog(world: World, project_id: str = "") -> list[dict]:
             continue
         endpoints = [(e, u) for e in tables["endpoints"].values()
                      if e["service_id"] == service["id"] and e.get("enabled", True) and (u := url(e)) is not None]
-        if not endpoints:
-            continue
         entries.append({
             "endpoints": [
                 {"id": e["id"], "interface": e["interface"], "region_id": e.get("region_id"),

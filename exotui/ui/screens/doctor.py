@@ -60,9 +60,11 @@ class DoctorScreen(StoreWatching, AnswerOnce, Screen[None]):
         run_guarded(self, self._read_console(), "reading the console log", group="console", exclusive=True)
 
     async def _read_console(self) -> None:
-        """The console log's host keys tell a rebuilt instance from a known one, without connecting."""
+        """The console log's host keys tell a rebuilt instance from a known one, without connecting. The whole
+        log: cloud-init prints the keys at boot, and a tail loses them once anything writes to the console
+        (Exosphere's usage line a minute puts them outside the last 400 lines within seven hours)."""
         try:
-            result = await self.project.actions.console_log(self.server_id, length=400)
+            result = await self.project.actions.console_log(self.server_id)
         except ActionRefused:
             return
         if result.ok and isinstance(result.value, str):

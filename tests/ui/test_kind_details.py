@@ -1,0 +1,120 @@
+"""Every kind has a view (`:alias`), a detail (`d`/enter) and raw YAML (`y`) with the cloud's own fields;
+related items are links that open their detail; the header stays; hostile names show printable."""
+
+from __future__ import annotations
+
+from textual.widgets import OptionList, TextArea
+
+from exotui.demo import cinder, neutron, nova_groups
+
+from exotui.ui.screens.detail import InstanceDetail
+from exotui.ui.screens.kind_detail import KindDetail, ScreenCrumb
+from exotui.ui.screens.yaml_view import YamlScreen
+from exotui.ui.widgets.projects import ProjectsView
+from exotui.ui.widgets.table import ResourceTable
+from exotui.ui.widgets.views import ALIASES
+
+from conftest import UI_PROJECT
+
+# every kind a view shows, by the alias typed after ':'
+KINDS = {"servers": "servers", "volumes": "vol", "networks": "net", "floating_ips": "fips",
+         "security_groups": "sg", "images": "images", "keypairs": "keypairs", "routers": "routers",
+         "subnets": "subnets", "ports": "ports", "volume_snapshots": "snapshots", "server_groups": "servergroups",
+         "projects": "projects"}
+
+
+def body_text(screen) -> str:
+    body = screen.query_one("#kind-body", OptionList)
+    return "\n".join(str(body.get_option_at_index(i).prompt) for i in range(body.option_count))
+
+
+async def open_view(ui, alias: str) -> ResourceTable:
+    await ui.pilot.press("colon", *alias, "enter")
+    view = next(view for view, names in ALIASES.items() if alias in names)
+    await ui.until(lambda: ui.app.current_view == view, what=f":{alias}")
+    table = ui.app.query_one(f"#table-{view}", ResourceTable)
+    if view != "projects":
+        ui.project.poller.kick(view)
+    await ui.until(lambda: table.shown, what=f"rows in {view}")
+    return table
+
+
+async def back_to_views(ui) -> None:
+    await ui.pilot.press("escape")
+    await ui.until(lambda: len(ui.app.screen_stack) == 1, what="back to the views")
+
+
+async def seed_kinds(ui, name: str) -> dict[str, str]:
+    """An instance with a volume attached, a snapshot of it, a server group holding it and a floating IP on its
+    port, made in the demo world behind the app's back: every kind then has a row. Their IDs by kind."""
+    sid = await ui.boot(name)
+
+    def make(world) -> dict[str, str]:
+        project = next(p for p in world.projects.values() if p["name"] == UI_PROJECT)["id"]
+        user = world.servers[sid]["user_id"]
+        volume = cinder.create_volume(world, project, f"{name}-vol", 1, instant=True)
+        cinder.attach(world, volume["id"], sid, "/dev/vdb", instant=True)
+        snapshot = cinder.create_snapshot(world, volume, f"{name}-snap")
+        group = nova_groups.create_group(world, project, user, f"{name}-group", "anti-affinity")
+        group["members"].append(sid)
+        port = neutron.device_ports(world, sid)[0]
+        public = next(n for n in world.networks.values() if n.get("router:external"))
+        fip = neutron.create_floating_ip(world, project, public["id"], port_id=port["id"])
+        return {"servers": sid, "volumes": volume["id"], "volume_snapshots": snapshot["id"],
+                "server_groups": group["id"], "floating_ips": fip["id"], "ports": port["id"]}
+
+    made = ui.demo.call(make, ui.demo.world)
+    ui.project.poller.kick("volumes", "volume_snapshots", "server_groups", "floating_ips", "ports")
+    return made
+
+
+def unseed(ui, made: dict[str, str]) -> None:
+    def clean(world):
+        world.server_groups.pop(made["server_groups"], None)
+        world.snapshots.pop(made["volume_snapshots"], None)
+        neutron.delete_floating_ip(world, made["floating_ips"])
+        cinder.detach(world, made["volumes"], made["servers"], instant=True)
+        world.volumes.pop(made["volumes"], None)
+
+    ui.demo.call(clean, ui.demo.world)
+
+
+async def test_every_kind_has_a_view_a_detail_and_yaml(open_ui):
+    async with open_ui((80, 24)) as ui:
+        made = await seed_kinds(ui, "ui-kinds")
+        try:
+            await walk_every_kind(ui)
+        finally:
+            unseed(ui, made)
+
+
+async def walk_every_kind(ui) -> None:
+    if True:
+        for kind, alias in KINDS.items():
+            table = await open_view(ui, alias)
+            ident = table.current_id
+            assert ident, kind
+            await ui.pilot.press("d")
+            wanted = InstanceDetail if kind == "servers" else KindDetail
+            await ui.until(lambda: isinstance(ui.app.screen, wanted), what=f"the {kind} detail")
+            screen = ui.app.screen
+            if kind != "servers":
+                await ui.until(lambda: screen.query_one("#kind-body", OptionList).option_count, what="fields")
+                assert screen.query(ScreenCrumb), "the header stays on the detail"
+                assert ui.project.key.project_name in str(screen.query_one(ScreenCrumb).render())
+            await ui.pilot.press("y")  # from the detail too
+            await ui.until(lambda: isinstance(ui.app.screen, YamlScreen), what=f"{kind} YAML")
+            yaml_screen = ui.app.screen
+            area = yaml_screen.query_one("#yaml-body", TextArea)
+            expected = ident if kind != "projects" else ui.app.query_one(ProjectsView).rows[ident].project
+            await ui.until(lambda: expected in area.text, what=f"{kind}'s fields in the YAML")
+            await ui.pilot.press("escape")
+            await ui.until(lambda: ui.app.screen is screen, what="back to the detail")
+            await back_to_views(ui)
+            await ui.pilot.press("y")  # and straight from the view
+            await ui.until(lambda: isinstance(ui.app.screen, YamlScreen), what=f"{kind} YAML from the view")
+            await back_to_views(ui)
+            if kind not in ("servers", "projects"):  # enter describes as d does (projects: enter makes it current)
+                await ui.pilot.press("enter")
+                await ui.until(lambda: isinstance(ui.app.screen, KindDetail), what=f"the {kind} detail by enter")
+                await back_to_views(ui)

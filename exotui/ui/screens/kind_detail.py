@@ -18,7 +18,7 @@ from ..tcss import beside
 from .base import AnswerOnce, StoreWatching
 
 TITLE_NAME_CELLS = 40  # a longer name is cut in the title (whole in the fields below)
-LABEL_CELLS = 18
+LABEL_CELLS = 20  # a longer field name is cut
 
 KIND_TITLES = {"servers": "Instance", "volumes": "Volume", "networks": "Network", "subnets": "Subnet",
                "routers": "Router", "ports": "Port", "floating_ips": "Floating IP",
@@ -59,12 +59,18 @@ def lookup(kind: str, ident: str, project) -> Any:
 
 def name_of(item: Any) -> str:
     name = getattr(item, "name", None) or getattr(item, "address", None) or getattr(item, "project", None)
+    if not name and getattr(item, "fixed_ips", None):  # a port with no name: its addresses
+        name = ", ".join(ip.ip_address for ip in item.fixed_ips)
     return name or getattr(item, "id", "")[:8]
 
 
 def _value(value: Any) -> str:
     if value is None or value == "" or value == ():
         return "-"
+    if hasattr(value, "ip_address") and hasattr(value, "subnet_id"):  # a port's fixed IP
+        return f"{value.ip_address} (subnet {value.subnet_id[:8]})"
+    if hasattr(value, "server_id") and hasattr(value, "device"):  # a volume's attachment
+        return f"{value.server_id[:8]} {value.device}".strip()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return " ".join(f"{f.name}={_value(getattr(value, f.name))}" for f in dataclasses.fields(value))
     if isinstance(value, (tuple, list, frozenset)):
@@ -255,7 +261,7 @@ class KindDetail(StoreWatching, AnswerOnce, Screen[None]):
 
     def options(self, item: Any) -> list[Option]:
         store = self.project.store
-        options = [Option(Text.assemble((f"{label:<{LABEL_CELLS}}", "bold"), value))
+        options = [Option(Text.assemble((f"{label[:LABEL_CELLS - 1]:<{LABEL_CELLS}}", "bold"), value))
                    for label, value in fields(item)]
         for heading, lines in extra_sections(store, self.kind, item):
             options.append(Option(Text(heading, style="bold"), disabled=True))

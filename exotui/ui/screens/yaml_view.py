@@ -27,7 +27,9 @@ class YamlScreen(AnswerOnce, Screen[None]):
     CSS_PATH = beside(__file__, "yaml_view.tcss")
     BINDINGS = [
         Binding("escape", "close", "Back"),
-        Binding("slash", "search", "Search", key_display="/", tooltip="the YAML, for text (enter: the next one)"),
+        # priority: the keys typed after / in the same read (a paste, a fast typist) are the search's
+        Binding("slash", "search", "Search", key_display="/", priority=True,
+                tooltip="the YAML, for text (enter finds it; n the next, N the one before)"),
         Binding("n", "next_match(1)", "Next", tooltip="the next match of the search"),
         Binding("N", "next_match(-1)", "Previous", show=False, tooltip="the match before"),
         Binding("r", "reload", "Reload", show=False, tooltip="fetch the item again"),
@@ -85,17 +87,23 @@ class YamlScreen(AnswerOnce, Screen[None]):
 
     # --- search -----------------------------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "search" and isinstance(self.focused, Input):
+            return False  # a '/' typed into the search is text
+        return True
+
     def action_search(self) -> None:
         search = self.part("#yaml-search", Input)
         if search is not None:
             search.display = True
             search.value = self.query_text
-            search.focus()
+            self.set_focus(search)  # now, not on the next refresh: the keys typed after / are the search's
 
     @on(Input.Submitted, "#yaml-search")
     def _searched(self, event: Input.Submitted) -> None:
         event.stop()
         self.query_text = event.value
+        event.input.display = False
         self.action_next_match(1)
 
     def action_next_match(self, step: int) -> None:
@@ -113,6 +121,7 @@ class YamlScreen(AnswerOnce, Screen[None]):
             found = text.rfind(needle) if found < 0 else found
         if found < 0:
             self.notify(f"not found: {self.query_text}", severity="warning", timeout=2)
+            body.focus()
             return
         start, end = _location(text, found), _location(text, found + len(needle))
         body.selection = Selection(start, end)

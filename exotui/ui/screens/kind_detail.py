@@ -101,6 +101,15 @@ def _link(store, kind: str, ident: str, extra: str = "") -> Link:
     return (f"{KIND_TITLES[kind]}: {name}{extra}", kind, ident)
 
 
+def _device(store, port) -> str:
+    """ " (instance web-1)", " (router r1)", " (network:dhcp)": what a port is plugged into."""
+    for kind in ("servers", "routers"):
+        owner = store.item(kind, port.device_id) if port.device_id else None
+        if owner is not None:
+            return f" ({KIND_TITLES[kind].lower()} {name_of(owner)})"
+    return f" ({port.device_owner})" if port.device_owner else ""
+
+
 def related(store, kind: str, item: Any) -> list[Link]:
     """Items the cloud ties to `item`, each a link to its detail."""
     get = store.get
@@ -133,10 +142,11 @@ def related(store, kind: str, item: Any) -> list[Link]:
         links += [_link(store, "subnets", s) for s in item.subnet_ids]
         links += [_link(store, "routers", r.id, " (gateway)") for r in get("routers").values()
                   if r.external_network_id == ident]
-        links += [_link(store, "ports", p.id) for p in get("ports").values() if p.network_id == ident]
+        links += [_link(store, "ports", p.id, _device(store, p)) for p in get("ports").values()
+                  if p.network_id == ident]
     elif kind == "subnets":
         links.append(_link(store, "networks", item.network_id))
-        links += [_link(store, "ports", p.id) for p in get("ports").values()
+        links += [_link(store, "ports", p.id, _device(store, p)) for p in get("ports").values()
                   if any(ip.subnet_id == ident for ip in p.fixed_ips)]
     elif kind == "routers":
         if item.external_network_id:

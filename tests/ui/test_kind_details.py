@@ -118,3 +118,114 @@ async def walk_every_kind(ui) -> None:
                 await ui.pilot.press("enter")
                 await ui.until(lambda: isinstance(ui.app.screen, KindDetail), what=f"the {kind} detail by enter")
                 await back_to_views(ui)
+
+
+def link_index(screen, kind: str, ident: str) -> int:
+    body = screen.query_one("#kind-body", OptionList)
+    wanted = f"{kind}\t{ident}"
+    return next(i for i in range(body.option_count) if body.get_option_at_index(i).id == wanted)
+
+
+async def follow_link(ui, kind: str, ident: str) -> KindDetail:
+    """Move the cursor onto a link with the arrow keys (no Tab) and open it with enter."""
+    screen = ui.app.screen
+    body = screen.query_one("#kind-body", OptionList)
+    await ui.until(lambda: any(body.get_option_at_index(i).id == f"{kind}\t{ident}"
+                               for i in range(body.option_count)), what=f"a link to the {kind}")
+    target = link_index(screen, kind, ident)
+    await ui.pilot.press("home")
+    while body.highlighted is not None and body.highlighted < target:
+        await ui.pilot.press("down")
+    assert body.highlighted == target and ui.app.focused is body, "reached with the arrow keys alone"
+    await ui.pilot.press("enter")
+    await ui.until(lambda: isinstance(ui.app.screen, KindDetail) and ui.app.screen.ident == ident,
+                   what=f"the linked {kind}'s detail")
+    return ui.app.screen
+
+
+async def test_related_items_are_links_that_open_their_detail(open_ui):
+    async with open_ui((80, 24)) as ui:
+        made = await seed_kinds(ui, "ui-links")
+        try:
+            store = ui.store
+            await ui.until(lambda: all(store.item(k, i) is not None for k, i in made.items()), what="the new items")
+            ui.point_at(made["servers"])
+            await ui.pilot.press("d")
+            await ui.until(lambda: isinstance(ui.app.screen, InstanceDetail), what="the instance detail")
+            await ui.pilot.press("o")  # the instance's fields and links
+            await ui.until(lambda: isinstance(ui.app.screen, KindDetail), what="the instance's links")
+            text = body_text(ui.app.screen)
+            assert "Volume: ui-links-vol /dev/vdb" in text and "Server group: ui-links-group" in text
+            assert "Security group: default" in text and "Network: auto_allocated_network" in text
+            assert "Port: " in text and "Floating IP: " in text
+            volume = await follow_link(ui, "volumes", made["volumes"])
+            assert "Instance: ui-links /dev/vdb" in body_text(volume)  # a volume's instance
+            assert "Volume snapshot: ui-links-snap" in body_text(volume)
+            snapshot = await follow_link(ui, "volume_snapshots", made["volume_snapshots"])
+            assert "Volume: ui-links-vol" in body_text(snapshot)
+            assert ui.project.key.project_name in str(snapshot.query_one(ScreenCrumb).render()), "the header stays"
+            await ui.pilot.press("escape", "escape", "escape")
+            await ui.until(lambda: isinstance(ui.app.screen, InstanceDetail), what="back, one screen at a time")
+            await ui.pilot.press("escape")
+            # a port's device; a group's members
+            await open_view(ui, "ports")
+            ui.point_at(made["ports"], "ports")
+            await ui.pilot.press("d")
+            await ui.until(lambda: isinstance(ui.app.screen, KindDetail), what="the port detail")
+            assert "Instance: ui-links (device)" in body_text(ui.app.screen)
+            await back_to_views(ui)
+            await open_view(ui, "servergroups")
+            ui.point_at(made["server_groups"], "server_groups")
+            await ui.pilot.press("enter")
+            await ui.until(lambda: isinstance(ui.app.screen, KindDetail), what="the server group detail")
+            await ui.pilot.press("home", "end", "enter")  # the last line: its one member
+            await ui.until(lambda: isinstance(ui.app.screen, InstanceDetail), what="a member's instance detail")
+            assert ui.app.screen.server_id == made["servers"]
+        finally:
+            unseed(ui, made)
+
+
+async def test_a_rules_remote_group_reads_by_name_and_links(open_ui):
+    async with open_ui((80, 24)) as ui:
+        groups = ui.store.get("security_groups").values()
+        group = next(g for g in groups if any(r.remote_group_id for r in g.rules))
+        remote = next(r.remote_group_id for r in group.rules if r.remote_group_id)
+        await open_view(ui, "sg")
+        ui.point_at(group.id, "security_groups")
+        await ui.pilot.press("d")
+        await ui.until(lambda: isinstance(ui.app.screen, KindDetail), what="the group detail")
+        text = body_text(ui.app.screen)
+        remote_name = ui.store.item("security_groups", remote).name
+        assert f"from group {remote_name} " in text and f"group {remote[:8]}" not in text
+        await follow_link(ui, "security_groups", remote)
+
+
+async def test_yaml_scrolls_and_searches_without_tab_and_hides_the_passphrase(open_ui):
+    async with open_ui((80, 24)) as ui:
+        sid = await ui.boot("ui-yaml")
+
+        def exosphere_built(world):
+            world.servers[sid]["tags"].append("exoPw:correct-horse-battery")
+            world.servers[sid]["metadata"]["exouserPassword"] = "old-secret"
+
+        ui.demo.call(exosphere_built, ui.demo.world)
+        ui.point_at(sid)
+        await ui.pilot.press("y")
+        await ui.until(lambda: isinstance(ui.app.screen, YamlScreen), what="the YAML")
+        area = ui.app.screen.query_one("#yaml-body", TextArea)
+        await ui.until(lambda: f"id: {sid}" in area.text, what="the instance's own fields")
+        assert "exoPw:<hidden" in area.text and "correct-horse" not in area.text and "old-secret" not in area.text
+        assert "OS-EXT-STS:vm_state" in area.text, "Nova's own field names"
+        assert ui.app.focused is area, "scrolls with no Tab first"
+        await ui.pilot.press("pagedown")
+        await ui.until(lambda: area.scroll_y > 0, what="a page down")
+        await ui.pilot.press("slash", *"href", "enter")
+        await ui.until(lambda: area.selected_text.lower() == "href", what="the search's match selected")
+        first = area.selection
+        await ui.pilot.press("n")
+        await ui.until(lambda: area.selection != first, what="the next match")
+        assert area.selected_text.lower() == "href"
+        await ui.pilot.press("slash", *"no-such-text", "enter")
+        assert area.selected_text.lower() == "href", "a search that finds nothing leaves the cursor"
+        await ui.pilot.press("escape")
+        await ui.until(lambda: len(ui.app.screen_stack) == 1, what="back to the views")

@@ -3,18 +3,16 @@ related items are links that open their detail; the header stays; hostile names 
 
 from __future__ import annotations
 
+from conftest import UI_PROJECT
 from textual.widgets import OptionList, TextArea
 
 from exotui.demo import cinder, neutron, nova_groups
-
 from exotui.ui.screens.detail import InstanceDetail
 from exotui.ui.screens.kind_detail import KindDetail, ScreenCrumb
 from exotui.ui.screens.yaml_view import YamlScreen
 from exotui.ui.widgets.projects import ProjectsView
 from exotui.ui.widgets.table import ResourceTable
 from exotui.ui.widgets.views import ALIASES
-
-from conftest import UI_PROJECT
 
 # every kind a view shows, by the alias typed after ':'
 KINDS = {"servers": "servers", "volumes": "vol", "networks": "net", "floating_ips": "fips",

@@ -4,10 +4,10 @@ group), on a demo cloud whose clock stands still, so its IDs and times are the s
 from __future__ import annotations
 
 import pytest
+from test_snapshots import assert_snapshot, screen_svg  # beside this file
 
 from exotui.demo.app import DemoCloudThread
 from exotui.demo.world import Knobs
-from test_snapshots import assert_snapshot, screen_svg  # beside this file
 
 FROZEN = "2026-12-01T12:00:00+00:00"  # as screenshots/make.py
 

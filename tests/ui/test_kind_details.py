@@ -87,35 +87,34 @@ async def test_every_kind_has_a_view_a_detail_and_yaml(open_ui):
 
 
 async def walk_every_kind(ui) -> None:
-    if True:
-        for kind, alias in KINDS.items():
-            table = await open_view(ui, alias)
-            ident = table.current_id
-            assert ident, kind
-            await ui.pilot.press("d")
-            wanted = InstanceDetail if kind == "servers" else KindDetail
-            await ui.until(lambda: isinstance(ui.app.screen, wanted), what=f"the {kind} detail")
-            screen = ui.app.screen
-            if kind != "servers":
-                await ui.until(lambda: screen.query_one("#kind-body", OptionList).option_count, what="fields")
-                assert screen.query(ScreenCrumb), "the header stays on the detail"
-                assert ui.project.key.project_name in str(screen.query_one(ScreenCrumb).render())
-            await ui.pilot.press("y")  # from the detail too
-            await ui.until(lambda: isinstance(ui.app.screen, YamlScreen), what=f"{kind} YAML")
-            yaml_screen = ui.app.screen
-            area = yaml_screen.query_one("#yaml-body", TextArea)
-            expected = ident if kind != "projects" else ui.app.query_one(ProjectsView).rows[ident].project
-            await ui.until(lambda: expected in area.text, what=f"{kind}'s fields in the YAML")
-            await ui.pilot.press("escape")
-            await ui.until(lambda: ui.app.screen is screen, what="back to the detail")
+    for kind, alias in KINDS.items():
+        table = await open_view(ui, alias)
+        ident = table.current_id
+        assert ident, kind
+        await ui.pilot.press("d")
+        wanted = InstanceDetail if kind == "servers" else KindDetail
+        await ui.until(lambda: isinstance(ui.app.screen, wanted), what=f"the {kind} detail")
+        screen = ui.app.screen
+        if kind != "servers":
+            await ui.until(lambda: screen.query_one("#kind-body", OptionList).option_count, what="fields")
+            assert screen.query(ScreenCrumb), "the header stays on the detail"
+            assert ui.project.key.project_name in str(screen.query_one(ScreenCrumb).render())
+        await ui.pilot.press("y")  # from the detail too
+        await ui.until(lambda: isinstance(ui.app.screen, YamlScreen), what=f"{kind} YAML")
+        yaml_screen = ui.app.screen
+        area = yaml_screen.query_one("#yaml-body", TextArea)
+        expected = ident if kind != "projects" else ui.app.query_one(ProjectsView).rows[ident].project
+        await ui.until(lambda: expected in area.text, what=f"{kind}'s fields in the YAML")
+        await ui.pilot.press("escape")
+        await ui.until(lambda: ui.app.screen is screen, what="back to the detail")
+        await back_to_views(ui)
+        await ui.pilot.press("y")  # and straight from the view
+        await ui.until(lambda: isinstance(ui.app.screen, YamlScreen), what=f"{kind} YAML from the view")
+        await back_to_views(ui)
+        if kind not in ("servers", "projects"):  # enter describes as d does (projects: enter makes it current)
+            await ui.pilot.press("enter")
+            await ui.until(lambda: isinstance(ui.app.screen, KindDetail), what=f"the {kind} detail by enter")
             await back_to_views(ui)
-            await ui.pilot.press("y")  # and straight from the view
-            await ui.until(lambda: isinstance(ui.app.screen, YamlScreen), what=f"{kind} YAML from the view")
-            await back_to_views(ui)
-            if kind not in ("servers", "projects"):  # enter describes as d does (projects: enter makes it current)
-                await ui.pilot.press("enter")
-                await ui.until(lambda: isinstance(ui.app.screen, KindDetail), what=f"the {kind} detail by enter")
-                await back_to_views(ui)
 
 
 def link_index(screen, kind: str, ident: str) -> int:

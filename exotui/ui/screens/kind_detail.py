@@ -203,7 +203,11 @@ def extra_sections(store, kind: str, item: Any) -> list[tuple[str, list[str]]]:
 def open_item(app, kind: str, ident: str, project=None, *, yaml: bool = False) -> None:
     """`d` (or enter) and `y` on an item of any kind, from a view or a link."""
     project = project if project is not None else app.project
-    if project is None or lookup(kind, ident, project) is None:
+    if project is None:
+        return
+    if lookup(kind, ident, project) is None:
+        app.notify(f"{KIND_TITLES.get(kind, kind)} {ident[:8]} is not loaded in this project (gone, or another "
+                   "project's)", severity="warning", timeout=4)
         return
     if yaml:
         from .yaml_view import YamlScreen

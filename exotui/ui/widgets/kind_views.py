@@ -7,6 +7,12 @@ from .table import Column
 from .views import ResourceView, age
 
 
+def named(view: ResourceView, kind: str, ident: str) -> str:
+    """The name of another item of the view's project (its ID's start while that is not loaded)."""
+    item = view.project.store.item(kind, ident) if view.project and ident else None
+    return (item.name or item.id[:8]) if item is not None else ident[:8]
+
+
 class RoutersView(ResourceView):
     kind = "routers"
     title = "Routers"
@@ -15,10 +21,7 @@ class RoutersView(ResourceView):
         return ("networks",)
 
     def gateway(self, router) -> str:
-        if not router.external_network_id:
-            return "-"
-        network = self.project.store.item("networks", router.external_network_id) if self.project else None
-        return network.name if network else router.external_network_id[:8]
+        return named(self, "networks", router.external_network_id) if router.external_network_id else "-"
 
     def columns(self) -> list[Column]:
         return [
@@ -37,15 +40,11 @@ class SubnetsView(ResourceView):
     def depends_on(self) -> tuple[str, ...]:
         return ("networks",)
 
-    def network(self, subnet) -> str:
-        network = self.project.store.item("networks", subnet.network_id) if self.project else None
-        return network.name if network else subnet.network_id[:8]
-
     def columns(self) -> list[Column]:
         return [
             Column("name", "NAME", 16, lambda s: s.name or s.id[:8], flex=True),
             Column("cidr", "CIDR", 18, lambda s: s.cidr),
-            Column("network", "NETWORK", 14, self.network),
+            Column("network", "NETWORK", 14, lambda s: named(self, "networks", s.network_id)),
             Column("gateway", "GATEWAY", 15, lambda s: s.gateway_ip or "-"),
             Column("dhcp", "DHCP", 4, lambda s: "on" if s.enable_dhcp else "off", wide_only=True),
         ]
@@ -82,16 +81,12 @@ class SnapshotsView(ResourceView):
     def depends_on(self) -> tuple[str, ...]:
         return ("volumes",)
 
-    def volume(self, snapshot) -> str:
-        volume = self.project.store.item("volumes", snapshot.volume_id) if self.project else None
-        return (volume.name or volume.id[:8]) if volume else snapshot.volume_id[:8]
-
     def columns(self) -> list[Column]:
         return [
             Column("name", "NAME", 16, lambda s: s.name or s.id[:8], flex=True),
             Column("size", "SIZE", 7, lambda s: f"{s.size_gb} GB", sort=lambda s: s.size_gb, justify="right"),
             Column("status", "STATUS", 10, lambda s: s.status),
-            Column("volume", "VOLUME", 16, self.volume, flex=True),
+            Column("volume", "VOLUME", 16, lambda s: named(self, "volumes", s.volume_id), flex=True),
             Column("age", "AGE", 4, lambda s: age(s.created_at), sort=lambda s: s.created_at, justify="right"),
         ]
 

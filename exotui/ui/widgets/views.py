@@ -96,13 +96,20 @@ class ResourceView(Vertical):
     columns and the title (the Projects view, every project's row, overrides what it shows and when)."""
 
     DEFAULT_CSS = tcss(__file__, "views.tcss")
-    BINDINGS = [
+    # every view's: after the view's own keys (in the footer too), unless the view binds them itself
+    DESCRIBE_KEYS = [
         Binding("d", "describe", "Describe", tooltip="its fields and related items, each a link (enter opens it)"),
         Binding("y", "yaml", "YAML", show=False, tooltip="the cloud's own fields for it, as YAML (/ searches)"),
     ]
     kind: ClassVar[str] = ""
     title: ClassVar[str] = ""
     enter_describes: ClassVar[bool] = True  # enter on a row is `d` (the Projects view: makes it current instead)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        own = cls.__dict__.get("BINDINGS", [])
+        keys = {b.key for b in own if isinstance(b, Binding)}
+        cls.BINDINGS = [*own, *(b for b in ResourceView.DESCRIBE_KEYS if b.key not in keys)]
+        super().__init_subclass__(**kwargs)  # (Textual merges the bindings there)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

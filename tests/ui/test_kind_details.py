@@ -97,8 +97,8 @@ async def walk_every_kind(ui) -> None:
         screen = ui.app.screen
         if kind != "servers":
             await ui.until(lambda: screen.query_one("#kind-body", OptionList).option_count, what="fields")
-            assert screen.query(ScreenCrumb), "the header stays on the detail"
-            assert ui.project.key.project_name in str(screen.query_one(ScreenCrumb).render())
+        crumb = screen.query_one(ScreenCrumb)  # the header stays on every detail (the instance's too)
+        await ui.until(lambda: ui.project.key.project_name in str(crumb.render()), what="the header")
         await ui.pilot.press("y")  # from the detail too
         await ui.until(lambda: isinstance(ui.app.screen, YamlScreen), what=f"{kind} YAML")
         yaml_screen = ui.app.screen

@@ -141,6 +141,9 @@ class InstanceDetail(StoreWatching, AnswerOnce, Screen[None]):
         return self.project.store.item("servers", self.server_id)
 
     def compose(self) -> ComposeResult:
+        from .kind_detail import ScreenCrumb
+
+        yield ScreenCrumb()  # the views' header: which cloud and project, live or stale
         yield Static("", id="detail-title")
         yield Tabs(Tab("Details", id="tab-details"), Tab("Console log", id="tab-console"), id="detail-tabs")
         with Horizontal(id="detail-panes"):

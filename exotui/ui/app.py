@@ -389,7 +389,8 @@ class ExotuiApp(App[int]):
             if name is None:
                 if text:
                     self.notify(f"no view called '{text}'; try servers, vol, net, fips, sg, images, keypairs, "
-                                "projects, map, matrix", severity="warning")
+                                "projects, routers, subnets, ports, snapshots, servergroups, map, matrix",
+                                severity="warning")
             elif name in ("map", "matrix"):
                 self.open_network_screen(name)
             else:

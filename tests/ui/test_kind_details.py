@@ -1,9 +1,8 @@
 """Every kind has a view (`:alias`), a detail (`d`/enter) and raw YAML (`y`) with the cloud's own fields;
-related items are links that open their detail; the header stays; hostile names show printable."""
+related items are links that open their detail; the header stays (hostile names: tests/hardening/test_hostile_text.py)."""
 
 from __future__ import annotations
 
-from conftest import UI_PROJECT
 from textual.widgets import OptionList, TextArea
 
 from exotui.demo import cinder, neutron, nova_groups
@@ -13,6 +12,9 @@ from exotui.ui.screens.yaml_view import YamlScreen
 from exotui.ui.widgets.projects import ProjectsView
 from exotui.ui.widgets.table import ResourceTable
 from exotui.ui.widgets.views import ALIASES
+
+from conftest import UI_PROJECT  # beside this file (tests/ui)
+from waiting import highlighted_command
 
 # every kind a view shows, by the alias typed after ':'
 KINDS = {"servers": "servers", "volumes": "vol", "networks": "net", "floating_ips": "fips",
@@ -226,3 +228,13 @@ async def test_yaml_scrolls_and_searches_without_tab_and_hides_the_passphrase(op
         assert area.selected_text.lower() == "href", "a search that finds nothing leaves the cursor"
         await ui.pilot.press("escape")
         await ui.until(lambda: len(ui.app.screen_stack) == 1, what="back to the views")
+
+
+async def test_the_palette_offers_the_new_views(open_ui):
+    async with open_ui((80, 24)) as ui:
+        await ui.pilot.press("ctrl+p")
+        await ui.until(lambda: ui.app.screen.id == "--command-palette", what="the palette")
+        await ui.pilot.press(*"snapshots")
+        await ui.until(lambda: "Volume snapshots" in highlighted_command(ui.app.screen), what="the view offered")
+        await ui.pilot.press("enter")
+        await ui.until(lambda: ui.app.current_view == "volume_snapshots", what="the snapshots view")

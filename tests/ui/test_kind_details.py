@@ -1,5 +1,5 @@
 """Every kind has a view (`:alias`), a detail (`d`/enter) and raw YAML (`y`) with the cloud's own fields;
-related items are links that open their detail; the header stays (hostile names: tests/hardening/test_hostile_text.py)."""
+related items are links that open their detail; the header stays (hostile names: tests/hardening/)."""
 
 from __future__ import annotations
 

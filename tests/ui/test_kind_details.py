@@ -13,8 +13,7 @@ from exotui.ui.widgets.projects import ProjectsView
 from exotui.ui.widgets.table import ResourceTable
 from exotui.ui.widgets.views import ALIASES
 
-from conftest import UI_PROJECT  # beside this file (tests/ui)
-from waiting import highlighted_command
+from waiting import highlighted_command  # beside this file (tests/ui/conftest.py puts it on the path)
 
 # every kind a view shows, by the alias typed after ':'
 KINDS = {"servers": "servers", "volumes": "vol", "networks": "net", "floating_ips": "fips",
@@ -50,7 +49,7 @@ async def seed_kinds(ui, name: str) -> dict[str, str]:
     sid = await ui.boot(name)
 
     def make(world) -> dict[str, str]:
-        project = next(p for p in world.projects.values() if p["name"] == UI_PROJECT)["id"]
+        project = ui.project.key.project_id
         user = world.servers[sid]["user_id"]
         volume = cinder.create_volume(world, project, f"{name}-vol", 1, instant=True)
         cinder.attach(world, volume["id"], sid, "/dev/vdb", instant=True)

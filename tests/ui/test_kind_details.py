@@ -7,8 +7,9 @@ from textual.widgets import OptionList, TextArea
 
 from exotui.demo import cinder, neutron, nova_groups
 from exotui.ui.screens.detail import InstanceDetail
-from exotui.ui.screens.kind_detail import KindDetail, ScreenCrumb
+from exotui.ui.screens.kind_detail import KindDetail
 from exotui.ui.screens.yaml_view import YamlScreen
+from exotui.ui.widgets.crumb import ScreenCrumb
 from exotui.ui.widgets.projects import ProjectsView
 from exotui.ui.widgets.table import ResourceTable
 from exotui.ui.widgets.views import ALIASES

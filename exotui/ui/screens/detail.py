@@ -158,7 +158,7 @@ class InstanceDetail(StoreWatching, AnswerOnce, Screen[None]):
         return self.project.store.item("servers", self.server_id)
 
     def compose(self) -> ComposeResult:
-        from .kind_detail import ScreenCrumb
+        from ..widgets.crumb import ScreenCrumb
 
         yield ScreenCrumb()  # the views' header: which cloud and project, live or stale
         yield Static("", id="detail-title")

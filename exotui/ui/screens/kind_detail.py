@@ -15,6 +15,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..tcss import beside
+from ..widgets.crumb import ScreenCrumb
 from .base import AnswerOnce, StoreWatching
 
 TITLE_NAME_CELLS = 40  # a longer name is cut in the title (whole in the fields below)
@@ -25,25 +26,6 @@ KIND_TITLES = {"servers": "Instance", "volumes": "Volume", "networks": "Network"
                "security_groups": "Security group", "images": "Image", "keypairs": "Key pair",
                "volume_snapshots": "Volume snapshot", "server_groups": "Server group", "projects": "Project",
                "flavors": "Flavor"}
-
-
-class ScreenCrumb(Static):
-    """The views' header (cloud / project / region, live or stale), kept on a screen pushed over them."""
-
-    DEFAULT_CSS = "ScreenCrumb { height: 1; background: $panel; color: $text; padding: 0 1; text-wrap: nowrap; }"
-
-    def __init__(self) -> None:
-        super().__init__("", markup=False)  # names from clouds
-
-    def on_mount(self) -> None:
-        self._copy()
-        self.set_interval(1.0, self._copy)
-
-    def _copy(self) -> None:
-        crumb = getattr(self.app, "_crumb", None)
-        text = getattr(crumb, "text", "") or "exotui"
-        if str(self.render()) != text:
-            self.update(text)
 
 
 def lookup(kind: str, ident: str, project) -> Any:

@@ -11,9 +11,10 @@ from textual.widgets import Footer, Input, Static, TextArea
 from textual.widgets.text_area import Selection
 
 from ..tcss import beside
+from ..widgets.crumb import ScreenCrumb
 from ..workers import run_guarded
 from .base import AnswerOnce
-from .kind_detail import KIND_TITLES, ScreenCrumb, lookup, name_of
+from .kind_detail import KIND_TITLES, lookup, name_of
 
 
 def _location(text: str, index: int) -> tuple[int, int]:

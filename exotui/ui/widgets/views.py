@@ -175,19 +175,19 @@ class ResourceView(Vertical):
     def describe_selected(self, event: ResourceTable.Selected) -> None:
         if self.enter_describes:
             event.stop()
-            self._ask("OpenItem", event.item_id)
+            self._open(event.item_id)
 
     def action_describe(self) -> None:
-        self._ask("OpenItem", self.table.current_id)
+        self._open(self.table.current_id)
 
     def action_yaml(self) -> None:
-        self._ask("ShowYaml", self.table.current_id)
+        self._open(self.table.current_id, yaml=True)
 
-    def _ask(self, what: str, ident: str | None) -> None:
-        from .. import intents  # the app starts what a view asks for (ui/intents.py)
+    def _open(self, ident: str | None, yaml: bool = False) -> None:
+        from ..intents import OpenItem, ShowYaml  # the app starts what a view asks for (ui/intents.py)
 
         if ident:
-            self.post_message(getattr(intents, what)(self.kind, ident, self.project_of(ident)))
+            self.post_message((ShowYaml if yaml else OpenItem)(self.kind, ident, self.project_of(ident)))
 
     def update_title(self) -> None:
         table = self.table

@@ -3,6 +3,9 @@ hidden; scrolled with no Tab first, searched with `/`."""
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,7 +15,7 @@ from textual.widgets.text_area import Selection
 
 from ..tcss import beside
 from ..widgets.crumb import ScreenCrumb
-from ..workers import run_guarded
+from ..workers import report_failure
 from .base import AnswerOnce
 from .kind_detail import KIND_TITLES, lookup, name_of
 
@@ -59,7 +62,18 @@ class YamlScreen(AnswerOnce, Screen[None]):
         self.action_reload()
 
     def action_reload(self) -> None:
-        run_guarded(self, self._load(), "reading the item's fields", group="yaml", exclusive=True)
+        # the worker is given the method, not a coroutine: one cancelled before it starts (esc at once, r r)
+        # then leaves no coroutine never awaited behind (the monkey found those warnings)
+        load: Any = self._load_reported  # (Textual types a worker's coroutine as Coroutine[None, None, T])
+        self.run_worker(load, name="reading the item's fields", group="yaml", exclusive=True, exit_on_error=False)
+
+    async def _load_reported(self) -> None:
+        try:
+            await self._load()
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:  # noqa: BLE001 (a bug of its own: said, never a traceback over the UI)
+            report_failure(self, "reading the item's fields", err)
 
     async def _load(self) -> None:
         from ...cloud.models import printable

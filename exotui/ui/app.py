@@ -18,6 +18,7 @@ from .commands import ViewCommands
 from .plain import escape
 from .tcss import beside, tcss
 from .themes import register_themes, start_theme
+from .widgets.kind_views import KIND_VIEWS
 from .widgets.projects import ProjectsView
 from .widgets.table import ResourceTable
 from .widgets.views import RESOURCE_VIEWS, ResourceView, view_for
@@ -33,7 +34,9 @@ if TYPE_CHECKING:  # the cloud layer (and openstacksdk behind it) loads after th
 # project on screen has these listed every few seconds, so a change made elsewhere shows within 5 s
 VIEW_KINDS = {"volumes": ("volumes",), "networks": ("networks", "subnets", "routers", "ports"),
               "floating_ips": ("floating_ips", "ports"), "security_groups": ("security_groups",),
-              "images": ("images",), "keypairs": ("keypairs",)}
+              "images": ("images",), "keypairs": ("keypairs",), "routers": ("routers", "networks", "ports"),
+              "subnets": ("subnets", "networks"), "ports": ("ports", "routers"),
+              "volume_snapshots": ("volume_snapshots", "volumes"), "server_groups": ("server_groups",)}
 
 STALE_AFTER = 60.0  # seconds without a successful server poll before the header says so
 
@@ -121,6 +124,12 @@ class ExotuiApp(App[int]):
     def _open_detail(self, asked: intents.OpenDetail) -> None:
         self.flows.open_detail(asked.server_id, asked.project)
 
+    @on(intents.OpenItem)
+    def _open_item(self, asked: intents.OpenItem) -> None:
+        from .screens.kind_detail import open_item  # (ShowYaml is an OpenItem too)
+
+        open_item(self, asked.kind, asked.ident, asked.project, yaml=isinstance(asked, intents.ShowYaml))
+
     @on(intents.ServerMenu)
     def _server_menu(self, asked: intents.ServerMenu) -> None:
         self.flows.server_menu(asked.ids, asked.project)
@@ -140,7 +149,7 @@ class ExotuiApp(App[int]):
     def _views(self):
         """Every view as a fresh widget: (name, widget class)."""
         yield "projects", ProjectsView
-        for view in RESOURCE_VIEWS:
+        for view in (*RESOURCE_VIEWS, *KIND_VIEWS):
             yield view.kind, view
 
     def compose(self) -> ComposeResult:
@@ -399,7 +408,8 @@ class ExotuiApp(App[int]):
             if name is None:
                 if text:
                     self.notify(f"no view called '{text}'; try servers, vol, net, fips, sg, images, keypairs, "
-                                "projects, map, matrix", severity="warning")
+                                "projects, routers, subnets, ports, snapshots, servergroups, map, matrix",
+                                severity="warning")
             elif name in ("map", "matrix"):
                 self.open_network_screen(name)
             else:

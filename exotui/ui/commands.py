@@ -6,11 +6,12 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from .widgets.kind_views import KIND_VIEWS
 from .widgets.views import ALIASES
 
 TITLES = {"servers": "Instances", "volumes": "Volumes", "networks": "Networks", "floating_ips": "Floating IPs",
           "security_groups": "Security groups", "images": "Images", "keypairs": "Key pairs",
-          "projects": "Projects"}
+          "projects": "Projects", **{view.kind: view.title for view in KIND_VIEWS}}
 
 
 class ViewCommands(Provider):

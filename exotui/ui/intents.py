@@ -24,6 +24,19 @@ class OpenDetail(Asked):
         self.server_id = server_id
 
 
+class OpenItem(Asked):
+    """Describe one item of any kind (`d`, enter; an instance opens its own detail)."""
+
+    def __init__(self, kind: str, ident: str, project: Any = None) -> None:
+        super().__init__(project)
+        self.kind = kind
+        self.ident = ident
+
+
+class ShowYaml(OpenItem):
+    """The cloud's own fields of one item, as YAML (`y`)."""
+
+
 class ServerMenu(Asked):
     """The action menu for these instances (`a`)."""
 

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from textual.drivers.headless_driver import HeadlessDriver
-from textual.widgets import Static
+from textual.widgets import Static, TextArea
 
 from exotui.cloud.models import Image, SecurityGroup, Server, printable
 from exotui.cloud.poller import Intervals
@@ -24,7 +24,9 @@ from exotui.demo.world import Knobs
 from exotui.ui.app import ExotuiApp
 from exotui.ui.screens.detail import InstanceDetail
 from exotui.ui.screens.doctor import DoctorScreen
+from exotui.ui.screens.kind_detail import KindDetail
 from exotui.ui.screens.sessions import SessionsScreen
+from exotui.ui.screens.yaml_view import YamlScreen
 from exotui.ui.widgets.table import ResourceTable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ui"))
@@ -76,7 +78,8 @@ def poison(world) -> str:
                                 "description": bad()}
     world.assignments.append((user, "h" * 32, member))
     for table in (world.servers, world.networks, world.subnets, world.routers, world.ports, world.floatingips,
-                  world.security_groups, world.security_group_rules, world.volumes, world.images):
+                  world.security_groups, world.security_group_rules, world.volumes, world.images, world.snapshots,
+                  world.server_groups):
         for item in table.values():
             if "name" in item and table is not world.security_group_rules:
                 item["name"] = bad()
@@ -149,7 +152,7 @@ async def test_hostile_cloud_text_never_reaches_the_terminal_as_control(tmp_path
                 screens.append(what)
 
             for kind in ("servers", "volumes", "networks", "floating_ips", "security_groups", "images",
-                         "keypairs", "projects"):
+                         "keypairs", "projects", "routers", "subnets", "ports", "volume_snapshots", "server_groups"):
                 app.show_view(kind)
                 if kind != "projects":
                     await until(pilot, lambda: project().store.state(kind).loaded
@@ -158,6 +161,36 @@ async def test_hostile_cloud_text_never_reaches_the_terminal_as_control(tmp_path
                 await pilot.press("w")  # the wide table too
                 await shown(f"{kind} wide")
                 await pilot.press("w")
+            # each kind's detail (fields and links) and raw YAML (the cloud's own fields, every string)
+            for kind in ("routers", "volume_snapshots", "server_groups", "servers", "security_groups"):
+                app.show_view(kind)
+                table = app.query_one(f"#table-{kind}", ResourceTable)
+                await until(pilot, lambda: table.shown, what=f"{kind} rows")
+                table.focus()
+                for key, screen_kind in (("d", InstanceDetail if kind == "servers" else KindDetail),
+                                         ("y", YamlScreen)):
+                    await pilot.press(key)
+                    await until(pilot, lambda: isinstance(app.screen, screen_kind), what=f"{kind} {key}")
+                    if screen_kind is YamlScreen:
+                        area = app.screen.query_one("#yaml-body", TextArea)
+                        await until(pilot, lambda: "id:" in area.text, what=f"{kind} YAML loaded")
+                        # the hostile names are there, whole and visible (the 5,000 characters too), raw nowhere
+                        assert any(printable(h) in area.text for h in HOSTILE), kind
+                        assert "\x1b" not in area.text and not INVISIBLE.search(area.text), kind
+                    await shown(f"{kind} {key}")
+                    if screen_kind is YamlScreen:
+                        while area.scroll_y < area.max_scroll_y:  # every page of it reaches the terminal
+                            area.scroll_to(y=area.scroll_y + area.size.height, animate=False)
+                            await shown(f"{kind} YAML, next page")
+                    if screen_kind is InstanceDetail:
+                        await pilot.press("o")  # the instance's fields and links
+                        await until(pilot, lambda: isinstance(app.screen, KindDetail), what="instance links")
+                        await shown("instance links")
+                        await pilot.press("escape")
+                        await until(pilot, lambda: isinstance(app.screen, InstanceDetail), what="back")
+                while len(app.screen_stack) > 1:
+                    await pilot.press("escape")
+                    await pilot.pause()
             app.show_view("volumes")
             await pilot.pause()
             await pilot.press("x")  # "… is not attached": a notification naming the volume

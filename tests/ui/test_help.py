@@ -15,15 +15,19 @@ from exotui.ui.app import ExotuiApp
 from exotui.ui.screens.detail import InstanceDetail
 from exotui.ui.screens.doctor import DoctorScreen
 from exotui.ui.screens.help import HelpScreen, KeyHelp
+from exotui.ui.screens.kind_detail import KindDetail
 from exotui.ui.screens.matrix import MatrixScreen
 from exotui.ui.screens.netmap import NetMapScreen
+from exotui.ui.screens.yaml_view import YamlScreen
+from exotui.ui.widgets.kind_views import KIND_VIEWS
 from exotui.ui.widgets.projects import ProjectsView
 from exotui.ui.widgets.table import ResourceTable
 from exotui.ui.widgets.views import RESOURCE_VIEWS, ResourceView
 
-VIEWS = {view.kind: view for view in (*RESOURCE_VIEWS, ProjectsView)}
+VIEWS = {view.kind: view for view in (*RESOURCE_VIEWS, ProjectsView, *KIND_VIEWS)}
 ALIAS = {"servers": "vm", "volumes": "vol", "networks": "net", "floating_ips": "fips", "security_groups": "sg",
-         "images": "img", "keypairs": "kp", "projects": "proj"}
+         "images": "img", "keypairs": "kp", "projects": "proj", "routers": "routers", "subnets": "subnets",
+         "ports": "ports", "volume_snapshots": "snapshots", "server_groups": "servergroups"}
 
 
 def declared(cls) -> list[Binding]:
@@ -93,6 +97,14 @@ async def test_help_and_footer_show_each_screens_own_keys(open_ui):
         rows, text = await read_help(ui)
         check(app, app.screen, [InstanceDetail, ExotuiApp], rows, text)
         helps["detail"] = rows
+        for key, screen_class in (("o", KindDetail), ("y", YamlScreen)):  # the generic detail, the raw YAML
+            await ui.pilot.press(key)
+            await ui.until(lambda: isinstance(app.screen, screen_class), what=screen_class.__name__)
+            rows, text = await read_help(ui)
+            check(app, app.screen, [screen_class, ExotuiApp], rows, text)
+            helps[screen_class.__name__] = rows
+        await ui.pilot.press("escape", "escape")
+        await ui.until(lambda: isinstance(app.screen, InstanceDetail), what="the detail again")
         await ui.pilot.press("escape")
 
         await ui.pilot.press("colon", *"map", "enter")
@@ -127,3 +139,5 @@ async def test_help_and_footer_show_each_screens_own_keys(open_ui):
     assert says("map", "d", "SSH doctor") and says("doctor", "f", "From address")
     assert says("doctor", "1", "Fix") and says("doctor", "9", "Fix")
     assert says("detail", ":", "View") and says("detail", "l", "Console log")
+    assert says("detail", "y", "YAML") and says("KindDetail", "y", "YAML") and says("YamlScreen", "/", "Search")
+    assert says("routers", "d", "Describe") and says("volume_snapshots", "y", "YAML")

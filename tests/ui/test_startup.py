@@ -171,6 +171,8 @@ async def test_views_mount_after_the_first_frame_and_open_at_once(demo, demo_dir
         await pilot.press("colon", *"vol", "enter")  # as soon as the app takes keys
         await until(pilot, lambda: app.current_view == "volumes")
         assert {w.id for w in app.query("#body > *")} == {"projects", "servers", "volumes", "networks",
-                                                           "floating_ips", "security_groups", "images", "keypairs"}
+                                                           "floating_ips", "security_groups", "images", "keypairs",
+                                                           "routers", "subnets", "ports", "volume_snapshots",
+                                                           "server_groups"}
         await until(pilot, lambda: len(app.query_one("#table-volumes", ResourceTable).items) >= 1,
                     what="the demo's volumes")

@@ -125,6 +125,9 @@ class InstanceDetail(StoreWatching, AnswerOnce, Screen[None]):
         Binding("c", "copy_passphrase", "Copy passphrase", show=False, tooltip="the exouser passphrase to your "
                 "clipboard through OSC 52 (asks first unless shown)"),
         Binding("f", "follow", "Follow", tooltip="the console log, or pause it"),
+        Binding("y", "yaml", "YAML", show=False, tooltip="the cloud's own fields for it, as YAML (/ searches)"),
+        Binding("o", "links", "Links", show=False, tooltip="its fields and related items (volumes, ports, groups, "
+                "network), each a link"),
         Binding("ctrl+d", "delete", "Delete", show=False, tooltip="asks first, naming it"),
         # the command line lives on the views' screen: go back there, then open it
         # priority, as on the app: the keys after ':' in the same read are the line's, not 'a' (actions)
@@ -155,6 +158,9 @@ class InstanceDetail(StoreWatching, AnswerOnce, Screen[None]):
         return self.project.store.item("servers", self.server_id)
 
     def compose(self) -> ComposeResult:
+        from ..widgets.crumb import ScreenCrumb
+
+        yield ScreenCrumb()  # the views' header: which cloud and project, live or stale
         yield Static("", id="detail-title")
         yield Tabs(Tab("Details", id="tab-details"), Tab("Console log", id="tab-console"),
                    Tab("History", id="tab-history"), id="detail-tabs")
@@ -364,6 +370,17 @@ class InstanceDetail(StoreWatching, AnswerOnce, Screen[None]):
         from ..intents import ServerMenu  # the app starts what a screen asks for (ui/intents.py)
 
         self.post_message(ServerMenu([self.server_id], self.project))
+
+    def action_yaml(self) -> None:
+        from .kind_detail import open_item
+
+        open_item(self.app, "servers", self.server_id, self.project, yaml=True)
+
+    def action_links(self) -> None:
+        from .kind_detail import KindDetail
+
+        if self.server is not None:
+            self.app.push_screen(KindDetail(self.project, "servers", self.server_id))
 
     def action_delete(self) -> None:
         from ..intents import DeleteServers

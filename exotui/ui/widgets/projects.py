@@ -77,6 +77,7 @@ class ProjectsView(ResourceView):
 
     kind = "projects"
     title = "Projects"
+    enter_describes = False  # enter makes the project current; d describes it
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -138,6 +139,9 @@ class ProjectsView(ResourceView):
         self.rows.update(rows)
         self.table.apply(self.rows, added=added, updated=updated, removed=gone)
         self.update_title()
+
+    def project_of(self, ident: str):
+        return self.project_for(ident)
 
     def project_for(self, ident: str):
         return self.projects.get(ident)

@@ -30,6 +30,11 @@ ALIASES = {
     "images": ("images", "image", "img"),
     "keypairs": ("keypairs", "keypair", "keys", "kp"),
     "projects": ("projects", "project", "proj", "allocations"),
+    "routers": ("routers", "router", "rt"),
+    "subnets": ("subnets", "subnet"),
+    "ports": ("ports", "port"),
+    "volume_snapshots": ("snapshots", "snapshot", "snap", "snaps", "volume-snapshots"),
+    "server_groups": ("servergroups", "servergroup", "server-groups", "sgroups"),
     "map": ("map", "topology", "topo"),
     "matrix": ("matrix", "access", "who"),
 }
@@ -91,8 +96,20 @@ class ResourceView(Vertical):
     columns and the title (the Projects view, every project's row, overrides what it shows and when)."""
 
     DEFAULT_CSS = tcss(__file__, "views.tcss")
+    # every view's: after the view's own keys (in the footer too), unless the view binds them itself
+    DESCRIBE_KEYS = [
+        Binding("d", "describe", "Describe", tooltip="its fields and related items, each a link (enter opens it)"),
+        Binding("y", "yaml", "YAML", show=False, tooltip="the cloud's own fields for it, as YAML (/ searches)"),
+    ]
     kind: ClassVar[str] = ""
     title: ClassVar[str] = ""
+    enter_describes: ClassVar[bool] = True  # enter on a row is `d` (the Projects view: makes it current instead)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        own = cls.__dict__.get("BINDINGS", [])
+        keys = {b.key for b in own if isinstance(b, Binding)}
+        cls.BINDINGS = [*own, *(b for b in ResourceView.DESCRIBE_KEYS if b.key not in keys)]
+        super().__init_subclass__(**kwargs)  # (Textual merges the bindings there)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -150,6 +167,28 @@ class ResourceView(Vertical):
         """Other kinds whose changes alter how this view's rows read."""
         return ()
 
+    def project_of(self, ident: str):
+        """The project the row `ident` belongs to."""
+        return self.project
+
+    @on(ResourceTable.Selected)
+    def describe_selected(self, event: ResourceTable.Selected) -> None:
+        if self.enter_describes:
+            event.stop()
+            self._open(event.item_id)
+
+    def action_describe(self) -> None:
+        self._open(self.table.current_id)
+
+    def action_yaml(self) -> None:
+        self._open(self.table.current_id, yaml=True)
+
+    def _open(self, ident: str | None, yaml: bool = False) -> None:
+        from ..intents import OpenItem, ShowYaml  # the app starts what a view asks for (ui/intents.py)
+
+        if ident:
+            self.post_message((ShowYaml if yaml else OpenItem)(self.kind, ident, self.project_of(ident)))
+
     def update_title(self) -> None:
         table = self.table
         count = len(table.shown)
@@ -179,19 +218,6 @@ class ServersView(ResourceView):
                 "(OSC 52), / searches, n/N older/newer, esc leaves"),
         Binding("S", "sessions", "Sessions", show=False, tooltip="back to the open SSH sessions"),
     ]
-
-    @on(ResourceTable.Selected)
-    def describe_selected(self, event: ResourceTable.Selected) -> None:
-        from ..intents import OpenDetail  # the app starts what a view asks for (ui/intents.py)
-
-        event.stop()
-        self.post_message(OpenDetail(event.item_id, self.project))
-
-    def action_describe(self) -> None:
-        from ..intents import OpenDetail
-
-        if self.table.current_id:
-            self.post_message(OpenDetail(self.table.current_id, self.project))
 
     def action_actions(self) -> None:
         from ..intents import ServerMenu

@@ -34,6 +34,9 @@ VIEW_KINDS = {"volumes": ("volumes",), "networks": ("networks", "subnets", "rout
               "floating_ips": ("floating_ips", "ports"), "security_groups": ("security_groups",),
               "images": ("images",), "keypairs": ("keypairs",)}
 
+# views that are screens pushed over the project (from ':'): name -> (module, class), loaded when opened
+PUSHED_SCREENS = {"objects": (".screens.objects", "ObjectsScreen")}
+
 STALE_AFTER = 60.0  # seconds without a successful server poll before the header says so
 
 
@@ -383,6 +386,8 @@ class ExotuiApp(App[int]):
                                 "projects, map, matrix", severity="warning")
             elif name in ("map", "matrix"):
                 self.open_network_screen(name)
+            elif name in PUSHED_SCREENS:
+                self.open_screen(name)
             else:
                 self.show_view(name)
         self._focus_table()
@@ -400,6 +405,16 @@ class ExotuiApp(App[int]):
             from .screens.matrix import MatrixScreen
 
             self.push_screen(MatrixScreen(self.project))
+
+    def open_screen(self, name: str) -> None:
+        """One of PUSHED_SCREENS (`objects`, ...) over the current project."""
+        if self.project is None:
+            self.notify("no project is open yet", severity="warning")
+            return
+        import importlib
+
+        module, cls = PUSHED_SCREENS[name]
+        self.push_screen(getattr(importlib.import_module(module, __package__), cls)(self.project))
 
     def action_command_palette(self) -> None:
         """Textual's, unless a palette is anywhere in the stack: Textual looks only at the top screen,

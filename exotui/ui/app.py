@@ -35,7 +35,7 @@ VIEW_KINDS = {"volumes": ("volumes",), "networks": ("networks", "subnets", "rout
               "images": ("images",), "keypairs": ("keypairs",)}
 
 # views that are screens pushed over the project (from ':'): name -> (module, class), loaded when opened
-PUSHED_SCREENS = {"objects": (".screens.objects", "ObjectsScreen")}
+PUSHED_SCREENS = {"objects": (".screens.objects", "ObjectsScreen"), "ec2": (".screens.credentials", "Ec2Screen")}
 
 STALE_AFTER = 60.0  # seconds without a successful server poll before the header says so
 

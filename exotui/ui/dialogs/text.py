@@ -36,14 +36,19 @@ class TextDialog(Dialog[None]):
     DEFAULT_CSS = tcss(__file__, "text.tcss")
     BINDINGS = [Binding("c", "copy", "Copy", tooltip="to the terminal's clipboard (OSC 52)"),
                 Binding("w", "write", "Write", tooltip="to a new file only you can read (mode 600)"),
+                Binding("f", "next_format", "Format", tooltip="the same in its other format (clouds.yaml, openrc)"),
                 Binding("escape", "close", "Close")]
 
-    def __init__(self, title: str, text: str, *, note: str = "", file_hint: str = "") -> None:
+    def __init__(self, title: str, text: str, *, note: str = "", file_hint: str = "",
+                 formats: tuple[tuple[str, str, str], ...] = ()) -> None:
+        """`formats`: (name, text, file hint) to switch between with f; the first is shown first."""
         super().__init__()
         self.title_text = title
-        self.text = text
+        self.formats = formats or (("", text, file_hint),)
+        self.shown = 0
+        self.text = self.formats[0][1]
         self.note = note
-        self.file_hint = file_hint
+        self.file_hint = self.formats[0][2] or file_hint
         self.written: Path | None = None
 
     def compose(self) -> ComposeResult:
@@ -55,10 +60,25 @@ class TextDialog(Dialog[None]):
                 yield Static(Content(self.text), id="text-content")
             yield Input(placeholder=self.file_hint or "path of a new file", id="text-path")
             yield Static("", classes="dialog-error")
-            yield Static("c: copy · w: write to the file above (mode 600) · esc: close", classes="dialog-hint")
+            more = f" · f: {self.formats[1][0]}" if len(self.formats) > 1 else ""
+            yield Static(f"c: copy · w: write to the file above (mode 600){more} · esc: close", classes="dialog-hint")
 
     def on_mount(self) -> None:
         self.when_composed("#text-body", lambda body: body.focus())
+
+    def action_next_format(self) -> None:
+        if len(self.formats) < 2 or self._answered:
+            return
+        self.shown = (self.shown + 1) % len(self.formats)
+        name, self.text, hint = self.formats[self.shown]
+        self.query_one("#text-content", Static).update(Content(self.text))
+        self.query_one("#text-path", Input).placeholder = hint or self.file_hint
+        following = self.formats[(self.shown + 1) % len(self.formats)][0]
+        self.query_one(".dialog-hint:last-of-type", Static).update(
+            f"c: copy · w: write to the file above (mode 600) · f: {following} · esc: close")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return len(self.formats) > 1 if action == "next_format" else True
 
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self.text)

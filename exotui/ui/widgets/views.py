@@ -33,6 +33,7 @@ ALIASES = {
     "map": ("map", "topology", "topo"),
     "matrix": ("matrix", "access", "who"),
     "objects": ("objects", "containers", "swift", "obj"),
+    "ec2": ("ec2", "s3", "credentials", "creds"),
 }
 
 

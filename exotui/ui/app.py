@@ -35,7 +35,8 @@ VIEW_KINDS = {"volumes": ("volumes",), "networks": ("networks", "subnets", "rout
               "images": ("images",), "keypairs": ("keypairs",)}
 
 # views that are screens pushed over the project (from ':'): name -> (module, class), loaded when opened
-PUSHED_SCREENS = {"objects": (".screens.objects", "ObjectsScreen"), "ec2": (".screens.credentials", "Ec2Screen")}
+PUSHED_SCREENS = {"objects": (".screens.objects", "ObjectsScreen"), "ec2": (".screens.credentials", "Ec2Screen"),
+                  "stacks": (".screens.stacks", "StacksScreen")}
 
 STALE_AFTER = 60.0  # seconds without a successful server poll before the header says so
 
@@ -415,6 +416,22 @@ class ExotuiApp(App[int]):
 
         module, cls = PUSHED_SCREENS[name]
         self.push_screen(getattr(importlib.import_module(module, __package__), cls)(self.project))
+
+    def show_resource(self, kind: str, item_id: str) -> None:
+        """The view of `kind` with its cursor on `item_id`, over nothing (a stack's resource, linked)."""
+        if kind not in VIEW_KINDS or kind == "servers":
+            self.notify(f"exotui has no view of {kind.replace('_', ' ')} yet", severity="warning", timeout=4)
+            return
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.show_view(kind)
+
+        def point() -> None:
+            tables = self.query_one(f"#{kind}").query(ResourceTable)
+            if tables and item_id in tables.first().shown:
+                tables.first().cursor = tables.first().shown.index(item_id)
+
+        self.call_after_refresh(point)
 
     def action_command_palette(self) -> None:
         """Textual's, unless a palette is anywhere in the stack: Textual looks only at the top screen,

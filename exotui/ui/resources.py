@@ -16,7 +16,7 @@ from .plain import escape, middle
 from .widgets.views import rule_summary
 
 if TYPE_CHECKING:
-    from ..cloud.models import FloatingIP, SecurityGroup, Volume
+    from ..cloud.models import FloatingIP, SecurityGroup, Stack, Volume
     from .flows import Flows
 
 
@@ -250,6 +250,17 @@ async def remove_rule(flows: Flows, project, group: SecurityGroup) -> None:
                         lambda: project.actions.remove_rule(rule.id))
 
 
+# --- stacks ------------------------------------------------------------------------------------------
+
+async def delete_stack(flows: Flows, project, stack: Stack) -> None:
+    if _refused(flows, middle(stack.name), project.actions.why_not_delete_stack(stack)):
+        return
+    if await flows.ask(ConfirmDialog(f"Delete stack {middle(stack.name)}?",
+                                     "Heat deletes everything it made for it: instances, volumes, networks.")):
+        await flows.run(project, f"delete stack {middle(stack.name)}",
+                        lambda: project.actions.delete_stack(stack))
+
+
 # each of action_table.RESOURCE_ACTIONS -> its flow (tests/ui/test_menu_from_table.py checks none is missing)
 Flow = Callable[["Flows", Any, Any], Awaitable[None]]
 FLOWS: Mapping[ResourceAction, Flow] = {
@@ -266,4 +277,5 @@ FLOWS: Mapping[ResourceAction, Flow] = {
     RESOURCE_ACTION["security_groups", "remove_rule"]: remove_rule,
     RESOURCE_ACTION["security_groups", "create_group"]: create_group,
     RESOURCE_ACTION["security_groups", "delete_group"]: delete_group,
+    RESOURCE_ACTION["stacks", "delete"]: delete_stack,
 }

@@ -96,5 +96,13 @@ class ListingScreen(AnswerOnce, Screen[None]):
         if bar is not None:
             bar.display = False
 
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """enter on a row (the table's own binding, before the screen's) opens it."""
+        event.stop()
+        self.action_open()
+
+    def action_open(self) -> None:
+        """What enter does on the current row (nothing here)."""
+
     def action_close(self) -> None:
         self.dismiss(None)

@@ -172,10 +172,6 @@ class ObjectsScreen(ListingScreen):
             self.prefix = entry.api_name
             self.reload()
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        event.stop()
-        self.action_open()
-
     def action_up(self) -> None:
         if self.container is None:
             return

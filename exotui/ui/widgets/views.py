@@ -34,6 +34,7 @@ ALIASES = {
     "matrix": ("matrix", "access", "who"),
     "objects": ("objects", "containers", "swift", "obj"),
     "ec2": ("ec2", "s3", "credentials", "creds"),
+    "stacks": ("stacks", "stack", "heat", "orchestration"),
 }
 
 

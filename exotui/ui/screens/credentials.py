@@ -86,8 +86,8 @@ class Ec2Screen(ListingScreen):
             return
         project_id = self.project.session.project_id
         self.credentials = {c.access: c for c in creds}
-        self.fill((c.access, (c.access, c.project_id + (" (this)" if c.project_id == project_id else ""),
-                              c.user_id)) for c in creds)
+        self.fill((c.access, (c.access, c.project_id[:12] + (" (this one)" if c.project_id == project_id else ""),
+                              c.user_id[:12])) for c in creds)
         self.set_status(f"{len(creds)} EC2 credentials · r: rclone · a: aws · n: new · A: application credential")
 
     def _current(self) -> Ec2Credential | None:

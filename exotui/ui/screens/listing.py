@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
@@ -61,7 +62,8 @@ class ListingScreen(AnswerOnce, Screen[None]):
             status.update(Content(text or " "))
 
     def fill(self, rows: Iterable[tuple[str, tuple[str, ...]]], *, append: bool = False) -> None:
-        """The table's rows as (key, cells); the cursor stays on the row it was on where it still exists."""
+        """The table's rows as (key, cells); the cursor stays on the row it was on where it still exists. Cells are
+        rich Text (plain: a name's "[b]" is no markup), which the DataTable measures for its column widths."""
         table = self.part("#listing", DataTable)
         if table is None:
             return
@@ -70,7 +72,7 @@ class ListingScreen(AnswerOnce, Screen[None]):
             table.clear()
             self.keys = []
         for key, cells in rows:
-            table.add_row(*(Content(c) for c in cells), key=key)
+            table.add_row(*(Text(c, no_wrap=True, overflow="ellipsis") for c in cells), key=key)
             self.keys.append(key)
         if keep in self.keys:
             table.move_cursor(row=self.keys.index(keep))

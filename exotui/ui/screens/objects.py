@@ -138,7 +138,8 @@ class ObjectsScreen(ListingScreen):
                 rows.append((entry.api_name, (entry.name, "folder", "", "")))
             else:
                 kind = entry.content_type + (" (large)" if entry.is_large else "")
-                rows.append((entry.api_name, (entry.name, kind, size(entry.bytes), entry.last_modified[:19])))
+                rows.append((entry.api_name, (entry.name, kind, size(entry.bytes),
+                                              entry.last_modified[:16].replace("T", " "))))
         self.marker = page.next_marker
         if self.marker is not None:
             rows.append((MORE, ("… more (enter)", "", "", "")))

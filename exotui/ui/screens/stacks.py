@@ -107,7 +107,7 @@ class StackDetail(StackWatching, ListingScreen):
     """One stack: status and reason, outputs, its resources (a table) and its events as Heat records them."""
 
     kind = "stacks"
-    columns = ("resource", "type", "status", "what it is")
+    columns = ("resource", "type", "status", "made (enter opens →)")
     BINDINGS = [
         Binding("escape", "close", "Back", tooltip="the stacks"),
         Binding("enter", "open", "Open", tooltip="the instance, volume or network this resource is"),
@@ -183,14 +183,14 @@ class StackDetail(StackWatching, ListingScreen):
         if summary is not None:
             summary.update(Content("\n").join(lines))
         self.resources = {r.name: r for r in resources}
-        self.fill((r.name, (r.name, r.type, r.status, self._what(r))) for r in resources)
+        self.fill((r.name, (r.name, r.type.removeprefix("OS::"), r.status, self._what(r))) for r in resources)
 
     def _what(self, resource: StackResource) -> str:
         if resource.kind is None or not resource.physical_id:
             return resource.physical_id[:12]
         item = self.project.store.item(resource.kind, resource.physical_id)
         name = getattr(item, "name", "") if item is not None else ""
-        return f"{resource.kind[:-1]} {name or resource.physical_id[:8]}" + (" →" if item is not None else "")
+        return ("→ " if item is not None else "") + (name or resource.physical_id[:8])
 
     def action_open(self) -> None:
         resource = self.resources.get(self.current or "")

@@ -99,17 +99,21 @@ class ObjectsScreen(ListingScreen):
         self.set_status("loading containers…")
         try:
             containers = await self.store.containers()
-            infos = {}
-            for c in containers:  # a few per project: one HEAD each for the read ACL
-                infos[c.api_name] = (await self.store.container_info(c.api_name)).public
         except Exception as err:  # noqa: BLE001 (a cloud error in one line)
             self.set_status(f"cannot list containers: {getattr(err, 'message', None) or err}")
             return
+        infos: dict[str, bool | None] = {}
+        for c in containers:  # a few per project: one HEAD each for the read ACL; one failing is one "?"
+            try:
+                infos[c.api_name] = (await self.store.container_info(c.api_name)).public
+            except Exception:  # noqa: BLE001
+                infos[c.api_name] = None
         if load != self._loads or self.container is not None:
             return
         self.containers = {c.api_name: c for c in containers}
-        self.public = infos
-        self.fill((c.api_name, (c.name, f"{c.count}", size(c.bytes), "public" if infos[c.api_name] else "private"))
+        self.public = {name: public for name, public in infos.items() if public is not None}
+        access = {True: "public", False: "private", None: "?"}
+        self.fill((c.api_name, (c.name, f"{c.count}", size(c.bytes), access[infos[c.api_name]]))
                   for c in containers)
         self.set_status(f"{len(containers)} containers · enter: open")
 

@@ -6,39 +6,22 @@ the log (keystoneauth, openstacksdk and urllib3 at DEBUG) nor in a notification.
 from __future__ import annotations
 
 import configparser
-import logging
 import stat
+import sys
+from pathlib import Path
 
-import pytest
 import yaml
 from textual.widgets import Input
 
-from exotui import logs
 from exotui.ui.dialogs import ConfirmDialog
 from exotui.ui.dialogs.form import FormDialog
 from exotui.ui.dialogs.text import TextDialog
 from exotui.ui.screens.credentials import Ec2Screen
 
-LIBRARIES = ("keystoneauth", "keystoneauth1", "openstack", "urllib3")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "hardening"))
+import test_secrets_scan  # noqa: E402
 
-
-@pytest.fixture()
-def debug_log(tmp_path):
-    """exotui's log as the CLI sets it up, the libraries at DEBUG; put back afterwards."""
-    levels = {name: logging.getLogger(name).level for name in LIBRARIES}
-    path = logs.setup_logging(tmp_path / "state", max_bytes=64 * 1024 * 1024)
-    for name in LIBRARIES:
-        logging.getLogger(name).setLevel(logging.DEBUG)
-    yield path
-    root = logging.getLogger()
-    if logs._installed is not None:
-        root.removeHandler(logs._installed)
-        logs._installed.close()
-        logs._installed = None
-    logging.captureWarnings(False)
-    for name, level in levels.items():
-        logging.getLogger(name).setLevel(level)
-
+debug_log = test_secrets_scan.debug_log  # the fixture: exotui's log as the CLI sets it up, the libraries at DEBUG
 
 async def open_ec2(ui) -> Ec2Screen:
     for key in ("colon", *"ec2", "enter"):

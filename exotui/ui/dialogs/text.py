@@ -18,10 +18,11 @@ from ..tcss import tcss
 from .base import Dialog
 
 
-def private_path_problem(text: str) -> str | None:
-    """Why a path typed for a new private file cannot be used, or None."""
+def private_path_problem(text: str, example: str = "~/rclone.conf or ./openrc.sh") -> str | None:
+    """Why a path typed for a new private file cannot be used, or None. A directory is asked for, so a stray
+    word and enter writes nothing where the user did not mean."""
     if "/" not in text:
-        return "give a path with a directory, e.g. ~/rclone.conf or ./openrc.sh"
+        return f"give a path with a directory, e.g. {example}"
     path = Path(os.path.expanduser(text))
     if not path.parent.is_dir():
         return f"no directory {path.parent}"

@@ -13,7 +13,7 @@ from textual.widgets import DataTable
 
 from ...cloud.objects import Container, Entry, ObjectStore
 from ..dialogs import ConfirmDialog, PromptDialog
-from ..dialogs.text import TextDialog
+from ..dialogs.text import TextDialog, private_path_problem
 from ..plain import middle
 from ..workers import run_guarded
 from .listing import ListingScreen, size
@@ -23,14 +23,7 @@ MORE = "\x00more"
 
 
 def download_problem(text: str) -> str | None:
-    if "/" not in text:
-        return "give a path with a directory, e.g. ~/Downloads/reads.fastq.gz or ./reads.fastq.gz"
-    path = Path(os.path.expanduser(text))
-    if not path.parent.is_dir():
-        return f"no directory {path.parent}"
-    if path.exists():
-        return f"{path} exists: exotui does not overwrite it"
-    return None
+    return private_path_problem(text, "~/Downloads/reads.fastq.gz or ./reads.fastq.gz")
 
 
 def upload_problem(text: str) -> str | None:

@@ -21,6 +21,7 @@ from .listing import ListingScreen
 
 FOLLOW_EVERY = 2.0  # seconds between event-log polls while a detail is open (one small request each)
 _DELETE = RESOURCE_ACTION["stacks", "delete"]
+DELETE_KEY = Binding(_DELETE.key, "stack('delete')", _DELETE.label, tooltip="the stack and all it made (asks first)")
 
 
 def status_style(status: str) -> str:
@@ -55,7 +56,7 @@ class StacksScreen(StackWatching, ListingScreen):
     BINDINGS = [
         Binding("escape", "close", "Back", tooltip="the screen before"),
         Binding("enter", "open", "Detail", tooltip="outputs, resources and the event log, followed live"),
-        Binding(_DELETE.key, "stack('delete')", _DELETE.label, tooltip="the stack and all it made (asks first)"),
+        DELETE_KEY,
         Binding("ctrl+r", "reload", "Reload", show=False, tooltip="list again now"),
     ]
 
@@ -111,7 +112,7 @@ class StackDetail(StackWatching, ListingScreen):
     BINDINGS = [
         Binding("escape", "close", "Back", tooltip="the stacks"),
         Binding("enter", "open", "Open", tooltip="the instance, volume or network this resource is"),
-        Binding(_DELETE.key, "stack('delete')", _DELETE.label, tooltip="the stack and all it made (asks first)"),
+        DELETE_KEY,
     ]
 
     def __init__(self, project, stack: Stack) -> None:

@@ -252,6 +252,45 @@ async def remove_rule(flows: Flows, project, group: SecurityGroup) -> None:
 
 # --- stacks ------------------------------------------------------------------------------------------
 
+async def create_stack(flows: Flows, project, _: Any) -> None:
+    """A template file read and checked, then a form: the stack's name and one field per parameter."""
+    import os
+    from pathlib import Path
+
+    from ..cloud.stacks import TemplateProblem, read_template
+
+    def template_problem(text: str) -> str | None:
+        try:
+            read_template(Path(os.path.expanduser(text)))
+        except TemplateProblem as err:
+            return str(err)
+        return None
+
+    typed = await flows.ask(PromptDialog("Create a stack from a Heat template file", placeholder="~/lab.yaml",
+                                         validate=template_problem))
+    if not typed:
+        return
+    template = read_template(Path(os.path.expanduser(typed)))
+    params = list(template.parameters)
+
+    def check(values: dict[str, Any]) -> str | None:
+        name = values["name"]
+        if not name or not name[0].isalpha() or not all(c.isalnum() or c in "_-." for c in name):
+            return "a stack name starts with a letter and holds only letters, digits and _-."
+        missing = [p.name for n, p in enumerate(params) if p.required and not values[f"param{n}"]]
+        return f"the template needs a value for {', '.join(missing)}" if missing else None
+
+    fields = [Field("name", "Stack name", placeholder="my-lab")] + [
+        Field(f"param{n}", middle(p.name, 20), value=None if p.default is None else str(p.default),
+              placeholder=(p.description or p.type)[:40]) for n, p in enumerate(params)]
+    values = await flows.ask(FormDialog(f"Create a stack from {middle(template.path.name, 40)}", fields,
+                                        validate=check, submit="Create"))
+    if values is not None:
+        chosen = {p.name: values[f"param{n}"] for n, p in enumerate(params) if values[f"param{n}"]}
+        await flows.run(project, f"create stack {values['name']}",
+                        lambda: project.actions.create_stack(values["name"], template, chosen))
+
+
 async def delete_stack(flows: Flows, project, stack: Stack) -> None:
     if _refused(flows, middle(stack.name), project.actions.why_not_delete_stack(stack)):
         return
@@ -277,5 +316,6 @@ FLOWS: Mapping[ResourceAction, Flow] = {
     RESOURCE_ACTION["security_groups", "remove_rule"]: remove_rule,
     RESOURCE_ACTION["security_groups", "create_group"]: create_group,
     RESOURCE_ACTION["security_groups", "delete_group"]: delete_group,
+    RESOURCE_ACTION["stacks", "create"]: create_stack,
     RESOURCE_ACTION["stacks", "delete"]: delete_stack,
 }

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import asyncio
 
-from textual.widgets import RichLog
+from textual.widgets import Input, RichLog
 
-from exotui.cloud.stacks import read_template
-from exotui.ui.dialogs import ConfirmDialog
+from exotui.cloud.stacks import fetch_stack, read_template
+from exotui.ui.dialogs import ConfirmDialog, FormDialog, PromptDialog
 from exotui.ui.screens.detail import InstanceDetail
 from exotui.ui.screens.stacks import StackDetail, StacksScreen
 from exotui.ui.widgets.table import ResourceTable
@@ -118,4 +118,38 @@ async def test_read_only_refuses_delete_in_one_line(open_ui, tmp_path):
             assert ui.app.screen is screen
         finally:
             ui.project.actions.readonly = False
+        assert (await ui.project.actions.delete_stack(stack)).ok
+
+
+async def test_create_from_a_template_file_and_its_parameters(open_ui, tmp_path):
+    template = tmp_path / "small.yaml"
+    template.write_text(SMALL.replace("default: 1}", "description: data volume in GB}"))  # now required
+    (tmp_path / "bad.yaml").write_text("resources: {}\n")
+    async with open_ui() as ui:
+        screen = await open_stacks(ui)
+        await ui.pilot.press("n")
+        await ui.until(lambda: isinstance(ui.app.screen, PromptDialog), what="the template prompt")
+        prompt = ui.app.screen
+        for typed in (str(tmp_path / "bad.yaml"), str(tmp_path / "none.yaml")):
+            prompt.query_one(Input).value = typed
+            await ui.pilot.press("enter")
+            await ui.pilot.pause()
+            assert ui.app.screen is prompt  # refused in one line, asked again
+        assert "no such file" in str(prompt.query_one(".dialog-error").render()).lower()
+        prompt.query_one(Input).value = str(template)
+        await ui.pilot.press("enter")
+        await ui.until(lambda: isinstance(ui.app.screen, FormDialog), what="the parameters form")
+        form = ui.app.screen
+        await ui.until(lambda: form.query("#field-param0"), what="a field per parameter")
+        form.query_one("#field-name", Input).value = "form-lab"
+        await ui.pilot.press("ctrl+s")
+        await ui.pilot.pause()
+        assert ui.app.screen is form, "size is required"
+        form.query_one("#field-param0", Input).value = "2"
+        await ui.pilot.press("ctrl+s")
+        await ui.until(lambda: any(s.name == "form-lab" and s.status == "CREATE_COMPLETE"
+                                   for s in ui.store.get("stacks").values()), timeout=30, what="the stack made")
+        stack = next(s for s in ui.store.get("stacks").values() if s.name == "form-lab")
+        await ui.until(lambda: stack.id in screen.keys, what="listed")
+        assert (await fetch_stack(ui.project.session, stack)).parameters["size"] == "2"
         assert (await ui.project.actions.delete_stack(stack)).ok

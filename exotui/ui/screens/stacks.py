@@ -21,6 +21,7 @@ from .listing import ListingScreen
 
 FOLLOW_EVERY = 2.0  # seconds between event-log polls while a detail is open (one small request each)
 _DELETE = RESOURCE_ACTION["stacks", "delete"]
+_CREATE = RESOURCE_ACTION["stacks", "create"]
 DELETE_KEY = Binding(_DELETE.key, "stack('delete')", _DELETE.label, tooltip="the stack and all it made (asks first)")
 
 
@@ -56,6 +57,8 @@ class StacksScreen(StackWatching, ListingScreen):
     BINDINGS = [
         Binding("escape", "close", "Back", tooltip="the screen before"),
         Binding("enter", "open", "Detail", tooltip="outputs, resources and the event log, followed live"),
+        Binding(_CREATE.key, "stack('create')", _CREATE.label, tooltip="a stack from a Heat template file and its "
+                "parameters"),
         DELETE_KEY,
         Binding("ctrl+r", "reload", "Reload", show=False, tooltip="list again now"),
     ]
@@ -100,7 +103,7 @@ class StacksScreen(StackWatching, ListingScreen):
             self.app.push_screen(StackDetail(self.project, stack))
 
     def action_stack(self, what: str) -> None:
-        if self.current:
+        if self.current or what == "create":
             self.post_message(ResourceFlow(self.kind, what, self.current, self.project))
 
 

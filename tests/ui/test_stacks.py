@@ -116,6 +116,16 @@ async def test_read_only_refuses_delete_in_one_line(open_ui, tmp_path):
             await ui.pilot.press("ctrl+d")
             await ui.until(lambda: any("read-only" in n.message for n in ui.app._notifications), what="refused")
             assert ui.app.screen is screen
+            # stacks are polled as a shown view's kinds while a stack screen is open, and no longer after
+            assert "stacks" in ui.project.poller.watched
+            await ui.pilot.press("enter")
+            await ui.until(lambda: isinstance(ui.app.screen, StackDetail), what="the detail")
+            await ui.pilot.press("escape")
+            await ui.until(lambda: ui.app.screen is screen, what="the list again")
+            assert "stacks" in ui.project.poller.watched
+            await ui.pilot.press("escape")
+            await ui.until(lambda: len(ui.app.screen_stack) == 1, what="the views")
+            assert "stacks" not in ui.project.poller.watched
         finally:
             ui.project.actions.readonly = False
         assert (await ui.project.actions.delete_stack(stack)).ok

@@ -44,9 +44,10 @@ class StackWatching:
         poller.kick("stacks")
 
     def unwatch_stacks(self, app) -> None:
+        """Back to what the view on screen shows, once no stack screen is left open."""
         restore = getattr(app, "_watch_current", None)
-        if restore is not None and len(app.screen_stack) <= 2:
-            restore()  # back to what the view on screen shows
+        if restore is not None and not any(isinstance(s, StackWatching) and s is not self for s in app.screen_stack):
+            restore()
 
 
 class StacksScreen(StackWatching, ListingScreen):

@@ -165,3 +165,25 @@ async def test_read_only_refuses_in_one_line(open_ui):
         notes = [n.message for n in ui.app._notifications]
         assert any("read-only" in n for n in notes)
         assert not [s for s in ui.sent if s[0] == "object_store" and s[1] in ("POST", "PUT", "DELETE")]
+
+
+async def test_a_download_resumes_its_part_file(open_ui, tmp_path):
+    """A .part left behind is resumed, not fetched again: a damaged one fails the checksum (said in one line,
+    the part removed), and the same path then downloads whole."""
+    async with open_ui() as ui:
+        screen = await open_objects(ui)
+        await go_to(ui, screen, "sequencing-runs")
+        dest = tmp_path / "README.md"
+        (tmp_path / "README.md.part").write_bytes(b"\x00" * 300)  # not the object's first bytes
+        for attempt in range(2):
+            await ui.until(lambda: "README.md" in screen.keys, what="the object")
+            screen.query_one("#listing").move_cursor(row=screen.keys.index("README.md"))
+            await ui.pilot.press("d")
+            await ui.until(lambda: isinstance(ui.app.screen, PromptDialog), what="the download prompt")
+            await type_into(ui, str(dest))
+            if attempt == 0:
+                await ui.until(lambda: any("checksum" in n.message for n in ui.app._notifications),
+                               what="the damaged part refused")
+                assert not dest.exists() and not (tmp_path / "README.md.part").exists()
+        await ui.until(lambda: dest.exists(), what="the whole download")
+        assert hashlib.md5(dest.read_bytes()).hexdigest() == screen.entries["README.md"].hash

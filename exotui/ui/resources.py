@@ -262,8 +262,8 @@ async def create_stack(flows: Flows, project, _: Any) -> None:
     def template_problem(text: str) -> str | None:
         try:
             read_template(Path(os.path.expanduser(text)))
-        except TemplateProblem as err:
-            return str(err)
+        except (TemplateProblem, ValueError) as err:  # ValueError: a NUL in the path
+            return middle(str(err), 200)
         return None
 
     typed = await flows.ask(PromptDialog("Create a stack from a Heat template file", placeholder="~/lab.yaml",

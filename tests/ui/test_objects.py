@@ -187,3 +187,14 @@ async def test_a_download_resumes_its_part_file(open_ui, tmp_path):
                 assert not dest.exists() and not (tmp_path / "README.md.part").exists()
         await ui.until(lambda: dest.exists(), what="the whole download")
         assert hashlib.md5(dest.read_bytes()).hexdigest() == screen.entries["README.md"].hash
+
+
+def test_typed_paths_that_no_file_can_have_are_one_line():
+    """The monkey pasted a 5,000-character name into the upload prompt: os.stat raised and closed the app."""
+    from exotui.ui.dialogs.text import private_path_problem
+    from exotui.ui.screens.objects import download_problem, upload_problem
+
+    for text in ("./" + "a" * 5000, "./a\x00b", "~/" + "x/" * 3000 + "f"):
+        for check in (upload_problem, download_problem, private_path_problem):
+            problem = check(text)
+            assert problem and "\n" not in problem and len(problem) < 400, (check.__name__, problem)

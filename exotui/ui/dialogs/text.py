@@ -13,7 +13,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Input, Static
 
-from ..plain import escape
+from ..plain import escape, middle
 from ..tcss import tcss
 from .base import Dialog
 
@@ -24,10 +24,17 @@ def private_path_problem(text: str, example: str = "~/rclone.conf or ./openrc.sh
     if "/" not in text:
         return f"give a path with a directory, e.g. {example}"
     path = Path(os.path.expanduser(text))
-    if not path.parent.is_dir():
-        return f"no directory {path.parent}"
-    if path.exists() or path.is_symlink():
-        return f"{path} exists: exotui does not overwrite it"
+    try:
+        if "\x00" in text:  # pathlib answers False for it rather than raise; the open would raise
+            return "a path holds no NUL character"
+        if len(os.fsencode(path.name)) > 255:
+            return "a file name is at most 255 bytes"
+        if not path.parent.is_dir():
+            return f"no directory {middle(str(path.parent), 60)}"
+        if path.exists() or path.is_symlink():
+            return f"{middle(str(path), 60)} exists: exotui does not overwrite it"
+    except (OSError, ValueError) as err:  # a name too long, a NUL in it (the monkey pasted both)
+        return f"not a usable path: {getattr(err, 'strerror', None) or err}"
     return None
 
 

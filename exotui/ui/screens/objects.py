@@ -27,13 +27,16 @@ def download_problem(text: str) -> str | None:
 
 
 def upload_problem(text: str) -> str | None:
-    path = Path(os.path.expanduser(text))
     if not text:
         return "give the path of a local file"
-    if not path.is_file():
-        return f"{text} is not a file"
-    if not os.access(path, os.R_OK):
-        return f"{text} cannot be read"
+    path = Path(os.path.expanduser(text))
+    try:
+        if not path.is_file():
+            return f"{middle(text, 60)} is not a file"
+        if not os.access(path, os.R_OK):
+            return f"{middle(text, 60)} cannot be read"
+    except (OSError, ValueError) as err:  # a name too long, a NUL in it (the monkey pasted both)
+        return f"not a usable path: {getattr(err, 'strerror', None) or err}"
     return None
 
 

@@ -140,3 +140,14 @@ async def test_application_credential_shown_once_written_and_working(open_ui, tm
     assert conn.current_project_id == ui.project.key.project_id
     conn.close()
     assert secret not in debug_log.read_text()
+
+
+def test_the_expiry_is_a_date_or_days_and_anything_else_one_line():
+    from exotui.ui.screens.credentials import check_app_credential
+
+    def said(expires: str) -> str | None:
+        return check_app_credential({"name": "x", "expires": expires})
+
+    assert said("") is None and said("30d") is None and said("2099-01-31") is None
+    for bad in ("99999999999d", "tomorrow", "2020-01-01", "2099-13-40", "-5d"):
+        assert said(bad) and "\n" not in said(bad), bad

@@ -44,7 +44,7 @@ def check_app_credential(values: dict[str, Any]) -> str | None:
     if values["expires"].strip():
         try:
             when = parse_expiry(values["expires"])
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: 99999999d
             return "expiry: a date as 2027-01-31, or days from now as 30d, or empty for none"
         if when is not None and when <= dt.datetime.now(dt.timezone.utc):
             return "expiry: a time in the future"

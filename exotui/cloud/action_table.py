@@ -205,7 +205,7 @@ LAUNCH_SETTLES = frozenset({"ACTIVE"})
 
 # --- volumes, floating IPs, security groups ----------------------------------------------------------
 
-VOLUMES, FLOATING_IPS, SECURITY_GROUPS = "volumes", "floating_ips", "security_groups"
+VOLUMES, FLOATING_IPS, SECURITY_GROUPS, STACKS = "volumes", "floating_ips", "security_groups", "stacks"
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,5 +242,7 @@ RESOURCE_ACTIONS: tuple[ResourceAction, ...] = (
     _resource(SECURITY_GROUPS, "remove_rule", "remove rule", "x", "Remove rule", asks=True, dialog=True),
     _resource(SECURITY_GROUPS, "create_group", "create security group", "c", "New group", makes=True, dialog=True),
     _resource(SECURITY_GROUPS, "delete_group", "delete security group", "ctrl+d", "Delete group", asks=True),
+    _resource(STACKS, "create", "create stack", "n", "New", makes=True, dialog=True),
+    _resource(STACKS, "delete", "delete stack", "ctrl+d", "Delete", asks=True),
 )
 RESOURCE_ACTION: Mapping[tuple[str, str], ResourceAction] = {(a.kind, a.name): a for a in RESOURCE_ACTIONS}

@@ -38,6 +38,10 @@ VIEW_KINDS = {"volumes": ("volumes",), "networks": ("networks", "subnets", "rout
               "subnets": ("subnets", "networks"), "ports": ("ports", "routers"),
               "volume_snapshots": ("volume_snapshots", "volumes"), "server_groups": ("server_groups",)}
 
+# views that are screens pushed over the project (from ':'): name -> (module, class), loaded when opened
+PUSHED_SCREENS = {"objects": (".screens.objects", "ObjectsScreen"), "ec2": (".screens.credentials", "Ec2Screen"),
+                  "stacks": (".screens.stacks", "StacksScreen")}
+
 STALE_AFTER = 60.0  # seconds without a successful server poll before the header says so
 
 
@@ -412,6 +416,8 @@ class ExotuiApp(App[int]):
                                 severity="warning")
             elif name in ("map", "matrix"):
                 self.open_network_screen(name)
+            elif name in PUSHED_SCREENS:
+                self.open_screen(name)
             else:
                 self.show_view(name)
         self._focus_table()
@@ -429,6 +435,32 @@ class ExotuiApp(App[int]):
             from .screens.matrix import MatrixScreen
 
             self.push_screen(MatrixScreen(self.project))
+
+    def open_screen(self, name: str) -> None:
+        """One of PUSHED_SCREENS (`objects`, ...) over the current project."""
+        if self.project is None:
+            self.notify("no project is open yet", severity="warning")
+            return
+        import importlib
+
+        module, cls = PUSHED_SCREENS[name]
+        self.push_screen(getattr(importlib.import_module(module, __package__), cls)(self.project))
+
+    def show_resource(self, kind: str, item_id: str) -> None:
+        """The view of `kind` with its cursor on `item_id`, over nothing (a stack's resource, linked)."""
+        if kind not in VIEW_KINDS or kind == "servers":
+            self.notify(f"exotui has no view of {kind.replace('_', ' ')} yet", severity="warning", timeout=4)
+            return
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.show_view(kind)
+
+        def point() -> None:
+            tables = self.query_one(f"#{kind}").query(ResourceTable)
+            if tables and item_id in tables.first().shown:
+                tables.first().cursor = tables.first().shown.index(item_id)
+
+        self.call_after_refresh(point)
 
     def action_command_palette(self) -> None:
         """Textual's, unless a palette is anywhere in the stack: Textual looks only at the top screen,

@@ -24,6 +24,9 @@ class ViewCommands(Provider):
             yield f"Open view: {title}", partial(app.show_view, view), aliases
         yield "Open the network map", partial(app.open_network_screen, "map"), ":map"
         yield "Open who may connect (services by instance)", partial(app.open_network_screen, "matrix"), ":matrix"
+        yield "Open object storage (containers)", partial(app.open_screen, "objects"), ":objects"
+        yield "Open EC2 credentials (S3: rclone, aws) and app credentials", partial(app.open_screen, "ec2"), ":ec2"
+        yield "Open stacks (Heat)", partial(app.open_screen, "stacks"), ":stacks"
         yield "Refresh now", app.action_refresh, "ctrl+r"
         yield "Toggle wide columns", app.action_wide, "w"
         yield "Keys and aliases", app.action_help, "?"

@@ -16,7 +16,7 @@ from .plain import escape, middle
 from .widgets.views import rule_summary
 
 if TYPE_CHECKING:
-    from ..cloud.models import FloatingIP, SecurityGroup, Volume
+    from ..cloud.models import FloatingIP, SecurityGroup, Stack, Volume
     from .flows import Flows
 
 
@@ -275,6 +275,56 @@ def _marked(rule) -> str:
     return ("RISKY " if risk_of(rule) is not None else "") + rule_summary(rule)
 
 
+# --- stacks ------------------------------------------------------------------------------------------
+
+async def create_stack(flows: Flows, project, _: Any) -> None:
+    """A template file read and checked, then a form: the stack's name and one field per parameter."""
+    import os
+    from pathlib import Path
+
+    from ..cloud.stacks import TemplateProblem, read_template
+
+    def template_problem(text: str) -> str | None:
+        try:
+            read_template(Path(os.path.expanduser(text)))
+        except (TemplateProblem, ValueError) as err:  # ValueError: a NUL in the path
+            return middle(str(err), 200)
+        return None
+
+    typed = await flows.ask(PromptDialog("Create a stack from a Heat template file", placeholder="~/lab.yaml",
+                                         validate=template_problem))
+    if not typed:
+        return
+    template = read_template(Path(os.path.expanduser(typed)))
+    params = list(template.parameters)
+
+    def check(values: dict[str, Any]) -> str | None:
+        name = values["name"]
+        if not name or not name[0].isalpha() or not all(c.isalnum() or c in "_-." for c in name):
+            return "a stack name starts with a letter and holds only letters, digits and _-."
+        missing = [p.name for n, p in enumerate(params) if p.required and not values[f"param{n}"]]
+        return f"the template needs a value for {', '.join(missing)}" if missing else None
+
+    fields = [Field("name", "Stack name", placeholder="my-lab")] + [
+        Field(f"param{n}", middle(p.name, 20), value=None if p.default is None else str(p.default),
+              placeholder=(p.description or p.type)[:40]) for n, p in enumerate(params)]
+    values = await flows.ask(FormDialog(f"Create a stack from {middle(template.path.name, 40)}", fields,
+                                        validate=check, submit="Create"))
+    if values is not None:
+        chosen = {p.name: values[f"param{n}"] for n, p in enumerate(params) if values[f"param{n}"]}
+        await flows.run(project, f"create stack {values['name']}",
+                        lambda: project.actions.create_stack(values["name"], template, chosen))
+
+
+async def delete_stack(flows: Flows, project, stack: Stack) -> None:
+    if _refused(flows, middle(stack.name), project.actions.why_not_delete_stack(stack)):
+        return
+    if await flows.ask(ConfirmDialog(f"Delete stack {middle(stack.name)}?",
+                                     "Heat deletes everything it made for it: instances, volumes, networks.")):
+        await flows.run(project, f"delete stack {middle(stack.name)}",
+                        lambda: project.actions.delete_stack(stack))
+
+
 # each of action_table.RESOURCE_ACTIONS -> its flow (tests/ui/test_menu_from_table.py checks none is missing)
 Flow = Callable[["Flows", Any, Any], Awaitable[None]]
 FLOWS: Mapping[ResourceAction, Flow] = {
@@ -291,4 +341,6 @@ FLOWS: Mapping[ResourceAction, Flow] = {
     RESOURCE_ACTION["security_groups", "remove_rule"]: remove_rule,
     RESOURCE_ACTION["security_groups", "create_group"]: create_group,
     RESOURCE_ACTION["security_groups", "delete_group"]: delete_group,
+    RESOURCE_ACTION["stacks", "create"]: create_stack,
+    RESOURCE_ACTION["stacks", "delete"]: delete_stack,
 }

@@ -110,7 +110,35 @@ def poison(world) -> str:
     for volume in world.volumes.values():
         if "volume_type" in volume:
             volume["volume_type"] = bad()
+    poison_storage(world, project_id, user, bad)
     return project_id
+
+
+def poison_storage(world, project_id: str, user: str, bad) -> None:
+    """A container, its objects and an EC2 credential with hostile names (stacks: poison_stack)."""
+    import hashlib
+
+    from exotui.demo.swift import Container, StoredObject, store_of
+
+    store = store_of(world)
+    acct = store.account(f"AUTH_{project_id}", world.now().timestamp())
+    for n, text in enumerate(HOSTILE[:6]):
+        cont = acct.containers[f"c{n}{text}"] = Container(f"c{n}{text}", world.now().timestamp(), {})
+        acct.names.append(f"c{n}{text}")
+        for name in (f"{text}/inner", f"obj{text}"):
+            store.put(cont, name, StoredObject(b"x", hashlib.md5(b"x").hexdigest(), bad()[:60], 0.0))
+    acct.names.sort()
+    access = "k\x1b]0;pwned\x07\u202e"
+    world.ec2_creds[hashlib.sha256(access.encode()).hexdigest()] = {
+        "user_id": user, "project_id": project_id, "access": access, "secret": "s" * 32}
+
+
+def poison_stack(world, name: str) -> None:
+    """A stack made by the test renamed, its reason and its resources' reasons hostile."""
+    stack = next(s for s in world.stacks.values() if s["name"] == name)
+    stack["name"], stack["reason"] = HOSTILE[0] + HOSTILE[3], HOSTILE[5]
+    for n, resource in enumerate(stack["resources"].values()):
+        resource["reason"] = HOSTILE[n % len(HOSTILE)]
 
 
 def test_the_models_keep_no_control_and_the_raw_names_for_the_api():
@@ -195,6 +223,7 @@ async def test_hostile_cloud_text_never_reaches_the_terminal_as_control(tmp_path
             await pilot.pause()
             await pilot.press("x")  # "… is not attached": a notification naming the volume
             await shown("notification")
+            await storage_screens(pilot, app, project(), demo, shown)
             app.show_view("servers")
             table = app.query_one("#table-servers", ResourceTable)
             await until(pilot, lambda: isinstance(app.focused, ResourceTable), what="the table focused")
@@ -265,6 +294,41 @@ async def test_hostile_cloud_text_never_reaches_the_terminal_as_control(tmp_path
     assert "\x1b[2J" not in written and "\x1b]0;pwned" not in written
     assert "[bold]markup[/]" in written.replace("\x1b", "").replace("[0m", "") or "markup[/]" in written
     print(f"hostile strings: {len(HOSTILE)}; screens rendered: {len(screens)}; bytes checked: {len(written)}")
+
+
+async def storage_screens(pilot, app, project, demo, shown) -> None:
+    """:objects (containers, a hostile container's folder), :ec2, :stacks and a hostile stack's detail."""
+    from exotui.cloud.stacks import TemplateFile
+    from exotui.ui.screens.credentials import Ec2Screen
+    from exotui.ui.screens.objects import ObjectsScreen
+    from exotui.ui.screens.stacks import StackDetail, StacksScreen
+
+    app.open_screen("objects")
+    await until(pilot, lambda: isinstance(app.screen, ObjectsScreen) and len(app.screen.keys) >= 6, what="containers")
+    await shown("containers")
+    screen = app.screen
+    await pilot.press("down", "enter")
+    await until(pilot, lambda: screen.container is not None and len(screen.keys) >= 3, what="a hostile container")
+    await shown("a hostile container's objects")
+    app.pop_screen()
+    app.open_screen("ec2")
+    await until(pilot, lambda: isinstance(app.screen, Ec2Screen) and app.screen.keys, what="EC2")
+    await shown("EC2 credentials")
+    app.pop_screen()
+    text = "heat_template_version: 2018-08-31\nresources:\n  net: {type: OS::Neutron::Net}\n"
+    assert (await project.actions.create_stack("hostile", TemplateFile(Path("t.yaml"), text, "", (), ()))).ok
+    demo.call(poison_stack, demo.world, "hostile")
+    project.poller.kick("stacks")
+    app.open_screen("stacks")
+    await until(pilot, lambda: isinstance(app.screen, StacksScreen) and any(
+        "␛" in s.name for s in project.store.get("stacks").values()) and app.screen.keys, what="the hostile stack")
+    await shown("stacks")
+    await pilot.press("enter")
+    await until(pilot, lambda: isinstance(app.screen, StackDetail) and app.screen.resources, what="its detail")
+    await shown("stack detail")
+    while len(app.screen_stack) > 1:
+        app.pop_screen()
+        await pilot.pause()
 
 
 def _strings(value) -> list[str]:

@@ -37,6 +37,9 @@ ALIASES = {
     "server_groups": ("servergroups", "servergroup", "server-groups", "sgroups"),
     "map": ("map", "topology", "topo"),
     "matrix": ("matrix", "access", "who"),
+    "objects": ("objects", "containers", "swift", "obj"),
+    "ec2": ("ec2", "s3", "credentials", "creds"),
+    "stacks": ("stacks", "stack", "heat", "orchestration"),
 }
 
 

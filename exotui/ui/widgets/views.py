@@ -32,6 +32,7 @@ ALIASES = {
     "projects": ("projects", "project", "proj", "allocations"),
     "map": ("map", "topology", "topo"),
     "matrix": ("matrix", "access", "who"),
+    "search": ("search", "find", "grep"),
 }
 
 

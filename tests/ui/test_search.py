@@ -1,0 +1,160 @@
+"""Search across kinds (issue 18 item 5) and the palette holding every command (item 8), driven through the real
+App against the demo cloud: `:search` and ctrl+p find items of every kind in every open project by name, ID, IP,
+MAC or fingerprint, keys typed in one burst land in the search line and give the right answer, and a result opens
+its item (an instance's detail; another kind's view with the cursor on it)."""
+
+from __future__ import annotations
+
+import asyncio
+import unicodedata
+
+from textual import events
+from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
+from textual.widgets import Input, Static
+from waiting import highlighted_command
+
+from exotui.ui.screens.detail import InstanceDetail
+from exotui.ui.screens.search import SearchScreen
+from exotui.ui.widgets.table import ResourceTable
+
+
+def _key(key: str) -> events.Key:
+    """The event Pilot.press sends for `key`, without its wait for idle (as tests/hardening/test_monkey.py)."""
+    if len(key) == 1 and not key.isalnum():
+        key = _character_to_key(key)
+    try:
+        char = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
+    except KeyError:
+        char = key if len(key) == 1 else None
+    return events.Key(key, char)
+
+
+async def burst(app, keys) -> None:
+    """Every key in one read, as a paste or a laggy SSH link delivers them: no pause between them."""
+    for key in keys:
+        event = _key(key)
+        event.set_sender(app)
+        app._driver.send_message(event)
+    await asyncio.sleep(0)
+
+
+def status(screen) -> str:
+    line = screen.part("#search-status", Static)  # None until composed
+    return str(line.render()) if line is not None else ""
+
+
+def _a_server_with_ip(ui):
+    return next(s for s in ui.store.get("servers").values() if s.fixed_ips and s.status == "ACTIVE")
+
+
+async def test_keys_typed_in_one_burst_find_an_instance_by_ip_and_enter_opens_it(open_ui):
+    async with open_ui() as ui:
+        app = ui.app
+        server = _a_server_with_ip(ui)
+        address = server.fixed_ips[0]
+        # ':search' and the address, each in one read: every key lands in the lines, none in the view below
+        await burst(app, ["colon", *"search", "enter"])
+        await ui.until(lambda: isinstance(app.screen, SearchScreen), what="the search screen")
+        await burst(app, list(address))  # at once, before the search line may have the focus
+        await ui.until(lambda: isinstance(app.screen, SearchScreen) and app.screen.query_text == address,
+                       what="the search line holding the whole address")
+        screen = app.screen
+        assert screen.query_one(Input).value == address
+        first = screen.hits[0]
+        assert (first.kind, first.item_id, first.field, first.rank) == ("servers", server.id, "ip", 0)
+        said = status(screen)
+        assert "found in" in said and "ms" in said
+        await ui.pilot.press("enter")
+        await ui.until(lambda: isinstance(app.screen, InstanceDetail), what="the instance's detail")
+        assert app.screen.server_id == server.id
+        assert app.query_one("#table-servers", ResourceTable).current_id == server.id
+
+
+async def test_a_paste_searches_and_a_keypair_fingerprint_opens_its_view_with_the_cursor_on_it(open_ui):
+    async with open_ui() as ui:
+        app = ui.app
+        keypair = next(k for k in ui.store.get("keypairs").values() if k.fingerprint)
+        app.open_search()
+        await ui.until(lambda: isinstance(app.screen, SearchScreen) and isinstance(app.focused, Input),
+                       what="the search line focused")
+        paste = events.Paste(keypair.fingerprint[:20])
+        paste.set_sender(app)
+        app._driver.send_message(paste)
+        await ui.until(lambda: app.screen.hits and app.screen.hits[0].item_id == keypair.name, what="the keypair")
+        assert app.screen.hits[0].field == "fingerprint"
+        await ui.pilot.press("enter")
+        await ui.until(lambda: app.current_view == "keypairs" and len(app.screen_stack) == 1, what="key pairs")
+        assert app.query_one("#table-keypairs", ResourceTable).current_id == keypair.name
+
+
+async def test_search_covers_every_open_project_and_says_nothing_found(open_ui):
+    async with open_ui() as ui:
+        app = ui.app
+        others = [p for p in app.workspace.projects if p is not ui.project]
+        assert others, "the demo member has two projects"
+        other = next(s for p in others for s in p.store.get("servers").values())
+        await ui.pilot.press("colon", *"find", "space", *other.id[:13], "enter")  # ':find ID' searches at once
+        await ui.until(lambda: isinstance(app.screen, SearchScreen) and app.screen.hits, what="hits")
+        assert app.screen.hits[0].item_id == other.id
+        lines = [str(option.prompt) for option in app.screen.query_one("#search-results").options]
+        assert "instance" in lines[0] and "/" in lines[0], "many projects: each line names its project"
+        await ui.pilot.press("enter")
+        await ui.until(lambda: isinstance(app.screen, InstanceDetail), what="the detail")
+        assert app.project is not ui.project and app.project.key == app.screen.project.key
+        await ui.pilot.press("escape")
+        await ui.until(lambda: len(app.screen_stack) == 1)
+        app.open_search("no-such-thing-anywhere")
+        await ui.until(lambda: isinstance(app.screen, SearchScreen), what="search")
+        await ui.until(lambda: "nothing found" in status(app.screen), what="nothing found said")
+        await ui.pilot.press("escape")
+        await ui.until(lambda: len(app.screen_stack) == 1, what="back")
+
+
+async def test_the_palette_finds_an_instance_by_name_and_opens_it(open_ui):
+    async with open_ui() as ui:
+        app = ui.app
+        sid = await ui.boot("palette-needle")
+        await ui.pilot.press("ctrl+p")
+        await ui.pilot.pause()
+        await ui.pilot.press(*"palette-needle")
+        await ui.until(lambda: "instance: palette-needle" in highlighted_command(app.screen),
+                       what="the search hit in the palette")
+        await ui.pilot.press("enter")
+        await ui.until(lambda: isinstance(app.screen, InstanceDetail) and app.screen.server_id == sid,
+                       what="its detail")
+
+
+async def _palette_lists(ui, typed: str, wanted: str) -> None:
+    await ui.pilot.press("ctrl+p")
+    await ui.pilot.pause()
+    await ui.pilot.press(*typed)
+    await ui.until(lambda: wanted in highlighted_command(ui.app.screen), what=f"{wanted!r} in the palette")
+
+
+async def test_the_palette_holds_every_command_not_views_only(open_ui):
+    async with open_ui() as ui:
+        app = ui.app
+        sid = await ui.boot("palette-target")
+        ui.point_at(sid)
+        # an action on the instance under the cursor, from the action table: shelve asks first
+        await _palette_lists(ui, "shelve palette-t", "Shelve (stops SU charges): palette-target")
+        await ui.pilot.press("enter")
+        await ui.until(lambda: "Shelve" in str(getattr(app.screen, "title_text", "")), what="the confirmation")
+        await ui.pilot.press("escape")
+        await ui.until(lambda: len(app.screen_stack) == 1, what="back")
+        assert not ui.actions_sent(sid), "nothing sent without a yes"
+        # the doctor and SSH on it, launch, another project, the theme picker
+        for typed, wanted in (("ssh doctor", "SSH doctor: palette-target"), ("launch", "Launch an instance"),
+                              ("switch project", "Switch project: "), ("change theme", "Change theme"),
+                              ("search every", "Search every project")):
+            await _palette_lists(ui, typed, wanted)
+            await ui.pilot.press("escape")
+            await ui.until(lambda: len(app.screen_stack) == 1, what="the palette closed")
+        await _palette_lists(ui, "switch project", "Switch project: ")
+        await ui.pilot.press("enter")
+        await ui.until(lambda: app.project is not ui.project, what="the other project current")
+        # a volume's actions when the Volumes view is on screen
+        app.select_project(ui.project)
+        app.show_view("volumes")
+        await ui.until(lambda: app.current_view == "volumes", what="volumes")
+        await _palette_lists(ui, "new volume", "New: Volumes")

@@ -386,6 +386,10 @@ class ExotuiApp(App[int]):
             name = view_for(word) if text else None
             if name == "search":
                 self.open_search(rest)
+            elif name == "units":
+                from .screens.allocations import open_units
+
+                open_units(self)
             elif name is None:
                 if text:
                     self.notify(f"no view called '{text}'; try servers, vol, net, fips, sg, images, keypairs, "

@@ -83,6 +83,12 @@ def _resource(app: Any, kind: str, name: str, ident: str | None) -> None:
     app.post_message(ResourceFlow(kind, name, ident, app.project))
 
 
+def _units(app: Any) -> None:
+    from .screens.allocations import open_units
+
+    open_units(app)
+
+
 def _switch(app: Any, project: Any) -> None:
     app.select_project(project)
     app.show_view("servers")
@@ -103,6 +109,7 @@ class ViewCommands(Provider):
         if app.project is not None:
             yield from selection_commands(app)
             yield "Launch an instance", partial(app.flows.launch, app.project), "n in Instances"
+            yield "Service units: balance, burn, runway, what if shelved", partial(_units, app), ":units"
         if app.workspace is not None:
             from ..cloud.models import printable  # the cloud layer loads after the first frame
 

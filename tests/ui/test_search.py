@@ -63,7 +63,7 @@ async def test_keys_typed_in_one_burst_find_an_instance_by_ip_and_enter_opens_it
         first = screen.hits[0]
         assert (first.kind, first.item_id, first.field, first.rank) == ("servers", server.id, "ip", 0)
         said = status(screen)
-        assert "found in" in said and "ms" in said
+        assert said.endswith(" found") and screen.took < 0.1, "under the 100 ms a key of issue 18, by far"
         await ui.pilot.press("enter")
         await ui.until(lambda: isinstance(app.screen, InstanceDetail), what="the instance's detail")
         assert app.screen.server_id == server.id
@@ -92,12 +92,13 @@ async def test_search_covers_every_open_project_and_says_nothing_found(open_ui):
         app = ui.app
         others = [p for p in app.workspace.projects if p is not ui.project]
         assert others, "the demo member has two projects"
-        other = next(s for p in others for s in p.store.get("servers").values())
+        other_project = others[0]
+        other = next(iter(other_project.store.get("servers").values()))
         await ui.pilot.press("colon", *"find", "space", *other.id[:13], "enter")  # ':find ID' searches at once
         await ui.until(lambda: isinstance(app.screen, SearchScreen) and app.screen.hits, what="hits")
         assert app.screen.hits[0].item_id == other.id
         lines = [str(option.prompt) for option in app.screen.query_one("#search-results").options]
-        assert "instance" in lines[0] and "/" in lines[0], "many projects: each line names its project"
+        assert "instance" in lines[0] and lines[0].endswith(other_project.key.project_name), "each line names its project"
         await ui.pilot.press("enter")
         await ui.until(lambda: isinstance(app.screen, InstanceDetail), what="the detail")
         assert app.project is not ui.project and app.project.key == app.screen.project.key

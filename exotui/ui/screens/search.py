@@ -35,7 +35,7 @@ def clip(text: str, width: int) -> str:
 def hit_line(hit: Any, width: int, many_projects: bool) -> str:
     """"instance  web-1            ip 10.0.0.5         demo/CIS240112" cut to `width` cells."""
     kind = clip(KIND_WORDS.get(hit.kind, hit.kind), 11)
-    project = printable(str(hit.project)) if many_projects else ""
+    project = printable(hit.project.project_name or hit.project.project_id) if many_projects else ""
     rest = width - 12 - (len(project[:24]) + 1 if project else 0)
     match = f"{hit.field} {hit.value}" if hit.field != "name" else ""
     name_width = max(8, rest // 2) if match else rest
@@ -116,7 +116,7 @@ class SearchScreen(AnswerOnce, Screen[None]):
             said = f"{len(self.workspace.search) if self.workspace else 0} items indexed: type to search"
         else:
             more = "+" if len(self.hits) >= LIMIT else ""
-            said = f"{len(self.hits)}{more} found in {self.took * 1000:.1f} ms" if self.hits else "nothing found"
+            said = f"{len(self.hits)}{more} found" if self.hits else "nothing found"
         status = self.part("#search-status", Static)
         if status is not None:
             status.update(said)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.widgets import Static
 
 from .table import Column
@@ -93,6 +94,8 @@ class ProjectsView(ResourceView):
 
     kind = "projects"
     title = "Projects"
+    BINDINGS = [Binding("u", "units", "Units", tooltip="service units: every allocation of the project: balance, burn, "
+                        "runway against its end date, what shelving the marked instances adds")]
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -161,6 +164,13 @@ class ProjectsView(ResourceView):
         self.rows.update(rows)
         self.table.apply(self.rows, added=added, updated=updated, removed=gone)
         self.update_title()
+
+    def action_units(self) -> None:
+        from ..screens.allocations import open_units
+
+        project = self.projects.get(self.table.current_id or "")
+        if project is not None:
+            open_units(self.app, project)
 
     def project_for(self, ident: str):
         return self.projects.get(ident)

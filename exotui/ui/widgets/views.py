@@ -33,6 +33,7 @@ ALIASES = {
     "map": ("map", "topology", "topo"),
     "matrix": ("matrix", "access", "who"),
     "search": ("search", "find", "grep"),
+    "units": ("units", "su", "runway", "allocation"),
 }
 
 

@@ -159,3 +159,28 @@ async def test_the_palette_holds_every_command_not_views_only(open_ui):
         app.show_view("volumes")
         await ui.until(lambda: app.current_view == "volumes", what="volumes")
         await _palette_lists(ui, "new volume", "New: Volumes")
+
+
+async def test_help_lists_the_search_and_units_screens_own_keys(open_ui):
+    from test_help import check, read_help
+
+    from exotui.ui.app import ExotuiApp
+    from exotui.ui.screens.allocations import UnitsScreen
+    from exotui.ui.widgets.choices import Choices
+
+    async with open_ui() as ui:
+        app = ui.app
+        await ui.pilot.press("colon", *"units", "enter")
+        await ui.until(lambda: isinstance(app.screen, UnitsScreen) and app.screen.lines, what="units")
+        rows, text = await read_help(ui)
+        check(app, app.screen, [UnitsScreen, ExotuiApp], rows, text)
+        assert any("i" in row.keys and row.description == "Instances" for row in rows)
+        await ui.pilot.press("escape")
+        await ui.until(lambda: len(app.screen_stack) == 1)
+        await ui.pilot.press("colon", *"search", "enter")
+        await ui.until(lambda: isinstance(app.focused, Input), what="the search line")
+        await ui.pilot.press(*"web", "tab")  # on the list, ? is a key, not text
+        await ui.until(lambda: isinstance(app.focused, Choices), what="the results focused")
+        rows, text = await read_help(ui)
+        check(app, app.screen, [SearchScreen, ExotuiApp], rows, text)
+        assert any("esc" in row.keys and row.description == "Back" for row in rows)

@@ -81,6 +81,8 @@ class SearchScreen(AnswerOnce, Screen[None]):
     def on_key(self, event) -> None:
         """A key that reached the screen itself came before the search line had the focus (typed right behind
         the key that opened the screen): it is the line's, in the order typed."""
+        if self.focused is not None:
+            return  # the results list's: its keys, and ? for help
         field = self.part("#search-input", Input)
         if event.is_printable and event.character:
             event.stop()

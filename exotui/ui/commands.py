@@ -36,11 +36,12 @@ def selection_commands(app: Any) -> Iterator[Command]:
             return
         named = middle(servers[0].name) if len(servers) == 1 else f"{len(servers)} marked instances"
         why_not = [project.actions.why_not_now(s) for s in servers]
+        where = "on the marked instances" if table.marks else "on the instance under the cursor"
         for declared in MENU:
             if any(reasons.get(declared.name) is None for reasons in why_not) and not (
                     declared.dialog and len(servers) > 1):
                 label = (declared.label or declared.name).rstrip("…")
-                yield f"{label}: {named}", partial(_server_action, app, table, declared.name), "action"
+                yield f"{label}: {named}", partial(_server_action, app, table, declared.name), where
         if len(servers) == 1:
             yield f"SSH: {named}", partial(_ssh, app, servers[0].id), "s"
             yield f"SSH doctor: {named}", partial(_doctor, app, servers[0].id), "why can't I connect?"
@@ -144,9 +145,9 @@ class ViewCommands(Provider):
                 continue
             where = f" in {project.label}" if many else ""
             match = f" ({hit.field} {hit.value})" if hit.field != "name" else ""
-            # below the commands that match, best hits first: an exact value, a prefix, then the rest
+            # an item whose name, address or ID is what was typed comes first; a prefix, then the rest, after it
             shown = Content(f"{KIND_WORDS.get(hit.kind, hit.kind)}: {middle(hit.label)}{match}")
-            yield Hit(0.5 - hit.rank * 0.1, shown, partial(self._open, hit.kind, hit.item_id, project),
+            yield Hit(1.0 - hit.rank * 0.2, shown, partial(self._open, hit.kind, hit.item_id, project),
                       help=escape(f"open it{where}"))
 
     def _open(self, kind: str, item_id: str, project: Any) -> None:

@@ -145,8 +145,9 @@ class UnitsScreen(StoreWatching, AnswerOnce, Screen[None]):
     def _what_if(self, rows, chosen: list[str], servers, palette: CellColours, width: int) -> Text:
         text = Text()
         if not chosen:
-            text.append(_wrap("\nWhat if: mark instances with space in the Instances view (i), then :units, to see "
-                              "what shelving them would add.", width), style=palette.dim)
+            hint = "What if: mark instances with space in the Instances view (i), then :units, to see what " \
+                   "shelving them would add."
+            text.append("\n" + _wrap(hint, width), style=palette.dim)
             return text.append("\n")
         names = ", ".join(middle(servers[sid].name, 24) for sid in chosen[:6])
         more = f" +{len(chosen) - 6} more" if len(chosen) > 6 else ""

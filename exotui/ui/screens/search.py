@@ -37,9 +37,11 @@ def hit_line(hit: Any, width: int, many_projects: bool) -> str:
     kind = clip(KIND_WORDS.get(hit.kind, hit.kind), 11)
     project = printable(hit.project.project_name or hit.project.project_id) if many_projects else ""
     rest = width - 12 - (len(project[:24]) + 1 if project else 0)
-    match = f"{hit.field} {hit.value}" if hit.field != "name" else ""
+    label, match = hit.label, (f"{hit.field} {hit.value}" if hit.field != "name" else "")
+    if hit.kind == "floating_ips" and hit.field == "floating ip":  # named by its address, not its ID
+        label, match = hit.value, ""
     name_width = max(8, rest // 2) if match else rest
-    line = f"{kind} {clip(hit.label, name_width)}"
+    line = f"{kind} {clip(label, name_width)}"
     if match:
         line += " " + clip(match, max(0, rest - name_width - 1))
     return line + (" " + project[:24] if project else "")

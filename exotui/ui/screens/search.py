@@ -25,7 +25,7 @@ KIND_WORDS = {"servers": "instance", "ports": "port", "floating_ips": "floating 
               "routers": "router", "keypairs": "key pair", "volumes": "volume", "volume_snapshots": "snapshot",
               "networks": "network", "images": "image", "security_groups": "sec group",
               "server_groups": "srv group", "flavors": "flavor", "stacks": "stack"}
-LIMIT = 200  # results listed; the count says when there were more
+LIMIT = 60  # results listed (a tall terminal's worth); the count says when there were more
 
 
 def clip(text: str, width: int) -> str:

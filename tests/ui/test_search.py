@@ -5,11 +5,11 @@ its item (an instance's detail; another kind's view with the cursor on it)."""
 
 from __future__ import annotations
 
-import asyncio
-import unicodedata
+import importlib.util
+import sys
+from pathlib import Path
 
 from textual import events
-from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 from textual.widgets import Input, Static
 from waiting import highlighted_command
 
@@ -18,24 +18,21 @@ from exotui.ui.screens.search import SearchScreen
 from exotui.ui.widgets.table import ResourceTable
 
 
-def _key(key: str) -> events.Key:
-    """The event Pilot.press sends for `key`, without its wait for idle (as tests/hardening/test_monkey.py)."""
-    if len(key) == 1 and not key.isalnum():
-        key = _character_to_key(key)
-    try:
-        char = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
-    except KeyError:
-        char = key if len(key) == 1 else None
-    return events.Key(key, char)
+def _monkey():
+    """tests/hardening/test_monkey.py, loaded by its path (tests/ is not a package): its `press` types keys as
+    a terminal delivers them, `burst=True` all in one read."""
+    spec = importlib.util.spec_from_file_location("exotui_tests_monkey_for_search",
+                                                  Path(__file__).parents[1] / "hardening" / "test_monkey.py")
+    module = sys.modules.get(spec.name)
+    if module is None:
+        module = sys.modules[spec.name] = importlib.util.module_from_spec(spec)  # its dataclasses look it up
+        spec.loader.exec_module(module)
+    return module
 
 
 async def burst(app, keys) -> None:
     """Every key in one read, as a paste or a laggy SSH link delivers them: no pause between them."""
-    for key in keys:
-        event = _key(key)
-        event.set_sender(app)
-        app._driver.send_message(event)
-    await asyncio.sleep(0)
+    await _monkey().press(app, list(keys), burst=True)
 
 
 def status(screen) -> str:

@@ -49,10 +49,10 @@ async def test_keys_typed_in_one_burst_find_an_instance_by_ip_and_enter_opens_it
         app = ui.app
         server = _a_server_with_ip(ui)
         address = server.fixed_ips[0]
-        # ':search' and the address, each in one read: every key lands in the lines, none in the view below
-        await burst(app, ["colon", *"search", "enter"])
-        await ui.until(lambda: isinstance(app.screen, SearchScreen), what="the search screen")
-        await burst(app, list(address))  # at once, before the search line may have the focus
+        # the screen opened and the address typed in one read behind it, before the search line can have the
+        # focus: every key lands in the line, in order, none in the view below
+        app.open_search()
+        await burst(app, list(address))
         await ui.until(lambda: isinstance(app.screen, SearchScreen) and app.screen.query_text == address,
                        what="the search line holding the whole address")
         screen = app.screen

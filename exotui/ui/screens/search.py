@@ -80,24 +80,6 @@ class SearchScreen(AnswerOnce, Screen[None]):
         self.when_composed("#search-input", lambda field: field.focus())
         self.when_composed("#search-results", lambda _list: self.search(self.query_text))
 
-    def on_key(self, event) -> None:
-        """A key that reached the screen itself came before the search line had the focus (typed right behind
-        the key that opened the screen): it is the line's, in the order typed."""
-        if self.focused is not None:
-            return  # the results list's: its keys, and ? for help
-        field = self.part("#search-input", Input)
-        if event.is_printable and event.character:
-            event.stop()
-            if field is None:
-                self.query_text += event.character  # composed with it
-            else:
-                field.insert_text_at_cursor(event.character)
-                field.focus()
-        elif event.key == "backspace" and field is not None:
-            event.stop()
-            field.action_delete_left()
-            field.focus()
-
     @on(Input.Changed, "#search-input")
     def _typed(self, event: Input.Changed) -> None:
         self.search(event.value)

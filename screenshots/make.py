@@ -124,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     views.clock = lambda: datetime.fromisoformat(FROZEN)  # the ages, as the cloud's clock has them
     with tempfile.TemporaryDirectory(prefix="exotui-shots-") as config:
         os.environ["XDG_CONFIG_HOME"] = config  # the developer's own themes must not change the pictures
+        os.environ["EXOTUI_STATE_DIR"] = config  # nor their usage history (ui/usage.py) the sparklines
         for shot in shots:
             with tempfile.TemporaryDirectory() as scratch, DemoCloudThread(
                     Knobs(delay_scale=0.0, seed=0, ssh=False, frozen_at=FROZEN),

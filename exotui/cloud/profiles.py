@@ -8,7 +8,6 @@ before it loads.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import os
 import re
@@ -19,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import sdk_compat
 from .models import printable
 
 if TYPE_CHECKING:
@@ -180,7 +180,7 @@ def load_profiles(config_file: Path | None = None, openrc: Path | None = None,
     if names == ["defaults"] and "auth" not in loader.cloud_config["clouds"]["defaults"]:
         if loader.config_filename:
             raise ProfileError(f"{loader.config_filename} defines no clouds")
-        folders = dict.fromkeys(os.path.dirname(p) for p in loader._config_files)
+        folders = dict.fromkeys(os.path.dirname(p) for p in sdk_compat.candidate_files(loader)[0])
         raise ProfileError(f"no clouds.yaml found (looked in {', '.join(folders)}) and no OS_AUTH_URL "
                            "set; write a clouds.yaml, pass --openrc FILE, or try the demo cloud: exotui --demo")
     if loader.default_cloud and loader.default_cloud not in names:
@@ -202,32 +202,16 @@ def find_profile(profiles: list[CloudProfile], name: str | None = None) -> Cloud
                        f"several clouds and none chosen: pass --os-cloud NAME or set OS_CLOUD (known: {known})")
 
 
-@functools.cache
-def _loader_class() -> type:
-    from openstack.config import loader
+def _os_environ(env: Mapping[str, str]) -> dict[str, Any] | None:
+    """Upstream's rule over the mapping: OS_X=v becomes x: v, unless only selectors are set."""
+    from openstack.config import defaults
 
-    class EnvLoader(loader.OpenStackConfig):
-        """openstacksdk's loader reading OS_* from a mapping instead of os.environ, so an openrc file
-        is used without being run and the process environment is left alone."""
-
-        def __init__(self, env: Mapping[str, str], **kwargs: Any):
-            self._env = env
-            super().__init__(**kwargs)
-
-        def _get_envvar(self, key: str, default: str | None = None) -> str | None:
-            return self._env.get(key, default)
-
-        def _get_os_environ(self, envvar_prefix: str | None = None) -> dict[str, Any] | None:
-            # Upstream's rule over the mapping: OS_X=v becomes x: v, unless only selectors are set.
-            keys = [k for k in self._env if k.startswith("OS_")
-                    and not k.startswith(("OS_TEST", "OS_STD", "OS_LOG"))]
-            if not set(keys) - _SELECTORS:
-                return None
-            found = self._defaults_module.get_defaults()
-            found.update({k.split("_", 1)[1].lower(): self._env[k] for k in keys})
-            return found
-
-    return EnvLoader
+    keys = [k for k in env if k.startswith("OS_") and not k.startswith(("OS_TEST", "OS_STD", "OS_LOG"))]
+    if not set(keys) - _SELECTORS:
+        return None
+    found = defaults.get_defaults()
+    found.update({k.split("_", 1)[1].lower(): env[k] for k in keys})
+    return found
 
 
 def _open_loader(env: Mapping[str, str], config_files: list[str] | None, secure_files: list[str] | None):
@@ -236,12 +220,14 @@ def _open_loader(env: Mapping[str, str], config_files: list[str] | None, secure_
     if secure_files is not None:
         secure_files += sdk_loader.SECURE_FILES
     try:
-        loader = _loader_class()(env, config_files=config_files, secure_files=secure_files)
+        loader = sdk_compat.env_loader_class(_os_environ)(env, config_files=config_files,
+                                                            secure_files=secure_files)
     except Exception as exc:
         raise ProfileError(explain(exc)) from exc
     # The loader skips a file it cannot parse and quietly falls back to the next one; say why instead.
-    for chosen, candidates in ((loader.config_filename, loader._config_files),
-                               (loader.secure_config_filename, loader._secure_files)):
+    config_candidates, secure_candidates = sdk_compat.candidate_files(loader)
+    for chosen, candidates in ((loader.config_filename, config_candidates),
+                               (loader.secure_config_filename, secure_candidates)):
         first = next((p for p in candidates if os.path.exists(p)), None)
         if first and first != chosen:
             _check_parses(Path(first))
@@ -278,7 +264,7 @@ def _profile(loader, name: str, source: str) -> CloudProfile:
     app_cred = auth_type == APP_CRED
     return CloudProfile(
         name=name, auth_type=auth_type, auth_url=auth.get("auth_url"),
-        region_names=tuple(r["name"] for r in loader._get_regions(name) if r["name"]),
+        region_names=sdk_compat.region_names(loader, name),
         project=None if app_cred else auth.get("project_name") or auth.get("project_id"),
         user=(auth.get("application_credential_name") or auth.get("application_credential_id")) if app_cred
         else auth.get("username") or auth.get("user_id"),

@@ -163,6 +163,7 @@ class Series:
 
 TAIL_MIN = 10  # Exosphere asks the last 10 lines of an instance it already has
 TAIL_MAX = 4000  # beyond this, ask for everything (Nova's libvirt driver returns the last 100 KiB anyway)
+PROBE_LINES = 30  # an instance whose whole log held no usage line is asked again only for a tail this long
 
 
 class ConsoleFollower:
@@ -182,6 +183,8 @@ class ConsoleFollower:
     def length(self, now: float) -> int | None:
         """The `length` (lines) to pass to os-getConsoleOutput now; None: the whole log."""
         newest = self.series.newest
+        if newest is None and self.polls_without_news and not self._widen:
+            return PROBE_LINES  # its whole log had none: a reporter started since writes within this tail
         if newest is None or self._widen:
             return None
         minutes = max(0.0, now - newest.epoch) / MINUTE
@@ -196,8 +199,8 @@ class ConsoleFollower:
         new = [s for s in found if known is None or s.epoch > known.epoch]
         self.series.add(found)
         # a tail whose every sample is new may have skipped some: read more next time
-        self._widen = asked is not None and known is not None and bool(found) and min(
-            s.epoch for s in found) > known.epoch + MINUTE * 1.5
+        self._widen = asked is not None and bool(found) and (known is None or min(
+            s.epoch for s in found) > known.epoch + MINUTE * 1.5)  # (a probe that found lines: the rest next)
         self.polls_without_news = 0 if len(self.series) > before else self.polls_without_news + 1
         return new
 

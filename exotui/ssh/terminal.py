@@ -49,6 +49,11 @@ from wcwidth import wcwidth  # pyte's own measure of a character's cells
 
 from .mouse import Tracking
 
+# pyte's private names this adapter leans on (tests/ssh/test_pyte_private.py is the canary; pyte is pinned <0.9):
+# ByteStream._taking_plain_text says the parser is between sequences, so jump scrolling may take the bytes
+# ahead of it without a half-parsed escape sequence being lost (pyte offers no public way to ask).
+PYTE_PRIVATE = {pyte.ByteStream: ("_taking_plain_text",)}
+
 log = logging.getLogger("exotui.ssh.terminal")
 
 ALT_MODES = (47, 1047, 1049)

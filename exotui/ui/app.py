@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # the cloud layer (and openstacksdk behind it) loads after th
     from ..cloud.store import Change
     from ..cloud.workspace import CloudProblem, Project, Workspace
     from .flows import Flows
+    from .usage import UsageFollow
 
 # What each view shows, beyond the servers and floating IPs every view of a project keeps fresh: the
 # project on screen has these listed every few seconds, so a change made elsewhere shows within 5 s
@@ -101,6 +102,7 @@ class ExotuiApp(App[int]):
         self._history: list[str] = []
         self._crumb: Breadcrumb | None = None  # found once: this runs every second
         self._flows: Flows | None = None
+        self.usage: UsageFollow | None = None  # instance usage, for the project on screen (ui/usage.py)
         register_themes(self)
         if theme:
             start_theme(self, theme)
@@ -232,10 +234,27 @@ class ExotuiApp(App[int]):
             view.show(project)
         self._watch_current()
         self.update_crumb()
+        if self.usage is None:
+            from .usage import UsageFollow
+
+            self.usage = UsageFollow(self)
+        self.usage.follow(project)
+
+    def watch_app_focus(self, focused: bool) -> None:
+        """The terminal says whether anyone is looking (focus reports, DECSET 1004: tmux with `focus-events on`
+        when the session is detached or another window is shown, most desktop terminals when another window
+        is raised). Unlooked at, the shown project is polled as an unshown one (servers every 15 s, the rest
+        every 5 minutes): a dashboard left open for weeks costs next to nothing. Focus back, or any key,
+        and what is on screen is listed at once and every 3 s again."""
+        if not focused:
+            if self.project is not None:
+                self.project.poller.watch(())
+        else:
+            self._watch_current()
 
     def _watch_current(self) -> None:
         """Tell the shown project's poller what is on screen (polled fast), the others nothing."""
-        if self.project is not None:
+        if self.project is not None and self.app_focus:
             kinds = {"servers", "floating_ips", *VIEW_KINDS.get(self.current_view, ())}
             self.project.poller.watch(kinds)
 

@@ -231,10 +231,29 @@ async def add_rule(flows: Flows, project, group: SecurityGroup) -> None:
     remote = values["remote"] or None
     protocol = None if values["protocol"] == "any" else values["protocol"]
     ethertype = "IPv6" if remote and ipaddress.ip_network(remote, strict=False).version == 6 else "IPv4"
+    if not await _risky_confirmed(flows, group, values["direction"], protocol, low, high, remote, ethertype):
+        return
     await flows.run(project, f"add a rule to {group.name}",
                     lambda: project.actions.add_rule(group.id, values["direction"], protocol, low, high,
                                                      remote, ethertype=ethertype,
                                                      description=values["description"]))
+
+
+async def _risky_confirmed(flows: Flows, group: SecurityGroup, direction: str, protocol: str | None,
+                           low: int | None, high: int | None, remote: str | None, ethertype: str) -> bool:
+    """A rule net/risky.py judges risky (every port, or a risky one, open to the whole Internet) asks first,
+    naming the risk; any other rule goes at once."""
+    from ..net.risky import rule_risk
+
+    risk = rule_risk(direction, protocol, low, high, remote, ethertype=ethertype)
+    if risk is None:
+        return True
+    whole = "all ports" if risk.every_port else "a port attackers scan for"
+    return bool(await flows.ask(ConfirmDialog(
+        f"Risky: this rule opens {whole} to the whole Internet",
+        f"{risk.message} in {group.name}. Jetstream2's advice: open only what you need, to the addresses that "
+        "need it (an instance has no firewall of its own; a security group is its only wall).",
+        confirm="Add anyway")))
 
 
 async def remove_rule(flows: Flows, project, group: SecurityGroup) -> None:
@@ -242,12 +261,18 @@ async def remove_rule(flows: Flows, project, group: SecurityGroup) -> None:
         flows.app.notify(f"{group.name} has no rules", severity="warning")
         return
     rule_id = await flows.ask(ChoiceDialog(f"Remove which rule of {group.name}?",
-                                           [Choice(r.id, escape(rule_summary(r))) for r in group.rules]))
+                                           [Choice(r.id, escape(_marked(r))) for r in group.rules]))
     rule = next((r for r in group.rules if r.id == rule_id), None)
     if rule is not None and await flows.ask(ConfirmDialog(
             f"Remove this rule from {group.name}?", rule_summary(rule), confirm="Remove")):
         await flows.run(project, f"remove the rule from {group.name}",
                         lambda: project.actions.remove_rule(rule.id))
+
+
+def _marked(rule) -> str:
+    from ..net.risky import risk_of
+
+    return ("RISKY " if risk_of(rule) is not None else "") + rule_summary(rule)
 
 
 # each of action_table.RESOURCE_ACTIONS -> its flow (tests/ui/test_menu_from_table.py checks none is missing)

@@ -94,6 +94,11 @@ def poison(world) -> str:
         server["_addresses"] = None  # Nova's info cache: refilled with the networks' hostile names
         server["key_name"] = bad()
         server["hostname"] = bad()
+    for actions in world.instance_actions.values():  # the detail's History tab
+        for action in actions:
+            action["action"], action["message"], action["user_id"] = bad(), bad(), bad()
+            for event in action["events"]:
+                event["event"], event["result"], event["details"] = bad(), bad(), bad()
     for image in world.images.values():
         image["os_distro"], image["default_user"], image[bad()[:40]] = bad(), bad(), bad()
     for keypair in world.keypairs.values():
@@ -181,6 +186,12 @@ async def test_hostile_cloud_text_never_reaches_the_terminal_as_control(tmp_path
             await until(pilot, lambda: app.screen.has_class("-console"),
                         what="the console log tab")
             await shown("console log")
+            await pilot.press("h")
+            await until(pilot, lambda: "newest first" in str(app.screen.query_one("#history-state").render()),
+                        what="the history tab")
+            await shown("action history")
+            history = str(app.screen.query_one("#history-body").render())
+            assert "FAILED" in history or "✓" in history, "the hostile actions were drawn: " + history[:200]
             await pilot.press("escape")
             for name in ("map", "matrix"):
                 await until(pilot, lambda: len(app.screen_stack) == 1, what="the dashboard")

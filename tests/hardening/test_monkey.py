@@ -50,7 +50,7 @@ KEYSTROKES = int(os.environ.get("EXOTUI_MONKEY_KEYS", "10000"))
 SIZES = [(80, 24), (120, 40), (60, 20), (200, 50), (40, 12), (100, 30), (132, 43)]
 
 # every binding of every screen (views, table, detail, map, doctor, dialogs, forms, sessions, palette)
-BINDINGS = ["colon", "slash", "a", "d", "n", "x", "e", "u", "s", "S", "l", "i", "f", "r", "h", "g", "G", "j",
+BINDINGS = ["colon", "slash", "a", "d", "n", "x", "e", "u", "s", "S", "l", "i", "f", "r", "h", "p", "c", "g", "G", "j",
             "k", "y", "q", "w", "enter", "escape", "space", "tab", "shift+tab", "backspace", "question_mark",
             "up", "down", "left", "right", "pageup", "pagedown", "home", "end", "ctrl+r", "ctrl+d",
             "ctrl+s", "ctrl+q", "ctrl+c", "ctrl+right_square_bracket", "ctrl+pageup", "ctrl+pagedown", "ctrl+f4"]

@@ -106,8 +106,10 @@ def open_ui(demo, demo_dir):
     """`async with open_ui() as ui:` the app at 80x24 on the UI project, its servers loaded."""
 
     @contextlib.asynccontextmanager
-    async def opened(size: tuple[int, int] = (80, 24), *, readonly: bool = False, clouds_yaml: Path | None = None):
-        """`readonly`: as `exotui --readonly`; `clouds_yaml`: another config for the demo cloud."""
+    async def opened(size: tuple[int, int] = (80, 24), *, readonly: bool = False, clouds_yaml: Path | None = None,
+                     usage: bool = False):
+        """`readonly`: as `exotui --readonly`; `clouds_yaml`: another config for the demo cloud; `usage`: the
+        app reads instance usage (console tails, POSTs) as it does for users, else none of it is sent."""
         profile = find_profile(load_profiles(config_file=clouds_yaml or Path(demo_dir) / "clouds.yaml"), CLOUD_NAME)
         app = ExotuiApp(Workspace([profile], intervals=Intervals(fast=0.1, idle=0.5), readonly=readonly))
         ui = None
@@ -121,6 +123,7 @@ def open_ui(demo, demo_dir):
                 await until(pilot, lambda: project() is not None and project().store.state("servers").loaded
                             and project().store.state("flavors").loaded, what="the project to load")
                 app.select_project(project())
+                app.usage.paused = not usage
                 await pilot.pause()
                 ui = DemoUI(app, pilot, demo)
                 yield ui

@@ -158,3 +158,26 @@ async def test_after_an_api_restart_the_table_equals_the_cloud(tmp_path):
         if second is not None:
             second.stop()
         first.stop()
+
+
+async def test_nobody_looking_polls_slowly_until_focus_or_a_key_comes_back(open_ui):
+    """A terminal's focus-out (tmux detached, another window raised) puts the shown project on the slow
+    schedule; focus-in, or any key, lists what is on screen at once and watches it again."""
+    from textual import events
+
+    from waiting import until
+
+    async with open_ui() as ui:
+        app, poller = ui.app, ui.project.poller
+        app.show_view("volumes")
+        assert "volumes" in poller.watched
+        app.post_message(events.AppBlur())
+        await until(ui.pilot, lambda: not poller.watched, what="the shown project unwatched")
+        assert poller.next_delay() == poller.intervals.background
+        app.post_message(events.AppFocus())
+        await until(ui.pilot, lambda: {"servers", "volumes"} <= poller.watched, what="watched again on focus")
+        assert poller.next_delay() <= poller.intervals.idle
+        app.post_message(events.AppBlur())
+        await until(ui.pilot, lambda: not poller.watched, what="unwatched again")
+        await ui.pilot.press("j")  # a key means someone is there, focus report or not
+        await until(ui.pilot, lambda: "volumes" in poller.watched, what="watched again on a key")

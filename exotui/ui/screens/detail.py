@@ -1,5 +1,6 @@
 """One instance described (k9s `d`): flavor, image, addresses, volumes, security groups and their
-rules, ports, metadata, timestamps, fault; and its console log, followed. Live from the store."""
+rules, ports, metadata, timestamps, fault, usage sparklines and the exouser passphrase (asked for); its
+console log, followed; and its action history. Live from the store."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from ..tcss import beside
 from ..widgets.views import age, rule_summary
 from ..workers import run_guarded
 from .base import AnswerOnce, StoreWatching
+from .instance_extras import exosphere_built, history_text, passphrase_row, usage_text
 
 CONSOLE_LINES = 500  # the tail fetched each time: enough for cloud-init's key blocks, cheap to redraw
 FOLLOW_EVERY = 3.0  # seconds between console fetches while following
@@ -32,8 +34,9 @@ def _row(label: str, value: str) -> str:
     return f"[b]{label:<16}[/]{value}"
 
 
-def describe(store, server: Server) -> str:
-    """The instance as console markup, every value escaped."""
+def describe(store, server: Server, *, passphrase: str | None = None, usage: str | None = None) -> str:
+    """The instance as console markup, every value escaped; `passphrase` the Passphrase field's markup and
+    `usage` the Usage section's (ui/screens/instance_extras.py), where the instance has them."""
     flavors = store.get("flavors").values()
     flavor = server_flavor(server, flavors)
     share = gpu_fraction(flavor)
@@ -50,6 +53,8 @@ def describe(store, server: Server) -> str:
     image = store.item("images", server.image_id) if server.image_id else None
     lines.append(_row("Image", escape(image.name if image else server.image_id or "booted from a volume")))
     lines.append(_row("Key pair", escape(server.key_name or "none")))
+    if passphrase is not None:
+        lines.append(_row("Passphrase", passphrase))
     lines.append(_row("Zone", escape(server.availability_zone or "-")))
     if server.locked:
         lines.append(_row("Locked", escape(server.locked_reason or "yes")))
@@ -58,6 +63,9 @@ def describe(store, server: Server) -> str:
     lines.append(_row("Updated", escape(server.updated)))
     if server.fault:
         lines.append(_row("Fault", f"[$error]{escape(server.fault)}[/]"))
+
+    if usage is not None:
+        lines += ["", "[b $accent]Usage[/]", usage]
 
     lines += ["", "[b $accent]Addresses[/]"]
     lines += [f"  {escape(a.network)}: {a.addr} ({a.kind}, IPv{a.version})" for a in server.addresses] or ["  none"]
@@ -110,6 +118,12 @@ class InstanceDetail(StoreWatching, AnswerOnce, Screen[None]):
         Binding("a", "actions", "Actions", tooltip="on the instance: only what its state allows"),
         Binding("l", "show('console')", "Console log", tooltip="side by side with the details from 160 columns"),
         Binding("i", "show('details')", "Details"),
+        Binding("h", "show('history')", "History", tooltip="the instance's actions (who, when, request ID, result) "
+                "and their events, newest first; failed ones marked FAILED. h again reads it afresh"),
+        Binding("p", "passphrase", "Passphrase", show=False, tooltip="the exouser passphrase of an Exosphere-built "
+                "instance: shown after asking (p again hides it); never logged"),
+        Binding("c", "copy_passphrase", "Copy passphrase", show=False, tooltip="the exouser passphrase to your "
+                "clipboard through OSC 52 (asks first unless shown)"),
         Binding("f", "follow", "Follow", tooltip="the console log, or pause it"),
         Binding("ctrl+d", "delete", "Delete", show=False, tooltip="asks first, naming it"),
         # the command line lives on the views' screen: go back there, then open it
@@ -132,6 +146,9 @@ class InstanceDetail(StoreWatching, AnswerOnce, Screen[None]):
         self.server_id = server_id
         self.following = True
         self._console_text: str | None = None
+        self._passphrase = None  # a cloud.kinds.Passphrase once asked for; dropped with the screen
+        self._passphrase_shown = False
+        self._history_read = False
 
     @property
     def server(self) -> Server | None:
@@ -139,10 +156,14 @@ class InstanceDetail(StoreWatching, AnswerOnce, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="detail-title")
-        yield Tabs(Tab("Details", id="tab-details"), Tab("Console log", id="tab-console"), id="detail-tabs")
+        yield Tabs(Tab("Details", id="tab-details"), Tab("Console log", id="tab-console"),
+                   Tab("History", id="tab-history"), id="detail-tabs")
         with Horizontal(id="detail-panes"):
             with VerticalScroll(id="details"):
                 yield Static("", id="detail-body")
+            with VerticalScroll(id="history"):
+                yield Static("", id="history-state", markup=False)
+                yield Static("", id="history-body")
             with Vertical(id="console-pane"):
                 yield Static("", id="console-state")
                 yield Log(id="console", highlight=False)
@@ -158,6 +179,9 @@ class InstanceDetail(StoreWatching, AnswerOnce, Screen[None]):
     @on(Tabs.TabActivated, "#detail-tabs")
     def _tab_chosen(self, event: Tabs.TabActivated) -> None:
         self.set_class(event.tab.id == "tab-console", "-console")
+        self.set_class(event.tab.id == "tab-history", "-history")
+        if event.tab.id == "tab-history" and not self._history_read:
+            self.fetch_history()
 
     def on_mount(self) -> None:  # (StoreWatching subscribes and draws)
         self.set_class(self.app.size.width >= SIDE_BY_SIDE_AT, "-side-by-side")
@@ -177,7 +201,16 @@ class InstanceDetail(StoreWatching, AnswerOnce, Screen[None]):
         name = Text(server.name)
         name.truncate(TITLE_NAME_CELLS, overflow="ellipsis")
         title.update(f"Instance {escape(name.plain)} │ {escape(state)}" + (" │ 🔒" if server.locked else ""))
-        body.update(describe(self.project.store, server))
+        passphrase = passphrase_row(server, self._passphrase.shown if self._passphrase_shown and self._passphrase
+                                    else None)
+        body.update(describe(self.project.store, server, passphrase=passphrase, usage=self._usage(server)))
+
+    def _usage(self, server: Server) -> str | None:
+        """The Usage section from the app's usage watcher (ui/usage.py), for a running instance."""
+        usage = getattr(self.app, "usage", None)
+        if usage is None or server.status != "ACTIVE":
+            return None
+        return usage_text(*usage.picture(self.project, server))
 
     # --- the console log ---------------------------------------------------------------------------
 
@@ -225,14 +258,101 @@ class InstanceDetail(StoreWatching, AnswerOnce, Screen[None]):
 
     def action_show(self, tab: str) -> None:
         """Narrow: switch tabs. Side by side: both show already, so put the focus (and the keys that
-        scroll) on the one asked for."""
+        scroll) on the one asked for (history takes the details' place)."""
         tabs, target = self.part("#detail-tabs", Tabs), self.part(f"#detail-tabs #tab-{tab}", Tab)
         if tabs is None or target is None:
             return  # not composed yet (Tabs mounts its tabs after it mounts itself: the monkey found that gap)
+        if tab == "history" and tabs.active == target.id:
+            self.fetch_history()  # h again: read it afresh
         tabs.active = target.id
-        pane = self.part("#console" if tab == "console" else "#details", Widget) if self.side_by_side else None
+        if self.side_by_side and tab != "console":
+            self.set_class(tab == "history", "-history")
+        pane = self.part({"console": "#console", "history": "#history"}.get(tab, "#details"), Widget) \
+            if self.side_by_side else None
         if pane is not None:
             pane.focus()
+
+    # --- the action history ------------------------------------------------------------------------
+
+    def fetch_history(self) -> None:
+        self._history_read = True
+        run_guarded(self, self._read_history(), "reading the action history", group="history", exclusive=True)
+
+    async def _read_history(self) -> None:
+        from ...cloud.kinds import fetch_history
+        from ...cloud.session import CloudError
+
+        state = self.part("#history-state", Static)
+        if state is not None:
+            state.update("reading the action history…")
+        try:
+            actions = await fetch_history(self.project.session, self.server_id)
+        except CloudError as err:
+            if state is not None:
+                state.update(f"action history unavailable: {err}")
+            return
+        users = {}
+        for user_id in dict.fromkeys(a.user_id for a in actions if a.user_id):
+            name = await self.project.actions.user_name(user_id)
+            if name:
+                users[user_id] = name
+        state, body = self.part("#history-state", Static), self.part("#history-body", Static)
+        if state is None or body is None:
+            return  # closed meanwhile
+        failed = sum(1 for a in actions if a.failed)
+        plural = "s" if len(actions) != 1 else ""
+        state.update(f"{len(actions)} action{plural}, newest first" + (f" · {failed} FAILED" if failed else "")
+                     + " · h reads again")
+        body.update(history_text(actions, users))
+
+    # --- the exouser passphrase ----------------------------------------------------------------------
+
+    def action_passphrase(self) -> None:
+        if self._passphrase_shown:
+            self._passphrase_shown = False
+            self.redraw()
+            return
+        run_guarded(self, self._get_passphrase(show=True), "reading the passphrase", group="passphrase",
+                    exclusive=True)
+
+    def action_copy_passphrase(self) -> None:
+        run_guarded(self, self._get_passphrase(show=False), "reading the passphrase", group="passphrase",
+                    exclusive=True)
+
+    async def _get_passphrase(self, *, show: bool) -> None:
+        """Ask first (unless it is on the screen already), fetch it once, then show it or copy it."""
+        from ...cloud.kinds import fetch_passphrase
+        from ...cloud.session import CloudError
+        from ..dialogs import ConfirmDialog
+
+        server = self.server
+        if server is None or not exosphere_built(server):
+            self.notify("this instance has no exouser passphrase (not built by Exosphere)", severity="warning")
+            return
+        if not self._passphrase_shown:
+            what = "Show" if show else "Copy"
+            asked = ConfirmDialog(f"{what} the exouser passphrase of {server.name}?",
+                                  "Anyone who sees it can log in to the instance as exouser (Guacamole, sudo)."
+                                  if show else "It goes to your clipboard through your terminal (OSC 52).",
+                                  confirm=what)
+            if not await self.app.push_screen_wait(asked):
+                return
+        if self._passphrase is None:
+            try:
+                self._passphrase = await fetch_passphrase(self.project.session, self.server_id)
+            except CloudError as err:
+                self.notify(f"passphrase not read: {err}", severity="error")
+                return
+            if self._passphrase is None:
+                self.notify(f"{server.name} has no exouser passphrase (none in its tags or os-server-password)",
+                            severity="warning")
+                return
+        if show:
+            self._passphrase_shown = True
+            self.redraw()
+        else:
+            self.app.copy_to_clipboard(self._passphrase.value)  # the terminal's own OSC 52, as copy mode does
+            self.notify("exouser passphrase copied to the clipboard (OSC 52)", timeout=3)
 
     def action_follow(self) -> None:
         self.following = not self.following

@@ -13,7 +13,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...net.matrix import SERVICES, Access, matrix
+from ...net.matrix import SERVICES, Access, exposed, matrix
+from ...net.risky import Exposure
 from ...net.view import NetView
 from ..tcss import beside
 from ..widgets.choices import MatrixList
@@ -60,6 +61,7 @@ class MatrixScreen(StoreWatching, AnswerOnce, Screen[None]):
         self.rows: list[str] = []  # server IDs, in the list's order
         self.table: dict[str, dict[str, Access]] = {}
         self.names: dict[str, str] = {}
+        self.exposed: dict[str, tuple[Exposure, ...]] = {}  # server ID -> its risky rules (net/risky.py)
 
     def compose(self) -> ComposeResult:
         yield Static(f"Who may connect │ {self.project.label} │ enter: SSH doctor", classes="matrix-bar",
@@ -77,6 +79,7 @@ class MatrixScreen(StoreWatching, AnswerOnce, Screen[None]):
         keep = self.current
         view = NetView.from_store(self.project.store)
         self.table = matrix(view)
+        self.exposed = exposed(view)
         self.names = {sid: server.name for sid, server in view.servers.items()}
         self.rows = sorted(self.table, key=lambda sid: (self.names[sid], sid))
         width = self._name_width()
@@ -88,8 +91,11 @@ class MatrixScreen(StoreWatching, AnswerOnce, Screen[None]):
         options = []
         for sid in self.rows:
             name = self.names[sid]
-            name = name if len(name) <= width else name[:width - 1] + "…"
-            parts = [(name.ljust(width), "bold")]
+            risky = sid in self.exposed
+            room = width - 2 if risky else width  # "⚠ " before an exposed instance: the mark is a word below
+            name = name if len(name) <= room else name[:room - 1] + "…"
+            parts = [("⚠ ", "bold $warning")] if risky else []
+            parts.append((name.ljust(room), "bold"))
             for service in SERVICES:
                 access = self.table[sid][service.name]
                 parts.append((f" {access.short(CELL):>{CELL}}", cell_style(access)))
@@ -120,9 +126,13 @@ class MatrixScreen(StoreWatching, AnswerOnce, Screen[None]):
             row = self.table[sid]
             text = f"{self.names[sid]}: " + " · ".join(
                 f"{s.name} from {describe(row[s.name], self.names)}" for s in SERVICES)
+        risks = self.exposed.get(sid or "", ())
         detail = self.part("#matrix-detail", Static)
         if detail is not None:
-            detail.update(Content(text))
+            parts: list[tuple[str, str] | str] = [text]
+            if risks:  # in words as well as the colour: RISKY, then what is open to whom
+                parts += ["\n", ("⚠ RISKY: ", "bold $warning"), "; ".join(e.message for e in risks)]
+            detail.update(Content.assemble(*parts))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -261,6 +261,19 @@ class ServersView(ResourceView):
 
         return server_su_per_hour(server, self._flavors())
 
+    def cpu(self, server: Server) -> Text:
+        """The newest CPU% from the instance's usage lines (ui/usage.py); a shelve candidate (idle a day) adds
+        SHELVE and the SU/h shelving would save, in the warning colour."""
+        usage = getattr(self.app, "usage", None)
+        cpu, idle = usage.cpu(self.project, server) if usage is not None else (None, None)
+        if cpu is None:
+            return Text("")
+        text = Text(f"{cpu}%")
+        if idle is not None and idle.su_per_hour_saved > 0:
+            text.append(f" SHELVE -{idle.su_per_hour_saved:g}SU/h", style=f"bold {self.palette.busy}"
+                        if self.palette else "")
+        return text
+
     def columns(self) -> list[Column]:
         return [
             Column("name", "NAME", 12, lambda s: s.name, flex=True),
@@ -269,6 +282,8 @@ class ServersView(ResourceView):
             Column("floating", "FLOATING IP", 15, lambda s: ", ".join(s.floating_ips) or "-"),
             Column("fixed", "FIXED IP", 12, lambda s: ", ".join(s.fixed_ips), wide_only=True),
             Column("key", "KEY", 11, lambda s: s.key_name or "", wide_only=True),
+            Column("cpu", "CPU%", 16, self.cpu, wide_only=True, justify="right",
+                   sort=lambda s: int(self.cpu(s).plain.split("%")[0] or -1)),
             Column("age", "AGE", 4, lambda s: age(s.created), sort=lambda s: s.created, justify="right"),
             Column("su", "SU/h", 5, lambda s: f"{self.su_per_hour(s):g}", justify="right", sort=self.su_per_hour),
         ]
@@ -399,11 +414,30 @@ class SecurityGroupsView(ResourceView):
 
         self.post_message(ResourceFlow(self.kind, f"{what}_group", self.table.current_id, self.project))
 
+    def risky(self, group) -> Text:
+        """How many of the group's rules open every port or a risky one to the Internet (net/risky.py)."""
+        from ...net.risky import risk_of
+
+        count = sum(1 for r in group.rules if risk_of(r) is not None)
+        return Text(f"⚠{count} RISKY" if count else "", style=f"bold {self.palette.busy}" if self.palette else "")
+
+    def ingress(self, group) -> Text:
+        from ...net.risky import risk_of
+
+        text = Text()
+        for rule in (r for r in group.rules if r.direction == "ingress"):
+            if text:
+                text.append("; ")
+            if risk_of(rule) is not None:
+                text.append("⚠", style=f"bold {self.palette.busy}" if self.palette else "")
+            text.append(rule_summary(rule)[3:])
+        return text or Text("none")
+
     def columns(self) -> list[Column]:
         return [
             Column("name", "NAME", 14, lambda g: g.name),
-            Column("ingress", "INGRESS", 30, lambda g: "; ".join(
-                rule_summary(r)[3:] for r in g.rules if r.direction == "ingress") or "none", flex=True),
+            Column("ingress", "INGRESS", 30, self.ingress, flex=True),
+            Column("risky", "RISK", 8, self.risky),
             Column("rules", "RULES", 5, lambda g: str(len(g.rules)), justify="right"),
             Column("description", "DESCRIPTION", 20, lambda g: g.description, wide_only=True),
         ]

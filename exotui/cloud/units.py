@@ -257,3 +257,17 @@ def what_if_shelved(allocations: Iterable[Allocation], servers: Iterable[Server]
     now = allocation_balances(allocations, project_burn_rate(servers, flavors, rates), rates)
     then = allocation_balances(allocations, project_burn_rate(after, flavors, rates), rates)
     return [WhatIf(a, b) for a, b in zip(now, then)]
+
+
+def tightest(balances: Iterable[AllocationBalance], today: dt.date) -> AllocationBalance | None:
+    """The allocation to watch: the one that runs out soonest before its end date at the current burn, else the
+    one burned that lasts the shortest, else the one with the least share left (None: no active allocation)."""
+    live = [b for b in balances if b.active]
+
+    def key(balance: AllocationBalance) -> tuple:
+        runway = balance.runway_days
+        short = balance.shortfall_days(today)
+        return (not balance.runs_out_before_end(today), -(short or 0.0),
+                runway if runway is not None else float("inf"), -balance.fraction_used)
+
+    return min(live, key=key) if live else None

@@ -18,6 +18,7 @@ from .actions import Actions
 from .poller import Intervals, ProjectPoller
 from .profiles import CloudProfile, ProfileError, discover
 from .rules import CloudRules, rules_for_cloud
+from .search import SearchIndex
 from .session import CloudSession
 from .store import ProjectKey, ProjectStore
 
@@ -103,7 +104,9 @@ class Workspace:
     problems: list[CloudProblem] = field(default_factory=list)  # one per cloud not logged in now
     opened: bool = False  # open() runs once per workspace, whoever calls it again
     cache_dir: Path | None = None  # where each project's last picture is kept (cloud/cache.py); None: nowhere
+    search: SearchIndex = field(default_factory=SearchIndex)  # every open project's items, by name, ID, IP...
     _retries: list = field(default_factory=list)  # the background login tasks
+    _unfollow: list = field(default_factory=list)  # each project's search.follow stopper
     _retry_now: dict = field(default_factory=dict)  # cloud name -> asyncio.Event that cuts its pause short
 
     async def open(self, on_project: Callable[[Project], None] | None = None,
@@ -205,6 +208,7 @@ class Workspace:
         actions = Actions(session, store, poller, cloud_rules=rules, readonly=self.readonly or profile.readonly)
         project = Project(key, profile, session, store, poller, actions, rules, warning, user_id or "")
         self.projects.append(project)
+        self._unfollow.append(self.search.follow(store))
         if on_project:
             on_project(project)
         asyncio.get_running_loop().create_task(poller.start())
@@ -235,3 +239,5 @@ class Workspace:
         await asyncio.gather(*(p.poller.stop() for p in self.projects), return_exceptions=True)
         for project in self.projects:
             project.session.close()
+        for unfollow in self._unfollow:
+            unfollow()

@@ -150,6 +150,12 @@ class ExotuiApp(App[int]):
     def _resource_flow(self, asked: intents.ResourceFlow) -> None:
         self.flows.resource(asked.kind, asked.name, asked.item, asked.project, asked.ident)
 
+    @on(intents.ShowItem)
+    def _show_item(self, asked: intents.ShowItem) -> None:
+        from .goto import show_item
+
+        show_item(self, asked.project, asked.kind, asked.item_id)
+
     def _views(self):
         """Every view as a fresh widget: (name, widget class)."""
         yield "projects", ProjectsView
@@ -408,8 +414,15 @@ class ExotuiApp(App[int]):
             if text in ("q", "quit"):
                 self.action_quit()
                 return
-            name = view_for(text) if text else None
-            if name is None:
+            word, _, rest = text.partition(" ")
+            name = view_for(word) if text else None
+            if name == "search":
+                self.open_search(rest)
+            elif name == "units":
+                from .screens.allocations import open_units
+
+                open_units(self)
+            elif name is None:
                 if text:
                     self.notify(f"no view called '{text}'; try servers, vol, net, fips, sg, images, keypairs, "
                                 "projects, routers, subnets, ports, snapshots, servergroups, map, matrix",
@@ -461,6 +474,13 @@ class ExotuiApp(App[int]):
                 tables.first().cursor = tables.first().shown.index(item_id)
 
         self.call_after_refresh(point)
+
+    def open_search(self, query: str = "") -> None:
+        """`:search` (and the palette's): every open project's items by name, ID, IP, MAC or fingerprint."""
+        from .screens.search import SearchScreen
+
+        if self.workspace is not None:
+            self.push_screen(SearchScreen(self.workspace, query))
 
     def action_command_palette(self) -> None:
         """Textual's, unless a palette is anywhere in the stack: Textual looks only at the top screen,

@@ -156,8 +156,17 @@ class Flows:
         title = f"Actions: {middle(servers[0].name)} ({servers[0].status})" if len(servers) == 1 else \
             f"Actions on {len(servers)} marked instances: {_names(servers, 3)}"
         action = await self.ask(ChoiceDialog(title, self.menu_choices(project, servers)))
-        if action is None:
-            return
+        if action is not None:
+            await self._chosen(project, servers, action)
+
+    def server_action(self, ids: list[str], action: str, project=None) -> None:
+        """One action of the menu on these instances, as if chosen there (the command palette's)."""
+        project = self._project(project)
+        servers = self._servers(project, ids) if project is not None else []
+        if servers:
+            self._start(self._chosen(project, servers, action), "action")
+
+    async def _chosen(self, project, servers: list[Server], action: str) -> None:
         if action == LAUNCH:
             await self._launch(project)
         elif action == SSH:

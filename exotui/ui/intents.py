@@ -68,3 +68,12 @@ class ResourceFlow(Asked):
         self.name = name
         self.ident = ident
         self.item = project.store.item(kind, ident or "") if project is not None else None
+
+
+class ShowItem(Asked):
+    """Go to one item of any kind (a search result): its project current, its view with the cursor on it."""
+
+    def __init__(self, kind: str, item_id: str, project: Any = None) -> None:
+        super().__init__(project)
+        self.kind = kind
+        self.item_id = item_id

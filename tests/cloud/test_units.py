@@ -15,6 +15,7 @@ from exotui.cloud.units import (
     server_su_per_hour,
     state_rate,
     su_per_hour,
+    tightest,
     what_if_shelved,
 )
 
@@ -109,6 +110,20 @@ def test_runway_in_days_against_the_end_date():
     assert lm_balance.runway_days == pytest.approx(103_488 / 128 / 24) and lm_balance.days_to_end(today) == 165
     idle = allocation_balances([Allocation("jetstream2.indiana.xsede.org", 10, 0, end_date="")])[0]
     assert idle.runway_days is None and idle.ends is None and not idle.runs_out_before_end(today)
+
+
+def test_the_tightest_allocation_is_the_one_that_runs_out_first_before_its_end():
+    today = dt.date(2026, 12, 6)
+    cpu = Allocation("jetstream2.indiana.xsede.org", 500_000, 183_412.5, end_date="2027-05-20")
+    gpu = Allocation("jetstream2-gpu.indiana.xsede.org", 100_000, 41_220.0, end_date="2027-04-07")
+    storage = Allocation("jetstream2-storage.indiana.xsede.org", 10_000, 9_000.0, end_date="2027-05-20")
+    servers = [_server("gpu", G3_LARGE, "ACTIVE"), _server("web", M3_SMALL, "ACTIVE")]
+    balances = allocation_balances([cpu, gpu, storage], project_burn_rate(servers))
+    assert tightest(balances, today).title == "GPU"  # 76 days of SUs, 122 to its end
+    calm = allocation_balances([cpu, gpu, storage], project_burn_rate(servers[1:]))
+    assert tightest(calm, today).title == "CPU"  # lasts, but the only one burned
+    assert tightest(allocation_balances([cpu, storage]), today).title == "Storage"  # nothing burns: least left
+    assert tightest([], today) is None
 
 
 def test_what_if_shelving_a_selection():

@@ -328,7 +328,8 @@ async def test_long_wide_and_odd_names_keep_the_table_in_columns(open_ui):
             await ui.pilot.press("enter")
             await ui.until(lambda: isinstance(ui.app.screen, InstanceDetail), what=f"the detail of {key}")
             rows = screen_rows(await settled_screenshot(ui.pilot, ui.app, what=f"the detail of {key}"))
-            title, name = rows[0].rstrip(), ODD_NAMES[key]
+            assert rows[0].startswith("exotui │ ")  # the cloud/project header stays on the detail (issue 18 item 8)
+            title, name = rows[1].rstrip(), ODD_NAMES[key]
             assert title.startswith("Instance ") and title.endswith(" │ ACTIVE"), f"{key}: {title!r}"
             assert name in title if key != "long" else f"Instance {name[:39]}… │" in title, f"{key}: {title!r}"
             body = str(ui.app.screen.query_one("#detail-body", Static).render())

@@ -22,9 +22,11 @@ from exotui.cloud.workspace import Workspace
 from exotui.demo.app import CLOUD_NAME, DemoCloudThread
 from exotui.demo.world import Knobs
 from exotui.ui.app import ExotuiApp
+from exotui.ui.screens.allocations import UnitsScreen, open_units
 from exotui.ui.screens.detail import InstanceDetail
 from exotui.ui.screens.doctor import DoctorScreen
 from exotui.ui.screens.kind_detail import KindDetail
+from exotui.ui.screens.search import SearchScreen
 from exotui.ui.screens.sessions import SessionsScreen
 from exotui.ui.screens.yaml_view import YamlScreen
 from exotui.ui.widgets.table import ResourceTable
@@ -266,6 +268,19 @@ async def test_hostile_cloud_text_never_reaches_the_terminal_as_control(tmp_path
                 while len(app.screen_stack) > 1:
                     await pilot.press("escape")
                     await pilot.pause()
+            # search hits (names of every kind, in every project) and the service-units screen (instance names)
+            await until(pilot, lambda: len(app.screen_stack) == 1, what="the dashboard")
+            app.open_search("t2")
+            await until(pilot, lambda: isinstance(app.screen, SearchScreen) and app.screen.hits, what="search hits")
+            await shown("search")
+            await pilot.press("escape")
+            await until(pilot, lambda: len(app.screen_stack) == 1, what="the dashboard")
+            app.show_view("servers")
+            await pilot.press("space")  # a hostile name in the what-if
+            open_units(app)
+            await until(pilot, lambda: isinstance(app.screen, UnitsScreen) and app.screen.lines, what="units")
+            await shown("service units")
+            await pilot.press("escape")
             # an SSH tab: its title and status line name the instance, its address and the image's user
             await until(pilot, lambda: len(app.screen_stack) == 1, what="the dashboard")
             app.show_view("servers")

@@ -6,10 +6,22 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.widgets import Static
 
 from .table import Column
-from .views import CellColours, ResourceView
+from .views import CellColours, ResourceView, clock
+
+SHORT = {"general": "CPU", "gpu": "GPU", "large_memory": "LM", "storage": "Store"}  # allocation titles in 11 cells
+
+
+def runway_text(balance) -> str:
+    """"GPU 76d": an allocation's runway at the current burn in a few cells ("CPU idle" when nothing burns it)."""
+    short = SHORT.get(balance.family, balance.title[:5])
+    days = balance.runway_days
+    if days is None:
+        return f"{short} idle"
+    return f"{short} {days:.0f}d" if days < 999.5 else f"{short} >999d"
 
 if TYPE_CHECKING:
     from ...cloud.store import Change
@@ -33,6 +45,8 @@ class ProjectRow:
     su_left: float | None
     loaded: bool
     error: str | None
+    runway: str = "-"  # the tightest allocation's runway at the current burn: "GPU 76d"
+    runs_out: bool = False  # ... and it runs out before the allocation's end date
 
 
 def meter(used: int, limit: int, palette: CellColours, width: int = 6) -> Text:
@@ -47,7 +61,7 @@ def meter(used: int, limit: int, palette: CellColours, width: int = 6) -> Text:
 
 
 def row_for(project) -> ProjectRow:
-    from ...cloud.units import allocation_balances, project_burn_rate  # after the first frame
+    from ...cloud.units import allocation_balances, project_burn_rate, tightest  # after the first frame
 
     store = project.store
     quotas = store.get("quotas")
@@ -62,6 +76,8 @@ def row_for(project) -> ProjectRow:
     burn = project_burn_rate(servers, store.get("flavors").values())
     balances = allocation_balances(store.get("allocations").values(), burn)
     cpu = next((b for b in balances if b.family == "general"), None)
+    today = clock().date()
+    tight = tightest(balances, today)
     key = project.key
     state = store.state("servers")
     return ProjectRow(
@@ -69,7 +85,8 @@ def row_for(project) -> ProjectRow:
         active=sum(1 for s in servers if s.status == "ACTIVE"), servers=len(servers),
         cores=quota("compute", "cores"), ram_gb=quota("compute", "ram", 1024), volume_gb=quota("volume", "gigabytes"),
         fips=quota("network", "floatingip"), su_per_hour=burn.per_hour, su_left=cpu.remaining if cpu else None,
-        loaded=state.loaded, error=state.last_error)
+        loaded=state.loaded, error=state.last_error, runway=runway_text(tight) if tight else "-",
+        runs_out=bool(tight and tight.runs_out_before_end(today)))
 
 
 class ProjectsView(ResourceView):
@@ -78,6 +95,8 @@ class ProjectsView(ResourceView):
     kind = "projects"
     title = "Projects"
     enter_describes = False  # enter makes the project current; d describes it
+    BINDINGS = [Binding("u", "units", "Units", tooltip="service units: every allocation of the project: balance, burn, "
+                        "runway against its end date, what shelving the marked instances adds")]
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -99,6 +118,12 @@ class ProjectsView(ResourceView):
                 return Text("⚠ " + row.error, style=self.palette.bad)
             return Text(f"{row.active}/{row.servers}" if row.loaded else "loading…")
 
+        def runway(row: ProjectRow) -> Text:
+            """The tightest allocation (cloud/units.tightest), ⚠ when its SUs end before it does."""
+            if row.runs_out:
+                return Text("⚠" + row.runway, style=f"bold {self.palette.bad}")
+            return Text(row.runway)
+
         def gauge(used_limit: tuple[int, int], width: int = 6) -> Text:
             return meter(*used_limit, self.palette, width)
 
@@ -112,7 +137,8 @@ class ProjectsView(ResourceView):
             Column("fips", "FIPS", 12, lambda r: gauge(r.fips, 4), wide_only=True),
             Column("su", "SU/h", 6, lambda r: f"{r.su_per_hour:g}", justify="right", sort=lambda r: r.su_per_hour),
             Column("left", "SU LEFT", 9, lambda r: "-" if r.su_left is None else f"{r.su_left:,.0f}",
-                   justify="right", sort=lambda r: r.su_left or 0),
+                   justify="right", sort=lambda r: r.su_left or 0, wide_only=True),
+            Column("runway", "SU RUNWAY", 10, runway),
         ]
 
     def add_project(self, project) -> None:
@@ -142,6 +168,13 @@ class ProjectsView(ResourceView):
 
     def project_of(self, ident: str):
         return self.project_for(ident)
+
+    def action_units(self) -> None:
+        from ..screens.allocations import open_units
+
+        project = self.projects.get(self.table.current_id or "")
+        if project is not None:
+            open_units(self.app, project)
 
     def project_for(self, ident: str):
         return self.projects.get(ident)

@@ -239,5 +239,17 @@ async def test_the_palette_closes_once_however_often_it_is_answered(demo_yaml):
         await palette._gather_commands("open").wait()
         await pilot.pause()  # what the search posted, handled
         assert app.is_running and app._exception is None
+        # an open, unanswered palette whose list is not mounted (yet, or any more): the search is dropped
+        from textual.command import CommandList
+
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
+        palette = app.screen
+        await palette.query_one(CommandList).remove()
+        await palette._gather_commands("open").wait()
+        await pilot.pause()
+        assert app.is_running and app._exception is None and app.screen is palette
+        palette._action_escape()
+        await until(pilot, lambda: not palette.is_attached, what="the palette gone")
         await pilot.press("colon", *"vol", "enter")
         await until(pilot, lambda: app.current_view == "volumes", what="the dashboard, still answering")

@@ -18,7 +18,7 @@ from textual.widgets.option_list import Option
 
 from ...cloud.models import printable
 from ..tcss import beside
-from ..widgets.choices import Choices
+from ..widgets.choices import SearchList
 from .base import AnswerOnce
 
 KIND_WORDS = {"servers": "instance", "ports": "port", "floating_ips": "floating ip", "subnets": "subnet",
@@ -45,10 +45,6 @@ def hit_line(hit: Any, width: int, many_projects: bool) -> str:
     if match:
         line += " " + clip(match, max(0, rest - name_width - 1))
     return line + (" " + project[:24] if project else "")
-
-
-class SearchList(Choices):
-    """One option per hit; enter opens it."""
 
 
 class SearchScreen(AnswerOnce, Screen[None]):

@@ -44,3 +44,7 @@ class MatrixList(Choices):
     """One option per instance of the matrix; the highlight is the instance enter and d act on."""
 
     DEFAULT_CSS = tcss(__file__, "matrix_list.tcss")
+
+
+class SearchList(Choices):
+    """The search screen's hits, one option per hit; enter opens it."""

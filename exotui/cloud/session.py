@@ -49,6 +49,23 @@ def explain(exc: BaseException) -> CloudError:
     return CloudError(explain_line(exc), status, request_id, answer_lost=answer_lost(exc))
 
 
+def relogin_on_every_401(auth) -> None:
+    """keystoneauth answers a 401 by dropping the token, logging in again and resending, but only when
+    `invalidate()` says it dropped something. Polls run on several threads: when two calls meet the 401
+    of a token the API forgot, the second finds the token already dropped (the first is logging in),
+    gives up, and its 401 reached the user as "stale". Here a token already dropped still means "send
+    again": the resend waits for the first thread's login under the plugin's own lock."""
+    drop = getattr(auth, "invalidate", None)
+    if drop is None or not hasattr(auth, "auth_ref") or getattr(drop, "relogin_on_every_401", False):
+        return
+
+    def invalidate() -> bool:
+        return bool(drop()) or auth.auth_ref is None
+
+    invalidate.relogin_on_every_401 = True
+    auth.invalidate = invalidate
+
+
 @dataclass(frozen=True)
 class Page:
     """A raw list answer: the items, the bytes it took, and the cloud's clock (Date header)."""
@@ -116,6 +133,7 @@ class CloudSession:
                 if self._conn is None:
                     conn = await self.run(self._connect)
                     await self.run(conn.authorize)
+                    relogin_on_every_401(conn.session.auth)
                     self.compute_mv = await self.run(self._negotiate_compute, conn)
                     self._conn = conn
         return self._conn

@@ -3,6 +3,7 @@ login is reported in under 2 s, and a failed login is tried again in the backgro
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -174,3 +175,24 @@ async def test_refused_credentials_are_not_retried_by_themselves(demo, demo_dir,
         assert problems[1].attempts == 2 and problems[1].retry_at is None
     finally:
         await workspace.close()
+
+
+async def test_a_forgotten_token_is_replaced_without_a_failed_call_when_many_calls_meet_it(fresh_demo, tmp_path):
+    """Keystone forgets the token (restart, revocation, expiry earlier than the clients think) while
+    several polls are on the wire: every one of them logs in again or waits for the login that is under
+    way, and none reports a 401 (it used to reach the header as "⚠ stale: ... (HTTP 401)")."""
+    session = CloudSession.for_project(_profile(tmp_path / "clouds.yaml"))
+    calls = ("/servers/detail", "servers"), ("/flavors/detail", "flavors"), ("/os-keypairs", "keypairs")
+    failed: list[str] = []
+    try:
+        await session.connection()
+        for _ in range(12):
+            before = len(fresh_demo.world.tokens)
+            fresh_demo.call(lambda: [t.update(expires=fresh_demo.world.now()) for t in fresh_demo.world.tokens.values()])
+            answers = await asyncio.gather(*(session.get_list("compute", path, key) for path, key in calls * 3),
+                                           return_exceptions=True)
+            failed += [str(a) for a in answers if isinstance(a, BaseException)]
+            assert len(fresh_demo.world.tokens) > before  # each round did log in again
+        assert failed == []
+    finally:
+        session.close()

@@ -64,3 +64,23 @@ async def test_declining_to_start_opens_no_session(open_ui):
         status = str(session.query_one(".ssh-status").render())
         assert re.search(r"not connected: wake-declined is SHUTOFF", status), status
         assert ui.store.item("servers", sid).status == "SHUTOFF"
+
+
+async def test_an_instance_deleted_while_the_offer_is_open_ends_the_session_with_one_line(open_ui):
+    """Deleted elsewhere between the offer and the answer: the tab says so, and nothing is reported as a bug."""
+    async with open_ui(size=(100, 30)) as ui:
+        sid = await stopped_instance(ui, "wake-gone", "SHUTOFF")
+        ui.point_at(sid)
+        await ui.pilot.press("s")
+        await ui.until(lambda: isinstance(ui.app.screen, ConfirmDialog), what="the offer to start")
+        ui.demo.call(lambda: ui.demo.world.servers.pop(sid) and ui.demo.world.changed("servers", sid))
+        ui.project.poller.distrust()
+        ui.project.poller.kick("servers")
+        await ui.until(lambda: ui.store.item("servers", sid) is None, what="the deleted instance gone from the store")
+        await ui.pilot.press("y")
+        await ui.until(lambda: isinstance(ui.app.screen, SessionsScreen), what="the sessions screen")
+        session = ui.app.screen.sessions()[0]
+        await ui.until(lambda: session.ended.is_set(), what="the session to end")
+        status = str(session.query_one(".ssh-status").render())
+        assert "✗ this instance is not in the project" in status, status
+        assert not [n for n in ui.app._notifications if n.title == "something went wrong"]

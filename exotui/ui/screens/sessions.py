@@ -26,6 +26,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
+from ...cloud.actions.base import ActionRefused
 from ...cloud.models import Server
 from ...ssh.client import HostKeyChanged, HostKeyUnknown, SSHError, connect
 from ...ssh.hostkeys import KnownHosts
@@ -91,12 +92,17 @@ class SSHSession(Vertical):
 
     def status(self, text: str) -> None:
         self._status = text
-        self.query_one(".ssh-status", Static).update(text)
+        self._status_line(text)
 
     def notice(self, text: str) -> None:
         """A passing note after the status (copy mode: "copied N characters", search results)."""
         # the note first: the end of the line is cut at 80 columns
-        self.query_one(".ssh-status", Static).update(f"{text} · {getattr(self, '_status', '')}")
+        self._status_line(f"{text} · {getattr(self, '_status', '')}")
+
+    def _status_line(self, text: str) -> None:
+        # the tab may be closed while its worker still says something (the worker is cancelled just after)
+        for line in self.query(".ssh-status").results(Static):
+            line.update(text)
 
     def on_mount(self) -> None:
         self.terminal.on_notice = self.notice
@@ -114,7 +120,7 @@ class SSHSession(Vertical):
                 changed.forget()  # the console log vouches for the new key, or the user is asked
                 self.status(f"{self.server.name}: old host key forgotten; connecting again…")
                 await self._session()
-        except (SSHError, TargetError) as err:
+        except (SSHError, TargetError, ActionRefused) as err:  # refused: the instance went while we asked
             self.status(f"✗ {err}")
             self.app.notify(str(err), title=f"ssh {self.server.name}", severity="error", timeout=15)
         finally:

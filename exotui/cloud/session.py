@@ -56,14 +56,14 @@ def relogin_on_every_401(auth) -> None:
     gives up, and its 401 reached the user as "stale". Here a token already dropped still means "send
     again": the resend waits for the first thread's login under the plugin's own lock."""
     drop = getattr(auth, "invalidate", None)
-    if drop is None or not hasattr(auth, "auth_ref") or getattr(drop, "relogin_on_every_401", False):
+    if drop is None or not hasattr(auth, "auth_ref") or getattr(auth, "exotui_relogin", False):
         return
 
     def invalidate() -> bool:
         return bool(drop()) or auth.auth_ref is None
 
-    invalidate.relogin_on_every_401 = True
     auth.invalidate = invalidate
+    auth.exotui_relogin = True
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import gc
 import time
 from typing import TYPE_CHECKING, Callable
 
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.message import Message
@@ -75,6 +75,22 @@ class CommandLine(Input):
         """Not while hidden: the start-up focus would land here and take the first key typed."""
         return self.display and super().focusable
 
+    async def _on_key(self, event: events.Key) -> None:
+        """enter runs the line at once, not through Input's binding: that waits for the key to come back up to
+        the app, by when the keys typed behind it in the same read (`:search` enter `web`) were the hidden line's.
+        Those keys, reaching the line once it is closed, go back to the app for what the line opened."""
+        if not self.display or event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            if self.display:
+                run_line = getattr(self.app, "run_line", None)
+                if run_line is not None:
+                    run_line(self.value)
+            else:
+                self.app.post_message(events.Key(event.key, event.character))
+            return
+        await super()._on_key(event)
+
 
 class ExotuiApp(App[int]):
     TITLE = "exotui"
@@ -86,7 +102,8 @@ class ExotuiApp(App[int]):
         Binding("colon", "command_line(':')", "View", key_display=":", priority=True,
                 tooltip="a view by its name or an alias (below); :map the network, :matrix who may connect"),
         Binding("slash", "command_line('/')", "Filter", key_display="/", priority=True,
-                tooltip="the table, by a regular expression (!text inverts); esc clears"),
+                tooltip="the table's shown columns, by a regular expression (!text inverts, *text every column and "
+                "the ID); esc clears"),
         # the footer keeps to what fits 80 columns with ? in it; the rest are in ? help and the palette
         Binding("w", "wide", "Wide", show=False, tooltip="more columns"),
         Binding("ctrl+r", "refresh", "Refresh", show=False, tooltip="now: full lists, failed logins tried again"),
@@ -377,8 +394,8 @@ class ExotuiApp(App[int]):
     def action_command_line(self, mode: str) -> None:
         line = self.query_one(CommandLine)
         line.mode = mode
-        line.placeholder = ("view: servers, vol, net, fips, sg, images, keypairs, projects"
-                            if mode == ":" else "filter: regex, !regex inverts")
+        line.placeholder = ("view: servers, vol, net, fips, sg, images, keypairs, projects" if mode == ":"
+                            else "filter: regex on the columns shown; !regex inverts; *regex every column")
         table = self._table()
         line.value = table.filter_text if mode == "/" and table else ""
         line.border_subtitle = escape(table.filter_error or "") if mode == "/" and table else ""
@@ -393,8 +410,10 @@ class ExotuiApp(App[int]):
 
     @on(Input.Changed, "#command")
     def live_filter(self, event: Input.Changed) -> None:
-        line = self.query_one(CommandLine)
-        table = self._table()
+        lines = self.query(CommandLine)  # (enter runs the line before this change arrives: the app may be closing)
+        if not lines:
+            return
+        line, table = lines.first(), self._table()
         if line.mode == "/" and table is not None:
             table.set_filter(event.value)
             line.border_subtitle = escape(table.filter_error or "")  # a bad or slow regex is said here, never raised
@@ -404,10 +423,14 @@ class ExotuiApp(App[int]):
 
     @on(Input.Submitted, "#command")
     def run_command(self, event: Input.Submitted) -> None:
+        self.run_line(event.value)
+
+    def run_line(self, value: str) -> None:
+        """The command line's text run (enter): a view opened by its name, a screen pushed, or the filter kept."""
         line = self.query_one(CommandLine)
         line.display = False
         if line.mode == ":":
-            text = event.value.strip().lstrip(":")
+            text = value.strip().lstrip(":")
             if text == "q!":
                 self.exit(0)
                 return

@@ -1,4 +1,5 @@
-"""The table filter (k9s' '/'): a regular expression, '!' in front inverts it, bounded in compile and time.
+"""The table filter (k9s' '/'): a regular expression over the columns shown, '!' in front inverts it, '*' in
+front matches every column and the ID (hidden ones too); bounded in compile and time.
 
 `re` has no timeout: `(a+)+$` against a 28-character name froze the UI for 18 s per key, and some patterns
 do not compile at all (`a{4294967296}` raised OverflowError, 1,200 '(' RecursionError, both out of the app).
@@ -23,8 +24,10 @@ class TableFilter:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.invert = text.startswith("!")
-        self.pattern = text[1:] if self.invert else text
+        flags = text[:2]
+        self.invert = flags.startswith("!") or flags == "*!"  # `!*exo` and `*!exo` alike
+        self.every = flags.startswith("*") or flags == "!*"  # every column and the ID, not just those shown
+        self.pattern = text[self.invert + self.every:]
         self.error: str | None = None
         self._regex = None
         if len(self.pattern) > MAX_PATTERN:

@@ -316,7 +316,7 @@ async def test_long_wide_and_odd_names_keep_the_table_in_columns(open_ui):
             await ui.pilot.pause()
             row = _line(table, table.cursor - table.scroll_offset.y + 1)
             assert cell_len(row) == table.size.width, f"{key}: the row is {cell_len(row)} cells: {row!r}"
-            shown = row[:row.index("ACTIVE")]
+            shown = row[:row.index("active")]
             assert cell_len(shown) == status_at, f"{key}: STATUS moved: {row!r}"
             shown, name = shown.rstrip(), ODD_NAMES[key]
             assert shown == name or (shown.endswith("…") and name.startswith(shown[:-1])), (key, shown)

@@ -45,7 +45,7 @@ async def test_suspend_from_the_menu_until_the_table_shows_it(open_ui):
         sid = await ui.boot("ui-suspend")
         await menu(ui, sid)
         await choose(ui, "suspend")
-        await ui.until(lambda: "SUSPENDED" in ui.row_text(sid), what="SUSPENDED in the row")
+        await ui.until(lambda: "suspended" in ui.row_text(sid), what="suspended in the row")
         assert ui.world_server(sid)["status"] == "SUSPENDED"
         assert [s for s in ui.actions_sent(sid) if s[2].endswith("/action")] == [
             ("compute", "POST", f"/servers/{sid}/action")]
@@ -67,7 +67,7 @@ async def test_resize_then_confirm_shows_the_new_flavor(open_ui):
         assert confirm.title_text == "Resize instance ui-resize to g3.small?"
         assert "SU/h 2 → 8" in confirm.message and ui.actions_sent(sid) == []
         await ui.pilot.press("y")
-        await ui.until(lambda: "VERIFY_RESIZE" in ui.row_text(sid), what="VERIFY_RESIZE")
+        await ui.until(lambda: "to confirm" in ui.row_text(sid), what="VERIFY_RESIZE (to confirm)")
 
         options = await menu(ui, sid)
         assert not options.get_option("confirm_resize").disabled
@@ -178,7 +178,7 @@ async def test_launch_form_checks_then_makes_an_active_server(open_ui):
 
         await ui.until(lambda: launched() is not None, what="the new server")
         ui.booted.append(launched().id)
-        await ui.until(lambda: launched().status == "ACTIVE" and "ACTIVE" in ui.row_text(launched().id),
+        await ui.until(lambda: launched().status == "ACTIVE" and "active" in ui.row_text(launched().id),
                        what="the new server ACTIVE")
         server = launched()
         assert server.flavor_name == "m3.small" and server.key_name == "exotui-demo"

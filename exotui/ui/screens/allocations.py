@@ -17,6 +17,7 @@ from textual.widgets import Footer, Static
 
 from ..plain import middle
 from ..tcss import beside
+from ..widgets.crumb import ScreenCrumb
 from ..widgets.projects import SHORT
 from ..widgets.views import CellColours, clock
 from .base import AnswerOnce, StoreWatching
@@ -70,6 +71,7 @@ class UnitsScreen(StoreWatching, AnswerOnce, Screen[None]):
         self.lines: list[str] = []  # what redraw wrote, as text (for tests)
 
     def compose(self) -> ComposeResult:
+        yield ScreenCrumb()  # which cloud and project, live or stale, as over the views
         yield Static(f"Service units │ {self.project.label}", classes="units-bar", markup=False)
         with VerticalScroll(id="units-scroll"):
             yield Static("", id="units-body")

@@ -11,14 +11,16 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Log, Static, Tab, Tabs
+from textual.widgets import Footer, Static, Tab, Tabs
 
 from ...cloud.actions import ActionRefused
 from ...cloud.models import Server
 from ...cloud.rules import FAMILY_TITLES, flavor_family, server_flavor
+from ...cloud.state_words import full
 from ...cloud.units import gpu_fraction, su_per_hour
 from ..plain import escape
 from ..tcss import beside
+from ..widgets.console_log import ConsoleLog
 from ..widgets.views import age, rule_summary
 from ..workers import run_guarded
 from .base import AnswerOnce, StoreWatching
@@ -125,6 +127,13 @@ class InstanceDetail(StoreWatching, AnswerOnce, Screen[None]):
         Binding("c", "copy_passphrase", "Copy passphrase", show=False, tooltip="the exouser passphrase to your "
                 "clipboard through OSC 52 (asks first unless shown)"),
         Binding("f", "follow", "Follow", tooltip="the console log, or pause it"),
+        # the pane on show scrolls with no Tab first (the tabs took the focus, and the keys with it)
+        Binding("j,down", "scroll_pane('down')", "Down", show=False, tooltip="scroll the pane shown"),
+        Binding("k,up", "scroll_pane('up')", "Up", show=False, tooltip="scroll the pane shown"),
+        Binding("pagedown", "scroll_pane('page_down')", "Page down", show=False, tooltip="scroll the pane shown"),
+        Binding("pageup", "scroll_pane('page_up')", "Page up", show=False, tooltip="scroll the pane shown"),
+        Binding("home,g", "scroll_pane('home')", "Top", show=False, tooltip="of the pane shown"),
+        Binding("end,G", "scroll_pane('end')", "Bottom", show=False, tooltip="of the pane shown"),
         Binding("y", "yaml", "YAML", show=False, tooltip="the cloud's own fields for it, as YAML (/ searches)"),
         Binding("o", "links", "Links", show=False, tooltip="its fields and related items (volumes, ports, groups, "
                 "network), each a link"),
@@ -172,7 +181,7 @@ class InstanceDetail(StoreWatching, AnswerOnce, Screen[None]):
                 yield Static("", id="history-body")
             with Vertical(id="console-pane"):
                 yield Static("", id="console-state")
-                yield Log(id="console", highlight=False)
+                yield ConsoleLog(id="console")
         yield Footer()
 
     @property
@@ -188,6 +197,7 @@ class InstanceDetail(StoreWatching, AnswerOnce, Screen[None]):
         self.set_class(event.tab.id == "tab-history", "-history")
         if event.tab.id == "tab-history" and not self._history_read:
             self.fetch_history()
+        self.call_after_refresh(self._focus_pane)  # its keys scroll it, with no Tab first
 
     def on_mount(self) -> None:  # (StoreWatching subscribes and draws)
         self.set_class(self.app.size.width >= SIDE_BY_SIDE_AT, "-side-by-side")
@@ -203,7 +213,7 @@ class InstanceDetail(StoreWatching, AnswerOnce, Screen[None]):
         if server is None:
             title.update("Instance (gone: deleted, or not in this project)")
             return
-        state = server.status + (f" · {server.task_state}" if server.task_state else "")
+        state = full(server.status, server.task_state)  # Nova's names, with the table's words
         name = Text(server.name)
         name.truncate(TITLE_NAME_CELLS, overflow="ellipsis")
         title.update(f"Instance {escape(name.plain)} │ {escape(state)}" + (" │ 🔒" if server.locked else ""))
@@ -240,17 +250,20 @@ class InstanceDetail(StoreWatching, AnswerOnce, Screen[None]):
             state.update(escape(result.message))
             return
         text = (result.value or "").replace("\r", "")
-        follow = "following (f stops)" if self.following else "paused (f follows)"
-        state.update(f"last {CONSOLE_LINES} lines · {follow}")
+        self._say_following()
         if text == self._console_text:
             return
         self._console_text = text
-        log = self.part("#console", Log)
+        log = self.part("#console", ConsoleLog)
         if log is None:
             return
-        at_end = log.is_vertical_scroll_end or self.following
-        log.clear()
-        log.write(text, scroll_end=at_end)
+        log.show(text, scroll_end=log.is_vertical_scroll_end or self.following)
+
+    def _say_following(self) -> None:
+        state = self.part("#console-state", Static)
+        if state is not None and self._console_text is not None:
+            follow = "following (f stops)" if self.following else "paused (f follows)"
+            state.update(f"last {CONSOLE_LINES} lines · {follow}")
 
     # --- keys ----------------------------------------------------------------------------------------
 
@@ -363,8 +376,32 @@ class InstanceDetail(StoreWatching, AnswerOnce, Screen[None]):
     def action_follow(self) -> None:
         self.following = not self.following
         self.notify("following the console log" if self.following else "console log paused", timeout=2)
+        self._say_following()  # at once: the label said "following" until the next read, which pausing stops
         if self.following:
             self.fetch_console()
+
+    def _pane(self) -> Widget | None:
+        """The pane on show (side by side: the focused one, else the details)."""
+        tabs = self.part("#detail-tabs", Tabs)
+        if tabs is None:
+            return None
+        if self.side_by_side:
+            focused = self.focused
+            if focused is not None and focused.id in ("details", "history", "console"):
+                return focused
+            return self.part("#history" if self.has_class("-history") else "#details", Widget)
+        return self.part({"tab-console": "#console", "tab-history": "#history"}.get(tabs.active or "", "#details"),
+                         Widget)
+
+    def action_scroll_pane(self, how: str) -> None:
+        pane = self._pane()
+        if pane is not None:
+            getattr(pane, f"scroll_{how}")(animate=False)
+
+    def _focus_pane(self) -> None:
+        pane = self._pane()
+        if pane is not None and pane.focusable:
+            pane.focus()
 
     def action_actions(self) -> None:
         from ..intents import ServerMenu  # the app starts what a screen asks for (ui/intents.py)

@@ -18,6 +18,7 @@ from ...net import doctor
 from ...net.view import NetView
 from ..fixes import apply_fix
 from ..tcss import beside
+from ..widgets.crumb import ScreenCrumb
 from ..workers import run_guarded
 from .base import AnswerOnce, StoreWatching
 
@@ -52,6 +53,7 @@ class DoctorScreen(StoreWatching, AnswerOnce, Screen[None]):
         self.console: str | None = None  # the console log, once read
 
     def compose(self) -> ComposeResult:
+        yield ScreenCrumb()  # which cloud and project, live or stale, as over the views
         yield Static("", id="doctor-title")
         yield Static("", id="doctor-body")
         yield Footer()

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, ProgressBar, Static
 
 from ..tcss import beside
+from ..widgets.crumb import ScreenCrumb
 from .base import AnswerOnce
 
 
@@ -27,11 +28,13 @@ def size(n: int) -> str:
 
 
 class ListingScreen(AnswerOnce, Screen[None]):
-    """A title bar, one table (rows keyed by a string), a status line and a progress bar for transfers."""
+    """The views' header (cloud / project), a title bar, one table (rows keyed by a string), a status line and a
+    progress bar for transfers. An empty table says what to do in its place (`empty_hint`)."""
 
     CSS_PATH = beside(__file__, "listing.tcss")
     BINDINGS = [Binding("escape", "close", "Back", tooltip="the screen before")]
     columns: tuple[str, ...] = ()
+    empty_hint = ""  # said where the rows would be when there are none (not while loading)
 
     def __init__(self, project) -> None:
         super().__init__()
@@ -39,10 +42,12 @@ class ListingScreen(AnswerOnce, Screen[None]):
         self.keys: list[str] = []  # row keys, in the table's order
 
     def compose(self) -> ComposeResult:
+        yield ScreenCrumb()  # which cloud and project, live or stale, as over the views
         yield Static("", classes="listing-bar", markup=False)
         table: DataTable[Any] = DataTable(cursor_type="row", zebra_stripes=False, id="listing")
         table.add_columns(*self.columns)
         yield table
+        yield Static("", id="listing-empty", markup=False)
         yield ProgressBar(id="listing-progress", show_eta=False)
         yield Static(" ", id="listing-status", markup=False)
         yield Footer()
@@ -50,6 +55,16 @@ class ListingScreen(AnswerOnce, Screen[None]):
     def on_mount(self) -> None:
         self.when_composed("#listing", lambda table: table.focus())
         self.when_composed("#listing-progress", lambda bar: setattr(bar, "display", False))
+
+    def say_empty(self, empty: bool) -> None:
+        """The table's place taken by `empty_hint` while it has no rows (`empty`), the rows' back once it has."""
+        table, hint = self.part("#listing", DataTable), self.part("#listing-empty", Static)
+        if table is None or hint is None:
+            return
+        shown = empty and bool(self.empty_hint)
+        hint.update(Content(self.empty_hint))
+        hint.display = shown
+        table.set_class(shown, "-empty")
 
     def set_bar(self, text: str) -> None:
         bar = self.query(".listing-bar")

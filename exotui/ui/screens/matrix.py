@@ -18,6 +18,7 @@ from ...net.risky import Exposure
 from ...net.view import NetView
 from ..tcss import beside
 from ..widgets.choices import MatrixList
+from ..widgets.crumb import ScreenCrumb
 from .base import AnswerOnce, StoreWatching
 
 CELL = 9
@@ -64,6 +65,7 @@ class MatrixScreen(StoreWatching, AnswerOnce, Screen[None]):
         self.exposed: dict[str, tuple[Exposure, ...]] = {}  # server ID -> its risky rules (net/risky.py)
 
     def compose(self) -> ComposeResult:
+        yield ScreenCrumb()  # which cloud and project, live or stale, as over the views
         yield Static(f"Who may connect │ {self.project.label} │ enter: SSH doctor", classes="matrix-bar",
                      markup=False)
         yield Static("", id="matrix-head")

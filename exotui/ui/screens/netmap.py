@@ -17,6 +17,7 @@ from ...net import topology
 from ...net.view import NetView
 from ..tcss import beside
 from ..widgets.choices import NetMap
+from ..widgets.crumb import ScreenCrumb
 from .base import AnswerOnce, StoreWatching
 
 # roles from net.topology -> theme styles (never literal colours: a theme change reaches the map)
@@ -65,6 +66,7 @@ class NetMapScreen(StoreWatching, AnswerOnce, Screen[None]):
         self.view: NetView | None = None
 
     def compose(self) -> ComposeResult:
+        yield ScreenCrumb()  # which cloud and project, live or stale, as over the views
         yield Static(f"Network map │ {self.project.label}", id="map-title", markup=False)
         yield NetMap(id="map")
         yield Static("", id="map-detail")

@@ -19,6 +19,7 @@ from textual.widgets.option_list import Option
 from ...cloud.models import printable
 from ..tcss import beside
 from ..widgets.choices import SearchList
+from ..widgets.crumb import ScreenCrumb
 from .base import AnswerOnce
 
 KIND_WORDS = {"servers": "instance", "ports": "port", "floating_ips": "floating ip", "subnets": "subnet",
@@ -65,6 +66,7 @@ class SearchScreen(AnswerOnce, Screen[None]):
         self.took = 0.0  # seconds the last search took
 
     def compose(self) -> ComposeResult:
+        yield ScreenCrumb()  # which cloud and project, live or stale, as over the views
         yield Static("Search │ every open project │ name, ID, IP, MAC, fingerprint │ enter: open",
                      classes="search-bar", markup=False)
         yield Input(self.query_text, placeholder="name, ID, IP address, MAC or fingerprint", id="search-input")

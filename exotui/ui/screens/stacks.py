@@ -55,6 +55,8 @@ class StacksScreen(StackWatching, ListingScreen):
 
     kind = "stacks"
     columns = ("name", "status", "reason", "created")
+    empty_hint = (f"No stacks in this project. {_CREATE.key} creates one from a Heat template file (HOT) and its "
+                  "parameters; esc goes back.")
     BINDINGS = [
         Binding("escape", "close", "Back", tooltip="the screen before"),
         Binding("enter", "open", "Detail", tooltip="outputs, resources and the event log, followed live"),
@@ -94,6 +96,7 @@ class StacksScreen(StackWatching, ListingScreen):
         else:
             self.set_status(f"{len(stacks)} stacks · enter: detail" if stacks else
                             "no stacks in this project (or no Heat in this cloud)")
+        self.say_empty(state.loaded and not state.last_error and not stacks)
 
     def action_reload(self) -> None:
         self.project.poller.kick("stacks")
@@ -127,6 +130,9 @@ class StackDetail(StackWatching, ListingScreen):
         self._following = True
 
     def compose(self) -> ComposeResult:
+        from ..widgets.crumb import ScreenCrumb
+
+        yield ScreenCrumb()  # which cloud and project, as over the views
         yield Static("", classes="listing-bar", markup=False)
         yield Static(" ", id="stack-summary")
         table: DataTable[Any] = DataTable(cursor_type="row", id="listing")

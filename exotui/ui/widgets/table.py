@@ -38,10 +38,15 @@ class Column:
     wide_only: bool = False  # shown only in the wide view
     justify: str = "left"
     max_width: int = 48  # a flexible column stops growing here; what is left stays blank
+    # when the table is too narrow for every column, the lowest priority goes first (the first column never):
+    # the dropped ones come into view by scrolling the columns sideways (left/right)
+    priority: int = 50
 
 
 class ResourceTable(ScrollView, can_focus=True):
-    """Rows are resources (anything with `.id`); columns say how to draw them."""
+    """Rows are resources (anything with `.id`); columns say how to draw them. Too narrow for them all, the
+    table drops columns by priority; left/right scroll the columns after the first (it stays) sideways, the
+    dropped ones last, and the header marks ‹ › where columns are out of sight."""
 
     DEFAULT_CSS = tcss(__file__, "table.tcss")
     COMPONENT_CLASSES = {"resource-table--header", "resource-table--cursor", "resource-table--marked"}
@@ -52,6 +57,10 @@ class ResourceTable(ScrollView, can_focus=True):
         Binding("pagedown", "page(1)", "Page down", show=False),
         Binding("home,g", "jump(0)", "Top", show=False),
         Binding("end,G", "jump(-1)", "Bottom", show=False),
+        Binding("left,h", "columns(-1)", "Columns ←", show=False, tooltip="scroll the columns back (‹ in the header: "
+                "some are out of sight to the left; the first column stays)"),
+        Binding("right,l", "columns(1)", "Columns →", show=False, tooltip="scroll the columns sideways (› in the "
+                "header: more to the right, those a narrow terminal or w's wide view could not fit)"),
         Binding("space", "mark", "Mark", show=False, tooltip="a row, for a bulk action"),
         Binding("enter", "select", "Open", show=False, tooltip="the row (an instance described, a project current)"),
     ]
@@ -79,7 +88,11 @@ class ResourceTable(ScrollView, can_focus=True):
         self.all_columns = tuple(columns)
         self.items: dict[str, Any] = {}
         self._cells: dict[str, tuple[Text, ...]] = {}
+        # what a filter matches: the shown columns' text (`w` adds the wide view's), or every column and the ID
+        # when the filter asks with * (TableFilter.every)
         self._search: dict[str, str] = {}
+        self._search_wide: dict[str, str] = {}
+        self._search_every: dict[str, str] = {}
         self._order: list[str] = []
         self.shown: list[str] = []
         self.marks: set[str] = set()
@@ -91,6 +104,8 @@ class ResourceTable(ScrollView, can_focus=True):
         self._generation = 0  # bumps whenever every cached line is wrong
         self._behind: dict[int, set[str]] = {}  # column position -> rows whose cell refresh_column left for later
         self._base_style: tuple[tuple, Style] | None = None  # rich_style for the line cache's (generation, focus)
+        self.column_offset = 0  # columns after the first scrolled out of sight to the left
+        self._layouts: dict[tuple, Layout] = {}
 
     # --- data ------------------------------------------------------------------------------
 
@@ -103,7 +118,8 @@ class ResourceTable(ScrollView, can_focus=True):
         current = self.current_id
         self.items = dict(items)
         self._cells = {}
-        self._search = {}
+        for texts in self._texts():
+            texts.clear()
         self._behind.clear()
         for ident, item in self.items.items():
             self._index(ident, item)
@@ -116,7 +132,8 @@ class ResourceTable(ScrollView, can_focus=True):
         for ident in removed:
             self.items.pop(ident, None)
             self._cells.pop(ident, None)
-            self._search.pop(ident, None)
+            for texts in self._texts():
+                texts.pop(ident, None)
             self.marks.discard(ident)
         for ident in (*added, *updated):
             item = items.get(ident)
@@ -152,12 +169,12 @@ class ResourceTable(ScrollView, can_focus=True):
 
     def _column_span(self, position: int) -> tuple[int, int] | None:
         """Where column `position` is drawn (x, width), or None if it is not shown (a wide-only column)."""
-        column = self.all_columns[position]
-        if column not in self.columns:
-            return None
-        widths = self._widths(self.size.width)
-        n = self.columns.index(column)
-        return sum(widths[:n]) + n, widths[n]
+        x = 0
+        for shown, width in self.layout(self._width()).columns:
+            if shown == position:
+                return x, width
+            x += width + 1
+        return None
 
     def _catch_up_cell(self, ident: str, position: int) -> bool:
         """Render one cell again; True if its text changed."""
@@ -169,7 +186,7 @@ class ResourceTable(ScrollView, can_focus=True):
         if cell.plain == cells[position].plain:
             return False
         self._cells[ident] = cells[:position] + (cell,) + cells[position + 1:]
-        self._search[ident] = " ".join(c.plain for c in self._cells[ident]).lower()
+        self._index_text(ident)
         return True
 
     def _catch_up(self, ident: str | None = None) -> None:
@@ -188,7 +205,18 @@ class ResourceTable(ScrollView, can_focus=True):
         for behind in self._behind.values():
             behind.discard(ident)
         self._cells[ident] = cells
-        self._search[ident] = " ".join(cell.plain for cell in cells).lower()
+        self._index_text(ident)
+
+    def _index_text(self, ident: str) -> None:
+        cells = self._cells[ident]
+        narrow = " ".join(cell.plain for column, cell in zip(self.all_columns, cells) if not column.wide_only)
+        wide = " ".join(cell.plain for column, cell in zip(self.all_columns, cells) if column.wide_only)
+        self._search[ident] = narrow.lower()
+        self._search_wide[ident] = f"{narrow} {wide}".lower() if wide else self._search[ident]
+        self._search_every[ident] = f"{self._search_wide[ident]} {ident.lower()}"
+
+    def _texts(self) -> tuple[dict[str, str], ...]:
+        return self._search, self._search_wide, self._search_every
 
     def _resort(self, keep: str | None = None) -> None:
         column = next((c for c in self.all_columns if c.key == self.sort_column), None)
@@ -202,9 +230,10 @@ class ResourceTable(ScrollView, can_focus=True):
     def _refilter(self, keep: str | None = None) -> None:
         if self.filter_text:
             self._catch_up()  # the filter reads every row's text
-        self.shown = self.filter.select(self._order, self._search)
+        texts = self._search_every if self.filter.every else self._search_wide if self.wide else self._search
+        self.shown = self.filter.select(self._order, texts)
         self._generation += 1
-        self.virtual_size = Size(self.size.width, len(self.shown) + 1)
+        self.virtual_size = Size(0, len(self.shown) + 1)  # no horizontal scrollbar: the columns scroll
         if keep is not None and keep in self.shown:
             self.cursor = self.shown.index(keep)
         else:
@@ -245,6 +274,9 @@ class ResourceTable(ScrollView, can_focus=True):
     # --- drawing ---------------------------------------------------------------------------
 
     def watch_wide(self) -> None:
+        self.column_offset = 0
+        if self.filter_text:
+            self._refilter(self.current_id)  # the filter matches what is shown: the wide view's columns too
         self._generation += 1
         self.refresh()
 
@@ -254,24 +286,26 @@ class ResourceTable(ScrollView, can_focus=True):
         self.post_message(self.Highlighted(self, self.current_id))
 
     def on_resize(self) -> None:
-        self.virtual_size = Size(self.size.width, len(self.shown) + 1)
+        self.virtual_size = Size(0, len(self.shown) + 1)  # no horizontal scrollbar: the columns scroll
         self._generation += 1
 
-    def _widths(self, total: int) -> list[int]:
-        columns = self.columns
-        fixed = sum(c.width for c in columns if not c.flex) + len(columns) - 1
-        flexible = [c for c in columns if c.flex]
-        spare = max(0, total - fixed - sum(c.width for c in flexible))
-        widths = []
-        for c in columns:
-            if c.flex:
-                widths.append(min(c.max_width, c.width + spare // len(flexible)))
-            else:
-                widths.append(c.width)
-        return widths
+    def _width(self) -> int:
+        """The cells a row has: the vertical scrollbar's are not (more than a screenful of rows drew the last
+        column under it)."""
+        return self.scrollable_content_region.width
+
+    def layout(self, total: int) -> Layout:
+        """The columns drawn in `total` cells at the present sideways scroll."""
+        key = (total, self.wide, self.column_offset)
+        layout = self._layouts.get(key)
+        if layout is None:
+            if len(self._layouts) > 64:
+                self._layouts.clear()
+            layout = self._layouts[key] = _lay_out(self.all_columns, self.wide, total, self.column_offset)
+        return layout
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self._width()
         if y == 0:
             return self._header(width)
         index = self.scroll_offset.y + y - 1
@@ -300,17 +334,22 @@ class ResourceTable(ScrollView, can_focus=True):
 
     def _header(self, width: int) -> Strip:
         style = self.get_component_rich_style("resource-table--header")
+        layout = self.layout(width)
         cells = []
-        for column in self.columns:
+        for position, _ in layout.columns:
+            column = self.all_columns[position]
             label = column.label
             if column.key == self.sort_column:
                 label += " ▼" if self.sort_reverse else " ▲"
             cells.append(Text(label, justify=column.justify))
-        return self._draw(cells, width, style)
+        strip = self._draw(cells, width, style, gaps=("‹" if layout.left else " "))
+        if layout.right and width > 1:  # more columns to the right: said in the header's last cell
+            strip = Strip.join([strip.crop(0, width - 1), Strip([Segment("›", style)])])
+        return strip
 
     def _row(self, ident: str, width: int, is_cursor: bool, marked: bool) -> Strip:
         all_cells = self._cells[ident]
-        cells = [cell for column, cell in zip(self.all_columns, all_cells) if self.wide or not column.wide_only]
+        cells = [all_cells[position] for position, _ in self.layout(width).columns]
         base = self._row_style()
         if marked:
             base = base + self.get_component_rich_style("resource-table--marked")
@@ -321,12 +360,13 @@ class ResourceTable(ScrollView, can_focus=True):
             strip = Strip(Segment.apply_style(strip, post_style=cursor), strip.cell_length)
         return strip
 
-    def _draw(self, cells: list[Text], width: int, style: Style, marked: bool = False) -> Strip:
+    def _draw(self, cells: list[Text], width: int, style: Style, marked: bool = False, gaps: str = " ") -> Strip:
+        """`gaps`: the character between the first column and the second (the header's ‹ when scrolled)."""
         segments: list[Segment] = []
-        widths = self._widths(width)
-        for n, (cell, cell_width, column) in enumerate(zip(cells, widths, self.columns)):
+        for n, (cell, (position, cell_width)) in enumerate(zip(cells, self.layout(width).columns)):
+            column = self.all_columns[position]
             if n:
-                segments.append(Segment(" ", style))
+                segments.append(Segment(gaps if n == 1 else " ", style))
             text = cell.copy()
             if text.style:  # Text.render drops the style of a Text without spans: make it a span
                 text.stylize(text.style)
@@ -360,6 +400,14 @@ class ResourceTable(ScrollView, can_focus=True):
         if self.shown:
             self.cursor = 0 if where == 0 else len(self.shown) - 1
 
+    def action_columns(self, step: int) -> None:
+        """Scroll the columns after the first sideways, a column a step, no further than the last in sight."""
+        offset = max(0, min(self.layout(self._width()).last_offset, self.column_offset + step))
+        if offset != self.column_offset:
+            self.column_offset = offset
+            self._generation += 1
+            self.refresh()
+
     def action_mark(self) -> None:
         ident = self.current_id
         if ident is None:
@@ -378,6 +426,46 @@ class ResourceTable(ScrollView, can_focus=True):
             if row == self.cursor and event.chain >= 2:
                 self.action_select()
             self.cursor = row
+
+
+@dataclass(frozen=True)
+class Layout:
+    columns: tuple[tuple[int, int], ...]  # (position in all_columns, width) of each column drawn, in order
+    left: bool  # columns out of sight to the left (scrolled)
+    right: bool  # columns out of sight to the right (dropped, or not scrolled to yet)
+    last_offset: int  # the sideways scroll that brings the last column into sight
+
+
+def _lay_out(all_columns: tuple[Column, ...], wide: bool, total: int, offset: int, marker: int = 0) -> Layout:
+    """Which columns `total` cells hold: the first always; the others, if they do not all fit, without the lowest
+    priorities; scrolled `offset` columns sideways, the columns after the first follow in their order with the
+    dropped ones last, as many as fit. Columns left out to the right leave the last cell to the header's ›."""
+    shown = [n for n, c in enumerate(all_columns) if wide or not c.wide_only]
+    if not shown:
+        return Layout((), False, False, 0)
+    first, rest = shown[0], shown[1:]
+
+    def need(positions: list[int]) -> int:
+        return all_columns[first].width + sum(all_columns[n].width + 1 for n in positions)
+
+    kept = list(rest)
+    while kept and need(kept) > total:
+        kept.remove(min(reversed(kept), key=lambda n: all_columns[n].priority))  # the lowest; the rightmost of equals
+    sequence = kept + [n for n in rest if n not in kept]
+    last_offset = next((k for k in range(len(sequence)) if need(sequence[k:]) <= total), len(sequence))
+    offset = max(0, min(offset, last_offset))
+    chosen = [first]
+    for n in sequence[offset:]:
+        if need([*chosen[1:], n]) > total - marker:
+            break
+        chosen.append(n)
+    if not marker and len(chosen) - 1 < len(sequence) - offset:
+        return _lay_out(all_columns, wide, total, offset, marker=1)
+    flexible = [n for n in chosen if all_columns[n].flex]
+    spare = max(0, total - marker - need(chosen[1:]))
+    widths = tuple((n, min(all_columns[n].max_width, all_columns[n].width + spare // len(flexible))
+                    if n in flexible else all_columns[n].width) for n in chosen)
+    return Layout(widths, offset > 0, len(chosen) - 1 < len(sequence) - offset, last_offset)
 
 
 def _as_text(value: Text | str | None) -> Text:

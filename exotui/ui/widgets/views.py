@@ -263,15 +263,23 @@ class ServersView(ResourceView):
         return list(self.project.store.get("flavors").values()) if self.project else []
 
     def status(self, server: Server) -> Text:
+        """Nova's status as a word of its own (cloud/state_words.py: SHELVED_OFFLOADED is "shelved")."""
+        from ...cloud.state_words import status_word
+
         p = self.palette
-        text = server.status
-        if server.task_state:
-            text += f" {server.task_state}"
-        if server.locked:
-            text = "🔒" + text
         colour = (p.bad if server.status == "ERROR" else p.busy if server.in_transition
                   else p.ok if server.status == "ACTIVE" else p.dim)
-        return Text(text, style=colour)
+        return Text(status_word(server.status), style=colour)
+
+    def task(self, server: Server) -> Text:
+        """The task Nova is running, as a word of its own (powering-on is "starting"); blank when none."""
+        from ...cloud.state_words import task_word
+
+        return Text(task_word(server.task_state), style=self.palette.busy if self.palette else "")
+
+    @staticmethod
+    def name(server: Server) -> str:
+        return ("🔒" if server.locked else "") + server.name
 
     def flavor(self, server: Server) -> Text:
         from ...cloud.rules import flavor_family, server_flavor
@@ -305,16 +313,18 @@ class ServersView(ResourceView):
 
     def columns(self) -> list[Column]:
         return [
-            Column("name", "NAME", 12, lambda s: s.name, flex=True),
-            Column("status", "STATUS", 17, self.status, sort=lambda s: s.status),
-            Column("flavor", "FLAVOR", 15, self.flavor),
-            Column("floating", "FLOATING IP", 15, lambda s: ", ".join(s.floating_ips) or "-"),
-            Column("fixed", "FIXED IP", 12, lambda s: ", ".join(s.fixed_ips), wide_only=True),
-            Column("key", "KEY", 11, lambda s: s.key_name or "", wide_only=True),
+            Column("name", "NAME", 12, self.name, flex=True, sort=lambda s: s.name),
+            Column("status", "STATUS", 10, self.status, sort=lambda s: f"{s.status} {s.task_state or ''}", priority=90),
+            Column("task", "TASK", 10, self.task, sort=lambda s: s.task_state or "", priority=85),
+            Column("flavor", "FLAVOR", 15, self.flavor, priority=60),
+            Column("floating", "FLOATING IP", 15, lambda s: ", ".join(s.floating_ips) or "-", priority=70),
+            Column("fixed", "FIXED IP", 12, lambda s: ", ".join(s.fixed_ips), wide_only=True, priority=40),
+            Column("key", "KEY", 11, lambda s: s.key_name or "", wide_only=True, priority=20),
             Column("cpu", "CPU%", 16, self.cpu, wide_only=True, justify="right",
-                   sort=lambda s: int(self.cpu(s).plain.split("%")[0] or -1)),
-            Column("age", "AGE", 4, lambda s: age(s.created), sort=lambda s: s.created, justify="right"),
-            Column("su", "SU/h", 5, lambda s: f"{self.su_per_hour(s):g}", justify="right", sort=self.su_per_hour),
+                   sort=lambda s: int(self.cpu(s).plain.split("%")[0] or -1), priority=45),
+            Column("age", "AGE", 4, lambda s: age(s.created), sort=lambda s: s.created, justify="right", priority=50),
+            Column("su", "SU/h", 5, lambda s: f"{self.su_per_hour(s):g}", justify="right", sort=self.su_per_hour,
+                   priority=80),
         ]
 
 

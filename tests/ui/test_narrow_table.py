@@ -16,28 +16,6 @@ def screen_lines(app) -> list[str]:
     return screen_text(app.export_screenshot())
 
 
-async def boot_many(ui, count: int, prefix: str) -> list[str]:
-    """`count` ACTIVE servers made in the demo world in one go; waits until the table has them all."""
-
-    name = ui.project.key.project_name
-
-    def make(world):
-        project = next(p for p in world.projects.values() if p["name"] == name)
-        flavor = next(f["id"] for f in world.flavors.values() if f["name"] == "m3.tiny")
-        image = next(i["id"] for i in world.images.values() if i["name"] == "Featured-Ubuntu24")
-        network = next(n for n in world.networks.values() if n["project_id"] == project["id"]
-                       and n["name"] == "auto_allocated_network")
-        return [nova.boot(world, project["id"], next(iter(world.users)), f"{prefix}-{n:02}", flavor, image,
-                          [network["id"]], status="ACTIVE")["id"] for n in range(count)]
-
-    ids = ui.demo.call(make, ui.demo.world)
-    ui.booted.extend(ids)
-    ui.project.poller.kick("servers")
-    table = ui.app.query_one("#table-servers", ResourceTable)
-    await ui.until(lambda: all(i in table.items for i in ids), what="the servers in the table")
-    return ids
-
-
 def set_task(ui, sid: str, task: str | None, vm_state: str | None = None) -> None:
     """Nova's task state (and vm_state) for the server, behind the app's back, as a running action sets it."""
     ui.demo.call(lambda world: nova._set(world, world.servers[sid], task, vm_state), ui.demo.world)
@@ -70,7 +48,7 @@ async def test_status_and_task_are_words_that_say_on_or_off(open_ui):
 async def test_the_scrollbar_leaves_the_last_column_whole(open_ui):
     """More rows than the screen holds: the vertical scrollbar took the SU/h column's last two cells."""
     async with open_ui() as ui:
-        await boot_many(ui, 24, "narrow-rows")
+        await ui.boot_many([f"narrow-rows-{n:02}" for n in range(24)], "m3.tiny")
         await ui.until(lambda: ui.app.query_one("#table-servers", ResourceTable).show_vertical_scrollbar,
                        what="a scrollbar")
         lines = screen_lines(ui.app)

@@ -76,18 +76,21 @@ class CommandLine(Input):
         return self.display and super().focusable
 
     async def _on_key(self, event: events.Key) -> None:
-        """enter runs the line at once, not through Input's binding: that waits for the key to come back up to
-        the app, by when the keys typed behind it in the same read (`:search` enter `web`) were the hidden line's.
-        Those keys, reaching the line once it is closed, go back to the app for what the line opened."""
-        if not self.display or event.key == "enter":
+        """enter runs the line at once (esc closes it), not through a binding: that waits for the key to come back
+        up to the app, by when the keys typed behind it in the same read (`:search` enter `web`) were the hidden
+        line's. Those keys, reaching the line once it is closed, go back to the app for what the line opened."""
+        if not self.display or event.key in ("enter", "escape"):
             event.stop()
             event.prevent_default()
-            if self.display:
-                run_line = getattr(self.app, "run_line", None)
-                if run_line is not None:
-                    run_line(self.value)
-            else:
-                self.app.post_message(events.Key(event.key, event.character))
+            if self.display and isinstance(self.app, ExotuiApp):
+                if event.key == "enter":
+                    self.app.run_line(self.value)
+                else:
+                    self.app.action_back()
+            elif not getattr(event, "bounced", False):  # once: never back and forth while the focus moves
+                again = events.Key(event.key, event.character)
+                again.bounced = True  # type: ignore[attr-defined]
+                self.app.post_message(again)
             return
         await super()._on_key(event)
 
@@ -410,12 +413,15 @@ class ExotuiApp(App[int]):
 
     @on(Input.Changed, "#command")
     def live_filter(self, event: Input.Changed) -> None:
-        lines = self.query(CommandLine)  # (enter runs the line before this change arrives: the app may be closing)
-        if not lines:
-            return
-        line, table = lines.first(), self._table()
+        lines = self.query(CommandLine)  # (the app may be closing)
+        # a change arriving after enter or esc closed the line is old news: enter set the filter, esc cleared it
+        if lines and lines.first().display:
+            self._set_filter(event.value)
+
+    def _set_filter(self, text: str) -> None:
+        line, table = self.query_one(CommandLine), self._table()
         if line.mode == "/" and table is not None:
-            table.set_filter(event.value)
+            table.set_filter(text)
             line.border_subtitle = escape(table.filter_error or "")  # a bad or slow regex is said here, never raised
             view = self.query_one(f"#{self.current_view}")
             if isinstance(view, ResourceView):
@@ -428,6 +434,8 @@ class ExotuiApp(App[int]):
     def run_line(self, value: str) -> None:
         """The command line's text run (enter): a view opened by its name, a screen pushed, or the filter kept."""
         line = self.query_one(CommandLine)
+        if line.mode == "/":
+            self._set_filter(value)  # the whole text: its last changes may not have arrived yet
         line.display = False
         if line.mode == ":":
             text = value.strip().lstrip(":")

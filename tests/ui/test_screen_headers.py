@@ -75,3 +75,14 @@ async def test_search_typed_right_behind_its_enter_lands_in_the_search_line(open
         await ui.until(lambda: app.screen.query(Input) and app.screen.query_one(Input).value == "web",
                        what="web in the search line")
         assert app.screen.query_text == "web"
+
+
+async def test_a_key_typed_behind_esc_on_the_filter_line_reaches_the_table(open_ui):
+    """`/zzz`, esc and j in one read: the filter is gone and j moves the cursor, instead of ending in the line."""
+    async with open_ui() as ui:
+        first, _second = await ui.boot_many(["behind-esc-1", "behind-esc-2"])
+        table = ui.point_at(first)
+        at = table.cursor
+        await _monkey().press(ui.app, ["slash", *"zzz", "escape", "j"], burst=True)
+        await ui.until(lambda: table.cursor == at + 1 and not table.filter_text, what="j on the table")
+        assert not ui.app.query_one("#command", Input).display

@@ -60,7 +60,8 @@ async def test_an_empty_stacks_screen_says_what_to_do(open_ui):
         await ui.until(lambda: ui.app.screen.query("#listing-empty"), what=":stacks")
         hint = ui.app.screen.query_one("#listing-empty", Static)
         await ui.until(lambda: hint.display, what="the hint")
-        assert "n creates one from a Heat template file" in str(hint.render())
+        assert "n creates one from a Heat template" in str(hint.render())
+        assert len(str(hint.render())) <= 76, "one line at 80 columns"
         await ui.until(lambda: any("n creates one" in line for line in screen_text(ui.app.export_screenshot())),
                        what="the hint on screen")
 

@@ -55,7 +55,6 @@ class Ec2Screen(ListingScreen):
     """EC2 credentials of the user in this project; A makes an application credential."""
 
     columns = ("access key", "project", "user")
-    empty_hint = "No EC2 credentials for this project. n makes one, for S3 tools (rclone, aws); esc goes back."
     BINDINGS = [
         Binding("escape", "close", "Back", tooltip="the screen before"),
         Binding("n", "create", "New", tooltip="a new EC2 credential for this project"),
@@ -90,7 +89,6 @@ class Ec2Screen(ListingScreen):
         self.fill((c.access, (c.access, c.project_id[:12] + (" (this one)" if c.project_id == project_id else ""),
                               c.user_id[:12])) for c in creds)
         self.set_status(f"{len(creds)} EC2 credentials · r: rclone · a: aws · n: new · A: application credential")
-        self.say_empty(not creds)
 
     def _current(self) -> Ec2Credential | None:
         cred = self.credentials.get(self.current or "")

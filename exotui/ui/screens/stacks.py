@@ -55,8 +55,7 @@ class StacksScreen(StackWatching, ListingScreen):
 
     kind = "stacks"
     columns = ("name", "status", "reason", "created")
-    empty_hint = (f"No stacks in this project. {_CREATE.key} creates one from a Heat template file (HOT) and its "
-                  "parameters; esc goes back.")
+    empty_hint = f"No stacks here: {_CREATE.key} creates one from a Heat template (HOT); esc goes back."
     BINDINGS = [
         Binding("escape", "close", "Back", tooltip="the screen before"),
         Binding("enter", "open", "Detail", tooltip="outputs, resources and the event log, followed live"),

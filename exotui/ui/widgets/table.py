@@ -88,11 +88,12 @@ class ResourceTable(ScrollView, can_focus=True):
         self.all_columns = tuple(columns)
         self.items: dict[str, Any] = {}
         self._cells: dict[str, tuple[Text, ...]] = {}
-        # what a filter matches: the shown columns' text (`w` adds the wide view's), or every column and the ID
-        # when the filter asks with * (TableFilter.every)
+        # what a filter matches: the shown columns' text (`w` adds the wide view's); with * in front
+        # (TableFilter.every) every column and the ID, made when such a filter asks
         self._search: dict[str, str] = {}
         self._search_wide: dict[str, str] = {}
-        self._search_every: dict[str, str] = {}
+        self._narrow = tuple(n for n, c in enumerate(self.all_columns) if not c.wide_only)
+        self._wide_only = tuple(n for n, c in enumerate(self.all_columns) if c.wide_only)
         self._order: list[str] = []
         self.shown: list[str] = []
         self.marks: set[str] = set()
@@ -209,14 +210,12 @@ class ResourceTable(ScrollView, can_focus=True):
 
     def _index_text(self, ident: str) -> None:
         cells = self._cells[ident]
-        narrow = " ".join(cell.plain for column, cell in zip(self.all_columns, cells) if not column.wide_only)
-        wide = " ".join(cell.plain for column, cell in zip(self.all_columns, cells) if column.wide_only)
-        self._search[ident] = narrow.lower()
-        self._search_wide[ident] = f"{narrow} {wide}".lower() if wide else self._search[ident]
-        self._search_every[ident] = f"{self._search_wide[ident]} {ident.lower()}"
+        narrow = self._search[ident] = " ".join([cells[n].plain for n in self._narrow]).lower()
+        self._search_wide[ident] = (f"{narrow} {' '.join([cells[n].plain for n in self._wide_only]).lower()}"
+                                    if self._wide_only else narrow)
 
     def _texts(self) -> tuple[dict[str, str], ...]:
-        return self._search, self._search_wide, self._search_every
+        return self._search, self._search_wide
 
     def _resort(self, keep: str | None = None) -> None:
         column = next((c for c in self.all_columns if c.key == self.sort_column), None)
@@ -230,7 +229,9 @@ class ResourceTable(ScrollView, can_focus=True):
     def _refilter(self, keep: str | None = None) -> None:
         if self.filter_text:
             self._catch_up()  # the filter reads every row's text
-        texts = self._search_every if self.filter.every else self._search_wide if self.wide else self._search
+        texts: Mapping[str, str] = self._search_wide if self.wide or self.filter.every else self._search
+        if self.filter.every:
+            texts = {ident: f"{text} {ident.lower()}" for ident, text in texts.items()}
         self.shown = self.filter.select(self._order, texts)
         self._generation += 1
         self.virtual_size = Size(0, len(self.shown) + 1)  # no horizontal scrollbar: the columns scroll

@@ -132,6 +132,8 @@ async def test_help_and_footer_show_each_screens_own_keys(open_ui):
     assert not any(row.description == "New group" for row in helps["servers"])
     assert says("volumes", "x", "Detach") and not says("servers", "x", "Detach")
     assert says("servers", "s", "SSH") and says("servers", "space", "Mark")
+    # the table's sideways scroll, for the columns a narrow terminal drops (issue 18 item 8)
+    assert says("servers", "l", "Columns →") and says("servers", "h", "Columns ←") and says("volumes", "l", "Columns →")
     # the views' keys belong to the main screen: not offered over the map, the matrix or the doctor
     for screen in ("map", "matrix", "doctor"):
         assert not any(":" in row.keys or "w" in row.keys for row in helps[screen]), screen

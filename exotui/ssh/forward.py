@@ -206,6 +206,9 @@ class PortForwards:
             return "Jupyter"
         return WELL_KNOWN.get(port) or (listener.process if listener else "")
 
+    def open_now(self) -> list[Forward]:
+        return [f for f in self.forwards if f.listener is not None]
+
     def find(self, remote_port: int) -> Forward | None:
         return next((f for f in self.forwards if f.remote_port == remote_port and f.listener is not None), None)
 

@@ -27,6 +27,7 @@ LISTEN 0      128           [::]:22            [::]:*
 LISTEN 0      5            [::1]:6006          [::]:*    users:(("tensorboard",pid=77,fd=3))
 LISTEN 0      5         10.0.0.5:8787       0.0.0.0:*
 LISTEN 0      5            evil\x1b[2J:99   0.0.0.0:*
+LISTEN 0      5          127.0.0.1:9000     0.0.0.0:*    users:(("ev\x1b]0;owned\x07il",pid=9,fd=3))
 """
 # /proc/net/tcp and tcp6 (header lines included): 127.0.0.1:3306 LISTEN, an ESTABLISHED one, [::1]:4369
 PROC = """\
@@ -47,7 +48,8 @@ JUPYTER_PLAIN = "Currently running servers:\nhttp://localhost:8889/nb/?token=abc
 def test_listening_ports_from_ss_and_proc():
     listeners = {item.port: item for item in parse_listing(SS)}
     assert list(listeners)[:3] == [6006, 8787, 8888]  # the well-known first
-    assert set(listeners) == {22, 53, 3306, 6006, 8787, 8888}  # the line with no address is dropped
+    assert set(listeners) == {22, 53, 3306, 6006, 8787, 8888, 9000}  # the line with no address is dropped
+    assert listeners[9000].process == "ev␛]0;owned␇il"  # the instance's text, its controls made visible
     assert listeners[22].addresses == ("0.0.0.0", "::") and listeners[22].dest_host == "localhost"
     assert listeners[8888].process == "jupyter-lab" and listeners[8888].dest_host == "localhost"
     assert listeners[53].addresses == ("127.0.0.53",) and listeners[53].dest_host == "127.0.0.53"

@@ -12,7 +12,9 @@ import urllib.request
 
 import pytest
 from test_sessions_ui import on_web_frontend, screen_text, type_line
+from test_snapshots import screen_text as svg_rows
 from textual.widgets import Input, OptionList, Static
+from waiting import settled_screenshot
 
 from exotui.ui.dialogs.choice import ChoiceDialog
 from exotui.ui.dialogs.forward import ForwardDialog
@@ -45,7 +47,7 @@ async def typed_port(ui, dialog: ForwardDialog, text: str) -> None:
 
 
 async def test_forward_a_port_from_a_session(open_ui):
-    async with open_ui(size=(100, 30)) as ui:
+    async with open_ui(size=(80, 24)) as ui:
         project, sid = await on_web_frontend(ui)
         await ui.pilot.press("s")
         await ui.until(lambda: isinstance(ui.app.screen, SessionsScreen) and ui.app.screen.count == 1,
@@ -103,6 +105,17 @@ async def test_forward_a_port_from_a_session(open_ui):
         assert forward.laptop.endswith(f"{target.user}@{target.host}") and said(dialog) == ""
         listed = str(dialog.query_one("#forward-list", Static).render())
         assert forward.url in listed and forward.laptop in listed
+        # at 80x24 the dialog shows it all: the ports, the field, the URL and the start of the laptop's line
+        svg = await settled_screenshot(ui.pilot, ui.app, what="the forward dialog")
+        rows = "\n".join(svg_rows(svg))
+        for seen in ("Forward a port of web-frontend", f"{port}  Jupyter", str(idle),
+                     f"127.0.0.1:{forward.local_port} → web-frontend:{port} (Jupyter)", f"open  {forward.url}",
+                     f"laptop  ssh -L {forward.local_port}:localhost:{port} -p {target.port}", "esc: close"):
+            assert seen in rows, f"{seen!r} not on the screen:\n{rows}"
+
+        ports.focus()
+        await ui.pilot.press("c")  # both lines to the outer terminal's clipboard
+        await ui.until(lambda: ui.app.clipboard == f"{forward.url}\n{forward.laptop}\n", what="copied")
 
         await ui.pilot.press("escape")
         await ui.until(lambda: isinstance(ui.app.screen, SessionsScreen), what="the session again")

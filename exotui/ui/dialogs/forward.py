@@ -52,8 +52,8 @@ class ForwardDialog(Dialog[None]):
             yield Input(placeholder="or type a port, then enter", id="forward-port")
             yield Static("", classes="dialog-error")
             yield Static(self._listed(), id="forward-list")
-            yield Static("enter: forward · digits: a port of your own · c: copy the newest URL and ssh -L · "
-                         "esc: close (forwards stay open with the session)", classes="dialog-hint")
+            yield Static("enter: forward · digits: type a port · c: copy URL and line · esc: close",
+                         classes="dialog-hint")
 
     def on_mount(self) -> None:
         self.when_composed("#forward-ports", lambda ports: ports.focus())
@@ -66,16 +66,17 @@ class ForwardDialog(Dialog[None]):
         if ports is None or status is None:
             return  # closed meanwhile
         options: list[Option] = []
-        for item in self.listeners or []:
-            name = self.forwards.name_of(item.port, item)
-            where = "any address" if item.dest_host == "localhost" and any(
-                a in ("0.0.0.0", "::", "*") for a in item.addresses) else ", ".join(item.addresses)
-            label = f"{item.port:>5}  {name:<12} {where}"
+        jupyter_first = sorted(self.listeners or [], key=lambda item: item.port not in self.forwards.jupyter)
+        for item in jupyter_first:  # then the well-known ports, then by number (parse_listing's order)
+            service = "Jupyter" if item.port in self.forwards.jupyter else WELL_KNOWN.get(item.port, "")
+            where = "any address" if any(a in ("0.0.0.0", "::", "*") for a in item.addresses) else \
+                ", ".join(item.addresses)
+            label = f"{item.port:>5}  {service:<11} {middle(item.process, 14):<14} {middle(where, 32)}"
             options.append(Option(Content(label), id=str(item.port)))
         listening = {item.port for item in self.listeners or []}
         for port, name in WELL_KNOWN.items():
             if self.listeners is not None and port not in listening:
-                options.append(Option(Content.from_markup(f"{port:>5}  {name:<12} [i]nothing listens[/]"),
+                options.append(Option(Content.from_markup(f"{port:>5}  {name:<11} [i]nothing listens[/]"),
                                       id=str(port), disabled=True))
         ports.add_options(options)
         if self.listeners is None:
@@ -83,7 +84,9 @@ class ForwardDialog(Dialog[None]):
                                  "type the port"))
         else:
             status.update(escape(f"{len(listening)} TCP port{'s' if len(listening) != 1 else ''} listening on "
-                                 f"{self.instance}; it is reached as localhost there"))
+                                 f"{self.instance}:"))
+        if listening and ports.highlighted is None:
+            ports.highlighted = 0  # the well-known ones come first
 
     def on_key(self, event) -> None:
         """A digit typed on the list goes to the port field: a port can be typed straight away."""
@@ -96,7 +99,7 @@ class ForwardDialog(Dialog[None]):
     def _listed(self) -> Content:
         open_now = self.forwards.open_now()
         if not open_now:
-            return Content("no forward open in this session")
+            return Content("no forward open in this session (they stay open until it ends)")
         return Content("\n".join(forward_lines(f, self.instance) for f in open_now))
 
     def _said(self, text: str) -> None:
@@ -136,7 +139,6 @@ class ForwardDialog(Dialog[None]):
         if listed is not None:
             listed.update(self._listed())
         self.newest = forward
-        self.app.notify(f"forwarded: {forward.url}", title=f"port {port} of {self.instance}", timeout=8)
 
     def action_copy(self) -> None:
         forward = self.newest

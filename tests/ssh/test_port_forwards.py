@@ -8,12 +8,14 @@ from __future__ import annotations
 import asyncio
 import re
 import urllib.request
+from pathlib import Path
 
 import pytest
 
 from exotui.ssh.client import connect
-from exotui.ssh.forward import ForwardError, Listener, parse_jupyter, parse_listing, parse_port
+from exotui.ssh.forward import ForwardError, Listener, PortForwards, parse_jupyter, parse_listing, parse_port
 from exotui.ssh.hostkeys import KnownHosts
+from exotui.ssh.target import Target
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -57,6 +59,26 @@ def test_listening_ports_from_ss_and_proc():
     assert listeners[6006].dest_host == "localhost"  # ::1 is loopback
     proc = parse_listing(PROC)
     assert proc == [Listener(3306, ("127.0.0.1",)), Listener(4369, ("::1",))]
+
+
+def test_the_laptop_line_is_the_doctors_command_with_L():
+    """The `ssh -L` line is Target.command (the doctor's suggested command) with -L first: port, key and jump
+    host as there; an IPv6 destination in brackets, as ssh reads it."""
+    target = Target("id", "gpu-node", "10.0.0.7", 2222, "exouser", jump="exouser@149.165.1.2:22",
+                    key_files=(Path("/home/me/.ssh/jet key"),))
+    assert target.command == "ssh -p 2222 -i '/home/me/.ssh/jet key' -J exouser@149.165.1.2:22 exouser@10.0.0.7"
+    assert target.command_with("-L", "8888:localhost:8888") == ("ssh -L 8888:localhost:8888 -p 2222 -i "
+                                                                "'/home/me/.ssh/jet key' -J exouser@149.165.1.2:22 "
+                                                                "exouser@10.0.0.7")
+
+    class Reached:  # PortForwards reads only the connection's target for the line
+        pass
+
+    reached = Reached()
+    reached.target = target  # type: ignore[attr-defined]
+    six = parse_listing("LISTEN 0 5 [fd00::5]:8888 [::]:*\n")[0]
+    assert six.dest_host == "fd00::5"
+    assert PortForwards(reached)._laptop(9000, six.dest_host, 8888).startswith("ssh -L 9000:[fd00::5]:8888 -p 2222")
 
 
 def test_jupyter_tokens():
@@ -122,6 +144,15 @@ async def test_forward_to_a_server_started_through_the_session(openssh, tmp_path
         assert same.dest_host == "127.0.0.2" and same.local_port == port2
         assert await asyncio.to_thread(fetch, same.local_port) == "forwarded-ok\n"
 
+        # closed, then asked again with the listing unknown (no ss, no /proc): forwarded to localhost all the same
+        forward.close()
+        assert forwards.open_now() == [same]
+        with pytest.raises(OSError):
+            await asyncio.to_thread(fetch, forward.local_port)
+        again = await forwards.open(port, None)
+        assert again is not forward and again.dest_host == "localhost"
+        assert await asyncio.to_thread(fetch, again.local_port) == "forwarded-ok\n"
+
         free = max(item.port for item in listeners) + 1
         with pytest.raises(ForwardError, match=f"^nothing listens on port {free} on sshd-test$"):
             await forwards.open(free, listeners)
@@ -130,6 +161,6 @@ async def test_forward_to_a_server_started_through_the_session(openssh, tmp_path
     finally:
         await conn.close()
     # gone with the connection
-    for local in (forward.local_port, same.local_port):
+    for local in (again.local_port, same.local_port):
         with pytest.raises(OSError):
             await asyncio.to_thread(fetch, local)

@@ -46,6 +46,17 @@ async def typed_port(ui, dialog: ForwardDialog, text: str) -> None:
     await ui.pilot.press(*text, "enter")
 
 
+async def forward_from_the_menu(ui, sid: str) -> None:
+    """"Forward a port" in the instance's action menu, until the forward dialog shows."""
+    ui.point_at(sid)
+    await ui.pilot.press("a")
+    await ui.until(lambda: isinstance(ui.app.screen, ChoiceDialog), what="the action menu")
+    menu = ui.app.screen.query_one(OptionList)
+    menu.highlighted = menu.get_option_index(FORWARD)
+    await ui.pilot.press("enter")
+    await ui.until(lambda: isinstance(ui.app.screen, ForwardDialog), timeout=20, what="the forward dialog")
+
+
 async def test_forward_a_port_from_a_session(open_ui):
     async with open_ui(size=(80, 24)) as ui:
         project, sid = await on_web_frontend(ui)
@@ -125,13 +136,7 @@ async def test_forward_a_port_from_a_session(open_ui):
         # the action menu reaches the same session's dialog, its forward listed
         await ui.pilot.press("ctrl+right_square_bracket")
         await ui.until(lambda: not isinstance(ui.app.screen, SessionsScreen), what="the dashboard")
-        ui.point_at(sid)
-        await ui.pilot.press("a")
-        await ui.until(lambda: isinstance(ui.app.screen, ChoiceDialog), what="the action menu")
-        menu = ui.app.screen.query_one(OptionList)
-        menu.highlighted = menu.get_option_index(FORWARD)
-        await ui.pilot.press("enter")
-        await ui.until(lambda: isinstance(ui.app.screen, ForwardDialog), what="the dialog from the menu")
+        await forward_from_the_menu(ui, sid)
         assert ui.app.screen.forwards is forwards
         assert forward.url in str(ui.app.screen.query_one("#forward-list", Static).render())
         await ui.pilot.press("escape")
@@ -146,13 +151,7 @@ async def test_forward_a_port_from_a_session(open_ui):
 
         # with no session open, the menu opens one and then the dialog
         await ui.until(lambda: not isinstance(ui.app.screen, SessionsScreen), what="the dashboard")
-        ui.point_at(sid)
-        await ui.pilot.press("a")
-        await ui.until(lambda: isinstance(ui.app.screen, ChoiceDialog), what="the action menu again")
-        menu = ui.app.screen.query_one(OptionList)
-        menu.highlighted = menu.get_option_index(FORWARD)
-        await ui.pilot.press("enter")
-        await ui.until(lambda: isinstance(ui.app.screen, ForwardDialog), timeout=20, what="a session, then the dialog")
+        await forward_from_the_menu(ui, sid)
         assert ui.app.get_screen(SCREEN).count == 1
         assert ui.app.screen.forwards is not forwards and ui.app.screen.forwards.open_now() == []
         await ui.pilot.press("escape")

@@ -61,16 +61,20 @@ def open_session(app, project, server_id: str, user: str | None = None, *, forwa
 
 
 def forward_port(app, project, server_id: str) -> None:
-    """The port-forward dialog on a connected session to the instance (the current tab's first), or on a new
-    session once it connects."""
+    """The port-forward dialog on a session to the instance (a connected one first, else one still connecting,
+    once it connects), or on a new session once it connects."""
     if app.is_screen_installed(SCREEN):
         screen = app.get_screen(SCREEN)
-        session = next((s for s in screen.sessions() if s.server.id == server_id and s.shell is not None), None)
+        mine = [s for s in screen.sessions() if s.server.id == server_id and not s.ended.is_set()]
+        session = next((s for s in mine if s.shell is not None), None) or next(iter(mine), None)
         if session is not None:
             if app.screen is not screen:
                 app.push_screen(screen)
             screen.show(session)
-            session.open_forwards()
+            if session.shell is not None:
+                session.open_forwards()
+            else:
+                session.forward_when_connected = True
             return
     open_session(app, project, server_id, forward=True)
 

@@ -56,6 +56,7 @@ def open_ui(demo, demo_dir):
     async def opened(size: tuple[int, int] = (100, 30)):
         profile = find_profile(load_profiles(config_file=demo_dir / "clouds.yaml"), CLOUD_NAME)
         app = ExotuiApp(Workspace([profile], intervals=Intervals(fast=0.1, idle=0.5)))
+        app.read_usage = False  # as tests/ui's: these tests count what the app sends
         ui = None
         try:
             async with app.run_test(size=size, notifications=True) as pilot:

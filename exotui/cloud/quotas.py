@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from .models import Flavor, Quota
+from .models import Flavor, Quota, printable
 
 COUNT, MIB, GIB, BYTES = "count", "MiB", "GiB", "bytes"  # the unit a quota's numbers come in
 
@@ -57,15 +57,17 @@ _PER_TYPE = {"volumes": ("Volumes", COUNT), "gigabytes": ("Storage", GIB), "snap
 
 
 def name_of(quota: Quota) -> QuotaName:
-    """Its name and unit; Cinder's per-type lines ("gigabytes___DEFAULT__") and quotas unknown here by their key."""
+    """Its name and unit; Cinder's per-type lines ("gigabytes___DEFAULT__") and quotas unknown here by their key,
+    made printable (a volume type's name is the cloud's text)."""
     known = NAMES.get((quota.service, quota.resource))
     if known is not None:
         return known
     base, sep, volume_type = quota.resource.partition("_")  # Cinder's f"{resource}_{type name}"
     if quota.service == "volume" and sep and volume_type and base in _PER_TYPE:
         title, unit = _PER_TYPE[base]
+        volume_type = printable(volume_type)
         return QuotaName(f"{title} of type {volume_type}", f"{base[:4]} {volume_type}"[:10], unit)
-    words = quota.resource.replace("_", " ")
+    words = printable(quota.resource.replace("_", " "))
     return QuotaName(words[:1].upper() + words[1:], words[:10])
 
 

@@ -5,6 +5,8 @@ touches before anything is sent."""
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
@@ -31,13 +33,16 @@ def read_user_data(text: str) -> tuple[str | bytes | None, str | None]:
     if "\n" not in stripped and stripped.startswith(PATH_STARTS):
         path = Path(stripped).expanduser()
         try:
+            if not stat.S_ISREG(path.stat().st_mode):  # a FIFO or /dev/stdin would block the app in open()
+                return None, f"user data: {stripped} is not a file"
             with path.open("rb") as handle:
-                data = handle.read(USER_DATA_MAX + 1)  # a bigger file is refused by its first bytes
+                size = os.fstat(handle.fileno()).st_size
+                data = handle.read(USER_DATA_MAX + 1)  # a bigger file is refused by its size, not read whole
         except OSError as err:
             return None, f"user data: cannot read {stripped}: {err.strerror or err}"
         if not data:
             return None, f"user data: {stripped} is empty"
-        return data, user_data_problem(data)
+        return data, user_data_problem(data, max(size, len(data)))
     return text, user_data_problem(text)
 
 

@@ -363,11 +363,13 @@ def encode_user_data(user_data: str | bytes) -> str:
     return base64.b64encode(raw).decode()
 
 
-def user_data_problem(user_data: str | bytes) -> str | None:
-    """Nova's limit on user data is 65535 characters of its base64 (about 48 KiB of script): what is wrong, or None."""
-    size = len(encode_user_data(user_data))
-    if size > USER_DATA_MAX:
+def user_data_problem(user_data: str | bytes, raw: int | None = None) -> str | None:
+    """Nova's limit on user data is 65535 characters of its base64 (about 48 KiB of script): what is wrong, or None.
+    `raw`: its size in bytes when only its start was read (a file)."""
+    if raw is None:
         raw = len(user_data.encode() if isinstance(user_data, str) else user_data)
+    size = 4 * -(-raw // 3)  # base64's length
+    if size > USER_DATA_MAX:
         return (f"the user data is too long: {raw:,} bytes is {size:,} in base64; Nova takes at most "
                 f"{USER_DATA_MAX:,} ({USER_DATA_MAX * 3 // 4:,} bytes)")
     return None

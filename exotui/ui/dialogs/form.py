@@ -75,7 +75,10 @@ class FormDialog(Dialog[dict[str, Any] | None]):
                         yield Label(f.label, classes="form-label")
                         yield self._widget(f)
             yield Static("", classes="dialog-error")
-            yield Static("tab: next field · enter/ctrl+s: submit · esc: cancel", classes="dialog-hint")
+            lines = next((f.label for f in self.fields if f.kind == "lines"), None)
+            yield Static("tab: next field · enter/ctrl+s: submit · esc: cancel" if lines is None else
+                         f"tab: next · ctrl+s: submit · enter: new line in {lines} · esc: cancel",
+                         classes="dialog-hint", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.submit_label, id="form-submit", variant="primary", compact=True)
                 yield Button("Cancel", id="form-cancel", compact=True)

@@ -80,13 +80,14 @@ def tight_text(tight: tuple[QuotaLine, ...], palette: CellColours) -> Text:
     return text or Text("-")
 
 
-QUOTA_LABEL = 28  # cells for a quota's name on the project detail ("Metadata items per instance")
+QUOTA_LABEL = 30  # cells for a quota's name on the project detail ("Snapshots of type __DEFAULT__" is 28)
 QUOTA_BAR = 10
 
 
 def quota_line(line: QuotaLine, palette: CellColours) -> Text:
     """"RAM                  ▇▇▇▇▇▇▇░░░  72%  360 GiB of 500 GiB" (a per-item cap or no limit: no bar)."""
-    text = Text(f"{line.name.title[:QUOTA_LABEL - 1]:<{QUOTA_LABEL}}")
+    title = line.name.title if len(line.name.title) < QUOTA_LABEL else line.name.title[:QUOTA_LABEL - 2] + "…"
+    text = Text(f"{title:<{QUOTA_LABEL}}")
     if line.share is None:
         return text + Text(" " * (QUOTA_BAR + 7)) + Text(line.text, style=palette.dim)
     return text + bar(line.share, palette, QUOTA_BAR) + Text(f" {min(line.share, 9.99):>4.0%}  ") + Text(line.text)

@@ -11,13 +11,14 @@ import re
 
 import openstack
 import pytest
+from conditions import wait_until
 from openstack.config import OpenStackConfig
 from textual.widgets import Checkbox, Input, OptionList, Select, Static, TextArea
 
 from exotui.cloud.quotas import lines, tightest
 from exotui.demo.app import ADMIN_CLOUD_NAME, CLOUD_NAME
 from exotui.ui.dialogs.form import FormDialog
-from exotui.ui.launch import BOOT_NEW_VOLUME
+from exotui.ui.launch import BOOT_NEW_VOLUME, BOOT_VOLUME
 from exotui.ui.screens.kind_detail import KindDetail
 from exotui.ui.widgets.table import ResourceTable
 
@@ -160,3 +161,42 @@ async def test_the_project_detail_has_a_meter_for_every_quota(open_ui):
             assert any(text.strip().startswith(line.name.title[:28]) and line.text in text for text in shown), line
         ram = next(text for text in shown if text.strip().startswith("RAM "))
         assert "GiB of" in ram and "MB" not in ram
+
+
+async def test_launch_from_an_existing_bootable_volume(open_ui, sdk):
+    member, _admin = sdk
+    image = member.image.find_image("Featured-Ubuntu24", ignore_missing=False)
+    volume = member.block_storage.create_volume(size=20, image_id=image.id, name="ui-root")
+    member.block_storage.wait_for_status(volume, "available", wait=30)
+    member.block_storage.set_volume_bootable_status(volume, True)
+    try:
+        async with open_ui() as ui:
+            ui.project.poller.kick("volumes")
+            await ui.until(lambda: (v := ui.store.item("volumes", volume.id)) is not None and v.bootable,
+                           what="the bootable volume in the store")
+            form = await _open_form(ui)
+            form.query_one("#field-boot", Select).value = BOOT_VOLUME
+            form.query_one("#field-volume", Select).value = volume.id
+            form.query_one("#field-count", Input).value = "2"
+            form.query_one("#field-name", Input).focus()
+            await ui.pilot.press(*"ui-from-volume", "enter")
+            await ui.until(lambda: "one volume boots one instance" in _error(form), what="count 2 refused")
+            form.query_one("#field-count", Input).value = "1"
+            await ui.pilot.press("ctrl+s")
+            await ui.until(lambda: not isinstance(ui.app.screen, FormDialog), what="the form accepted")
+
+            def launched():
+                return next((s for s in ui.store.get("servers").values() if s.name == "ui-from-volume"), None)
+
+            await ui.until(lambda: launched() is not None and launched().status == "ACTIVE", timeout=30,
+                           what="ACTIVE")
+            ui.booted.append(launched().id)
+            server = member.compute.get_server(launched().id)
+            assert [a["id"] for a in server.attached_volumes] == [volume.id]
+            assert not (server.image or {}).get("id")
+    finally:
+        def gone() -> bool:
+            return member.block_storage.get_volume(volume.id).status == "available"
+
+        wait_until(gone, 30)  # the server deleted at the end of open_ui: the volume kept, detached
+        member.block_storage.delete_volume(volume.id)

@@ -371,6 +371,10 @@ def _block_device_mappings(world: World, project_id: str, bdms) -> list[dict]:
             if not size or int(size) <= 0:
                 raise ApiError(400, "Block Device Mapping is Invalid: Images with destination_type 'volume' need "
                                     "to have a non-zero size specified")
+            if int(size) < int(image.get("min_disk") or 0):  # nova.exception.VolumeSmallerThanMinDisk
+                raise ApiError(400, "Volume is smaller than the minimum size specified in image metadata. Volume "
+                                    f"size is {int(size) * 1024 ** 3} bytes, minimum size is "
+                                    f"{int(image['min_disk']) * 1024 ** 3} bytes.")
         elif source == "volume":
             volume = world.volumes.get(str(uuid or ""))
             if volume is None or volume.get("os-vol-tenant-attr:tenant_id") != project_id:

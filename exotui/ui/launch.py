@@ -77,8 +77,11 @@ def launch_form(project) -> FormDialog:
                 return "choose the volume to boot from" if volumes else "no bootable volume is available"
         elif not values["image"]:
             return "choose an image to boot from"
-        if boot == BOOT_NEW_VOLUME and (values["volume_gb"] is None or values["volume_gb"] < 1):
-            return "give the new volume's size in GB"
+        if boot == BOOT_NEW_VOLUME:
+            image_min = getattr(store.item("images", values["image"]), "min_disk_gb", 0)
+            if values["volume_gb"] is None or values["volume_gb"] < max(image_min, 1):
+                return (f"give the new volume's size in GB (the image needs at least {image_min})" if image_min
+                        else "give the new volume's size in GB")
         if not values["flavor"]:
             return "choose a flavor"
         if count is None or count < 1:

@@ -102,3 +102,16 @@ def test_nova_builds_as_many_as_the_quota_allows_between_min_and_max(conn, demo,
     refused = _post(conn, _body(conn, _name("none"), min_count=1, max_count=2))
     assert refused.status_code == 403
     assert refused.json()["forbidden"]["message"].startswith("Quota exceeded for instances: Requested 1-2, ")
+
+
+def test_a_new_boot_volume_smaller_than_the_images_min_disk_is_400(conn):
+    image = conn.image.find_image("Featured-Ubuntu24")
+    assert image.min_disk == 20
+    body = _body(conn, _name("small-root"), block_device_mapping_v2=[{
+        "boot_index": 0, "uuid": image.id, "source_type": "image", "destination_type": "volume", "volume_size": 10}])
+    del body["server"]["imageRef"]
+    answer = _post(conn, body)
+    assert answer.status_code == 400
+    assert answer.json()["badRequest"]["message"] == (
+        "Volume is smaller than the minimum size specified in image metadata. Volume size is 10737418240 bytes, "
+        "minimum size is 21474836480 bytes.")

@@ -56,6 +56,11 @@ async def test_launch_with_user_data_from_a_file_a_new_volume_and_a_floating_ip(
         fips_before = set(ui.store.get("floating_ips"))
         form = await _open_form(ui)
         form.query_one("#field-boot", Select).value = BOOT_NEW_VOLUME
+        form.query_one("#field-name", Input).value = "ui-options"
+        form.query_one("#field-volume_gb", Input).value = "10"
+        await ui.pilot.press("ctrl+s")
+        await ui.until(lambda: "the image needs at least 20" in _error(form), what="the image's min disk said")
+        form.query_one("#field-name", Input).value = ""
         form.query_one("#field-volume_gb", Input).value = "30"
         form.query_one("#field-user_data", TextArea).insert(str(script))
         form.query_one("#field-floating_ip", Checkbox).focus()

@@ -206,6 +206,7 @@ LAUNCH_SETTLES = frozenset({"ACTIVE"})
 # --- volumes, floating IPs, security groups ----------------------------------------------------------
 
 VOLUMES, FLOATING_IPS, SECURITY_GROUPS, STACKS = "volumes", "floating_ips", "security_groups", "stacks"
+KEYPAIRS = "keypairs"
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,5 +245,8 @@ RESOURCE_ACTIONS: tuple[ResourceAction, ...] = (
     _resource(SECURITY_GROUPS, "delete_group", "delete security group", "ctrl+d", "Delete group", asks=True),
     _resource(STACKS, "create", "create stack", "n", "New", makes=True, dialog=True),
     _resource(STACKS, "delete", "delete stack", "ctrl+d", "Delete", asks=True),
+    _resource(KEYPAIRS, "import", "import key pair", "i", "Import", makes=True, dialog=True),
+    _resource(KEYPAIRS, "create", "create key pair", "n", "New", makes=True, dialog=True),
+    _resource(KEYPAIRS, "delete", "delete key pair", "ctrl+d", "Delete", asks=True),
 )
 RESOURCE_ACTION: Mapping[tuple[str, str], ResourceAction] = {(a.kind, a.name): a for a in RESOURCE_ACTIONS}

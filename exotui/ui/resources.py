@@ -16,7 +16,7 @@ from .plain import escape, middle
 from .widgets.views import rule_summary
 
 if TYPE_CHECKING:
-    from ..cloud.models import FloatingIP, SecurityGroup, Stack, Volume
+    from ..cloud.models import FloatingIP, Keypair, SecurityGroup, Stack, Volume
     from .flows import Flows
 
 
@@ -325,6 +325,74 @@ async def delete_stack(flows: Flows, project, stack: Stack) -> None:
                         lambda: project.actions.delete_stack(stack))
 
 
+# --- key pairs ---------------------------------------------------------------------------------------
+
+def _first_problem(*checks: Callable[[], str | None]) -> str | None:
+    return next((problem for check in checks if (problem := check())), None)
+
+
+def _key_problem(given: str) -> str | None:
+    from ..cloud.actions.keypairs import KeyProblem, read_public_key
+
+    try:
+        read_public_key(given)
+    except KeyProblem as err:
+        return err.reason
+    return None
+
+
+async def import_keypair(flows: Flows, project, _: Any) -> None:
+    """A public key from a file (its path) or pasted, under a name: only the public key is read or sent."""
+    import os
+
+    from ..cloud.actions.keypairs import check_keypair_name
+
+    mine = next((p for p in ("~/.ssh/id_ed25519.pub", "~/.ssh/id_rsa.pub") if os.path.exists(os.path.expanduser(p))),
+                None)
+
+    def check(values: dict[str, Any]) -> str | None:
+        return _first_problem(lambda: check_keypair_name(values["name"]), lambda: _key_problem(values["key"]))
+
+    values = await flows.ask(FormDialog("Import a public key", [
+        Field("name", "Name", placeholder="my-laptop"),
+        Field("key", "Public key", value=mine, placeholder="~/.ssh/id_ed25519.pub, or paste ssh-ed25519 AAAA…")],
+        validate=check, submit="Import"))
+    if values is not None:
+        await flows.run(project, f"import key pair {middle(values['name'])}",
+                        lambda: project.actions.import_keypair(values["name"], values["key"]))
+
+
+async def create_keypair(flows: Flows, project, _: Any) -> None:
+    """A new key pair made on this machine: the private key saved to a new file (mode 600), never shown."""
+    from ..cloud.actions.keypairs import check_keypair_name, check_private_key_path
+
+    def where(values: dict[str, Any]) -> str:
+        return values["path"] or f"~/.ssh/{values['name'].strip()}"
+
+    def check(values: dict[str, Any]) -> str | None:
+        return _first_problem(lambda: check_keypair_name(values["name"]), lambda: check_private_key_path(where(values)))
+
+    values = await flows.ask(FormDialog("Create a key pair (ed25519)", [
+        Field("name", "Name", placeholder="my-key"),
+        Field("path", "Private key to", placeholder="~/.ssh/NAME (a new file, mode 600)")],
+        validate=check, submit="Create"))
+    if values is not None:
+        await flows.run(project, f"create key pair {middle(values['name'])}",
+                        lambda: project.actions.create_keypair(values["name"], where(values)))
+
+
+async def delete_keypair(flows: Flows, project, keypair: Keypair) -> None:
+    from .flows import _listed
+
+    users = project.actions.instances_using_keypair(keypair)
+    held = f" {_listed([middle(n, 30) for n in users], 3)} keep it in their authorized_keys." if users else ""
+    if await flows.ask(ConfirmDialog(f"Delete key pair {middle(keypair.name)}?",
+                                     f"New instances can no longer be launched with it.{held} Your private key "
+                                     "file stays where it is.", confirm="Delete")):
+        await flows.run(project, f"delete key pair {middle(keypair.name)}",
+                        lambda: project.actions.delete_keypair(keypair.id))
+
+
 # each of action_table.RESOURCE_ACTIONS -> its flow (tests/ui/test_menu_from_table.py checks none is missing)
 Flow = Callable[["Flows", Any, Any], Awaitable[None]]
 FLOWS: Mapping[ResourceAction, Flow] = {
@@ -343,4 +411,7 @@ FLOWS: Mapping[ResourceAction, Flow] = {
     RESOURCE_ACTION["security_groups", "delete_group"]: delete_group,
     RESOURCE_ACTION["stacks", "create"]: create_stack,
     RESOURCE_ACTION["stacks", "delete"]: delete_stack,
+    RESOURCE_ACTION["keypairs", "import"]: import_keypair,
+    RESOURCE_ACTION["keypairs", "create"]: create_keypair,
+    RESOURCE_ACTION["keypairs", "delete"]: delete_keypair,
 }

@@ -140,6 +140,7 @@ def ledger(monkeypatch, tmp_path) -> Ledger:
     book = Ledger()
     monkeypatch.setenv("EXOTUI_STATE_DIR", str(tmp_path / "state"))  # SSH's known_hosts, never the user's
     monkeypatch.chdir(tmp_path)  # the palette's "save screenshot" writes here
+    monkeypatch.setenv("HOME", str(tmp_path))  # a key pair the monkey creates is saved under ~/.ssh: not the user's
 
     def confirmations(kind) -> None:  # the plain confirmation, and the one with an option (delete + release IPs)
         original_dismiss = kind.dismiss

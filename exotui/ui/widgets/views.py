@@ -491,6 +491,16 @@ class ImagesView(ResourceView):
 class KeypairsView(ResourceView):
     kind = "keypairs"
     title = "Key pairs"
+    BINDINGS = [
+        Binding("i", "keypair('import')", "Import", tooltip="a public key: a file's path, or the key pasted"),
+        Binding("n", "keypair('create')", "New", tooltip="a new key pair: its private key saved to a file (mode 600)"),
+        Binding("ctrl+d", "keypair('delete')", "Delete", show=False, tooltip="asks first, naming it"),
+    ]
+
+    def action_keypair(self, what: str) -> None:
+        from ..intents import ResourceFlow  # the app starts what a view asks for (ui/intents.py)
+
+        self.post_message(ResourceFlow(self.kind, what, self.table.current_id, self.project))
 
     def columns(self) -> list[Column]:
         return [

@@ -1,0 +1,120 @@
+"""Create and delete for the kinds that were read-only (issue 18): key pairs, volume snapshots, images, routers.
+Each runs through the cloud layer on the demo cloud and on the real stack, and what it made or removed is
+checked through openstacksdk (the user's own view) and, once, through the `openstack` CLI."""
+
+from __future__ import annotations
+
+import json
+import stat
+
+import pytest
+from test_actions import cloud  # noqa: F401  (a fixture: the cloud layer over each target cloud)
+
+from exotui.cloud.actions import ActionRefused
+from exotui.cloud.actions.keypairs import KeyProblem, read_public_key
+
+
+def _public_key(tmp_path, name: str = "id_test") -> tuple[str, str]:
+    """A real OpenSSH public key made by ssh-keygen's library (cryptography), and its file."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    key = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.OpenSSH, PublicFormat.OpenSSH).decode()
+    path = tmp_path / f"{name}.pub"
+    path.write_text(f"{key} me@laptop\n")
+    return f"{key} me@laptop", str(path)
+
+
+def test_bad_public_keys_get_one_clear_line(tmp_path):
+    private = tmp_path / "id_ed25519"
+    private.write_text("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNz\n-----END OPENSSH PRIVATE KEY-----\n")
+    (tmp_path / "notes.txt").write_text("hello\nworld\n")
+    (tmp_path / "big.pub").write_bytes(b"x" * 100_000)
+    cases = {
+        str(tmp_path / "missing.pub"): "no such file",
+        str(private): "that is a private key",
+        str(tmp_path / "notes.txt"): "not an OpenSSH public key",
+        str(tmp_path / "big.pub"): "too big to be a public key",
+        str(tmp_path): "it is a folder",
+        "ssh-ed25519 AAAAnotbase64!! me": "not an OpenSSH public key",
+        "": "give a public key file",
+        "a\x00b": "cannot read",
+    }
+    for given, why in cases.items():
+        with pytest.raises(KeyProblem) as raised:
+            read_public_key(given)
+        assert why in raised.value.reason and "\n" not in raised.value.reason, (given, raised.value.reason)
+    key, path = _public_key(tmp_path)
+    assert read_public_key(path) == key == read_public_key(f"  {key}\n")
+
+
+async def test_keypairs_import_create_delete(cloud, tmp_path):
+    conn, act = cloud.target.conn, cloud.actions
+    key, path = _public_key(tmp_path)
+    for name, why in (("x" * 5000, "at most 255 characters"), ("bad/name", "only letters"), (" ", "needs a name")):
+        with pytest.raises(ActionRefused, match=why):
+            await act.import_keypair(name, path)
+    with pytest.raises(KeyProblem, match="no such file"):
+        await act.import_keypair("w18-imported", str(tmp_path / "nope.pub"))
+    sent_before = len(cloud.sent)
+    made: list[str] = []
+    try:
+        imported = await act.import_keypair("w18-imported", path)
+        assert imported.ok, imported.message
+        made.append("w18-imported")
+        assert cloud.store.item("keypairs", "w18-imported").public_key == key
+        assert conn.compute.find_keypair("w18-imported").fingerprint == imported.value.fingerprint
+        with pytest.raises(ActionRefused, match="named w18-imported already"):
+            await act.import_keypair("w18-imported", key)
+
+        private = tmp_path / "w18-made"
+        created = await act.create_keypair("w18-made", str(private))
+        assert created.ok, created.message
+        made.append("w18-made")
+        assert stat.S_IMODE(private.stat().st_mode) == 0o600 and created.value.private == private
+        assert private.read_text().startswith("-----BEGIN OPENSSH PRIVATE KEY-----")
+        public = (tmp_path / "w18-made.pub").read_text().strip()
+        assert conn.compute.find_keypair("w18-made").public_key.strip() == public
+        # the private key was never sent nor reported
+        assert "PRIVATE" not in created.message and all("PRIVATE" not in repr(s) for s in cloud.sent[sent_before:])
+        with pytest.raises(ActionRefused, match="exists already"):
+            await act.create_keypair("w18-again", str(private))
+        assert not (tmp_path / "w18-again").exists() and conn.compute.find_keypair("w18-again") is None
+
+        for name in list(made):
+            assert (await act.delete_keypair(name)).ok
+            made.remove(name)
+            assert name not in cloud.store.get("keypairs") and conn.compute.find_keypair(name) is None
+    finally:
+        for name in made:
+            conn.compute.delete_keypair(name, ignore_missing=True)
+
+
+async def test_a_refused_create_leaves_no_key_files(cloud, tmp_path):
+    """Nova refuses a name it has (its 409): the files made for it are removed again."""
+    key, _ = _public_key(tmp_path)
+    conn = cloud.target.conn
+    conn.compute.create_keypair(name="w18-taken", public_key=key)  # behind the store's back
+    try:
+        refused = await cloud.actions.create_keypair("w18-taken", str(tmp_path / "k"))
+        assert not refused.ok and refused.http_status == 409 and "already exists" in refused.message
+        assert not (tmp_path / "k").exists() and not (tmp_path / "k.pub").exists()
+    finally:
+        conn.compute.delete_keypair("w18-taken", ignore_missing=True)
+
+
+async def test_the_openstack_cli_sees_an_imported_key(loaded, openstack_cli, tmp_path):
+    from exotui.cloud.actions import Actions
+
+    session, store, poller = loaded
+    key, path = _public_key(tmp_path)
+    actions = Actions(session, store, poller)
+    assert (await actions.import_keypair("w18-cli", path)).ok
+    try:
+        shown = json.loads(openstack_cli("keypair", "show", "w18-cli", "-f", "json").stdout)
+        assert shown["fingerprint"] == store.item("keypairs", "w18-cli").fingerprint
+        assert (await actions.delete_keypair("w18-cli")).ok
+        listed = json.loads(openstack_cli("keypair", "list", "-f", "json").stdout)
+        assert "w18-cli" not in {k["Name"] for k in listed}
+    finally:
+        openstack_cli("keypair", "delete", "w18-cli", check=False)

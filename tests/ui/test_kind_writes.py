@@ -1,0 +1,82 @@
+"""Create and delete from the views that were read-only (issue 18), driven with Pilot at 80x24 against the demo
+cloud: key pairs, volume snapshots, images, routers. Destructive ones ask first (Cancel focused); bad input is
+one line in the dialog, and nothing is sent."""
+
+from __future__ import annotations
+
+import stat
+import sys
+from pathlib import Path
+
+from textual.widgets import Input, Static
+
+from exotui.ui.dialogs import ConfirmDialog
+from exotui.ui.dialogs.form import FormDialog
+from exotui.ui.widgets.table import ResourceTable
+
+# exotui's log as the CLI sets it up, the libraries at DEBUG (the secrets scan's fixture)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "hardening"))
+from test_secrets_scan import debug_log  # noqa: E402,F401
+
+
+def dialog_error(ui) -> str:
+    return str(ui.app.screen.query_one(".dialog-error", Static).render())
+
+
+async def fill(ui, **values: str) -> None:
+    for field, value in values.items():
+        ui.app.screen.query_one(f"#field-{field}", Input).value = value
+    await ui.pilot.press("ctrl+s")
+
+
+def world_keypairs(ui) -> set[str]:
+    return {name for (_user, name) in ui.demo.world.keypairs}
+
+
+async def test_keypairs_import_create_delete(open_ui, tmp_path, debug_log):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    public = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.OpenSSH, PublicFormat.OpenSSH).decode()
+    (tmp_path / "laptop.pub").write_text(public + " me@laptop\n")
+    (tmp_path / "id_laptop").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n")
+    async with open_ui() as ui:
+        ui.app.show_view("keypairs")
+        await ui.pilot.pause()
+        table = ui.app.query_one("#table-keypairs", ResourceTable)
+        await ui.pilot.press("i")
+        await ui.until(lambda: isinstance(ui.app.screen, FormDialog), what="the import form")
+        sent = len(ui.sent)
+        for path, why in ((tmp_path / "missing.pub", "no such file"), (tmp_path / "id_laptop", "private key")):
+            await fill(ui, name="ui-laptop", key=str(path))
+            assert why in dialog_error(ui)
+        await fill(ui, name="x" * 5000, key=str(tmp_path / "laptop.pub"))
+        assert "at most 255 characters" in dialog_error(ui) and len(ui.sent) == sent, "nothing sent"
+        await fill(ui, name="ui-laptop")
+        await ui.until(lambda: "ui-laptop" in table.shown, what="the imported key in the table")
+        assert ui.store.item("keypairs", "ui-laptop").public_key == public + " me@laptop"
+        assert "ui-laptop" in world_keypairs(ui)
+
+        await ui.pilot.press("n")
+        await ui.until(lambda: isinstance(ui.app.screen, FormDialog), what="the create form")
+        await fill(ui, name="ui-made", path=str(tmp_path / "laptop.pub"))
+        assert "exists already" in dialog_error(ui)
+        await fill(ui, path=str(tmp_path / "ui-made"))
+        await ui.until(lambda: "ui-made" in table.shown, what="the created key in the table")
+        private = tmp_path / "ui-made"
+        assert stat.S_IMODE(private.stat().st_mode) == 0o600
+        key = private.read_text()
+        assert "ui-made" in world_keypairs(ui)
+        shown = ui.app.export_screenshot() + "".join(n.message for n in ui.app._notifications)
+        assert key.splitlines()[1] not in shown, "the private key is never shown"
+        log = debug_log.read_text()
+        assert "os-keypairs" in log and key.splitlines()[1] not in log, "nor logged, the libraries at DEBUG"
+
+        for name in ("ui-laptop", "ui-made"):
+            ui.point_at(name, "keypairs")
+            await ui.pilot.press("ctrl+d")
+            await ui.until(lambda: isinstance(ui.app.screen, ConfirmDialog), what="delete asks first")
+            assert name in str(ui.app.screen.query_one(".dialog-title", Static).render())
+            await ui.pilot.press("y")
+            await ui.until(lambda: name not in table.shown and name not in world_keypairs(ui), what=f"{name} deleted")
+        assert private.exists(), "the private key file stays"

@@ -206,7 +206,7 @@ LAUNCH_SETTLES = frozenset({"ACTIVE"})
 # --- volumes, floating IPs, security groups ----------------------------------------------------------
 
 VOLUMES, FLOATING_IPS, SECURITY_GROUPS, STACKS = "volumes", "floating_ips", "security_groups", "stacks"
-KEYPAIRS = "keypairs"
+KEYPAIRS, VOLUME_SNAPSHOTS = "keypairs", "volume_snapshots"
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,6 +235,7 @@ RESOURCE_ACTIONS: tuple[ResourceAction, ...] = (
     _resource(VOLUMES, "detach", "detach volume", "x", "Detach", asks=True),
     _resource(VOLUMES, "extend", "extend volume", "e", "Extend", dialog=True),
     _resource(VOLUMES, "delete", "delete volume", "ctrl+d", "Delete", asks=True),
+    _resource(VOLUMES, "snapshot", "take snapshot", "s", "Snapshot", dialog=True),
     _resource(FLOATING_IPS, "allocate", "allocate floating IP", "n", "Allocate", makes=True),
     _resource(FLOATING_IPS, "assign", "assign floating IP", "a", "Assign", dialog=True),
     _resource(FLOATING_IPS, "unassign", "unassign floating IP", "u", "Unassign", asks=True),
@@ -248,5 +249,8 @@ RESOURCE_ACTIONS: tuple[ResourceAction, ...] = (
     _resource(KEYPAIRS, "import", "import key pair", "i", "Import", makes=True, dialog=True),
     _resource(KEYPAIRS, "create", "create key pair", "n", "New", makes=True, dialog=True),
     _resource(KEYPAIRS, "delete", "delete key pair", "ctrl+d", "Delete", asks=True),
+    _resource(VOLUME_SNAPSHOTS, "create", "take snapshot", "n", "New", makes=True, dialog=True),
+    _resource(VOLUME_SNAPSHOTS, "to_volume", "new volume from snapshot", "v", "New volume", dialog=True),
+    _resource(VOLUME_SNAPSHOTS, "delete", "delete snapshot", "ctrl+d", "Delete", asks=True),
 )
 RESOURCE_ACTION: Mapping[tuple[str, str], ResourceAction] = {(a.kind, a.name): a for a in RESOURCE_ACTIONS}

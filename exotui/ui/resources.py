@@ -16,7 +16,7 @@ from .plain import escape, middle
 from .widgets.views import rule_summary
 
 if TYPE_CHECKING:
-    from ..cloud.models import FloatingIP, Keypair, SecurityGroup, Stack, Volume
+    from ..cloud.models import FloatingIP, Keypair, SecurityGroup, Stack, Volume, VolumeSnapshot
     from .flows import Flows
 
 
@@ -325,6 +325,90 @@ async def delete_stack(flows: Flows, project, stack: Stack) -> None:
                         lambda: project.actions.delete_stack(stack))
 
 
+# --- volume snapshots ---------------------------------------------------------------------------------
+
+def _quota_problem(project, resource: str, wanted: int, unit: str) -> str | None:
+    quota = project.store.item("quotas", f"volume:{resource}")
+    room = quota.headroom if quota is not None else None
+    if room is not None and wanted > room:
+        return f"the project has {max(room, 0)}{unit} of {resource} quota left (quota {quota.limit}{unit})"
+    return None
+
+
+async def snapshot_volume(flows: Flows, project, volume: Volume) -> None:
+    if _refused(flows, _label(volume), project.actions.why_not_snapshot_volume(volume)):
+        return
+    from ..cloud.actions.snapshots import MAX_NAME
+
+    def check(values: dict[str, Any]) -> str | None:
+        if not values["name"]:
+            return "the snapshot needs a name"
+        if len(values["name"]) > MAX_NAME:
+            return f"a snapshot name has at most {MAX_NAME} characters; this one has {len(values['name'])}"
+        return (_quota_problem(project, "snapshots", 1, "") or
+                _quota_problem(project, "gigabytes", volume.size_gb, " GB"))
+
+    attached = " (attached: taken as if its power were cut)" if volume.attachments else ""
+    values = await flows.ask(FormDialog(f"Snapshot {_label(volume)}{attached}", [
+        Field("name", "Name", value=f"{volume.name}-snapshot"[:MAX_NAME] if volume.name else None,
+              placeholder="my-data-snapshot"),
+        Field("description", "Description")], validate=check, submit="Snapshot"))
+    if values is not None:
+        await flows.run(project, f"snapshot {_label(volume)}",
+                        lambda: project.actions.create_volume_snapshot(volume.id, values["name"],
+                                                                       values["description"]))
+
+
+async def create_snapshot(flows: Flows, project, _: Any) -> None:
+    """`n` in the snapshots view: which volume first, then as `s` in the volumes view."""
+    volumes = sorted(project.store.get("volumes").values(), key=lambda v: v.name)
+    if not volumes:
+        flows.app.notify("the project has no volumes to snapshot", severity="warning")
+        return
+    volume_id = await flows.ask(ChoiceDialog("Snapshot which volume?", [
+        Choice(v.id, f"{escape(_label(v))} ({v.size_gb} GB, {v.status})", project.actions.why_not_snapshot_volume(v))
+        for v in volumes]))
+    volume = project.store.item("volumes", volume_id) if volume_id else None
+    if volume is not None:
+        await snapshot_volume(flows, project, volume)
+
+
+async def snapshot_to_volume(flows: Flows, project, snapshot: VolumeSnapshot) -> None:
+    label = _label(snapshot)
+    if snapshot.status != "available":
+        flows.app.notify(f"{label}: the snapshot is {snapshot.status}: a volume is made only from an available one",
+                         severity="warning", markup=False)
+        return
+
+    def check(values: dict[str, Any]) -> str | None:
+        size = values["size"]
+        if not values["name"]:
+            return "the volume needs a name"
+        if size is None or size < snapshot.size_gb:
+            return f"give the size as a whole number of GB, at least the snapshot's {snapshot.size_gb}"
+        return _quota_problem(project, "volumes", 1, "") or _quota_problem(project, "gigabytes", size, " GB")
+
+    values = await flows.ask(FormDialog(f"New volume from snapshot {label}", [
+        Field("name", "Name", placeholder="restored-data"), Field("size", "Size (GB)", "int", snapshot.size_gb),
+        Field("description", "Description")], validate=check, submit="Create"))
+    if values is not None:
+        await flows.run(project, f"create volume {middle(values['name'])}",
+                        lambda: project.actions.create_volume(values["name"], values["size"],
+                                                              description=values["description"] or None,
+                                                              snapshot_id=snapshot.id))
+
+
+async def delete_snapshot(flows: Flows, project, snapshot: VolumeSnapshot) -> None:
+    label = _label(snapshot)
+    if _refused(flows, label, project.actions.why_not_delete_volume_snapshot(snapshot)):
+        return
+    if await flows.ask(ConfirmDialog(f"Delete snapshot {label}?",
+                                     f"Its {snapshot.size_gb} GB copy of the volume is gone for good; volumes made "
+                                     "from it stay.", confirm="Delete")):
+        await flows.run(project, f"delete snapshot {label}",
+                        lambda: project.actions.delete_volume_snapshot(snapshot.id))
+
+
 # --- key pairs ---------------------------------------------------------------------------------------
 
 def _first_problem(*checks: Callable[[], str | None]) -> str | None:
@@ -414,4 +498,8 @@ FLOWS: Mapping[ResourceAction, Flow] = {
     RESOURCE_ACTION["keypairs", "import"]: import_keypair,
     RESOURCE_ACTION["keypairs", "create"]: create_keypair,
     RESOURCE_ACTION["keypairs", "delete"]: delete_keypair,
+    RESOURCE_ACTION["volumes", "snapshot"]: snapshot_volume,
+    RESOURCE_ACTION["volume_snapshots", "create"]: create_snapshot,
+    RESOURCE_ACTION["volume_snapshots", "to_volume"]: snapshot_to_volume,
+    RESOURCE_ACTION["volume_snapshots", "delete"]: delete_snapshot,
 }

@@ -8,10 +8,19 @@ import json
 import stat
 
 import pytest
-from test_actions import cloud  # noqa: F401  (a fixture: the cloud layer over each target cloud)
+from clouds import DemoTarget, wait_until
+from test_actions import Cloud, cloud  # noqa: F401  (a fixture: the cloud layer over each target cloud)
 
 from exotui.cloud.actions import ActionRefused
 from exotui.cloud.actions.keypairs import KeyProblem, read_public_key
+
+
+@pytest.fixture()
+async def demo_cloud(demo, clouds_env):
+    """The cloud layer over the demo cloud only, for the checks through the `openstack` CLI."""
+    layer = await Cloud(DemoTarget(demo, clouds_env)).start()
+    yield layer
+    await layer.stop()
 
 
 def _public_key(tmp_path, name: str = "id_test") -> tuple[str, str]:
@@ -103,12 +112,9 @@ async def test_a_refused_create_leaves_no_key_files(cloud, tmp_path):
         conn.compute.delete_keypair("w18-taken", ignore_missing=True)
 
 
-async def test_the_openstack_cli_sees_an_imported_key(loaded, openstack_cli, tmp_path):
-    from exotui.cloud.actions import Actions
-
-    session, store, poller = loaded
+async def test_the_openstack_cli_sees_an_imported_key(demo_cloud, openstack_cli, tmp_path):
+    actions, store = demo_cloud.actions, demo_cloud.store
     key, path = _public_key(tmp_path)
-    actions = Actions(session, store, poller)
     assert (await actions.import_keypair("w18-cli", path)).ok
     try:
         shown = json.loads(openstack_cli("keypair", "show", "w18-cli", "-f", "json").stdout)
@@ -118,3 +124,58 @@ async def test_the_openstack_cli_sees_an_imported_key(loaded, openstack_cli, tmp
         assert "w18-cli" not in {k["Name"] for k in listed}
     finally:
         openstack_cli("keypair", "delete", "w18-cli", check=False)
+
+
+async def test_volume_snapshots_create_restore_delete(cloud):
+    conn, act = cloud.target.conn, cloud.actions
+    made = await act.create_volume("w18-data", 1)
+    assert made.ok, made.message
+    vid = made.value
+    restored_id = None
+    try:
+        for name, why in (("", "needs a name"), ("x" * 5000, "at most 255 characters")):
+            with pytest.raises(ActionRefused, match=why):
+                await act.create_volume_snapshot(vid, name)
+        taken = await act.create_volume_snapshot(vid, "w18-snap", "before the upgrade")
+        assert taken.ok, taken.message
+        sid = taken.value
+        snap = cloud.store.item("volume_snapshots", sid)
+        assert (snap.status, snap.volume_id, snap.size_gb) == ("available", vid, 1)
+        seen = conn.block_storage.get_snapshot(sid)
+        assert (seen.name, seen.volume_id, seen.status) == ("w18-snap", vid, "available")
+        with pytest.raises(ActionRefused, match="has 1 snapshot"):
+            await act.delete_volume(vid)
+
+        with pytest.raises(ActionRefused, match="at least 1 GB"):
+            await act.create_volume("w18-restored", 0, snapshot_id=sid)
+        restored = await act.create_volume("w18-restored", 2, snapshot_id=sid)
+        assert restored.ok, restored.message
+        restored_id = restored.value
+        volume = conn.block_storage.get_volume(restored_id)
+        assert (volume.snapshot_id, volume.size, volume.status) == (sid, 2, "available")
+
+        assert (await act.delete_volume(restored_id)).ok
+        restored_id = None
+        deleted = await act.delete_volume_snapshot(sid)
+        assert deleted.ok, deleted.message
+        assert sid not in cloud.store.get("volume_snapshots")
+        assert wait_until(lambda: conn.block_storage.find_snapshot(sid) is None)
+    finally:
+        for ident in (restored_id, vid):
+            if ident and conn.block_storage.find_volume(ident) is not None:
+                conn.block_storage.delete_volume(ident, cascade=True)
+
+
+async def test_the_openstack_cli_sees_a_snapshot(demo_cloud, openstack_cli):
+    actions = demo_cloud.actions
+    vid = (await actions.create_volume("w18-cli-vol", 1)).value
+    try:
+        taken = await actions.create_volume_snapshot(vid, "w18-cli-snap")
+        assert taken.ok, taken.message
+        shown = json.loads(openstack_cli("volume", "snapshot", "show", taken.value, "-f", "json").stdout)
+        assert (shown["name"], shown["volume_id"], shown["status"]) == ("w18-cli-snap", vid, "available")
+        assert (await actions.delete_volume_snapshot(taken.value)).ok
+        listed = json.loads(openstack_cli("volume", "snapshot", "list", "-f", "json").stdout)
+        assert taken.value not in {s["ID"] for s in listed}
+    finally:
+        openstack_cli("volume", "delete", "--purge", vid, check=False)

@@ -80,3 +80,58 @@ async def test_keypairs_import_create_delete(open_ui, tmp_path, debug_log):
             await ui.pilot.press("y")
             await ui.until(lambda: name not in table.shown and name not in world_keypairs(ui), what=f"{name} deleted")
         assert private.exists(), "the private key file stays"
+
+
+async def test_volume_snapshots_take_restore_delete(open_ui):
+    async with open_ui() as ui:
+        made = await ui.project.actions.create_volume("ui-snapped", 1)
+        assert made.ok, made.message
+        vid = made.value
+        ui.app.show_view("volumes")
+        await ui.until(lambda: vid in ui.app.query_one("#table-volumes", ResourceTable).shown)
+        ui.point_at(vid, "volumes")
+        await ui.pilot.press("s")
+        await ui.until(lambda: isinstance(ui.app.screen, FormDialog), what="the snapshot form")
+        await fill(ui, name="x" * 5000)
+        assert "at most 255 characters" in dialog_error(ui)
+        await fill(ui, name="ui-snap")
+
+        def snapshot():
+            return next((s for s in ui.store.get("volume_snapshots").values() if s.name == "ui-snap"), None)
+
+        await ui.until(lambda: snapshot() is not None and snapshot().status == "available", what="the snapshot")
+        sid = snapshot().id
+        assert ui.demo.world.snapshots[sid]["volume_id"] == vid
+
+        ui.point_at(vid, "volumes")
+        await ui.pilot.press("ctrl+d")
+        await ui.pilot.pause()
+        assert not isinstance(ui.app.screen, ConfirmDialog), "a volume with snapshots is refused before asking"
+        assert any("has 1 snapshot" in n.message for n in ui.app._notifications)
+
+        ui.app.show_view("volume_snapshots")
+        table = ui.app.query_one("#table-volume_snapshots", ResourceTable)
+        await ui.until(lambda: sid in table.shown, what="the snapshot in its view")
+        ui.point_at(sid, "volume_snapshots")
+        await ui.pilot.press("v")
+        await ui.until(lambda: isinstance(ui.app.screen, FormDialog), what="the new-volume form")
+        await fill(ui, name="ui-restored", size="0")
+        assert "at least the snapshot's 1" in dialog_error(ui)
+        await fill(ui, size="2")
+
+        def restored():
+            return next((v for v in ui.store.get("volumes").values() if v.name == "ui-restored"), None)
+
+        await ui.until(lambda: restored() is not None and restored().status == "available", what="the new volume")
+        assert ui.demo.world.volumes[restored().id]["snapshot_id"] == sid
+        assert ui.demo.world.volumes[restored().id]["size"] == 2
+
+        ui.point_at(sid, "volume_snapshots")
+        await ui.pilot.press("ctrl+d")
+        await ui.until(lambda: isinstance(ui.app.screen, ConfirmDialog), what="delete asks first")
+        assert "ui-snap" in str(ui.app.screen.query_one(".dialog-title", Static).render())
+        await ui.pilot.press("y")
+        await ui.until(lambda: sid not in ui.store.get("volume_snapshots") and sid not in ui.demo.world.snapshots,
+                       what="the snapshot deleted")
+        for volume in (vid, restored().id):
+            assert (await ui.project.actions.delete_volume(volume)).ok

@@ -18,6 +18,7 @@ from .keypairs import KeypairActions
 from .objects import ObjectActions
 from .security_groups import SecurityGroupActions
 from .servers import USER_DATA_MAX, ServerActions, ServerFollower
+from .snapshots import SnapshotActions
 from .stacks import StackActions
 from .volumes import VolumeActions
 
@@ -26,7 +27,7 @@ __all__ = ["DEFAULT_TIMEOUT", "LOST_ANSWER_WAIT", "READ_ONLY", "USER_DATA_MAX", 
 
 
 class Actions(ServerActions, VolumeActions, FloatingIPActions, SecurityGroupActions, StackActions,
-              ObjectActions, CredentialActions, KeypairActions):
+              ObjectActions, CredentialActions, KeypairActions, SnapshotActions):
     """Every action on one project: `await actions.run(server_id, "stop")`, `await actions.create_volume(...)`.
     One object, so one session, one in-flight guard and one read-only switch serve every service."""
 

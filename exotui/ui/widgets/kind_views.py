@@ -1,7 +1,9 @@
 """Views of the kinds the store holds that had none: routers, subnets, ports, volume snapshots, server groups
-(read-only lists; `d`/enter and `y` come from ResourceView)."""
+(`d`/enter and `y` come from ResourceView; the snapshots' and routers' writes are action_table's)."""
 
 from __future__ import annotations
+
+from textual.binding import Binding
 
 from .table import Column
 from .views import ResourceView, age
@@ -77,6 +79,16 @@ class PortsView(ResourceView):
 class SnapshotsView(ResourceView):
     kind = "volume_snapshots"
     title = "Volume snapshots"
+    BINDINGS = [
+        Binding("n", "snapshot('create')", "New", tooltip="take a snapshot of a volume"),
+        Binding("v", "snapshot('to_volume')", "New volume", tooltip="a new volume made from the snapshot"),
+        Binding("ctrl+d", "snapshot('delete')", "Delete", show=False, tooltip="asks first, naming it"),
+    ]
+
+    def action_snapshot(self, what: str) -> None:
+        from ..intents import ResourceFlow  # the app starts what a view asks for (ui/intents.py)
+
+        self.post_message(ResourceFlow(self.kind, what, self.table.current_id, self.project))
 
     def depends_on(self) -> tuple[str, ...]:
         return ("volumes",)

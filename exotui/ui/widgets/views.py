@@ -327,6 +327,8 @@ class VolumesView(ResourceView):
         Binding("x", "volume('detach')", "Detach", tooltip="from its instance (asks first)"),
         Binding("e", "volume('extend')", "Extend", tooltip="a bigger size"),
         Binding("ctrl+d", "volume('delete')", "Delete", show=False, tooltip="asks first, naming it"),
+        Binding("s", "volume('snapshot')", "Snapshot", show=False,
+                tooltip="take a snapshot of the volume (:snapshots)"),
     ]
 
     def action_volume(self, what: str) -> None:

@@ -206,7 +206,7 @@ LAUNCH_SETTLES = frozenset({"ACTIVE"})
 # --- volumes, floating IPs, security groups ----------------------------------------------------------
 
 VOLUMES, FLOATING_IPS, SECURITY_GROUPS, STACKS = "volumes", "floating_ips", "security_groups", "stacks"
-KEYPAIRS, VOLUME_SNAPSHOTS = "keypairs", "volume_snapshots"
+KEYPAIRS, VOLUME_SNAPSHOTS, IMAGES = "keypairs", "volume_snapshots", "images"
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,5 +252,8 @@ RESOURCE_ACTIONS: tuple[ResourceAction, ...] = (
     _resource(VOLUME_SNAPSHOTS, "create", "take snapshot", "n", "New", makes=True, dialog=True),
     _resource(VOLUME_SNAPSHOTS, "to_volume", "new volume from snapshot", "v", "New volume", dialog=True),
     _resource(VOLUME_SNAPSHOTS, "delete", "delete snapshot", "ctrl+d", "Delete", asks=True),
+    _resource(IMAGES, "visibility", "change image visibility", "v", "Visibility", dialog=True),
+    _resource(IMAGES, "rename", "rename image", "r", "Rename", dialog=True),
+    _resource(IMAGES, "delete", "delete image", "ctrl+d", "Delete", asks=True),
 )
 RESOURCE_ACTION: Mapping[tuple[str, str], ResourceAction] = {(a.kind, a.name): a for a in RESOURCE_ACTIONS}

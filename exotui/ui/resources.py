@@ -16,7 +16,7 @@ from .plain import escape, middle
 from .widgets.views import rule_summary
 
 if TYPE_CHECKING:
-    from ..cloud.models import FloatingIP, Keypair, SecurityGroup, Stack, Volume, VolumeSnapshot
+    from ..cloud.models import FloatingIP, Image, Keypair, SecurityGroup, Stack, Volume, VolumeSnapshot
     from .flows import Flows
 
 
@@ -477,6 +477,55 @@ async def delete_keypair(flows: Flows, project, keypair: Keypair) -> None:
                         lambda: project.actions.delete_keypair(keypair.id))
 
 
+# --- images ------------------------------------------------------------------------------------------
+
+async def image_visibility(flows: Flows, project, image: Image) -> None:
+    from ..cloud.actions.images import VISIBILITIES
+
+    label = middle(image.name or image.id[:8])
+    if _refused(flows, label, project.actions.why_not_change_image(image)):
+        return
+    visibility = await flows.ask(ChoiceDialog(f"Who sees {label}? (now {image.visibility})", [
+        Choice(v, f"{v}: {meaning}", project.actions.why_not_visibility(image, v))
+        for v, meaning in VISIBILITIES.items()]))
+    if visibility:
+        await flows.run(project, f"make {label} {visibility}",
+                        lambda: project.actions.set_image_visibility(image.id, visibility))
+
+
+async def rename_image(flows: Flows, project, image: Image) -> None:
+    from ..cloud.actions.images import MAX_NAME
+
+    label = middle(image.name or image.id[:8])
+    if _refused(flows, label, project.actions.why_not_change_image(image)):
+        return
+
+    def check(text: str) -> str | None:
+        if not text.strip():
+            return "an image needs a name"
+        if len(text.strip()) > MAX_NAME:
+            return f"an image name has at most {MAX_NAME} characters; this one has {len(text.strip())}"
+        return None
+
+    name = await flows.ask(PromptDialog(f"Rename image {label} to", value=image.name, validate=check))
+    if name and name.strip() != image.name:
+        await flows.run(project, f"rename {label}", lambda: project.actions.rename_image(image.id, name))
+
+
+async def delete_image(flows: Flows, project, image: Image) -> None:
+    from .flows import _listed
+
+    label = middle(image.name or image.id[:8])
+    if _refused(flows, label, project.actions.why_not_delete_image(image)):
+        return
+    users = project.actions.instances_from_image(image)
+    held = (f" {_listed([middle(n, 30) for n in users], 3)} keep running but cannot be rebuilt from it." if users
+            else "")
+    if await flows.ask(ConfirmDialog(f"Delete image {label}?", f"It is gone for good, for every project it is shared "
+                                     f"with.{held}", confirm="Delete")):
+        await flows.run(project, f"delete image {label}", lambda: project.actions.delete_image(image.id))
+
+
 # each of action_table.RESOURCE_ACTIONS -> its flow (tests/ui/test_menu_from_table.py checks none is missing)
 Flow = Callable[["Flows", Any, Any], Awaitable[None]]
 FLOWS: Mapping[ResourceAction, Flow] = {
@@ -502,4 +551,7 @@ FLOWS: Mapping[ResourceAction, Flow] = {
     RESOURCE_ACTION["volume_snapshots", "create"]: create_snapshot,
     RESOURCE_ACTION["volume_snapshots", "to_volume"]: snapshot_to_volume,
     RESOURCE_ACTION["volume_snapshots", "delete"]: delete_snapshot,
+    RESOURCE_ACTION["images", "visibility"]: image_visibility,
+    RESOURCE_ACTION["images", "rename"]: rename_image,
+    RESOURCE_ACTION["images", "delete"]: delete_image,
 }

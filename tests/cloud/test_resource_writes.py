@@ -8,7 +8,7 @@ import json
 import stat
 
 import pytest
-from clouds import DemoTarget, wait_until
+from clouds import IMAGE, DemoTarget, until, wait_until
 from test_actions import Cloud, cloud  # noqa: F401  (a fixture: the cloud layer over each target cloud)
 
 from exotui.cloud.actions import ActionRefused
@@ -179,3 +179,64 @@ async def test_the_openstack_cli_sees_a_snapshot(demo_cloud, openstack_cli):
         assert taken.value not in {s["ID"] for s in listed}
     finally:
         openstack_cli("volume", "delete", "--purge", vid, check=False)
+
+
+async def test_images_visibility_rename_delete(cloud):
+    conn, act = cloud.target.conn, cloud.actions
+    image = conn.image.create_image(name="w18-image", disk_format="raw", container_format="bare",
+                                    visibility="private", data=b"\0" * 1024)
+    try:
+        cloud.poller.kick("images")
+        await until(lambda: image.id in cloud.store.get("images"), timeout=30)
+        for visibility in ("shared", "community", "private"):
+            changed = await act.set_image_visibility(image.id, visibility)
+            assert changed.ok, changed.message
+            assert cloud.store.item("images", image.id).visibility == visibility
+            assert conn.image.get_image(image.id).visibility == visibility
+        with pytest.raises(ActionRefused, match="only an admin"):
+            await act.set_image_visibility(image.id, "public")
+        with pytest.raises(ActionRefused, match="private already"):
+            await act.set_image_visibility(image.id, "private")
+        for name, why in (("x" * 5000, "at most 255 characters"), ("  ", "needs a name")):
+            with pytest.raises(ActionRefused, match=why):
+                await act.rename_image(image.id, name)
+        renamed = await act.rename_image(image.id, "w18-image-renamed")
+        assert renamed.ok and cloud.store.item("images", image.id).name == "w18-image-renamed", renamed.message
+        assert conn.image.get_image(image.id).name == "w18-image-renamed"
+
+        theirs = next(i for i in cloud.store.get("images").values() if i.name == IMAGE)
+        for attempt in (act.delete_image(theirs.id), act.rename_image(theirs.id, "mine now")):
+            with pytest.raises(ActionRefused, match="belongs to another project"):
+                await attempt
+        conn.image.update_image(image.id, is_protected=True)
+        cloud.poller.kick("images")
+        await until(lambda: cloud.store.item("images", image.id).protected, timeout=30)
+        with pytest.raises(ActionRefused, match="protected"):
+            await act.delete_image(image.id)
+        conn.image.update_image(image.id, is_protected=False)
+        cloud.poller.kick("images")
+        await until(lambda: not cloud.store.item("images", image.id).protected, timeout=30)
+        assert (await act.delete_image(image.id)).ok
+        assert image.id not in cloud.store.get("images") and conn.image.find_image(image.id) is None
+    finally:
+        if conn.image.find_image(image.id) is not None:
+            conn.image.update_image(image.id, is_protected=False)
+            conn.image.delete_image(image.id)
+
+
+async def test_the_openstack_cli_sees_an_image_renamed_and_shared(demo_cloud, openstack_cli):
+    conn, act = demo_cloud.target.conn, demo_cloud.actions
+    image = conn.image.create_image(name="w18-cli-image", disk_format="raw", container_format="bare",
+                                    visibility="private", data=b"\0" * 512)
+    try:
+        demo_cloud.poller.kick("images")
+        await until(lambda: image.id in demo_cloud.store.get("images"), timeout=30)
+        assert (await act.rename_image(image.id, "w18-cli-renamed")).ok
+        assert (await act.set_image_visibility(image.id, "community")).ok
+        shown = json.loads(openstack_cli("image", "show", image.id, "-f", "json").stdout)
+        assert (shown["name"], shown["visibility"]) == ("w18-cli-renamed", "community")
+        assert (await act.delete_image(image.id)).ok
+        assert openstack_cli("image", "show", image.id, check=False).returncode != 0
+    finally:
+        if conn.image.find_image(image.id) is not None:
+            conn.image.delete_image(image.id)

@@ -8,9 +8,10 @@ import stat
 import sys
 from pathlib import Path
 
-from textual.widgets import Input, Static
+from test_flows import choose
+from textual.widgets import Input, OptionList, Static
 
-from exotui.ui.dialogs import ConfirmDialog
+from exotui.ui.dialogs import ChoiceDialog, ConfirmDialog, PromptDialog
 from exotui.ui.dialogs.form import FormDialog
 from exotui.ui.widgets.table import ResourceTable
 
@@ -135,3 +136,51 @@ async def test_volume_snapshots_take_restore_delete(open_ui):
                        what="the snapshot deleted")
         for volume in (vid, restored().id):
             assert (await ui.project.actions.delete_volume(volume)).ok
+
+
+async def test_images_visibility_rename_delete(open_ui):
+    from exotui.demo import glance
+
+    async with open_ui() as ui:
+        owner = ui.project.key.project_id
+        iid = ui.demo.call(lambda world: glance.add_image(world, "ui-image", owner=owner, visibility="private")["id"],
+                           ui.demo.world)
+        ui.project.poller.kick("images")
+        ui.app.show_view("images")
+        table = ui.app.query_one("#table-images", ResourceTable)
+        await ui.until(lambda: iid in table.shown, what="the project's image")
+
+        ui.point_at(iid, "images")
+        await ui.pilot.press("v")
+        await ui.until(lambda: isinstance(ui.app.screen, ChoiceDialog), what="the visibility choice")
+        public = ui.app.screen.query_one(OptionList).get_option("public")
+        assert public.disabled, "public is offered dimmed: only an admin may publish"
+        await choose(ui, "community")
+        await ui.until(lambda: ui.store.item("images", iid).visibility == "community", what="community")
+        assert ui.demo.world.images[iid]["visibility"] == "community"
+        assert "community" in ui.row_text(iid, "images")
+
+        ui.point_at(iid, "images")
+        await ui.pilot.press("r")
+        await ui.until(lambda: isinstance(ui.app.screen, PromptDialog), what="the rename prompt")
+        ui.app.screen.query_one(Input).value = "x" * 5000
+        await ui.pilot.press("enter")
+        assert isinstance(ui.app.screen, PromptDialog), "a 5,000-character name is refused in the prompt"
+        ui.app.screen.query_one(Input).value = "ui-image-renamed"
+        await ui.pilot.press("enter")
+        await ui.until(lambda: ui.store.item("images", iid).name == "ui-image-renamed", what="renamed")
+        assert ui.demo.world.images[iid]["name"] == "ui-image-renamed"
+
+        theirs = next(i.id for i in ui.store.get("images").values() if i.name == "Featured-Ubuntu24")
+        ui.point_at(theirs, "images")
+        await ui.pilot.press("ctrl+d")
+        await ui.pilot.pause()
+        assert not isinstance(ui.app.screen, ConfirmDialog), "another project's image is refused before asking"
+        assert any("belongs to another project" in n.message for n in ui.app._notifications)
+
+        ui.point_at(iid, "images")
+        await ui.pilot.press("ctrl+d")
+        await ui.until(lambda: isinstance(ui.app.screen, ConfirmDialog), what="delete asks first")
+        assert "ui-image-renamed" in str(ui.app.screen.query_one(".dialog-title", Static).render())
+        await ui.pilot.press("y")
+        await ui.until(lambda: iid not in table.shown and iid not in ui.demo.world.images, what="deleted")

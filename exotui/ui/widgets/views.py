@@ -477,12 +477,22 @@ class SecurityGroupsView(ResourceView):
 class ImagesView(ResourceView):
     kind = "images"
     title = "Images"
+    BINDINGS = [
+        Binding("v", "image('visibility')", "Visibility", tooltip="who sees it: private, shared, community"),
+        Binding("r", "image('rename')", "Rename", tooltip="the image (yours only)"),
+        Binding("ctrl+d", "image('delete')", "Delete", show=False, tooltip="asks first, naming it"),
+    ]
+
+    def action_image(self, what: str) -> None:
+        from ..intents import ResourceFlow  # the app starts what a view asks for (ui/intents.py)
+
+        self.post_message(ResourceFlow(self.kind, what, self.table.current_id, self.project))
 
     def columns(self) -> list[Column]:
         return [
             Column("name", "NAME", 22, lambda i: i.name, flex=True),
             Column("status", "STATUS", 8, lambda i: i.status),
-            Column("kind", "KIND", 8, lambda i: "snapshot" if i.is_snapshot else i.visibility),
+            Column("kind", "KIND", 9, lambda i: "snapshot" if i.is_snapshot else i.visibility),  # "community"
             Column("os", "OS", 12, lambda i: " ".join(filter(None, (i.properties.get("os_distro"),
                                                                      i.properties.get("os_version"))))),
             Column("size", "SIZE", 8, lambda i: f"{(i.size or 0) / 1e9:.1f} GB" if i.size else "",

@@ -206,7 +206,7 @@ LAUNCH_SETTLES = frozenset({"ACTIVE"})
 # --- volumes, floating IPs, security groups ----------------------------------------------------------
 
 VOLUMES, FLOATING_IPS, SECURITY_GROUPS, STACKS = "volumes", "floating_ips", "security_groups", "stacks"
-KEYPAIRS, VOLUME_SNAPSHOTS, IMAGES = "keypairs", "volume_snapshots", "images"
+KEYPAIRS, VOLUME_SNAPSHOTS, IMAGES, ROUTERS = "keypairs", "volume_snapshots", "images", "routers"
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,5 +255,10 @@ RESOURCE_ACTIONS: tuple[ResourceAction, ...] = (
     _resource(IMAGES, "visibility", "change image visibility", "v", "Visibility", dialog=True),
     _resource(IMAGES, "rename", "rename image", "r", "Rename", dialog=True),
     _resource(IMAGES, "delete", "delete image", "ctrl+d", "Delete", asks=True),
+    _resource(ROUTERS, "create", "create router", "n", "New", makes=True, dialog=True),
+    _resource(ROUTERS, "gateway", "set router gateway", "e", "Gateway", dialog=True),
+    _resource(ROUTERS, "add_interface", "add router interface", "a", "Add subnet", dialog=True),
+    _resource(ROUTERS, "remove_interface", "remove router interface", "x", "Remove subnet", asks=True, dialog=True),
+    _resource(ROUTERS, "delete", "delete router", "ctrl+d", "Delete", asks=True),
 )
 RESOURCE_ACTION: Mapping[tuple[str, str], ResourceAction] = {(a.kind, a.name): a for a in RESOURCE_ACTIONS}

@@ -16,7 +16,7 @@ from .plain import escape, middle
 from .widgets.views import rule_summary
 
 if TYPE_CHECKING:
-    from ..cloud.models import FloatingIP, Image, Keypair, SecurityGroup, Stack, Volume, VolumeSnapshot
+    from ..cloud.models import FloatingIP, Image, Keypair, Router, SecurityGroup, Stack, Volume, VolumeSnapshot
     from .flows import Flows
 
 
@@ -526,6 +526,102 @@ async def delete_image(flows: Flows, project, image: Image) -> None:
         await flows.run(project, f"delete image {label}", lambda: project.actions.delete_image(image.id))
 
 
+# --- routers -----------------------------------------------------------------------------------------
+
+NO_GATEWAY = "-"  # the gateway choice that clears it
+
+
+def _externals(project) -> list:
+    return sorted((n for n in project.store.get("networks").values() if n.external), key=lambda n: n.name)
+
+
+def _subnet_label(project, subnet) -> str:
+    network = project.store.item("networks", subnet.network_id)
+    return escape(f"{middle(subnet.name or subnet.id[:8], 24)} {subnet.cidr}"
+                  + (f" ({middle(network.name, 24)})" if network else ""))
+
+
+async def create_router(flows: Flows, project, _: Any) -> None:
+    from ..cloud.actions.routers import MAX_NAME
+
+    externals = _externals(project)
+
+    def check(values: dict[str, Any]) -> str | None:
+        if not values["name"]:
+            return "the router needs a name"
+        if len(values["name"]) > MAX_NAME:
+            return f"a router name has at most {MAX_NAME} characters; this one has {len(values['name'])}"
+        return None
+
+    values = await flows.ask(FormDialog("Create a router", [
+        Field("name", "Name", placeholder="my-router"),
+        Field("gateway", "Gateway", "select", externals[0].id if len(externals) == 1 else None,
+              tuple((n.name, n.id) for n in externals), placeholder="none (no way out)", allow_blank=True)],
+        validate=check, submit="Create"))
+    if values is not None:
+        await flows.run(project, f"create router {middle(values['name'])}",
+                        lambda: project.actions.create_router(values["name"], values["gateway"]))
+
+
+async def router_gateway(flows: Flows, project, router: Router) -> None:
+    label = middle(router.name or router.id[:8])
+    choices = [Choice(n.id, escape(n.name), "its gateway is there already" if n.id == router.external_network_id
+                      else None) for n in _externals(project)]
+    choices.append(Choice(NO_GATEWAY, "no gateway (clear it)", None if router.external_network_id else
+                          "it has no gateway"))
+    chosen = await flows.ask(ChoiceDialog(f"Gateway of router {label}", choices))
+    if chosen is None:
+        return
+    if chosen == NO_GATEWAY and not await flows.ask(ConfirmDialog(
+            f"Clear the gateway of router {label}?", "Its subnets lose their way to the Internet and floating IPs "
+            f"behind it stop answering; its address {', '.join(router.external_ips) or ''} goes back to the cloud.",
+            confirm="Clear")):
+        return
+    await flows.run(project, f"set the gateway of {label}",
+                    lambda: project.actions.set_router_gateway(router.id, None if chosen == NO_GATEWAY else chosen))
+
+
+async def add_router_interface(flows: Flows, project, router: Router) -> None:
+    label = middle(router.name or router.id[:8])
+    subnets = sorted(project.store.get("subnets").values(), key=lambda s: (s.name, s.cidr))
+    choices = [Choice(s.id, _subnet_label(project, s), project.actions.why_not_add_interface(router, s))
+               for s in subnets]
+    if not choices:
+        flows.app.notify("the project has no subnets", severity="warning")
+        return
+    subnet_id = await flows.ask(ChoiceDialog(f"Add which subnet to router {label}?", choices))
+    if subnet_id:
+        await flows.run(project, f"add an interface to {label}",
+                        lambda: project.actions.add_router_interface(router.id, subnet_id))
+
+
+async def remove_router_interface(flows: Flows, project, router: Router) -> None:
+    label = middle(router.name or router.id[:8])
+    subnets = [s for _port, s in project.actions.router_interfaces(router) if s is not None]
+    if not subnets:
+        flows.app.notify(f"router {label} has no subnet interfaces", severity="warning", markup=False)
+        return
+    subnet_id = await flows.ask(ChoiceDialog(f"Remove which subnet from router {label}?",
+                                             [Choice(s.id, _subnet_label(project, s)) for s in subnets]))
+    subnet = project.store.item("subnets", subnet_id) if subnet_id else None
+    if subnet is not None and await flows.ask(ConfirmDialog(
+            f"Remove {middle(subnet.name or subnet.cidr)} from router {label}?",
+            "Instances on that subnet lose their way out through this router, and their floating IPs stop "
+            "answering.", confirm="Remove")):
+        await flows.run(project, f"remove an interface from {label}",
+                        lambda: project.actions.remove_router_interface(router.id, subnet.id))
+
+
+async def delete_router(flows: Flows, project, router: Router) -> None:
+    label = middle(router.name or router.id[:8])
+    if _refused(flows, label, project.actions.why_not_delete_router(router)):
+        return
+    freed = f" Its gateway address {', '.join(router.external_ips)} goes back to the cloud." if router.external_ips \
+        else ""
+    if await flows.ask(ConfirmDialog(f"Delete router {label}?", f"It is gone for good.{freed}", confirm="Delete")):
+        await flows.run(project, f"delete router {label}", lambda: project.actions.delete_router(router.id))
+
+
 # each of action_table.RESOURCE_ACTIONS -> its flow (tests/ui/test_menu_from_table.py checks none is missing)
 Flow = Callable[["Flows", Any, Any], Awaitable[None]]
 FLOWS: Mapping[ResourceAction, Flow] = {
@@ -554,4 +650,9 @@ FLOWS: Mapping[ResourceAction, Flow] = {
     RESOURCE_ACTION["images", "visibility"]: image_visibility,
     RESOURCE_ACTION["images", "rename"]: rename_image,
     RESOURCE_ACTION["images", "delete"]: delete_image,
+    RESOURCE_ACTION["routers", "create"]: create_router,
+    RESOURCE_ACTION["routers", "gateway"]: router_gateway,
+    RESOURCE_ACTION["routers", "add_interface"]: add_router_interface,
+    RESOURCE_ACTION["routers", "remove_interface"]: remove_router_interface,
+    RESOURCE_ACTION["routers", "delete"]: delete_router,
 }

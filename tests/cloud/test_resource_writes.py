@@ -240,3 +240,82 @@ async def test_the_openstack_cli_sees_an_image_renamed_and_shared(demo_cloud, op
     finally:
         if conn.image.find_image(image.id) is not None:
             conn.image.delete_image(image.id)
+
+
+async def test_routers_create_gateway_interfaces_delete(cloud):
+    conn, act, store = cloud.target.conn, cloud.actions, cloud.store
+    public = next(n for n in store.get("networks").values() if n.external)
+    network = conn.network.create_network(name="w18-net")
+    router_id = None
+    try:
+        subnet = conn.network.create_subnet(network_id=network.id, name="w18-subnet", cidr="10.98.0.0/24",
+                                            ip_version=4)
+        cloud.poller.kick("networks", "subnets")
+        await until(lambda: subnet.id in store.get("subnets"), timeout=30)
+        with pytest.raises(ActionRefused, match="at most 255 characters"):
+            await act.create_router("x" * 5000)
+        created = await act.create_router("w18-router", public.id)
+        assert created.ok, created.message
+        router_id = created.value.id
+        assert store.item("routers", router_id).external_network_id == public.id
+        assert conn.network.get_router(router_id).external_gateway_info["network_id"] == public.id
+
+        added = await act.add_router_interface(router_id, subnet.id)
+        assert added.ok, added.message
+        ports = list(conn.network.ports(device_id=router_id, device_owner="network:router_interface"))
+        assert [p.id for p in ports] == [added.value] and ports[0].fixed_ips[0]["ip_address"] == "10.98.0.1"
+        with pytest.raises(ActionRefused, match="has an interface on this subnet already"):
+            await act.add_router_interface(router_id, subnet.id)
+        with pytest.raises(ActionRefused, match="has 1 subnet interface"):
+            await act.delete_router(router_id)
+        external_subnet = next(s for s in store.get("subnets").values() if s.network_id == public.id)
+        with pytest.raises(ActionRefused, match="gateway, not an interface"):
+            await act.add_router_interface(router_id, external_subnet.id)
+
+        cleared = await act.set_router_gateway(router_id, None)
+        assert cleared.ok and store.item("routers", router_id).external_network_id is None, cleared.message
+        assert not conn.network.get_router(router_id).external_gateway_info
+        with pytest.raises(ActionRefused, match="no gateway to clear"):
+            await act.set_router_gateway(router_id, None)
+        assert (await act.set_router_gateway(router_id, public.id)).ok
+        assert conn.network.get_router(router_id).external_gateway_info["network_id"] == public.id
+
+        removed = await act.remove_router_interface(router_id, subnet.id)
+        assert removed.ok, removed.message
+        assert not list(conn.network.ports(device_id=router_id, device_owner="network:router_interface"))
+        assert act.router_interfaces(store.item("routers", router_id)) == []
+        assert (await act.delete_router(router_id)).ok
+        assert router_id not in store.get("routers") and conn.network.find_router(router_id) is None
+        router_id = None
+    finally:
+        if router_id and conn.network.find_router(router_id) is not None:
+            for port in conn.network.ports(device_id=router_id, device_owner="network:router_interface"):
+                conn.network.remove_interface_from_router(router_id, port_id=port.id)
+            conn.network.delete_router(router_id)
+        conn.network.delete_network(network.id)
+
+
+async def test_the_openstack_cli_sees_a_router_and_its_interface(demo_cloud, openstack_cli):
+    conn, act, store = demo_cloud.target.conn, demo_cloud.actions, demo_cloud.store
+    network = conn.network.create_network(name="w18-cli-net")
+    subnet = conn.network.create_subnet(network_id=network.id, cidr="10.97.0.0/24", ip_version=4)
+    rid = None
+    try:
+        demo_cloud.poller.kick("networks", "subnets")
+        await until(lambda: subnet.id in store.get("subnets"), timeout=30)
+        created = await act.create_router("w18-cli-router")
+        assert created.ok, created.message
+        rid = created.value.id
+        assert (await act.add_router_interface(rid, subnet.id)).ok
+        shown = json.loads(openstack_cli("router", "show", rid, "-f", "json").stdout)
+        assert shown["name"] == "w18-cli-router" and subnet.id in json.dumps(shown["interfaces_info"])
+        assert (await act.remove_router_interface(rid, subnet.id)).ok
+        assert (await act.delete_router(rid)).ok
+        listed = json.loads(openstack_cli("router", "list", "-f", "json").stdout)
+        assert rid not in {r["ID"] for r in listed}
+        rid = None
+    finally:
+        if rid:
+            openstack_cli("router", "remove", "subnet", rid, subnet.id, check=False)
+            openstack_cli("router", "delete", rid, check=False)
+        conn.network.delete_network(network.id)

@@ -184,3 +184,77 @@ async def test_images_visibility_rename_delete(open_ui):
         assert "ui-image-renamed" in str(ui.app.screen.query_one(".dialog-title", Static).render())
         await ui.pilot.press("y")
         await ui.until(lambda: iid not in table.shown and iid not in ui.demo.world.images, what="deleted")
+
+
+async def test_routers_create_interface_gateway_delete(open_ui):
+    from exotui.demo import neutron
+    from exotui.ui.resources import NO_GATEWAY
+
+    async with open_ui() as ui:
+        owner = ui.project.key.project_id
+
+        def network(world):
+            net = neutron.create_network(world, owner, "ui-router-net")
+            return neutron.create_subnet(world, owner, net["id"], "ui-router-subnet", "10.96.0.0/24")["id"]
+
+        subnet_id = ui.demo.call(network, ui.demo.world)
+        ui.project.poller.kick("networks", "subnets")
+        ui.app.show_view("routers")
+        table = ui.app.query_one("#table-routers", ResourceTable)
+        await ui.until(lambda: ui.store.item("subnets", subnet_id) is not None, what="the new subnet")
+        await ui.pilot.press("n")
+        await ui.until(lambda: isinstance(ui.app.screen, FormDialog), what="the router form")
+        await fill(ui, name="x" * 5000)
+        assert "at most 255 characters" in dialog_error(ui)
+        await fill(ui, name="ui-router")
+
+        def router():
+            return next((r for r in ui.store.get("routers").values() if r.name == "ui-router"), None)
+
+        await ui.until(lambda: router() is not None and router().id in table.shown, what="the router")
+        rid = router().id
+        assert router().external_network_id, "the one external network is the gateway by default"
+        assert "public" in ui.row_text(rid, "routers")
+
+        def interfaces():
+            return ui.project.actions.router_interfaces(router())
+
+        ui.point_at(rid, "routers")
+        await ui.pilot.press("a")
+        await ui.until(lambda: isinstance(ui.app.screen, ChoiceDialog), what="the subnet choice")
+        await choose(ui, subnet_id)
+        await ui.until(lambda: len(interfaces()) == 1, what="the interface")
+        assert any(p["device_id"] == rid and p["device_owner"] == "network:router_interface"
+                   for p in ui.demo.world.ports.values())
+
+        ui.point_at(rid, "routers")
+        await ui.pilot.press("ctrl+d")
+        await ui.pilot.pause()
+        assert not isinstance(ui.app.screen, ConfirmDialog), "a router with interfaces is refused before asking"
+        assert any("has 1 subnet interface" in n.message for n in ui.app._notifications)
+
+        ui.point_at(rid, "routers")
+        await ui.pilot.press("x")
+        await ui.until(lambda: isinstance(ui.app.screen, ChoiceDialog), what="the interface choice")
+        await choose(ui, subnet_id)
+        await ui.until(lambda: isinstance(ui.app.screen, ConfirmDialog), what="removal asks first")
+        await ui.pilot.press("y")
+        await ui.until(lambda: not interfaces(), what="the interface removed")
+
+        ui.point_at(rid, "routers")
+        await ui.pilot.press("e")
+        await ui.until(lambda: isinstance(ui.app.screen, ChoiceDialog), what="the gateway choice")
+        await choose(ui, NO_GATEWAY)
+        await ui.until(lambda: isinstance(ui.app.screen, ConfirmDialog), what="clearing asks first")
+        await ui.pilot.press("y")
+        await ui.until(lambda: router().external_network_id is None, what="no gateway")
+        assert not ui.demo.world.routers[rid]["external_gateway_info"]
+
+        ui.point_at(rid, "routers")
+        await ui.pilot.press("ctrl+d")
+        await ui.until(lambda: isinstance(ui.app.screen, ConfirmDialog), what="delete asks first")
+        assert "ui-router" in str(ui.app.screen.query_one(".dialog-title", Static).render())
+        await ui.pilot.press("y")
+        await ui.until(lambda: rid not in table.shown and rid not in ui.demo.world.routers, what="deleted")
+        network_id = ui.store.item("subnets", subnet_id).network_id
+        ui.demo.call(neutron.delete_network, ui.demo.world, network_id)  # the session's demo cloud: as it was

@@ -15,7 +15,7 @@ from exotui.ui import resources
 from exotui.ui.dialogs import ChoiceDialog, ConfirmDialog
 from exotui.ui.flows import DOCTOR, LAUNCH, SSH
 from exotui.ui.screens.stacks import StackDetail, StacksScreen
-from exotui.ui.widgets.kind_views import SnapshotsView
+from exotui.ui.widgets.kind_views import RoutersView, SnapshotsView
 from exotui.ui.widgets.views import FloatingIPsView, ImagesView, KeypairsView, ResourceView, SecurityGroupsView, VolumesView
 
 UI = Path(__file__).resolve().parents[2] / "exotui" / "ui"
@@ -31,12 +31,13 @@ def test_each_views_keys_are_the_tables():
     """A view's binding `volume('create')` on n, described "New", is the table's (volumes, create, n, New)."""
     bound = set()
     for view in (VolumesView, FloatingIPsView, SecurityGroupsView, StacksScreen, StackDetail, KeypairsView,
-                 SnapshotsView, ImagesView):
+                 SnapshotsView, ImagesView, RoutersView):
         for binding in view.BINDINGS:
             if binding in ResourceView.DESCRIBE_KEYS or "(" not in binding.action:
                 continue  # d and y: every view's; the screens' own keys (back, open)
             method, what = re.fullmatch(r"(\w+)\('(\w+)'\)", binding.action).groups()
-            name = what if method in ("volume", "floating_ip", "stack", "keypair", "snapshot", "image") else f"{what}_{method}"
+            name = what if method in ("volume", "floating_ip", "stack", "keypair", "snapshot", "image",
+                                      "router") else f"{what}_{method}"
             bound.add((view.kind, name, binding.key, binding.description))
     assert bound == {(a.kind, a.name, a.key, a.label) for a in RESOURCE_ACTIONS}
 

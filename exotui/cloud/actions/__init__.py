@@ -17,6 +17,7 @@ from .floating_ips import FloatingIPActions
 from .images import ImageActions
 from .keypairs import KeypairActions
 from .objects import ObjectActions
+from .routers import RouterActions
 from .security_groups import SecurityGroupActions
 from .servers import USER_DATA_MAX, ServerActions, ServerFollower
 from .snapshots import SnapshotActions
@@ -28,7 +29,8 @@ __all__ = ["DEFAULT_TIMEOUT", "LOST_ANSWER_WAIT", "READ_ONLY", "USER_DATA_MAX", 
 
 
 class Actions(ServerActions, VolumeActions, FloatingIPActions, SecurityGroupActions, StackActions,
-              ObjectActions, CredentialActions, KeypairActions, SnapshotActions, ImageActions):
+              ObjectActions, CredentialActions, KeypairActions, SnapshotActions, ImageActions,
+              RouterActions):
     """Every action on one project: `await actions.run(server_id, "stop")`, `await actions.create_volume(...)`.
     One object, so one session, one in-flight guard and one read-only switch serve every service."""
 

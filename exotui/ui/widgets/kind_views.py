@@ -18,6 +18,18 @@ def named(view: ResourceView, kind: str, ident: str) -> str:
 class RoutersView(ResourceView):
     kind = "routers"
     title = "Routers"
+    BINDINGS = [
+        Binding("n", "router('create')", "New", tooltip="a router, with its gateway on an external network"),
+        Binding("e", "router('gateway')", "Gateway", tooltip="set or clear the external gateway"),
+        Binding("a", "router('add_interface')", "Add subnet", tooltip="an interface on one of your subnets"),
+        Binding("x", "router('remove_interface')", "Remove subnet", tooltip="one of its interfaces (asks first)"),
+        Binding("ctrl+d", "router('delete')", "Delete", show=False, tooltip="asks first, naming it"),
+    ]
+
+    def action_router(self, what: str) -> None:
+        from ..intents import ResourceFlow  # the app starts what a view asks for (ui/intents.py)
+
+        self.post_message(ResourceFlow(self.kind, what, self.table.current_id, self.project))
 
     def depends_on(self) -> tuple[str, ...]:
         return ("networks",)

@@ -181,13 +181,19 @@ async def test_the_openstack_cli_sees_a_snapshot(demo_cloud, openstack_cli):
         openstack_cli("volume", "delete", "--purge", vid, check=False)
 
 
+async def _own_image(layer, name: str):
+    """A private image of the project's own, uploaded with openstacksdk, once the store has it."""
+    image = layer.target.conn.image.create_image(name=name, disk_format="raw", container_format="bare",
+                                                 visibility="private", data=b"\0" * 1024)
+    layer.poller.kick("images")
+    await until(lambda: image.id in layer.store.get("images"), timeout=30)
+    return image
+
+
 async def test_images_visibility_rename_delete(cloud):
     conn, act = cloud.target.conn, cloud.actions
-    image = conn.image.create_image(name="w18-image", disk_format="raw", container_format="bare",
-                                    visibility="private", data=b"\0" * 1024)
+    image = await _own_image(cloud, "w18-image")
     try:
-        cloud.poller.kick("images")
-        await until(lambda: image.id in cloud.store.get("images"), timeout=30)
         for visibility in ("shared", "community", "private"):
             changed = await act.set_image_visibility(image.id, visibility)
             assert changed.ok, changed.message
@@ -226,11 +232,8 @@ async def test_images_visibility_rename_delete(cloud):
 
 async def test_the_openstack_cli_sees_an_image_renamed_and_shared(demo_cloud, openstack_cli):
     conn, act = demo_cloud.target.conn, demo_cloud.actions
-    image = conn.image.create_image(name="w18-cli-image", disk_format="raw", container_format="bare",
-                                    visibility="private", data=b"\0" * 512)
+    image = await _own_image(demo_cloud, "w18-cli-image")
     try:
-        demo_cloud.poller.kick("images")
-        await until(lambda: image.id in demo_cloud.store.get("images"), timeout=30)
         assert (await act.rename_image(image.id, "w18-cli-renamed")).ok
         assert (await act.set_image_visibility(image.id, "community")).ok
         shown = json.loads(openstack_cli("image", "show", image.id, "-f", "json").stdout)

@@ -30,6 +30,24 @@ async def fill(ui, **values: str) -> None:
     await ui.pilot.press("ctrl+s")
 
 
+async def refused_before_asking(ui, item_id: str, view: str, words: str) -> None:
+    """ctrl+d on a row the cloud layer refuses: one line saying why, and no question."""
+    ui.point_at(item_id, view)
+    await ui.pilot.press("ctrl+d")
+    await ui.until(lambda: any(words in n.message for n in ui.app._notifications), what=f"'{words}'")
+    assert not isinstance(ui.app.screen, ConfirmDialog), "refused before asking"
+
+
+async def deleted_after_asking(ui, item_id: str, view: str, name: str, gone) -> None:
+    """ctrl+d asks first, naming the item; yes deletes it."""
+    ui.point_at(item_id, view)
+    await ui.pilot.press("ctrl+d")
+    await ui.until(lambda: isinstance(ui.app.screen, ConfirmDialog), what="delete asks first")
+    assert name in str(ui.app.screen.query_one(".dialog-title", Static).render())
+    await ui.pilot.press("y")
+    await ui.until(gone, what=f"{name} deleted")
+
+
 def world_keypairs(ui) -> set[str]:
     return {name for (_user, name) in ui.demo.world.keypairs}
 
@@ -74,12 +92,8 @@ async def test_keypairs_import_create_delete(open_ui, tmp_path, debug_log):
         assert "os-keypairs" in log and key.splitlines()[1] not in log, "nor logged, the libraries at DEBUG"
 
         for name in ("ui-laptop", "ui-made"):
-            ui.point_at(name, "keypairs")
-            await ui.pilot.press("ctrl+d")
-            await ui.until(lambda: isinstance(ui.app.screen, ConfirmDialog), what="delete asks first")
-            assert name in str(ui.app.screen.query_one(".dialog-title", Static).render())
-            await ui.pilot.press("y")
-            await ui.until(lambda: name not in table.shown and name not in world_keypairs(ui), what=f"{name} deleted")
+            await deleted_after_asking(ui, name, "keypairs", name,
+                                       lambda: name not in table.shown and name not in world_keypairs(ui))
         assert private.exists(), "the private key file stays"
 
 
@@ -104,11 +118,7 @@ async def test_volume_snapshots_take_restore_delete(open_ui):
         sid = snapshot().id
         assert ui.demo.world.snapshots[sid]["volume_id"] == vid
 
-        ui.point_at(vid, "volumes")
-        await ui.pilot.press("ctrl+d")
-        await ui.pilot.pause()
-        assert not isinstance(ui.app.screen, ConfirmDialog), "a volume with snapshots is refused before asking"
-        assert any("has 1 snapshot" in n.message for n in ui.app._notifications)
+        await refused_before_asking(ui, vid, "volumes", "has 1 snapshot")
 
         ui.app.show_view("volume_snapshots")
         table = ui.app.query_one("#table-volume_snapshots", ResourceTable)
@@ -127,13 +137,8 @@ async def test_volume_snapshots_take_restore_delete(open_ui):
         assert ui.demo.world.volumes[restored().id]["snapshot_id"] == sid
         assert ui.demo.world.volumes[restored().id]["size"] == 2
 
-        ui.point_at(sid, "volume_snapshots")
-        await ui.pilot.press("ctrl+d")
-        await ui.until(lambda: isinstance(ui.app.screen, ConfirmDialog), what="delete asks first")
-        assert "ui-snap" in str(ui.app.screen.query_one(".dialog-title", Static).render())
-        await ui.pilot.press("y")
-        await ui.until(lambda: sid not in ui.store.get("volume_snapshots") and sid not in ui.demo.world.snapshots,
-                       what="the snapshot deleted")
+        await deleted_after_asking(ui, sid, "volume_snapshots", "ui-snap", lambda: sid not in ui.store.get(
+            "volume_snapshots") and sid not in ui.demo.world.snapshots)
         for volume in (vid, restored().id):
             assert (await ui.project.actions.delete_volume(volume)).ok
 
@@ -172,18 +177,9 @@ async def test_images_visibility_rename_delete(open_ui):
         assert ui.demo.world.images[iid]["name"] == "ui-image-renamed"
 
         theirs = next(i.id for i in ui.store.get("images").values() if i.name == "Featured-Ubuntu24")
-        ui.point_at(theirs, "images")
-        await ui.pilot.press("ctrl+d")
-        await ui.pilot.pause()
-        assert not isinstance(ui.app.screen, ConfirmDialog), "another project's image is refused before asking"
-        assert any("belongs to another project" in n.message for n in ui.app._notifications)
-
-        ui.point_at(iid, "images")
-        await ui.pilot.press("ctrl+d")
-        await ui.until(lambda: isinstance(ui.app.screen, ConfirmDialog), what="delete asks first")
-        assert "ui-image-renamed" in str(ui.app.screen.query_one(".dialog-title", Static).render())
-        await ui.pilot.press("y")
-        await ui.until(lambda: iid not in table.shown and iid not in ui.demo.world.images, what="deleted")
+        await refused_before_asking(ui, theirs, "images", "belongs to another project")
+        await deleted_after_asking(ui, iid, "images", "ui-image-renamed",
+                                   lambda: iid not in table.shown and iid not in ui.demo.world.images)
 
 
 async def test_routers_create_interface_gateway_delete(open_ui):
@@ -227,11 +223,7 @@ async def test_routers_create_interface_gateway_delete(open_ui):
         assert any(p["device_id"] == rid and p["device_owner"] == "network:router_interface"
                    for p in ui.demo.world.ports.values())
 
-        ui.point_at(rid, "routers")
-        await ui.pilot.press("ctrl+d")
-        await ui.pilot.pause()
-        assert not isinstance(ui.app.screen, ConfirmDialog), "a router with interfaces is refused before asking"
-        assert any("has 1 subnet interface" in n.message for n in ui.app._notifications)
+        await refused_before_asking(ui, rid, "routers", "has 1 subnet interface")
 
         ui.point_at(rid, "routers")
         await ui.pilot.press("x")
@@ -250,11 +242,7 @@ async def test_routers_create_interface_gateway_delete(open_ui):
         await ui.until(lambda: router().external_network_id is None, what="no gateway")
         assert not ui.demo.world.routers[rid]["external_gateway_info"]
 
-        ui.point_at(rid, "routers")
-        await ui.pilot.press("ctrl+d")
-        await ui.until(lambda: isinstance(ui.app.screen, ConfirmDialog), what="delete asks first")
-        assert "ui-router" in str(ui.app.screen.query_one(".dialog-title", Static).render())
-        await ui.pilot.press("y")
-        await ui.until(lambda: rid not in table.shown and rid not in ui.demo.world.routers, what="deleted")
+        await deleted_after_asking(ui, rid, "routers", "ui-router",
+                                   lambda: rid not in table.shown and rid not in ui.demo.world.routers)
         network_id = ui.store.item("subnets", subnet_id).network_id
         ui.demo.call(neutron.delete_network, ui.demo.world, network_id)  # the session's demo cloud: as it was

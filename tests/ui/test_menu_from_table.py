@@ -36,8 +36,7 @@ def test_each_views_keys_are_the_tables():
             if binding in ResourceView.DESCRIBE_KEYS or "(" not in binding.action:
                 continue  # d and y: every view's; the screens' own keys (back, open)
             method, what = re.fullmatch(r"(\w+)\('(\w+)'\)", binding.action).groups()
-            name = what if method in ("volume", "floating_ip", "stack", "keypair", "snapshot", "image",
-                                      "router") else f"{what}_{method}"
+            name = what if method in ("volume", "floating_ip", "stack", "flow") else f"{what}_{method}"
             bound.add((view.kind, name, binding.key, binding.description))
     assert bound == {(a.kind, a.name, a.key, a.label) for a in RESOURCE_ACTIONS}
 

@@ -19,17 +19,12 @@ class RoutersView(ResourceView):
     kind = "routers"
     title = "Routers"
     BINDINGS = [
-        Binding("n", "router('create')", "New", tooltip="a router, with its gateway on an external network"),
-        Binding("e", "router('gateway')", "Gateway", tooltip="set or clear the external gateway"),
-        Binding("a", "router('add_interface')", "Add subnet", tooltip="an interface on one of your subnets"),
-        Binding("x", "router('remove_interface')", "Remove subnet", tooltip="one of its interfaces (asks first)"),
-        Binding("ctrl+d", "router('delete')", "Delete", show=False, tooltip="asks first, naming it"),
+        Binding("n", "flow('create')", "New", tooltip="a router, with its gateway on an external network"),
+        Binding("e", "flow('gateway')", "Gateway", tooltip="set or clear the external gateway"),
+        Binding("a", "flow('add_interface')", "Add subnet", tooltip="an interface on one of your subnets"),
+        Binding("x", "flow('remove_interface')", "Remove subnet", tooltip="one of its interfaces (asks first)"),
+        Binding("ctrl+d", "flow('delete')", "Delete", show=False, tooltip="asks first, naming it"),
     ]
-
-    def action_router(self, what: str) -> None:
-        from ..intents import ResourceFlow  # the app starts what a view asks for (ui/intents.py)
-
-        self.post_message(ResourceFlow(self.kind, what, self.table.current_id, self.project))
 
     def depends_on(self) -> tuple[str, ...]:
         return ("networks",)
@@ -92,15 +87,10 @@ class SnapshotsView(ResourceView):
     kind = "volume_snapshots"
     title = "Volume snapshots"
     BINDINGS = [
-        Binding("n", "snapshot('create')", "New", tooltip="take a snapshot of a volume"),
-        Binding("v", "snapshot('to_volume')", "New volume", tooltip="a new volume made from the snapshot"),
-        Binding("ctrl+d", "snapshot('delete')", "Delete", show=False, tooltip="asks first, naming it"),
+        Binding("n", "flow('create')", "New", tooltip="take a snapshot of a volume"),
+        Binding("v", "flow('to_volume')", "New volume", tooltip="a new volume made from the snapshot"),
+        Binding("ctrl+d", "flow('delete')", "Delete", show=False, tooltip="asks first, naming it"),
     ]
-
-    def action_snapshot(self, what: str) -> None:
-        from ..intents import ResourceFlow  # the app starts what a view asks for (ui/intents.py)
-
-        self.post_message(ResourceFlow(self.kind, what, self.table.current_id, self.project))
 
     def depends_on(self) -> tuple[str, ...]:
         return ("volumes",)

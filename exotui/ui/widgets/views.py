@@ -188,6 +188,12 @@ class ResourceView(Vertical):
     def action_yaml(self) -> None:
         self._open(self.table.current_id, yaml=True)
 
+    def action_flow(self, what: str) -> None:
+        """A key of action_table's RESOURCE_ACTIONS for this view's kind (`what`: its name), on the current row."""
+        from ..intents import ResourceFlow  # the app starts what a view asks for (ui/intents.py)
+
+        self.post_message(ResourceFlow(self.kind, what, self.table.current_id, self.project))
+
     def _open(self, ident: str | None, yaml: bool = False) -> None:
         from ..intents import OpenItem, ShowYaml  # the app starts what a view asks for (ui/intents.py)
 
@@ -478,15 +484,10 @@ class ImagesView(ResourceView):
     kind = "images"
     title = "Images"
     BINDINGS = [
-        Binding("v", "image('visibility')", "Visibility", tooltip="who sees it: private, shared, community"),
-        Binding("r", "image('rename')", "Rename", tooltip="the image (yours only)"),
-        Binding("ctrl+d", "image('delete')", "Delete", show=False, tooltip="asks first, naming it"),
+        Binding("v", "flow('visibility')", "Visibility", tooltip="who sees it: private, shared, community"),
+        Binding("r", "flow('rename')", "Rename", tooltip="the image (yours only)"),
+        Binding("ctrl+d", "flow('delete')", "Delete", show=False, tooltip="asks first, naming it"),
     ]
-
-    def action_image(self, what: str) -> None:
-        from ..intents import ResourceFlow  # the app starts what a view asks for (ui/intents.py)
-
-        self.post_message(ResourceFlow(self.kind, what, self.table.current_id, self.project))
 
     def columns(self) -> list[Column]:
         return [
@@ -504,15 +505,10 @@ class KeypairsView(ResourceView):
     kind = "keypairs"
     title = "Key pairs"
     BINDINGS = [
-        Binding("i", "keypair('import')", "Import", tooltip="a public key: a file's path, or the key pasted"),
-        Binding("n", "keypair('create')", "New", tooltip="a new key pair: its private key saved to a file (mode 600)"),
-        Binding("ctrl+d", "keypair('delete')", "Delete", show=False, tooltip="asks first, naming it"),
+        Binding("i", "flow('import')", "Import", tooltip="a public key: a file's path, or the key pasted"),
+        Binding("n", "flow('create')", "New", tooltip="a new key pair: its private key saved to a file (mode 600)"),
+        Binding("ctrl+d", "flow('delete')", "Delete", show=False, tooltip="asks first, naming it"),
     ]
-
-    def action_keypair(self, what: str) -> None:
-        from ..intents import ResourceFlow  # the app starts what a view asks for (ui/intents.py)
-
-        self.post_message(ResourceFlow(self.kind, what, self.table.current_id, self.project))
 
     def columns(self) -> list[Column]:
         return [

@@ -322,3 +322,18 @@ async def test_the_openstack_cli_sees_a_router_and_its_interface(demo_cloud, ope
             openstack_cli("router", "remove", "subnet", rid, subnet.id, check=False)
             openstack_cli("router", "delete", rid, check=False)
         conn.network.delete_network(network.id)
+
+
+async def test_read_only_sends_no_write_and_leaves_no_key_file(demo_cloud, tmp_path):
+    from exotui.cloud.actions import READ_ONLY
+
+    act = demo_cloud.actions
+    act.readonly = True
+    router = next(r for r in demo_cloud.store.get("routers").values() if r.external_network_id)
+    key, path = _public_key(tmp_path)
+    sent = len(demo_cloud.sent)
+    for attempt in (act.create_keypair("w18-ro", str(tmp_path / "ro")), act.import_keypair("w18-ro", path),
+                    act.create_router("w18-ro"), act.set_router_gateway(router.id, None)):
+        with pytest.raises(ActionRefused, match=READ_ONLY):
+            await attempt
+    assert len(demo_cloud.sent) == sent and not (tmp_path / "ro").exists() and not (tmp_path / "ro.pub").exists()

@@ -34,6 +34,7 @@ WAITING_EVERY = 5.0  # seconds: an action without an answer says so this often (
 MAX_NAME = 255  # Nova refuses longer server names (and quotes the whole name back)
 DOCTOR = "doctor"  # not a Nova action: the SSH doctor's checklist for one instance, whatever its state
 SSH = "ssh"  # not a Nova action: a shell on the instance in a tab of the sessions screen (the `s` key)
+FORWARD = "forward"  # not a Nova action: ssh -L, a port of the instance on 127.0.0.1 here (a session's ctrl+f5)
 
 
 def _names(items: list[Any], most: int = 4) -> str:
@@ -141,7 +142,10 @@ class Flows:
                     label += f" ({ok} of {len(servers)})"
             choices.append(Choice(action, label, reason))
         if len(servers) == 1:
-            choices += [Choice(DOCTOR, "SSH doctor: why can't I connect?…"), Choice(LAUNCH, "Launch a new instance…")]
+            choices += [Choice(DOCTOR, "SSH doctor: why can't I connect?…"),
+                        Choice(FORWARD, "Forward a port (ssh -L)…", None if servers[0].status == "ACTIVE" else
+                               f"{servers[0].status}: only an ACTIVE instance answers SSH"),
+                        Choice(LAUNCH, "Launch a new instance…")]
         return choices
 
     def server_menu(self, ids: list[str], project=None) -> None:
@@ -173,6 +177,10 @@ class Flows:
             from .screens.sessions import open_session  # asyncssh loads on the first session, not at start-up
 
             open_session(self.app, project, servers[0].id)
+        elif action == FORWARD:
+            from .screens.sessions import forward_port
+
+            forward_port(self.app, project, servers[0].id)
         elif action == DOCTOR:
             from .screens.doctor import DoctorScreen
 

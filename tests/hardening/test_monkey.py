@@ -53,7 +53,8 @@ SIZES = [(80, 24), (120, 40), (60, 20), (200, 50), (40, 12), (100, 30), (132, 43
 BINDINGS = ["colon", "slash", "a", "d", "n", "x", "e", "u", "s", "S", "l", "i", "f", "r", "h", "p", "c", "g", "G", "j",
             "k", "y", "o", "N", "q", "w", "enter", "escape", "space", "tab", "shift+tab", "backspace", "question_mark",
             "up", "down", "left", "right", "pageup", "pagedown", "home", "end", "ctrl+r", "ctrl+d",
-            "ctrl+s", "ctrl+q", "ctrl+c", "ctrl+right_square_bracket", "ctrl+pageup", "ctrl+pagedown", "ctrl+f4"]
+            "ctrl+s", "ctrl+q", "ctrl+c", "ctrl+right_square_bracket", "ctrl+pageup", "ctrl+pagedown", "ctrl+f4",
+            "ctrl+f5"]
 # what a user presses most: moving, opening, answering and backing out
 FAVOURITES = ["enter", "escape", "y", "y", "n", "down", "up", "a", "ctrl+d", "space", "x", "u", "tab", "d"]
 OTHERS = list(string.digits + string.ascii_letters + "-_.")

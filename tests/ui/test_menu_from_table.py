@@ -13,7 +13,7 @@ from textual.widgets import OptionList, Static
 from exotui.cloud.action_table import MENU, RESOURCE_ACTIONS, SERVER_ACTION
 from exotui.ui import resources
 from exotui.ui.dialogs import ChoiceDialog, ConfirmDialog
-from exotui.ui.flows import DOCTOR, LAUNCH, SSH
+from exotui.ui.flows import DOCTOR, FORWARD, LAUNCH, SSH
 from exotui.ui.screens.stacks import StackDetail, StacksScreen
 from exotui.ui.widgets.kind_views import RoutersView, SnapshotsView
 from exotui.ui.widgets.views import FloatingIPsView, ImagesView, KeypairsView, ResourceView, SecurityGroupsView, VolumesView
@@ -59,7 +59,7 @@ async def test_the_menu_and_its_confirmations_come_from_the_table(open_ui):
         sid = await ui.boot("table-menu")
         server = ui.store.item("servers", sid)
         ids = [c.id for c in ui.app.flows.menu_choices(ui.project, [server])]
-        assert ids == [SSH, *(a.name for a in MENU), DOCTOR, LAUNCH]
+        assert ids == [SSH, *(a.name for a in MENU), DOCTOR, FORWARD, LAUNCH]
         assert set(ui.app.flows.dialogs()) == {a.name for a in MENU if a.dialog}, "each dialog action has its dialog"
         labels = {c.id: c.label for c in ui.app.flows.menu_choices(ui.project, [server])}
         assert all(labels[a.name] == a.label for a in MENU)

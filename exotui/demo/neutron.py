@@ -132,7 +132,7 @@ def create_subnet(world: World, project_id: str, network_id: str, name: str, cid
     elif gateway_ip is None:
         gateway = first
     else:
-        gateway = _address_in(block, gateway_ip, "gateway_ip")
+        gateway = gateway_address(block, gateway_ip)
     if allocation_pools:
         pools = [[_address_in(block, p["start"], "allocation_pools"), _address_in(block, p["end"], "allocation_pools")]
                  for p in allocation_pools]
@@ -156,6 +156,22 @@ def create_subnet(world: World, project_id: str, network_id: str, name: str, cid
     net["subnets"].append(subnet["id"])
     touch(world, net)
     return subnet
+
+
+def gateway_address(block, text: str) -> int:
+    """A subnet's gateway as Neutron checks it (db_base_plugin_v2._validate_subnet, ipam/utils.py
+    check_gateway_invalid_in_subnet): an address of the subnet's IP version, not its network address or IPv4
+    broadcast; one outside the subnet is allowed (Neutron cannot know the gateway's own subnet)."""
+    try:
+        addr = ipaddress.ip_address(text)
+    except ValueError:
+        raise ApiError(400, f"Invalid input for gateway_ip. Reason: '{text}' is not a valid IP address.") from None
+    if addr.version != block.version:
+        raise ApiError(400, f"Invalid input for operation: gateway_ip '{text}' does not match the ip_version "
+                            f"'{block.version}'.", "InvalidInput")
+    if block.version == 4 and addr in (block.network_address, block.broadcast_address):
+        raise ApiError(400, "Invalid input for operation: Gateway is not valid on subnet.", "InvalidInput")
+    return int(addr)
 
 
 def _address_in(block, text: str, field: str) -> int:

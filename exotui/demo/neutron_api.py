@@ -478,15 +478,24 @@ def _update(world: World, kind: Kind, item: dict, attrs: dict, ctx: dict) -> Non
 
 
 def _update_gateway_ip(world: World, subnet: dict, gateway: str | None) -> None:
-    if gateway is not None:
-        block = ipaddress.ip_network(subnet["cidr"])
-        try:
-            inside = ipaddress.ip_address(gateway) in block
-        except ValueError:
-            inside = False
-        if not inside:
-            raise ApiError(400, f"Invalid input for operation: Gateway IP {gateway} is not in subnet "
-                                f"{subnet['cidr']}.", "InvalidInput")
+    """db_base_plugin_v2: the new gateway checked as at create, refused while a router's interface holds the
+    current one (GatewayIpInUse), and kept out of the allocation pools (GatewayConflictWithAllocationPools)."""
+    block = ipaddress.ip_network(subnet["cidr"])
+    address = None if gateway is None else model.gateway_address(block, gateway)
+    if address is not None:
+        gateway = str(ipaddress.ip_address(address))
+    current = subnet["gateway_ip"]
+    if current is not None and gateway != current:
+        for port in world.ports.values():
+            if port["device_owner"].startswith("network:router_interface") and any(
+                    ip["subnet_id"] == subnet["id"] and ip["ip_address"] == current for ip in port["fixed_ips"]):
+                raise ApiError(409, f"Current gateway ip {current} already in use by port {port['id']}. Unable to "
+                                    f"update.", "GatewayIpInUse")
+    if address is not None and gateway != current:
+        for pool in subnet["allocation_pools"]:
+            if int(ipaddress.ip_address(pool["start"])) <= address <= int(ipaddress.ip_address(pool["end"])):
+                raise ApiError(409, f"Gateway ip {gateway} conflicts with allocation pool {pool['start']}-"
+                                    f"{pool['end']}.", "GatewayConflictWithAllocationPools")
     subnet["gateway_ip"] = gateway
 
 

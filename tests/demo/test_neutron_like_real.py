@@ -227,3 +227,40 @@ def test_floating_ip_status_is_the_l3_agents(timed_conn):
     assert (let_go.status, let_go.port_id) == ("ACTIVE", None)
     down = wait_until(lambda: shown() if shown().status == "DOWN" else None, timeout=10, interval=0.05)
     assert down and down.revision_number == let_go.revision_number + 1
+
+
+# --- a subnet's gateway (db/db_base_plugin_v2.py _validate_subnet and update_subnet, ipam/utils.py) -------------
+
+def test_a_gateway_is_checked_as_neutron_checks_it(conn, network):
+    """Outside the subnet is allowed (OSC's test_subnet_set_show_unset sets one); its network or broadcast
+    address, another IP version, an address in the pools or one a router holds are not."""
+    subnet = conn.network.create_subnet(network_id=network.id, ip_version=4, cidr="10.89.0.0/26",
+                                        gateway_ip="10.89.5.1")
+    assert (subnet.gateway_ip, subnet.allocation_pools) == ("10.89.5.1", [{"start": "10.89.0.1",
+                                                                            "end": "10.89.0.62"}])
+    assert conn.network.update_subnet(subnet, gateway_ip="10.10.11.1").gateway_ip == "10.10.11.1"
+
+    def refused(gateway):
+        answer = conn.network.put(f"/subnets/{subnet.id}", json={"subnet": {"gateway_ip": gateway}}, raise_exc=False)
+        return answer.status_code, answer.json()["NeutronError"]["message"]
+
+    assert refused("10.89.0.0") == (400, "Invalid input for operation: Gateway is not valid on subnet.")
+    assert refused("10.89.0.63") == (400, "Invalid input for operation: Gateway is not valid on subnet.")
+    assert refused("fd00::1") == (400, "Invalid input for operation: gateway_ip 'fd00::1' does not match the "
+                                       "ip_version '4'.")
+    assert refused("10.89.0.9") == (409, "Gateway ip 10.89.0.9 conflicts with allocation pool "
+                                         "10.89.0.1-10.89.0.62.")
+    other = conn.network.create_subnet(network_id=network.id, ip_version=4, cidr="10.89.1.0/24")
+    router = conn.network.create_router(name="holds-the-gateway")
+    conn.network.add_interface_to_router(router, subnet=other.id)
+    try:
+        port = next(conn.network.ports(device_id=router.id))
+        answer = conn.network.put(f"/subnets/{other.id}", json={"subnet": {"gateway_ip": None}}, raise_exc=False)
+        assert answer.status_code == 409
+        assert answer.json()["NeutronError"]["message"] == (f"Current gateway ip 10.89.1.1 already in use by port "
+                                                            f"{port.id}. Unable to update.")
+    finally:
+        conn.network.remove_interface_from_router(router, subnet=other.id)
+        conn.network.delete_router(router)
+        for made in (subnet, other):
+            conn.network.delete_subnet(made)

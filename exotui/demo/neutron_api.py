@@ -690,6 +690,8 @@ async def list_items(request: web.Request) -> web.Response:
         return _list_quotas(request)
     if request.match_info["collection"].removesuffix(".json") == "availability_zones":
         return json_response({"availability_zones": []})  # zones come from agents; the demo's network has none
+    if request.match_info["collection"].removesuffix(".json") == "floatingip_pools":
+        return _floatingip_pools(request)
     kind, world, ctx = _kind(request), world_of(request), ctx_of(request)
     if kind.table == "security_groups":
         model.ensure_default_security_group(world, ctx["project_id"])
@@ -742,6 +744,17 @@ async def delete_item(request: web.Request) -> web.Response:
     _if_match(request, item)
     DELETERS[kind.table](world, item)
     return no_content()
+
+
+def _floatingip_pools(request: web.Request) -> web.Response:
+    """floatingip-pools (db/l3_fip_pools_db.py): every IPv4 subnet of an external network, in the caller's
+    project's name."""
+    world, ctx = world_of(request), ctx_of(request)
+    pools = [{"subnet_id": s["id"], "subnet_name": s["name"], "project_id": ctx["project_id"],
+              "network_id": s["network_id"], "cidr": s["cidr"]}
+             for s in world.subnets.values()
+             if s["ip_version"] == 4 and world.networks[s["network_id"]]["router:external"]]
+    return json_response({"floatingip_pools": [_fields(p, request) for p in pools]})
 
 
 def _if_match(request: web.Request, item: dict) -> None:

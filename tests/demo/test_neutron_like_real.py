@@ -52,8 +52,15 @@ def test_the_demo_lists_the_real_extensions_it_serves(conn, openstack_cli):
 
 
 def test_each_listed_collection_answers(conn):
-    """availability_zone is listed, so its collection is served (empty: zones come from agents)."""
+    """availability_zone is listed, so its collection is served (empty: zones come from agents); so is
+    floatingip-pools (db/l3_fip_pools_db.py: the IPv4 subnets of external networks, in the caller's project)."""
     assert list(conn.network.availability_zones()) == []
+    public = conn.network.find_network("public")
+    subnet = conn.network.get_subnet(public.subnet_ids[0])
+    pools = conn.network.get("/floatingip_pools").json()["floatingip_pools"]
+    assert {"subnet_id": subnet.id, "subnet_name": subnet.name, "project_id": conn.current_project_id,
+            "network_id": public.id, "cidr": subnet.cidr} in pools
+    assert all(conn.network.get_network(p["network_id"]).is_router_external for p in pools)
 
 
 # --- tags (neutron/extensions/tagging.py, services/tag/tag_plugin.py) -----------------------------

@@ -84,7 +84,7 @@ KINDS = {k.collection: k for k in [
     Kind("ports", "port", "ports", "Port {} could not be found.", "PortNotFound",
          _OWNER | {"network_id", "name", "admin_state_up", "mac_address", "fixed_ips", "device_id", "device_owner",
                    "security_groups", "description", "port_security_enabled", "allowed_address_pairs",
-                   "extra_dhcp_opts", "binding:vnic_type", "binding:host_id", "binding:profile"},
+                   "extra_dhcp_opts", "binding:vnic_type", "binding:host_id", "binding:profile", "tags"},
          frozenset({"name", "admin_state_up", "device_id", "device_owner", "security_groups", "description",
                     "port_security_enabled", "allowed_address_pairs", "extra_dhcp_opts", "binding:vnic_type",
                     "binding:host_id", "binding:profile"}),
@@ -337,6 +337,10 @@ def _create_port(world: World, attrs: dict, ctx: dict) -> dict:
     fixed_ips = attrs.get("fixed_ips")
     if fixed_ips is not None and (not isinstance(fixed_ips, list) or not all(isinstance(f, dict) for f in fixed_ips)):
         raise ApiError(400, f"Invalid input for fixed_ips. Reason: Invalid data format for fixed IP: '{fixed_ips}'.")
+    tags = attrs.get("tags", [])
+    problem = _tags_problem(tags)
+    if problem:  # tagging.py: ports take tags at create (TAG_ATTRIBUTE_MAP_PORTS), checked as an attribute
+        raise ApiError(400, f"Invalid input for tags. Reason: {problem}.")
     _check_quota(world, pid, "port")
     port = model.create_port(world, pid, net["id"], device_id=attrs.get("device_id", ""),
                              device_owner=attrs.get("device_owner", ""), security_group_ids=groups,
@@ -347,6 +351,7 @@ def _create_port(world: World, attrs: dict, ctx: dict) -> dict:
     for key in ("allowed_address_pairs", "extra_dhcp_opts", "binding:vnic_type"):
         if key in attrs:
             port[key] = attrs[key]
+    port["tags"] = sorted(tags)
     return port
 
 
@@ -830,20 +835,24 @@ def _tag_problem(tag: Any) -> str | None:
     return None
 
 
+def _tags_problem(tags: Any) -> str | None:
+    """neutron_lib's validate_list_of_unique_strings(tags, 255): why these are not tags, or None."""
+    if not isinstance(tags, list):
+        return f"'{tags}' is not a list"
+    dups = [t for i, t in enumerate(tags) if t in tags[:i]]
+    if dups:
+        return f"Duplicate items in the list: '{', '.join(str(d) for d in dict.fromkeys(dups))}'"
+    return next(filter(None, map(_tag_problem, tags)), None)
+
+
 def _tags_body(body: Any) -> list[str]:
     """tagging.validate_tags: a {"tags": [...]} body of unique strings, refused in Neutron's words."""
     if not isinstance(body, dict) or "tags" not in body:
         raise ApiError(400, "Invalid input for operation: Invalid tags body.", "InvalidInput")
-    tags = body["tags"]
-    if not isinstance(tags, list):
-        problem: str | None = f"'{tags}' is not a list"
-    else:
-        dups = [t for i, t in enumerate(tags) if t in tags[:i]]
-        problem = (f"Duplicate items in the list: '{', '.join(str(d) for d in dict.fromkeys(dups))}'" if dups
-                   else next(filter(None, map(_tag_problem, tags)), None))
+    problem = _tags_problem(body["tags"])
     if problem:
         raise ApiError(400, f"Invalid input for operation: {problem}.", "InvalidInput")
-    return tags
+    return body["tags"]
 
 
 def _tags_limit(kind: Kind, tags: list[str]) -> None:

@@ -271,3 +271,21 @@ def test_a_gateway_is_checked_as_neutron_checks_it(conn, network):
         conn.network.delete_router(router)
         for made in (subnet, other):
             conn.network.delete_subnet(made)
+
+
+def test_a_port_takes_its_tags_at_create(conn, network):
+    """tagging.py's TAG_ATTRIBUTE_MAP_PORTS: ports (only) accept tags in POST, checked as an attribute."""
+    made = conn.network.post("/ports", json={"port": {"network_id": network.id, "tags": ["web", "blue"]}})
+    port = made.json()["port"]
+    try:
+        assert sorted(port["tags"]) == ["blue", "web"]
+        bad = conn.network.post("/ports", json={"port": {"network_id": network.id, "tags": ["a", "a"]}},
+                                raise_exc=False)
+        assert bad.status_code == 400
+        assert bad.json()["NeutronError"]["message"] == ("Invalid input for tags. Reason: Duplicate items in the "
+                                                         "list: 'a'.")
+        refused = conn.network.post("/networks", json={"network": {"name": "x", "tags": ["a"]}}, raise_exc=False)
+        assert (refused.status_code, refused.json()["NeutronError"]["message"]) == (
+            400, "Attribute 'tags' not allowed in POST")  # neutron/api/v2/base.py, for every other kind
+    finally:
+        conn.network.delete(f"/ports/{port['id']}")

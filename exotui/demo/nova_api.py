@@ -908,7 +908,7 @@ async def forbidden_migrations(request: web.Request) -> web.Response:
 
 def make_app(world: World) -> web.Application:
     from . import nova_catalog as catalog  # they import this module
-    from . import nova_groups
+    from . import nova_consoles, nova_groups
 
     app = service_app(world, "nova", public={"/", "/v2.1", "/v2.1/"})
     app.middlewares.append(microversions)
@@ -962,4 +962,6 @@ def make_app(world: World) -> web.Application:
     r.add_get(f"{v}/os-quota-sets/{{project_id}}/defaults", catalog.quota_defaults)
     r.add_get(f"{v}/os-availability-zone", catalog.availability_zones)
     nova_groups.add_routes(r, v)
+    nova_consoles.add_routes(r, v)
+    _ACTIONS.update(nova_consoles.ACTIONS)
     return app

@@ -226,6 +226,17 @@ async def test_hostile_cloud_text_never_reaches_the_terminal_as_control(tmp_path
             await pilot.pause()
             await pilot.press("x")  # "… is not attached": a notification naming the volume
             await shown("notification")
+            # the writes' questions and choices name cloud items (issue 18): a confirmation, a refusal, a list
+            for kind, key in (("keypairs", "ctrl+d"), ("images", "ctrl+d"), ("images", "v"), ("volumes", "s"),
+                              ("volume_snapshots", "ctrl+d"), ("volume_snapshots", "v"), ("routers", "a"),
+                              ("routers", "e"), ("routers", "ctrl+d")):
+                app.show_view(kind)
+                app.query_one(f"#table-{kind}", ResourceTable).focus()
+                await pilot.press(key)
+                await shown(f"{kind} {key}")
+                while len(app.screen_stack) > 1:
+                    await pilot.press("escape")
+                    await pilot.pause()
             await storage_screens(pilot, app, project(), demo, shown)
             app.show_view("servers")
             table = app.query_one("#table-servers", ResourceTable)

@@ -35,7 +35,7 @@ from textual.worker import Worker, WorkerState
 from exotui.cloud.poller import Intervals
 from exotui.cloud.profiles import find_profile, load_profiles
 from exotui.cloud.workspace import Workspace
-from exotui.demo import cinder, neutron, nova, nova_api
+from exotui.demo import cinder, glance, neutron, neutron_api, nova, nova_api, nova_catalog
 from exotui.demo.app import CLOUD_NAME, DemoCloudThread
 from exotui.demo.service import world_of
 from exotui.demo.world import Knobs
@@ -111,7 +111,8 @@ class Ledger:
         covers one resource, or N for "Delete N instances?"), naming it when it names one resource."""
         kinds = {"server": ("Delete instance", "Delete "), "volume": ("Delete volume",),
                  "fip": ("Release floating IP",), "rule": ("Remove this rule",), "detach": ("Detach volume",),
-                 "group": ("Remove security group",)}
+                 "group": ("Remove security group",), "keypair": ("Delete key pair",), "image": ("Delete image",),
+                 "router": ("Delete router",), "interface": ("Remove ",)}
         used: dict[int, int] = {}
         bad = []
         for when, kind, name in sorted(self.destroyed):
@@ -141,6 +142,7 @@ def ledger(monkeypatch, tmp_path) -> Ledger:
     book = Ledger()
     monkeypatch.setenv("EXOTUI_STATE_DIR", str(tmp_path / "state"))  # SSH's known_hosts, never the user's
     monkeypatch.chdir(tmp_path)  # the palette's "save screenshot" writes here
+    monkeypatch.setenv("HOME", str(tmp_path))  # a key pair the monkey creates is saved under ~/.ssh: not the user's
 
     def confirmations(kind) -> None:  # the plain confirmation, and the one with an option (delete + release IPs)
         original_dismiss = kind.dismiss
@@ -195,6 +197,31 @@ def ledger(monkeypatch, tmp_path) -> Ledger:
         return answer
 
     monkeypatch.setattr(cinder, "delete_volume", delete_volume)
+
+    def spy_handler(module, name, kind, describe):  # an API handler: what the app asked for, not Heat's own work
+        original = getattr(module, name)
+
+        async def handler(request, *args):
+            label = describe(request, *args)
+            answer = await original(request, *args)  # raises if refused: nothing was removed then
+            if label is not None:
+                book.destroyed.append((time.monotonic(), kind, label))
+            return answer
+
+        monkeypatch.setattr(module, name, handler)
+
+    spy_handler(nova_catalog, "delete_keypair", "keypair", lambda request: request.match_info["name"])
+    spy_handler(glance, "delete_image", "image",
+                lambda request: world_of(request).images.get(request.match_info["image_id"], {}).get("name") or "?")
+    spy_handler(neutron_api, "_router_interface", "interface", lambda request, action: None if action.startswith(
+        "add") else world_of(request).routers.get(request.match_info["id"], {}).get("name") or "?")
+    original_delete_router = neutron_api.DELETERS["routers"]
+
+    def delete_router(world, item):
+        original_delete_router(world, item)
+        book.destroyed.append((time.monotonic(), "router", item["name"]))
+
+    monkeypatch.setitem(neutron_api.DELETERS, "routers", delete_router)
     return book
 
 

@@ -12,6 +12,7 @@ import asyncio
 import concurrent.futures
 import email.utils
 import hashlib
+import urllib.parse
 from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
@@ -64,6 +65,31 @@ def relogin_on_every_401(auth) -> None:
 
     auth.invalidate = invalidate
     auth.exotui_relogin = True
+
+
+def environment_once(requests_session) -> None:
+    """requests reads the proxy variables on every request (every variable of the environment, twice, to
+    find `*_proxy` and `no_proxy`): a quarter of an idle poll's CPU here. The environment does not change
+    under a running exotui, so its answer for each (scheme, host) and the same arguments is kept; proxies
+    from the environment still apply exactly as requests decides them."""
+    if getattr(requests_session, "exotui_environment_once", False):
+        return
+    merge = requests_session.merge_environment_settings
+    answers: dict = {}
+
+    def merged(url, proxies, stream, verify, cert):
+        parts = urllib.parse.urlsplit(url)
+        try:
+            key = (parts.scheme, parts.netloc, tuple(sorted((proxies or {}).items())), stream, verify, cert)
+            answer = answers.get(key)
+        except TypeError:  # an argument that cannot be a key: ask requests every time
+            return merge(url, proxies, stream, verify, cert)
+        if answer is None:
+            answer = answers[key] = merge(url, dict(proxies or {}), stream, verify, cert)
+        return {**answer, "proxies": dict(answer["proxies"])}
+
+    requests_session.merge_environment_settings = merged
+    requests_session.exotui_environment_once = True
 
 
 @dataclass(frozen=True)
@@ -134,6 +160,7 @@ class CloudSession:
                     conn = await self.run(self._connect)
                     await self.run(conn.authorize)
                     relogin_on_every_401(conn.session.auth)
+                    environment_once(conn.session.session)
                     self.compute_mv = await self.run(self._negotiate_compute, conn)
                     self._conn = conn
         return self._conn

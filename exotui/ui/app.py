@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import time
 from typing import TYPE_CHECKING, Callable
@@ -14,9 +15,11 @@ from textual.notifications import SeverityLevel
 from textual.widgets import ContentSwitcher, Footer, Input, Static
 
 from . import intents
+from .collector import Collector
 from .commands import ViewCommands
 from .plain import escape
 from .tcss import beside, tcss
+from .textual_compat import quiet_linux_driver
 from .themes import register_themes, start_theme
 from .widgets.kind_views import KIND_VIEWS
 from .widgets.projects import ProjectsView
@@ -108,6 +111,7 @@ class ExotuiApp(App[int]):
         self.start_view = start_view
         self._history: list[str] = []
         self._crumb: Breadcrumb | None = None  # found once: this runs every second
+        self._collector: Collector | None = None  # the cyclic collector off the idle path (ui/collector.py)
         self._flows: Flows | None = None
         self.usage: UsageFollow | None = None  # instance usage, for the project on screen (ui/usage.py)
         register_themes(self)
@@ -162,6 +166,14 @@ class ExotuiApp(App[int]):
         for view in (*RESOURCE_VIEWS, *KIND_VIEWS):
             yield view.kind, view
 
+    def get_driver_class(self):
+        """Textual's own choice, but on a terminal of Linux or macOS the driver whose input thread sleeps
+        until there is input (textual_compat.quiet_linux_driver: an idle dashboard's cost)."""
+        chosen = super().get_driver_class()
+        if (chosen.__module__, chosen.__name__) == ("textual.drivers.linux_driver", "LinuxDriver"):
+            return quiet_linux_driver() or chosen
+        return chosen
+
     def compose(self) -> ComposeResult:
         yield Breadcrumb("exotui │ connecting…", id="crumb", markup=False)  # names and errors from clouds
         with ContentSwitcher(initial=self.start_view, id="body"):
@@ -178,6 +190,8 @@ class ExotuiApp(App[int]):
 
     async def _after_first_frame(self) -> None:
         gc.enable()  # the CLI pauses the collector until the first frame (cli._gc_paused)
+        self._collector = Collector(asyncio.get_running_loop())
+        self._collector.start()
         await self._mount_views()
         self._open_workspace()
 
@@ -201,8 +215,6 @@ class ExotuiApp(App[int]):
 
     async def _load_and_open(self) -> None:
         if self.workspace is None and self._make_workspace is not None:
-            import asyncio
-
             from ..cloud.profiles import ProfileError
 
             try:
@@ -569,6 +581,8 @@ class ExotuiApp(App[int]):
                 self.show_view("servers")
 
     async def on_unmount(self) -> None:
+        if self._collector is not None:
+            self._collector.stop()
         if self.workspace is not None:
             await self.workspace.close()
 

@@ -92,6 +92,12 @@ def environment_once(requests_session) -> None:
     requests_session.exotui_environment_once = True
 
 
+def _keep_login(conn) -> None:
+    from .profiles import keep_login
+
+    keep_login(conn.config)
+
+
 @dataclass(frozen=True)
 class Page:
     """A raw list answer: the items, the bytes it took, and the cloud's clock (Date header)."""
@@ -158,12 +164,19 @@ class CloudSession:
             async with self._connect_lock:
                 if self._conn is None:
                     conn = await self.run(self._connect)
-                    await self.run(conn.authorize)
+                    await self.run(conn.authorize)  # no login where a kept one is still valid (profiles.keep_login)
                     relogin_on_every_401(conn.session.auth)
                     environment_once(conn.session.session)
                     self.compute_mv = await self.run(self._negotiate_compute, conn)
                     self._conn = conn
+                    await self.keep_login()  # after a request: a kept token the cloud refused is replaced by then
         return self._conn
+
+    async def keep_login(self) -> None:
+        """Keep the login in use for the next start, where clouds.yaml asks for it (profiles.keep_login); again
+        after each new login (the poller sees the token change), since openstacksdk keeps one only on close."""
+        if self._conn is not None:
+            await self.run(_keep_login, self._conn)
 
     @staticmethod
     def _negotiate_compute(conn) -> str:

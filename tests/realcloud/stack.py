@@ -491,19 +491,21 @@ def bring_up(lay: Layout) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=("up", "down", "status", "install", "stop-apis", "start-apis", "archive"))
-    parser.add_argument("apis", nargs="*", choices=APIS, help="with stop-apis and start-apis: which ones")
+    parser.add_argument("apis", nargs="*", help=f"with stop-apis and start-apis: which ones ({', '.join(APIS)})")
     parser.add_argument("--purge", action="store_true", help="with down: delete the folder's data too")
     parser.add_argument("--in-venv", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     lay = layout()
     try:
+        if args.apis and args.command not in ("stop-apis", "start-apis"):
+            raise StackError(f"{args.command} takes no API names")
         if args.command == "status":
             alive = running(lay)
             print("\n".join(f"{name}: pid {pid}" for name, pid in alive.items()) or "nothing runs")
             return 0
         if args.command in ("stop-apis", "start-apis"):
-            if not args.apis:
-                raise StackError(f"{args.command}: name the APIs ({', '.join(APIS)})")
+            if not args.apis or set(args.apis) - set(APIS):
+                raise StackError(f"{args.command}: name the APIs, among {', '.join(APIS)}")
             (stop_apis if args.command == "stop-apis" else start_apis)(lay, args.apis)
             return 0
         if args.command == "archive":

@@ -79,6 +79,9 @@ class CommandLine(Input):
         return self.display and super().focusable
 
 
+CRUMB_QUIET = 5.0  # seconds between two looks at a header that says `● live` (see _tick_crumb)
+
+
 class ExotuiApp(App[int]):
     TITLE = "exotui"
     COMMANDS = App.COMMANDS | {ViewCommands}
@@ -183,7 +186,7 @@ class ExotuiApp(App[int]):
         yield Footer()
 
     async def on_mount(self) -> None:
-        self.set_interval(1.0, self.update_crumb)
+        self._tick_crumb()
         # the first frame comes first; the hidden views, logins and the first load follow
         self.call_after_refresh(self._focus_table)  # not the hidden command line
         self.call_after_refresh(self._after_first_frame)
@@ -308,6 +311,14 @@ class ExotuiApp(App[int]):
         return True
 
     # --- header ---------------------------------------------------------------------------
+
+    def _tick_crumb(self) -> None:
+        """The header again each second while something in it counts (stale for N s, retrying in N s, loading);
+        while it only says `● live`, every CRUMB_QUIET seconds (idle cost: a wake-up a second was 60 a minute).
+        Errors and changes of project redraw it at once anyway (update_crumb's other callers)."""
+        self.update_crumb()
+        quiet = self._crumb is not None and self._crumb.text.endswith("● live")
+        self.set_timer(CRUMB_QUIET if quiet else 1.0, self._tick_crumb, name="crumb")
 
     def update_crumb(self) -> None:
         crumb = self._crumb

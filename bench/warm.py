@@ -8,7 +8,11 @@ run's tokens (bench/filekeyring.py), so no login is made. Each round times each,
 Instances title shows every instance (first data) and until the header says `● live` (the cloud's own
 data: logins, discovery and the first full list done), in rotating order; medians side by side.
 
-    .venv/bin/python bench/warm.py [--servers 1000] [--latency-ms 150] [--rounds 3]
+Then, in this process, what a kept login saves: discovery plus a session for each of the demo user's two
+projects, ready to list, with a login each start against a kept one (the `● live` of a warm start cannot
+show it: the last picture is a few seconds old, so it reads live at once).
+
+    .venv/bin/python bench/warm.py [--servers 1000] [--latency-ms 150] [--rounds 3] [--logins-only]
 """
 
 from __future__ import annotations
@@ -25,7 +29,6 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from idle import drain  # noqa: E402
 from ui import PTYRun, cache_byte_code, demo_cloud, exotui_argv  # noqa: E402
-
 
 HERE = Path(__file__).resolve().parent
 
@@ -56,12 +59,60 @@ def keeping_logins(clouds_yaml: Path, folder: Path) -> Path:
     return kept
 
 
+async def _sessions_ready(clouds_yaml: Path) -> float:
+    """Seconds from reading clouds.yaml to every project's session logged in (discovery included)."""
+    import asyncio
+    import time
+
+    from exotui.cloud.profiles import discover, load_profiles
+    from exotui.cloud.session import CloudSession
+
+    started = time.perf_counter()
+    [profile] = [p for p in load_profiles(clouds_yaml, env={}) if p.name == "exotui-demo"]
+    found = await asyncio.to_thread(discover, profile)
+    sessions = [CloudSession.for_project(profile, project.id) for project in found.projects]
+    try:
+        await asyncio.gather(*(session.connection() for session in sessions))
+    finally:
+        for session in sessions:
+            session.close()
+    return time.perf_counter() - started
+
+
+def logins(latency_ms: float, rounds: int) -> None:
+    import asyncio
+
+    import keyring
+    from filekeyring import FileKeyring
+
+    with tempfile.TemporaryDirectory(prefix="exotui-bench-keep-") as keep_dir, \
+            demo_cloud(10, latency_ms) as clouds_yaml:
+        os.environ["EXOTUI_BENCH_KEYRING"] = str(Path(keep_dir) / "keyring.json")
+        keyring.set_keyring(FileKeyring())
+        keeping = keeping_logins(clouds_yaml, Path(keep_dir))
+        asyncio.run(_sessions_ready(keeping))  # the logins kept
+        each, kept = [], []
+        for _ in range(rounds):
+            each.append(asyncio.run(_sessions_ready(clouds_yaml)))
+            kept.append(asyncio.run(_sessions_ready(keeping)))
+    a, b = statistics.median(each), statistics.median(kept)
+    print(f"discovery + both projects' sessions ready, every answer {latency_ms:.0f} ms late, "
+          f"{rounds} rounds (median):")
+    print(f"   a login each start   {a:6.2f} s   ({', '.join(f'{x:.2f}' for x in each)})")
+    print(f"   kept login (keyring) {b:6.2f} s   ({', '.join(f'{x:.2f}' for x in kept)})")
+    print(f"   kept / each: {b / a:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--servers", type=int, default=1000)
     parser.add_argument("--latency-ms", type=float, default=150.0)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--logins-only", action="store_true", help="only the kept-login rounds (in this process)")
     args = parser.parse_args()
+    if args.logins_only:
+        logins(args.latency_ms, max(args.rounds, 5))
+        return
     names = ("cold", "warm", "warm + kept login")
     took: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
     with tempfile.TemporaryDirectory(prefix="exotui-bench-pyc-") as byte_code, \
@@ -90,6 +141,7 @@ def main() -> None:
         print(f"   {name:<22} {shown:9.2f} s {live:16.2f} s   (live: {', '.join(f'{t[1]:.2f}' for t in took[name])})")
     print(f"   warm / cold, first data: {medians['warm'][0] / medians['cold'][0]:.2f}; "
           f"kept login / warm, live: {medians['warm + kept login'][1] / medians['warm'][1]:.2f}")
+    logins(args.latency_ms, max(args.rounds, 5))
 
 
 if __name__ == "__main__":

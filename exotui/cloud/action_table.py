@@ -206,6 +206,7 @@ LAUNCH_SETTLES = frozenset({"ACTIVE"})
 # --- volumes, floating IPs, security groups ----------------------------------------------------------
 
 VOLUMES, FLOATING_IPS, SECURITY_GROUPS, STACKS = "volumes", "floating_ips", "security_groups", "stacks"
+KEYPAIRS, VOLUME_SNAPSHOTS, IMAGES, ROUTERS = "keypairs", "volume_snapshots", "images", "routers"
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +235,7 @@ RESOURCE_ACTIONS: tuple[ResourceAction, ...] = (
     _resource(VOLUMES, "detach", "detach volume", "x", "Detach", asks=True),
     _resource(VOLUMES, "extend", "extend volume", "e", "Extend", dialog=True),
     _resource(VOLUMES, "delete", "delete volume", "ctrl+d", "Delete", asks=True),
+    _resource(VOLUMES, "snapshot", "take snapshot", "s", "Snapshot", dialog=True),
     _resource(FLOATING_IPS, "allocate", "allocate floating IP", "n", "Allocate", makes=True),
     _resource(FLOATING_IPS, "assign", "assign floating IP", "a", "Assign", dialog=True),
     _resource(FLOATING_IPS, "unassign", "unassign floating IP", "u", "Unassign", asks=True),
@@ -244,5 +246,19 @@ RESOURCE_ACTIONS: tuple[ResourceAction, ...] = (
     _resource(SECURITY_GROUPS, "delete_group", "delete security group", "ctrl+d", "Delete group", asks=True),
     _resource(STACKS, "create", "create stack", "n", "New", makes=True, dialog=True),
     _resource(STACKS, "delete", "delete stack", "ctrl+d", "Delete", asks=True),
+    _resource(KEYPAIRS, "import", "import key pair", "i", "Import", makes=True, dialog=True),
+    _resource(KEYPAIRS, "create", "create key pair", "n", "New", makes=True, dialog=True),
+    _resource(KEYPAIRS, "delete", "delete key pair", "ctrl+d", "Delete", asks=True),
+    _resource(VOLUME_SNAPSHOTS, "create", "take snapshot", "n", "New", makes=True, dialog=True),
+    _resource(VOLUME_SNAPSHOTS, "to_volume", "new volume from snapshot", "v", "New volume", dialog=True),
+    _resource(VOLUME_SNAPSHOTS, "delete", "delete snapshot", "ctrl+d", "Delete", asks=True),
+    _resource(IMAGES, "visibility", "change image visibility", "v", "Visibility", dialog=True),
+    _resource(IMAGES, "rename", "rename image", "r", "Rename", dialog=True),
+    _resource(IMAGES, "delete", "delete image", "ctrl+d", "Delete", asks=True),
+    _resource(ROUTERS, "create", "create router", "n", "New", makes=True, dialog=True),
+    _resource(ROUTERS, "gateway", "set router gateway", "e", "Gateway", dialog=True),
+    _resource(ROUTERS, "add_interface", "add router interface", "a", "Add subnet", dialog=True),
+    _resource(ROUTERS, "remove_interface", "remove router interface", "x", "Remove subnet", asks=True, dialog=True),
+    _resource(ROUTERS, "delete", "delete router", "ctrl+d", "Delete", asks=True),
 )
 RESOURCE_ACTION: Mapping[tuple[str, str], ResourceAction] = {(a.kind, a.name): a for a in RESOURCE_ACTIONS}

@@ -251,6 +251,7 @@ class Image:
     owner: str = ""
     created_at: str = ""
     properties: Mapping[str, str] = field(default_factory=dict)  # custom properties: os_distro, ...
+    protected: bool = False  # Glance refuses to delete it
 
     @classmethod
     def from_api(cls, d: Mapping[str, Any]) -> "Image":
@@ -258,7 +259,7 @@ class Image:
         return cls(id=_s(d.get("id")), name=_s(d.get("name")), status=_s(d.get("status")),
                    visibility=_s(d.get("visibility")), size=_optint(d.get("size")), min_disk_gb=_i(d.get("min_disk")),
                    min_ram_mb=_i(d.get("min_ram")), owner=_s(d.get("owner")), created_at=_s(d.get("created_at")),
-                   properties=props)
+                   properties=props, protected=d.get("protected") is True)
 
     @property
     def is_snapshot(self) -> bool:

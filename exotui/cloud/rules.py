@@ -225,6 +225,11 @@ def _headroom(quotas: Iterable[Quota] | Mapping[str, Quota], resource: str) -> Q
     return next((q for q in items if q.service == "compute" and q.resource == resource), None)
 
 
+def _in(resource: str, number: int) -> str:
+    """RAM (MiB in Nova's quota) in GiB, as the flavors beside it; cores as they are."""
+    return f"{round(number / 1024, 1):g}" if resource == "ram" else str(number)
+
+
 def resize_verdict(server: Server, current: Flavor, target: Flavor, quotas: Iterable[Quota] | Mapping = (),
                    cloud_rules: CloudRules | None = None) -> Verdict:
     """May this instance be resized to `target` now? (The instance's own state first, then the target.)"""
@@ -242,11 +247,11 @@ def resize_verdict(server: Server, current: Flavor, target: Flavor, quotas: Iter
     if reason:
         return refused(reason)
     for resource, more, unit in (("cores", target.vcpus - current.vcpus, "vCPUs"),
-                                 ("ram", target.ram_mb - current.ram_mb, "MB of RAM")):
+                                 ("ram", target.ram_mb - current.ram_mb, "GiB of RAM")):
         quota = _headroom(quotas, resource)
         if more > 0 and quota is not None and quota.headroom is not None and more > quota.headroom:
-            return refused(f"needs {more} more {unit}; the project has {max(quota.headroom, 0)} left "
-                           f"(quota {quota.limit})")
+            return refused(f"needs {_in(resource, more)} more {unit}; the project has "
+                           f"{_in(resource, max(quota.headroom, 0))} left (quota {_in(resource, quota.limit)})")
     return ALLOWED
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 from aiohttp import web
 
-from . import accounting, cinder, glance, heat, keystone, neutron, nova_api, swift
+from . import accounting, cinder, glance, heat, keystone, neutron, nova_api, nova_consoles, swift
 from .common import error_body, json_response
 from .service import mount
 from .world import Knobs, World
@@ -78,6 +78,7 @@ class DemoCloud:
         mount(root, "/accounting", accounting.make_app(world))
         mount(root, "/orchestration", heat.make_app(world))
         mount(root, "/swift", swift.make_app(world))
+        mount(root, "/novnc", nova_consoles.make_proxy_app(world))
         return root
 
     async def start(self) -> str:

@@ -205,6 +205,8 @@ def _check_value(key: str, value) -> None:
     python = {"string": str, "integer": int, "boolean": bool, "array": list, "null": type(None), "object": dict}
     if not any(isinstance(value, python[t]) and not (t == "integer" and isinstance(value, bool)) for t in types):
         raise _schema_error(f"{json.dumps(value)} is not of type {', '.join(repr(t) for t in types)}")
+    if "maxLength" in spec and isinstance(value, str) and len(value) > spec["maxLength"]:
+        raise _schema_error(f"{value!r} is too long")
     if "enum" in spec and value not in spec["enum"]:
         raise _schema_error(f"{value!r} is not one of {spec['enum']!r}")
     if key in ("min_ram", "min_disk") and value < 0:

@@ -132,7 +132,7 @@ def create_subnet(world: World, project_id: str, network_id: str, name: str, cid
     elif gateway_ip is None:
         gateway = first
     else:
-        gateway = _address_in(block, gateway_ip, "gateway_ip")
+        gateway = gateway_address(block, gateway_ip)
     if allocation_pools:
         pools = [[_address_in(block, p["start"], "allocation_pools"), _address_in(block, p["end"], "allocation_pools")]
                  for p in allocation_pools]
@@ -156,6 +156,22 @@ def create_subnet(world: World, project_id: str, network_id: str, name: str, cid
     net["subnets"].append(subnet["id"])
     touch(world, net)
     return subnet
+
+
+def gateway_address(block, text: str) -> int:
+    """A subnet's gateway as Neutron checks it (db_base_plugin_v2._validate_subnet, ipam/utils.py
+    check_gateway_invalid_in_subnet): an address of the subnet's IP version, not its network address or IPv4
+    broadcast; one outside the subnet is allowed (Neutron cannot know the gateway's own subnet)."""
+    try:
+        addr = ipaddress.ip_address(text)
+    except ValueError:
+        raise ApiError(400, f"Invalid input for gateway_ip. Reason: '{text}' is not a valid IP address.") from None
+    if addr.version != block.version:
+        raise ApiError(400, f"Invalid input for operation: gateway_ip '{text}' does not match the ip_version "
+                            f"'{block.version}'.", "InvalidInput")
+    if block.version == 4 and addr in (block.network_address, block.broadcast_address):
+        raise ApiError(400, "Invalid input for operation: Gateway is not valid on subnet.", "InvalidInput")
+    return int(addr)
 
 
 def _address_in(block, text: str, field: str) -> int:
@@ -471,6 +487,10 @@ def remove_router_interface(world: World, router_id: str, subnet_id: str | None 
         if fip["router_id"] == router_id and _port_subnet(world, fip["port_id"]) == subnet_id:
             raise ApiError(409, f"Router interface for subnet {subnet_id} on router {router_id} cannot be deleted, "
                                 f"as it is required by one or more floating IPs.", "RouterInterfaceInUseByFloatingIP")
+    cidr = ipaddress.ip_network(world.subnets[subnet_id]["cidr"])
+    if any(ipaddress.ip_address(route["nexthop"]) in cidr for route in router["routes"]):
+        raise ApiError(409, f"Router interface for subnet {subnet_id} on router {router_id} cannot be deleted, "
+                            f"as it is required by one or more routes.", "RouterInterfaceInUseByRoute")
     port = world.ports[router["_interfaces"].pop(subnet_id)]
     delete_port(world, port["id"])
     touch(world, router)
@@ -697,14 +717,15 @@ def create_floating_ip(world: World, project_id: str, floating_network_id: str, 
 
 def associate_floating_ip(world: World, fip_id: str, port_id: str | None,
                           fixed_ip_address: str | None = None) -> dict:
-    """Point a floating IP at a port (None disassociates); status ACTIVE/DOWN; calls world.changed."""
+    """Point a floating IP at a port (None disassociates); the L3 agent reports its status; calls world.changed."""
     fip = world.floatingips[fip_id]
     _nova_sees_it_later(world, fip["port_id"], port_id)
     if port_id is None:
         if fip["port_id"] is not None:
             world.floatingip_by_port.pop(fip["port_id"], None)
-            fip.update(port_id=None, fixed_ip_address=None, router_id=None, port_details=None, status="DOWN")
+            fip.update(port_id=None, fixed_ip_address=None, router_id=None, port_details=None)
             touch(world, fip)
+            _l3_agent_reports(world, fip_id)
             world.changed("floatingip", fip_id)
         return fip
     port = world.ports.get(port_id)
@@ -733,17 +754,27 @@ def associate_floating_ip(world: World, fip_id: str, port_id: str | None,
         world.floatingip_by_port.pop(fip["port_id"], None)
     world.floatingip_by_port[port_id] = fip_id
     fip.update(port_id=port_id, fixed_ip_address=v4[0]["ip_address"], router_id=router_id,
-               port_details=port_details(port), status="DOWN")
+               port_details=port_details(port))
     touch(world, fip)
-
-    def up() -> None:  # the L3 agent wires it up a moment later
-        if fip.get("port_id") == port_id and fip_id in world.floatingips:
-            fip["status"] = "ACTIVE"
-            world.changed("floatingip", fip_id)
-
-    world.later(1.0, up)
+    _l3_agent_reports(world, fip_id)
     world.changed("floatingip", fip_id)
     return fip
+
+
+def _l3_agent_reports(world: World, fip_id: str) -> None:
+    """The L3 agent's report a moment after an association changes. Neutron's update leaves `status` alone (a
+    floating IP is created DOWN, l3_router_plugin.create_floatingip); the agent then reports ACTIVE for one it has
+    wired to a port and DOWN for one that left its router (api/rpc/handlers/l3_rpc.py,
+    update_floatingip_statuses), an update of its own: a new revision."""
+    def report() -> None:
+        fip = world.floatingips.get(fip_id)
+        status = "ACTIVE" if fip is not None and fip["port_id"] else "DOWN"
+        if fip is not None and fip["status"] != status:
+            fip["status"] = status
+            touch(world, fip)
+            world.changed("floatingip", fip_id)
+
+    world.later(1.0, report)
 
 
 def port_details(port: dict) -> dict:

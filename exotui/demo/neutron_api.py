@@ -16,6 +16,7 @@ from aiohttp import web
 
 from . import neutron as model
 from .common import ApiError, json_response, no_content, parse_time, read_json
+from .neutron_extensions import SERVED as EXTENSIONS
 from .service import ctx_of, service_app, world_of
 from .world import World
 
@@ -23,55 +24,6 @@ from .world import World
 QUOTA_DEFAULTS = {"network": 100, "subnet": 100, "subnetpool": -1, "port": 500, "router_route": 30, "router": 10,
                   "floatingip": 50, "rbac_policy": 10, "security_group": 10, "security_group_rule": 100}
 
-# (alias, name, description). The first five are what the oracle's trimmed list kept; the rest
-# are the extensions whose attributes and resources this emulator really serves.
-EXTENSIONS = [
-    ("aap-reject-multicast", "Allowed address pairs reject multicast extension",
-     "Reject multicast addresses in Allowed Address Pairs"),
-    ("address-group", "Address group", "Support address group"),
-    ("address-scope", "Address scope", "Address scopes extension."),
-    ("router-admin-state-down-before-update", "Enforce Router's Admin State Down Before Update Extension",
-     "Ensure that the admin state of a router is down (admin_state_up=False) before updating the distributed "
-     "attribute"),
-    ("agent", "agent", "The agent management extension."),
-    ("allowed-address-pairs", "Allowed Address Pairs", "Provides allowed address pairs"),
-    ("availability_zone", "Availability Zone", "The availability zone extension."),
-    ("binding", "Port Binding", "Expose port bindings of a virtual port to external application"),
-    ("external-net", "Neutron external network", "Adds external network attribute to network resource."),
-    ("ext-gw-mode", "Neutron L3 Configurable external gateway mode",
-     "Extension of the router abstraction for specifying whether SNAT should occur on the external gateway"),
-    ("extra_dhcp_opt", "Neutron Extra DHCP options",
-     "Extra options configuration for DHCP. For example PXE boot options to DHCP clients can be specified "
-     "(e.g. tftp-server, server-ip-address, bootfile-name)"),
-    ("extraroute", "Neutron Extra Route", "Extra routes configuration for L3 router"),
-    ("fip-port-details", "Floating IP Port Details Extension", "Add port_details attribute to Floating IP resource"),
-    ("net-mtu", "Network MTU", "Provides MTU attribute for a network resource."),
-    ("net-mtu-writable", "Network MTU (writable)", "Provides a writable MTU attribute for a network resource."),
-    ("network_availability_zone", "Network Availability Zone", "Availability zone support for network."),
-    ("port-security", "Port Security", "Provides port security"),
-    ("project-id", "project_id field enabled", "Extension that indicates that project_id field is enabled."),
-    ("quotas", "Quota management support", "Expose functions for quotas management per project"),
-    ("quota_details", "Quota details management support", "Expose functions for quotas usage statistics per project"),
-    ("router", "Neutron L3 Router",
-     "Router abstraction for basic L3 forwarding between L2 Neutron networks and access to external networks "
-     "via a NAT gateway."),
-    ("router_availability_zone", "Router Availability Zone", "Availability zone support for router."),
-    ("security-group", "security-group", "The security groups extension."),
-    ("security-groups-normalized-cidr", "Security Group Rule normalized CIDR",
-     "Add new field with normalized remote_ip_prefix cidr in SG rule"),
-    ("security-groups-remote-address-group", "Remote address group id field for security group rules",
-     "Add new field of remote address group id in security group rules"),
-    ("standard-attr-description", "standard-attr-description", "Extension to add descriptions to standard attributes"),
-    ("standard-attr-revisions", "Resource revision numbers",
-     "This extension will display the revision number of neutron resources."),
-    ("standard-attr-tag", "Tag support for resources with standard attribute: subnet, trunk, network_segment_range, "
-     "router, network, policy, subnetpool, port, security_group, floatingip",
-     "Enables to set tag on resources with standard attribute."),
-    ("standard-attr-timestamp", "Resource timestamps", "Adds created_at and updated_at fields to all Neutron "
-     "resources that have Neutron standard attributes."),
-    ("stateful-security-group", "Stateful security group", "Indicates if the security group is stateful or not"),
-]
-EXTENSION_UPDATED = "2026-04-01T00:00:00-00:00"
 
 # query keys that are not attribute filters
 CONTROL_KEYS = {"fields", "limit", "marker", "page_reverse", "sort_key", "sort_dir", "fixed_ips", "tags",
@@ -132,7 +84,7 @@ KINDS = {k.collection: k for k in [
     Kind("ports", "port", "ports", "Port {} could not be found.", "PortNotFound",
          _OWNER | {"network_id", "name", "admin_state_up", "mac_address", "fixed_ips", "device_id", "device_owner",
                    "security_groups", "description", "port_security_enabled", "allowed_address_pairs",
-                   "extra_dhcp_opts", "binding:vnic_type", "binding:host_id", "binding:profile"},
+                   "extra_dhcp_opts", "binding:vnic_type", "binding:host_id", "binding:profile", "tags"},
          frozenset({"name", "admin_state_up", "device_id", "device_owner", "security_groups", "description",
                     "port_security_enabled", "allowed_address_pairs", "extra_dhcp_opts", "binding:vnic_type",
                     "binding:host_id", "binding:profile"}),
@@ -385,6 +337,10 @@ def _create_port(world: World, attrs: dict, ctx: dict) -> dict:
     fixed_ips = attrs.get("fixed_ips")
     if fixed_ips is not None and (not isinstance(fixed_ips, list) or not all(isinstance(f, dict) for f in fixed_ips)):
         raise ApiError(400, f"Invalid input for fixed_ips. Reason: Invalid data format for fixed IP: '{fixed_ips}'.")
+    tags = attrs.get("tags", [])
+    problem = _tags_problem(tags)
+    if problem:  # tagging.py: ports take tags at create (TAG_ATTRIBUTE_MAP_PORTS), checked as an attribute
+        raise ApiError(400, f"Invalid input for tags. Reason: {problem}.")
     _check_quota(world, pid, "port")
     port = model.create_port(world, pid, net["id"], device_id=attrs.get("device_id", ""),
                              device_owner=attrs.get("device_owner", ""), security_group_ids=groups,
@@ -395,6 +351,7 @@ def _create_port(world: World, attrs: dict, ctx: dict) -> dict:
     for key in ("allowed_address_pairs", "extra_dhcp_opts", "binding:vnic_type"):
         if key in attrs:
             port[key] = attrs[key]
+    port["tags"] = sorted(tags)
     return port
 
 
@@ -508,7 +465,7 @@ def _update(world: World, kind: Kind, item: dict, attrs: dict, ctx: dict) -> Non
         if "external_gateway_info" in attrs:
             _gateway(world, item, attrs.pop("external_gateway_info"), ctx, "update")
         if "routes" in attrs:
-            item["routes"] = _routes(attrs.pop("routes"))
+            item["routes"] = _routes(attrs.pop("routes"), world, item)
     if table == "floatingips":
         if "port_id" in attrs:
             port_id = attrs.pop("port_id")
@@ -526,19 +483,30 @@ def _update(world: World, kind: Kind, item: dict, attrs: dict, ctx: dict) -> Non
 
 
 def _update_gateway_ip(world: World, subnet: dict, gateway: str | None) -> None:
-    if gateway is not None:
-        block = ipaddress.ip_network(subnet["cidr"])
-        try:
-            inside = ipaddress.ip_address(gateway) in block
-        except ValueError:
-            inside = False
-        if not inside:
-            raise ApiError(400, f"Invalid input for operation: Gateway IP {gateway} is not in subnet "
-                                f"{subnet['cidr']}.", "InvalidInput")
+    """db_base_plugin_v2: the new gateway checked as at create, refused while a router's interface holds the
+    current one (GatewayIpInUse), and kept out of the allocation pools (GatewayConflictWithAllocationPools)."""
+    block = ipaddress.ip_network(subnet["cidr"])
+    address = None if gateway is None else model.gateway_address(block, gateway)
+    if address is not None:
+        gateway = str(ipaddress.ip_address(address))
+    current = subnet["gateway_ip"]
+    if current is not None and gateway != current:
+        for port in world.ports.values():
+            if port["device_owner"].startswith("network:router_interface") and any(
+                    ip["subnet_id"] == subnet["id"] and ip["ip_address"] == current for ip in port["fixed_ips"]):
+                raise ApiError(409, f"Current gateway ip {current} already in use by port {port['id']}. Unable to "
+                                    f"update.", "GatewayIpInUse")
+    if address is not None and gateway != current:
+        for pool in subnet["allocation_pools"]:
+            if int(ipaddress.ip_address(pool["start"])) <= address <= int(ipaddress.ip_address(pool["end"])):
+                raise ApiError(409, f"Gateway ip {gateway} conflicts with allocation pool {pool['start']}-"
+                                    f"{pool['end']}.", "GatewayConflictWithAllocationPools")
     subnet["gateway_ip"] = gateway
 
 
-def _routes(routes: Any) -> list[dict]:
+def _routes(routes: Any, world: World | None = None, router: dict | None = None) -> list[dict]:
+    """A router's extra routes checked as Neutron checks them; with the router, each nexthop must be on one of
+    its subnets and not one of its own addresses (neutron/db/extraroute_db.py, _validate_routes_nexthop)."""
     if not isinstance(routes, list):
         raise ApiError(400, f"Invalid input for routes. Reason: '{routes}' is not a list.")
     for route in routes:
@@ -548,7 +516,41 @@ def _routes(routes: Any) -> list[dict]:
         except (KeyError, TypeError, ValueError):
             raise ApiError(400, f"Invalid input for routes. Reason: Invalid data format for hostroute: "
                                 f"'{route}'.") from None
-    return [{"destination": r["destination"], "nexthop": r["nexthop"]} for r in routes]
+    routes = [{"destination": r["destination"], "nexthop": r["nexthop"]} for r in routes]
+    if world is not None and router is not None:
+        fixed = [ip for port in model.device_ports(world, router["id"]) for ip in port["fixed_ips"]]
+        cidrs = [ipaddress.ip_network(world.subnets[ip["subnet_id"]]["cidr"]) for ip in fixed]
+        for route in routes:
+            nexthop = ipaddress.ip_address(route["nexthop"])
+            if not any(nexthop in cidr for cidr in cidrs):
+                raise ApiError(400, f"Invalid format for routes: {routes}, the nexthop is not connected with router",
+                               "InvalidRoutes")
+            if route["nexthop"] in {ip["ip_address"] for ip in fixed}:
+                raise ApiError(400, f"Invalid format for routes: {routes}, the nexthop is used by router",
+                               "InvalidRoutes")
+    return routes
+
+
+def _route_key(route: dict) -> tuple[str, str]:
+    return route["destination"], route["nexthop"]
+
+
+async def _extraroutes(request: web.Request, action: str) -> web.Response:
+    """extraroute-atomic: PUT routers/{id}/add_extraroutes or remove_extraroutes with {"router": {"routes": []}}
+    merges into or takes from the router's routes and answers the router (extraroute_db.add_extraroutes)."""
+    world, ctx = world_of(request), ctx_of(request)
+    router = _owned(world, KINDS["routers"], _ident(request), ctx, "update")
+    body = await read_json(request, malformed="Body contains invalid data")
+    if not isinstance(body, dict) or not isinstance(body.get("router"), dict):
+        raise ApiError(400, "Unable to find 'router' in request body")
+    change = _routes(body["router"].get("routes"))
+    if action == "add_extraroutes":  # exact duplicates are merged into one
+        routes = list({_route_key(r): r for r in router["routes"] + change}.values())
+    else:  # one that is not there is no error
+        gone = {_route_key(r) for r in change}
+        routes = [r for r in router["routes"] if _route_key(r) not in gone]
+    _update(world, KINDS["routers"], router, {"routes": routes}, ctx)
+    return json_response({"router": view(world, KINDS["routers"], router)})
 
 
 # --- deleting ------------------------------------------------------------------------------------
@@ -691,6 +693,10 @@ async def list_items(request: web.Request) -> web.Response:
         return json_response({"extensions": [_extension(e) for e in EXTENSIONS]})
     if request.match_info["collection"].removesuffix(".json") == "quotas":
         return _list_quotas(request)
+    if request.match_info["collection"].removesuffix(".json") == "availability_zones":
+        return json_response({"availability_zones": []})  # zones come from agents; the demo's network has none
+    if request.match_info["collection"].removesuffix(".json") == "floatingip_pools":
+        return _floatingip_pools(request)
     kind, world, ctx = _kind(request), world_of(request), ctx_of(request)
     if kind.table == "security_groups":
         model.ensure_default_security_group(world, ctx["project_id"])
@@ -729,6 +735,7 @@ async def update_item(request: web.Request) -> web.Response:
         return await _update_quota(request)
     kind, world, ctx = _kind(request), world_of(request), ctx_of(request)
     item = _owned(world, kind, _ident(request), ctx, "update")
+    _if_match(request, item)
     attrs = await _body(request, kind, "update")
     _update(world, kind, item, attrs, ctx)
     return json_response({kind.singular: view(world, kind, item)})
@@ -739,8 +746,41 @@ async def delete_item(request: web.Request) -> web.Response:
         return _reset_quota(request)
     kind, world, ctx = _kind(request), world_of(request), ctx_of(request)
     item = _owned(world, kind, _ident(request), ctx, "delete")
+    _if_match(request, item)
     DELETERS[kind.table](world, item)
     return no_content()
+
+
+def _floatingip_pools(request: web.Request) -> web.Response:
+    """floatingip-pools (db/l3_fip_pools_db.py): every IPv4 subnet of an external network, in the caller's
+    project's name."""
+    world, ctx = world_of(request), ctx_of(request)
+    pools = [{"subnet_id": s["id"], "subnet_name": s["name"], "project_id": ctx["project_id"],
+              "network_id": s["network_id"], "cidr": s["cidr"]}
+             for s in world.subnets.values()
+             if s["ip_version"] == 4 and world.networks[s["network_id"]]["router:external"]]
+    return json_response({"floatingip_pools": [_fields(p, request) for p in pools]})
+
+
+def _if_match(request: web.Request, item: dict) -> None:
+    """revision-if-match: `If-Match: revision_number=N` changes the item only at that revision
+    (neutron/api/api_common.py, check_request_for_revision_constraint; services/revisions/revision_plugin.py)."""
+    wanted = None
+    for etag in request.headers.get("If-Match", "").split(","):
+        etag = etag.strip().removeprefix("W/").strip('"')
+        if not etag.startswith("revision_number="):
+            continue
+        if wanted is not None:
+            raise ApiError(400, "Bad if-match request: Multiple revision_number etags are not supported.",
+                           "BadRequest")
+        try:
+            wanted = int(etag.removeprefix("revision_number="))
+        except ValueError:
+            raise ApiError(400, "Bad if-match request: Revision number etag must be in the format of "
+                                "revision_number=<int>.", "BadRequest") from None
+    if wanted is not None and wanted != item["revision_number"]:
+        raise ApiError(412, f"Constrained to {wanted}, but current revision is {item['revision_number']}",
+                       "RevisionNumberConstraintFailed")
 
 
 async def sub_resource(request: web.Request) -> web.Response:
@@ -752,6 +792,8 @@ async def sub_resource(request: web.Request) -> web.Response:
     if collection == "routers" and request.method == "PUT" and sub in ("add_router_interface",
                                                                        "remove_router_interface"):
         return await _router_interface(request, sub)
+    if collection == "routers" and request.method == "PUT" and sub in ("add_extraroutes", "remove_extraroutes"):
+        return await _extraroutes(request, sub)
     if sub == "tags":
         return await _tags(request, None)
     raise web.HTTPNotFound()
@@ -780,10 +822,54 @@ async def _router_interface(request: web.Request, action: str) -> web.Response:
     return json_response(info)
 
 
+MAX_TAGS = 50  # neutron/extensions/tagging.py: MAX_TAGS_COUNT, MAX_TAG_LEN
+MAX_TAG_LEN = 255
+
+
+def _tag_problem(tag: Any) -> str | None:
+    """neutron_lib's validate_string(tag, 255): why a tag is not one, or None."""
+    if not isinstance(tag, str):
+        return f"'{tag}' is not a valid string"
+    if len(tag) > MAX_TAG_LEN:
+        return f"'{tag}' exceeds maximum length of {MAX_TAG_LEN}"
+    return None
+
+
+def _tags_problem(tags: Any) -> str | None:
+    """neutron_lib's validate_list_of_unique_strings(tags, 255): why these are not tags, or None."""
+    if not isinstance(tags, list):
+        return f"'{tags}' is not a list"
+    dups = [t for i, t in enumerate(tags) if t in tags[:i]]
+    if dups:
+        return f"Duplicate items in the list: '{', '.join(str(d) for d in dict.fromkeys(dups))}'"
+    return next(filter(None, map(_tag_problem, tags)), None)
+
+
+def _tags_body(body: Any) -> list[str]:
+    """tagging.validate_tags: a {"tags": [...]} body of unique strings, refused in Neutron's words."""
+    if not isinstance(body, dict) or "tags" not in body:
+        raise ApiError(400, "Invalid input for operation: Invalid tags body.", "InvalidInput")
+    problem = _tags_problem(body["tags"])
+    if problem:
+        raise ApiError(400, f"Invalid input for operation: {problem}.", "InvalidInput")
+    return body["tags"]
+
+
+def _tags_limit(kind: Kind, tags: list[str]) -> None:
+    if len(set(tags)) > MAX_TAGS:
+        raise ApiError(400, f"Bad {kind.list_key} request: The number of tags exceed the per-resource limit of "
+                            f"{MAX_TAGS}.", "BadRequest")
+
+
 async def _tags(request: web.Request, tag: str | None) -> web.Response:
+    """The tagging extension (neutron/extensions/tagging.py, services/tag/tag_plugin.py): GET the list or one
+    (204, or 404 TagNotFound), PUT all (answers the body), PUT one (201), POST several (tag-creation: adds the
+    missing ones, answers the body with 201), DELETE all or one."""
     kind, world, ctx = _kind(request), world_of(request), ctx_of(request)
     if not kind.tags:
         raise web.HTTPNotFound()
+    if tag is not None and (problem := _tag_problem(tag)):
+        raise ApiError(400, f"Invalid input for operation: {problem}.", "InvalidInput")
     if request.method == "GET":
         item = _get(world, kind, _ident(request), ctx)
         if tag is None:
@@ -791,31 +877,31 @@ async def _tags(request: web.Request, tag: str | None) -> web.Response:
         if tag not in item["tags"]:
             raise ApiError(404, f"Tag {tag} could not be found.", "TagNotFound")
         return no_content()
-    item = _owned(world, kind, _ident(request), ctx, "update")
     if request.method in ("PUT", "POST") and tag is None:
-        body = await read_json(request, malformed="Body contains invalid data")
-        tags = body.get("tags") if isinstance(body, dict) else None
-        if not isinstance(tags, list) or not all(isinstance(t, str) and 0 < len(t) <= 255 for t in tags):
-            raise ApiError(400, f"Invalid input for tags. Reason: '{tags}' is not a valid list of tags.")
-        if request.method == "POST":  # Neutron's tagging create: adds the missing ones, answers the body, 201
-            item["tags"] = sorted(set(item["tags"]) | set(tags))
+        tags = _tags_body(await read_json(request, malformed="Body contains invalid data"))
+        item = _owned(world, kind, _ident(request), ctx, "update")
+        _tags_limit(kind, tags)
+        before = list(item["tags"])
+        item["tags"] = sorted(set(item["tags"]) | set(tags)) if request.method == "POST" else sorted(set(tags))
+        if item["tags"] != before:
             model.touch(world, item)
-            return json_response({"tags": tags}, 201)
-        item["tags"] = sorted(set(tags))
-        model.touch(world, item)
-        return json_response({"tags": item["tags"]})
+        return json_response({"tags": tags}, 201 if request.method == "POST" else 200)
+    item = _owned(world, kind, _ident(request), ctx, "update")
     if request.method == "PUT":
+        _tags_limit(kind, item["tags"] + [tag])
         if tag not in item["tags"]:
             item["tags"] = sorted(item["tags"] + [tag])
             model.touch(world, item)
         return no_content(201)
     if tag is None:
-        item["tags"] = []
+        if item["tags"]:
+            item["tags"] = []
+            model.touch(world, item)
     elif tag in item["tags"]:
         item["tags"].remove(tag)
+        model.touch(world, item)
     else:
         raise ApiError(404, f"Tag {tag} could not be found.", "TagNotFound")
-    model.touch(world, item)
     return no_content()
 
 
@@ -874,9 +960,9 @@ def _reset_quota(request: web.Request) -> web.Response:
     return no_content()
 
 
-def _extension(entry: tuple[str, str, str]) -> dict:
-    alias, name, description = entry
-    return {"name": name, "alias": alias, "description": description, "updated": EXTENSION_UPDATED, "links": []}
+def _extension(entry: tuple[str, str, str, str]) -> dict:
+    alias, name, description, updated = entry
+    return {"name": name, "alias": alias, "description": description, "updated": updated, "links": []}
 
 
 def _show_extension(alias: str) -> web.Response:

@@ -280,8 +280,9 @@ def bookmark(world: World, kind: str, ident: str) -> list[dict]:
 _PROGRESS = {"ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE", "MIGRATING"}
 
 
-def server_view(world: World, server: dict, mv: tuple[int, int], *, show: bool = False) -> dict:
-    """A server as Nova shows it to its owner (a member, not an admin) at microversion `mv`."""
+def server_view(world: World, server: dict, mv: tuple[int, int], *, show: bool = False, admin: bool = False) -> dict:
+    """A server as Nova shows it to its owner at microversion `mv`; `admin`: with the extended server
+    attributes Nova's default policy (os-extended-server-attributes) shows to admins only."""
     flavor = world.flavors.get(server["_flavor_id"]) or {}
     deleted = server["_deleted"]
     view = {
@@ -342,7 +343,9 @@ def server_view(world: World, server: dict, mv: tuple[int, int], *, show: bool =
         view["trusted_image_certificates"] = None
     if mv >= (2, 73):
         view["locked_reason"] = server["locked_reason"]
-    if mv >= (2, 90):
+    if admin:
+        view.update(_admin_attributes(server, mv))
+    elif mv >= (2, 90):
         view["OS-EXT-SRV-ATTR:hostname"] = server["hostname"]
     if mv >= (2, 96):
         view["pinned_availability_zone"] = None
@@ -354,6 +357,22 @@ def server_view(world: World, server: dict, mv: tuple[int, int], *, show: bool =
         names = security_group_names(world, server)
         if names:
             view["security_groups"] = [{"name": n} for n in names]
+    return view
+
+
+def _admin_attributes(server: dict, mv: tuple[int, int]) -> dict:
+    """nova/api/openstack/compute/views/servers.py: host, instance name and hypervisor always; from 2.3 the
+    reservation, launch index, kernel and ramdisk, hostname, root device and the user data as it was sent."""
+    host = server.get("_host")
+    view = {"OS-EXT-SRV-ATTR:host": host, "OS-EXT-SRV-ATTR:hypervisor_hostname": host,
+            "OS-EXT-SRV-ATTR:instance_name": f"instance-{int(server['id'][:8], 16) % 10**8:08x}"}
+    if mv >= (2, 3):
+        view.update({"OS-EXT-SRV-ATTR:reservation_id": server.get("_reservation_id", ""),
+                     "OS-EXT-SRV-ATTR:launch_index": server.get("_launch_index", 0),
+                     "OS-EXT-SRV-ATTR:kernel_id": "", "OS-EXT-SRV-ATTR:ramdisk_id": "",
+                     "OS-EXT-SRV-ATTR:hostname": server["hostname"],
+                     "OS-EXT-SRV-ATTR:root_device_name": "/dev/vda",
+                     "OS-EXT-SRV-ATTR:user_data": server.get("_user_data")})
     return view
 
 
@@ -414,19 +433,36 @@ def usage(world: World, project_id: str) -> dict[str, int]:
     return {"instances": len(servers), "cores": cores, "ram": ram, "key_pairs": keypairs, "server_groups": groups}
 
 
-def check_quota(world: World, project_id: str, flavor: dict, count: int = 1, *, replacing: dict | None = None) -> None:
-    """403 as Nova words it when `count` more servers of `flavor` would pass the project's quota."""
+def check_quota(world: World, project_id: str, flavor: dict, count: int = 1, *, least: int | None = None,
+                replacing: dict | None = None) -> int:
+    """How many of `count` servers of `flavor` Nova builds (nova/compute/api.py `_check_num_instances_quota`):
+    all of them if they fit, else as many as the headroom of instances, cores and RAM allows if that is at least
+    `least` (min_count); otherwise 403 as Nova words it ("Quota exceeded for cores, ram: Requested ...")."""
+    least = count if least is None else least
     used = usage(world, project_id)
     wanted = {"instances": 0 if replacing else count, "cores": flavor["vcpus"] * count,
               "ram": flavor["ram"] * count}
     if replacing:
         wanted["cores"] -= replacing["vcpus"]
         wanted["ram"] -= replacing["ram"]
-    for resource in ("instances", "cores", "ram"):
-        limit = world.quota(project_id, "compute", resource)
-        if limit >= 0 and wanted[resource] > 0 and used[resource] + wanted[resource] > limit:
-            raise ApiError(403, f"Quota exceeded for {resource}: Requested {wanted[resource]}, but already used "
-                                f"{used[resource]} of {limit} {resource}")
+    limits = {r: world.quota(project_id, "compute", r) for r in ("instances", "cores", "ram")}
+    overs = sorted(r for r in ("instances", "cores", "ram")  # sorted, as Quotas.check_deltas lists them
+                   if limits[r] >= 0 and wanted[r] > 0 and used[r] + wanted[r] > limits[r])
+    if not overs:
+        return count
+    if not replacing:
+        headroom = {r: (limits[r] - used[r]) if limits[r] >= 0 else count for r in limits}
+        allowed = headroom["instances"]
+        if flavor["vcpus"]:
+            allowed = min(allowed, headroom["cores"] // flavor["vcpus"])
+        if flavor["ram"]:
+            allowed = min(allowed, headroom["ram"] // flavor["ram"])
+        if 0 < allowed and least <= allowed <= count:
+            return allowed
+    requested = {**wanted, "instances": str(count) if least == count else f"{least}-{count}"}
+    raise ApiError(403, "Quota exceeded for {0}: Requested {1}, but already used {2} of {3} {0}".format(
+        ", ".join(overs), ", ".join(str(requested[r]) for r in overs), ", ".join(str(used[r]) for r in overs),
+        ", ".join(str(limits[r]) for r in overs)))
 
 
 def admin_pass() -> str:

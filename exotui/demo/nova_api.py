@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 
@@ -75,12 +77,19 @@ def _check_hostname(container: str, spec: dict, mv: tuple[int, int]) -> None:
         raise ApiError(400, f"Invalid input for field/attribute hostname. Value: {value}. {reason}")
 
 
-def _server(request: web.Request, include_deleted: bool = False) -> dict:
+def _is_admin(request: web.Request) -> bool:
+    return any(r.get("name") == "admin" for r in ctx_of(request).get("roles", ()))
+
+
+def _server(request: web.Request, include_deleted: bool = False, *, admin_reads: bool = False) -> dict:
+    """The server of the URL, in the caller's project (`admin_reads`: any project's, for an admin, as Nova's
+    default policy lets an admin show any server)."""
     world = world_of(request)
     sid = request.match_info["server_id"]
     server = world.servers.get(sid)
     if (server is None or (server["_deleted"] and not include_deleted)
-            or server["tenant_id"] != ctx_of(request)["project_id"]):
+            or (server["tenant_id"] != ctx_of(request)["project_id"]
+                and not (admin_reads and _is_admin(request)))):
         raise ApiError(404, f"Instance {sid} could not be found.")
     return server
 
@@ -204,8 +213,9 @@ async def list_servers_detail(request: web.Request) -> web.Response:
 
 
 async def show_server(request: web.Request) -> web.Response:
-    server = _server(request)
-    return json_response({"server": nova.server_view(world_of(request), server, _mv(request), show=True)})
+    server = _server(request, admin_reads=True)
+    return json_response({"server": nova.server_view(world_of(request), server, _mv(request), show=True,
+                                                     admin=_is_admin(request))})
 
 
 def _validate_create(spec, mv: tuple[int, int]) -> dict:
@@ -229,10 +239,30 @@ def _validate_create(spec, mv: tuple[int, int]) -> dict:
     for key in ("min_count", "max_count"):
         if key in server and (not isinstance(server[key], int) or server[key] < 1):
             raise _bad_input(key, server[key], "is less than the minimum of 1")
+    if server.get("min_count", 1) > server.get("max_count", server.get("min_count", 1)):
+        raise ApiError(400, "min_count must be <= max_count")  # nova/api/openstack/compute/servers.py
+    if "user_data" in server:
+        _check_user_data(server["user_data"])
     if "metadata" in server and not (isinstance(server["metadata"], dict)
                                      and all(isinstance(v, str) for v in server["metadata"].values())):
         raise _bad_input("metadata", server["metadata"], "is not of type 'object'")
     return server
+
+
+USER_DATA_MAX = 65535  # nova/api/openstack/compute/schemas/servers.py: base64 text, maxLength 65535
+
+
+def _check_user_data(value) -> None:
+    """Nova's schema: a string, base64 as `base64.decodebytes` reads it (its format checker), at most
+    65535 characters of it; otherwise 400 naming user_data."""
+    if not isinstance(value, str):
+        raise _bad_input("user_data", value, f"{value!r} is not of type 'string'")
+    if len(value) > USER_DATA_MAX:
+        raise _bad_input("user_data", value, f"{value!r} is too long")
+    try:
+        base64.decodebytes(value.encode())
+    except binascii.Error:
+        raise _bad_input("user_data", value, f"{value!r} is not a 'base64'") from None
 
 
 def _networks_for(world: World, project_id: str, networks) -> list[str]:
@@ -293,11 +323,12 @@ async def create_server(request: web.Request) -> web.Response:
                             "device mapping combination is not valid.")
     groups = [g.get("name") for g in spec.get("security_groups", [{"name": "default"}]) if isinstance(g, dict)]
     network_ids = _networks_for(world, project_id, spec.get("networks", "auto"))
-    count = spec.get("max_count", spec.get("min_count", 1))
-    nova.check_quota(world, project_id, flavor, count)
+    least = spec.get("min_count", 1)
+    count = nova.check_quota(world, project_id, flavor, spec.get("max_count", least), least=least)
     if group_id is not None:
         nova_groups.check_hint(world, project_id, str(group_id), count)
     first = None
+    reservation = ""  # Nova's "r-" and 8 characters, one for the whole request
     for index in range(count):
         name = spec["name"] if count == 1 else f"{spec['name']}-{index + 1}"
         server = nova._new_server(world, project_id, user_id, name, flavor["id"], image_id, key_name,
@@ -306,6 +337,8 @@ async def create_server(request: web.Request) -> web.Response:
             server["hostname"] = spec["hostname"]
         server["tags"] = list(spec.get("tags", []))
         server["_user_data"] = spec.get("user_data")  # stored; Nova shows it to admins only (2.3+)
+        reservation = reservation or "r-" + server["id"][:8]
+        server["_reservation_id"], server["_launch_index"] = reservation, index
         first = first or server
         if group_id is not None and not nova_groups.join(world, server, str(group_id)):
             nova.fail_build(world, server, request.get("request_id", ""), user_id)  # no host left for it
@@ -338,6 +371,10 @@ def _block_device_mappings(world: World, project_id: str, bdms) -> list[dict]:
             if not size or int(size) <= 0:
                 raise ApiError(400, "Block Device Mapping is Invalid: Images with destination_type 'volume' need "
                                     "to have a non-zero size specified")
+            if int(size) < int(image.get("min_disk") or 0):  # nova.exception.VolumeSmallerThanMinDisk
+                raise ApiError(400, "Volume is smaller than the minimum size specified in image metadata. Volume "
+                                    f"size is {int(size) * 1024 ** 3} bytes, minimum size is "
+                                    f"{int(image['min_disk']) * 1024 ** 3} bytes.")
         elif source == "volume":
             volume = world.volumes.get(str(uuid or ""))
             if volume is None or volume.get("os-vol-tenant-attr:tenant_id") != project_id:
@@ -871,7 +908,7 @@ async def forbidden_migrations(request: web.Request) -> web.Response:
 
 def make_app(world: World) -> web.Application:
     from . import nova_catalog as catalog  # they import this module
-    from . import nova_groups
+    from . import nova_consoles, nova_groups
 
     app = service_app(world, "nova", public={"/", "/v2.1", "/v2.1/"})
     app.middlewares.append(microversions)
@@ -925,4 +962,6 @@ def make_app(world: World) -> web.Application:
     r.add_get(f"{v}/os-quota-sets/{{project_id}}/defaults", catalog.quota_defaults)
     r.add_get(f"{v}/os-availability-zone", catalog.availability_zones)
     nova_groups.add_routes(r, v)
+    nova_consoles.add_routes(r, v)
+    _ACTIONS.update(nova_consoles.ACTIONS)
     return app

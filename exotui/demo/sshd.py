@@ -10,7 +10,8 @@ Like a cloud image, an instance accepts the key of its Nova keypair, as its imag
 or as `exouser`, and nothing else (but exouser's passphrase where the instance posted one to
 Nova, as Exosphere's do). A "login" is a shell on the machine running the demo cloud, as
 the user running it, with a throwaway home directory; the environment is built from scratch so
-nothing of the demo cloud's own environment (credentials included) reaches it.
+nothing of the demo cloud's own environment (credentials included) reaches it. A port forward
+(`ssh -L`) may reach the instance's loopback only.
 """
 
 from __future__ import annotations
@@ -288,6 +289,16 @@ class _Server(asyncssh.SSHServer):
         expected = (server or {}).get("_password") or ""
         return (username == EXOSPHERE_USER and bool(expected)
                 and hmac.compare_digest(password.encode(), expected.encode()))
+
+    def connection_requested(self, dest_host: str, dest_port: int, orig_host: str, orig_port: int) -> bool:
+        """`ssh -L` to the instance's own loopback (a Jupyter on localhost:8888): the instance is this machine,
+        whose shell the login has anyway; anything else is refused, as AllowTcpForwarding=local would not."""
+        if dest_host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(dest_host).is_loopback
+        except ValueError:
+            return False
 
     def session_requested(self) -> asyncssh.SSHServerSession | bool:
         server = self._fleet.world.servers.get(self._server_id)

@@ -17,6 +17,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .forward import PortForwards
 from .hostkeys import KnownHosts, Trust, decide, host_pattern, mismatch_message
 from .target import Remembered, Target
 
@@ -208,6 +209,7 @@ class Connection:
     def __init__(self, conn: "asyncssh.SSHClientConnection", agent, target: Target, trust: Trust) -> None:
         self.conn, self._agent, self.target, self.trust = conn, agent, target, trust
         self.by_password = False  # logged in with the password (the keys were refused)
+        self.forwards = PortForwards(self)  # `ssh -L`s on this connection: they close with it
 
     async def shell(self, columns: int, lines: int, term_type: str = TERM, command: str | None = None) -> "Shell":
         import asyncssh
@@ -220,6 +222,7 @@ class Connection:
         return Shell(process)
 
     async def close(self) -> None:
+        self.forwards.close()
         self.conn.close()
         try:
             await asyncio.wait_for(self.conn.wait_closed(), 5)

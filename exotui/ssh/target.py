@@ -73,7 +73,11 @@ class Target:
     @property
     def command(self) -> str:
         """The copy-pasteable `ssh` line a user types: port, key, jump host, user and address."""
-        argv = ["ssh", "-p", str(self.port)]
+        return self.command_with()
+
+    def command_with(self, *options: str) -> str:
+        """`command` with `options` first (`-L 8888:localhost:8888` for a port forward)."""
+        argv = ["ssh", *options, "-p", str(self.port)]
         for key in self.key_files:
             argv += ["-i", shlex.quote(str(key))]
         if self.jump:

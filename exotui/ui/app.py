@@ -117,6 +117,7 @@ class ExotuiApp(App[int]):
         self._collector: Collector | None = None  # the cyclic collector off the idle path (ui/collector.py)
         self._flows: Flows | None = None
         self.usage: UsageFollow | None = None  # instance usage, for the project on screen (ui/usage.py)
+        self.read_usage = True  # False: no usage reads from the start (tests that count what the app sends)
         register_themes(self)
         if theme:
             start_theme(self, theme)
@@ -266,6 +267,7 @@ class ExotuiApp(App[int]):
             from .usage import UsageFollow
 
             self.usage = UsageFollow(self)
+            self.usage.paused = not self.read_usage
         self.usage.follow(project)
 
     def watch_app_focus(self, focused: bool) -> None:

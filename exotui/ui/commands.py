@@ -46,6 +46,7 @@ def selection_commands(app: Any) -> Iterator[Command]:
         if len(servers) == 1:
             yield f"SSH: {named}", partial(_ssh, app, servers[0].id), "s"
             yield f"SSH doctor: {named}", partial(_doctor, app, servers[0].id), "why can't I connect?"
+            yield f"Forward a port: {named}", partial(_forward, app, servers[0].id), "ssh -L to 127.0.0.1 here"
             yield f"Describe: {named}", partial(app.flows.open_detail, servers[0].id, project), "d"
         return
     current = table.current_id
@@ -71,6 +72,12 @@ def _ssh(app: Any, server_id: str) -> None:
     from .screens.sessions import open_session  # asyncssh loads on the first session, not at start-up
 
     open_session(app, app.project, server_id)
+
+
+def _forward(app: Any, server_id: str) -> None:
+    from .screens.sessions import forward_port  # asyncssh loads on the first session, not at start-up
+
+    forward_port(app, app.project, server_id)
 
 
 def _doctor(app: Any, server_id: str) -> None:

@@ -24,16 +24,15 @@ from ..cloud.rules import FAMILY_TITLES, allowed_actions, flavor_family, resize_
 from ..cloud.units import gpu_fraction, server_su_per_hour, su_per_hour
 from . import resources
 from .dialogs import Choice, ChoiceDialog, ConfirmDialog, ConfirmOptionDialog, PromptDialog
-from .dialogs.form import Field, FormDialog
 from .plain import escape, middle
 from .screens.detail import InstanceDetail
 from .workers import run_guarded
 
 LAUNCH = "launch"
 WAITING_EVERY = 5.0  # seconds: an action without an answer says so this often (a hung cloud held it 60 s in silence)
-MAX_NAME = 255  # Nova refuses longer server names (and quotes the whole name back)
 DOCTOR = "doctor"  # not a Nova action: the SSH doctor's checklist for one instance, whatever its state
 SSH = "ssh"  # not a Nova action: a shell on the instance in a tab of the sessions screen (the `s` key)
+FORWARD = "forward"  # not a Nova action: ssh -L, a port of the instance on 127.0.0.1 here (a session's ctrl+f5)
 
 
 def _names(items: list[Any], most: int = 4) -> str:
@@ -141,7 +140,10 @@ class Flows:
                     label += f" ({ok} of {len(servers)})"
             choices.append(Choice(action, label, reason))
         if len(servers) == 1:
-            choices += [Choice(DOCTOR, "SSH doctor: why can't I connect?…"), Choice(LAUNCH, "Launch a new instance…")]
+            choices += [Choice(DOCTOR, "SSH doctor: why can't I connect?…"),
+                        Choice(FORWARD, "Forward a port (ssh -L)…", None if servers[0].status == "ACTIVE" else
+                               f"{servers[0].status}: only an ACTIVE instance answers SSH"),
+                        Choice(LAUNCH, "Launch a new instance…")]
         return choices
 
     def server_menu(self, ids: list[str], project=None) -> None:
@@ -173,6 +175,10 @@ class Flows:
             from .screens.sessions import open_session  # asyncssh loads on the first session, not at start-up
 
             open_session(self.app, project, servers[0].id)
+        elif action == FORWARD:
+            from .screens.sessions import forward_port
+
+            forward_port(self.app, project, servers[0].id)
         elif action == DOCTOR:
             from .screens.doctor import DoctorScreen
 
@@ -374,14 +380,12 @@ class Flows:
             self._start(self._launch(project), "launch")
 
     async def _launch(self, project) -> None:
+        from .launch import launch_call, launch_form
+
         values = await self.ask(launch_form(project))
         if values is not None:
             self.app.notify(f"launching {values['name']}…", timeout=3)
-            await self.run(project, f"launch {values['name']}",
-                           lambda: project.actions.launch(
-                               values["name"], values["image"], values["flavor"],
-                               [values["network"]] if values["network"] else None, values["key"],
-                               values["groups"] or None, count=values["count"]))
+            await self.run(project, f"launch {values['name']}", launch_call(project, values))
 
     # --- volumes, floating IPs, security groups and their rules --------------------------------------
 
@@ -399,57 +403,3 @@ class Flows:
         if (item is None and not declared.makes) or self.read_only(project, declared.verb):
             return
         self._start(resources.FLOWS[declared](self, project, item), declared.verb)
-
-def launch_form(project) -> FormDialog:
-    """Name, image, flavor, network, key pair, security groups and count, checked against the quota."""
-    store = project.store
-    images = sorted((i for i in store.get("images").values() if i.status in ("active", "")),
-                    key=lambda i: (i.is_snapshot, i.name))
-    # most Jetstream2 users start from the newest featured Ubuntu
-    ubuntu = sorted((i for i in images if i.properties.get("os_distro") == "ubuntu" and not i.is_snapshot),
-                    key=lambda i: i.properties.get("os_version", ""), reverse=True)
-    image = (ubuntu or images or [None])[0]
-    families = list(FAMILY_TITLES)
-    flavors = sorted(store.get("flavors").values(),
-                     key=lambda f: (families.index(flavor_family(f)), f.vcpus, f.ram_mb))
-    networks = [n for n in store.get("networks").values() if not n.external]
-    # shown by name, sent by the name as the cloud has it (a shown name holds ␊ where the real one has \n)
-    keypairs = sorted(store.get("keypairs").values(), key=lambda k: k.name)
-    groups = sorted({g.name: g.api_name for g in store.get("security_groups").values()}.items())
-    small = next((f.id for f in flavors if f.name == "m3.small"), flavors[0].id if flavors else None)
-    quota = store.item("quotas", "compute:instances")
-    room = quota.headroom if quota is not None else None
-
-    def check(values: dict[str, Any]) -> str | None:
-        count = values["count"]
-        if not values["name"]:
-            return "the instance needs a name"
-        if len(values["name"]) > MAX_NAME:
-            return f"a name has at most {MAX_NAME} characters (Nova's limit); this one has {len(values['name'])}"
-        if not values["image"]:
-            return "choose an image to boot from"
-        if not values["flavor"]:
-            return "choose a flavor"
-        if count is None or count < 1:
-            return "launch at least one instance"
-        if room is not None and count > room:
-            return f"the project may run {max(room, 0)} more instance(s) (quota {quota.limit})"
-        return None
-
-    fields = [
-        Field("name", "Name", placeholder="my-instance"),
-        Field("image", "Image", "select", image.id if image else None,
-              tuple((i.name + (" (snapshot)" if i.is_snapshot else ""), i.id) for i in images)),
-        Field("flavor", "Flavor", "select", small,
-              tuple((f"{f.name}  {f.vcpus} vCPU {f.ram_mb / 1024:g} GiB · {su_per_hour(f):g} SU/h", f.id)
-                    for f in flavors)),
-        Field("network", "Network", "select", None, tuple((n.name, n.id) for n in networks),
-              placeholder="auto (the project's own network)", allow_blank=True),
-        Field("key", "Key pair", "select", keypairs[0].api_name if keypairs else None,
-              tuple((k.name, k.api_name) for k in keypairs),
-              placeholder="none", allow_blank=True),
-        Field("groups", "Security groups", "multi", options=tuple(groups),
-              selected=("default",)),
-        Field("count", "Count", "int", 1),
-    ]
-    return FormDialog("Launch an instance", fields, validate=check, submit="Launch")

@@ -16,7 +16,7 @@ from .plain import escape, middle
 from .widgets.views import rule_summary
 
 if TYPE_CHECKING:
-    from ..cloud.models import FloatingIP, SecurityGroup, Stack, Volume
+    from ..cloud.models import FloatingIP, Image, Keypair, Router, SecurityGroup, Stack, Volume, VolumeSnapshot
     from .flows import Flows
 
 
@@ -325,6 +325,303 @@ async def delete_stack(flows: Flows, project, stack: Stack) -> None:
                         lambda: project.actions.delete_stack(stack))
 
 
+# --- volume snapshots ---------------------------------------------------------------------------------
+
+def _quota_problem(project, resource: str, wanted: int, unit: str) -> str | None:
+    quota = project.store.item("quotas", f"volume:{resource}")
+    room = quota.headroom if quota is not None else None
+    if room is not None and wanted > room:
+        return f"the project has {max(room, 0)}{unit} of {resource} quota left (quota {quota.limit}{unit})"
+    return None
+
+
+async def snapshot_volume(flows: Flows, project, volume: Volume) -> None:
+    if _refused(flows, _label(volume), project.actions.why_not_snapshot_volume(volume)):
+        return
+    from ..cloud.actions.snapshots import MAX_NAME
+
+    def check(values: dict[str, Any]) -> str | None:
+        if not values["name"]:
+            return "the snapshot needs a name"
+        if len(values["name"]) > MAX_NAME:
+            return f"a snapshot name has at most {MAX_NAME} characters; this one has {len(values['name'])}"
+        return (_quota_problem(project, "snapshots", 1, "") or
+                _quota_problem(project, "gigabytes", volume.size_gb, " GB"))
+
+    attached = " (attached: taken as if its power were cut)" if volume.attachments else ""
+    values = await flows.ask(FormDialog(f"Snapshot {_label(volume)}{attached}", [
+        Field("name", "Name", value=f"{volume.name}-snapshot"[:MAX_NAME] if volume.name else None,
+              placeholder="my-data-snapshot"),
+        Field("description", "Description")], validate=check, submit="Snapshot"))
+    if values is not None:
+        await flows.run(project, f"snapshot {_label(volume)}",
+                        lambda: project.actions.create_volume_snapshot(volume.id, values["name"],
+                                                                       values["description"]))
+
+
+async def create_snapshot(flows: Flows, project, _: Any) -> None:
+    """`n` in the snapshots view: which volume first, then as `s` in the volumes view."""
+    volumes = sorted(project.store.get("volumes").values(), key=lambda v: v.name)
+    if not volumes:
+        flows.app.notify("the project has no volumes to snapshot", severity="warning")
+        return
+    volume_id = await flows.ask(ChoiceDialog("Snapshot which volume?", [
+        Choice(v.id, f"{escape(_label(v))} ({v.size_gb} GB, {v.status})", project.actions.why_not_snapshot_volume(v))
+        for v in volumes]))
+    volume = project.store.item("volumes", volume_id) if volume_id else None
+    if volume is not None:
+        await snapshot_volume(flows, project, volume)
+
+
+async def snapshot_to_volume(flows: Flows, project, snapshot: VolumeSnapshot) -> None:
+    label = _label(snapshot)
+    if snapshot.status != "available":
+        flows.app.notify(f"{label}: the snapshot is {snapshot.status}: a volume is made only from an available one",
+                         severity="warning", markup=False)
+        return
+
+    def check(values: dict[str, Any]) -> str | None:
+        size = values["size"]
+        if not values["name"]:
+            return "the volume needs a name"
+        if size is None or size < snapshot.size_gb:
+            return f"give the size as a whole number of GB, at least the snapshot's {snapshot.size_gb}"
+        return _quota_problem(project, "volumes", 1, "") or _quota_problem(project, "gigabytes", size, " GB")
+
+    values = await flows.ask(FormDialog(f"New volume from snapshot {label}", [
+        Field("name", "Name", placeholder="restored-data"), Field("size", "Size (GB)", "int", snapshot.size_gb),
+        Field("description", "Description")], validate=check, submit="Create"))
+    if values is not None:
+        await flows.run(project, f"create volume {middle(values['name'])}",
+                        lambda: project.actions.create_volume(values["name"], values["size"],
+                                                              description=values["description"] or None,
+                                                              snapshot_id=snapshot.id))
+
+
+async def delete_snapshot(flows: Flows, project, snapshot: VolumeSnapshot) -> None:
+    label = _label(snapshot)
+    if _refused(flows, label, project.actions.why_not_delete_volume_snapshot(snapshot)):
+        return
+    if await flows.ask(ConfirmDialog(f"Delete snapshot {label}?",
+                                     f"Its {snapshot.size_gb} GB copy of the volume is gone for good; volumes made "
+                                     "from it stay.", confirm="Delete")):
+        await flows.run(project, f"delete snapshot {label}",
+                        lambda: project.actions.delete_volume_snapshot(snapshot.id))
+
+
+# --- key pairs ---------------------------------------------------------------------------------------
+
+def _first_problem(*checks: Callable[[], str | None]) -> str | None:
+    return next((problem for check in checks if (problem := check())), None)
+
+
+def _key_problem(given: str) -> str | None:
+    from ..cloud.actions.keypairs import KeyProblem, read_public_key
+
+    try:
+        read_public_key(given)
+    except KeyProblem as err:
+        return err.reason
+    return None
+
+
+async def import_keypair(flows: Flows, project, _: Any) -> None:
+    """A public key from a file (its path) or pasted, under a name: only the public key is read or sent."""
+    import os
+
+    from ..cloud.actions.keypairs import check_keypair_name
+
+    mine = next((p for p in ("~/.ssh/id_ed25519.pub", "~/.ssh/id_rsa.pub") if os.path.exists(os.path.expanduser(p))),
+                None)
+
+    def check(values: dict[str, Any]) -> str | None:
+        return _first_problem(lambda: check_keypair_name(values["name"]), lambda: _key_problem(values["key"]))
+
+    values = await flows.ask(FormDialog("Import a public key", [
+        Field("name", "Name", placeholder="my-laptop"),
+        Field("key", "Public key", value=mine, placeholder="~/.ssh/id_ed25519.pub, or paste ssh-ed25519 AAAA…")],
+        validate=check, submit="Import"))
+    if values is not None:
+        await flows.run(project, f"import key pair {middle(values['name'])}",
+                        lambda: project.actions.import_keypair(values["name"], values["key"]))
+
+
+async def create_keypair(flows: Flows, project, _: Any) -> None:
+    """A new key pair made on this machine: the private key saved to a new file (mode 600), never shown."""
+    from ..cloud.actions.keypairs import check_keypair_name, check_private_key_path
+
+    def where(values: dict[str, Any]) -> str:
+        return values["path"] or f"~/.ssh/{values['name'].strip()}"
+
+    def check(values: dict[str, Any]) -> str | None:
+        return _first_problem(lambda: check_keypair_name(values["name"]), lambda: check_private_key_path(where(values)))
+
+    values = await flows.ask(FormDialog("Create a key pair (ed25519)", [
+        Field("name", "Name", placeholder="my-key"),
+        Field("path", "Private key to", placeholder="~/.ssh/NAME (a new file, mode 600)")],
+        validate=check, submit="Create"))
+    if values is not None:
+        await flows.run(project, f"create key pair {middle(values['name'])}",
+                        lambda: project.actions.create_keypair(values["name"], where(values)))
+
+
+async def delete_keypair(flows: Flows, project, keypair: Keypair) -> None:
+    from .flows import _listed
+
+    users = project.actions.instances_using_keypair(keypair)
+    held = f" {_listed([middle(n, 30) for n in users], 3)} keep it in their authorized_keys." if users else ""
+    if await flows.ask(ConfirmDialog(f"Delete key pair {middle(keypair.name)}?",
+                                     f"New instances can no longer be launched with it.{held} Your private key "
+                                     "file stays where it is.", confirm="Delete")):
+        await flows.run(project, f"delete key pair {middle(keypair.name)}",
+                        lambda: project.actions.delete_keypair(keypair.id))
+
+
+# --- images ------------------------------------------------------------------------------------------
+
+async def image_visibility(flows: Flows, project, image: Image) -> None:
+    from ..cloud.actions.images import VISIBILITIES
+
+    label = middle(image.name or image.id[:8])
+    if _refused(flows, label, project.actions.why_not_change_image(image)):
+        return
+    visibility = await flows.ask(ChoiceDialog(f"Who sees {label}? (now {image.visibility})", [
+        Choice(v, f"{v}: {meaning}", project.actions.why_not_visibility(image, v))
+        for v, meaning in VISIBILITIES.items()]))
+    if visibility:
+        await flows.run(project, f"make {label} {visibility}",
+                        lambda: project.actions.set_image_visibility(image.id, visibility))
+
+
+async def rename_image(flows: Flows, project, image: Image) -> None:
+    from ..cloud.actions.images import MAX_NAME
+
+    label = middle(image.name or image.id[:8])
+    if _refused(flows, label, project.actions.why_not_change_image(image)):
+        return
+
+    def check(text: str) -> str | None:
+        if not text.strip():
+            return "an image needs a name"
+        if len(text.strip()) > MAX_NAME:
+            return f"an image name has at most {MAX_NAME} characters; this one has {len(text.strip())}"
+        return None
+
+    name = await flows.ask(PromptDialog(f"Rename image {label} to", value=image.name, validate=check))
+    if name and name.strip() != image.name:
+        await flows.run(project, f"rename {label}", lambda: project.actions.rename_image(image.id, name))
+
+
+async def delete_image(flows: Flows, project, image: Image) -> None:
+    from .flows import _listed
+
+    label = middle(image.name or image.id[:8])
+    if _refused(flows, label, project.actions.why_not_delete_image(image)):
+        return
+    users = project.actions.instances_from_image(image)
+    held = (f" {_listed([middle(n, 30) for n in users], 3)} keep running but cannot be rebuilt from it." if users
+            else "")
+    if await flows.ask(ConfirmDialog(f"Delete image {label}?", f"It is gone for good, for every project it is shared "
+                                     f"with.{held}", confirm="Delete")):
+        await flows.run(project, f"delete image {label}", lambda: project.actions.delete_image(image.id))
+
+
+# --- routers -----------------------------------------------------------------------------------------
+
+NO_GATEWAY = "-"  # the gateway choice that clears it
+
+
+def _externals(project) -> list:
+    return sorted((n for n in project.store.get("networks").values() if n.external), key=lambda n: n.name)
+
+
+def _subnet_label(project, subnet) -> str:
+    network = project.store.item("networks", subnet.network_id)
+    return escape(f"{middle(subnet.name or subnet.id[:8], 24)} {subnet.cidr}"
+                  + (f" ({middle(network.name, 24)})" if network else ""))
+
+
+async def create_router(flows: Flows, project, _: Any) -> None:
+    from ..cloud.actions.routers import MAX_NAME
+
+    externals = _externals(project)
+
+    def check(values: dict[str, Any]) -> str | None:
+        if not values["name"]:
+            return "the router needs a name"
+        if len(values["name"]) > MAX_NAME:
+            return f"a router name has at most {MAX_NAME} characters; this one has {len(values['name'])}"
+        return None
+
+    values = await flows.ask(FormDialog("Create a router", [
+        Field("name", "Name", placeholder="my-router"),
+        Field("gateway", "Gateway", "select", externals[0].id if len(externals) == 1 else None,
+              tuple((n.name, n.id) for n in externals), placeholder="none (no way out)", allow_blank=True)],
+        validate=check, submit="Create"))
+    if values is not None:
+        await flows.run(project, f"create router {middle(values['name'])}",
+                        lambda: project.actions.create_router(values["name"], values["gateway"]))
+
+
+async def router_gateway(flows: Flows, project, router: Router) -> None:
+    label = middle(router.name or router.id[:8])
+    choices = [Choice(n.id, escape(n.name), "its gateway is there already" if n.id == router.external_network_id
+                      else None) for n in _externals(project)]
+    choices.append(Choice(NO_GATEWAY, "no gateway (clear it)", None if router.external_network_id else
+                          "it has no gateway"))
+    chosen = await flows.ask(ChoiceDialog(f"Gateway of router {label}", choices))
+    if chosen is None:
+        return
+    if chosen == NO_GATEWAY and not await flows.ask(ConfirmDialog(
+            f"Clear the gateway of router {label}?", "Its subnets lose their way to the Internet and floating IPs "
+            f"behind it stop answering; its address {', '.join(router.external_ips) or ''} goes back to the cloud.",
+            confirm="Clear")):
+        return
+    await flows.run(project, f"set the gateway of {label}",
+                    lambda: project.actions.set_router_gateway(router.id, None if chosen == NO_GATEWAY else chosen))
+
+
+async def add_router_interface(flows: Flows, project, router: Router) -> None:
+    label = middle(router.name or router.id[:8])
+    subnets = sorted(project.store.get("subnets").values(), key=lambda s: (s.name, s.cidr))
+    choices = [Choice(s.id, _subnet_label(project, s), project.actions.why_not_add_interface(router, s))
+               for s in subnets]
+    if not choices:
+        flows.app.notify("the project has no subnets", severity="warning")
+        return
+    subnet_id = await flows.ask(ChoiceDialog(f"Add which subnet to router {label}?", choices))
+    if subnet_id:
+        await flows.run(project, f"add an interface to {label}",
+                        lambda: project.actions.add_router_interface(router.id, subnet_id))
+
+
+async def remove_router_interface(flows: Flows, project, router: Router) -> None:
+    label = middle(router.name or router.id[:8])
+    subnets = [s for _port, s in project.actions.router_interfaces(router) if s is not None]
+    if not subnets:
+        flows.app.notify(f"router {label} has no subnet interfaces", severity="warning", markup=False)
+        return
+    subnet_id = await flows.ask(ChoiceDialog(f"Remove which subnet from router {label}?",
+                                             [Choice(s.id, _subnet_label(project, s)) for s in subnets]))
+    subnet = project.store.item("subnets", subnet_id) if subnet_id else None
+    if subnet is not None and await flows.ask(ConfirmDialog(
+            f"Remove {middle(subnet.name or subnet.cidr)} from router {label}?",
+            "Instances on that subnet lose their way out through this router, and their floating IPs stop "
+            "answering.", confirm="Remove")):
+        await flows.run(project, f"remove an interface from {label}",
+                        lambda: project.actions.remove_router_interface(router.id, subnet.id))
+
+
+async def delete_router(flows: Flows, project, router: Router) -> None:
+    label = middle(router.name or router.id[:8])
+    if _refused(flows, label, project.actions.why_not_delete_router(router)):
+        return
+    freed = f" Its gateway address {', '.join(router.external_ips)} goes back to the cloud." if router.external_ips \
+        else ""
+    if await flows.ask(ConfirmDialog(f"Delete router {label}?", f"It is gone for good.{freed}", confirm="Delete")):
+        await flows.run(project, f"delete router {label}", lambda: project.actions.delete_router(router.id))
+
+
 # each of action_table.RESOURCE_ACTIONS -> its flow (tests/ui/test_menu_from_table.py checks none is missing)
 Flow = Callable[["Flows", Any, Any], Awaitable[None]]
 FLOWS: Mapping[ResourceAction, Flow] = {
@@ -343,4 +640,19 @@ FLOWS: Mapping[ResourceAction, Flow] = {
     RESOURCE_ACTION["security_groups", "delete_group"]: delete_group,
     RESOURCE_ACTION["stacks", "create"]: create_stack,
     RESOURCE_ACTION["stacks", "delete"]: delete_stack,
+    RESOURCE_ACTION["keypairs", "import"]: import_keypair,
+    RESOURCE_ACTION["keypairs", "create"]: create_keypair,
+    RESOURCE_ACTION["keypairs", "delete"]: delete_keypair,
+    RESOURCE_ACTION["volumes", "snapshot"]: snapshot_volume,
+    RESOURCE_ACTION["volume_snapshots", "create"]: create_snapshot,
+    RESOURCE_ACTION["volume_snapshots", "to_volume"]: snapshot_to_volume,
+    RESOURCE_ACTION["volume_snapshots", "delete"]: delete_snapshot,
+    RESOURCE_ACTION["images", "visibility"]: image_visibility,
+    RESOURCE_ACTION["images", "rename"]: rename_image,
+    RESOURCE_ACTION["images", "delete"]: delete_image,
+    RESOURCE_ACTION["routers", "create"]: create_router,
+    RESOURCE_ACTION["routers", "gateway"]: router_gateway,
+    RESOURCE_ACTION["routers", "add_interface"]: add_router_interface,
+    RESOURCE_ACTION["routers", "remove_interface"]: remove_router_interface,
+    RESOURCE_ACTION["routers", "delete"]: delete_router,
 }

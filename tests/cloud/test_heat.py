@@ -11,6 +11,7 @@ from pathlib import Path
 import openstack
 import pytest
 from clouds import PROJECT
+from conditions import until
 
 from exotui.cloud.actions import READ_ONLY, ActionRefused, Actions
 from exotui.cloud.models import Stack
@@ -177,14 +178,6 @@ class Layer:
         self.store = ProjectStore(ProjectKey(CLOUD_NAME, PROJECT))
         self.poller = ProjectPoller(self.session, self.store, Intervals(fast=0.02, idle=0.2, others=30))
         self.actions = Actions(self.session, self.store, self.poller, timeout=60, readonly=readonly)
-
-
-async def until(predicate, timeout: float = 20.0):
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        assert loop.time() < deadline, "timed out"
-        await asyncio.sleep(0.02)
 
 
 @pytest.fixture()

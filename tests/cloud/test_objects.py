@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conditions import until
 import requests
 import yaml
 
@@ -116,22 +117,21 @@ async def test_large_upload_in_segments_resumes_where_it_stopped(layer, cloud, t
     src = tmp_path / "big.bin"
     src.write_bytes(data)
     await layer.create_container("big")
-    progressed = asyncio.Event()
 
     def progress(done, total):
+        # the user stops it (or the line drops) after two segments: cancelled in the progress report itself,
+        # which the loop runs before the upload goes on (waking a waiter first let a loaded machine finish it)
         if done >= 2 * 400_000:
-            progressed.set()
+            first.cancel()
 
     first = asyncio.create_task(layer.upload(src, "big", progress=progress, segment_size=400_000,
                                              large_above=1_000_000))
-    waiter = asyncio.ensure_future(progressed.wait())
-    await asyncio.wait([first, waiter], return_when=asyncio.FIRST_COMPLETED)
-    assert not first.done(), first.result().message
-    first.cancel()  # the user stops it (or the line drops) after two segments
     with pytest.raises(asyncio.CancelledError):
         await first
+    # the third may be on the wire when the cancel lands: its thread ends by itself, then nothing more is sent
+    await until(lambda: not layer.session.calls_under_way, what="the cancelled upload's last call over")
     before = _sent(cloud, "PUT", "/big_segments/big.bin/slo/")
-    assert 2 <= before <= 6  # progress reports are throttled: under load all six may be out first
+    assert 2 <= before <= 3
     second = await layer.upload(src, "big", segment_size=400_000, large_above=1_000_000)
     assert second.ok and "already there" in second.message, second.message
     after = _sent(cloud, "PUT", "/big_segments/big.bin/slo/")

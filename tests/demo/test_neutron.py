@@ -115,15 +115,23 @@ def test_model_security_groups(world):
     assert neutron.find_security_group(world, "p2", group["id"]) is None
 
 
-def test_model_bulk_ports_are_fast():
+def _bulk_ports(count: int) -> tuple[World, float]:
     w = World(Knobs(delay_scale=0.0))
     net = neutron.create_network(w, "p1", "bulk")
     neutron.create_subnet(w, "p1", net["id"], "bulk-subnet", "10.128.0.0/14")
-    start = time.perf_counter()
-    for i in range(20_000):
+    start = time.process_time()
+    for i in range(count):
         neutron.create_port(w, "p1", net["id"], device_id=f"srv-{i}", device_owner="compute:nova")
-    elapsed = time.perf_counter() - start
-    assert elapsed < 2.0, elapsed
+    return w, time.process_time() - start
+
+
+def test_model_bulk_ports_scale_linearly():
+    """Addresses are handed out without looking through every port each time: 20,000 ports cost about ten
+    times 2,000 (linear), not a hundred (quadratic). CPU time of this process, so a loaded machine does not
+    decide it (a wall-clock bound of 2 s failed at 4.3 s under load)."""
+    _, small = _bulk_ports(2_000)
+    w, large = _bulk_ports(20_000)
+    assert large < 30 * max(small, 0.01), (small, large)
     assert len({p["fixed_ips"][0]["ip_address"] for p in w.ports.values()}) == 20_000
     assert neutron.server_addresses(w, "srv-19999")["bulk"][0]["addr"] == "10.128.78.33"
 

@@ -36,7 +36,8 @@ def test_a_catastrophic_filter_is_stopped_by_the_budget():
     started = time.perf_counter()
     chosen = TableFilter("(?:a+){1,40}b")  # more than 2 s on one row with `regex`; minutes with `re`
     assert chosen.select(list(rows), rows) == []
-    assert time.perf_counter() - started < MATCH_BUDGET + 0.5
+    # unbounded, this is minutes (seconds a row); the bound leaves room for a loaded machine (0.88 s seen in CI)
+    assert time.perf_counter() - started < 10 * MATCH_BUDGET + 1
     assert chosen.error and "too slow" in chosen.error
     assert chosen.select(list(rows), rows) == []  # as text from now on, at once
 
@@ -127,7 +128,7 @@ async def test_extending_a_volume_past_the_quota_is_refused(open_ui):
                 await ui.pilot.press("enter")
                 await ui.until(lambda: said in str(prompt.query_one(".dialog-error", Static).render()), what=said)
                 assert ui.app.screen is prompt
-            assert _writes(ui, "volume")[sent:] == [] and not any(s[1] == "POST" for s in ui.sent[sent:])
+            assert not [s for s in ui.sent[sent:] if s[1] in ("POST", "PUT", "DELETE")], ui.sent[sent:]
             await ui.pilot.press("escape")
         finally:
             await ui.project.actions.delete_volume(vid)

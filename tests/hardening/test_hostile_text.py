@@ -27,6 +27,7 @@ from exotui.ui.screens.detail import InstanceDetail
 from exotui.ui.screens.doctor import DoctorScreen
 from exotui.ui.screens.kind_detail import KindDetail
 from exotui.ui.screens.search import SearchScreen
+from exotui.ui.dialogs.forward import ForwardDialog
 from exotui.ui.screens.sessions import SessionsScreen
 from exotui.ui.screens.yaml_view import YamlScreen
 from exotui.ui.widgets.table import ResourceTable
@@ -225,6 +226,17 @@ async def test_hostile_cloud_text_never_reaches_the_terminal_as_control(tmp_path
             await pilot.pause()
             await pilot.press("x")  # "… is not attached": a notification naming the volume
             await shown("notification")
+            # the writes' questions and choices name cloud items (issue 18): a confirmation, a refusal, a list
+            for kind, key in (("keypairs", "ctrl+d"), ("images", "ctrl+d"), ("images", "v"), ("volumes", "s"),
+                              ("volume_snapshots", "ctrl+d"), ("volume_snapshots", "v"), ("routers", "a"),
+                              ("routers", "e"), ("routers", "ctrl+d")):
+                app.show_view(kind)
+                app.query_one(f"#table-{kind}", ResourceTable).focus()
+                await pilot.press(key)
+                await shown(f"{kind} {key}")
+                while len(app.screen_stack) > 1:
+                    await pilot.press("escape")
+                    await pilot.pause()
             await storage_screens(pilot, app, project(), demo, shown)
             app.show_view("servers")
             table = app.query_one("#table-servers", ResourceTable)
@@ -294,6 +306,14 @@ async def test_hostile_cloud_text_never_reaches_the_terminal_as_control(tmp_path
             await until(pilot, lambda: str(app.screen.query_one(".ssh-status", Static).render()).strip(),
                         what="the SSH tab's status line")
             await shown("ssh tab")
+            # its port-forward dialog names the instance too
+            session = app.screen.sessions()[0]
+            await until(pilot, lambda: session.shell is not None, timeout=20, what="the SSH session")
+            await pilot.press("ctrl+f5")
+            await until(pilot, lambda: isinstance(app.screen, ForwardDialog) and app.screen.read, timeout=20,
+                        what="the forward dialog")
+            await shown("forward dialog")
+            await pilot.press("escape")
             await pilot.press("ctrl+right_square_bracket")
             written = "".join(driver.written)
         assert app._exception is None

@@ -35,7 +35,7 @@ from textual.worker import Worker, WorkerState
 from exotui.cloud.poller import Intervals
 from exotui.cloud.profiles import find_profile, load_profiles
 from exotui.cloud.workspace import Workspace
-from exotui.demo import cinder, neutron, nova, nova_api
+from exotui.demo import cinder, glance, neutron, neutron_api, nova, nova_api, nova_catalog
 from exotui.demo.app import CLOUD_NAME, DemoCloudThread
 from exotui.demo.service import world_of
 from exotui.demo.world import Knobs
@@ -53,7 +53,8 @@ SIZES = [(80, 24), (120, 40), (60, 20), (200, 50), (40, 12), (100, 30), (132, 43
 BINDINGS = ["colon", "slash", "a", "d", "n", "x", "e", "u", "s", "S", "l", "i", "f", "r", "h", "p", "c", "g", "G", "j",
             "k", "y", "o", "N", "q", "w", "enter", "escape", "space", "tab", "shift+tab", "backspace", "question_mark",
             "up", "down", "left", "right", "pageup", "pagedown", "home", "end", "ctrl+r", "ctrl+d",
-            "ctrl+s", "ctrl+q", "ctrl+c", "ctrl+right_square_bracket", "ctrl+pageup", "ctrl+pagedown", "ctrl+f4"]
+            "ctrl+s", "ctrl+q", "ctrl+c", "ctrl+right_square_bracket", "ctrl+pageup", "ctrl+pagedown", "ctrl+f4",
+            "ctrl+f5"]
 # what a user presses most: moving, opening, answering and backing out
 FAVOURITES = ["enter", "escape", "y", "y", "n", "down", "up", "a", "ctrl+d", "space", "x", "u", "tab", "d"]
 OTHERS = list(string.digits + string.ascii_letters + "-_.")
@@ -110,7 +111,8 @@ class Ledger:
         covers one resource, or N for "Delete N instances?"), naming it when it names one resource."""
         kinds = {"server": ("Delete instance", "Delete "), "volume": ("Delete volume",),
                  "fip": ("Release floating IP",), "rule": ("Remove this rule",), "detach": ("Detach volume",),
-                 "group": ("Remove security group",)}
+                 "group": ("Remove security group",), "keypair": ("Delete key pair",), "image": ("Delete image",),
+                 "router": ("Delete router",), "interface": ("Remove ",)}
         used: dict[int, int] = {}
         bad = []
         for when, kind, name in sorted(self.destroyed):
@@ -140,6 +142,7 @@ def ledger(monkeypatch, tmp_path) -> Ledger:
     book = Ledger()
     monkeypatch.setenv("EXOTUI_STATE_DIR", str(tmp_path / "state"))  # SSH's known_hosts, never the user's
     monkeypatch.chdir(tmp_path)  # the palette's "save screenshot" writes here
+    monkeypatch.setenv("HOME", str(tmp_path))  # a key pair the monkey creates is saved under ~/.ssh: not the user's
 
     def confirmations(kind) -> None:  # the plain confirmation, and the one with an option (delete + release IPs)
         original_dismiss = kind.dismiss
@@ -194,6 +197,31 @@ def ledger(monkeypatch, tmp_path) -> Ledger:
         return answer
 
     monkeypatch.setattr(cinder, "delete_volume", delete_volume)
+
+    def spy_handler(module, name, kind, describe):  # an API handler: what the app asked for, not Heat's own work
+        original = getattr(module, name)
+
+        async def handler(request, *args):
+            label = describe(request, *args)
+            answer = await original(request, *args)  # raises if refused: nothing was removed then
+            if label is not None:
+                book.destroyed.append((time.monotonic(), kind, label))
+            return answer
+
+        monkeypatch.setattr(module, name, handler)
+
+    spy_handler(nova_catalog, "delete_keypair", "keypair", lambda request: request.match_info["name"])
+    spy_handler(glance, "delete_image", "image",
+                lambda request: world_of(request).images.get(request.match_info["image_id"], {}).get("name") or "?")
+    spy_handler(neutron_api, "_router_interface", "interface", lambda request, action: None if action.startswith(
+        "add") else world_of(request).routers.get(request.match_info["id"], {}).get("name") or "?")
+    original_delete_router = neutron_api.DELETERS["routers"]
+
+    def delete_router(world, item):
+        original_delete_router(world, item)
+        book.destroyed.append((time.monotonic(), "router", item["name"]))
+
+    monkeypatch.setitem(neutron_api.DELETERS, "routers", delete_router)
     return book
 
 

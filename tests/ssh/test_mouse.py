@@ -9,6 +9,7 @@ import sys
 import textwrap
 
 import pytest
+from conditions import until as until_true
 from textual import events
 from textual.app import App, ComposeResult
 
@@ -91,11 +92,8 @@ async def test_an_ncurses_program_gets_the_clicks_and_the_wheel(openssh, pump, u
         pumping = pump(shell, term)
 
         async def until(text: str) -> None:
-            for _ in range(200):
-                if any(text in row for row in term.screen_text()):
-                    return
-                await pilot.pause(0.05)
-            raise AssertionError(f"{text!r} not on screen: {term.screen_text()}")
+            await until_true(lambda: any(text in row for row in term.screen_text()), timeout=10,
+                             what=f"{text!r} on screen")
 
         await until("mouse-ready")
         assert term.emulator.mouse_tracking is not None, "ncurses asked for mouse reports"

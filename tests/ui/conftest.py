@@ -112,6 +112,7 @@ def open_ui(demo, demo_dir):
         app reads instance usage (console tails, POSTs) as it does for users, else none of it is sent."""
         profile = find_profile(load_profiles(config_file=clouds_yaml or Path(demo_dir) / "clouds.yaml"), CLOUD_NAME)
         app = ExotuiApp(Workspace([profile], intervals=Intervals(fast=0.1, idle=0.5), readonly=readonly))
+        app.read_usage = usage  # before the first project is shown: its first reads would be counted
         ui = None
         try:
             async with app.run_test(size=size) as pilot:

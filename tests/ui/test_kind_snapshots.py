@@ -11,6 +11,7 @@ from test_snapshots import assert_snapshot, screen_svg  # beside this file
 @pytest.mark.parametrize("name, keys", [
     ("network-detail", ("colon", *"net", "enter", "d")),
     ("servergroup-yaml", ("colon", *"servergroups", "enter", "y")),
+    ("router-add-subnet", ("colon", *"routers", "enter", "a")),  # a write's choice, refusals dimmed with why
 ])
 async def test_kind_snapshot(frozen_cloud, tmp_path, name, keys):  # noqa: F811
     svg = await screen_svg(frozen_cloud, (80, 24), keys)

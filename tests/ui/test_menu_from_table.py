@@ -13,9 +13,10 @@ from textual.widgets import OptionList, Static
 from exotui.cloud.action_table import MENU, RESOURCE_ACTIONS, SERVER_ACTION
 from exotui.ui import resources
 from exotui.ui.dialogs import ChoiceDialog, ConfirmDialog
-from exotui.ui.flows import DOCTOR, LAUNCH, SSH
+from exotui.ui.flows import DOCTOR, FORWARD, LAUNCH, SSH
 from exotui.ui.screens.stacks import StackDetail, StacksScreen
-from exotui.ui.widgets.views import FloatingIPsView, ResourceView, SecurityGroupsView, VolumesView
+from exotui.ui.widgets.kind_views import RoutersView, SnapshotsView
+from exotui.ui.widgets.views import FloatingIPsView, ImagesView, KeypairsView, ResourceView, SecurityGroupsView, VolumesView
 
 UI = Path(__file__).resolve().parents[2] / "exotui" / "ui"
 
@@ -29,12 +30,13 @@ def test_every_resource_action_has_its_flow_and_nothing_else_does():
 def test_each_views_keys_are_the_tables():
     """A view's binding `volume('create')` on n, described "New", is the table's (volumes, create, n, New)."""
     bound = set()
-    for view in (VolumesView, FloatingIPsView, SecurityGroupsView, StacksScreen, StackDetail):
+    for view in (VolumesView, FloatingIPsView, SecurityGroupsView, StacksScreen, StackDetail, KeypairsView,
+                 SnapshotsView, ImagesView, RoutersView):
         for binding in view.BINDINGS:
             if binding in ResourceView.DESCRIBE_KEYS or "(" not in binding.action:
                 continue  # d and y: every view's; the screens' own keys (back, open)
             method, what = re.fullmatch(r"(\w+)\('(\w+)'\)", binding.action).groups()
-            name = what if method in ("volume", "floating_ip", "stack") else f"{what}_{method}"
+            name = what if method in ("volume", "floating_ip", "stack", "flow") else f"{what}_{method}"
             bound.add((view.kind, name, binding.key, binding.description))
     assert bound == {(a.kind, a.name, a.key, a.label) for a in RESOURCE_ACTIONS}
 
@@ -57,7 +59,7 @@ async def test_the_menu_and_its_confirmations_come_from_the_table(open_ui):
         sid = await ui.boot("table-menu")
         server = ui.store.item("servers", sid)
         ids = [c.id for c in ui.app.flows.menu_choices(ui.project, [server])]
-        assert ids == [SSH, *(a.name for a in MENU), DOCTOR, LAUNCH]
+        assert ids == [SSH, *(a.name for a in MENU), DOCTOR, FORWARD, LAUNCH]
         assert set(ui.app.flows.dialogs()) == {a.name for a in MENU if a.dialog}, "each dialog action has its dialog"
         labels = {c.id: c.label for c in ui.app.flows.menu_choices(ui.project, [server])}
         assert all(labels[a.name] == a.label for a in MENU)

@@ -143,6 +143,7 @@ async def test_the_palette_holds_every_command_not_views_only(open_ui):
         assert not ui.actions_sent(sid), "nothing sent without a yes"
         # the doctor and SSH on it, launch, another project, the theme picker
         for typed, wanted in (("ssh doctor", "SSH doctor: palette-target"), ("launch", "Launch an instance"),
+                              ("forward a port", "Forward a port: palette-target"),
                               ("switch project", "Switch project: "), ("change theme", "Change theme"),
                               ("search every", "Search every project")):
             await _palette_lists(ui, typed, wanted)

@@ -14,9 +14,13 @@ from ..store import ProjectStore
 from .base import DEFAULT_TIMEOUT, LOST_ANSWER_WAIT, READ_ONLY, ActionRefused, ActionResult, InFlight, Progress
 from .credentials import CredentialActions
 from .floating_ips import FloatingIPActions
+from .images import ImageActions
+from .keypairs import KeypairActions
 from .objects import ObjectActions
+from .routers import RouterActions
 from .security_groups import SecurityGroupActions
 from .servers import USER_DATA_MAX, ServerActions, ServerFollower
+from .snapshots import SnapshotActions
 from .stacks import StackActions
 from .volumes import VolumeActions
 
@@ -25,7 +29,8 @@ __all__ = ["DEFAULT_TIMEOUT", "LOST_ANSWER_WAIT", "READ_ONLY", "USER_DATA_MAX", 
 
 
 class Actions(ServerActions, VolumeActions, FloatingIPActions, SecurityGroupActions, StackActions,
-              ObjectActions, CredentialActions):
+              ObjectActions, CredentialActions, KeypairActions, SnapshotActions, ImageActions,
+              RouterActions):
     """Every action on one project: `await actions.run(server_id, "stop")`, `await actions.create_volume(...)`.
     One object, so one session, one in-flight guard and one read-only switch serve every service."""
 

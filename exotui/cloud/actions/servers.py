@@ -262,23 +262,39 @@ class ServerActions(ActionsBase):
 
     async def launch(self, name: str, image_id: str | None, flavor_id: str, network_ids: list[str] | None = None,
                      key_name: str | None = None, security_groups: list[str] | None = None,
-                     user_data: str | None = None, boot_volume_size_gb: int | None = None, count: int = 1, *,
+                     user_data: str | bytes | None = None, boot_volume_size_gb: int | None = None, count: int = 1, *,
+                     min_count: int | None = None, boot_volume_id: str | None = None, floating_ip: bool = False,
                      progress: Progress | None = None, timeout: float | None = None) -> ActionResult:
-        """Create `count` instances and follow them until ACTIVE; the value is the tuple of their IDs.
+        """Create up to `count` instances (at least `min_count`, as Nova's max_count and min_count: Nova builds as
+        many as the quota allows between the two) and follow them until ACTIVE; the value is the tuple of their IDs.
 
-        boot_volume_size_gb: boot from a new volume of that size made from the image (deleted with
-        the instance). network_ids None: Nova's "auto" (the project's own network).
+        boot_volume_size_gb: boot from a new volume of that size made from the image (deleted with the instance);
+        boot_volume_id: boot from that existing bootable volume (kept when the instance goes; one instance only).
+        floating_ip: once ACTIVE, each instance gets a new floating IP from the external network.
+        network_ids None: Nova's "auto" (the project's own network).
         """
         name = name.strip()
-        if not name or count < 1:
+        least = count if min_count is None else min_count
+        if not name or least < 1:
             raise ActionRefused("an instance needs a name" if not name else "launch at least one instance")
+        if least > count:
+            raise ActionRefused(f"at least {least} cannot be more than the count ({count})")
         if self.store.state("flavors").loaded and self.store.item("flavors", flavor_id) is None:
             raise ActionRefused("choose a flavor this project can use")
-        if not image_id:
-            raise ActionRefused("choose an image to boot from")
-        spec: dict[str, Any] = {"name": name, "flavorRef": flavor_id, "min_count": count, "max_count": count,
+        spec: dict[str, Any] = {"name": name, "flavorRef": flavor_id, "min_count": least, "max_count": count,
                                 "networks": [{"uuid": n} for n in network_ids] if network_ids else "auto"}
-        if boot_volume_size_gb:
+        if boot_volume_id:
+            if count > 1:
+                raise ActionRefused("one volume boots one instance: launch one, or boot from new volumes")
+            volume = self.store.item("volumes", boot_volume_id)
+            if volume is not None and (volume.status != "available" or not volume.bootable):
+                raise ActionRefused(f"volume {volume.name or volume.id[:8]} is "
+                                    + ("not bootable" if volume.status == "available" else volume.status))
+            spec["block_device_mapping_v2"] = [{"boot_index": 0, "uuid": boot_volume_id, "source_type": "volume",
+                                                "destination_type": "volume", "delete_on_termination": False}]
+        elif not image_id:
+            raise ActionRefused("choose an image to boot from")
+        elif boot_volume_size_gb:
             spec["block_device_mapping_v2"] = [{"boot_index": 0, "uuid": image_id, "source_type": "image",
                                                 "destination_type": "volume", "volume_size": boot_volume_size_gb,
                                                 "delete_on_termination": True}]
@@ -289,10 +305,9 @@ class ServerActions(ActionsBase):
         if security_groups:
             spec["security_groups"] = [{"name": g} for g in security_groups]
         if user_data:
-            spec["user_data"] = base64.b64encode(user_data.encode()).decode()
-            if len(spec["user_data"]) > USER_DATA_MAX:
-                raise ActionRefused(f"the user data is too long ({len(spec['user_data'])} bytes encoded; "
-                                    f"Nova takes {USER_DATA_MAX})")
+            if problem := user_data_problem(user_data):
+                raise ActionRefused(problem)
+            spec["user_data"] = encode_user_data(user_data)
         with self._claim(name, "launch", f"launching {name}"):
             known = set(self.store.get("servers"))
             try:
@@ -317,7 +332,47 @@ class ServerActions(ActionsBase):
         if bad:
             return replace(bad[0], value=tuple(ids))
         what = name if len(ids) == 1 else f"{len(ids)} instances"
-        return ActionResult(True, f"{what}: launched and ACTIVE", "ACTIVE", value=tuple(ids))
+        fewer = f" (the quota allowed {len(ids)} of {count})" if len(ids) < count else ""
+        if floating_ip:
+            addresses, problem = await self._floating_ips_for(ids)
+            if problem:
+                return ActionResult(False, f"{what}: launched and ACTIVE{fewer}, but {problem}", "ACTIVE",
+                                    value=tuple(ids))
+            return ActionResult(True, f"{what}: launched and ACTIVE{fewer} at {', '.join(addresses)}", "ACTIVE",
+                                value=tuple(ids))
+        return ActionResult(True, f"{what}: launched and ACTIVE{fewer}", "ACTIVE", value=tuple(ids))
+
+    async def _floating_ips_for(self, server_ids: list[str]) -> tuple[list[str], str | None]:
+        """A new floating IP for each instance, one after the other (one external network's allocation is one
+        claim); the addresses, and what went wrong first (the instances stay either way)."""
+        addresses: list[str] = []
+        for server_id in server_ids:
+            made = await self.allocate_floating_ip(description=f"for {self._server(server_id).name}")  # type: ignore[attr-defined]
+            if not made.ok:
+                return addresses, f"no floating IP: {made.message}"
+            assigned = await self.assign_floating_ip(made.value.id, server_id)  # type: ignore[attr-defined]
+            if not assigned.ok:
+                return addresses, f"{made.value.address} was not assigned: {assigned.message}"
+            addresses.append(made.value.address)
+        return addresses, None
+
+
+def encode_user_data(user_data: str | bytes) -> str:
+    """User data as Nova takes it: base64 text."""
+    raw = user_data.encode() if isinstance(user_data, str) else user_data
+    return base64.b64encode(raw).decode()
+
+
+def user_data_problem(user_data: str | bytes, raw: int | None = None) -> str | None:
+    """Nova's limit on user data is 65535 characters of its base64 (about 48 KiB of script): what is wrong, or None.
+    `raw`: its size in bytes when only its start was read (a file)."""
+    if raw is None:
+        raw = len(user_data.encode() if isinstance(user_data, str) else user_data)
+    size = 4 * -(-raw // 3)  # base64's length
+    if size > USER_DATA_MAX:
+        return (f"the user data is too long: {raw:,} bytes is {size:,} in base64; Nova takes at most "
+                f"{USER_DATA_MAX:,} ({USER_DATA_MAX * 3 // 4:,} bytes)")
+    return None
 
 
 class ServerFollower:

@@ -31,13 +31,22 @@ class VolumeActions(ActionsBase):
         return self._item("volumes", volume_id, "this volume is not in the project")
 
     async def create_volume(self, name: str, size_gb: int, *, description: str | None = None,
-                            volume_type: str | None = None, timeout: float | None = None) -> ActionResult:
-        """A new empty volume, followed until available; the value is its ID."""
+                            volume_type: str | None = None, snapshot_id: str | None = None,
+                            timeout: float | None = None) -> ActionResult:
+        """A new volume, empty or made from a snapshot (at least the snapshot's size), followed until available;
+        the value is its ID."""
         if size_gb < 1:
             raise ActionRefused("a volume needs at least 1 GB")
-        spec = {"name": name, "size": size_gb, "description": description}
+        spec: dict[str, Any] = {"name": name, "size": size_gb, "description": description}
         if volume_type:
             spec["volume_type"] = volume_type
+        if snapshot_id:
+            snapshot = self._item("volume_snapshots", snapshot_id, "this snapshot is not in the project")
+            if snapshot.status != "available":
+                raise ActionRefused(f"the snapshot is {snapshot.status}: a volume is made only from an available one")
+            if size_gb < snapshot.size_gb:
+                raise ActionRefused(f"a volume from this snapshot needs at least {snapshot.size_gb} GB")
+            spec["snapshot_id"] = snapshot_id
 
         def judge(volume: Volume | None) -> ActionResult | None:
             if volume is None or volume.status == "creating":
@@ -65,10 +74,12 @@ class VolumeActions(ActionsBase):
             return f"the volume is {volume.status}"
         return None
 
-    @staticmethod
-    def why_not_delete_volume(volume: Volume) -> str | None:
+    def why_not_delete_volume(self, volume: Volume) -> str | None:
         if volume.attachments:
             return "the volume is attached to an instance: detach it first"
+        snapshots = [s for s in self.store.get("volume_snapshots").values() if s.volume_id == volume.id]
+        if snapshots:  # Cinder refuses (400) while a volume has snapshots
+            return f"the volume has {len(snapshots)} snapshot(s): delete them first (:snapshots)"
         return None
 
     async def extend_volume(self, volume_id: str, new_size_gb: int, *, timeout: float | None = None) -> ActionResult:

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import Button, Input, Label, Select, SelectionList, Static
+from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static, TextArea
 
 from ..plain import escape
 from ..tcss import tcss
@@ -20,7 +20,8 @@ from .base import Dialog
 
 @dataclass(frozen=True)
 class Field:
-    """One line of a form. kind: text, int, select (options: (label, value)) or multi (several values).
+    """One line of a form. kind: text, int, select (options: (label, value)), multi (several values), check (a
+    box: True or False) or lines (a few lines of text, enter a new line; ctrl+s submits).
     Labels are plain text: they are names from the cloud, where "[/x]" is no markup."""
 
     id: str
@@ -74,7 +75,10 @@ class FormDialog(Dialog[dict[str, Any] | None]):
                         yield Label(f.label, classes="form-label")
                         yield self._widget(f)
             yield Static("", classes="dialog-error")
-            yield Static("tab: next field · enter/ctrl+s: submit · esc: cancel", classes="dialog-hint")
+            lines = next((f.label for f in self.fields if f.kind == "lines"), None)
+            yield Static("tab: next field · enter/ctrl+s: submit · esc: cancel" if lines is None else
+                         f"tab: next · ctrl+s: submit · enter: new line in {lines} · esc: cancel",
+                         classes="dialog-hint", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.submit_label, id="form-submit", variant="primary", compact=True)
                 yield Button("Cancel", id="form-cancel", compact=True)
@@ -89,6 +93,11 @@ class FormDialog(Dialog[dict[str, Any] | None]):
             return FormSelect(((Content(label), v) for label, v in f.options), value=value,
                           allow_blank=f.allow_blank or value is Select.NULL, prompt=f.placeholder or "choose", id=wid,
                           compact=True)
+        if f.kind == "check":
+            return Checkbox(f.placeholder, bool(f.value), id=wid, compact=True)
+        if f.kind == "lines":
+            return TextArea(f.value or "", id=wid, compact=True, soft_wrap=False, tab_behavior="focus",
+                            placeholder=f.placeholder, highlight_cursor_line=False)
         return SelectionList(*((Content(label), value, value in f.selected) for label, value in f.options), id=wid,
                              compact=True)
 
@@ -107,6 +116,10 @@ class FormDialog(Dialog[dict[str, Any] | None]):
                 out[f.id] = whole_number(text)
             elif f.kind == "select":
                 out[f.id] = None if widget.is_blank() else widget.value
+            elif f.kind == "check":
+                out[f.id] = bool(widget.value)
+            elif f.kind == "lines":
+                out[f.id] = widget.text
             else:
                 out[f.id] = list(widget.selected)
         return out

@@ -20,6 +20,8 @@ from .base import AnswerOnce, StoreWatching
 
 TITLE_NAME_CELLS = 40  # a longer name is cut in the title (whole in the fields below)
 LABEL_CELLS = 20  # a longer field name is cut
+# the Projects view's row holds these as (used, limit); the detail's quota meters say them in full
+SHOWN_AS_METERS = {("projects", label) for label in ("cores", "ram gb", "volume gb", "fips", "tight")}
 
 KIND_TITLES = {"servers": "Instance", "volumes": "Volume", "networks": "Network", "subnets": "Subnet",
                "routers": "Router", "ports": "Port", "floating_ips": "Floating IP",
@@ -166,8 +168,13 @@ def related(store, kind: str, item: Any) -> list[Link]:
     return links
 
 
-def extra_sections(store, kind: str, item: Any) -> list[tuple[str, list[str]]]:
-    """Sections of their own for what reads badly as one field: a group's rules (a remote group by its name)."""
+def extra_sections(store, kind: str, item: Any, palette=None) -> list[tuple[str, list[str] | list[Text]]]:
+    """Sections of their own for what reads badly as one field: a group's rules (a remote group by its name), a
+    project's quotas (a meter each)."""
+    if kind == "projects" and palette is not None:
+        from ..widgets.projects import quota_sections
+
+        return list(quota_sections(store, palette))
     if kind != "security_groups":
         return []
     from ..widgets.views import rule_summary
@@ -215,7 +222,7 @@ class KindDetail(StoreWatching, AnswerOnce, Screen[None]):
     ]
 
     watched_kinds = frozenset({"servers", "volumes", "networks", "subnets", "routers", "ports", "floating_ips",
-                               "security_groups", "images", "keypairs", "volume_snapshots", "server_groups"})
+                               "security_groups", "images", "keypairs", "volume_snapshots", "server_groups", "quotas"})
     drawn_in = "#kind-body"
     focus_on = OptionList
 
@@ -258,10 +265,13 @@ class KindDetail(StoreWatching, AnswerOnce, Screen[None]):
     def options(self, item: Any) -> list[Option]:
         store = self.project.store
         options = [Option(Text.assemble((f"{label[:LABEL_CELLS - 1]:<{LABEL_CELLS}}", "bold"), value))
-                   for label, value in fields(item)]
-        for heading, lines in extra_sections(store, self.kind, item):
+                   for label, value in fields(item) if (self.kind, label) not in SHOWN_AS_METERS]
+        from ..widgets.views import CellColours
+
+        for heading, lines in extra_sections(store, self.kind, item, CellColours(self.app)):
             options.append(Option(Text(heading, style="bold"), disabled=True))
-            options += [Option(Text("  " + line)) for line in lines]
+            options += [Option(Text("  ") + Text(line) if isinstance(line, str) else Text("  ") + line)
+                        for line in lines]
         links = related(store, self.kind, item) if self.kind != "projects" else []
         options.append(Option(Text("Related (enter opens)" if links else "Related: none known", style="bold"),
                               disabled=True))

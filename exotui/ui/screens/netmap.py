@@ -129,12 +129,19 @@ class NetMapScreen(StoreWatching, AnswerOnce, Screen[None]):
             if target:
                 self._go(target)
 
-    def action_child(self) -> None:
+    def _pointed(self) -> str | None:
+        """The node under the cursor; on a "N more" line the network is expanded instead (None)."""
         node = self.current
         if node is None or self.topo is None:
-            return
+            return None
         if node.endswith("#more"):
             self.action_toggle()
+            return None
+        return node
+
+    def action_child(self) -> None:
+        node = self._pointed()
+        if node is None or self.topo is None:
             return
         kids = [k for k in self.topo.children.get(node, ()) if self._index(k) is not None]
         if kids:
@@ -158,11 +165,8 @@ class NetMapScreen(StoreWatching, AnswerOnce, Screen[None]):
             self.redraw(node if "#" not in node else network)
 
     def action_open(self) -> None:
-        node = self.current
+        node = self._pointed()
         if node is None or self.topo is None:
-            return
-        if node.endswith("#more"):
-            self.action_toggle()
             return
         item = self.topo.nodes.get(node)
         if item is not None and item.kind == "instance":

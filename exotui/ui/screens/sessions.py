@@ -6,7 +6,8 @@ shift+pageup/shift+pagedown scroll back and forth, shift+up enters copy mode (se
 through OSC 52; see terminal.py), ctrl+pageup/ctrl+pagedown switch tabs, ctrl+f4 ends the current
 session, f12 opens it in the user's
 own terminal (the app is suspended and the system `ssh` runs with the same target, user, keys and
-pinned known_hosts).
+pinned known_hosts), ctrl+f5 forwards a port of the instance to this host (dialogs/forward.py; "Forward a
+port" in the action menu opens a session first when none is open); a session's forwards close with it.
 A session whose remote shell exits closes its tab; the last one closed returns to the dashboard.
 Host keys: with no key block in the console log the fingerprint is shown and the user decides; a key
 that no longer matches its pin is refused, and the tab offers to forget the pin (a dialog naming the
@@ -46,8 +47,9 @@ def sessions_screen(app) -> "SessionsScreen":
     return app.get_screen(SCREEN)
 
 
-def open_session(app, project, server_id: str, user: str | None = None) -> None:
-    """A new session to the instance in a new tab; the sessions screen comes to the front."""
+def open_session(app, project, server_id: str, user: str | None = None, *, forward: bool = False) -> None:
+    """A new session to the instance in a new tab; the sessions screen comes to the front. `forward`: the
+    port-forward dialog opens once it is connected."""
     server = project.store.item("servers", server_id) if project is not None else None
     if server is None:
         app.notify("no such instance", severity="warning")
@@ -55,7 +57,26 @@ def open_session(app, project, server_id: str, user: str | None = None) -> None:
     screen = sessions_screen(app)
     if app.screen is not screen:
         app.push_screen(screen)
-    screen.call_after_refresh(screen.add_session, project, server, user)
+    screen.call_after_refresh(screen.add_session, project, server, user, forward=forward)
+
+
+def forward_port(app, project, server_id: str) -> None:
+    """The port-forward dialog on a session to the instance (a connected one first, else one still connecting,
+    once it connects), or on a new session once it connects."""
+    if app.is_screen_installed(SCREEN):
+        screen = app.get_screen(SCREEN)
+        mine = [s for s in screen.sessions() if s.server.id == server_id and not s.ended.is_set()]
+        session = next((s for s in mine if s.shell is not None), None) or next(iter(mine), None)
+        if session is not None:
+            if app.screen is not screen:
+                app.push_screen(screen)
+            screen.show(session)
+            if session.shell is not None:
+                session.open_forwards()
+            else:
+                session.forward_when_connected = True
+            return
+    open_session(app, project, server_id, forward=True)
 
 
 def show_sessions(app) -> None:
@@ -73,9 +94,10 @@ class SSHSession(Vertical):
     SSHSession > .ssh-status { height: 1; background: $panel; color: $text-muted; padding: 0 1; }
     """
 
-    def __init__(self, project, server: Server, user: str | None = None, **kwargs) -> None:
+    def __init__(self, project, server: Server, user: str | None = None, forward: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
         self.project, self.server, self.user = project, server, user
+        self.forward_when_connected = forward
         self.target: Target | None = None
         self.store = KnownHosts()
         self.shell = None
@@ -92,7 +114,14 @@ class SSHSession(Vertical):
 
     def status(self, text: str) -> None:
         self._status = text
-        self._status_line(text)
+        self._status_line(self._forwarding() + text)
+
+    def _forwarding(self) -> str:
+        forwards = self.connection.forwards.open_now() if self.connection is not None else []
+        if not forwards:
+            return ""
+        return "⇄ " + " ".join(f"{f.remote_port}→:{f.local_port}" for f in forwards[:3]) + (
+            " …" if len(forwards) > 3 else "") + " · "
 
     def notice(self, text: str) -> None:
         """A passing note after the status (copy mode: "copied N characters", search results)."""
@@ -166,6 +195,9 @@ class SSHSession(Vertical):
         terminal.emulator.reply = shell.write  # answers to DA/DSR queries
         terminal.on_fault = self._emulator_failed
         self.status(f"● {target.label} {target.host}:{target.port} · {trust} · ctrl+] dashboard")
+        if self.forward_when_connected:
+            self.forward_when_connected = False
+            self.open_forwards()
         while True:
             data = await shell.read()
             if not data:
@@ -264,6 +296,16 @@ class SSHSession(Vertical):
         return bool(await self.app.push_screen_wait(ConfirmDialog(f"Trust the host key of {self.server.name}?",
                                                                   message, confirm="Trust")))
 
+    def open_forwards(self) -> None:
+        """The port-forward dialog for this session's connection (its forwards listed there)."""
+        from ..dialogs.forward import ForwardDialog
+
+        if self.connection is None or self.shell is None:
+            self.app.notify("not connected yet: the forward opens on a connected session", severity="warning")
+            return
+        self.app.push_screen(ForwardDialog(self.server.name, self.connection.forwards),
+                             lambda _: self.status(getattr(self, "_status", "")))
+
     def open_outside(self) -> None:
         """The k9s escape hatch: suspend the app and run the system ssh to the same target."""
         target = self.target
@@ -294,6 +336,8 @@ class SessionsScreen(Screen):
         Binding("ctrl+pageup", "tab(-1)", "Prev tab", priority=True),
         Binding("ctrl+f4", "close", "End session", priority=True),
         Binding("f12", "outside", "My terminal", priority=True),
+        Binding("ctrl+f5", "forward", "Forward port", priority=True,
+                tooltip="ssh -L: a port of the instance on 127.0.0.1 here, with the URL and your laptop's line"),
     ]
     DEFAULT_CSS = """
     SessionsScreen TabbedContent { height: 1fr; }
@@ -318,14 +362,21 @@ class SessionsScreen(Screen):
     def sessions(self) -> list[SSHSession]:
         return list(self.query(SSHSession))
 
-    async def add_session(self, project, server: Server, user: str | None = None) -> SSHSession:
+    async def add_session(self, project, server: Server, user: str | None = None, *,
+                          forward: bool = False) -> SSHSession:
         tabs = self.query_one(TabbedContent)
         pane_id = f"ssh-{next(_ids)}"
-        session = SSHSession(project, server, user)
+        session = SSHSession(project, server, user, forward)
         await tabs.add_pane(TabPane(server.name, session, id=pane_id))
         tabs.active = pane_id
         session.terminal.focus()
         return session
+
+    def show(self, session: SSHSession) -> None:
+        """Bring `session`'s tab to the front."""
+        pane = session.parent
+        if pane is not None and pane.id:
+            self.query_one(TabbedContent).active = pane.id
 
     def current(self) -> SSHSession | None:
         tabs = self.query_one(TabbedContent)
@@ -359,6 +410,11 @@ class SessionsScreen(Screen):
         session = self.current()
         if session is not None:
             await self.close_session(session)
+
+    def action_forward(self) -> None:
+        session = self.current()
+        if session is not None:
+            session.open_forwards()
 
     def action_outside(self) -> None:
         session = self.current()

@@ -1,7 +1,9 @@
 """Views of the kinds the store holds that had none: routers, subnets, ports, volume snapshots, server groups
-(read-only lists; `d`/enter and `y` come from ResourceView)."""
+(`d`/enter and `y` come from ResourceView; the snapshots' and routers' writes are action_table's)."""
 
 from __future__ import annotations
+
+from textual.binding import Binding
 
 from .table import Column
 from .views import ResourceView, age
@@ -16,6 +18,13 @@ def named(view: ResourceView, kind: str, ident: str) -> str:
 class RoutersView(ResourceView):
     kind = "routers"
     title = "Routers"
+    BINDINGS = [
+        Binding("n", "flow('create')", "New", tooltip="a router, with its gateway on an external network"),
+        Binding("e", "flow('gateway')", "Gateway", tooltip="set or clear the external gateway"),
+        Binding("a", "flow('add_interface')", "Add subnet", tooltip="an interface on one of your subnets"),
+        Binding("x", "flow('remove_interface')", "Remove subnet", tooltip="one of its interfaces (asks first)"),
+        Binding("ctrl+d", "flow('delete')", "Delete", show=False, tooltip="asks first, naming it"),
+    ]
 
     def depends_on(self) -> tuple[str, ...]:
         return ("networks",)
@@ -77,6 +86,11 @@ class PortsView(ResourceView):
 class SnapshotsView(ResourceView):
     kind = "volume_snapshots"
     title = "Volume snapshots"
+    BINDINGS = [
+        Binding("n", "flow('create')", "New", tooltip="take a snapshot of a volume"),
+        Binding("v", "flow('to_volume')", "New volume", tooltip="a new volume made from the snapshot"),
+        Binding("ctrl+d", "flow('delete')", "Delete", show=False, tooltip="asks first, naming it"),
+    ]
 
     def depends_on(self) -> tuple[str, ...]:
         return ("volumes",)

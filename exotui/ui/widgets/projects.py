@@ -9,6 +9,8 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import Static
 
+from ...cloud.quotas import SERVICE_TITLES, SERVICES, QuotaLine, lines
+from ...cloud.quotas import tightest as tightest_quotas
 from .table import Column
 from .views import CellColours, ResourceView, clock
 
@@ -47,17 +49,59 @@ class ProjectRow:
     error: str | None
     runway: str = "-"  # the tightest allocation's runway at the current burn: "GPU 76d"
     runs_out: bool = False  # ... and it runs out before the allocation's end date
+    tight: tuple[QuotaLine, ...] = ()  # the three fullest quotas (cloud/quotas.tightest), fullest first
+
+
+def share_style(share: float, palette: CellColours) -> str:
+    return f"bold {palette.bad}" if share >= 0.9 else palette.busy if share >= 0.7 else palette.ok
+
+
+def bar(share: float, palette: CellColours, width: int = 6) -> Text:
+    """▇▇▇░░░: how full, in `width` cells, coloured by how full."""
+    filled = round(min(1.0, share) * width)
+    return Text("▇" * filled, style=share_style(share, palette)) + Text("░" * (width - filled), style=palette.dim)
 
 
 def meter(used: int, limit: int, palette: CellColours, width: int = 6) -> Text:
     """▇▇▇░░░ 12/20: a quota meter in text (limit -1 = unlimited), coloured by how full it is."""
     if limit is None or limit < 0:
         return Text(f"{used}/∞")
-    share = 0.0 if limit == 0 else min(1.0, used / limit)
-    filled = round(share * width)
-    style = f"bold {palette.bad}" if share >= 0.9 else palette.busy if share >= 0.7 else palette.ok
-    bar = Text("▇" * filled, style=style) + Text("░" * (width - filled), style=palette.dim)
-    return bar + Text(f" {used}/{limit}")
+    return bar(0.0 if limit == 0 else used / limit, palette, width) + Text(f" {used}/{limit}")
+
+
+def tight_text(tight: tuple[QuotaLine, ...], palette: CellColours) -> Text:
+    """"RAM 92%  cores 80%  FIPs 50%": the fullest quotas in a few cells, each coloured by how full."""
+    text = Text()
+    for line in tight:
+        if text:
+            text.append("  ")
+        text.append(f"{line.name.short} {min(line.share or 0.0, 9.99):.0%}", style=share_style(line.share or 0.0,
+                                                                                              palette))
+    return text or Text("-")
+
+
+QUOTA_LABEL = 30  # cells for a quota's name on the project detail ("Snapshots of type __DEFAULT__" is 28)
+QUOTA_BAR = 10
+
+
+def quota_line(line: QuotaLine, palette: CellColours) -> Text:
+    """"RAM                  ▇▇▇▇▇▇▇░░░  72%  360 GiB of 500 GiB" (a per-item cap or no limit: no bar)."""
+    title = line.name.title if len(line.name.title) < QUOTA_LABEL else line.name.title[:QUOTA_LABEL - 2] + "…"
+    text = Text(f"{title:<{QUOTA_LABEL}}")
+    if line.share is None:
+        return text + Text(" " * (QUOTA_BAR + 7)) + Text(line.text, style=palette.dim)
+    return text + bar(line.share, palette, QUOTA_BAR) + Text(f" {min(line.share, 9.99):>4.0%}  ") + Text(line.text)
+
+
+def quota_sections(store, palette: CellColours) -> list[tuple[str, list[Text]]]:
+    """The project detail's meters: every quota the cloud reports, service by service, in human units."""
+    every = lines(store.get("quotas"))
+    if not every:
+        return [("Quotas", [Text("not loaded yet" if not store.state("quotas").loaded else "none reported")])]
+    return [(f"{SERVICE_TITLES.get(service, service)} quotas", [quota_line(q, palette) for q in every
+                                                                if q.quota.service == service])
+            for service in dict.fromkeys([*SERVICES, *(q.quota.service for q in every)])
+            if any(q.quota.service == service for q in every)]
 
 
 def row_for(project) -> ProjectRow:
@@ -86,7 +130,7 @@ def row_for(project) -> ProjectRow:
         cores=quota("compute", "cores"), ram_gb=quota("compute", "ram", 1024), volume_gb=quota("volume", "gigabytes"),
         fips=quota("network", "floatingip"), su_per_hour=burn.per_hour, su_left=cpu.remaining if cpu else None,
         loaded=state.loaded, error=state.last_error, runway=runway_text(tight) if tight else "-",
-        runs_out=bool(tight and tight.runs_out_before_end(today)))
+        runs_out=bool(tight and tight.runs_out_before_end(today)), tight=tuple(tightest_quotas(quotas)))
 
 
 class ProjectsView(ResourceView):
@@ -131,9 +175,11 @@ class ProjectsView(ResourceView):
             Column("project", "CLOUD / PROJECT", 18, lambda r: f"{r.cloud} / {r.project}", flex=True),
             Column("region", "REGION", 9, lambda r: r.region, wide_only=True),
             Column("vms", "UP/VMS", 7, state),
-            Column("cores", "CORES", 14, lambda r: gauge(r.cores), sort=lambda r: r.cores[0]),
-            Column("ram", "RAM GB", 15, lambda r: gauge(r.ram_gb), sort=lambda r: r.ram_gb[0], wide_only=True),
-            Column("volumes", "VOLUME GB", 15, lambda r: gauge(r.volume_gb), wide_only=True),
+            Column("tight", "TIGHTEST QUOTAS", 30, lambda r: tight_text(r.tight, self.palette),
+                   sort=lambda r: -(r.tight[0].share or 0.0) if r.tight else 0.0),
+            Column("cores", "CORES", 17, lambda r: gauge(r.cores), sort=lambda r: r.cores[0], wide_only=True),
+            Column("ram", "RAM GiB", 17, lambda r: gauge(r.ram_gb), sort=lambda r: r.ram_gb[0], wide_only=True),
+            Column("volumes", "VOLUME GB", 17, lambda r: gauge(r.volume_gb), wide_only=True),
             Column("fips", "FIPS", 12, lambda r: gauge(r.fips, 4), wide_only=True),
             Column("su", "SU/h", 6, lambda r: f"{r.su_per_hour:g}", justify="right", sort=lambda r: r.su_per_hour),
             Column("left", "SU LEFT", 9, lambda r: "-" if r.su_left is None else f"{r.su_left:,.0f}",

@@ -48,7 +48,7 @@ FLOOD_FRAME = 1 / 10  # while output floods in: a 200x50 screen of colour costs 
 STRIPS = 512  # rows' strips kept for reuse (a few screens' worth)
 FLOOD_BYTES = 16384  # more than this between two repaints counts as a flood
 # keys the session screen handles, so they never go to the remote side
-RESERVED = frozenset({"ctrl+right_square_bracket", "ctrl+pageup", "ctrl+pagedown", "ctrl+f4", "f12",
+RESERVED = frozenset({"ctrl+right_square_bracket", "ctrl+pageup", "ctrl+pagedown", "ctrl+f4", "ctrl+f5", "f12",
                       "shift+pageup", "shift+pagedown", "shift+up"})
 COPY_KEYS = {"up": (-1, 0), "k": (-1, 0), "down": (1, 0), "j": (1, 0), "left": (0, -1), "h": (0, -1),
              "right": (0, 1), "l": (0, 1)}

@@ -188,6 +188,12 @@ class ResourceView(Vertical):
     def action_yaml(self) -> None:
         self._open(self.table.current_id, yaml=True)
 
+    def action_flow(self, what: str) -> None:
+        """A key of action_table's RESOURCE_ACTIONS for this view's kind (`what`: its name), on the current row."""
+        from ..intents import ResourceFlow  # the app starts what a view asks for (ui/intents.py)
+
+        self.post_message(ResourceFlow(self.kind, what, self.table.current_id, self.project))
+
     def _open(self, ident: str | None, yaml: bool = False) -> None:
         from ..intents import OpenItem, ShowYaml  # the app starts what a view asks for (ui/intents.py)
 
@@ -327,6 +333,8 @@ class VolumesView(ResourceView):
         Binding("x", "volume('detach')", "Detach", tooltip="from its instance (asks first)"),
         Binding("e", "volume('extend')", "Extend", tooltip="a bigger size"),
         Binding("ctrl+d", "volume('delete')", "Delete", show=False, tooltip="asks first, naming it"),
+        Binding("s", "volume('snapshot')", "Snapshot", show=False,
+                tooltip="take a snapshot of the volume (:snapshots)"),
     ]
 
     def action_volume(self, what: str) -> None:
@@ -475,12 +483,17 @@ class SecurityGroupsView(ResourceView):
 class ImagesView(ResourceView):
     kind = "images"
     title = "Images"
+    BINDINGS = [
+        Binding("v", "flow('visibility')", "Visibility", tooltip="who sees it: private, shared, community"),
+        Binding("r", "flow('rename')", "Rename", tooltip="the image (yours only)"),
+        Binding("ctrl+d", "flow('delete')", "Delete", show=False, tooltip="asks first, naming it"),
+    ]
 
     def columns(self) -> list[Column]:
         return [
             Column("name", "NAME", 22, lambda i: i.name, flex=True),
             Column("status", "STATUS", 8, lambda i: i.status),
-            Column("kind", "KIND", 8, lambda i: "snapshot" if i.is_snapshot else i.visibility),
+            Column("kind", "KIND", 9, lambda i: "snapshot" if i.is_snapshot else i.visibility),  # "community"
             Column("os", "OS", 12, lambda i: " ".join(filter(None, (i.properties.get("os_distro"),
                                                                      i.properties.get("os_version"))))),
             Column("size", "SIZE", 8, lambda i: f"{(i.size or 0) / 1e9:.1f} GB" if i.size else "",
@@ -491,6 +504,11 @@ class ImagesView(ResourceView):
 class KeypairsView(ResourceView):
     kind = "keypairs"
     title = "Key pairs"
+    BINDINGS = [
+        Binding("i", "flow('import')", "Import", tooltip="a public key: a file's path, or the key pasted"),
+        Binding("n", "flow('create')", "New", tooltip="a new key pair: its private key saved to a file (mode 600)"),
+        Binding("ctrl+d", "flow('delete')", "Delete", show=False, tooltip="asks first, naming it"),
+    ]
 
     def columns(self) -> list[Column]:
         return [

@@ -372,6 +372,7 @@ class ProjectPoller:
         if self.session.auth_marker() is not self._auth_seen:
             # a new token since the last poll (expired, or refused by a restarted API): the cloud
             # behind it may not be the one the cursor was taken from
+            await self.session.keep_login()
             await self._full_again()
             return
         servers = [Server.from_api(item) for item in page.items if isinstance(item, dict)]

@@ -369,6 +369,37 @@ def _shell_word(raw: str) -> str:
 
 # --- discovery ------------------------------------------------------------------------------------
 
+def keep_login(region: CloudRegion) -> None:
+    """A login kept for the next start, only where the user's clouds.yaml asks openstacksdk to keep logins
+    (`cache: {auth: true}`, in the keyring; openstacksdk's own skip_auth_cache decides). openstacksdk loads it
+    into the auth plugin as the CloudRegion is made, so a token that is still valid is used without a login;
+    it stores one only when a Connection closes, which a killed terminal never does: kept at once here. exotui
+    writes no token anywhere else."""
+    import logging
+
+    skip = getattr(region, "skip_auth_cache", None)
+    try:
+        if skip is not None and not skip():
+            region.set_auth_cache()
+    except Exception as exc:  # a keyring that is locked or refuses: the next start logs in, as without it
+        logging.getLogger("exotui.profiles").info("the login was not kept in the keyring: %s", type(exc).__name__)
+
+
+def keyring_missing(profile: CloudProfile) -> str | None:
+    """Why logins are not kept although clouds.yaml asks for it (`cache: {auth: true}` without the keyring
+    module, which openstacksdk then skips without a word), or None."""
+    config = getattr(profile._loader, "cloud_config", None) or {}
+    asked = bool((config.get("cache") or {}).get("auth")) if isinstance(config, dict) else False
+    if not asked:
+        return None
+    import importlib.util
+
+    if importlib.util.find_spec("keyring") is None:  # an optional extra: openstacksdk imports it if it is there
+        return ("clouds.yaml asks to keep logins (cache: auth: true) but the keyring module is not installed "
+                "(pip install 'exotui[keyring]'): every start logs in")
+    return None
+
+
 def discover(profile: CloudProfile) -> Discovery:
     """Log in and list the reachable projects and regions. Blocks: run it in a thread."""
     from keystoneauth1 import plugin
@@ -376,11 +407,16 @@ def discover(profile: CloudProfile) -> Discovery:
     if profile.error or profile.cloud_region is None:
         raise ProfileError(profile.error or f"cloud {profile.name!r} has no usable configuration")
     region = profile.cloud_region
+    missing = keyring_missing(profile)
+    if missing:
+        import logging
+
+        logging.getLogger("exotui.profiles").warning("%s: %s", profile.name, missing)
     # Requests go to the auth_url as configured (version-discovered to v3), not the catalog's entry.
     identity = {"interface": plugin.AUTH_INTERFACE, "version": (3, 0)}
     try:
         session, auth = region.get_session(), region.get_auth()
-        access = auth.get_access(session)
+        access = auth.get_access(session)  # no login where a kept one is still valid (keep_login)
         regions = tuple(sorted({e.get("region_id") or e.get("region")
                                 for svc in access.service_catalog.catalog for e in svc.get("endpoints", [])
                                 } - {None, ""}))
@@ -389,11 +425,13 @@ def discover(profile: CloudProfile) -> Discovery:
             # names are shown (header, projects view): made printable as they are read, like the models
             projects = tuple(sorted((Project(p["id"], printable(str(p["name"]))) for p in body.get("projects", [])),
                                     key=lambda p: p.name))
+            keep_login(region)  # after a request: a kept token the cloud refused has been replaced by then
             return Discovery(profile.name, access.user_id, projects, regions)
         cred = access.application_credential
         projects = (Project(access.project_id, printable(str(access.project_name or ""))),)
         shown = session.get(f"/users/{access.user_id}/application_credentials/{cred['id']}",
                             endpoint_filter=identity, auth=auth, raise_exc=False)
+        keep_login(region)
     except Exception as exc:
         raise ProfileError(explain(exc, profile)) from exc
     # A restricted credential may not be allowed to read itself: then its expiry is simply unknown.

@@ -12,6 +12,7 @@ import asyncio
 import concurrent.futures
 import email.utils
 import hashlib
+import urllib.parse
 from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
@@ -64,6 +65,37 @@ def relogin_on_every_401(auth) -> None:
 
     auth.invalidate = invalidate
     auth.exotui_relogin = True
+
+
+def environment_once(requests_session) -> None:
+    """requests reads the proxy variables on every request (every variable of the environment, twice, to
+    find `*_proxy` and `no_proxy`): a quarter of an idle poll's CPU here. The environment does not change
+    under a running exotui, so its answer for each (scheme, host) and the same arguments is kept; proxies
+    from the environment still apply exactly as requests decides them."""
+    if getattr(requests_session, "exotui_environment_once", False):
+        return
+    merge = requests_session.merge_environment_settings
+    answers: dict = {}
+
+    def merged(url, proxies, stream, verify, cert):
+        parts = urllib.parse.urlsplit(url)
+        try:
+            key = (parts.scheme, parts.netloc, tuple(sorted((proxies or {}).items())), stream, verify, cert)
+            answer = answers.get(key)
+        except TypeError:  # an argument that cannot be a key: ask requests every time
+            return merge(url, proxies, stream, verify, cert)
+        if answer is None:
+            answer = answers[key] = merge(url, dict(proxies or {}), stream, verify, cert)
+        return {**answer, "proxies": dict(answer["proxies"])}
+
+    requests_session.merge_environment_settings = merged
+    requests_session.exotui_environment_once = True
+
+
+def _keep_login(conn) -> None:
+    from .profiles import keep_login
+
+    keep_login(conn.config)
 
 
 @dataclass(frozen=True)
@@ -132,11 +164,19 @@ class CloudSession:
             async with self._connect_lock:
                 if self._conn is None:
                     conn = await self.run(self._connect)
-                    await self.run(conn.authorize)
+                    await self.run(conn.authorize)  # no login where a kept one is still valid (profiles.keep_login)
                     relogin_on_every_401(conn.session.auth)
+                    environment_once(conn.session.session)
                     self.compute_mv = await self.run(self._negotiate_compute, conn)
                     self._conn = conn
+                    await self.keep_login()  # after a request: a kept token the cloud refused is replaced by then
         return self._conn
+
+    async def keep_login(self) -> None:
+        """Keep the login in use for the next start, where clouds.yaml asks for it (profiles.keep_login); again
+        after each new login (the poller sees the token change), since openstacksdk keeps one only on close."""
+        if self._conn is not None:
+            await self.run(_keep_login, self._conn)
 
     @staticmethod
     def _negotiate_compute(conn) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import time
 from typing import TYPE_CHECKING, Callable
@@ -14,9 +15,11 @@ from textual.notifications import SeverityLevel
 from textual.widgets import ContentSwitcher, Footer, Input, Static
 
 from . import intents
+from .collector import Collector
 from .commands import ViewCommands
 from .plain import escape
 from .tcss import beside, tcss
+from .textual_compat import quiet_linux_driver
 from .themes import register_themes, start_theme
 from .widgets.kind_views import KIND_VIEWS
 from .widgets.projects import ProjectsView
@@ -95,6 +98,9 @@ class CommandLine(Input):
         await super()._on_key(event)
 
 
+CRUMB_QUIET = 5.0  # seconds between two looks at a header that says `● live` (see _tick_crumb)
+
+
 class ExotuiApp(App[int]):
     TITLE = "exotui"
     COMMANDS = App.COMMANDS | {ViewCommands}
@@ -128,6 +134,7 @@ class ExotuiApp(App[int]):
         self.start_view = start_view
         self._history: list[str] = []
         self._crumb: Breadcrumb | None = None  # found once: this runs every second
+        self._collector: Collector | None = None  # the cyclic collector off the idle path (ui/collector.py)
         self._flows: Flows | None = None
         self.usage: UsageFollow | None = None  # instance usage, for the project on screen (ui/usage.py)
         self.read_usage = True  # False: no usage reads from the start (tests that count what the app sends)
@@ -183,6 +190,14 @@ class ExotuiApp(App[int]):
         for view in (*RESOURCE_VIEWS, *KIND_VIEWS):
             yield view.kind, view
 
+    def get_driver_class(self):
+        """Textual's own choice, but on a terminal of Linux or macOS the driver whose input thread sleeps
+        until there is input (textual_compat.quiet_linux_driver: an idle dashboard's cost)."""
+        chosen = super().get_driver_class()
+        if (chosen.__module__, chosen.__name__) == ("textual.drivers.linux_driver", "LinuxDriver"):
+            return quiet_linux_driver() or chosen
+        return chosen
+
     def compose(self) -> ComposeResult:
         yield Breadcrumb("exotui │ connecting…", id="crumb", markup=False)  # names and errors from clouds
         with ContentSwitcher(initial=self.start_view, id="body"):
@@ -192,13 +207,15 @@ class ExotuiApp(App[int]):
         yield Footer()
 
     async def on_mount(self) -> None:
-        self.set_interval(1.0, self.update_crumb)
+        self._tick_crumb()
         # the first frame comes first; the hidden views, logins and the first load follow
         self.call_after_refresh(self._focus_table)  # not the hidden command line
         self.call_after_refresh(self._after_first_frame)
 
     async def _after_first_frame(self) -> None:
         gc.enable()  # the CLI pauses the collector until the first frame (cli._gc_paused)
+        self._collector = Collector(asyncio.get_running_loop())
+        self._collector.start()
         await self._mount_views()
         self._open_workspace()
 
@@ -222,8 +239,6 @@ class ExotuiApp(App[int]):
 
     async def _load_and_open(self) -> None:
         if self.workspace is None and self._make_workspace is not None:
-            import asyncio
-
             from ..cloud.profiles import ProfileError
 
             try:
@@ -318,6 +333,14 @@ class ExotuiApp(App[int]):
         return True
 
     # --- header ---------------------------------------------------------------------------
+
+    def _tick_crumb(self) -> None:
+        """The header again each second while something in it counts (stale for N s, retrying in N s, loading);
+        while it only says `● live`, every CRUMB_QUIET seconds (idle cost: a wake-up a second was 60 a minute).
+        Errors and changes of project redraw it at once anyway (update_crumb's other callers)."""
+        self.update_crumb()
+        quiet = self._crumb is not None and self._crumb.text.endswith("● live")
+        self.set_timer(CRUMB_QUIET if quiet else 1.0, self._tick_crumb, name="crumb")
 
     def update_crumb(self) -> None:
         crumb = self._crumb
@@ -602,6 +625,8 @@ class ExotuiApp(App[int]):
                 self.show_view("servers")
 
     async def on_unmount(self) -> None:
+        if self._collector is not None:
+            self._collector.stop()
         if self.workspace is not None:
             await self.workspace.close()
 

@@ -8,6 +8,7 @@ guard silently doing nothing.
 from __future__ import annotations
 
 import logging
+import os
 
 from textual import _widget_navigation, work
 from textual.command import CommandPalette
@@ -21,7 +22,8 @@ PRIVATE_NAMES = {
     CommandPalette: ("_select_or_command", "_action_escape", "_gather_commands", "_GATHER_COMMANDS_GROUP"),
     TabbedContent: ("_on_tab_pane_focused",),
 }
-PRIVATE_MODULES = ("textual.widgets._select", "textual._widget_navigation")
+PRIVATE_MODULES = ("textual.widgets._select", "textual._widget_navigation", "textual._loop", "textual._parser",
+                   "textual._xterm_parser")
 
 # the next enabled option from an anchor, as OptionList's own keys find it (widgets.choices.Choices scrolls past
 # the last choosable line to the dimmed ones below instead of wrapping)
@@ -93,3 +95,99 @@ def _page_safely(move_page):
 
 if not getattr(OptionList._move_page, "_exotui_guarded", False):
     OptionList._move_page = _page_safely(OptionList._move_page)  # type: ignore[method-assign]
+
+
+# Textual's LinuxDriver.run_input_thread as QuietLinuxDriver copies it (tests/ui/test_textual_compat.py holds the
+# hash of the source it was copied from: a Textual that changes it fails there, and the copy is looked at again)
+INPUT_THREAD_SOURCE_SHA256 = "d796af6d69db337d6fa6bd463984f7d17188d991dbb22f60efb92a8a9619507c"
+
+
+def quiet_linux_driver() -> type | None:
+    """Textual's LinuxDriver, with an input thread that sleeps until there is input. Textual's wakes every
+    0.1 s to see whether the app is leaving (`exit_event`) and to time out a lone ESC; on an idle dashboard
+    that was 600 wake-ups a minute, 0.04-0.06 CPU-s, a third of issue 14's idle budget. Here the thread
+    waits in select() with no timeout, except while the parser holds a part of an escape sequence
+    (`Parser._timeout_time`, Textual's own 0.1 s then), and the exit event also writes to a pipe the thread
+    waits on. None where Textual's Linux driver does not load (Windows)."""
+    try:
+        import selectors
+        import threading
+        from codecs import getincrementaldecoder
+
+        from textual._loop import loop_last
+        from textual._parser import ParseError
+        from textual._xterm_parser import XTermParser
+        from textual.drivers.linux_driver import LinuxDriver
+    except ImportError:
+        return None
+
+    class WakingEvent(threading.Event):
+        """The driver's exit event: setting it also wakes the input thread out of its select()."""
+
+        wake_fd = -1  # the running input thread's pipe (a suspended app's next thread makes a new one)
+
+        def set(self) -> None:
+            super().set()
+            if self.wake_fd >= 0:
+                try:
+                    os.write(self.wake_fd, b"x")
+                except OSError:  # closed: the thread is gone already
+                    pass
+
+    class QuietLinuxDriver(LinuxDriver):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self.exit_event = WakingEvent()
+
+        def run_input_thread(self) -> None:
+            """Textual 8.2's run_input_thread, but select() waits without a timeout when no escape sequence is
+            pending, and wakes for the exit event's pipe."""
+            wake_read, wake_write = os.pipe()
+            self.exit_event.wake_fd = wake_write
+            selector = selectors.SelectSelector()
+            selector.register(self.fileno, selectors.EVENT_READ)
+            selector.register(wake_read, selectors.EVENT_READ)
+            fileno = self.fileno
+            parser = XTermParser(self._debug)
+            feed = parser.feed
+            tick = parser.tick
+            decode = getincrementaldecoder("utf-8")().decode
+            read = os.read
+
+            def process_selector_events(selector_events, final: bool = False) -> None:
+                ours = [(key, mask) for key, mask in selector_events if key.fd == fileno]
+                if len(ours) != len(selector_events):
+                    os.read(wake_read, 64)  # the exit event's wake-up: the loop checks the event
+                for last, (_key, mask) in loop_last(ours):
+                    if mask & selectors.EVENT_READ:
+                        unicode_data = decode(read(fileno, 1024 * 4), final=final and last)
+                        if not unicode_data:
+                            break  # stdin piped and closed
+                        for event in feed(unicode_data):
+                            self.process_message(event)
+                for event in tick():
+                    self.process_message(event)
+
+            def timeout() -> float | None:
+                return None if parser._timeout_time is None else 0.1
+
+            try:
+                while not self.exit_event.is_set():
+                    process_selector_events(selector.select(timeout()))
+                selector.unregister(self.fileno)
+                process_selector_events(selector.select(0.1), final=True)
+            finally:
+                selector.close()
+                self.exit_event.wake_fd = -1
+                for fd in (wake_read, wake_write):
+                    try:
+                        os.close(fd)
+                    except OSError:
+                        pass
+                try:
+                    for _event in feed(""):
+                        pass
+                except (EOFError, ParseError):
+                    pass
+
+    return QuietLinuxDriver

@@ -9,6 +9,8 @@ where it is absent the real half skips and says why, or fails when EXOTUI_REALCL
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -69,6 +71,15 @@ def require_real_stack() -> Path:
     return realcloud_dir() / "clouds.yaml"
 
 
+def _stack(*args: str) -> str:
+    """tests/realcloud/stack.py run on this run's stack (its folder from EXOTUI_REALCLOUD_DIR, as the clouds.yaml)."""
+    done = subprocess.run([sys.executable, str(REPO / "tests" / "realcloud" / "stack.py"), *args], capture_output=True,
+                          text=True, timeout=180, check=False,
+                          env={**os.environ, "EXOTUI_REALCLOUD_DIR": str(realcloud_dir())})
+    assert done.returncode == 0, f"stack.py {' '.join(args)}: {done.stderr[-2000:]}"
+    return done.stdout
+
+
 class Target:
     """One cloud as the tests see it."""
 
@@ -110,6 +121,18 @@ class Target:
             self.conn.compute.wait_for_delete(self.conn.compute.get_server(sid), interval=0.5, wait=wait)
         except openstack.exceptions.NotFoundException:
             pass
+
+    def apis_down(self) -> None:
+        """Compute and Network stop answering (the real stack: their processes stopped)."""
+        raise NotImplementedError
+
+    def apis_up(self) -> None:
+        """... and answer again (the real stack: new processes, which remember nothing but the database)."""
+        raise NotImplementedError
+
+    def purge(self, sid: str) -> None:
+        """Deleted, and gone from what changes-since reports (as an operator's archive of deleted rows does)."""
+        raise NotImplementedError
 
     def action_count(self, sid: str, action: str) -> int:
         return sum(1 for a in self.conn.compute.server_actions(sid) if a.action == action)
@@ -167,11 +190,25 @@ class DemoTarget(Target):
         """The cloud's clock (its Date header, the times it stamps) moved on by `seconds`, without waiting."""
         self.demo.call(self.demo.world.advance, seconds)
 
+    def apis_down(self) -> None:
+        self.demo.world.knobs.error_rate = 1.0  # every answer a 503 (the session's cloud stays on its port)
+
+    def apis_up(self) -> None:
+        self.demo.world.knobs.error_rate = 0.0
+
+    def purge(self, sid: str) -> None:
+        def gone(world):
+            nova.delete(world, world.servers[sid])
+            world.servers.pop(sid, None)
+
+        self.demo.call(gone, self.demo.world)
+
     def cleanup(self) -> None:
         def clean(world):  # the session's demo cloud is shared: give its quota back
             for sid in self.made:
-                if not world.servers[sid]["_deleted"]:
-                    nova.delete(world, world.servers[sid])
+                server = world.servers.get(sid)  # a purged one is not there at all
+                if server is not None and not server["_deleted"]:
+                    nova.delete(world, server)
 
         self.demo.call(clean, self.demo.world)
         self.made.clear()
@@ -214,6 +251,22 @@ class RealTarget(Target):
         if status != "ACTIVE":
             compute.wait_for_server(server, status=wanted, wait=120, interval=0.5)
         return server.id
+
+    def apis_down(self) -> None:
+        _stack("stop-apis", "nova", "neutron")
+
+    def apis_up(self) -> None:
+        _stack("start-apis", "nova", "neutron")
+
+    def api_pids(self) -> dict[str, int]:
+        """The stack's nova-api and neutron-api processes, by the pids it recorded."""
+        lines = _stack("status").splitlines()
+        return {name: int(pid) for name, _, pid in (line.partition(": pid ") for line in lines)
+                if name in ("nova-api", "neutron-api")}
+
+    def purge(self, sid: str) -> None:
+        self.delete(sid)
+        _stack("archive")
 
     def cleanup(self) -> None:
         for sid in self.made:  # floating IPs the test left on its servers go with them

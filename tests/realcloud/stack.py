@@ -4,6 +4,9 @@
     python3 tests/realcloud/stack.py up      # install (apt, pip, pinned), configure, start, wait, seed
     python3 tests/realcloud/stack.py down    # stop every process it started, by pid
     python3 tests/realcloud/stack.py status  # what runs
+    python3 tests/realcloud/stack.py stop-apis nova neutron   # an API outage: those uWSGI servers stopped
+    python3 tests/realcloud/stack.py start-apis nova neutron  # ... and started again, answering when it returns
+    python3 tests/realcloud/stack.py archive  # nova-manage db archive_deleted_rows: deleted servers purged
 
 Real Keystone, Placement, Glance, Neutron (ML2, no agents), Nova (fake virt driver) and Cinder (fake
 driver) from PyPI, MariaDB and RabbitMQ from Debian, all on 127.0.0.1. The folder is
@@ -355,6 +358,45 @@ def start_api(lay: Layout, name: str) -> None:
     _STARTED.append(f"{name}-api")
 
 
+def stop_apis(lay: Layout, names: list[str]) -> None:
+    """Stop these APIs' uWSGI servers (by the pids `up` recorded), as an outage or the first half of a restart."""
+    _stop_group(lay, {f"{name}-api" for name in names}, grace=8)
+    for name in names:
+        (lay.run / f"{name}-api.pid").unlink(missing_ok=True)
+
+
+def start_apis(lay: Layout, names: list[str]) -> None:
+    """Start these APIs again (new processes, nothing remembered but the database) and wait until they answer."""
+    ports_free_for(names)
+    for name in names:
+        start_api(lay, name)
+    for name in names:
+        wait_for(f"the {name} API", lambda name=name: http_status(name, READY_PATHS[name]) < 400, 120, lay,
+                 f"{name}-api.out")
+
+
+def ports_free_for(names: list[str]) -> None:
+    import socket
+
+    for name in names:
+        with socket.socket() as sock:
+            if sock.connect_ex((HOST, PORTS[name])) == 0:
+                raise StackError(f"{name} still answers on {HOST}:{PORTS[name]}: `stop-apis {name}` first")
+
+
+def archive(lay: Layout) -> None:
+    """What an operator's cron does: deleted rows moved to the shadow tables, so that changes-since no longer
+    reports those servers as DELETED."""
+    argv = [lay.bin("nova-manage"), "--config-file", str(lay.etc / "nova" / "nova.conf"), "db", "archive_deleted_rows",
+            "--until-complete"]
+    done = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=120, cwd=lay.root)
+    with open(lay.log / "nova-archive.out", "a") as log:
+        log.write(f"$ {' '.join(argv)}\n{done.stdout}{done.stderr}\n")
+    if done.returncode not in (0, 1):  # nova-manage: 0 nothing archived, 1 rows archived
+        raise StackError(f"nova-archive: exited {done.returncode}; see {lay.log / 'nova-archive.out'}\n"
+                         f"{done.stderr[-1500:]}")
+
+
 def db_syncs(lay: Layout) -> None:
     etc = lay.etc
     nova = ["--config-file", str(etc / "nova" / "nova.conf")]
@@ -448,15 +490,26 @@ def bring_up(lay: Layout) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=("up", "down", "status", "install"))
+    parser.add_argument("command", choices=("up", "down", "status", "install", "stop-apis", "start-apis", "archive"))
+    parser.add_argument("apis", nargs="*", help=f"with stop-apis and start-apis: which ones ({', '.join(APIS)})")
     parser.add_argument("--purge", action="store_true", help="with down: delete the folder's data too")
     parser.add_argument("--in-venv", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     lay = layout()
     try:
+        if args.apis and args.command not in ("stop-apis", "start-apis"):
+            raise StackError(f"{args.command} takes no API names")
         if args.command == "status":
             alive = running(lay)
             print("\n".join(f"{name}: pid {pid}" for name, pid in alive.items()) or "nothing runs")
+            return 0
+        if args.command in ("stop-apis", "start-apis"):
+            if not args.apis or set(args.apis) - set(APIS):
+                raise StackError(f"{args.command}: name the APIs, among {', '.join(APIS)}")
+            (stop_apis if args.command == "stop-apis" else start_apis)(lay, args.apis)
+            return 0
+        if args.command == "archive":
+            archive(lay)
             return 0
         if args.command == "down":
             stop(lay)

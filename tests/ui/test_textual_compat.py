@@ -42,3 +42,18 @@ def test_no_other_module_of_ours_names_a_private_textual_module():
     offenders = [str(p.relative_to(exotui)) for p in exotui.rglob("*.py") if p.name != "textual_compat.py"
                  and private.search(p.read_text())]
     assert offenders == []
+
+
+def test_the_input_thread_copied_into_the_quiet_driver_is_still_textuals():
+    """QuietLinuxDriver.run_input_thread is Textual's with a select() that sleeps: a Textual whose own loop
+    changed fails here, so that the copy is brought up to date (textual_compat.INPUT_THREAD_SOURCE_SHA256)."""
+    import hashlib
+    import inspect
+
+    from textual._xterm_parser import XTermParser
+    from textual.drivers.linux_driver import LinuxDriver
+
+    source = inspect.getsource(LinuxDriver.run_input_thread)
+    assert hashlib.sha256(source.encode()).hexdigest() == textual_compat.INPUT_THREAD_SOURCE_SHA256
+    assert XTermParser(False)._timeout_time is None  # the parser's pending-escape deadline, read by the copy
+    assert textual_compat.quiet_linux_driver() is not None

@@ -82,6 +82,16 @@ class CommandLine(Input):
         """enter runs the line at once (esc closes it), not through a binding: that waits for the key to come back
         up to the app, by when the keys typed behind it in the same read (`:search` enter `web`) were the hidden
         line's. Those keys, reaching the line once it is closed, go back to the app for what the line opened."""
+        plain = event.key.removeprefix("alt+")
+        if self.display and plain != event.key and len(plain.removeprefix("shift+")) == 1 and plain[-1].isalnum():
+            # esc and a key in one read (a laggy link, tmux send-keys) parse as alt+key: the line's esc, then the key
+            event.stop()
+            event.prevent_default()
+            if isinstance(self.app, ExotuiApp):
+                self.app.action_back()
+            char = plain[-1].upper() if plain.startswith("shift+") else plain
+            self.app.post_message(events.Key(char, char))
+            return
         if not self.display or event.key in ("enter", "escape"):
             event.stop()
             event.prevent_default()

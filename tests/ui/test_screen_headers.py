@@ -87,3 +87,22 @@ async def test_a_key_typed_behind_esc_on_the_filter_line_reaches_the_table(open_
         await _monkey().press(ui.app, ["slash", *"zzz", "escape", "j"], burst=True)
         await ui.until(lambda: table.cursor == at + 1 and not table.filter_text, what="j on the table")
         assert not ui.app.query_one("#command", Input).display
+
+
+async def test_esc_and_a_key_in_one_read_parse_as_alt_and_still_close_the_filter(open_ui):
+    """The bytes `/zzz` ESC `j` in one read (tmux send-keys '/zzz' Escape 'j'; a laggy link) reach the app as
+    alt+j, as every terminal parser reads ESC and a letter together: the line's esc, then j on the table (it
+    used to type `zzzj` into the filter and every key after it, `q` included)."""
+    from textual._xterm_parser import XTermParser
+
+    async with open_ui() as ui:
+        first, _second = await ui.boot_many(["esc-alt-1", "esc-alt-2"])
+        table = ui.point_at(first)
+        at = table.cursor
+        parser = XTermParser()
+        parsed = list(parser.feed("/zzz\x1bj"))  # ESC waits for the rest of a sequence, until the parser's timeout
+        await ui.until(lambda: parsed.extend(parser.tick()) or parsed[-1].key == "alt+j", what="the bytes parsed")
+        for event in parsed:
+            ui.app.post_message(event)
+        await ui.until(lambda: table.cursor == at + 1 and not table.filter_text, what="j on the table")
+        assert not ui.app.query_one("#command", Input).display

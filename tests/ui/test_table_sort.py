@@ -62,3 +62,28 @@ async def test_a_column_that_moves_on_renders_only_the_rows_on_screen():
         assert table._cells["r199"][1].plain == "2m" and table._cells["r100"][1].plain == "1m"
         table.set_filter("2m")  # a filter reads every row's text: all catch up first
         assert len(table.shown) == 200
+
+
+async def test_the_sort_column_is_chosen_with_keys_and_reversed(open_ui):
+    """`>` sorts by the next column in sight (▲ in its header), `<` by the one before, `!` reverses (▼):
+    a k9s user's sort keys, at 80x24 with no mouse."""
+    from exotui.ui.widgets.table import ResourceTable
+
+    async with open_ui() as ui:
+        await ui.boot_many(["sortkey-10", "sortkey-2"])
+        ui.app.show_view("servers")
+        table = ui.app.query_one("#table-servers", ResourceTable)
+        await ui.until(lambda: table.has_focus, what="the table focused")
+
+        def names() -> list[str]:
+            return [table.items[i].name for i in table.shown if table.items[i].name.startswith("sortkey-")]
+
+        await ui.pilot.press("greater_than_sign")
+        assert table.sort_column == "name" and "NAME ▲" in table._header(80).text
+        assert names() == ["sortkey-2", "sortkey-10"]  # as people count
+        await ui.pilot.press("exclamation_mark")
+        assert table.sort_reverse and "NAME ▼" in table._header(80).text and names() == ["sortkey-10", "sortkey-2"]
+        await ui.pilot.press("greater_than_sign")
+        assert table.sort_column == "status" and not table.sort_reverse
+        await ui.pilot.press("less_than_sign", "less_than_sign")
+        assert table.sort_column is None and "▲" not in table._header(80).text

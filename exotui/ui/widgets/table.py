@@ -61,6 +61,12 @@ class ResourceTable(ScrollView, can_focus=True):
                 "some are out of sight to the left; the first column stays)"),
         Binding("right,l", "columns(1)", "Columns →", show=False, tooltip="scroll the columns sideways (› in the "
                 "header: more to the right, those a narrow terminal or w's wide view could not fit)"),
+        Binding("greater_than_sign", "sort(1)", "Sort by next", key_display=">", show=False,
+                tooltip="sort by the next column in sight (▲ in the header; natural and address order)"),
+        Binding("less_than_sign", "sort(-1)", "Sort by previous", key_display="<", show=False,
+                tooltip="sort by the column before"),
+        Binding("exclamation_mark", "sort(0)", "Reverse", key_display="!", show=False,
+                tooltip="the sort reversed (▼ in the header)"),
         Binding("space", "mark", "Mark", show=False, tooltip="a row, for a bulk action"),
         Binding("enter", "select", "Open", show=False, tooltip="the row (an instance described, a project current)"),
     ]
@@ -408,6 +414,20 @@ class ResourceTable(ScrollView, can_focus=True):
             self.column_offset = offset
             self._generation += 1
             self.refresh()
+
+    def action_sort(self, step: int) -> None:
+        """Sort by the next (1) or previous (-1) column in sight, wrapping to the table's own order (by name),
+        or reverse the sort (0)."""
+        if step == 0:
+            self.sort_column = self.sort_column or self.all_columns[0].key
+            self.sort_reverse = not self.sort_reverse
+            self._resort(self.current_id)
+            return
+        keys = [self.all_columns[position].key for position, _ in self.layout(self._width()).columns]
+        order: list[str | None] = [None, *keys]
+        at = order.index(self.sort_column) if self.sort_column in order else 0
+        self.sort_column, self.sort_reverse = order[(at + step) % len(order)], False
+        self._resort(self.current_id)
 
     def action_mark(self) -> None:
         ident = self.current_id

@@ -128,14 +128,15 @@ async def test_large_upload_in_segments_resumes_where_it_stopped(layer, cloud, t
                                              large_above=1_000_000))
     with pytest.raises(asyncio.CancelledError):
         await first
-    # the third may be on the wire when the cancel lands: its thread ends by itself, then nothing more is sent
+    # progress reports are throttled (every 0.1 s): on a loaded machine the cancel can land a segment or two
+    # later, and the segment on the wire then ends by itself: once its thread is done nothing more is sent
     await until(lambda: not layer.session.calls_under_way, what="the cancelled upload's last call over")
     before = _sent(cloud, "PUT", "/big_segments/big.bin/slo/")
-    assert 2 <= before <= 3
+    assert 2 <= before < 6
     second = await layer.upload(src, "big", segment_size=400_000, large_above=1_000_000)
     assert second.ok and "already there" in second.message, second.message
     after = _sent(cloud, "PUT", "/big_segments/big.bin/slo/")
-    assert after - before <= 6 - 2  # the segments already there were not sent again
+    assert after - before <= 6 - before + 1  # only the segments not there yet (one may have been cut off)
     dest = tmp_path / "down.bin"
     await ObjectStore(layer.session).download("big", "big.bin", dest)
     assert dest.read_bytes() == data

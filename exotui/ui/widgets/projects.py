@@ -9,8 +9,6 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import Static
 
-from ...cloud.quotas import SERVICE_TITLES, SERVICES, QuotaLine, lines
-from ...cloud.quotas import tightest as tightest_quotas
 from .table import Column
 from .views import CellColours, ResourceView, clock
 
@@ -25,7 +23,8 @@ def runway_text(balance) -> str:
         return f"{short} idle"
     return f"{short} {days:.0f}d" if days < 999.5 else f"{short} >999d"
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # cloud/ loads after the first frame (tests/ui/test_startup.py)
+    from ...cloud.quotas import QuotaLine
     from ...cloud.store import Change
 
 
@@ -95,6 +94,8 @@ def quota_line(line: QuotaLine, palette: CellColours) -> Text:
 
 def quota_sections(store, palette: CellColours) -> list[tuple[str, list[Text]]]:
     """The project detail's meters: every quota the cloud reports, service by service, in human units."""
+    from ...cloud.quotas import SERVICE_TITLES, SERVICES, lines
+
     every = lines(store.get("quotas"))
     if not every:
         return [("Quotas", [Text("not loaded yet" if not store.state("quotas").loaded else "none reported")])]
@@ -105,6 +106,7 @@ def quota_sections(store, palette: CellColours) -> list[tuple[str, list[Text]]]:
 
 
 def row_for(project) -> ProjectRow:
+    from ...cloud.quotas import tightest as tightest_quotas
     from ...cloud.units import allocation_balances, project_burn_rate, tightest  # after the first frame
 
     store = project.store

@@ -141,7 +141,11 @@ class ProjectStore:
 
     def merge(self, kind: str, items: Iterable[Any], removed_ids: Iterable[str] = (),
               as_of: float | None = None) -> Change:
-        """A partial list (changes-since): upsert these, drop `removed_ids`. `as_of` as in replace."""
+        """A partial list (changes-since): upsert these, drop `removed_ids`. `as_of` as in replace; none (an
+        action's own answer, a write the cloud has just confirmed) is news as of now: a list sent before it and
+        landing after cannot undo it (a key pair just made vanished from the store until the next poll)."""
+        if as_of is None:
+            as_of = time.monotonic()
         state = self._kinds[kind]
         added, updated = set(), set()
         removed_ids = [i for i in removed_ids if not self._stale(kind, i, as_of)]

@@ -329,3 +329,24 @@ async def test_an_unchanged_list_is_neither_parsed_nor_diffed(loaded, conn, monk
         assert parsed and made.id in store.get("floating_ips")
     finally:
         conn.network.delete_ip(made)
+
+
+def test_a_write_the_cloud_confirmed_is_not_undone_by_a_list_sent_before_it():
+    """A key pair made (or deleted) by an action, then a full list that was already on the wire lands: the
+    store keeps the action's answer (CI on the real stack: the new key pair vanished, and deleting it said
+    "not in the project"); a list sent after the write decides as usual."""
+    import time
+
+    from exotui.cloud.models import Keypair
+
+    store = ProjectStore(ProjectKey(CLOUD_NAME, "p"))
+    made = Keypair.from_api({"name": "made", "public_key": "ssh-ed25519 AAAA made", "fingerprint": "f"})
+    old = Keypair.from_api({"name": "old", "public_key": "ssh-ed25519 AAAA old", "fingerprint": "g"})
+    store.replace("keypairs", [old], as_of=time.monotonic())
+    in_flight = time.monotonic()  # a poll's list, sent before the writes' answers came
+    store.merge("keypairs", [made])  # the action's own answer
+    store.merge("keypairs", [], ["old"])  # a delete the cloud confirmed
+    store.replace("keypairs", [old], as_of=in_flight)
+    assert set(store.get("keypairs")) == {"made"}
+    store.replace("keypairs", [], as_of=time.monotonic())  # sent later: the key pair really is gone
+    assert set(store.get("keypairs")) == set()

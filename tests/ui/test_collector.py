@@ -16,8 +16,11 @@ class Node:
 
 
 async def _settle() -> None:
-    for _ in range(3):  # call_soon_threadsafe's callback runs on the next turns of the loop
-        await asyncio.sleep(0)
+    """Until the loop has run what the collection queued: callbacks run in order, so once a marker queued
+    after them the same way has run, so have they."""
+    ran = asyncio.Event()
+    asyncio.get_running_loop().call_soon_threadsafe(ran.set)
+    await ran.wait()
 
 
 async def test_survivors_of_a_full_collection_are_frozen_and_a_sweep_reclaims_frozen_cycles():

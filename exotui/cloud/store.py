@@ -37,9 +37,10 @@ class Change:
     removed: frozenset[str] = frozenset()
     error: str | None = None  # set when a fetch of this kind failed (the data kept is older)
     loaded: bool = False  # the kind's first successful fetch: "none" is news too (an empty project)
+    recovered: bool = False  # a good fetch after a failed one: the header's "stale" ends now, not a tick later
 
     def __bool__(self) -> bool:
-        return bool(self.added or self.updated or self.removed or self.error or self.loaded)
+        return bool(self.added or self.updated or self.removed or self.error or self.loaded or self.recovered)
 
 
 @dataclass
@@ -134,8 +135,9 @@ class ProjectStore:
         removed = frozenset(old.keys() - new.keys())
         updated = frozenset(k for k in new.keys() & old.keys() if new[k] != old[k])
         state.items = new
+        recovered = state.last_error is not None
         first = self._ok(state)
-        change = self._emit(Change(self.key, kind, added, updated, removed, loaded=first))
+        change = self._emit(Change(self.key, kind, added, updated, removed, loaded=first, recovered=recovered))
         self._floating_ips_moved(kind)
         return change
 
@@ -164,15 +166,21 @@ class ProjectStore:
                 updated.add(item.id)
             state.items[item.id] = item
         removed = {i for i in removed_ids if state.items.pop(i, None) is not None}
+        recovered = state.last_error is not None
         first = self._ok(state)
         change = self._emit(Change(self.key, kind, frozenset(added), frozenset(updated), frozenset(removed),
-                                   loaded=first))
+                                   loaded=first, recovered=recovered))
         self._floating_ips_moved(kind)
         return change
 
     def unchanged(self, kind: str) -> None:
-        """A fetch of `kind` that brought what the store already holds: it is fresh, and nothing else."""
-        self._ok(self._kinds[kind])
+        """A fetch of `kind` that brought what the store already holds: it is fresh, and nothing else (but a
+        good fetch after a failed one is news: the failure is over)."""
+        state = self._kinds[kind]
+        recovered = state.last_error is not None
+        self._ok(state)
+        if recovered:
+            self._emit(Change(self.key, kind, recovered=True))
 
     def failed(self, kind: str, message: str) -> Change:
         state = self._kinds[kind]

@@ -327,7 +327,7 @@ class ExotuiApp(App[int]):
         for view in main.query(ResourceView):  # (absent while the app shuts down)
             view.changed(change)
         current = self.project is not None and change.project == self.project.key
-        if current and change.error and change.kind == "servers":
+        if current and (change.error or change.recovered or change.loaded) and change.kind == "servers":
             self.update_crumb()
         if self.screen is not main and hasattr(self.screen, "changed"):
             self.screen.changed(change)  # a detail screen follows its resource

@@ -350,3 +350,25 @@ def test_a_write_the_cloud_confirmed_is_not_undone_by_a_list_sent_before_it():
     assert set(store.get("keypairs")) == {"made"}
     store.replace("keypairs", [], as_of=time.monotonic())  # sent later: the key pair really is gone
     assert set(store.get("keypairs")) == set()
+
+
+def test_a_good_fetch_after_a_failed_one_is_news_even_when_nothing_changed():
+    """The header says "⚠ stale" from a failed poll until a listener hears the failure is over: a good list
+    (changed, or the same as held) tells it at once, not at the header's next tick (CI: the table already
+    equalled the restarted cloud while the header still said "stale 2s: connection refused")."""
+    from exotui.cloud.models import Keypair
+
+    store = ProjectStore(ProjectKey(CLOUD_NAME, "p"))
+    heard = []
+    store.subscribe(heard.append)
+    key = Keypair.from_api({"name": "k", "public_key": "ssh-ed25519 AAAA k", "fingerprint": "f"})
+    store.replace("keypairs", [key])
+    store.failed("keypairs", "connection refused")
+    heard.clear()
+    store.unchanged("keypairs")
+    assert [c.recovered for c in heard] == [True] and store.state("keypairs").last_error is None
+    store.unchanged("keypairs")
+    assert len(heard) == 1, "a good fetch after a good one is not news"
+    store.failed("keypairs", "connection refused")
+    assert store.replace("keypairs", []).recovered
+    assert not store.merge("keypairs", [key]).recovered

@@ -46,7 +46,7 @@ from .store import KINDS, ProjectStore
 @dataclass
 class Intervals:
     fast: float = 1.5  # while something moves
-    idle: float = 3.0  # servers and the watched kinds of the project on screen, when all is still
+    idle: float = 3.5  # servers and the watched kinds of the project on screen, when all is still
     background: float = 15.0  # servers of a project not on screen
     others: float = 300.0  # kinds not on screen (a full list: also their reconciliation); shown ones: `idle`
     max_backoff: float = 60.0

@@ -125,6 +125,7 @@ class CloudSession:
         self._connect_lock = asyncio.Lock()
         self.compute_mv: str | None = None
         self._calls: set[concurrent.futures.Future] = set()
+        self._bases: dict[str, tuple[object, str]] = {}  # service -> (the token it was read under, its URL)
 
     @classmethod
     def for_project(cls, profile, project_id: str | None = None, region: str | None = None) -> "CloudSession":
@@ -213,18 +214,41 @@ class CloudSession:
         """Every item of a list, following the service's "next" links; raw dicts."""
         conn = await self.connection()
         proxy = getattr(conn, service)
-        return await self.run(self._fetch_pages, proxy, path, key, params or {}, microversion)
+        return await self.run(self._fetch_pages, proxy, path, key, params or {}, microversion, self._base(service))
+
+    def _base(self, service: str) -> Callable[[Any], dict]:
+        """A poll's endpoint, read from the catalog once per token (on the pool's thread): keystoneauth looks
+        it up on every request otherwise, deep-copying the whole catalog each time (a fifth of an idle poll's
+        CPU, profiled with 1,000 instances). A new token (a new login, perhaps a new catalog) reads it again."""
+
+        def base(proxy) -> dict:
+            marker = self.auth_marker()
+            known = self._bases.get(service)
+            if known is None or known[0] is not marker or marker is None:
+                try:
+                    url = proxy.get_endpoint()
+                except Exception:
+                    return {}  # keystoneauth looks it up itself, and says what is wrong
+                if not url:
+                    return {}
+                known = self._bases[service] = (marker, url.replace("%", "%%"))  # keystoneauth %-formats it
+            return {"endpoint_override": known[1]}
+
+        return base
 
     @staticmethod
-    def _fetch_pages(proxy, path: str, key: str, params: dict, microversion: str | None) -> Page:
+    def _fetch_pages(proxy, path: str, key: str, params: dict, microversion: str | None,
+                     base: Callable[[Any], dict] = lambda proxy: {}) -> Page:
         items: list[dict] = []
         size = 0
         cloud_time = None
         digest = hashlib.blake2b(digest_size=16)
         url: str | None = path
         query: dict | None = params
+        where = base(proxy)
         for _ in range(MAX_PAGES):
-            response = checked(proxy.get(url, params=query, microversion=microversion, raise_exc=False, **RETRIES))
+            response = checked(proxy.get(url, params=query, microversion=microversion, raise_exc=False, **RETRIES,
+                                         **where))
             size += len(response.content)
             digest.update(response.content)
             date = response.headers.get("Date")
@@ -248,10 +272,11 @@ class CloudSession:
         conn = await self.connection()
         proxy = getattr(conn, service)
         quiet = {"log": False} if secret else {}
+        base = self._base(service)
 
         def call() -> dict:
             return checked(proxy.get(path, params=params, microversion=microversion, raise_exc=False, **RETRIES,
-                                     **quiet)).json()
+                                     **quiet, **base(proxy))).json()
 
         return await self.run(call)
 

@@ -305,7 +305,7 @@ class ExotuiApp(App[int]):
         when the session is detached or another window is shown, most desktop terminals when another window
         is raised). Unlooked at, the shown project is polled as an unshown one (servers every 15 s, the rest
         every 5 minutes): a dashboard left open for weeks costs next to nothing. Focus back, or any key,
-        and what is on screen is listed at once and every 3 s again."""
+        and what is on screen is listed at once and every 3.5 s again."""
         if not focused:
             if self.project is not None:
                 self.project.poller.watch(())

@@ -45,6 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _sshd_launcher():
     """tests/ssh/conftest.py's start_sshd (one launcher for tests and bench; tests/ is not a package)."""
+    sys.path.insert(0, str(ROOT / "tests"))  # it imports tests/conditions.py, as pytest's rootdir allows
     spec = importlib.util.spec_from_file_location("exotui_tests_ssh_conftest", ROOT / "tests/ssh/conftest.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # its dataclasses look their module up
@@ -122,6 +123,9 @@ async def embedded(target: Target, console: str, store: KnownHosts, path: Path) 
                       frames=term.frames - frames,
                       engine=term.emulator.name)
         # keystroke to echo: an idle interactive shell, one key at a time
+        # on a reset terminal (as after `reset`): the escape stream leaves its own modes and margins behind, in
+        # which the echoes of a 10 MB run overwrote each other at one spot and were never seen whole
+        await term.feed(b"\x1bc")
         shell = await conn.shell(80, 24, command="/bin/sh")
         await asyncio.sleep(0.3)
         while True:  # drain the prompt

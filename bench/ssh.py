@@ -137,6 +137,9 @@ async def embedded(target: Target, console: str, store: KnownHosts, path: Path) 
         term.on_input = shell.write
         await pilot.click(Watched)  # focused: keys go to the remote
         for i in range(30):
+            # keys 50 ms apart (a fast typist's 20 a second; key repeat is 25-30): typed the instant the last
+            # echo was drawn, every echo fell within a frame of the last repaint and waited out the frame limit
+            await asyncio.sleep(0.05)
             char = "abcdefghij"[i % 10]
             typed += char
             term.want, term.shown = typed, asyncio.Event()

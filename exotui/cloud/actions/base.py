@@ -66,6 +66,19 @@ def where(server: Server) -> str:
     return server.status + (f" · {server.task_state}" if server.task_state else "")
 
 
+def made(label: str, done: str) -> Callable[[Any], ActionResult | None]:
+    """The judge of a Cinder create (a volume, a snapshot): pending while absent or `creating`; then `done`
+    ("volume data created") if available, else the status it settled in. The value is its ID."""
+
+    def judge(item: Any) -> ActionResult | None:
+        if item is None or item.status == "creating":
+            return None
+        ok = item.status == "available"
+        return ActionResult(ok, f"{label} " + (done if ok else f"is {item.status}"), item.status, value=item.id)
+
+    return judge
+
+
 def failed(what: str, err: CloudError, status: str | None = None) -> ActionResult:
     if err.answer_lost:  # it went out: the cloud may have done it, and the poller will show it if so
         return ActionResult(False, f"{what}: {err.message}; it may have been done (not sent again): "

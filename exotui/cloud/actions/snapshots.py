@@ -8,7 +8,7 @@ from typing import Callable
 
 from ..models import Volume, VolumeSnapshot
 from ..session import CloudError
-from .base import ActionRefused, ActionResult, ActionsBase, failed
+from .base import ActionRefused, ActionResult, ActionsBase, failed, made
 
 KIND = "volume_snapshots"
 MAX_NAME = 255  # Cinder's column
@@ -54,19 +54,12 @@ class SnapshotActions(ActionsBase):
                 answer = await self._send("block_storage", "POST", "/snapshots", {"snapshot": spec})
             except CloudError as err:  # 413: the snapshot or gigabyte quota
                 return failed(what, err)
-            made = VolumeSnapshot.from_api((answer or {}).get("snapshot") or {})
-            if not made.id:
+            answered = VolumeSnapshot.from_api((answer or {}).get("snapshot") or {})
+            if not answered.id:
                 return ActionResult(False, f"{what}: Cinder did not say which snapshot it made", still_running=True)
-            self.store.merge(KIND, [made])
+            self.store.merge(KIND, [answered])
 
-            def judge(snap: VolumeSnapshot | None) -> ActionResult | None:
-                if snap is None or snap.status == "creating":
-                    return None
-                ok = snap.status == "available"
-                return ActionResult(ok, f"snapshot {name} " + ("taken" if ok else f"is {snap.status}"), snap.status,
-                                    value=snap.id)
-
-            return await self._follow_snapshot(made.id, judge, what, timeout)
+            return await self._follow_snapshot(answered.id, made(f"snapshot {name}", "taken"), what, timeout)
 
     @staticmethod
     def why_not_delete_volume_snapshot(snapshot: VolumeSnapshot) -> str | None:

@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 from ..models import Volume
 from ..session import CloudError
-from .base import ActionRefused, ActionResult, ActionsBase, failed
+from .base import ActionRefused, ActionResult, ActionsBase, failed, made
 
 
 class VolumeActions(ActionsBase):
@@ -48,15 +48,8 @@ class VolumeActions(ActionsBase):
                 raise ActionRefused(f"a volume from this snapshot needs at least {snapshot.size_gb} GB")
             spec["snapshot_id"] = snapshot_id
 
-        def judge(volume: Volume | None) -> ActionResult | None:
-            if volume is None or volume.status == "creating":
-                return None
-            ok = volume.status == "available"
-            return ActionResult(ok, f"volume {name} " + ("created" if ok else f"is {volume.status}"), volume.status,
-                                value=volume.id)
-
         return await self._volume_call(name, "create_volume", f"create volume {name}", "POST", "/volumes",
-                                       {"volume": spec}, judge, timeout)
+                                       {"volume": spec}, made(f"volume {name}", "created"), timeout)
 
     @staticmethod
     def why_not_attach_volume(volume: Volume) -> str | None:

@@ -84,3 +84,14 @@ def openstack_cli(clouds_env):
         return done
 
     return run
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (`-n 2 --dist loadgroup`, pyproject's addopts) each test file runs whole on one
+    worker (tests of a file may share its module's state and the session's demo cloud in order), and every
+    real-tier test on one worker: they share the one real stack, and one of them restarts its APIs."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is not None:
+            continue
+        group = "realcloud" if item.get_closest_marker("realcloud") is not None else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))

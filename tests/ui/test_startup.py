@@ -169,7 +169,13 @@ async def test_views_mount_after_the_first_frame_and_open_at_once(demo, demo_dir
     app = ExotuiApp(lambda: cli._workspace("exotui-demo"))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("colon", *"vol", "enter")  # as soon as the app takes keys
-        await until(pilot, lambda: app.current_view == "volumes")
+        try:
+            await until(pilot, lambda: app.current_view == "volumes")
+        except AssertionError:  # (failed once in CI, never here: say what the app was doing)
+            line = app.query_one("#command")
+            raise AssertionError(f"view {app.current_view!r}, focused {app.focused!r}, command line "
+                                 f"{line.display=} {line.value=!r}, views {[w.id for w in app.query('#body > *')]}, "
+                                 f"notes {[n.message for n in app._notifications]}") from None
         assert {w.id for w in app.query("#body > *")} == {"projects", "servers", "volumes", "networks",
                                                            "floating_ips", "security_groups", "images", "keypairs",
                                                            "routers", "subnets", "ports", "volume_snapshots",

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import asyncssh
 
-from . import console, neutron
+from . import console, neutron, sandbox
 from .world import World
 
 log = logging.getLogger("exotui.demo.sshd")
@@ -243,6 +243,27 @@ class SSHFleet:
             (path / ".profile").write_text(f"PS1='{user}@{name}$ '\nhostname() {{ echo {name}; }}\n")
         return path
 
+    def sandbox(self, server: dict) -> tuple[Path, Path]:
+        """(bin dir first on PATH, sandbox root) of the instance: its `sudo` confines root's writes (sandbox.py)."""
+        assert self._homes is not None
+        return sandbox.prepare(self._homes / server["id"], server)
+
+    def notice_reporter(self, server: dict) -> None:
+        """After each command or shell: a usage reporter installed in the sandbox makes the instance write usage
+        lines to its console from this minute on (demo/usage.py); one removed stops them. An instance seeded with
+        a reporter of its own (Exosphere's) keeps it either way."""
+        _, root = self.sandbox(server)
+        console_dev = sandbox.reporter(root)
+        now = self.world.now()
+        if console_dev is not None and (not server.get("_usage") or server.get("_usage_until")):
+            server.update(_usage="light", _usage_since=now.replace(second=0, microsecond=0), _usage_sandbox=True,
+                          _usage_kmsg=console_dev == "/dev/kmsg")
+            server.pop("_usage_until", None)
+            log.info("demo ssh: %s has a usage reporter now", server.get("name"))
+        elif console_dev is None and server.get("_usage_sandbox") and not server.get("_usage_until"):
+            server["_usage_until"] = now
+            log.info("demo ssh: %s's usage reporter was removed", server.get("name"))
+
 
 class _Server(asyncssh.SSHServer):
     """One connection to one instance: public-key auth against the instance's keypair."""
@@ -388,11 +409,17 @@ class _Session(asyncssh.SSHServerSession):
         try:
             home = self._fleet.home(self._server, user)
             env = self._environment(user, home)
+            bin_dir, _ = self._fleet.sandbox(self._server)
+            env["PATH"] = f"{bin_dir}:{PATH}"  # its sudo first: root's writes stay in the instance's sandbox
             argv = [SHELL, "-c", self._command] if self._command is not None else [SHELL, "-l"]
             status = await (self._run_pty(argv, env, home) if self._term else self._run_pipes(argv, env, home))
         except OSError as err:
             self._chan.write_stderr(f"{SHELL}: {err.strerror}\r\n".encode())
             status = 127
+        try:
+            self._fleet.notice_reporter(self._server)
+        except OSError as err:
+            log.warning("demo ssh: cannot read the sandbox of %s: %s", self._server.get("name"), err)
         if self._chan.is_closing():
             return
         if status >= 0:

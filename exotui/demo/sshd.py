@@ -10,7 +10,9 @@ Like a cloud image, an instance accepts the key of its Nova keypair, as its imag
 or as `exouser`, and nothing else (but exouser's passphrase where the instance posted one to
 Nova, as Exosphere's do). A "login" is a shell on the machine running the demo cloud, as
 the user running it, with a throwaway home directory; the environment is built from scratch so
-nothing of the demo cloud's own environment (credentials included) reaches it. A port forward
+nothing of the demo cloud's own environment (credentials included) reaches it. Its `sudo` is the
+demo's (sandbox.py), first on PATH: root's writes land in the instance's own sandbox, never in this
+machine's /etc; a usage reporter installed there makes the instance write usage lines to its console. A port forward
 (`ssh -L`) may reach the instance's loopback only.
 """
 

@@ -10,7 +10,9 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from test_snapshots import screen_text as svg_rows
 from textual.widgets import OptionList, Static
+from waiting import settled_screenshot
 
 from exotui.cloud.actions import InFlight
 from exotui.cloud.actions.base import ActionsBase
@@ -123,6 +125,11 @@ async def test_a_no_sends_nothing_and_refusals_are_one_line(open_ui):
         sid = await reachable(ui, "ui-reporter-no")
         notes = recorded(ui)
         await consent(ui, sid, INSTALL)
+        rows = svg_rows(await settled_screenshot(ui.pilot, ui.app, what="the consent dialog"))  # at 80x24
+        text = "\n".join(rows)
+        assert "Install the usage reporter on ui-reporter-no?" in text and "sudo -n true" in text
+        assert any("Install" in row and "Cancel" in row for row in rows), "both answers on screen"
+        assert "tab, ↑↓: read them all" in text
         await ui.pilot.press("escape")
         await ui.until(lambda: not isinstance(ui.app.screen, CommandsDialog), what="the dialog closed")
         await ui.app.workers.wait_for_complete()

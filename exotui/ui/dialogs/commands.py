@@ -16,6 +16,7 @@ class CommandsDialog(ConfirmDialog):
     """"Install the usage reporter on web-1?" with the commands below the message. Returns a bool."""
 
     DEFAULT_CSS = tcss(__file__, "commands.tcss")
+    keys_hint = "y: yes · n/esc: no · tab, ↑↓: read them all"
 
     def __init__(self, title: str, message: str, commands: str, confirm: str) -> None:
         super().__init__(title, message, confirm)

@@ -21,8 +21,10 @@ from exotui.cloud.usage_reporter import CRON_FILE, SCRIPT_PATH, outcome
 from exotui.ssh.client import connect
 from exotui.ssh.reporter import INSTALL, REMOVE, apply
 from exotui.ssh.target import reach
+from exotui.ui.commands import selection_commands
 from exotui.ui.dialogs.choice import ChoiceDialog
 from exotui.ui.dialogs.commands import CommandsDialog
+from exotui.ui.screens.detail import InstanceDetail
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -136,10 +138,25 @@ async def test_a_no_sends_nothing_and_refusals_are_one_line(open_ui):
         assert not sandbox_of(ui.demo, sid).exists(), "no login happened"
         assert "_usage" not in ui.world_server(sid) and notes == []
 
-        stopped = await ui.boot("ui-reporter-off", status="SHUTOFF")
+        # the palette and the detail's `a` offer it too (the same table, the same flow)
+        ui.point_at(sid)
+        names = [name for name, _, _ in selection_commands(ui.app)]
+        assert "Install usage reporter (graphs): ui-reporter-no" in names
+        assert "Remove usage reporter: ui-reporter-no" in names
+        ui.app.flows.open_detail(sid, ui.project)
+        await ui.until(lambda: isinstance(ui.app.screen, InstanceDetail), what="the detail")
+        await ui.pilot.press("a")
+        await ui.until(lambda: isinstance(ui.app.screen, ChoiceDialog), what="the detail's action menu")
+        assert ui.app.screen.query_one(OptionList).get_option_index(INSTALL) >= 0
+        await ui.pilot.press("escape")
+        await ui.until(lambda: isinstance(ui.app.screen, InstanceDetail), what="back on the detail")
+        await ui.pilot.press("escape")
+
+        stopped = await ui.boot("ui-rep\x1b[31m[b]off", status="SHUTOFF")  # its name is the cloud's text
         choices = ui.app.flows.menu_choices(ui.project, [ui.store.item("servers", stopped)])
         menu_reason = {c.id: c.reason for c in choices}
         assert menu_reason[INSTALL] == "SHUTOFF: only an ACTIVE instance answers SSH"
+        assert menu_reason[REMOVE] == "SHUTOFF: only an ACTIVE instance answers SSH"
         no_address = await ui.boot("ui-reporter-noip")
         for server_id, why in ((stopped, "only an ACTIVE instance answers SSH"), (no_address, "has no floating IP")):
             notes.clear()
@@ -147,6 +164,7 @@ async def test_a_no_sends_nothing_and_refusals_are_one_line(open_ui):
             await ui.until(lambda: notes, what="the refusal")
             await ui.app.workers.wait_for_complete()
             assert len(notes) == 1 and why in notes[0] and "\n" not in notes[0], notes
+            assert "\x1b" not in notes[0]
             assert not isinstance(ui.app.screen, CommandsDialog), "nothing is asked of an instance exotui cannot reach"
 
 

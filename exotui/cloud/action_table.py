@@ -217,7 +217,7 @@ class InstanceCommand:
 
 
 INSTANCE_COMMANDS: tuple[InstanceCommand, ...] = (
-    InstanceCommand("install_usage_reporter", "install the usage reporter on", "Install usage reporter (graphs)…",
+    InstanceCommand("install_usage_reporter", "install the usage reporter on", "Install usage reporter…",
                     Confirm("Install the usage reporter", "gets a one-minute cron job (as root) writing its CPU, "
                             "memory, disk and GPU use to its console log, as Exosphere's instances do.", "ACTIVE",
                             "Install")),

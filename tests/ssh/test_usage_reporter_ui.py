@@ -136,7 +136,7 @@ async def test_a_no_sends_nothing_and_refusals_are_one_line(open_ui):
         # the palette and the detail's `a` offer it too (the same table, the same flow)
         ui.point_at(sid)
         names = [name for name, _, _ in selection_commands(ui.app)]
-        assert "Install usage reporter (graphs): ui-reporter-no" in names
+        assert "Install usage reporter: ui-reporter-no" in names
         assert "Remove usage reporter: ui-reporter-no" in names
         ui.app.flows.open_detail(sid, ui.project)
         await ui.until(lambda: isinstance(ui.app.screen, InstanceDetail), what="the detail")

@@ -25,6 +25,7 @@ import ipaddress
 import logging
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -78,6 +79,7 @@ class SSHFleet:
         else:
             self._homes = self._state_dir / "ssh-home"
         self.world.listeners.append(self._on_change)
+        self.world.console_readers.append(self._before_console)
         # only servers with a floating IP can be reachable: start from Neutron's table, not 20,000 servers
         self._dirty.update(self._device_of(fip) for fip in self.world.floatingips.values())
         self._dirty.discard("")
@@ -117,6 +119,8 @@ class SSHFleet:
         self._stopping = True
         if self._on_change in self.world.listeners:
             self.world.listeners.remove(self._on_change)
+        if self._before_console in self.world.console_readers:
+            self.world.console_readers.remove(self._before_console)
         if self._task is not None:
             await asyncio.gather(self._task, return_exceptions=True)
         sessions = list(self._sessions)
@@ -243,6 +247,14 @@ class SSHFleet:
                 f"PS1='{user}@{name}:\\w$ '\nhostname() {{ echo {name}; }}\n")
             (path / ".bash_profile").write_text(". ~/.bashrc\n")
             (path / ".profile").write_text(f"PS1='{user}@{name}$ '\nhostname() {{ echo {name}; }}\n")
+        # a login shell's /etc/profile sets PATH anew: the rc files put the sandbox's sudo first again
+        bin_dir, _ = self.sandbox(server)
+        where = shlex.quote(str(bin_dir))
+        first = f'case ":$PATH:" in *:{where}:*) ;; *) PATH={where}:$PATH;; esac\n'
+        for rc in (path / ".bashrc", path / ".profile"):
+            text = rc.read_text() if rc.exists() else ""
+            if first not in text:
+                rc.write_text(text + first)
         return path
 
     def sandbox(self, server: dict) -> tuple[Path, Path]:
@@ -265,6 +277,15 @@ class SSHFleet:
         elif console_dev is None and server.get("_usage_sandbox") and not server.get("_usage_until"):
             server["_usage_until"] = now
             log.info("demo ssh: %s's usage reporter was removed", server.get("name"))
+
+
+    def _before_console(self, server: dict) -> None:
+        """A console read: a reporter installed (or removed) from a shell that is still open counts already."""
+        if self._homes is not None and (self._homes / server["id"] / ".root").is_dir():
+            try:
+                self.notice_reporter(server)
+            except OSError as err:
+                log.warning("demo ssh: cannot read the sandbox of %s: %s", server.get("name"), err)
 
 
 class _Server(asyncssh.SSHServer):

@@ -18,7 +18,7 @@ from waiting import settled_screenshot
 from exotui.cloud.actions import InFlight
 from exotui.cloud.actions.base import ActionsBase
 from exotui.cloud.usage import parse_line
-from exotui.cloud.usage_reporter import CRON_FILE, SCRIPT_PATH, outcome
+from exotui.cloud.usage_reporter import CRON_FILE, SCRIPT_PATH, install_script, outcome, uninstall_script
 from exotui.ssh.client import connect
 from exotui.ssh.reporter import INSTALL, REMOVE, apply
 from exotui.ssh.target import reach
@@ -161,6 +161,32 @@ async def test_a_no_sends_nothing_and_refusals_are_one_line(open_ui):
             assert len(notes) == 1 and why in notes[0] and "\n" not in notes[0], notes
             assert "\x1b" not in notes[0]
             assert not isinstance(ui.app.screen, CommandsDialog), "nothing is asked of an instance exotui cannot reach"
+
+
+async def test_a_reporter_typed_into_a_shell_still_open_counts_at_the_next_console_read(open_ui):
+    """The install as a user would paste it into an SSH session: the demo notices when the console is read."""
+    async with open_ui() as ui:
+        sid = await reachable(ui, "ui-reporter-typed")
+        server = ui.store.item("servers", sid)
+        way = reach(server, ui.store.item("images", server.image_id), ui.project.profile.cloud_region.config,
+                    ui.project.profile.source, check_host_key=False)
+        console = (await ui.project.actions.console_log(sid)).value
+        connection = await connect(way.target, console)
+        try:
+            shell = await connection.conn.create_process(encoding="utf-8")  # a login shell, no command
+            shell.stdin.write(install_script("ubuntu"))
+            got = await asyncio.wait_for(shell.stdout.readline(), 60)
+            assert "exotui-usage: installed" in got, await shell.stderr.read()
+            lines = [parse_line(line) for line in (await ui.project.actions.console_log(sid)).value.splitlines()]
+            assert any(lines), "a usage line while the shell is still open"
+            shell.stdin.write(uninstall_script())
+            assert "exotui-usage: removed" in await asyncio.wait_for(shell.stdout.readline(), 60)
+            assert (await ui.project.actions.console_log(sid)).ok
+            assert ui.world_server(sid).get("_usage_until") is not None, "stopped at the next read"
+            shell.stdin.write_eof()
+            await asyncio.wait_for(shell.wait_closed(), 30)
+        finally:
+            await connection.close()
 
 
 # --- the same path without the app: Exosphere's reporter kept, a failing sudo, the sandbox's refusals ---------

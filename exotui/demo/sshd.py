@@ -12,8 +12,8 @@ Nova, as Exosphere's do). A "login" is a shell on the machine running the demo c
 the user running it, with a throwaway home directory; the environment is built from scratch so
 nothing of the demo cloud's own environment (credentials included) reaches it. Its `sudo` is the
 demo's (sandbox.py), first on PATH: root's writes land in the instance's own sandbox, never in this
-machine's /etc; a usage reporter installed there makes the instance write usage lines to its console. A port forward
-(`ssh -L`) may reach the instance's loopback only.
+machine's /etc; a usage reporter installed there makes the instance write usage lines to its console.
+A port forward (`ssh -L`) may reach the instance's loopback only.
 """
 
 from __future__ import annotations
@@ -277,7 +277,6 @@ class SSHFleet:
         elif console_dev is None and server.get("_usage_sandbox") and not server.get("_usage_until"):
             server["_usage_until"] = now
             log.info("demo ssh: %s's usage reporter was removed", server.get("name"))
-
 
     def _before_console(self, server: dict) -> None:
         """A console read: a reporter installed (or removed) from a shell that is still open counts already."""

@@ -203,6 +203,31 @@ MENU: tuple[ServerAction, ...] = tuple(a for a in SERVER_ACTIONS if a.in_menu)
 LAUNCH_SETTLES = frozenset({"ACTIVE"})
 
 
+# --- commands run on the instance itself, over SSH ----------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class InstanceCommand:
+    """An action on one ACTIVE instance that is not a cloud request: commands run in it over exotui's SSH path
+    (ssh/), shown in full and run only once the user agreed (`confirm`'s button), one instance at a time."""
+
+    name: str
+    verb: str  # "install the usage reporter on"
+    label: str  # its line in the action menu, after the SSH lines
+    confirm: Confirm
+
+
+INSTANCE_COMMANDS: tuple[InstanceCommand, ...] = (
+    InstanceCommand("install_usage_reporter", "install the usage reporter on", "Install usage reporter…",
+                    Confirm("Install the usage reporter", "gets a one-minute cron job (as root) writing its CPU, "
+                            "memory, disk and GPU use to its console log, as Exosphere's instances do.", "ACTIVE",
+                            "Install")),
+    InstanceCommand("remove_usage_reporter", "remove the usage reporter from", "Remove usage reporter…",
+                    Confirm("Remove the usage reporter", "loses exotui's one-minute cron job: its usage lines stop "
+                            "(Exosphere's own reporter, if it has one, stays).", "ACTIVE", "Remove")),
+)
+INSTANCE_COMMAND: Mapping[str, InstanceCommand] = {c.name: c for c in INSTANCE_COMMANDS}
+
+
 # --- volumes, floating IPs, security groups ----------------------------------------------------------
 
 VOLUMES, FLOATING_IPS, SECURITY_GROUPS, STACKS = "volumes", "floating_ips", "security_groups", "stacks"

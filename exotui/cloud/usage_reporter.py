@@ -77,25 +77,82 @@ def cron_line(os_family: str) -> str:
     return f"* * * * * root {SCRIPT_PATH} > {console_file(os_family)}"
 
 
+def os_family(image_properties: dict | None, image_name: str = "") -> str:
+    """The instance's distribution as console_file() wants it: the image's os_distro, else a guess from its name."""
+    distro = str((image_properties or {}).get("os_distro") or "").lower()
+    if distro:
+        return distro
+    name = image_name.lower()
+    return next((d for d in ("rocky", "rhel", "centos", "almalinux", "fedora") if d in name), "ubuntu")
+
+
+# the last line each script prints (`exotui-usage: WORD`), the outcome read back by ssh/reporter.py
+OUTCOME = "exotui-usage:"
+_SUDO = "sudo -n"  # never a password prompt: run without a terminal, a sudo that would ask fails with its reason
+
+
 def install_script(os_family: str) -> str:
-    """Shell commands to type into the instance's SSH session (run with sudo; they ask for nothing more).
-    An instance that has Exosphere's reporter already keeps it (same path) and gets no second cron entry."""
+    """Shell commands for the instance's login shell, run non-interactively over SSH (sudo without a password,
+    as cloud images give their default user). An instance that has Exosphere's reporter already keeps it (same
+    path, in root's crontab) and gets no second cron entry; one that has exotui's gets nothing new.
+    The last line printed says which: `exotui-usage: installed`, `exosphere` or `already`."""
     heredoc = "EXOTUI_USAGE_EOF"
     cron = cron_line(os_family)
+    script, cron_file = shlex.quote(SCRIPT_PATH), shlex.quote(CRON_FILE)
     return "\n".join([
         f"# {MARKER}: one line of CPU/memory/disk/GPU use a minute to the console log (Exosphere's format)",
-        f"if [ ! -x {SCRIPT_PATH} ]; then",
-        f"sudo tee {SCRIPT_PATH} >/dev/null <<'{heredoc}'",
+        "set -e",
+        f"{_SUDO} true  # fails at once, with sudo's reason, where sudo would ask for a password",
+        f"if {_SUDO} test -x {script} && {_SUDO} crontab -l 2>/dev/null | grep -qF {script}; then",
+        f"echo '{OUTCOME} exosphere'; exit 0",
+        "fi",
+        f"if {_SUDO} test -f {cron_file}; then echo '{OUTCOME} already'; exit 0; fi",
+        f"if ! {_SUDO} test -x {script}; then",
+        f"{_SUDO} tee {script} >/dev/null <<'{heredoc}'",
         SCRIPT.rstrip("\n"),
         heredoc,
-        f"sudo chmod 0544 {SCRIPT_PATH}",
+        f"{_SUDO} chmod 0544 {script}",
         "fi",
-        f"sudo crontab -l 2>/dev/null | grep -qF {shlex.quote(SCRIPT_PATH)} || "
-        f"echo {shlex.quote(f'# {MARKER}')}$'\\n'{shlex.quote(cron)} | sudo tee {CRON_FILE} >/dev/null",
-        f"sudo sh -c {shlex.quote(f'{SCRIPT_PATH} > {console_file(os_family)}')}  # the first line now",
+        f"printf '%s\\n' {shlex.quote(f'# {MARKER}')} {shlex.quote(cron)} | {_SUDO} tee {cron_file} >/dev/null",
+        f"{_SUDO} sh -c {shlex.quote(f'{SCRIPT_PATH} > {console_file(os_family)}')}  # the first line now",
+        f"echo '{OUTCOME} installed'",
     ]) + "\n"
 
 
 def uninstall_script() -> str:
-    """Remove what install_script added (Exosphere's own reporter, in root's crontab, is left alone)."""
-    return f"sudo rm -f {CRON_FILE}\n"
+    """Remove what install_script added (Exosphere's own reporter, in root's crontab, is left alone). The last
+    line printed: `exotui-usage: removed`, or `none` when there was no exotui reporter."""
+    cron_file = shlex.quote(CRON_FILE)
+    return "\n".join([
+        f"# {MARKER}: remove exotui's cron entry (the script in /opt stays: Exosphere's may share its path)",
+        "set -e",
+        f"{_SUDO} true  # fails at once, with sudo's reason, where sudo would ask for a password",
+        f"if {_SUDO} test -f {cron_file}; then",
+        f"{_SUDO} rm -f {cron_file}",
+        f"echo '{OUTCOME} removed'",
+        "else",
+        f"echo '{OUTCOME} none'",
+        "fi",
+    ]) + "\n"
+
+
+_SAID = {"installed": (True, "usage reporter installed: a line a minute to its console, graphs from the next poll"),
+         "exosphere": (True, "already has Exosphere's usage reporter: nothing changed"),
+         "already": (True, "already has exotui's usage reporter: nothing changed"),
+         "removed": (True, "usage reporter removed: no more usage lines"),
+         "none": (True, "has no exotui usage reporter: nothing to remove")}
+
+
+def outcome(exit_status: int | None, stdout: str, stderr: str) -> tuple[bool, str]:
+    """(done, what happened) from a script's run: its outcome word, else the last line it complained with."""
+    for line in reversed(stdout.splitlines()):
+        if line.startswith(OUTCOME):
+            said = _SAID.get(line[len(OUTCOME):].strip())
+            if said is not None and exit_status == 0:
+                return said
+            break
+    complaint = next((line.strip() for line in reversed(stderr.splitlines()) if line.strip()), "")
+    if not complaint:
+        complaint = f"the commands ended with exit status {exit_status}" if exit_status is not None else \
+            "the connection closed before the commands ended"
+    return False, complaint

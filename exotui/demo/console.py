@@ -89,6 +89,8 @@ def console_output(world: World, server: dict, length: int | None = None) -> str
     usage reporter (demo/usage.py) add a line a minute after the boot; like libvirt's, the log is cut to
     its last 100 KiB, so on an instance up for a day the boot has scrolled away.
     """
+    for reader in world.console_readers:
+        reader(server)
     boot = _boot_time(server)
     now = world.now()
     elapsed = (now - boot).total_seconds()

@@ -10,8 +10,10 @@ Like a cloud image, an instance accepts the key of its Nova keypair, as its imag
 or as `exouser`, and nothing else (but exouser's passphrase where the instance posted one to
 Nova, as Exosphere's do). A "login" is a shell on the machine running the demo cloud, as
 the user running it, with a throwaway home directory; the environment is built from scratch so
-nothing of the demo cloud's own environment (credentials included) reaches it. A port forward
-(`ssh -L`) may reach the instance's loopback only.
+nothing of the demo cloud's own environment (credentials included) reaches it. Its `sudo` is the
+demo's (sandbox.py), first on PATH: root's writes land in the instance's own sandbox, never in this
+machine's /etc; a usage reporter installed there makes the instance write usage lines to its console.
+A port forward (`ssh -L`) may reach the instance's loopback only.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import ipaddress
 import logging
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -34,7 +37,7 @@ from pathlib import Path
 
 import asyncssh
 
-from . import console, neutron
+from . import console, neutron, sandbox
 from .world import World
 
 log = logging.getLogger("exotui.demo.sshd")
@@ -76,6 +79,7 @@ class SSHFleet:
         else:
             self._homes = self._state_dir / "ssh-home"
         self.world.listeners.append(self._on_change)
+        self.world.console_readers.append(self._before_console)
         # only servers with a floating IP can be reachable: start from Neutron's table, not 20,000 servers
         self._dirty.update(self._device_of(fip) for fip in self.world.floatingips.values())
         self._dirty.discard("")
@@ -115,6 +119,8 @@ class SSHFleet:
         self._stopping = True
         if self._on_change in self.world.listeners:
             self.world.listeners.remove(self._on_change)
+        if self._before_console in self.world.console_readers:
+            self.world.console_readers.remove(self._before_console)
         if self._task is not None:
             await asyncio.gather(self._task, return_exceptions=True)
         sessions = list(self._sessions)
@@ -241,7 +247,44 @@ class SSHFleet:
                 f"PS1='{user}@{name}:\\w$ '\nhostname() {{ echo {name}; }}\n")
             (path / ".bash_profile").write_text(". ~/.bashrc\n")
             (path / ".profile").write_text(f"PS1='{user}@{name}$ '\nhostname() {{ echo {name}; }}\n")
+        # a login shell's /etc/profile sets PATH anew: the rc files put the sandbox's sudo first again
+        bin_dir, _ = self.sandbox(server)
+        where = shlex.quote(str(bin_dir))
+        first = f'case ":$PATH:" in *:{where}:*) ;; *) PATH={where}:$PATH;; esac\n'
+        for rc in (path / ".bashrc", path / ".profile"):
+            text = rc.read_text() if rc.exists() else ""
+            if first not in text:
+                rc.write_text(text + first)
         return path
+
+    def sandbox(self, server: dict) -> tuple[Path, Path]:
+        """(bin dir first on PATH, sandbox root) of the instance: its `sudo` confines root's writes (sandbox.py)."""
+        assert self._homes is not None
+        return sandbox.prepare(self._homes / server["id"], server)
+
+    def notice_reporter(self, server: dict) -> None:
+        """After each command or shell: a usage reporter installed in the sandbox makes the instance write usage
+        lines to its console from this minute on (demo/usage.py); one removed stops them. An instance seeded with
+        a reporter of its own (Exosphere's) keeps it either way."""
+        _, root = self.sandbox(server)
+        console_dev = sandbox.reporter(root)
+        now = self.world.now()
+        if console_dev is not None and (not server.get("_usage") or server.get("_usage_until")):
+            server.update(_usage="light", _usage_since=now.replace(second=0, microsecond=0), _usage_sandbox=True,
+                          _usage_kmsg=console_dev == "/dev/kmsg")
+            server.pop("_usage_until", None)
+            log.info("demo ssh: %s has a usage reporter now", server.get("name"))
+        elif console_dev is None and server.get("_usage_sandbox") and not server.get("_usage_until"):
+            server["_usage_until"] = now
+            log.info("demo ssh: %s's usage reporter was removed", server.get("name"))
+
+    def _before_console(self, server: dict) -> None:
+        """A console read: a reporter installed (or removed) from a shell that is still open counts already."""
+        if self._homes is not None and (self._homes / server["id"] / ".root").is_dir():
+            try:
+                self.notice_reporter(server)
+            except OSError as err:
+                log.warning("demo ssh: cannot read the sandbox of %s: %s", server.get("name"), err)
 
 
 class _Server(asyncssh.SSHServer):
@@ -388,11 +431,17 @@ class _Session(asyncssh.SSHServerSession):
         try:
             home = self._fleet.home(self._server, user)
             env = self._environment(user, home)
+            bin_dir, _ = self._fleet.sandbox(self._server)
+            env["PATH"] = f"{bin_dir}:{PATH}"  # its sudo first: root's writes stay in the instance's sandbox
             argv = [SHELL, "-c", self._command] if self._command is not None else [SHELL, "-l"]
             status = await (self._run_pty(argv, env, home) if self._term else self._run_pipes(argv, env, home))
         except OSError as err:
             self._chan.write_stderr(f"{SHELL}: {err.strerror}\r\n".encode())
             status = 127
+        try:
+            self._fleet.notice_reporter(self._server)
+        except OSError as err:
+            log.warning("demo ssh: cannot read the sandbox of %s: %s", self._server.get("name"), err)
         if self._chan.is_closing():
             return
         if status >= 0:

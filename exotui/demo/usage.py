@@ -1,8 +1,9 @@
 """What the demo's Exosphere-style instances write to their console once a minute: believable load curves.
 
 A server with `_usage` (a profile name) and `_usage_since` (when its cron began) writes, for every whole
-minute from then to the world's clock while it is ACTIVE, the line Exosphere's `system_load_json.py`
-writes, to /dev/console (plain) or, on the Red Hat family, /dev/kmsg (after the kernel's `[ uptime]`).
+minute from then to the world's clock (or to `_usage_until`, when its reporter was removed: demo/sshd.py) while
+it is ACTIVE, the line Exosphere's `system_load_json.py` writes, to /dev/console (plain) or, on the Red Hat
+family, /dev/kmsg (after the kernel's `[ uptime]`).
 Each value is a pure function of (server, minute), so the log is the same at every read and for every
 seed, and a read of the last N lines computes only those.
 """
@@ -55,7 +56,8 @@ def lines(server: dict, boot: dt.datetime, now: dt.datetime, last: int | None = 
     if not profile or not isinstance(since, dt.datetime) or server.get("status") != "ACTIVE":
         return []
     first = math.ceil(since.timestamp() / 60)
-    end = math.floor(now.timestamp() / 60)
+    until = server.get("_usage_until")  # the reporter was removed then (demo/sshd.py)
+    end = math.floor((min(now, until) if isinstance(until, dt.datetime) else now).timestamp() / 60)
     if end < first:
         return []
     start = first if last is None else max(first, end - last + 1)

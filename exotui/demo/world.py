@@ -94,6 +94,8 @@ class World:
     ssh_port: int = 0  # every instance's SSH listens on <its floating IP>:<ssh_port>
     ssh_endpoints: dict[str, tuple[str, int]] = field(default_factory=dict)  # server id -> (address, port)
     listeners: list[Listener] = field(default_factory=list)
+    # called with the server before its console log is read (demo.sshd: a reporter installed from a shell still open)
+    console_readers: list[Callable[[dict], None]] = field(default_factory=list)
     _pending: set[asyncio.TimerHandle] = field(default_factory=set)
     clock_offset: float = 0.0  # seconds the cloud's clock runs ahead of the machine's (advance())
 

@@ -24,7 +24,7 @@ def selection_commands(app: Any) -> Iterator[Command]:
     """What the selection of the view on screen allows: the instances marked (or under the cursor) get every
     action of the menu their state allows (cloud/action_table's, refusals the cloud layer's), SSH and the doctor;
     another view's row gets that view's actions (action_table.RESOURCE_ACTIONS)."""
-    from ..cloud.action_table import MENU, RESOURCE_ACTIONS
+    from ..cloud.action_table import INSTANCE_COMMANDS, MENU, RESOURCE_ACTIONS
     from .widgets.table import ResourceTable
 
     project, view = app.project, app.current_view
@@ -47,6 +47,9 @@ def selection_commands(app: Any) -> Iterator[Command]:
             yield f"SSH: {named}", partial(_ssh, app, servers[0].id), "s"
             yield f"SSH doctor: {named}", partial(_doctor, app, servers[0].id), "why can't I connect?"
             yield f"Forward a port: {named}", partial(_forward, app, servers[0].id), "ssh -L to 127.0.0.1 here"
+            for command in INSTANCE_COMMANDS if servers[0].status == "ACTIVE" else ():
+                yield (f"{command.label.rstrip('…')}: {named}", partial(app.flows.server_action, [servers[0].id],
+                       command.name, project), "over SSH, after showing the commands")
             yield f"Describe: {named}", partial(app.flows.open_detail, servers[0].id, project), "d"
         return
     current = table.current_id

@@ -17,7 +17,14 @@ from typing import Any, Awaitable, Callable
 
 from textual.app import App
 
-from ..cloud.action_table import MENU, RESOURCE_ACTION, SERVER_ACTION, ResourceAction
+from ..cloud.action_table import (
+    INSTANCE_COMMAND,
+    INSTANCE_COMMANDS,
+    MENU,
+    RESOURCE_ACTION,
+    SERVER_ACTION,
+    ResourceAction,
+)
 from ..cloud.actions import READ_ONLY, ActionRefused, ActionResult, InFlight
 from ..cloud.models import Server
 from ..cloud.rules import FAMILY_TITLES, allowed_actions, flavor_family, resize_targets, server_flavor
@@ -143,6 +150,9 @@ class Flows:
             choices += [Choice(DOCTOR, "SSH doctor: why can't I connect?…"),
                         Choice(FORWARD, "Forward a port (ssh -L)…", None if servers[0].status == "ACTIVE" else
                                f"{servers[0].status}: only an ACTIVE instance answers SSH"),
+                        *(Choice(c.name, c.label, None if servers[0].status == "ACTIVE" else
+                                 f"{servers[0].status}: only an ACTIVE instance answers SSH")
+                          for c in INSTANCE_COMMANDS),
                         Choice(LAUNCH, "Launch a new instance…")]
         return choices
 
@@ -183,6 +193,10 @@ class Flows:
             from .screens.doctor import DoctorScreen
 
             self.app.push_screen(DoctorScreen(project, servers[0].id))
+        elif action in INSTANCE_COMMAND:  # commands run in the instance over SSH, with consent
+            from .reporter import usage_reporter
+
+            await usage_reporter(self, project, servers[0], action)
         elif action == "delete":
             await self._delete(project, servers)
         elif SERVER_ACTION[action].dialog:

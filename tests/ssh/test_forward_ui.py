@@ -46,14 +46,19 @@ async def typed_port(ui, dialog: ForwardDialog, text: str) -> None:
     await ui.pilot.press(*text, "enter")
 
 
-async def forward_from_the_menu(ui, sid: str) -> None:
-    """"Forward a port" in the instance's action menu, until the forward dialog shows."""
+async def from_the_menu(ui, sid: str, option: str) -> None:
+    """`option` chosen in the instance's action menu (`a` on its row, then enter on it)."""
     ui.point_at(sid)
     await ui.pilot.press("a")
     await ui.until(lambda: isinstance(ui.app.screen, ChoiceDialog), what="the action menu")
     menu = ui.app.screen.query_one(OptionList)
-    menu.highlighted = menu.get_option_index(FORWARD)
+    menu.highlighted = menu.get_option_index(option)
     await ui.pilot.press("enter")
+
+
+async def forward_from_the_menu(ui, sid: str) -> None:
+    """"Forward a port" in the instance's action menu, until the forward dialog shows."""
+    await from_the_menu(ui, sid, FORWARD)
     await ui.until(lambda: isinstance(ui.app.screen, ForwardDialog), timeout=20, what="the forward dialog")
 
 

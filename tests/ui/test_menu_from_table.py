@@ -10,7 +10,7 @@ from pathlib import Path
 
 from textual.widgets import OptionList, Static
 
-from exotui.cloud.action_table import MENU, RESOURCE_ACTIONS, SERVER_ACTION
+from exotui.cloud.action_table import INSTANCE_COMMANDS, MENU, RESOURCE_ACTIONS, SERVER_ACTION
 from exotui.ui import resources
 from exotui.ui.dialogs import ChoiceDialog, ConfirmDialog
 from exotui.ui.flows import DOCTOR, FORWARD, LAUNCH, SSH
@@ -59,7 +59,7 @@ async def test_the_menu_and_its_confirmations_come_from_the_table(open_ui):
         sid = await ui.boot("table-menu")
         server = ui.store.item("servers", sid)
         ids = [c.id for c in ui.app.flows.menu_choices(ui.project, [server])]
-        assert ids == [SSH, *(a.name for a in MENU), DOCTOR, FORWARD, LAUNCH]
+        assert ids == [SSH, *(a.name for a in MENU), DOCTOR, FORWARD, *(c.name for c in INSTANCE_COMMANDS), LAUNCH]
         assert set(ui.app.flows.dialogs()) == {a.name for a in MENU if a.dialog}, "each dialog action has its dialog"
         labels = {c.id: c.label for c in ui.app.flows.menu_choices(ui.project, [server])}
         assert all(labels[a.name] == a.label for a in MENU)

@@ -908,7 +908,7 @@ async def forbidden_migrations(request: web.Request) -> web.Response:
 
 def make_app(world: World) -> web.Application:
     from . import nova_catalog as catalog  # they import this module
-    from . import nova_consoles, nova_groups
+    from . import nova_consoles, nova_flavors_admin, nova_groups
 
     app = service_app(world, "nova", public={"/", "/v2.1", "/v2.1/"})
     app.middlewares.append(microversions)
@@ -946,7 +946,6 @@ def make_app(world: World) -> web.Application:
     r.add_get(f"{v}/servers/{{server_id}}/diagnostics", forbidden_diagnostics)
     r.add_get(f"{v}/servers/{{server_id}}/migrations", forbidden_migrations)
     r.add_get(f"{v}/flavors", catalog.list_flavors)
-    r.add_post(f"{v}/flavors", catalog.flavor_forbidden)
     r.add_get(f"{v}/flavors/detail", catalog.list_flavors_detail)
     r.add_get(f"{v}/flavors/{{flavor_id}}", catalog.show_flavor)
     r.add_get(f"{v}/flavors/{{flavor_id}}/os-extra_specs", catalog.flavor_extra_specs)
@@ -962,6 +961,7 @@ def make_app(world: World) -> web.Application:
     r.add_get(f"{v}/os-quota-sets/{{project_id}}/defaults", catalog.quota_defaults)
     r.add_get(f"{v}/os-availability-zone", catalog.availability_zones)
     nova_groups.add_routes(r, v)
+    nova_flavors_admin.add_routes(r, v)
     nova_consoles.add_routes(r, v)
     _ACTIONS.update(nova_consoles.ACTIONS)
     return app

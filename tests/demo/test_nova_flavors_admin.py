@@ -1,0 +1,198 @@
+"""Nova's flavor API on the demo cloud as an admin and members meet it, over HTTP with openstacksdk and the
+`openstack` CLI: flavor-manage, extra specs, private flavors and flavor access, is_public, validation. Held
+against Nova's code and api-ref (see exotui/demo/nova_flavors_admin.py) and the oracle's nova-055 (a member's
+create: 403 with Nova's policy line)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import openstack.exceptions
+import pytest
+
+from exotui.demo.app import ADMIN_CLOUD_NAME, ALT_CLOUD_NAME, CLOUD_NAME, SYSTEM_CLOUD_NAME
+from exotui.demo.seed import ALT_PROJECT
+from tests.demo.test_keystone_admin import cli, connect, operators  # noqa: F401  (operators: the fixture)
+
+ORACLE = Path(__file__).resolve().parents[1] / "oracle" / "responses"
+MV_2_55 = {"OpenStack-API-Version": "compute 2.55"}
+
+
+def policy_line(action: str) -> str:
+    return f"Policy doesn't allow os_compute_api:{action} to be performed."
+
+
+def fresh_name() -> str:
+    return "t-" + uuid.uuid4().hex[:12]
+
+
+def cli_json(operators, cloud: str, *args: str):  # noqa: F811
+    done = cli(operators, cloud, *args, "-f", "json")
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_member_create_is_refused_with_novas_policy_line(operators):  # noqa: F811
+    oracle = json.loads((ORACLE / "nova-055-flavors-create-member-403.json").read_text())
+    member = connect(operators, CLOUD_NAME)
+    answer = member.compute.post("/flavors", json=oracle["request_body"])
+    assert answer.status_code == 403 and answer.json() == oracle["response_body"]
+    done = cli(operators, CLOUD_NAME, "flavor", "create", "--ram", "512", "--vcpus", "1", fresh_name())
+    assert done.returncode != 0 and policy_line("os-flavor-manage:create") in done.stderr
+
+
+def test_admin_creates_and_deletes_a_flavor_members_cannot(operators):  # noqa: F811
+    admin, member = connect(operators, ADMIN_CLOUD_NAME), connect(operators, CLOUD_NAME)
+    name = fresh_name()
+    flavor = admin.compute.create_flavor(name=name, ram=2048, vcpus=2, disk=20, description="for tests")
+    assert (flavor.ram, flavor.vcpus, flavor.disk, flavor.is_public) == (2048, 2, 20, True)
+    assert member.compute.find_flavor(name).id == flavor.id  # public: every member sees it
+    answer = member.compute.delete(f"/flavors/{flavor.id}")
+    assert answer.status_code == 403 and answer.json()["forbidden"]["message"] == policy_line(
+        "os-flavor-manage:delete")
+    answer = admin.compute.delete(f"/flavors/{flavor.id}")
+    assert answer.status_code == 202  # api-ref: Delete Flavor answers 202
+    assert member.compute.find_flavor(name) is None
+    gone = admin.compute.get(f"/flavors/{flavor.id}")
+    assert gone.status_code == 404 and gone.json()["itemNotFound"]["message"] == \
+        f"Flavor {flavor.id} could not be found."
+
+
+def test_system_scoped_admin_manages_flavors_too(operators):  # noqa: F811
+    """Nova's context_is_admin is `role:admin` in any scope: the system admin creates and deletes."""
+    name = fresh_name()
+    made = cli_json(operators, SYSTEM_CLOUD_NAME, "flavor", "create", "--ram", "256", "--vcpus", "1", name)
+    assert made["name"] == name
+    done = cli(operators, SYSTEM_CLOUD_NAME, "flavor", "delete", name)
+    assert done.returncode == 0, done.stderr
+
+
+def test_private_flavor_is_seen_by_a_project_only_once_shared(operators):  # noqa: F811
+    admin, alt, member = (connect(operators, n) for n in (ADMIN_CLOUD_NAME, ALT_CLOUD_NAME, CLOUD_NAME))
+    name = fresh_name()
+    made = cli_json(operators, ADMIN_CLOUD_NAME, "flavor", "create", "--private", "--ram", "512", "--vcpus", "1",
+                    name)
+    assert made["os-flavor-access:is_public"] is False
+    fid = made["id"]
+    assert alt.compute.get(f"/flavors/{fid}").status_code == 404
+    assert name not in [f["Name"] for f in cli_json(operators, ALT_CLOUD_NAME, "flavor", "list", "--all")]
+    # an admin's plain list is the public flavors; --private and --all find it
+    assert name not in [f["Name"] for f in cli_json(operators, ADMIN_CLOUD_NAME, "flavor", "list")]
+    assert name in [f["Name"] for f in cli_json(operators, ADMIN_CLOUD_NAME, "flavor", "list", "--private")]
+    assert name in [f["Name"] for f in cli_json(operators, ADMIN_CLOUD_NAME, "flavor", "list", "--all")]
+    refused = member.compute.post(f"/flavors/{fid}/action", json={"addTenantAccess": {"tenant": "x"}})
+    assert refused.status_code == 403 and refused.json()["forbidden"]["message"] == policy_line(
+        "os-flavor-access:add_tenant_access")
+
+    done = cli(operators, ADMIN_CLOUD_NAME, "flavor", "set", "--project", ALT_PROJECT, name)
+    assert done.returncode == 0, done.stderr
+    alt_project = alt.current_project_id
+    access = list(admin.compute.get_flavor_access(fid))
+    assert access == [{"flavor_id": fid, "tenant_id": alt_project}]
+    assert alt.compute.get_flavor(fid).name == name
+    assert name in [f["Name"] for f in cli_json(operators, ALT_CLOUD_NAME, "flavor", "list")]
+    assert member.compute.get(f"/flavors/{fid}").status_code == 404  # the other project still does not
+    again = admin.compute.post(f"/flavors/{fid}/action", json={"addTenantAccess": {"tenant": alt_project}})
+    assert again.status_code == 409 and again.json()["conflictingRequest"]["message"] == (
+        f"Flavor access already exists for flavor {fid} and project {alt_project} combination.")
+
+    done = cli(operators, ADMIN_CLOUD_NAME, "flavor", "unset", "--project", ALT_PROJECT, name)
+    assert done.returncode == 0, done.stderr
+    assert alt.compute.get(f"/flavors/{fid}").status_code == 404
+    assert cli(operators, ADMIN_CLOUD_NAME, "flavor", "delete", name).returncode == 0
+
+
+def test_access_on_a_public_flavor_is_refused_as_nova_refuses_it(operators):  # noqa: F811
+    admin = connect(operators, ADMIN_CLOUD_NAME)
+    flavor = admin.compute.create_flavor(name=fresh_name(), ram=256, vcpus=1, disk=0)
+    try:
+        listed = admin.compute.get(f"/flavors/{flavor.id}/os-flavor-access")
+        assert listed.status_code == 404 and listed.json()["itemNotFound"]["message"] == \
+            "Access list not available for public flavors."
+        added = admin.compute.post(f"/flavors/{flavor.id}/action", json={"addTenantAccess": {"tenant": "x"}},
+                                   microversion="2.7")
+        assert added.status_code == 409 and added.json()["conflictingRequest"]["message"] == \
+            "Can not add access to a public flavor."
+    finally:
+        admin.compute.delete_flavor(flavor)
+
+
+def test_extra_specs_round_trip_and_members_only_read(operators):  # noqa: F811
+    admin, member = connect(operators, ADMIN_CLOUD_NAME), connect(operators, CLOUD_NAME)
+    flavor = admin.compute.create_flavor(name=fresh_name(), ram=256, vcpus=1, disk=1)
+    try:
+        made = admin.compute.create_flavor_extra_specs(flavor, {"hw:cpu_policy": "dedicated", "a": "b"})
+        assert made.extra_specs == {"hw:cpu_policy": "dedicated", "a": "b"}
+        admin.compute.update_flavor_extra_specs_property(flavor, "a", "third and 10")
+        assert admin.compute.get_flavor_extra_specs_property(flavor, "a") == "third and 10"
+        assert member.compute.fetch_flavor_extra_specs(flavor).extra_specs == {"hw:cpu_policy": "dedicated",
+                                                                             "a": "third and 10"}
+        refused = member.compute.post(f"/flavors/{flavor.id}/os-extra_specs", json={"extra_specs": {"c": "d"}})
+        assert refused.status_code == 403 and refused.json()["forbidden"]["message"] == policy_line(
+            "os-flavor-extra-specs:create")
+        mismatch = admin.compute.put(f"/flavors/{flavor.id}/os-extra_specs/a", json={"b": "x"})
+        assert mismatch.status_code == 400 and mismatch.json()["badRequest"]["message"] == \
+            "Request body and URI mismatch"
+        removed = admin.compute.delete(f"/flavors/{flavor.id}/os-extra_specs/a")
+        assert removed.status_code == 200
+        gone = admin.compute.get(f"/flavors/{flavor.id}/os-extra_specs/a")
+        assert gone.status_code == 404 and gone.json()["itemNotFound"]["message"] == \
+            f"Flavor {flavor.id} has no extra specs with key a."
+        shown = cli_json(operators, ADMIN_CLOUD_NAME, "flavor", "show", flavor.id)
+        assert shown["properties"] == {"hw:cpu_policy": "dedicated"}
+    finally:
+        admin.compute.delete_flavor(flavor)
+
+
+def test_description_update_from_2_55(operators):  # noqa: F811
+    admin, member = connect(operators, ADMIN_CLOUD_NAME), connect(operators, CLOUD_NAME)
+    flavor = admin.compute.create_flavor(name=fresh_name(), ram=256, vcpus=1, disk=1)
+    try:
+        body = {"flavor": {"description": "now described"}}
+        assert admin.compute.put(f"/flavors/{flavor.id}", json=body, microversion="2.54").status_code == 404
+        refused = member.compute.put(f"/flavors/{flavor.id}", json=body, microversion="2.55")
+        assert refused.status_code == 403 and refused.json()["forbidden"]["message"] == policy_line(
+            "os-flavor-manage:update")
+        updated = admin.compute.put(f"/flavors/{flavor.id}", json=body, microversion="2.55")
+        assert updated.status_code == 200 and updated.json()["flavor"]["description"] == "now described"
+        assert member.compute.get_flavor(flavor.id).description == "now described"
+    finally:
+        admin.compute.delete_flavor(flavor)
+
+
+@pytest.mark.parametrize("change, status, message", [
+    ({"ram": 0}, 400, "Invalid input for field/attribute ram. Value: 0. 0 is less than the minimum of 1"),
+    ({"vcpus": -1}, 400, "Invalid input for field/attribute vcpus. Value: -1. -1 is less than the minimum of 1"),
+    ({"disk": "x"}, 400, "Invalid input for field/attribute disk. Value: x. 'x' does not match '^[0-9]+$'"),
+    ({"name": "m1.tiny"}, 409, "Flavor with name m1.tiny already exists."),
+    ({"id": "dup-id"}, 409, "Flavor with ID dup-id already exists."),
+])
+def test_create_validation_worded_as_nova(operators, change, status, message):  # noqa: F811
+    admin = connect(operators, ADMIN_CLOUD_NAME)
+    if admin.compute.find_flavor("m1.tiny") is None:
+        admin.compute.create_flavor(name="m1.tiny", ram=512, vcpus=1, disk=1, id="dup-id")
+    body = {"flavor": {"name": fresh_name(), "ram": 512, "vcpus": 1, "disk": 1, **change}}
+    answer = admin.compute.post("/flavors", json=body)
+    kind = "badRequest" if status == 400 else "conflictingRequest"
+    assert answer.status_code == status and answer.json()[kind]["message"] == message
+
+
+def test_is_public_is_an_admins_filter_only(operators):  # noqa: F811
+    admin, member = connect(operators, ADMIN_CLOUD_NAME), connect(operators, CLOUD_NAME)
+    name = fresh_name()
+    flavor = admin.compute.create_flavor(name=name, ram=256, vcpus=1, disk=1, is_public=False)
+    try:
+        for query in ("false", "none"):
+            names = [f["name"] for f in member.compute.get(f"/flavors/detail?is_public={query}").json()["flavors"]]
+            assert name not in names and names  # a member's filter is always public (plus shared)
+        admin_private = admin.compute.get("/flavors/detail?is_public=false").json()["flavors"]
+        assert name in [f["name"] for f in admin_private] and all(
+            not f["os-flavor-access:is_public"] for f in admin_private)
+        bad = admin.compute.get("/flavors/detail?is_public=maybe")
+        assert bad.status_code == 400 and bad.json()["badRequest"]["message"] == "Invalid is_public filter [maybe]"
+        with pytest.raises(openstack.exceptions.NotFoundException):
+            member.compute.get_flavor(flavor.id)
+    finally:
+        admin.compute.delete_flavor(flavor)

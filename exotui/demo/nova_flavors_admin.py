@@ -86,6 +86,12 @@ def listed(request: web.Request, flavor: dict, wanted: bool | None) -> bool:
     return bool(wanted and project_id and project_id in flavor.get("_projects", ()))
 
 
+def lookup(request: web.Request, flavor_id: str) -> dict | None:
+    """The flavor as the caller's context finds it (a server's create or resize): None when not visible."""
+    flavor = world_of(request).flavors.get(flavor_id)
+    return flavor if flavor is not None and visible(request, flavor) else None
+
+
 def find(request: web.Request) -> dict:
     flavor_id = request.match_info["flavor_id"]
     flavor = world_of(request).flavors.get(flavor_id)
@@ -186,7 +192,12 @@ async def create_flavor(request: web.Request) -> web.Response:
 async def delete_flavor(request: web.Request) -> web.Response:
     _require_admin(request, "os-flavor-manage:delete")
     flavor = find(request)
-    del world_of(request).flavors[flavor["id"]]
+    world = world_of(request)
+    for server in world.servers.values():  # Nova keeps the flavor on the instance (nova.instance_flavor)
+        for fid in (server["_flavor_id"], server.get("_old_flavor_id")):
+            if fid == flavor["id"]:
+                server.setdefault("_flavor_copies", {})[fid] = dict(flavor, extra_specs=dict(flavor["extra_specs"]))
+    del world.flavors[flavor["id"]]
     return no_content(202)
 
 

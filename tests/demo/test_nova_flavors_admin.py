@@ -196,3 +196,30 @@ def test_is_public_is_an_admins_filter_only(operators):  # noqa: F811
             member.compute.get_flavor(flavor.id)
     finally:
         admin.compute.delete_flavor(flavor)
+
+
+def test_a_server_boots_on_a_shared_private_flavor_and_keeps_it_once_deleted(operators):  # noqa: F811
+    """Nova looks the flavor up in the caller's context (a private flavor not shared: 'could not be found', as
+    the oracle's nova-079 words it) and keeps a copy on the instance, so deleting the flavor changes nothing
+    for the server's view or its project's usage."""
+    admin, alt = connect(operators, ADMIN_CLOUD_NAME), connect(operators, ALT_CLOUD_NAME)
+    name = fresh_name()
+    flavor = admin.compute.create_flavor(name=name, ram=1024, vcpus=3, disk=5, is_public=False)
+    image = alt.image.find_image("Featured-Ubuntu24", ignore_missing=False)
+    body = {"server": {"name": fresh_name(), "flavorRef": flavor.id, "imageRef": image.id, "networks": "none"}}
+    refused = alt.compute.post("/servers", json=body, microversion="2.47")
+    assert refused.status_code == 400 and refused.json()["badRequest"]["message"] == \
+        f"Flavor {flavor.id} could not be found."
+    admin.compute.flavor_add_tenant_access(flavor.id, alt.current_project_id)
+    made = alt.compute.post("/servers", json=body, microversion="2.47")
+    assert made.status_code == 202, made.text
+    server_id = made.json()["server"]["id"]
+    try:
+        used = alt.compute.get("/limits").json()["limits"]["absolute"]["totalCoresUsed"]
+        admin.compute.delete_flavor(flavor)
+        assert admin.compute.find_flavor(name) is None
+        shown = alt.compute.get(f"/servers/{server_id}", microversion="2.47").json()["server"]["flavor"]
+        assert (shown["original_name"], shown["vcpus"], shown["ram"], shown["disk"]) == (name, 3, 1024, 5)
+        assert alt.compute.get("/limits").json()["limits"]["absolute"]["totalCoresUsed"] == used
+    finally:
+        alt.compute.delete_server(server_id)

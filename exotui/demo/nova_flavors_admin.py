@@ -5,7 +5,8 @@ flavors_extraspecs.py, flavor_access.py, their schemas, nova/db/api/api.py `_fla
 oracle (tests/oracle: nova-046..055). Nova's context is an admin's when the token holds the `admin` role in any
 scope (policy `context_is_admin`); its project is the token's (none for a system-scoped token).
 - Writes (create, delete, description, extra specs, access) are admin only; a member gets 403 with Nova's
-  policy line, checked before the flavor is looked up (as Nova's `context.can(...)` comes first).
+  policy line, checked after the body's schema (the `validation.schema` decorator runs first) and before
+  the flavor is looked up (`context.can(...)` opens each method).
 - Reads: a member sees public flavors and the private ones shared with its project; `is_public` is an
   admin's filter only (absent = public plus shared, `false` = private, `none` = all); showing a private
   flavor not shared with the project answers 404 to a member.
@@ -144,16 +145,18 @@ def _name_and_id(spec: dict) -> tuple[str, str | None]:
         raise ApiError(400, "An invalid 'name' value was provided. The name must be: printable characters. "
                             "Can not start or end with whitespace.")
     flavor_id = spec.get("id")
+    if isinstance(flavor_id, (int, float)) and not isinstance(flavor_id, bool):
+        return name, str(flavor_id)  # the schema takes a number (no pattern); flavors.create keeps str(id)
     if flavor_id is not None:
         if not isinstance(flavor_id, str):
-            raise _invalid("id", flavor_id, f"{flavor_id!r} is not of type 'string', 'null'")
+            raise _invalid("id", flavor_id, f"{flavor_id!r} is not of type 'string', 'number', 'null'")
         if not flavor_id or len(flavor_id) > 255 or not re.match(FLAVOR_ID_PATTERN, flavor_id):
             raise _invalid("id", flavor_id, f"{flavor_id!r} does not match {FLAVOR_ID_PATTERN!r}")
     return name, flavor_id
 
 
 async def create_flavor(request: web.Request) -> web.Response:
-    _require_admin(request, "os-flavor-manage:create")
+    """flavor_manage._create: the body's schema first, then the policy, then the database's uniqueness."""
     world, mv = world_of(request), _mv(request)
     body = await read_json(request)
     spec = body.get("flavor") if isinstance(body, dict) else None
@@ -179,6 +182,7 @@ async def create_flavor(request: web.Request) -> web.Response:
     for number, field in ((ram, "memory_mb"), (vcpus, "vcpus")):  # strings pass the schema's minimum
         if number < 1:
             raise ApiError(400, f"Invalid input received: {field} must be >= 1")
+    _require_admin(request, "os-flavor-manage:create")
     if flavor_id is not None and flavor_id in world.flavors:
         raise ApiError(409, f"Flavor with ID {flavor_id} already exists.")
     if any(f["name"] == name for f in world.flavors.values()):
@@ -206,8 +210,6 @@ async def update_flavor(request: web.Request) -> web.Response:
     mv = _mv(request)
     if mv < (2, 55):
         raise ApiError(404, "The resource could not be found.")
-    _require_admin(request, "os-flavor-manage:update")
-    flavor = find(request)
     body = await read_json(request)
     spec = body.get("flavor") if isinstance(body, dict) else None
     if not isinstance(spec, dict):
@@ -221,6 +223,8 @@ async def update_flavor(request: web.Request) -> web.Response:
     description = spec["description"]
     if description is not None and (not isinstance(description, str) or len(description) > 65535):
         raise _invalid("description", description, f"{description!r} is not of type 'string', 'null'")
+    _require_admin(request, "os-flavor-manage:update")
+    flavor = find(request)
     flavor["description"] = description
     return json_response({"flavor": nova.flavor_view(world_of(request), flavor, mv)})
 
@@ -228,49 +232,45 @@ async def update_flavor(request: web.Request) -> web.Response:
 # --- extra specs ---------------------------------------------------------------------------------------
 
 def _spec_values(specs, container: str) -> dict[str, str]:
-    """schemas/flavors_extraspecs.py: keys of 1-255 of [a-zA-Z0-9-_:. ], values strings, numbers or booleans
-    of up to 255 characters (stored as text)."""
+    """schemas/flavors_extraspecs.py: keys of 1-255 of [a-zA-Z0-9-_:. ], values strings (up to 255) or numbers,
+    stored as text; the answer is the request's own body, numbers left as numbers."""
     if not isinstance(specs, dict):
         raise _invalid(container, specs, f"{specs!r} is not of type 'object'")
     out = {}
     for key, value in specs.items():
         if not re.match(EXTRA_SPEC_KEY_PATTERN, key):
             raise _invalid(container, specs, f"Additional properties are not allowed ({key!r} was unexpected)")
-        if isinstance(value, bool):
-            text = str(value)
-        elif isinstance(value, (int, float, str)):
-            text = str(value)
-        else:
-            raise _invalid(key, value, f"{value!r} is not of type 'string', 'number', 'boolean'")
-        if not text or len(text) > 255:
-            raise _invalid(key, value, f"{value!r} is too {'short' if not text else 'long'}")
-        out[key] = text
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise _invalid(key, value, f"{value!r} is not of type 'string', 'number'")
+        if len(str(value)) > 255:
+            raise _invalid(key, value, f"{value!r} is too long")
+        out[key] = str(value)
     return out
 
 
 async def create_extra_specs(request: web.Request) -> web.Response:
-    _require_admin(request, "os-flavor-extra-specs:create")
-    flavor = find(request)
     body = await read_json(request)
     if not isinstance(body, dict) or "extra_specs" not in body:
         raise _invalid("body", body, "'extra_specs' is a required property")
     specs = _spec_values(body["extra_specs"], "extra_specs")
+    _require_admin(request, "os-flavor-extra-specs:create")
+    flavor = find(request)
     flavor["extra_specs"].update(specs)
-    return json_response({"extra_specs": specs})
+    return json_response({"extra_specs": body["extra_specs"]})
 
 
 async def update_extra_spec(request: web.Request) -> web.Response:
-    _require_admin(request, "os-flavor-extra-specs:update")
-    flavor = find(request)
     key = request.match_info["key"]
     body = await read_json(request)
     specs = _spec_values(body, "body")
-    if len(specs) > 1:
-        raise _invalid("body", body, f"{body!r} has too many properties")
+    if len(specs) != 1:
+        raise _invalid("body", body, f"{body!r} {'has too many' if specs else 'does not have enough'} properties")
+    _require_admin(request, "os-flavor-extra-specs:update")
+    flavor = find(request)
     if key not in specs:
         raise ApiError(400, "Request body and URI mismatch")
     flavor["extra_specs"][key] = specs[key]
-    return json_response({key: specs[key]})
+    return json_response(body)
 
 
 async def delete_extra_spec(request: web.Request) -> web.Response:
@@ -304,21 +304,20 @@ async def flavor_action(request: web.Request) -> web.Response:
     if action not in ("addTenantAccess", "removeTenantAccess"):
         raise ApiError(400, f"There is no such action: {action}")
     verb = "add" if action == "addTenantAccess" else "remove"
-    _require_admin(request, f"os-flavor-access:{verb}_tenant_access")
     args = body[action]
     if not isinstance(args, dict) or "tenant" not in args:
         raise _invalid(action, args, "'tenant' is a required property")
     tenant = args["tenant"]
     if not isinstance(tenant, str) or not tenant or len(tenant) > 255:
         raise _invalid("tenant", tenant, f"{tenant!r} is not of type 'string'")
-    world = world_of(request)
+    _require_admin(request, f"os-flavor-access:{verb}_tenant_access")
+    if tenant not in world_of(request).projects:  # identity.verify_project_id, before the flavor's lookup
+        raise ApiError(400, f"Project ID {tenant} is not a valid project.")
     flavor = find(request)
     projects = flavor.setdefault("_projects", [])
     if verb == "add":
         if flavor["is_public"] and _mv(request) >= (2, 7):
             raise ApiError(409, "Can not add access to a public flavor.")
-        if tenant not in world.projects:  # nova/api/openstack/identity.py verify_project_id
-            raise ApiError(400, f"Project ID {tenant} is not a valid project.")
         if tenant in projects:
             raise ApiError(409, f"Flavor access already exists for flavor {flavor['id']} and project {tenant} "
                                 "combination.")

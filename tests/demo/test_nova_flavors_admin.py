@@ -111,10 +111,18 @@ def test_access_on_a_public_flavor_is_refused_as_nova_refuses_it(operators):  # 
         listed = admin.compute.get(f"/flavors/{flavor.id}/os-flavor-access")
         assert listed.status_code == 404 and listed.json()["itemNotFound"]["message"] == \
             "Access list not available for public flavors."
-        added = admin.compute.post(f"/flavors/{flavor.id}/action", json={"addTenantAccess": {"tenant": "x"}},
-                                   microversion="2.7")
+        unknown = admin.compute.post(f"/flavors/{flavor.id}/action", json={"addTenantAccess": {"tenant": "x"}},
+                                     microversion="2.7")
+        assert unknown.status_code == 400 and unknown.json()["badRequest"]["message"] == \
+            "Project ID x is not a valid project."  # flavor_access.py checks the project first
+        added = admin.compute.post(f"/flavors/{flavor.id}/action", microversion="2.7",
+                                   json={"addTenantAccess": {"tenant": admin.current_project_id}})
         assert added.status_code == 409 and added.json()["conflictingRequest"]["message"] == \
             "Can not add access to a public flavor."
+        member = connect(operators, CLOUD_NAME)
+        refused = member.compute.get(f"/flavors/{flavor.id}/os-flavor-access")
+        assert refused.status_code == 403 and refused.json()["forbidden"]["message"] == policy_line(
+            "os-flavor-access")
     finally:
         admin.compute.delete_flavor(flavor)
 
@@ -135,6 +143,10 @@ def test_extra_specs_round_trip_and_members_only_read(operators):  # noqa: F811
         mismatch = admin.compute.put(f"/flavors/{flavor.id}/os-extra_specs/a", json={"b": "x"})
         assert mismatch.status_code == 400 and mismatch.json()["badRequest"]["message"] == \
             "Request body and URI mismatch"
+        numbers = admin.compute.post(f"/flavors/{flavor.id}/os-extra_specs", json={"extra_specs": {"n": 4}})
+        assert numbers.json() == {"extra_specs": {"n": 4}}  # the body back as sent; stored as text
+        assert admin.compute.get(f"/flavors/{flavor.id}/os-extra_specs/n").json() == {"n": "4"}
+        admin.compute.delete_flavor_extra_specs_property(flavor, "n")
         removed = admin.compute.delete(f"/flavors/{flavor.id}/os-extra_specs/a")
         assert removed.status_code == 200
         gone = admin.compute.get(f"/flavors/{flavor.id}/os-extra_specs/a")
@@ -223,3 +235,12 @@ def test_a_server_boots_on_a_shared_private_flavor_and_keeps_it_once_deleted(ope
         assert alt.compute.get("/limits").json()["limits"]["absolute"]["totalCoresUsed"] == used
     finally:
         alt.compute.delete_server(server_id)
+
+
+def test_a_members_bad_body_meets_the_schema_before_the_policy(operators):  # noqa: F811
+    """flavor_manage._create validates the body (the schema decorator) before `context.can`: a member's bad
+    body is a 400, its good one a 403."""
+    member = connect(operators, CLOUD_NAME)
+    bad = member.compute.post("/flavors", json={"flavor": {"name": "x", "ram": 0, "vcpus": 1, "disk": 1}})
+    assert bad.status_code == 400 and bad.json()["badRequest"]["message"] == \
+        "Invalid input for field/attribute ram. Value: 0. 0 is less than the minimum of 1"

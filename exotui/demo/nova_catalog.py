@@ -9,7 +9,7 @@ from aiohttp import web
 from . import nova
 from . import nova_flavors_admin as flavors_admin
 from .common import ApiError, json_response, no_content, read_json
-from .nova_api import _bad_input, _mv
+from .nova_api import _bad_input, _mv, _page
 from .service import ctx_of, world_of
 from .world import World
 
@@ -37,14 +37,22 @@ def _flavor_list(request: web.Request) -> list[dict]:
     return flavors
 
 
-async def list_flavors(request: web.Request) -> web.Response:
+async def _flavors(request: web.Request, detail: bool) -> web.Response:
+    """A page of flavors (limit and marker, by id, as Nova's common.get_limit_and_marker reads them)."""
     world, mv = world_of(request), _mv(request)
-    return json_response({"flavors": [nova.flavor_view(world, f, mv, detail=False) for f in _flavor_list(request)]})
+    page, links = _page(request, _flavor_list(request), "flavors")
+    body: dict = {"flavors": [nova.flavor_view(world, f, mv, detail=detail) for f in page]}
+    if links:
+        body["flavors_links"] = links
+    return json_response(body)
+
+
+async def list_flavors(request: web.Request) -> web.Response:
+    return await _flavors(request, detail=False)
 
 
 async def list_flavors_detail(request: web.Request) -> web.Response:
-    world, mv = world_of(request), _mv(request)
-    return json_response({"flavors": [nova.flavor_view(world, f, mv) for f in _flavor_list(request)]})
+    return await _flavors(request, detail=True)
 
 
 def _flavor(request: web.Request) -> dict:

@@ -233,3 +233,16 @@ def test_a_members_bad_body_meets_the_schema_before_the_policy(operators):  # no
     member = connect(operators, CLOUD_NAME)
     bad = member.compute.post("/flavors", json={"flavor": {"name": "x", "ram": 0, "vcpus": 1, "disk": 1}})
     assert says(bad, 400, "Invalid input for field/attribute ram. Value: 0. 0 is less than the minimum of 1")
+
+
+def test_flavor_lists_come_in_pages(operators):  # noqa: F811
+    """limit and marker as Nova reads them (common.get_limit_and_marker): by id, a next link when full."""
+    member = connect(operators, CLOUD_NAME)
+    every = [f["id"] for f in member.compute.get("/flavors").json()["flavors"]]
+    first = member.compute.get("/flavors/detail?limit=2").json()
+    assert [f["id"] for f in first["flavors"]] == every[:2]
+    assert first["flavors_links"][0]["rel"] == "next" and f"marker={every[1]}" in first["flavors_links"][0]["href"]
+    rest = member.compute.get(f"/flavors?marker={every[1]}").json()["flavors"]
+    assert [f["id"] for f in rest] == every[2:]
+    assert says(member.compute.get("/flavors?marker=nope"), 400, "marker [nope] not found")
+    assert [f.id for f in member.compute.flavors(limit=2)] == every  # openstacksdk follows the next links

@@ -52,11 +52,14 @@ def _invalid(field: str, value, reason: str) -> ApiError:
     return ApiError(400, f"Invalid input for field/attribute {field}. Value: {value}. {reason}")
 
 
-def visible(request: web.Request, flavor: dict) -> bool:
-    """Whether the caller sees the flavor without an is_public filter: public, shared with its project, or an
+def visible_to(flavor: dict, project_id: str | None, admin: bool) -> bool:
+    """Whether a context sees the flavor without an is_public filter: public, shared with its project, or an
     admin's (nova/db/api/api.py `_flavor_get_query_from_db`)."""
-    return (flavor["is_public"] or is_admin(request)
-            or ctx_of(request).get("project_id") in flavor.get("_projects", ()))
+    return flavor["is_public"] or admin or (project_id is not None and project_id in flavor.get("_projects", ()))
+
+
+def visible(request: web.Request, flavor: dict) -> bool:
+    return visible_to(flavor, ctx_of(request).get("project_id"), is_admin(request))
 
 
 def is_public_filter(request: web.Request) -> bool | None:

@@ -246,3 +246,20 @@ def test_flavor_lists_come_in_pages(operators):  # noqa: F811
     assert [f["id"] for f in rest] == every[2:]
     assert says(member.compute.get("/flavors?marker=nope"), 400, "marker [nope] not found")
     assert [f.id for f in member.compute.flavors(limit=2)] == every  # openstacksdk follows the next links
+
+
+def test_heat_sees_the_flavors_its_user_sees(operators, tmp_path):  # noqa: F811
+    """Heat validates a server's flavor through Nova as the stack's user: a private flavor not shared with the
+    project is not found (Heat's nova.flavor constraint), and is once shared."""
+    admin, alt = connect(operators, ADMIN_CLOUD_NAME), connect(operators, ALT_CLOUD_NAME)
+    with scratch_flavor(admin, is_public=False) as flavor:
+        template = tmp_path / "one.yaml"
+        template.write_text("heat_template_version: 2018-08-31\nresources:\n  vm:\n    type: OS::Nova::Server\n"
+                            f"    properties: {{flavor: {flavor.name}, image: Featured-Ubuntu24, networks: []}}\n")
+        done = cli(operators, ALT_CLOUD_NAME, "stack", "create", "-t", str(template), "hidden")
+        assert done.returncode != 0 and (f"Error validating value '{flavor.name}': The Flavor ({flavor.name}) "
+                                         "could not be found.") in done.stderr
+        admin.compute.flavor_add_tenant_access(flavor.id, alt.current_project_id)
+        done = cli(operators, ALT_CLOUD_NAME, "stack", "create", "-t", str(template), "--wait", "shared")
+        assert done.returncode == 0, done.stderr
+        assert cli(operators, ALT_CLOUD_NAME, "stack", "delete", "--yes", "--wait", "shared").returncode == 0

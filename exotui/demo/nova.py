@@ -408,7 +408,7 @@ def flavor_view(world: World, flavor: dict, mv: tuple[int, int], detail: bool = 
     view["vcpus"] = flavor["vcpus"]
     view["os-flavor-access:is_public"] = flavor["is_public"]
     if mv < (2, 102):
-        view["rxtx_factor"] = 1.0
+        view["rxtx_factor"] = flavor.get("rxtx_factor", 1.0)
     view["links"] = links(world, "flavors", flavor["id"])
     if mv >= (2, 55):
         view["description"] = flavor["description"]

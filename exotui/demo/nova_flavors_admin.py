@@ -27,6 +27,7 @@ from .service import ctx_of, world_of
 
 MAX_INT = 2147483647  # nova/db/constants.py MAX_INT: the schemas' maximum for ram, vcpus, disk, ...
 FLAVOR_ID_PATTERN = "^(?! )[a-zA-Z0-9. _-]+(?<! )$"  # nova/api/openstack/compute/schemas/flavor_manage.py
+RXTX_PATTERN = r"^[0-9]+(\.[0-9]+)?$"  # schemas/flavor_manage.py rxtx_factor as a string
 EXTRA_SPEC_KEY_PATTERN = "^[a-zA-Z0-9-_:. ]{1,255}$"  # schemas/flavors_extraspecs.py
 CREATE_KEYS = {"name", "id", "ram", "vcpus", "disk", "OS-FLV-EXT-DATA:ephemeral", "swap", "rxtx_factor",
                "os-flavor-access:is_public"}
@@ -136,6 +137,19 @@ def _boolean(field: str, value) -> bool:
                    "'NO', 'No', 'no', 'n', 'f']")
 
 
+def _rxtx_factor(value) -> float:
+    """schemas: a number or a string of digits (with a fraction), above 0."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise _invalid("rxtx_factor", value, f"{value!r} is not of type 'number', 'string'")
+    if isinstance(value, str):
+        if not re.match(RXTX_PATTERN, value):
+            raise _invalid("rxtx_factor", value, f"{value!r} does not match {RXTX_PATTERN!r}")
+        return float(value)
+    if value <= 0:
+        raise _invalid("rxtx_factor", value, f"{value} is less than or equal to the minimum of 0")
+    return float(value)
+
+
 def _name_and_id(spec: dict) -> tuple[str, str | None]:
     name = spec.get("name")
     if "name" not in spec:
@@ -178,6 +192,7 @@ async def create_flavor(request: web.Request) -> web.Response:
     disk = _count(spec, "disk", 0)
     ephemeral = _count(spec, "OS-FLV-EXT-DATA:ephemeral", 0, default=0)
     swap = _count(spec, "swap", 0, default=0)
+    rxtx = _rxtx_factor(spec.get("rxtx_factor", 1.0))
     is_public = _boolean("os-flavor-access:is_public", spec.get("os-flavor-access:is_public", True))
     description = spec.get("description")
     if description is not None and (not isinstance(description, str) or len(description) > 65535):
@@ -192,7 +207,7 @@ async def create_flavor(request: web.Request) -> web.Response:
         raise ApiError(409, f"Flavor with name {name} already exists.")
     flavor = nova.add_flavor(world, flavor_id or str(uuid.uuid4()), name, vcpus, ram, disk, {})
     flavor.update({"ephemeral": ephemeral, "swap": swap, "is_public": is_public, "description": description,
-                   "_projects": []})
+                   "rxtx_factor": rxtx, "_projects": []})
     return json_response({"flavor": nova.flavor_view(world, flavor, mv)})
 
 

@@ -62,8 +62,9 @@ def test_member_create_is_refused_with_novas_policy_line(operators):  # noqa: F8
 def test_admin_creates_and_deletes_a_flavor_members_cannot(operators):  # noqa: F811
     admin, member = connect(operators, ADMIN_CLOUD_NAME), connect(operators, CLOUD_NAME)
     name = fresh_name()
-    flavor = admin.compute.create_flavor(name=name, ram=2048, vcpus=2, disk=20, description="for tests")
-    assert (flavor.ram, flavor.vcpus, flavor.disk, flavor.is_public) == (2048, 2, 20, True)
+    flavor = admin.compute.create_flavor(name=name, ram=2048, vcpus=2, disk=20, description="for tests",
+                                         rxtx_factor=2.5)
+    assert (flavor.ram, flavor.vcpus, flavor.disk, flavor.is_public, flavor.rxtx_factor) == (2048, 2, 20, True, 2.5)
     assert member.compute.find_flavor(name).id == flavor.id  # public: every member sees it
     answer = member.compute.delete(f"/flavors/{flavor.id}")
     assert says(answer, 403, policy_line("os-flavor-manage:delete"))
@@ -174,6 +175,10 @@ def test_description_update_from_2_55(operators):  # noqa: F811
     ({"ram": 0}, 400, "Invalid input for field/attribute ram. Value: 0. 0 is less than the minimum of 1"),
     ({"vcpus": -1}, 400, "Invalid input for field/attribute vcpus. Value: -1. -1 is less than the minimum of 1"),
     ({"disk": "x"}, 400, "Invalid input for field/attribute disk. Value: x. 'x' does not match '^[0-9]+$'"),
+    ({"rxtx_factor": 0}, 400, "Invalid input for field/attribute rxtx_factor. Value: 0. 0 is less than or equal to "
+                              "the minimum of 0"),
+    ({"rxtx_factor": "x"}, 400, "Invalid input for field/attribute rxtx_factor. Value: x. 'x' does not match "
+                                "'^[0-9]+(\\\\.[0-9]+)?$'"),
     ({"name": "m1.tiny"}, 409, "Flavor with name m1.tiny already exists."),
     ({"id": "dup-id"}, 409, "Flavor with ID dup-id already exists."),
 ])

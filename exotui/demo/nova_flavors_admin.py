@@ -27,6 +27,7 @@ from .service import ctx_of, world_of
 
 MAX_INT = 2147483647  # nova/db/constants.py MAX_INT: the schemas' maximum for ram, vcpus, disk, ...
 FLAVOR_ID_PATTERN = "^(?! )[a-zA-Z0-9. _-]+(?<! )$"  # nova/api/openstack/compute/schemas/flavor_manage.py
+SQL_SP_FLOAT_MAX = 3.40282e+038  # nova/db/constants.py: rxtx_factor's maximum
 RXTX_PATTERN = r"^[0-9]+(\.[0-9]+)?$"  # schemas/flavor_manage.py rxtx_factor as a string
 EXTRA_SPEC_KEY_PATTERN = "^[a-zA-Z0-9-_:. ]{1,255}$"  # schemas/flavors_extraspecs.py
 CREATE_KEYS = {"name", "id", "ram", "vcpus", "disk", "OS-FLV-EXT-DATA:ephemeral", "swap", "rxtx_factor",
@@ -106,7 +107,8 @@ def find(request: web.Request) -> dict:
 
 
 def _count(spec: dict, key: str, least: int, default: int | None = None) -> int:
-    """A flavor_param_positive / _non_negative field: an integer, or a string of digits (parameter_types)."""
+    """A flavor_param_positive / _non_negative field: an integer, or a string of digits (parameter_types), held
+    to the bounds as a number (nova/api/validation/validators.py `_validate_minimum`, `_number_from_str`)."""
     if key not in spec:
         if default is None:
             raise _invalid("flavor", spec, f"'{key}' is a required property")
@@ -118,7 +120,7 @@ def _count(spec: dict, key: str, least: int, default: int | None = None) -> int:
     if isinstance(value, str):
         if not re.match("^[0-9]+$", value):
             raise _invalid(field, value, f"{value!r} does not match '^[0-9]+$'")
-        return int(value)
+        value = int(value)  # Nova's validator reads a string as a number for minimum and maximum
     if value < least:
         raise _invalid(field, value, f"{value} is less than the minimum of {least}")
     if value > MAX_INT:
@@ -144,9 +146,11 @@ def _rxtx_factor(value) -> float:
     if isinstance(value, str):
         if not re.match(RXTX_PATTERN, value):
             raise _invalid("rxtx_factor", value, f"{value!r} does not match {RXTX_PATTERN!r}")
-        return float(value)
+        value = float(value) if "." in value else int(value)
     if value <= 0:
         raise _invalid("rxtx_factor", value, f"{value} is less than or equal to the minimum of 0")
+    if value > SQL_SP_FLOAT_MAX:
+        raise _invalid("rxtx_factor", value, f"{value} is greater than the maximum of {SQL_SP_FLOAT_MAX}")
     return float(value)
 
 
@@ -197,9 +201,6 @@ async def create_flavor(request: web.Request) -> web.Response:
     description = spec.get("description")
     if description is not None and (not isinstance(description, str) or len(description) > 65535):
         raise _invalid("description", description, f"{description!r} is not of type 'string', 'null'")
-    for number, field in ((ram, "memory_mb"), (vcpus, "vcpus")):  # strings pass the schema's minimum
-        if number < 1:
-            raise ApiError(400, f"Invalid input received: {field} must be >= 1")
     _require_admin(request, "os-flavor-manage:create")
     if flavor_id is not None and flavor_id in world.flavors:
         raise ApiError(409, f"Flavor with ID {flavor_id} already exists.")

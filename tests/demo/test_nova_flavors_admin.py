@@ -179,6 +179,9 @@ def test_description_update_from_2_55(operators):  # noqa: F811
                               "the minimum of 0"),
     ({"rxtx_factor": "x"}, 400, "Invalid input for field/attribute rxtx_factor. Value: x. 'x' does not match "
                                 "'^[0-9]+(\\\\.[0-9]+)?$'"),
+    ({"ram": "9" * 12}, 400, "Invalid input for field/attribute ram. Value: 999999999999. 999999999999 is greater "
+                             "than the maximum of 2147483647"),
+    ({"vcpus": "0"}, 400, "Invalid input for field/attribute vcpus. Value: 0. 0 is less than the minimum of 1"),
     ({"name": "m1.tiny"}, 409, "Flavor with name m1.tiny already exists."),
     ({"id": "dup-id"}, 409, "Flavor with ID dup-id already exists."),
 ])
@@ -268,3 +271,18 @@ def test_heat_sees_the_flavors_its_user_sees(operators, tmp_path):  # noqa: F811
         done = cli(operators, ALT_CLOUD_NAME, "stack", "create", "-t", str(template), "--wait", "shared")
         assert done.returncode == 0, done.stderr
         assert cli(operators, ALT_CLOUD_NAME, "stack", "delete", "--yes", "--wait", "shared").returncode == 0
+
+
+ODD = [None, [], "x", True, {}, 1.5, -1, "", " a ", "\x1b[31m", "9" * 400]
+
+
+@pytest.mark.parametrize("key", ["name", "id", "ram", "vcpus", "disk", "swap", "OS-FLV-EXT-DATA:ephemeral",
+                                 "rxtx_factor", "os-flavor-access:is_public", "description"])
+def test_odd_create_values_get_an_answer_never_a_fault(operators, key):  # noqa: F811
+    admin = connect(operators, ADMIN_CLOUD_NAME)
+    for value in ODD:
+        body = {"flavor": {"name": fresh_name(), "ram": 1, "vcpus": 1, "disk": 1, key: value}}
+        answer = admin.compute.post("/flavors", json=body, microversion="2.55")
+        assert answer.status_code in (200, 400), (key, value, answer.text)
+        if answer.status_code == 200:
+            admin.compute.delete_flavor(answer.json()["flavor"]["id"])

@@ -23,7 +23,7 @@ import re
 import asyncssh
 
 from ..ssh.hostkeys import parse_fingerprints, parse_host_keys  # noqa: F401  (re-exported)
-from . import neutron, usage
+from . import neutron, nova, usage
 from .common import parse_time
 from .world import World
 
@@ -129,7 +129,7 @@ def _boot_log(world: World, server: dict, boot: dt.datetime) -> list[tuple[float
     kernel, build, systemd, cloudinit, issue = _DISTROS.get(
         (str(image.get("os_distro", "")), str(image.get("os_version", ""))), _GENERIC)
     name = hostname(server)
-    flavor = server.get("flavor") or world.flavors.get(server.get("_flavor_id", ""), {})
+    flavor = server.get("flavor") or (nova.instance_flavor(world, server) if server.get("_flavor_id") else {})
     vcpus, ram_kb = int(flavor.get("vcpus") or 2), int(flavor.get("ram") or 6144) * 1024
     key = host_key(world, server)
     public = key.export_public_key("openssh").decode().split()[:2]

@@ -114,7 +114,8 @@ def _root_disk(world: World, server: dict) -> int:
     if "disk" in flavor:
         return int(flavor["disk"])
     flavor_id = server.get("_flavor_id") or flavor.get("id", "")  # nova.py keeps the id private
-    return int(world.flavors.get(flavor_id, {}).get("disk", 0))
+    kept = server.get("_flavor_copies", {}).get(flavor_id, {})  # the flavor deleted since (nova.instance_flavor)
+    return int(world.flavors.get(flavor_id, kept).get("disk", 0))
 
 
 # --- the HTTP API ---------------------------------------------------------------------------

@@ -233,13 +233,23 @@ def _find(table: dict[str, dict], ref: Any, project_id: str, what: str, *, key: 
     return item
 
 
+def _flavors_seen(world: World, stack: dict) -> dict[str, dict]:
+    """Heat asks Nova as the stack's user: the public flavors, those shared with its project, all for an admin."""
+    from . import keystone_admin, nova_flavors_admin
+
+    pid = stack["project_id"]
+    roles = keystone_admin.effective_roles(world, stack["user_id"], "project", pid)
+    admin = any(r["name"] == "admin" for r in roles)
+    return {k: f for k, f in world.flavors.items() if nova_flavors_admin.visible_to(f, pid, admin)}
+
+
 def _physical_name(stack: dict, res: dict) -> str:
     return f"{stack['name']}-{res['name']}-{res['suffix']}"
 
 
 def _create_server(world: World, stack: dict, res: dict, props: dict) -> str:
     pid, uid = stack["project_id"], stack["user_id"]
-    flavor = _find(world.flavors, props.get("flavor"), pid, "Flavor", owner="_none")
+    flavor = _find(_flavors_seen(world, stack), props.get("flavor"), pid, "Flavor", owner="_none")
     image_ref = props.get("image")
     image_id = _find(world.images, image_ref, pid, "Image", owner="owner")["id"] if image_ref else None
     key_name = props.get("key_name")
@@ -518,7 +528,8 @@ def validate(world: World, stack: dict) -> None:
             if value is None or isinstance(value, (dict, list)):
                 continue
             try:
-                _find(getattr(world, table), value, stack["project_id"], what, owner=owner)
+                rows = _flavors_seen(world, stack) if table == "flavors" else getattr(world, table)
+                _find(rows, value, stack["project_id"], what, owner=owner)
             except ApiError as err:
                 raise TemplateError(f"Property error: resources.{name}.properties.{prop}: Error validating value "
                                     f"'{value}': {err.message}") from None

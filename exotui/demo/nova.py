@@ -29,6 +29,13 @@ def add_flavor(world: World, flavor_id: str, name: str, vcpus: int, ram_mb: int,
     return flavor
 
 
+def instance_flavor(world: World, server: dict, flavor_id: str | None = None) -> dict:
+    """The flavor a server was built with (or resized from): Nova keeps a copy on the instance, so deleting the
+    flavor leaves the server's view and quota usage as they were (nova_flavors_admin.delete_flavor)."""
+    fid = flavor_id or server["_flavor_id"]
+    return world.flavors.get(fid) or server.get("_flavor_copies", {}).get(fid) or {}
+
+
 def fingerprint(public_key: str) -> str:
     """The MD5 fingerprint Nova shows for a public key (aa:bb:...)."""
     try:
@@ -283,7 +290,7 @@ _PROGRESS = {"ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE", "MIGRATING
 def server_view(world: World, server: dict, mv: tuple[int, int], *, show: bool = False, admin: bool = False) -> dict:
     """A server as Nova shows it to its owner at microversion `mv`; `admin`: with the extended server
     attributes Nova's default policy (os-extended-server-attributes) shows to admins only."""
-    flavor = world.flavors.get(server["_flavor_id"]) or {}
+    flavor = instance_flavor(world, server)
     deleted = server["_deleted"]
     view = {
         "accessIPv4": "", "accessIPv6": "",
@@ -401,7 +408,7 @@ def flavor_view(world: World, flavor: dict, mv: tuple[int, int], detail: bool = 
     view["vcpus"] = flavor["vcpus"]
     view["os-flavor-access:is_public"] = flavor["is_public"]
     if mv < (2, 102):
-        view["rxtx_factor"] = 1.0
+        view["rxtx_factor"] = flavor.get("rxtx_factor", 1.0)
     view["links"] = links(world, "flavors", flavor["id"])
     if mv >= (2, 55):
         view["description"] = flavor["description"]
@@ -425,7 +432,7 @@ def usage(world: World, project_id: str) -> dict[str, int]:
     servers = world.project_servers(project_id)
     cores = ram = 0
     for server in servers:
-        flavor = world.flavors.get(server["_flavor_id"]) or {}
+        flavor = instance_flavor(world, server)
         cores += flavor.get("vcpus", 0)
         ram += flavor.get("ram", 0)
     keypairs = sum(1 for (uid, _n) in world.keypairs)  # key pairs are per user; one demo user

@@ -10,6 +10,7 @@ import re
 from aiohttp import web
 
 from . import cinder, glance, neutron, nova
+from . import nova_flavors_admin as flavors_admin
 from .common import (
     ApiError,
     json_response,
@@ -301,7 +302,7 @@ async def create_server(request: web.Request) -> web.Response:
     hints = body.get("os:scheduler_hints") or body.get("OS-SCH-HNT:scheduler_hints") or {}
     group_id = hints.get("group") if isinstance(hints, dict) else None
     project_id, user_id = ctx["project_id"], ctx["user_id"]
-    flavor = world.flavors.get(str(spec["flavorRef"]).rsplit("/", 1)[-1])
+    flavor = flavors_admin.lookup(request, str(spec["flavorRef"]).rsplit("/", 1)[-1])
     if flavor is None:
         raise ApiError(400, f"Flavor {spec['flavorRef']} could not be found.")
     image_id = spec.get("imageRef") or None
@@ -507,12 +508,12 @@ async def _resize(world, server, args, mv, ctx, request):
         raise _bad_input("resize", args, "'flavorRef' is a required property")
     rule = check("resize", server)
     flavor_id = str(args["flavorRef"]).rsplit("/", 1)[-1]
-    flavor = world.flavors.get(flavor_id)
+    flavor = flavors_admin.lookup(request, flavor_id)
     if flavor is None:
         raise ApiError(400, f"Unable to find flavor {flavor_id}")
     if flavor_id == server["_flavor_id"]:
         raise ApiError(400, "When resizing, instances must change flavor!")
-    current = world.flavors[server["_flavor_id"]]
+    current = nova.instance_flavor(world, server)
     if flavor["disk"] < current["disk"]:
         raise ApiError(400, "Resize error: Unable to resize disk down.")
     nova.check_quota(world, server["tenant_id"], flavor, replacing=current)
@@ -946,7 +947,6 @@ def make_app(world: World) -> web.Application:
     r.add_get(f"{v}/servers/{{server_id}}/diagnostics", forbidden_diagnostics)
     r.add_get(f"{v}/servers/{{server_id}}/migrations", forbidden_migrations)
     r.add_get(f"{v}/flavors", catalog.list_flavors)
-    r.add_post(f"{v}/flavors", catalog.flavor_forbidden)
     r.add_get(f"{v}/flavors/detail", catalog.list_flavors_detail)
     r.add_get(f"{v}/flavors/{{flavor_id}}", catalog.show_flavor)
     r.add_get(f"{v}/flavors/{{flavor_id}}/os-extra_specs", catalog.flavor_extra_specs)
@@ -962,6 +962,7 @@ def make_app(world: World) -> web.Application:
     r.add_get(f"{v}/os-quota-sets/{{project_id}}/defaults", catalog.quota_defaults)
     r.add_get(f"{v}/os-availability-zone", catalog.availability_zones)
     nova_groups.add_routes(r, v)
+    flavors_admin.add_routes(r, v)
     nova_consoles.add_routes(r, v)
     _ACTIONS.update(nova_consoles.ACTIONS)
     return app

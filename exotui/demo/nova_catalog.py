@@ -7,39 +7,57 @@ import re
 from aiohttp import web
 
 from . import nova
+from . import nova_flavors_admin as flavors_admin
 from .common import ApiError, json_response, no_content, read_json
-from .nova_api import _bad_input, _mv
+from .nova_api import _bad_input, _mv, _page
 from .service import ctx_of, world_of
 from .world import World
 
 
+def _min_filter(request: web.Request, name: str) -> int | None:
+    raw = request.query.get(name)
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except ValueError:  # nova/api/openstack/compute/flavors.py
+        raise ApiError(400, f"Invalid {name} filter [{raw}]") from None
+
+
 def _flavor_list(request: web.Request) -> list[dict]:
-    q = request.query
+    """Flavors by id, filtered as Nova filters them for the caller (nova_flavors_admin: is_public, access)."""
+    wanted = flavors_admin.is_public_filter(request)
+    min_ram, min_disk = _min_filter(request, "minRam"), _min_filter(request, "minDisk")
     flavors = sorted(world_of(request).flavors.values(), key=lambda f: f["id"])
-    if "minRam" in q:
-        flavors = [f for f in flavors if f["ram"] >= int(q["minRam"])]
-    if "minDisk" in q:
-        flavors = [f for f in flavors if f["disk"] >= int(q["minDisk"])]
+    flavors = [f for f in flavors if flavors_admin.listed(request, f, wanted)]
+    if min_ram is not None:
+        flavors = [f for f in flavors if f["ram"] >= min_ram]
+    if min_disk is not None:
+        flavors = [f for f in flavors if f["disk"] >= min_disk]
     return flavors
 
 
-async def list_flavors(request: web.Request) -> web.Response:
+async def _flavors(request: web.Request, detail: bool) -> web.Response:
+    """A page of flavors (limit and marker, by id, as Nova's common.get_limit_and_marker reads them)."""
     world, mv = world_of(request), _mv(request)
-    return json_response({"flavors": [nova.flavor_view(world, f, mv, detail=False) for f in _flavor_list(request)]})
+    page, links = _page(request, _flavor_list(request), "flavors")
+    body: dict = {"flavors": [nova.flavor_view(world, f, mv, detail=detail) for f in page]}
+    if links:
+        body["flavors_links"] = links
+    return json_response(body)
+
+
+async def list_flavors(request: web.Request) -> web.Response:
+    return await _flavors(request, detail=False)
 
 
 async def list_flavors_detail(request: web.Request) -> web.Response:
-    world, mv = world_of(request), _mv(request)
-    return json_response({"flavors": [nova.flavor_view(world, f, mv) for f in _flavor_list(request)]})
+    return await _flavors(request, detail=True)
 
 
 def _flavor(request: web.Request) -> dict:
-    flavor_id = request.match_info["flavor_id"]
-    flavor = world_of(request).flavors.get(flavor_id)
-    if flavor is None:
-        # the CLI looks a flavor up by name through this route first
-        raise ApiError(404, f"Flavor {flavor_id} could not be found.")
-    return flavor
+    # the CLI looks a flavor up by name through this route first (a 404 sends it to the list)
+    return flavors_admin.find(request)
 
 
 async def show_flavor(request: web.Request) -> web.Response:
@@ -56,10 +74,6 @@ async def flavor_extra_spec(request: web.Request) -> web.Response:
     if key not in flavor["extra_specs"]:
         raise ApiError(404, f"Flavor {flavor['id']} has no extra specs with key {key}.")
     return json_response({key: flavor["extra_specs"][key]})
-
-
-async def flavor_forbidden(request: web.Request) -> web.Response:
-    raise ApiError(403, "Policy doesn't allow os_compute_api:os-flavor-manage:create to be performed.")
 
 
 async def list_keypairs(request: web.Request) -> web.Response:

@@ -11,10 +11,11 @@ subprocesses with every OS_* variable removed, choosing clouds by name: `devstac
 ./clouds.yaml first, so the runner writes those three entries into a scratch folder and runs pytest
 there; the user's own clouds.yaml is never read or written.
 
-On the demo cloud, identity's tests run with its admin (`exotui-demo-admin`) and system admin
-(`exotui-demo-system`). The other services' tests run with the member under all three names: the demo's
-Nova, Neutron, Cinder and Glance do not model an admin's powers (other projects' resources, external
-networks, flavors), so an admin there would only lose the tests that pass as the member.
+On the demo cloud, identity's tests and the files in ADMIN_FILES (where the demo models an admin's powers:
+Nova's flavors) run with its admin (`exotui-demo-admin`) and system admin (`exotui-demo-system`). The other
+tests run with the member under all three names: the demo's Neutron, Cinder, Glance and the rest of Nova do
+not model an admin's powers (other projects' resources, external networks, volume types), so an admin there
+would only lose the tests that pass as the member.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ SERVICES = {  # service -> folder below openstackclient/tests/functional
 }
 OSC_NAMES = ("devstack", "devstack-admin", "devstack-system-admin")
 DEMO_ADMIN, DEMO_SYSTEM = "exotui-demo-admin", "exotui-demo-system"  # exotui.demo.app's names
+ADMIN_FILES = ("compute/v2/test_flavor.py",)  # on the demo: run as its admin (exotui/demo/nova_flavors_admin.py)
 
 
 def functional_root() -> Path:
@@ -92,10 +94,11 @@ def service_of(nodeid: str) -> str:
     return "other"
 
 
-def run_pytest(workdir: Path, services: list[str], timeout: int, keyword: str | None, results: Path,
-               extra: list[str]) -> int:
+def run_pytest(workdir: Path, folders: list[str], timeout: int, keyword: str | None, results: Path,
+               extra: list[str], ignore: tuple[str, ...] = ()) -> int:
+    """pytest over `folders` (or files) below openstackclient/tests/functional, less the files in `ignore`."""
     root = functional_root()
-    paths = [str(root / SERVICES[s]) for s in services]
+    paths = [str(root / f) for f in folders] + [f"--ignore={root / f}" for f in ignore]
     env = dict(os.environ)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     env["PYTHONPATH"] = str(HERE) + os.pathsep + env.get("PYTHONPATH", "")
@@ -191,20 +194,22 @@ def main(argv: list[str] | None = None) -> int:
         else:
             demo, source = start_demo(scratch / "demo")
             member, label = "exotui-demo", args.label or "demo"
+        folders = [SERVICES[s] for s in services]
         if args.clouds_yaml:
-            groups = [(services, args.admin_cloud, args.system_cloud)]
-        else:  # the demo: admins for identity only (see the module's docstring)
-            groups = [([s for s in services if s != "identity"], None, None),
-                      ([s for s in services if s == "identity"], DEMO_ADMIN, DEMO_SYSTEM)]
+            groups = [(folders, (), args.admin_cloud, args.system_cloud)]
+        else:  # the demo: admins for identity and ADMIN_FILES only (see the module's docstring)
+            as_admin = [f for f in ADMIN_FILES if any(f.startswith(folder + "/") for folder in folders)]
+            groups = [([f for f in folders if f != SERVICES["identity"]], tuple(as_admin), None, None),
+                      ([f for f in folders if f == SERVICES["identity"]] + as_admin, (), DEMO_ADMIN, DEMO_SYSTEM)]
         started = time.monotonic()
         raw = {"tests": {}, "finished_at": None}
-        for index, (group, admin, system) in enumerate(groups):
+        for index, (group, ignore, admin, system) in enumerate(groups):
             if not group:
                 continue
             workdir = scratch / f"run{index}"
             write_osc_clouds(source, member, admin, system, workdir)
             results = scratch / f"raw{index}.json"
-            run_pytest(workdir, group, args.timeout, args.keyword, results, args.pytest_args)
+            run_pytest(workdir, group, args.timeout, args.keyword, results, args.pytest_args, ignore)
             if results.exists():
                 part = json.loads(results.read_text())
                 raw["tests"].update(part["tests"])

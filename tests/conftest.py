@@ -86,12 +86,21 @@ def openstack_cli(clouds_env):
     return run
 
 
-def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (`-n 2 --dist loadgroup`, pyproject's addopts) each test file runs whole on one
-    worker (tests of a file may share its module's state and the session's demo cloud in order), and every
-    real-tier test on one worker: they share the one real stack, and one of them restarts its APIs."""
-    for item in items:
-        if item.get_closest_marker("xdist_group") is not None:
-            continue
-        group = "realcloud" if item.get_closest_marker("realcloud") is not None else item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(group))
+@pytest.fixture(autouse=True)
+def one_real_test_at_a_time(request, tmp_path_factory):
+    """Under pytest-xdist (`-n 2 --dist loadfile`, pyproject's addopts) each test file runs whole on one
+    worker; the real tier's tests, spread over many files, take a lock the workers share, since they share
+    the one real stack and one of them restarts its APIs. Autouse, so it is taken before the test's other
+    function fixtures are set up and let go after they are torn down. (xdist's own grouping, loadgroup,
+    cannot be used: with pytest 9 the group it writes into a test's ID is lost.)"""
+    if request.node.get_closest_marker("realcloud") is None or not os.environ.get("PYTEST_XDIST_WORKER"):
+        yield
+        return
+    import fcntl
+
+    with open(tmp_path_factory.getbasetemp().parent / "realcloud.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

@@ -12,7 +12,7 @@ import pytest
 from exotui.cloud.poller import Intervals
 from exotui.cloud.profiles import find_profile, load_profiles
 from exotui.cloud.workspace import Workspace
-from exotui.demo import nova
+from exotui.demo import neutron, nova
 from exotui.demo.app import CLOUD_NAME
 from exotui.ui.app import ExotuiApp
 from exotui.ui.widgets.table import ResourceTable
@@ -35,6 +35,7 @@ class DemoUI:
         self.project = app.project
         self.sent: list[tuple[str, str, str]] = []
         self.booted: list[str] = []
+        self.fips_before = set(demo.call(lambda world: list(world.floatingips), demo.world))
         request = self.project.session.request
 
         async def recording(service, method, path, **kw):
@@ -101,6 +102,10 @@ class DemoUI:
                 server = world.servers.get(sid)
                 if server is not None and not server["_deleted"]:
                     nova.delete(world, server)
+            # floating IPs the test allocated too (launch's "floating IP", the flows): the UI project's quota
+            # of them ran out when the files sharing a worker's demo cloud came in another order (two workers)
+            for fip_id in set(world.floatingips) - self.fips_before:
+                neutron.delete_floating_ip(world, fip_id)
 
         self.demo.call(clean, self.demo.world)
 

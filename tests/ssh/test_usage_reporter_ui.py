@@ -70,8 +70,8 @@ async def consent(ui, sid: str, action: str) -> str:
     await from_the_menu(ui, sid, action)
     await ui.until(lambda: isinstance(ui.app.screen, CommandsDialog), what="the commands shown first")
     dialog = ui.app.screen
-    await ui.pilot.pause()
-    assert ui.app.focused is not None and ui.app.focused.id == "confirm-no", "Cancel has the focus"
+    await ui.until(lambda: ui.app.focused is not None, what="the dialog's focus")
+    assert ui.app.focused.id == "confirm-no", "Cancel has the focus"
     return str(dialog.query_one("#commands-text", Static).render())
 
 

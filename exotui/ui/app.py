@@ -21,6 +21,7 @@ from .plain import escape
 from .tcss import beside, tcss
 from .textual_compat import quiet_linux_driver
 from .themes import register_themes, start_theme
+from .typeahead import TypeAhead
 from .widgets.kind_views import KIND_VIEWS
 from .widgets.projects import ProjectsView
 from .widgets.table import ResourceTable
@@ -148,9 +149,17 @@ class ExotuiApp(App[int]):
         self._flows: Flows | None = None
         self.usage: UsageFollow | None = None  # instance usage, for the project on screen (ui/usage.py)
         self.read_usage = True  # False: no usage reads from the start (tests that count what the app sends)
+        self.typeahead = TypeAhead(self)  # keys typed ahead of a flow's dialog wait for it (ui/typeahead.py)
         register_themes(self)
         if theme:
             start_theme(self, theme)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and self.typeahead.take(event):  # a flow's dialog is on its way
+            event.stop()
+            event.prevent_default()
+            return
+        await super().on_event(event)
 
     @property
     def flows(self) -> Flows:
@@ -174,19 +183,28 @@ class ExotuiApp(App[int]):
 
     @on(intents.ServerMenu)
     def _server_menu(self, asked: intents.ServerMenu) -> None:
-        self.flows.server_menu(asked.ids, asked.project)
+        self._flow_or_keys_back(lambda: self.flows.server_menu(asked.ids, asked.project))
 
     @on(intents.DeleteServers)
     def _delete_servers(self, asked: intents.DeleteServers) -> None:
-        self.flows.delete_servers(asked.ids, asked.project)
+        self._flow_or_keys_back(lambda: self.flows.delete_servers(asked.ids, asked.project))
 
     @on(intents.Launch)
     def _launch(self, asked: intents.Launch) -> None:
-        self.flows.launch(asked.project)
+        self._flow_or_keys_back(lambda: self.flows.launch(asked.project))
 
     @on(intents.ResourceFlow)
     def _resource_flow(self, asked: intents.ResourceFlow) -> None:
-        self.flows.resource(asked.kind, asked.name, asked.item, asked.project, asked.ident)
+        self._flow_or_keys_back(
+            lambda: self.flows.resource(asked.kind, asked.name, asked.item, asked.project, asked.ident))
+
+    def _flow_or_keys_back(self, start: Callable[[], None]) -> None:
+        """Start what an intent that opens a dialog asked for; if no flow started (nothing to act on, no
+        project), the keys its making held go back at once (ui/typeahead.py)."""
+        before = self.flows.started
+        start()
+        if self.flows.started == before:
+            self.typeahead.release()
 
     @on(intents.ShowItem)
     def _show_item(self, asked: intents.ShowItem) -> None:

@@ -53,13 +53,29 @@ def _listed(words: list[str], most: int = 4) -> str:
 class Flows:
     def __init__(self, app: App) -> None:
         self.app = app
+        self.started = 0  # flows started: the app tells from it whether an intent started one
 
     # --- plumbing -------------------------------------------------------------------------------
 
     def _start(self, flow: Awaitable[Any], name: str) -> None:
-        run_guarded(self.app, flow, name, group="flows")
+        """Run a flow; the keys typed behind the one that started it wait for its first dialog (ui/typeahead.py)."""
+        self.started += 1
+        typeahead = getattr(self.app, "typeahead", None)
+        if typeahead is None:
+            run_guarded(self.app, flow, name, group="flows")
+            return
+
+        async def then_keys_back() -> Any:
+            try:
+                return await flow
+            finally:
+                typeahead.release()
+
+        typeahead.hold()
+        run_guarded(self.app, then_keys_back(), name, group="flows")
 
     async def ask(self, screen) -> Any:
+        screen.in_flow = True  # its answer holds the keys behind it for what the flow shows next
         return await self.app.push_screen_wait(screen)
 
     def _project(self, project=None):
@@ -89,6 +105,8 @@ class Flows:
                             severity="warning", timeout=WAITING_EVERY)
 
         waiting = self.app.set_interval(WAITING_EVERY, still_waiting)
+        if getattr(self.app, "typeahead", None) is not None:
+            self.app.typeahead.release()  # the cloud may take a while: the keys typed meanwhile are the screen's
         try:
             result = await call()
         except InFlight:

@@ -7,13 +7,23 @@ from typing import Any
 
 from textual.message import Message
 
+from .textual_compat import active_app  # the app whose key made this (Textual sets it for every handler)
+
 
 class Asked(Message):
-    """A key asked for something on `project` (None: the app's current one)."""
+    """A key asked for something on `project` (None: the app's current one). One that opens a dialog
+    (`opens_dialog`) holds the keys typed behind it from the moment it is made: they reached the app before this
+    message does, and are the dialog's (ui/typeahead.py; the app lets them go if no flow starts)."""
+
+    opens_dialog = False
 
     def __init__(self, project: Any = None) -> None:
         super().__init__()
         self.project = project
+        if self.opens_dialog:
+            typeahead = getattr(active_app.get(None), "typeahead", None)
+            if typeahead is not None:
+                typeahead.hold()
 
 
 class OpenDetail(Asked):
@@ -40,6 +50,8 @@ class ShowYaml(OpenItem):
 class ServerMenu(Asked):
     """The action menu for these instances (`a`)."""
 
+    opens_dialog = True
+
     def __init__(self, ids: list[str], project: Any = None) -> None:
         super().__init__(project)
         self.ids = ids
@@ -47,6 +59,8 @@ class ServerMenu(Asked):
 
 class DeleteServers(Asked):
     """Delete these instances, after asking (`ctrl+d`)."""
+
+    opens_dialog = True
 
     def __init__(self, ids: list[str], project: Any = None) -> None:
         super().__init__(project)
@@ -56,11 +70,15 @@ class DeleteServers(Asked):
 class Launch(Asked):
     """The launch form (`n` in Instances)."""
 
+    opens_dialog = True
+
 
 class ResourceFlow(Asked):
     """An action of the Volumes, Floating IPs or Security groups view (action_table.RESOURCE_ACTIONS names
     each by `kind` and `name`) on the row under the cursor. The item is taken as the store holds it at the key
     press, not looked up again later: the poller may drop it before the flow's worker runs."""
+
+    opens_dialog = True
 
     def __init__(self, kind: str, name: str, ident: str | None, project: Any = None) -> None:
         super().__init__(project)

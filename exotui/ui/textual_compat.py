@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 import os
 
-from textual import _widget_navigation, work
+from textual import _time, _widget_navigation, work
+from textual._context import active_app  # noqa: F401  (ui/intents.py: the app whose handler made an intent)
 from textual.command import CommandPalette
 from textual.css.query import NoMatches
 from textual.widgets import OptionList, TabbedContent, TabPane
@@ -23,7 +24,10 @@ PRIVATE_NAMES = {
     TabbedContent: ("_on_tab_pane_focused",),
 }
 PRIVATE_MODULES = ("textual.widgets._select", "textual._widget_navigation", "textual._loop", "textual._parser",
-                   "textual._xterm_parser")
+                   "textual._xterm_parser", "textual._context", "textual._time")
+
+# the clock of every Message's `time` (dialogs/confirm.py: a key typed before the question is no answer)
+message_clock = _time.get_time
 
 # the next enabled option from an anchor, as OptionList's own keys find it (widgets.choices.Choices scrolls past
 # the last choosable line to the dimmed ones below instead of wrapping)

@@ -109,3 +109,65 @@ async def test_a_command_typed_in_one_read_on_the_instance_detail(open_ui):
         await ui.pilot.pause()
         assert len(ui.app.screen_stack) == 1, f"a screen is open: {ui.app.screen}"
         assert writes(ui) == []
+
+
+def _menu_index(dialog, action: str) -> int:
+    return next(n for n, c in enumerate(dialog.choices) if c.id == action)
+
+
+async def test_keys_typed_behind_a_reach_the_action_menu_not_the_table(open_ui):
+    """`a Down Down` in one read (tmux send-keys, a laggy link): the downs move the menu's highlight, which opens
+    after them, and never the table's cursor behind it."""
+    from exotui.ui.dialogs.choice import ChoiceDialog
+
+    async with open_ui() as ui:
+        first, _, _ = await ui.boot_many(["ahead-1", "ahead-2", "ahead-3"])
+        table = ui.point_at(first)
+        row = table.cursor
+        _bodies(ui)
+        ui.app.post_message(events.Key("a", "a"))
+        ui.app.post_message(events.Key("down", None))
+        ui.app.post_message(events.Key("down", None))
+        await ui.until(lambda: isinstance(ui.app.screen, ChoiceDialog), what="the action menu")
+        dialog = ui.app.screen
+        choosable = [n for n, c in enumerate(dialog.choices) if not c.heading and not c.reason]
+        options = dialog.query_one("#choices")
+        await ui.until(lambda: options.highlighted == choosable[2], what="the highlight two lines down")
+        assert table.cursor == row
+        assert writes(ui) == []
+
+
+async def test_a_key_typed_before_a_confirmation_never_answers_it(open_ui):
+    """`a`, the keys to Delete…, enter and `y` in one read: the menu takes the keys meant for it, and the
+    confirmation that follows is not answered by a `y` typed before it was shown. A `y` pressed once it is
+    there deletes, once."""
+    from exotui.ui.dialogs.choice import ChoiceDialog
+    from exotui.ui.dialogs.confirm import ConfirmDialog
+    from exotui.ui.flows import Flows
+
+    async with open_ui() as ui:
+        sid = await ui.boot("ahead-delete")
+        ui.point_at(sid)
+        project = ui.project
+        choices = Flows(ui.app).menu_choices(project, [project.store.item("servers", sid)])
+        choosable = [c.id for c in choices if not c.heading and not c.reason]
+        downs = choosable.index("delete")
+        _bodies(ui)
+        ui.app.post_message(events.Key("a", "a"))
+        for _ in range(downs):
+            ui.app.post_message(events.Key("down", None))
+        ui.app.post_message(events.Key("enter", "\r"))
+        ui.app.post_message(events.Key("y", "y"))
+        await ui.until(lambda: isinstance(ui.app.screen, ConfirmDialog), what="the delete confirmation")
+        confirm = ui.app.screen
+        await ui.until(lambda: confirm.focused is not None, what="the confirmation's focus")
+        for _ in range(5):
+            await ui.pilot.pause()
+        assert ui.app.screen is confirm and not isinstance(confirm, ChoiceDialog)
+        assert writes(ui) == [], "a key typed before the question answered it"
+        said = [n.message for n in ui.app._notifications]
+        assert any("typed before this question" in m for m in said), said
+        await ui.pilot.press("y")
+        deletes = lambda: [w for w in writes(ui) if w[0] == "DELETE" and sid in w[1]]  # noqa: E731
+        await ui.until(lambda: len(deletes()) == 1, what="one DELETE")
+        assert len(deletes()) == 1

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from textual import events, on
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
@@ -20,6 +22,20 @@ class Dialog(AnswerOnce, ModalScreen[ScreenResultType]):
     subclass, which adds its own in a .tcss file of its own."""
 
     DEFAULT_CSS = tcss(__file__, "dialog.tcss")
+    in_flow = False  # asked by a flow (Flows.ask), which goes on after the answer
+
+    @on(events.DescendantFocus)
+    def _keys_typed_ahead(self) -> None:
+        """Ready for keys: those typed before it opened come now (ui/typeahead.py)."""
+        typeahead = getattr(self.app, "typeahead", None)
+        if typeahead is not None and self.app.screen is self:
+            typeahead.release()
+
+    def dismiss(self, result=None) -> AwaitComplete:
+        typeahead = getattr(self.app, "typeahead", None)
+        if self.in_flow and not self._answered and typeahead is not None:
+            typeahead.hold()  # the keys behind the answer are for what the flow shows next
+        return super().dismiss(result)
 
 
 class FullNames(Dialog[None]):

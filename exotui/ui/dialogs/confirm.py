@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -14,6 +14,7 @@ from textual.widgets import Button, Static
 
 from ..plain import escape
 from ..tcss import tcss
+from ..textual_compat import message_clock
 from ..widgets.tick import Tick
 from .base import Dialog, ShowsFullNames
 
@@ -25,12 +26,15 @@ class ConfirmDialog(ShowsFullNames, Dialog[Any]):
     BINDINGS = [Binding("y", "answer(True)", "Yes"), Binding("n,escape", "answer(False)", "No"),
                 Binding("f", "full_names", "Full names", show=False)]
     keys_hint = "y: yes · n/esc: no"
+    _said_early = False  # the refusal of a key typed before the question is said once
 
     def __init__(self, title: str, message: str = "", confirm: str = "Delete") -> None:
         super().__init__()
         self.title_text = title
         self.message = message
         self.confirm_label = confirm
+        # asked now: a key typed before this (type-ahead held behind a menu, a paste) is no answer (ui/typeahead.py)
+        self.asked_at = message_clock()
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -50,6 +54,16 @@ class ConfirmDialog(ShowsFullNames, Dialog[Any]):
     def on_mount(self) -> None:
         # a stray enter cancels: the safe answer has the focus (not if a fast key answered it already)
         self.when_composed("#confirm-no", lambda button: button.focus())
+
+    def on_key(self, event: events.Key) -> None:
+        """A key typed before the question was on screen (type-ahead behind a menu, a paste) answers nothing."""
+        if event.time < self.asked_at:
+            event.stop()
+            event.prevent_default()
+            if not self._said_early:
+                self._said_early = True
+                self.notify(f"{event.key}: typed before this question was shown, so not taken as an answer",
+                            severity="warning")
 
     @on(Button.Pressed)
     def pressed(self, event: Button.Pressed) -> None:

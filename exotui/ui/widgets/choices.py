@@ -17,6 +17,15 @@ class Choices(OptionList):
     Past the last line that can be chosen, down scrolls on instead of wrapping to the top, so the dimmed
     lines below it and their reasons can be read with keys on a small terminal (80x24); up likewise."""
 
+    def action_select(self) -> None:
+        """Enter on a line a flow's menu offers: the keys typed behind it are for what the flow shows next, held
+        from this moment (ui/typeahead.py; the menu closes only once its message has gone round)."""
+        typeahead = getattr(self.app, "typeahead", None)
+        chosen = self.highlighted is not None and not self.get_option_at_index(self.highlighted).disabled
+        if chosen and getattr(self.screen, "in_flow", False) and typeahead is not None:
+            typeahead.hold()
+        super().action_select()
+
     def action_cursor_down(self) -> None:
         self._step(1)
 

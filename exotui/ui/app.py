@@ -25,7 +25,7 @@ from .typeahead import TypeAhead
 from .widgets.kind_views import KIND_VIEWS
 from .widgets.projects import ProjectsView
 from .widgets.table import ResourceTable
-from .widgets.views import RESOURCE_VIEWS, ResourceView, view_for
+from .widgets.views import ALIASES, RESOURCE_VIEWS, ResourceView, view_for, views_beginning
 from .workers import run_guarded
 
 if TYPE_CHECKING:  # the cloud layer (and openstacksdk behind it) loads after the first frame
@@ -507,7 +507,11 @@ class ExotuiApp(App[int]):
 
                 open_units(self)
             elif name is None:
-                if text:
+                several = views_beginning(word)
+                if several:
+                    names = ", ".join(ALIASES[v][0] for v in several)
+                    self.notify(f"':{word}' could be {names}: type more of it", severity="warning")
+                elif text:
                     self.notify(f"no view called '{text}'; try servers, vol, net, fips, sg, images, keypairs, "
                                 "projects, routers, subnets, ports, snapshots, servergroups, map, matrix",
                                 severity="warning")

@@ -171,3 +171,20 @@ async def test_a_key_typed_before_a_confirmation_never_answers_it(open_ui):
         deletes = lambda: [w for w in writes(ui) if w[0] == "DELETE" and sid in w[1]]  # noqa: E731
         await ui.until(lambda: len(deletes()) == 1, what="one DELETE")
         assert len(deletes()) == 1
+
+
+async def test_a_unique_prefix_opens_its_view_and_an_ambiguous_one_says_which(open_ui):
+    """`:inst` is the Instances view (only its aliases begin so), as k9s takes a unique prefix; `:se` could be
+    several and says which, opening none."""
+    from exotui.ui.widgets.views import view_for
+
+    assert view_for("inst") == "servers" and view_for("float") == "floating_ips" and view_for("s") == "servers"
+    assert view_for("se") is None and view_for("x") is None
+    async with open_ui() as ui:
+        await open_view(ui, "volumes")
+        burst(ui.app, ":inst\r")
+        await ui.until(lambda: ui.app.current_view == "servers", what="the servers view")
+        burst(ui.app, ":se\r")
+        await ui.until(lambda: any(n.message.startswith("':se' could be servers, ") for n in ui.app._notifications),
+                       what="the choices said")
+        assert ui.app.current_view == "servers" and len(ui.app.screen_stack) == 1 and writes(ui) == []

@@ -46,8 +46,22 @@ ALIASES = {
 
 
 def view_for(alias: str) -> str | None:
+    """The view an alias names; else the one view whose aliases alone begin with it (`:inst`, `:float`, as k9s
+    takes a unique prefix); None if none or several do (`:se`: servers, secgroups, search...)."""
     alias = alias.strip().lower()
-    return next((view for view, names in ALIASES.items() if alias in names), None)
+    exact = next((view for view, names in ALIASES.items() if alias in names), None)
+    if exact is not None:
+        return exact
+    begun = views_beginning(alias)
+    return begun[0] if len(begun) == 1 else None
+
+
+def views_beginning(alias: str) -> list[str]:
+    """The views with an alias that begins with `alias` (two characters at least), each by its first alias."""
+    alias = alias.strip().lower()
+    if len(alias) < 2:
+        return []
+    return [view for view, names in ALIASES.items() if any(name.startswith(alias) for name in names)]
 
 
 def clock() -> dt.datetime:

@@ -78,6 +78,9 @@ class DemoCloud:
         mount(root, "/accounting", accounting.make_app(world))
         mount(root, "/orchestration", heat.make_app(world))
         mount(root, "/swift", swift.make_app(world))
+        from . import magnum  # Magnum: container-infra (clusters, their templates and certificates)
+
+        mount(root, "/container-infra", magnum.make_app(world))
         mount(root, "/novnc", nova_consoles.make_proxy_app(world))
         return root
 

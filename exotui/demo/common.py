@@ -84,6 +84,10 @@ def error_body(style: str, status: int, message: str, kind: str | None = None) -
         return {"explanation": _HEAT_EXPLANATIONS.get(status, ""), "code": status,
                 "error": {"message": message, "traceback": None, "type": kind or _TITLES.get(status, "Error")},
                 "title": _TITLES.get(status, "Error")}
+    if style == "magnum":  # magnum/api/middleware/parsable_error.py: the faultstring, its first sentence the title
+        code = kind or ("client" if status < 500 else "server")
+        return {"errors": [{"request_id": "", "code": code, "status": status, "title": message.split(".", 1)[0],
+                            "detail": message, "links": []}]}
     # keystone and keystonemiddleware
     return {"error": {"code": status, "message": message, "title": _TITLES.get(status, "Error")}}
 

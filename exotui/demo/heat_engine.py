@@ -602,6 +602,9 @@ def _stack_event(world: World, stack: dict, reason: str) -> None:
                             "status": f"{stack['action']}_{stack['status']}", "reason": reason})
 
 
+stack_event = _stack_event  # demo/magnum.py: a cluster's resize moves its stack through UPDATE, as Magnum's would
+
+
 def _res_event(world: World, stack: dict, res: dict, action: str, status: str, reason: str) -> None:
     res["action"], res["status"], res["reason"], res["updated"] = action, status, reason, world.now()
     stack["events"].append({"id": new_id(world), "time": world.now(), "resource": res["name"],

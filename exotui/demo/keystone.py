@@ -34,6 +34,7 @@ SERVICES = [
     ("accounting", "accounting", "/accounting"),
     ("orchestration", "heat", "/orchestration/v1/$(project_id)s"),  # Keystone fills in the token's project
     ("object-store", "swift", "/swift/v1/AUTH_$(project_id)s"),  # RadosGW's path
+    ("container-infra", "magnum", "/container-infra/v1"),  # Magnum, as Jetstream2's catalog types it
 ]
 
 

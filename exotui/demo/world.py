@@ -87,6 +87,8 @@ class World:
     stacks: dict[str, dict] = field(default_factory=dict)
     # swift (demo/swift.py: ObjectStore, made on first use)
     object_store: Any = None
+    # magnum (demo/magnum.py: Magnum, its templates, clusters and CAs; made on first use)
+    magnum: Any = None
     # quotas: project_id -> service -> resource -> limit
     quotas: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
 

@@ -156,12 +156,12 @@ def test_admin_manages_domains_projects_users_groups_and_grants(operators):
 
 def test_admin_edits_the_catalog_and_limits_with_the_cli(operators):
     made = json.loads(cli(operators, ADMIN_CLOUD_NAME, "service", "create", "--name", "quux", "-f", "json",
-                          "container-infra").stdout)
+                          "dns").stdout)
     endpoint = cli(operators, ADMIN_CLOUD_NAME, "endpoint", "create", "--region", "RegionOne", made["id"], "public",
                    "http://127.0.0.1:9/v1", "-f", "json")
     assert endpoint.returncode == 0, endpoint.stderr
     member_catalog = json.loads(cli(operators, CLOUD_NAME, "catalog", "list", "-f", "json").stdout)
-    assert "container-infra" in {e["Type"] for e in member_catalog}
+    assert "dns" in {e["Type"] for e in member_catalog}
     registered = cli(operators, SYSTEM_CLOUD_NAME, "registered", "limit", "create", "--service", made["id"],
                      "--default-limit", "10", "--region", "RegionOne", "widgets", "-f", "json")
     assert registered.returncode == 0, registered.stderr
@@ -175,7 +175,7 @@ def test_admin_edits_the_catalog_and_limits_with_the_cli(operators):
         403, "You are not authorized to perform the requested action: identity:create_registered_limits.")
     cli(operators, ADMIN_CLOUD_NAME, "service", "delete", made["id"])
     after = json.loads(cli(operators, CLOUD_NAME, "catalog", "list", "-f", "json").stdout)
-    assert "container-infra" not in {e["Type"] for e in after}
+    assert "dns" not in {e["Type"] for e in after}
 
 
 def test_application_credential_keeps_its_access_rules(operators):

@@ -232,6 +232,7 @@ INSTANCE_COMMAND: Mapping[str, InstanceCommand] = {c.name: c for c in INSTANCE_C
 
 VOLUMES, FLOATING_IPS, SECURITY_GROUPS, STACKS = "volumes", "floating_ips", "security_groups", "stacks"
 KEYPAIRS, VOLUME_SNAPSHOTS, IMAGES, ROUTERS = "keypairs", "volume_snapshots", "images", "routers"
+CLUSTERS = "clusters"
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +272,9 @@ RESOURCE_ACTIONS: tuple[ResourceAction, ...] = (
     _resource(SECURITY_GROUPS, "delete_group", "delete security group", "ctrl+d", "Delete group", asks=True),
     _resource(STACKS, "create", "create stack", "n", "New", makes=True, dialog=True),
     _resource(STACKS, "delete", "delete stack", "ctrl+d", "Delete", asks=True),
+    _resource(CLUSTERS, "resize", "resize cluster", "r", "Resize", dialog=True),
+    _resource(CLUSTERS, "kubeconfig", "write kubeconfig", "k", "Kubeconfig", dialog=True),
+    _resource(CLUSTERS, "delete", "delete cluster", "ctrl+d", "Delete", asks=True),
     _resource(KEYPAIRS, "import", "import key pair", "i", "Import", makes=True, dialog=True),
     _resource(KEYPAIRS, "create", "create key pair", "n", "New", makes=True, dialog=True),
     _resource(KEYPAIRS, "delete", "delete key pair", "ctrl+d", "Delete", asks=True),

@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
+from .clusters import fetch_clusters
 from .models import (
     Allocation,
     Flavor,
@@ -143,6 +144,7 @@ FETCHERS: dict[str, Callable[[CloudSession], Awaitable[list]]] = {
     # no microversion: every Nova answers `policies` (2.1) and the model reads both shapes
     "server_groups": _lister("compute", "/os-server-groups", "server_groups", ServerGroup),
     "stacks": fetch_stacks,  # none (not an error) where the catalog has no Heat
+    "clusters": fetch_clusters,  # none where the catalog has no Magnum (cloud/clusters.py)
 }
 
 

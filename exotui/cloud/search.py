@@ -74,6 +74,7 @@ FIELDS: dict[str, Fields] = {
     "servers": _server, "ports": _port, "floating_ips": _floating_ip, "subnets": _subnet, "routers": _router,
     "keypairs": _keypair, "volumes": _named, "volume_snapshots": _named, "networks": _named, "images": _named,
     "security_groups": _named, "server_groups": _named, "flavors": _named, "stacks": _named,
+    "clusters": _named,
 }
 # how a hit ranks: the exact value first, then a value that starts with the query, then one holding it
 EXACT, PREFIX, INSIDE = 0, 1, 2

@@ -226,13 +226,9 @@ def _cluster(request: web.Request, ident: str) -> dict:
     return found[0]
 
 
-_TEMPLATE_SUMMARY = ("uuid", "name", "tags", "hidden")
-
-
-def _template_view(request: web.Request, template: dict, expand: bool = True) -> dict:
+def _template_view(request: web.Request, template: dict) -> dict:
+    """Every field, in the list as in show (Magnum's template collection is not cut down as the clusters' is)."""
     body = {k: (_time(v) if k in ("created_at", "updated_at") else v) for k, v in template.items()}
-    if not expand:
-        body = {k: body[k] for k in _TEMPLATE_SUMMARY}
     body["links"] = _links(request, "clustertemplates", template["uuid"])
     return body
 
@@ -320,9 +316,8 @@ async def v1(request: web.Request) -> web.Response:
 
 
 async def list_templates(request: web.Request) -> web.Response:
-    expand = request.path.rstrip("/").endswith("/detail")
     items, nxt = _page(request, _visible_templates(request), "clustertemplates")
-    body: dict[str, Any] = {"clustertemplates": [_template_view(request, t, expand) for t in items]}
+    body: dict[str, Any] = {"clustertemplates": [_template_view(request, t) for t in items]}
     if nxt:
         body["next"] = nxt
     return json_response(body)

@@ -12,6 +12,7 @@ from ..rules import CloudRules
 from ..session import CloudSession
 from ..store import ProjectStore
 from .base import DEFAULT_TIMEOUT, LOST_ANSWER_WAIT, READ_ONLY, ActionRefused, ActionResult, InFlight, Progress
+from .clusters import ClusterActions
 from .credentials import CredentialActions
 from .floating_ips import FloatingIPActions
 from .images import ImageActions
@@ -30,7 +31,7 @@ __all__ = ["DEFAULT_TIMEOUT", "LOST_ANSWER_WAIT", "READ_ONLY", "USER_DATA_MAX", 
 
 class Actions(ServerActions, VolumeActions, FloatingIPActions, SecurityGroupActions, StackActions,
               ObjectActions, CredentialActions, KeypairActions, SnapshotActions, ImageActions,
-              RouterActions):
+              RouterActions, ClusterActions):
     """Every action on one project: `await actions.run(server_id, "stop")`, `await actions.create_volume(...)`.
     One object, so one session, one in-flight guard and one read-only switch serve every service."""
 

@@ -1,0 +1,208 @@
+"""Magnum clusters through exotui's cloud layer on the demo cloud: the `clusters` store kind (none where the
+catalog has no Magnum), rows with their template's name and the Heat stack behind each, resize and delete through
+the one door (sent once, refused in read-only mode), and a kubeconfig from the cluster's certificates: a key made
+here, its CSR signed by the cloud, written mode 600, never logged."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import stat
+
+import openstack
+import pytest
+import yaml
+from clouds import PROJECT
+from conditions import until
+from cryptography import x509
+
+from exotui.cloud.actions import READ_ONLY, ActionRefused, Actions
+from exotui.cloud.clusters import Cluster, fetch_cluster, fetch_clusters, kubeconfig
+from exotui.cloud.poller import Intervals, ProjectPoller
+from exotui.cloud.session import CloudSession
+from exotui.cloud.store import ProjectKey, ProjectStore
+from exotui.demo.app import CLOUD_NAME, DemoCloudThread
+from exotui.demo.world import Knobs
+
+TEMPLATE = "kubernetes-1-30-jammy"
+
+
+class Layer:
+    def __init__(self, readonly: bool = False):
+        self.session = CloudSession(lambda: openstack.connect(cloud=CLOUD_NAME), label="magnum-test")
+        self.store = ProjectStore(ProjectKey(CLOUD_NAME, PROJECT))
+        self.poller = ProjectPoller(self.session, self.store, Intervals(fast=0.02, idle=0.2, others=30))
+        self.actions = Actions(self.session, self.store, self.poller, timeout=60, readonly=readonly)
+        self.sent: list[tuple[str, str]] = []
+        request = self.session.request
+
+        async def recording(service, method, path, **kw):
+            self.sent.append((method, path))
+            return await request(service, method, path, **kw)
+
+        self.session.request = recording  # type: ignore[method-assign]
+
+
+@pytest.fixture()
+async def slow_magnum(tmp_path, monkeypatch):
+    """A demo cloud of its own whose clusters and stacks take real (short) time, so they can be followed."""
+    with DemoCloudThread(Knobs(delay_scale=0.05, seed=5, ssh=False)) as demo:
+        monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(demo.cloud.write_config(tmp_path)))
+        layer = Layer()
+        await layer.poller.load_all()
+        await layer.poller.start()
+        yield demo, layer
+        await layer.poller.stop()
+        layer.session.close()
+
+
+def _make(demo, name: str, nodes: int = 2) -> str:
+    conn = demo.connect(PROJECT)
+    try:
+        return conn.container_infrastructure_management.create_cluster(
+            name=name, cluster_template_id=TEMPLATE, node_count=nodes, master_count=1).id
+    finally:
+        conn.close()
+
+
+async def test_rows_detail_resize_and_delete_through_the_one_door(slow_magnum):
+    demo, layer = slow_magnum
+    ident = _make(demo, "layer-k8s")
+    layer.poller.watch({"servers", "clusters"})  # listed every `idle` (0.2 s), as while the clusters screen is open
+    await until(lambda: layer.store.item("clusters", ident) is not None)
+    await until(lambda: layer.store.item("clusters", ident).status == "CREATE_COMPLETE", timeout=30)
+    cluster = layer.store.item("clusters", ident)
+    assert (cluster.name, cluster.template, cluster.node_count, cluster.master_count) == ("layer-k8s", TEMPLATE, 2, 1)
+    assert cluster.status_reason == "Stack CREATE completed successfully" and cluster.coe == "kubernetes"
+    assert cluster.created_at and cluster.api_address.endswith(":6443")
+    # the stack behind it is a row of the stacks kind: the detail's link has somewhere to go
+    layer.poller.kick("stacks")
+    await until(lambda: layer.store.item("stacks", cluster.stack_id) is not None)
+    assert layer.store.item("stacks", cluster.stack_id).name.startswith("layer-k8s-")
+
+    assert layer.actions.why_not_resize_cluster(cluster, 2) == "the cluster has 2 worker nodes already"
+    assert "whole number" in layer.actions.why_not_resize_cluster(cluster, -1)
+    heard: list[str] = []
+    resizing = asyncio.ensure_future(layer.actions.resize_cluster(cluster, 3, progress=heard.append))
+    await until(lambda: layer.actions.busy(ident, "resize_cluster"))
+    with pytest.raises(ActionRefused, match="already in progress"):  # a second press: nothing sent
+        await layer.actions.resize_cluster(cluster, 3)
+    result = await resizing
+    assert result.ok and result.message == "cluster layer-k8s has 3 nodes" and result.status == "UPDATE_COMPLETE"
+    assert "layer-k8s: UPDATE_IN_PROGRESS" in heard
+    assert [p for m, p in layer.sent if m == "POST"] == [f"/clusters/{ident}/actions/resize"]
+    assert layer.store.item("clusters", ident).node_count == 3
+    assert demo.world.stacks[cluster.stack_id]["action"] == "UPDATE"  # Magnum moved its stack through UPDATE
+
+    detail = await fetch_cluster(layer.session, ident)
+    assert detail.status == "UPDATE_COMPLETE" and len(detail.node_addresses) == 3
+
+    cluster = layer.store.item("clusters", ident)
+    result = await layer.actions.delete_cluster(cluster)
+    assert result.ok and result.message == "cluster layer-k8s deleted"
+    assert [p for m, p in layer.sent if m == "DELETE"] == [f"/clusters/{ident}"]
+    assert layer.store.item("clusters", ident) is None
+    assert demo.world.stacks[cluster.stack_id]["deleted"] is not None  # and its stack went with it
+    with pytest.raises(ActionRefused, match="being deleted"):
+        await layer.actions.delete_cluster(Cluster(id="x", name="y", status="DELETE_IN_PROGRESS"))
+
+
+async def test_a_resize_magnum_would_not_start_is_refused_before_it_is_sent(slow_magnum):
+    demo, layer = slow_magnum
+    ident = _make(demo, "young-k8s")
+    layer.poller.kick("clusters")
+    await until(lambda: layer.store.item("clusters", ident) is not None)
+    cluster = layer.store.item("clusters", ident)
+    if cluster.status == "CREATE_IN_PROGRESS":
+        with pytest.raises(ActionRefused, match="only once it is complete"):
+            await layer.actions.resize_cluster(cluster, 5)
+    assert not [p for m, p in layer.sent if m == "POST"]
+    refused = Cluster(id=ident, name="young-k8s", status="CREATE_IN_PROGRESS", node_count=2)
+    assert "CREATE_IN_PROGRESS" in layer.actions.why_not_resize_cluster(refused)
+    assert "no API address yet" in layer.actions.why_not_kubeconfig(refused)
+    await layer.actions.delete_cluster(cluster)
+
+
+async def test_a_kubeconfig_from_the_clusters_certificates_mode_600_never_logged(demo, clouds_env, tmp_path, caplog):
+    layer = Layer()
+    ident = _make(demo, "kube-cfg", nodes=1)
+    cluster = await fetch_cluster(layer.session, ident)
+    assert cluster.status == "CREATE_COMPLETE"
+    path = tmp_path / "kubeconfig"
+    caplog.set_level(logging.DEBUG)
+    result = await layer.actions.write_kubeconfig(cluster, path)
+    assert result.ok, result.message
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and result.value == path
+    config = yaml.safe_load(path.read_text())
+    assert config["clusters"][0]["cluster"]["server"] == cluster.api_address
+    assert config["current-context"] == "default"
+    ca = x509.load_pem_x509_certificate(base64.b64decode(config["clusters"][0]["cluster"]
+                                                         ["certificate-authority-data"]))
+    user = config["users"][0]["user"]
+    client = x509.load_pem_x509_certificate(base64.b64decode(user["client-certificate-data"]))
+    client.verify_directly_issued_by(ca)  # signed by the cluster's own CA
+    key = base64.b64decode(user["client-key-data"]).decode()
+    assert "PRIVATE KEY" in key
+    # the key was made here: its public half is the certificate's, and the cloud never saw it
+    from cryptography.hazmat.primitives import serialization
+
+    public = serialization.load_pem_private_key(key.encode(), None).public_key()
+    assert public.public_numbers() == client.public_key().public_numbers()
+    body = key.splitlines()[1]
+    assert body not in caplog.text and "PRIVATE KEY" not in caplog.text
+    assert not any("PRIVATE KEY" in str(request) for request in demo.world.asked)
+    # never over an existing file
+    again = await layer.actions.write_kubeconfig(cluster, path)
+    assert not again.ok and "exists" in again.message
+    # a POST that only reads: read-only mode lets it through
+    readonly = Layer(readonly=True)
+    assert (await readonly.actions.write_kubeconfig(cluster, tmp_path / "ro-config")).ok
+    with pytest.raises(ActionRefused, match=READ_ONLY):
+        await readonly.actions.resize_cluster(cluster, 4)
+    with pytest.raises(ActionRefused, match=READ_ONLY):
+        await readonly.actions.delete_cluster(cluster)
+    assert not [s for s in readonly.sent if s[0] in ("DELETE",) or "resize" in s[1]]
+    assert (await layer.actions.delete_cluster(cluster)).ok
+    layer.session.close()
+    readonly.session.close()
+
+
+async def test_no_magnum_in_the_catalog_means_no_clusters_not_an_error(tmp_path, monkeypatch):
+    with DemoCloudThread(Knobs(delay_scale=0.0, seed=6, ssh=False)) as demo:
+        def without_magnum(world):
+            from exotui.demo import keystone_admin
+
+            for service in keystone_admin.tables(world)["services"].values():
+                if service["type"] == "container-infra":
+                    service["enabled"] = False
+
+        demo.call(without_magnum, demo.world)
+        monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(demo.cloud.write_config(tmp_path)))
+        layer = Layer()
+        assert await fetch_clusters(layer.session) == []
+        await layer.poller.load_all(("clusters",))
+        state = layer.store.state("clusters")
+        assert state.loaded and state.last_error is None and not layer.store.get("clusters")
+        layer.session.close()
+
+
+def test_cluster_text_from_the_cloud_is_made_printable():
+    cluster = Cluster.from_api({"uuid": "c1", "name": "k\x1b[2J8s", "status": "CREATE_FAILED",
+                                "status_reason": "bad \u202eevil\x07", "node_addresses": ["10.0.0.1\x9b"],
+                                "faults": {"default-worker\x1b": "\x1b]52;c;x\x07"}, "cluster_id": "s1"})
+    assert "\x1b" not in cluster.name and cluster.raw_name == "k\x1b[2J8s"
+    assert "\u202e" not in cluster.status_reason and "\x07" not in cluster.status_reason
+    assert "\x9b" not in cluster.node_addresses[0] and cluster.failed and cluster.stack_id == "s1"
+    assert all("\x1b" not in k + v for k, v in cluster.faults.items())
+    assert Cluster.from_api({"name": None, "node_addresses": "junk", "faults": 5}).name == ""
+    text = kubeconfig(Cluster(id="c", name="n", api_address="https://h:6443"), None, None, None)
+    assert yaml.safe_load(text)["clusters"][0]["cluster"] == {"server": "https://h:6443"}
+
+
+def test_search_finds_a_cluster_by_name():
+    from exotui.cloud.search import SearchIndex
+
+    index = SearchIndex()
+    index.replace(ProjectKey("demo", "p1"), "clusters", [Cluster(id="c0ffee-01", name="gpu-k8s")])
+    assert [(h.kind, h.label) for h in index.search("gpu-k")] == [("clusters", "gpu-k8s")]

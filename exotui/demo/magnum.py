@@ -187,14 +187,12 @@ def _is_uuid(text: str) -> bool:
                         text) is not None
 
 
-def _visible_templates(request: web.Request) -> list[dict]:
-    pid = ctx_of(request)["project_id"]
-    return [t for t in state_of(world_of(request)).templates.values()
-            if t["public"] or t["project_id"] == pid]
+def _visible_templates(world: World, pid: str) -> list[dict]:
+    return [t for t in state_of(world).templates.values() if t["public"] or t["project_id"] == pid]
 
 
-def _template(request: web.Request, ident: str) -> dict:
-    templates = _visible_templates(request)
+def _template(world: World, pid: str, ident: str) -> dict:
+    templates = _visible_templates(world, pid)
     if _is_uuid(ident):
         found = [t for t in templates if t["uuid"] == ident]
     else:
@@ -207,14 +205,13 @@ def _template(request: web.Request, ident: str) -> dict:
     return found[0]
 
 
-def _own_clusters(request: web.Request) -> list[dict]:
-    pid = ctx_of(request)["project_id"]
-    return [c for c in state_of(world_of(request)).clusters.values() if c["project_id"] == pid]
+def _own_clusters(world: World, pid: str) -> list[dict]:
+    return [c for c in state_of(world).clusters.values() if c["project_id"] == pid]
 
 
 def _cluster(request: web.Request, ident: str) -> dict:
     """api_utils.get_resource: a UUID, else a name (409 when two clusters share it)."""
-    clusters = _own_clusters(request)
+    clusters = _own_clusters(world_of(request), ctx_of(request)["project_id"])
     if _is_uuid(ident):
         found = [c for c in clusters if c["uuid"] == ident]
     else:
@@ -316,7 +313,8 @@ async def v1(request: web.Request) -> web.Response:
 
 
 async def list_templates(request: web.Request) -> web.Response:
-    items, nxt = _page(request, _visible_templates(request), "clustertemplates")
+    items, nxt = _page(request, _visible_templates(world_of(request), ctx_of(request)["project_id"]),
+                       "clustertemplates")
     body: dict[str, Any] = {"clustertemplates": [_template_view(request, t) for t in items]}
     if nxt:
         body["next"] = nxt
@@ -324,12 +322,13 @@ async def list_templates(request: web.Request) -> web.Response:
 
 
 async def show_template(request: web.Request) -> web.Response:
-    return json_response(_template_view(request, _template(request, request.match_info["ident"])))
+    return json_response(_template_view(request, _template(world_of(request), ctx_of(request)["project_id"],
+                                                               request.match_info["ident"])))
 
 
 async def list_clusters(request: web.Request) -> web.Response:
     expand = request.path.rstrip("/").endswith("/detail")
-    items, nxt = _page(request, _own_clusters(request), "clusters")
+    items, nxt = _page(request, _own_clusters(world_of(request), ctx_of(request)["project_id"]), "clusters")
     body: dict[str, Any] = {"clusters": [_cluster_view(request, c, expand) for c in items]}
     if nxt:
         body["next"] = nxt
@@ -356,10 +355,16 @@ def _count(body: dict, name: str, default: int, minimum: int) -> int:
 
 
 async def create_cluster(request: web.Request) -> web.Response:
-    world, ctx = world_of(request), ctx_of(request)
     body = await read_json(request, malformed="The request body is not valid JSON")
     if not isinstance(body, dict):
         raise ApiError(400, "Invalid input for field/attribute cluster. Value: 'None'. Invalid JSON object")
+    cluster = new_cluster(world_of(request), ctx_of(request), body, _version(request))
+    return json_response({"uuid": cluster["uuid"]}, 202)
+
+
+def new_cluster(world: World, ctx: dict, body: dict, version: tuple[int, int] = MAX_VERSION) -> dict:
+    """Check a create as Magnum's API does, record the cluster CREATE_IN_PROGRESS, make its stack and follow it
+    (`ctx`: the token's project_id and user_id). Tests use it to put a cluster in a world directly."""
     template_ref = body.get("cluster_template_id")
     if not isinstance(template_ref, str) or not template_ref:
         raise _invalid("cluster_template_id", template_ref, "Mandatory field missing.")
@@ -370,14 +375,14 @@ async def create_cluster(request: web.Request) -> web.Response:
     node_count = _count(body, "node_count", 1, 0)
     master_count = _count(body, "master_count", 1, 1)
     timeout = _count(body, "create_timeout", 60, 0)
-    if node_count == 0 and _version(request) < ZERO_NODES_SINCE:
+    if node_count == 0 and version < ZERO_NODES_SINCE:
         raise ApiError(400, "Resizing a nodegroup to zero is not supported in the provided microversion.")
     state = state_of(world)
-    if len(_own_clusters(request)) >= MAX_CLUSTERS:
+    if len(_own_clusters(world, ctx["project_id"])) >= MAX_CLUSTERS:
         raise ApiError(403, f"Resource limit exceeded: You have reached the maximum clusters per project, "
                             f"{MAX_CLUSTERS}. You may delete a cluster to make room for a new one.")
     try:
-        template = _template(request, template_ref)
+        template = _template(world, ctx["project_id"], template_ref)
     except ApiError as err:
         if err.status == 404:
             err.status = 400  # validation.ct_not_found_to_bad_request
@@ -419,7 +424,7 @@ async def create_cluster(request: web.Request) -> web.Response:
         "_address": str(address), "_kube_tag": str(labels.get("kube_tag") or "v1.30.4"),
     }
     world.later(STEP, lambda: _follow_create(world, state.clusters[ident]))
-    return json_response({"uuid": ident}, 202)
+    return state.clusters[ident]
 
 
 def _addresses(count: int, first: int) -> list[str]:

@@ -325,6 +325,87 @@ async def delete_stack(flows: Flows, project, stack: Stack) -> None:
                         lambda: project.actions.delete_stack(stack))
 
 
+# --- clusters (Magnum) ---------------------------------------------------------------------------------
+
+def _worker_count(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 7 else None
+
+
+async def resize_cluster(flows: Flows, project, cluster: Any) -> None:
+    """The new worker count typed (one line says what is wrong with it); a shrink asks first."""
+    label = middle(cluster.name)
+    if _refused(flows, label, project.actions.why_not_resize_cluster(cluster)):
+        return
+
+    def check(text: str) -> str | None:
+        count = _worker_count(text)
+        if count is None:
+            return "give the number of worker nodes as a whole number, like 3"
+        return project.actions.why_not_resize_cluster(cluster, count)
+
+    typed = await flows.ask(PromptDialog(f"Resize cluster {label}: worker nodes (now {cluster.node_count})",
+                                         value=str(cluster.node_count), validate=check,
+                                         hint=f"enter: resize · esc: cancel (masters stay {cluster.master_count})"))
+    count = _worker_count(typed or "")
+    if count is None:
+        return
+    if count < cluster.node_count and not await flows.ask(ConfirmDialog(
+            f"Shrink cluster {label} from {cluster.node_count} to {count} workers?",
+            f"Magnum removes {cluster.node_count - count} node{'s' if cluster.node_count - count != 1 else ''}: "
+            "what runs there is moved or stopped.", confirm="Shrink")):
+        return
+    await flows.run(project, f"resize cluster {label} to {count}",
+                    lambda: project.actions.resize_cluster(cluster, count))
+
+
+async def cluster_kubeconfig(flows: Flows, project, cluster: Any) -> None:
+    """Where to write it (a new file only); then a key made here and a certificate signed by the cloud."""
+    import os
+    from pathlib import Path
+
+    label = middle(cluster.name)
+    if _refused(flows, label, project.actions.why_not_kubeconfig(cluster)):
+        return
+
+    def where(text: str) -> Path:
+        return Path(os.path.expanduser(text))
+
+    def check(text: str) -> str | None:
+        if not text:
+            return "give a path for the new file"
+        try:
+            path = where(text)
+            if path.exists():
+                return f"{middle(str(path), 60)} exists: exotui writes a new file only"
+            if not path.parent.is_dir():
+                return f"no such folder: {middle(str(path.parent), 60)}"
+        except (OSError, ValueError):  # ValueError: a NUL typed
+            return "that is not a path this machine can use"
+        return None
+
+    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in cluster.name) or cluster.id[:8]
+    typed = await flows.ask(PromptDialog(f"Write a kubeconfig for cluster {label} to", value=f"~/{safe}.kubeconfig",
+                                         validate=check, hint="a new file, mode 600 · esc: cancel"))
+    if typed:
+        path = where(typed)
+        result = await flows.run(project, f"kubeconfig for {label}",
+                                 lambda: project.actions.write_kubeconfig(cluster, path), quiet=True)
+        if result is not None:
+            flows.say(result)
+            if result.ok:
+                flows.app.notify(f"export KUBECONFIG={path}", title="then kubectl get nodes", timeout=10,
+                                 markup=False)
+
+
+async def delete_cluster(flows: Flows, project, cluster: Any) -> None:
+    label = middle(cluster.name)
+    if _refused(flows, label, project.actions.why_not_delete_cluster(cluster)):
+        return
+    if await flows.ask(ConfirmDialog(f"Delete cluster {label}?", "Magnum deletes its Heat stack and every node with "
+                                     "it: what runs on the cluster is gone.", confirm="Delete")):
+        await flows.run(project, f"delete cluster {label}", lambda: project.actions.delete_cluster(cluster))
+
+
 # --- volume snapshots ---------------------------------------------------------------------------------
 
 def _quota_problem(project, resource: str, wanted: int, unit: str) -> str | None:
@@ -640,6 +721,9 @@ FLOWS: Mapping[ResourceAction, Flow] = {
     RESOURCE_ACTION["security_groups", "delete_group"]: delete_group,
     RESOURCE_ACTION["stacks", "create"]: create_stack,
     RESOURCE_ACTION["stacks", "delete"]: delete_stack,
+    RESOURCE_ACTION["clusters", "resize"]: resize_cluster,
+    RESOURCE_ACTION["clusters", "kubeconfig"]: cluster_kubeconfig,
+    RESOURCE_ACTION["clusters", "delete"]: delete_cluster,
     RESOURCE_ACTION["keypairs", "import"]: import_keypair,
     RESOURCE_ACTION["keypairs", "create"]: create_keypair,
     RESOURCE_ACTION["keypairs", "delete"]: delete_keypair,

@@ -114,7 +114,18 @@ def poison(world) -> str:
         if "volume_type" in volume:
             volume["volume_type"] = bad()
     poison_storage(world, project_id, user, bad)
+    poison_cluster(world, project_id, user)
     return project_id
+
+
+def poison_cluster(world, project_id: str, user: str) -> None:
+    """A Magnum cluster (and its Heat stack) with a hostile name, reason, addresses and version."""
+    from exotui.demo import magnum
+
+    cluster = magnum.new_cluster(world, {"project_id": project_id, "user_id": user},
+                                 {"cluster_template_id": "kubernetes-1-30-jammy", "name": "k8s"})
+    cluster.update(name=HOSTILE[0] + HOSTILE[3], status="CREATE_FAILED", status_reason=HOSTILE[5],
+                   node_addresses=[HOSTILE[1], HOSTILE[4]], coe_version=HOSTILE[2], keypair=HOSTILE[4])
 
 
 def poison_storage(world, project_id: str, user: str, bad) -> None:
@@ -361,6 +372,23 @@ async def storage_screens(pilot, app, project, demo, shown) -> None:
     await pilot.press("enter")
     await until(pilot, lambda: isinstance(app.screen, StackDetail) and app.screen.resources, what="its detail")
     await shown("stack detail")
+    while len(app.screen_stack) > 1:
+        app.pop_screen()
+        await pilot.pause()
+    # the cluster poison_cluster made hostile: the list, its detail (its faults: the hostile reason) and `a`
+    from exotui.ui.dialogs import ChoiceDialog
+    from exotui.ui.screens.clusters import ClusterDetail, ClustersScreen
+
+    app.open_screen("clusters")
+    await until(pilot, lambda: isinstance(app.screen, ClustersScreen) and app.screen.keys, what="the clusters")
+    await shown("clusters")
+    await pilot.press("enter")
+    await until(pilot, lambda: isinstance(app.screen, ClusterDetail) and any(
+        k.startswith("fault:") for k in app.screen.keys), what="the hostile cluster's detail and faults")
+    await shown("cluster detail")
+    await pilot.press("a")
+    await until(pilot, lambda: isinstance(app.screen, ChoiceDialog), what="its actions")
+    await shown("cluster actions")
     while len(app.screen_stack) > 1:
         app.pop_screen()
         await pilot.pause()

@@ -35,7 +35,7 @@ from textual.worker import Worker, WorkerState
 from exotui.cloud.poller import Intervals
 from exotui.cloud.profiles import find_profile, load_profiles
 from exotui.cloud.workspace import Workspace
-from exotui.demo import cinder, glance, neutron, neutron_api, nova, nova_api, nova_catalog
+from exotui.demo import cinder, glance, magnum, neutron, neutron_api, nova, nova_api, nova_catalog
 from exotui.demo.app import CLOUD_NAME, DemoCloudThread
 from exotui.demo.service import world_of
 from exotui.demo.world import Knobs
@@ -112,7 +112,7 @@ class Ledger:
         kinds = {"server": ("Delete instance", "Delete "), "volume": ("Delete volume",),
                  "fip": ("Release floating IP",), "rule": ("Remove this rule",), "detach": ("Detach volume",),
                  "group": ("Remove security group",), "keypair": ("Delete key pair",), "image": ("Delete image",),
-                 "router": ("Delete router",), "interface": ("Remove ",)}
+                 "router": ("Delete router",), "interface": ("Remove ",), "cluster": ("Delete cluster",)}
         used: dict[int, int] = {}
         bad = []
         for when, kind, name in sorted(self.destroyed):
@@ -215,6 +215,9 @@ def ledger(monkeypatch, tmp_path) -> Ledger:
                 lambda request: world_of(request).images.get(request.match_info["image_id"], {}).get("name") or "?")
     spy_handler(neutron_api, "_router_interface", "interface", lambda request, action: None if action.startswith(
         "add") else world_of(request).routers.get(request.match_info["id"], {}).get("name") or "?")
+    spy_handler(magnum, "delete_cluster", "cluster", lambda request: next(
+        (c["name"] for c in magnum.state_of(world_of(request)).clusters.values()
+         if request.match_info["ident"] in (c["uuid"], c["name"])), "?"))
     original_delete_router = neutron_api.DELETERS["routers"]
 
     def delete_router(world, item):
@@ -275,6 +278,11 @@ def _hostile_names(world) -> None:
             item["name"] = HOSTILE[n % len(HOSTILE)] + f"-{n}"
     for server in world.servers.values():
         server["_addresses"] = None  # Nova's info cache: refilled with the networks' new names
+    # a Magnum cluster, so the monkey finds `:clusters` with a row to open, resize and delete
+    project = next(p for p in world.projects.values() if p["name"] == "BIO230045")
+    user = next(u["id"] for u in world.users.values() if u["name"] == "demo")
+    magnum.new_cluster(world, {"project_id": project["id"], "user_id": user},
+                       {"cluster_template_id": "kubernetes-1-30-jammy", "name": "monkey-k8s", "node_count": 2})
 
 
 def _shown(name: str) -> str:

@@ -14,6 +14,7 @@ from exotui.cloud.action_table import INSTANCE_COMMANDS, MENU, RESOURCE_ACTIONS,
 from exotui.ui import resources
 from exotui.ui.dialogs import ChoiceDialog, ConfirmDialog
 from exotui.ui.flows import DOCTOR, FORWARD, LAUNCH, SSH
+from exotui.ui.screens.clusters import ClusterDetail, ClustersScreen
 from exotui.ui.screens.stacks import StackDetail, StacksScreen
 from exotui.ui.widgets.kind_views import RoutersView, SnapshotsView
 from exotui.ui.widgets.views import FloatingIPsView, ImagesView, KeypairsView, ResourceView, SecurityGroupsView, VolumesView
@@ -31,7 +32,7 @@ def test_each_views_keys_are_the_tables():
     """A view's binding `volume('create')` on n, described "New", is the table's (volumes, create, n, New)."""
     bound = set()
     for view in (VolumesView, FloatingIPsView, SecurityGroupsView, StacksScreen, StackDetail, KeypairsView,
-                 SnapshotsView, ImagesView, RoutersView):
+                 SnapshotsView, ImagesView, RoutersView, ClustersScreen, ClusterDetail):
         for binding in view.BINDINGS:
             if binding in ResourceView.DESCRIBE_KEYS or "(" not in binding.action:
                 continue  # d and y: every view's; the screens' own keys (back, open)

@@ -25,7 +25,8 @@ from .base import AnswerOnce
 KIND_WORDS = {"servers": "instance", "ports": "port", "floating_ips": "floating ip", "subnets": "subnet",
               "routers": "router", "keypairs": "key pair", "volumes": "volume", "volume_snapshots": "snapshot",
               "networks": "network", "images": "image", "security_groups": "sec group",
-              "server_groups": "srv group", "flavors": "flavor", "stacks": "stack"}
+              "server_groups": "srv group", "flavors": "flavor", "stacks": "stack",
+              "clusters": "cluster"}
 LIMIT = 60  # results listed (a tall terminal's worth); the count says when there were more
 
 

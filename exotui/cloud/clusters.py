@@ -14,7 +14,7 @@ import base64
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from .models import _dict, _i, _list, _s, printable
+from .models import _i, _list, _s, _strmap
 from .session import CloudSession
 
 SERVICE = "container_infrastructure_management"  # openstacksdk's proxy
@@ -39,7 +39,7 @@ class ClusterTemplate:
     def from_api(cls, d: Mapping[str, Any]) -> "ClusterTemplate":
         return cls(id=_s(d.get("uuid")), name=_s(d.get("name")), coe=_s(d.get("coe")),
                    tls_disabled=d.get("tls_disabled") is True, public=d.get("public") is True,
-                   labels={printable(str(k)): printable(str(v)) for k, v in _dict(d.get("labels")).items()})
+                   labels=_strmap(d.get("labels")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +94,7 @@ class Cluster:
                    flavor=_s(d.get("flavor_id")), master_flavor=_s(d.get("master_flavor_id")),
                    node_addresses=tuple(_s(a) for a in _list(d.get("node_addresses"))),
                    master_addresses=tuple(_s(a) for a in _list(d.get("master_addresses"))),
-                   faults={printable(str(k)): printable(str(v)) for k, v in _dict(d.get("faults")).items()},
+                   faults=_strmap(d.get("faults")),
                    created_at=_s(d.get("created_at")), updated_at=_s(d.get("updated_at")),
                    raw_name=raw if isinstance(raw := d.get("name"), str) else "")
 

@@ -61,7 +61,8 @@ STACK_TEMPLATE = {
             {"protocol": "tcp", "port_range_min": 6443, "port_range_max": 6443},
             {"protocol": "tcp", "port_range_min": 22, "port_range_max": 22}]}},
     },
-    "outputs": {"api_address": {"description": "the Kubernetes API", "value": "see the cluster"}},
+    "outputs": {"fixed_network": {"description": "the cluster's network", "value": {"get_resource": "network"}},
+                "fixed_subnet": {"description": "its subnet", "value": {"get_resource": "fixed_subnet"}}},
 }
 
 

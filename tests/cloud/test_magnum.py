@@ -10,51 +10,45 @@ import base64
 import logging
 import stat
 
-import openstack
 import pytest
+import test_heat  # beside this file: its Layer
 import yaml
 from clouds import PROJECT
 from conditions import until
 from cryptography import x509
 
-from exotui.cloud.actions import READ_ONLY, ActionRefused, Actions
+from exotui.cloud.actions import READ_ONLY, ActionRefused
 from exotui.cloud.clusters import Cluster, fetch_cluster, fetch_clusters, kubeconfig
-from exotui.cloud.poller import Intervals, ProjectPoller
-from exotui.cloud.session import CloudSession
-from exotui.cloud.store import ProjectKey, ProjectStore
-from exotui.demo.app import CLOUD_NAME, DemoCloudThread
+from exotui.cloud.store import ProjectKey
+from exotui.demo.app import DemoCloudThread
 from exotui.demo.world import Knobs
 
 TEMPLATE = "kubernetes-1-30-jammy"
+slow_heat = test_heat.slow_heat  # its fixture, a fixture of this file's too
 
 
-class Layer:
-    def __init__(self, readonly: bool = False):
-        self.session = CloudSession(lambda: openstack.connect(cloud=CLOUD_NAME), label="magnum-test")
-        self.store = ProjectStore(ProjectKey(CLOUD_NAME, PROJECT))
-        self.poller = ProjectPoller(self.session, self.store, Intervals(fast=0.02, idle=0.2, others=30))
-        self.actions = Actions(self.session, self.store, self.poller, timeout=60, readonly=readonly)
-        self.sent: list[tuple[str, str]] = []
-        request = self.session.request
+def recording(layer):
+    """test_heat's Layer (session, store, poller, actions) with what its session sent kept: `layer.sent`."""
+    layer.sent = []
+    request = layer.session.request
 
-        async def recording(service, method, path, **kw):
-            self.sent.append((method, path))
-            return await request(service, method, path, **kw)
+    async def sending(service, method, path, **kw):
+        layer.sent.append((method, path))
+        return await request(service, method, path, **kw)
 
-        self.session.request = recording  # type: ignore[method-assign]
+    layer.session.request = sending
+    return layer
+
+
+def Layer(readonly: bool = False):  # noqa: N802 (test_heat's class, recording)
+    return recording(test_heat.Layer(readonly))
 
 
 @pytest.fixture()
-async def slow_magnum(tmp_path, monkeypatch):
-    """A demo cloud of its own whose clusters and stacks take real (short) time, so they can be followed."""
-    with DemoCloudThread(Knobs(delay_scale=0.05, seed=5, ssh=False)) as demo:
-        monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(demo.cloud.write_config(tmp_path)))
-        layer = Layer()
-        await layer.poller.load_all()
-        await layer.poller.start()
-        yield demo, layer
-        await layer.poller.stop()
-        layer.session.close()
+async def slow_magnum(slow_heat):
+    """test_heat's demo cloud whose clusters and stacks take real (short) time, so they can be followed."""
+    demo, layer = slow_heat
+    return demo, recording(layer)
 
 
 def _make(demo, name: str, nodes: int = 2) -> str:

@@ -112,7 +112,7 @@ class ClustersScreen(ClusterScreen):
         elif state.last_error:
             self.set_status(f"⚠ {state.last_error}")
         else:
-            self.set_status(f"{len(clusters)} clusters · enter: detail · a: actions" if clusters else
+            self.set_status(f"{_count(len(clusters), 'cluster')} · enter: detail · a: actions" if clusters else
                             "no clusters in this project (or no Magnum in this cloud)")
         self.say_empty(state.loaded and not state.last_error and not clusters)
 

@@ -249,6 +249,7 @@ class ResourceAction:
     makes: bool = False  # makes a new one: needs no current row
     asks: bool = False  # asks for confirmation first
     dialog: bool = False  # a dialog gathers what it needs
+    writes: bool = True  # False: nothing in the cloud changes (a kubeconfig), so read-only mode lets it go
 
 
 def _resource(kind: str, name: str, verb: str, key: str, label: str, **kw: bool) -> ResourceAction:
@@ -273,7 +274,7 @@ RESOURCE_ACTIONS: tuple[ResourceAction, ...] = (
     _resource(STACKS, "create", "create stack", "n", "New", makes=True, dialog=True),
     _resource(STACKS, "delete", "delete stack", "ctrl+d", "Delete", asks=True),
     _resource(CLUSTERS, "resize", "resize cluster", "r", "Resize", dialog=True),
-    _resource(CLUSTERS, "kubeconfig", "write kubeconfig", "k", "Kubeconfig", dialog=True),
+    _resource(CLUSTERS, "kubeconfig", "write kubeconfig", "k", "Kubeconfig", dialog=True, writes=False),
     _resource(CLUSTERS, "delete", "delete cluster", "ctrl+d", "Delete", asks=True),
     _resource(KEYPAIRS, "import", "import key pair", "i", "Import", makes=True, dialog=True),
     _resource(KEYPAIRS, "create", "create key pair", "n", "New", makes=True, dialog=True),

@@ -432,6 +432,6 @@ class Flows:
         declared: ResourceAction = RESOURCE_ACTION[kind, name]
         if item is None and ident:
             item = project.store.item(kind, ident)
-        if (item is None and not declared.makes) or self.read_only(project, declared.verb):
+        if (item is None and not declared.makes) or (declared.writes and self.read_only(project, declared.verb)):
             return
         self._start(resources.FLOWS[declared](self, project, item), declared.verb)

@@ -9,7 +9,6 @@ import datetime as dt
 import stat
 
 import pytest
-from conftest import UI_PROJECT
 from test_snapshots_storage import compare_snapshot
 from textual.widgets import Input, Static
 from waiting import settled_screenshot, until
@@ -30,7 +29,7 @@ TEMPLATE = "kubernetes-1-30-jammy"
 FROZEN = "2026-11-20T09:00:00+00:00"
 
 
-def make_cluster(demo, name: str, project: str = UI_PROJECT, nodes: int = 2) -> str:
+def make_cluster(demo, name: str, project: str, nodes: int = 2) -> str:
     """A cluster put in the demo world behind the app's back (as Magnum's API would make it), with its stack."""
 
     def make(world) -> str:
@@ -58,7 +57,7 @@ def notified(ui, words: str) -> bool:
 
 async def test_list_detail_stack_link_and_resize_from_the_menu(open_ui):
     async with open_ui() as ui:
-        ident = make_cluster(ui.demo, "ui-k8s")
+        ident = make_cluster(ui.demo, "ui-k8s", ui.project.key.project_name)
         screen = await open_clusters(ui, ident)
         await ui.until(lambda: ui.store.item("clusters", ident).status == "CREATE_COMPLETE", what="complete")
         row = [str(c) for c in screen.query_one("#listing").get_row(ident)]
@@ -111,7 +110,7 @@ async def test_list_detail_stack_link_and_resize_from_the_menu(open_ui):
 
 async def test_delete_asks_first_and_is_sent_once_kubeconfig_mode_600(open_ui, tmp_path):
     async with open_ui() as ui:
-        ident = make_cluster(ui.demo, "doomed-k8s", nodes=1)
+        ident = make_cluster(ui.demo, "doomed-k8s", ui.project.key.project_name, nodes=1)
         screen = await open_clusters(ui, ident)
         await ui.until(lambda: ui.store.item("clusters", ident).status == "CREATE_COMPLETE", what="complete")
 
@@ -143,15 +142,23 @@ async def test_delete_asks_first_and_is_sent_once_kubeconfig_mode_600(open_ui, t
         assert len([s for s in ui.sent if s[1] == "DELETE" and s[2] == f"/clusters/{ident}"]) == 1
 
 
-async def test_read_only_refuses_resize_in_one_line(open_ui):
+async def test_read_only_refuses_resize_in_one_line_but_writes_a_kubeconfig(open_ui, tmp_path):
     async with open_ui() as ui:
-        ident = make_cluster(ui.demo, "ro-k8s", nodes=1)
+        ident = make_cluster(ui.demo, "ro-k8s", ui.project.key.project_name, nodes=1)
         ui.project.actions.readonly = True
         try:
-            await open_clusters(ui, ident)
+            screen = await open_clusters(ui, ident)
             await ui.pilot.press("r")
             await ui.until(lambda: notified(ui, "read-only"), what="refused")
             assert not isinstance(ui.app.screen, PromptDialog)
+            # a kubeconfig changes nothing in the cloud (its CSR's POST is a read): asked for, not refused
+            await ui.pilot.press("k")
+            await ui.until(lambda: isinstance(ui.app.screen, PromptDialog), what="where to write it")
+            prompt = ui.app.screen
+            await ui.until(lambda: prompt.query(Input), what="its input")
+            prompt.query_one(Input).value = str(tmp_path / "ro.kubeconfig")
+            await ui.pilot.press("enter")
+            await ui.until(lambda: (tmp_path / "ro.kubeconfig").exists() and ui.app.screen is screen, what="written")
         finally:
             ui.project.actions.readonly = False
         assert (await ui.project.actions.delete_cluster(ui.store.item("clusters", ident))).ok
@@ -163,7 +170,7 @@ async def test_help_lists_the_clusters_keys(open_ui):
 
     async with open_ui() as ui:
         app = ui.app
-        ident = make_cluster(ui.demo, "help-k8s", nodes=1)
+        ident = make_cluster(ui.demo, "help-k8s", ui.project.key.project_name, nodes=1)
         await open_clusters(ui, ident)
         rows, text = await read_help(ui)
         check(app, app.screen, [ClustersScreen, ExotuiApp], rows, text)

@@ -82,7 +82,7 @@ class ClusterScreen(StackWatching, ListingScreen):
             if name:
                 self.action_flow(name)
 
-        self.app.push_screen(ChoiceDialog(f"Cluster {escape(middle(cluster.name, 40))}", choices), chosen)
+        self.app.push_screen(ChoiceDialog(f"Cluster {middle(cluster.name, 40)}", choices), chosen)
 
     def action_reload(self) -> None:
         self.project.poller.kick("clusters", "stacks")

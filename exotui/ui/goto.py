@@ -23,6 +23,11 @@ def show_item(app: Any, project: Any, kind: str, item_id: str) -> bool:
     if item is None:
         app.notify("it is gone from the project", severity="warning")
         return False
+    if kind == "clusters":  # shown by a screen of its own (:clusters): the cluster's detail
+        from .screens.clusters import ClusterDetail
+
+        app.push_screen(ClusterDetail(project, item_id))
+        return True
     if kind == "ports" and getattr(item, "device_id", "") in project.store.get("servers"):
         kind, item_id = "servers", item.device_id  # a port of an instance: the instance
     view = kind

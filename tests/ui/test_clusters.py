@@ -164,6 +164,25 @@ async def test_read_only_refuses_resize_in_one_line_but_writes_a_kubeconfig(open
         assert (await ui.project.actions.delete_cluster(ui.store.item("clusters", ident))).ok
 
 
+async def test_search_finds_a_cluster_and_enter_opens_its_detail(open_ui):
+    from exotui.ui.screens.search import SearchScreen
+
+    async with open_ui() as ui:
+        ident = make_cluster(ui.demo, "findable-k8s", ui.project.key.project_name, nodes=1)
+        ui.project.poller.kick("clusters")
+        await ui.until(lambda: ui.store.item("clusters", ident) is not None, what="the cluster in the store")
+        await ui.pilot.press("colon", *"search", "enter")
+        await ui.until(lambda: isinstance(ui.app.screen, SearchScreen), what=":search")
+        search = ui.app.screen
+        await ui.pilot.press(*"findable")
+        await ui.until(lambda: any(h.kind == "clusters" and h.item_id == ident for h in search.hits), what="the hit")
+        await ui.until(lambda: search.current is not None and search.current.item_id == ident, what="highlighted")
+        await ui.pilot.press("enter")
+        await ui.until(lambda: isinstance(ui.app.screen, ClusterDetail), what="the cluster's detail")
+        assert ui.app.screen.cluster_id == ident
+        assert (await ui.project.actions.delete_cluster(ui.store.item("clusters", ident))).ok
+
+
 async def test_help_lists_the_clusters_keys(open_ui):
     """? on :clusters and a cluster's detail: each screen's own keys with their descriptions (test_help's check)."""
     from test_help import check, read_help  # beside this file

@@ -376,7 +376,7 @@ async def storage_screens(pilot, app, project, demo, shown) -> None:
         app.pop_screen()
         await pilot.pause()
     # the cluster poison_cluster made hostile: the list, its detail (its faults: the hostile reason) and `a`
-    from exotui.ui.dialogs import ChoiceDialog
+    from exotui.ui.dialogs import ChoiceDialog, ConfirmDialog
     from exotui.ui.screens.clusters import ClusterDetail, ClustersScreen
 
     app.open_screen("clusters")
@@ -389,6 +389,15 @@ async def storage_screens(pilot, app, project, demo, shown) -> None:
     await pilot.press("a")
     await until(pilot, lambda: isinstance(app.screen, ChoiceDialog), what="its actions")
     await shown("cluster actions")
+    app.pop_screen()
+    await until(pilot, lambda: isinstance(app.screen, ClusterDetail), what="back on the detail")
+    await pilot.press("ctrl+d")  # the question names it
+    await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="the delete question")
+    await shown("cluster delete question")
+    await pilot.press("n")
+    await until(pilot, lambda: isinstance(app.screen, ClusterDetail), what="not deleted")
+    await pilot.press("r")  # refused (CREATE_FAILED): a notification naming it
+    await shown("cluster resize refused")
     while len(app.screen_stack) > 1:
         app.pop_screen()
         await pilot.pause()

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import random
 import string
-from typing import Any
+import uuid
+from typing import Any, Callable
 
 from aiohttp import web
 
@@ -79,35 +81,42 @@ def _usage(world: World, pid: str) -> dict[str, int]:
     return {"shares": len(mine), "gigabytes": sum(s["size"] for s in mine)}
 
 
+IdMaker = Callable[[], str]
+
+
 def add_share(world: World, pid: str, user_id: str, name: str | None, size: int, proto: str = "CEPHFS",
-              share_type: dict | None = None, description: str | None = None, status: str = "available") -> dict:
-    """A share as Manila keeps it, with its CephFS export when available (seed and create)."""
+              share_type: dict | None = None, description: str | None = None, status: str = "available",
+              ids: IdMaker | None = None) -> dict:
+    """A share as Manila keeps it, with its CephFS export when available (seed and create). `ids`: where its
+    IDs come from (the seed's own stream, so seeded shares and their paths are the same every run)."""
+    ids = ids or (lambda: new_id(world))
     tables = _ensure(world)
     share_type = share_type or next(t for t in tables["types"].values() if t["name"] == DEFAULT_TYPE)
-    sid = new_id(world)
+    sid = ids()
     share = {"id": sid, "name": name, "description": description, "size": size, "share_proto": proto,
              "status": status, "project_id": pid, "user_id": user_id, "type_id": share_type["id"],
              "type_name": share_type["name"], "created_at": world.now(), "metadata": {}, "is_public": False,
              "availability_zone": "nova", "task_state": None, "rules_status": "active", "progress": "100%"}
     tables["shares"][sid] = share
     if status == "available":
-        _export(world, share)
+        _export(world, share, ids)
     return share
 
 
-def _export(world: World, share: dict) -> None:
+def _export(world: World, share: dict, ids: IdMaker | None = None) -> None:
     if share["id"] in _tables(world)["exports"]:
         return
-    sub = new_id(world)
-    path = (f"{CEPH_MONITORS}:/volumes/_nogroup/{sub}/{new_id(world)}" if share["share_proto"] == "CEPHFS"
+    ids = ids or (lambda: new_id(world))
+    sub = ids()
+    path = (f"{CEPH_MONITORS}:/volumes/_nogroup/{sub}/{ids()}" if share["share_proto"] == "CEPHFS"
             else f"10.0.0.10:/volumes/_nogroup/{sub}")
-    _tables(world)["exports"][share["id"]] = [{"id": new_id(world), "path": path, "preferred": True,
+    _tables(world)["exports"][share["id"]] = [{"id": ids(), "path": path, "preferred": True,
                                                "created_at": world.now(), "updated_at": world.now()}]
 
 
 def add_rule(world: World, share: dict, access_type: str, access_to: str, level: str = "rw",
-             state: str = "queued_to_apply") -> dict:
-    rid = new_id(world)
+             state: str = "queued_to_apply", ids: IdMaker | None = None) -> dict:
+    rid = (ids or (lambda: new_id(world)))()
     rule = {"id": rid, "share_id": share["id"], "access_type": access_type, "access_to": access_to,
             "access_level": level, "state": state, "access_key": None, "created_at": world.now(),
             "updated_at": None, "metadata": {}}
@@ -138,14 +147,21 @@ def seed(world: World) -> None:
     if user is None:
         return
     first, second = (projects.get(name) for name, _ in DEMO_PROJECTS)
+    rng = random.Random(f"manila-{world.knobs.seed}")
+
+    def ids() -> str:
+        return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
     if first:
         share = add_share(world, first, user["id"], "genomics-scratch", 500,
-                          description="shared reads and references for the assembly runs")
-        add_rule(world, share, "cephx", "genomics-scratch-rw", state="active")
-        add_share(world, first, user["id"], "reference-db", 100, description="read-mostly reference genomes")
+                          description="shared reads and references for the assembly runs", ids=ids)
+        add_rule(world, share, "cephx", "genomics-scratch-rw", state="active", ids=ids)
+        add_share(world, first, user["id"], "reference-db", 100, description="read-mostly reference genomes",
+                  ids=ids)
     if second:
-        share = add_share(world, second, user["id"], "workshop-home", 50, description="workshop participants' files")
-        add_rule(world, share, "cephx", "workshop", state="active")
+        share = add_share(world, second, user["id"], "workshop-home", 50,
+                          description="workshop participants' files", ids=ids)
+        add_rule(world, share, "cephx", "workshop", state="active", ids=ids)
 
 
 # --- views ---------------------------------------------------------------------------------------------

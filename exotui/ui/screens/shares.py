@@ -63,15 +63,16 @@ class ShareWatching:
         if restore is not None and not any(isinstance(s, ShareWatching) and s is not self for s in app.screen_stack):
             restore()
 
-    def share_menu(self, share_id: str | None) -> None:
-        """`a`: the share's actions (or only New, with no share), each said with why not when it cannot be."""
+    def share_menu(self, share_id: str | None, *, makes: bool = True) -> None:
+        """`a`: the share's actions (or only New, with no share), each said with why not when it cannot be;
+        `makes`: New too (the list's menu, not a share's detail)."""
         from ...cloud.shares import Share
 
         share = self.project.store.item("shares", share_id or "")
         actions = self.project.actions
         choices = []
         for declared in _ACTIONS:
-            if share is None and not declared.makes:
+            if (share is None and not declared.makes) or (declared.makes and not makes):
                 continue
             reason = None
             if isinstance(share, Share) and not declared.makes:
@@ -272,7 +273,7 @@ class ShareDetail(ShareWatching, ListingScreen):
         self.reload()
 
     def action_actions(self) -> None:
-        self.share_menu(self.share_id)
+        self.share_menu(self.share_id, makes=False)
 
     def action_open(self) -> None:
         """enter on a rule: its key, as k (a rule has nothing else to open)."""

@@ -232,3 +232,45 @@ async def fetch_share_types(session: CloudSession) -> list[str]:
     body = await session.get_json(SERVICE, "/types", microversion=MV)
     return [printable(t["name"]) for t in body.get("share_types") or []
             if isinstance(t, dict) and isinstance(t.get("name"), str)]
+
+
+# --- mounting a CephFS share on an instance (the UI types the command into an SSH tab) --------------------
+
+SECRET_DIR = "~/.ceph"  # where the cephx secret file goes on the instance, readable by its owner only
+
+
+@dataclass(frozen=True, slots=True)
+class MountPlan:
+    """How to mount a CephFS share with a cephx rule: the script that writes the secret file (the secret comes on
+    its standard input, never on a command line) and the one line typed for the user to run."""
+
+    secret_file: str  # ~/.ceph/NAME.secret
+    write_secret: str  # a shell script: reads the secret from stdin into secret_file, mode 600
+    command: str  # sudo mkdir -p MOUNT && sudo mount -t ceph ... (typed, not run)
+    mount_point: str
+
+
+def cephx_name_for(share: Share) -> str:
+    """A cephx client name for a share's rule when it has none: its name with what Manila refuses left out."""
+    name = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "-" for c in share.name).strip("-")
+    return (name or f"share-{share.id[:8]}")[:64]
+
+
+def mount_plan(share: Share, rule: AccessRule, export_path: str, mount_point: str | None = None) -> MountPlan:
+    """The secret-file script and the mount line for `share` through the cephx `rule`, every word quoted
+    (a rule's name or a share's name may hold anything Manila lets through)."""
+    import shlex
+
+    if share.proto.upper() != "CEPHFS" or rule.access_type != "cephx":
+        raise ValueError("only a CephFS share with a cephx rule mounts this way")
+    name = rule.raw_to
+    mount_point = mount_point or f"/mnt/{cephx_name_for(share)}"
+    secret = f"{SECRET_DIR}/{name}.secret"
+    # "~" is expanded by the remote shell: quote what follows it only
+    secret_word = f'"$HOME"/.ceph/{shlex.quote(name + ".secret")}'
+    write = (f"umask 077 && mkdir -p \"$HOME\"/.ceph && cat > {secret_word}.tmp && "
+             f"chmod 600 {secret_word}.tmp && mv -f {secret_word}.tmp {secret_word} && echo written")
+    options = shlex.quote(f"name={name}") + ",secretfile=" + secret_word
+    command = (f"sudo mkdir -p {shlex.quote(mount_point)} && sudo mount -t ceph {shlex.quote(export_path)} "
+               f"{shlex.quote(mount_point)} -o {options}")
+    return MountPlan(secret, write, command, mount_point)

@@ -11,7 +11,7 @@ import string
 from typing import Any
 
 from ..session import CloudError
-from ..shares import MV, PROTOCOLS, SERVICE, AccessRule, Share, fetch_rule, fetch_rules
+from ..shares import MV, PROTOCOLS, SERVICE, AccessRule, Share, cephx_name_for, fetch_rule, fetch_rules
 from .base import ActionRefused, ActionResult, ActionsBase, failed
 
 NAME_MAX = 255
@@ -207,3 +207,15 @@ class ShareActions(ActionsBase):
             if rule.access_type == access_type and rule.raw_to == access_to:
                 return rule
         return None
+
+    async def mount_rule(self, share_id: str, *, timeout: float | None = None) -> ActionResult:
+        """The cephx rule to mount the share with: its first active cephx rule, else a new one named after the
+        share (granted read-write and followed until Manila has made its key). The value is the AccessRule."""
+        share = self._share(share_id)
+        if share.proto.upper() != "CEPHFS":
+            raise ActionRefused(f"share {share.name} is {share.proto}: only CephFS shares mount with a cephx rule")
+        for rule in await fetch_rules(self.session, share_id):
+            if rule.access_type == "cephx" and rule.state == "active" and rule.has_key:
+                return ActionResult(True, f"share {share.name}: uses its cephx rule {rule.access_to}", rule.state,
+                                    value=rule)
+        return await self.grant_access(share_id, "cephx", cephx_name_for(share), timeout=timeout)

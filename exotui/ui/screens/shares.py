@@ -179,8 +179,10 @@ class ShareDetail(ShareWatching, ListingScreen):
     columns = ("type", "access to", "level", "state", "key")
     BINDINGS = [
         Binding("escape", "close", "Back", tooltip="the shares"),
-        ACTIONS_KEY, EXTEND_KEY, GRANT_KEY, REVOKE_KEY,
+        ACTIONS_KEY, _key("extend", EXTEND_KEY.tooltip, show=False), GRANT_KEY, REVOKE_KEY,  # extend: in a's menu
         Binding("k", "key", "Key", tooltip="the cephx access key of the rule under the cursor (asks first)"),
+        Binding("m", "mount", "Mount", tooltip="on an instance: the cephx rule (made if needed), its key written "
+                "there mode 600 over SSH, and the mount command typed into an SSH tab for you to run"),
         DELETE_KEY,
         Binding("ctrl+r", "reload", "Reload", show=False, tooltip="read the share again now"),
     ]
@@ -281,6 +283,13 @@ class ShareDetail(ShareWatching, ListingScreen):
 
     def action_share(self, what: str) -> None:
         self.post_message(ResourceFlow(self.kind, what, self.share_id, self.project))
+
+    def action_mount(self) -> None:
+        share = self.project.store.item("shares", self.share_id)
+        if share is not None:
+            from ..share_mount import mount_share
+
+            run_guarded(self.app, mount_share(self.app, self.project, share), "mounting the share", group="flows")
 
     def action_key(self) -> None:
         rule = next((r for r in self.detail.rules if r.id == self.current), None) if self.detail else None

@@ -8,15 +8,13 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import openstack
 import pytest
-from clouds import PROJECT
 from conditions import until
+from test_heat import Layer, slow_heat  # noqa: F401 (a fixture: a demo cloud whose writes take time)
 
-from exotui.cloud.actions import READ_ONLY, ActionRefused, Actions
+from exotui.cloud.actions import READ_ONLY, ActionRefused
 from exotui.cloud.actions.shares import cephx_problem, ip_problem
-from exotui.cloud.poller import FETCHERS, Intervals, ProjectPoller
-from exotui.cloud.session import CloudSession
+from exotui.cloud.poller import FETCHERS
 from exotui.cloud.shares import (
     MV,
     AccessRule,
@@ -27,31 +25,10 @@ from exotui.cloud.shares import (
     fetch_share_types,
     fetch_shares,
 )
-from exotui.cloud.store import KINDS, ProjectKey, ProjectStore
+from exotui.cloud.store import KINDS
 from exotui.demo import keystone_admin, manila
-from exotui.demo.app import CLOUD_NAME, DemoCloudThread
+from exotui.demo.app import DemoCloudThread
 from exotui.demo.world import Knobs
-
-
-class Layer:
-    def __init__(self, readonly: bool = False):
-        self.session = CloudSession(lambda: openstack.connect(cloud=CLOUD_NAME), label="manila-test")
-        self.store = ProjectStore(ProjectKey(CLOUD_NAME, PROJECT))
-        self.poller = ProjectPoller(self.session, self.store, Intervals(fast=0.02, idle=0.2, others=30))
-        self.actions = Actions(self.session, self.store, self.poller, timeout=30, readonly=readonly)
-
-
-@pytest.fixture()
-async def slow_manila(tmp_path, monkeypatch):
-    """A demo cloud of its own whose shares take real (short) time to create, extend and delete."""
-    with DemoCloudThread(Knobs(delay_scale=0.05, seed=7, ssh=False)) as demo:
-        monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(demo.cloud.write_config(tmp_path)))
-        layer = Layer()
-        await layer.poller.load_all()
-        await layer.poller.start()
-        yield demo, layer
-        await layer.poller.stop()
-        layer.session.close()
 
 
 def _by_name(layer: Layer, name: str) -> Share | None:
@@ -62,8 +39,8 @@ def test_shares_is_a_store_kind_the_poller_lists():
     assert "shares" in KINDS and "shares" in FETCHERS
 
 
-async def test_the_store_lists_shares_with_their_export_paths(slow_manila):
-    demo, layer = slow_manila
+async def test_the_store_lists_shares_with_their_export_paths(slow_heat):  # noqa: F811 (test_heat's fixture)
+    demo, layer = slow_heat
     await until(lambda: layer.store.state("shares").loaded)
     scratch = _by_name(layer, "genomics-scratch")
     assert scratch is not None
@@ -89,9 +66,9 @@ async def test_the_store_lists_shares_with_their_export_paths(slow_manila):
     assert await fetch_share_types(layer.session) == ["cephfsnativetype"]
 
 
-async def test_reads_name_exotuis_microversion(slow_manila):
+async def test_reads_name_exotuis_microversion(slow_heat):  # noqa: F811 (test_heat's fixture)
     """Manila answers 2.0 to a request naming none: no access_rules_status (2.10), no share_type_name (2.6)."""
-    _demo, layer = slow_manila
+    _demo, layer = slow_heat
     bare = await layer.session.get_json("shared_file_system", "/shares/detail")
     assert all("access_rules_status" not in s for s in bare["shares"])
     await until(lambda: layer.store.state("shares").loaded)
@@ -100,8 +77,8 @@ async def test_reads_name_exotuis_microversion(slow_manila):
     assert tuple(map(int, MV.split("."))) >= (2, 45)  # /share-access-rules
 
 
-async def test_access_key_only_on_request_and_never_logged(slow_manila, caplog):
-    _demo, layer = slow_manila
+async def test_access_key_only_on_request_and_never_logged(slow_heat, caplog):  # noqa: F811 (test_heat's fixture)
+    _demo, layer = slow_heat
     await until(lambda: _by_name(layer, "genomics-scratch") is not None)
     scratch = _by_name(layer, "genomics-scratch")
     assert scratch is not None
@@ -113,8 +90,8 @@ async def test_access_key_only_on_request_and_never_logged(slow_manila, caplog):
     assert key.secret not in caplog.text
 
 
-async def test_share_life_through_the_one_door(slow_manila):
-    demo, layer = slow_manila
+async def test_share_life_through_the_one_door(slow_heat):  # noqa: F811 (test_heat's fixture)
+    demo, layer = slow_heat
     made = await layer.actions.create_share("lab-data", 2, "CEPHFS", description="the lab's files")
     assert made.ok and made.message == "share lab-data created", made.message
     share = layer.store.item("shares", made.value)
@@ -152,8 +129,8 @@ async def test_share_life_through_the_one_door(slow_manila):
     assert len([p for m, p in demo.world.asked if m == "DELETE" and share.id in p]) == 1
 
 
-async def test_refusals_before_sending_and_manilas_own_words(slow_manila):
-    demo, layer = slow_manila
+async def test_refusals_before_sending_and_manilas_own_words(slow_heat):  # noqa: F811 (test_heat's fixture)
+    demo, layer = slow_heat
     await until(lambda: _by_name(layer, "reference-db") is not None)
     ref = _by_name(layer, "reference-db")
     before = len(demo.world.asked)
@@ -171,8 +148,8 @@ async def test_refusals_before_sending_and_manilas_own_words(slow_manila):
     assert "Requested share exceeds allowed project/user or share type gigabytes quota." in too_big.message
 
 
-async def test_a_share_not_available_is_refused_locally(slow_manila):
-    demo, layer = slow_manila
+async def test_a_share_not_available_is_refused_locally(slow_heat):  # noqa: F811 (test_heat's fixture)
+    demo, layer = slow_heat
     creating = asyncio.ensure_future(layer.actions.create_share("slow-one", 1))
     await until(lambda: (s := _by_name(layer, "slow-one")) is not None and s.status == "creating")
     share = _by_name(layer, "slow-one")

@@ -18,6 +18,26 @@ from exotui.ui.screens.shares import ShareDetail, SharesScreen
 pytestmark = pytest.mark.timeout(120)
 
 
+async def _mount(ui, name: str):
+    """On the first project, `m` on share `name`'s detail, web-frontend chosen, yes: (project, web, detail,
+    the new SSH tab's terminal)."""
+    app = ui.app
+    project = next(p for p in app.workspace.projects if p.key.project_name == "BIO230045")
+    app.select_project(project)
+    await ui.until(lambda: project.store.state("servers").loaded and project.store.state("shares").loaded,
+                   what="the first project")
+    web = next(s for s in project.store.get("servers").values() if s.name == "web-frontend")
+    detail = await _detail_of(ui, project, name)
+    rules = await fetch_rules(project.session, detail.share_id)
+    await ui.pilot.press("m")
+    await ui.until(lambda: isinstance(app.screen, ChoiceDialog), what="which instance")
+    app.screen.dismiss(web.id)
+    await ui.until(lambda: isinstance(app.screen, ConfirmDialog), what="asked first")
+    await ui.pilot.press("y")
+    await ui.until(lambda: isinstance(app.screen, SessionsScreen) and app.screen.count, what="an SSH tab")
+    return project, web, detail, rules, app.screen.sessions()[-1].terminal
+
+
 async def _detail_of(ui, project, name: str) -> ShareDetail:
     app = ui.app
     app.open_screen("shares")
@@ -34,22 +54,7 @@ async def _detail_of(ui, project, name: str) -> ShareDetail:
 
 async def test_mount_types_the_command_and_writes_the_secret_mode_600(open_ui):
     async with open_ui(size=(160, 40)) as ui:
-        app = ui.app
-        project = next(p for p in app.workspace.projects if p.key.project_name == "BIO230045")
-        app.select_project(project)
-        await ui.until(lambda: project.store.state("servers").loaded and project.store.state("shares").loaded,
-                       what="the first project")
-        web = next(s for s in project.store.get("servers").values() if s.name == "web-frontend")
-        detail = await _detail_of(ui, project, "genomics-scratch")
-        rules_before = await fetch_rules(project.session, detail.share_id)
-        await ui.pilot.press("m")
-        await ui.until(lambda: isinstance(app.screen, ChoiceDialog), what="which instance")
-        app.screen.dismiss(web.id)
-        await ui.until(lambda: isinstance(app.screen, ConfirmDialog), what="asked first")
-        await ui.pilot.press("y")
-        await ui.until(lambda: isinstance(app.screen, SessionsScreen) and app.screen.count, what="an SSH tab")
-        session = app.screen.sessions()[-1]
-        terminal = session.terminal
+        project, web, detail, rules_before, terminal = await _mount(ui, "genomics-scratch")
         await ui.until(lambda: "sudo mount -t ceph" in screen_text(terminal), timeout=60, what="the typed command")
 
         # the share's own cephx rule was used: none was made
@@ -71,21 +76,8 @@ async def test_mount_types_the_command_and_writes_the_secret_mode_600(open_ui):
 
 async def test_a_share_without_a_cephx_rule_gets_one_first(open_ui):
     async with open_ui(size=(160, 40)) as ui:
-        app = ui.app
-        project = next(p for p in app.workspace.projects if p.key.project_name == "BIO230045")
-        app.select_project(project)
-        await ui.until(lambda: project.store.state("servers").loaded and project.store.state("shares").loaded,
-                       what="the first project")
-        web = next(s for s in project.store.get("servers").values() if s.name == "web-frontend")
-        detail = await _detail_of(ui, project, "reference-db")
-        assert await fetch_rules(project.session, detail.share_id) == []
-        await ui.pilot.press("m")
-        await ui.until(lambda: isinstance(app.screen, ChoiceDialog), what="which instance")
-        app.screen.dismiss(web.id)
-        await ui.until(lambda: isinstance(app.screen, ConfirmDialog), what="asked first")
-        await ui.pilot.press("y")
-        await ui.until(lambda: isinstance(app.screen, SessionsScreen) and app.screen.count, what="an SSH tab")
-        terminal = app.screen.sessions()[-1].terminal
+        project, _web, detail, rules_before, terminal = await _mount(ui, "reference-db")
+        assert rules_before == []
         await ui.until(lambda: "name=reference-db" in screen_text(terminal), timeout=60, what="the typed command")
         rules = await fetch_rules(project.session, detail.share_id)
         assert [(r.access_type, r.access_to, r.state) for r in rules] == [("cephx", "reference-db", "active")]

@@ -14,7 +14,8 @@ from typing import Any, Callable, Iterable, Mapping
 from .models import Address, FloatingIP, Server
 
 KINDS = ("servers", "flavors", "images", "volumes", "networks", "subnets", "routers", "ports", "floating_ips",
-         "security_groups", "keypairs", "quotas", "allocations", "volume_snapshots", "server_groups", "stacks")
+         "security_groups", "keypairs", "quotas", "allocations", "volume_snapshots", "server_groups", "stacks",
+         "shares")
 
 
 @dataclass(frozen=True)

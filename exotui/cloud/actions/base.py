@@ -89,7 +89,8 @@ def failed(what: str, err: CloudError, status: str | None = None) -> ActionResul
 # the first segment of an action's path -> the store's kind it acts on
 _PATH_KINDS = {"servers": "servers", "volumes": "volumes", "floatingips": "floating_ips", "ports": "ports",
                "security-groups": "security_groups", "security-group-rules": "security_group_rules",
-               "snapshots": "volume_snapshots", "images": "images", "routers": "routers", "os-keypairs": "keypairs"}
+               "snapshots": "volume_snapshots", "images": "images", "routers": "routers", "os-keypairs": "keypairs",
+               "shares": "shares"}
 
 
 class ActionsBase:

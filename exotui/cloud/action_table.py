@@ -233,6 +233,7 @@ INSTANCE_COMMAND: Mapping[str, InstanceCommand] = {c.name: c for c in INSTANCE_C
 VOLUMES, FLOATING_IPS, SECURITY_GROUPS, STACKS = "volumes", "floating_ips", "security_groups", "stacks"
 KEYPAIRS, VOLUME_SNAPSHOTS, IMAGES, ROUTERS = "keypairs", "volume_snapshots", "images", "routers"
 CLUSTERS = "clusters"
+SHARES = "shares"
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,5 +291,10 @@ RESOURCE_ACTIONS: tuple[ResourceAction, ...] = (
     _resource(ROUTERS, "add_interface", "add router interface", "a", "Add subnet", dialog=True),
     _resource(ROUTERS, "remove_interface", "remove router interface", "x", "Remove subnet", asks=True, dialog=True),
     _resource(ROUTERS, "delete", "delete router", "ctrl+d", "Delete", asks=True),
+    _resource(SHARES, "create", "create share", "n", "New", makes=True, dialog=True),
+    _resource(SHARES, "extend", "extend share", "e", "Extend", dialog=True),
+    _resource(SHARES, "grant", "grant access to share", "g", "Grant", dialog=True),
+    _resource(SHARES, "revoke", "revoke access to share", "x", "Revoke", asks=True, dialog=True),
+    _resource(SHARES, "delete", "delete share", "ctrl+d", "Delete", asks=True),
 )
 RESOURCE_ACTION: Mapping[tuple[str, str], ResourceAction] = {(a.kind, a.name): a for a in RESOURCE_ACTIONS}

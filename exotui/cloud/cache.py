@@ -34,7 +34,8 @@ def _models() -> dict[str, type]:
     from .poller import FETCHERS, INCREMENTAL, Lister
 
     found: dict[str, type] = {"servers": models.Server, "quotas": models.Quota, "allocations": models.Allocation}
-    found.update({kind: fetch.model for kind, fetch in FETCHERS.items() if isinstance(fetch, Lister)})
+    found.update({kind: getattr(fetch, "model") for kind, fetch in FETCHERS.items()  # noqa: B009
+                  if isinstance(fetch, Lister) or isinstance(getattr(fetch, "model", None), type)})
     found.update({kind: how.model for kind, how in INCREMENTAL.items()})
     return found
 

@@ -40,6 +40,7 @@ from .models import (
     printable,
 )
 from .session import FLAVOR_MV, CloudError, CloudSession, Page
+from .shares import fetch_shares
 from .stacks import fetch_stacks
 from .store import KINDS, ProjectStore
 
@@ -144,6 +145,7 @@ FETCHERS: dict[str, Callable[[CloudSession], Awaitable[list]]] = {
     # no microversion: every Nova answers `policies` (2.1) and the model reads both shapes
     "server_groups": _lister("compute", "/os-server-groups", "server_groups", ServerGroup),
     "stacks": fetch_stacks,  # none (not an error) where the catalog has no Heat
+    "shares": fetch_shares,  # none where the catalog has no Manila; each share's export path read once
     "clusters": fetch_clusters,  # none where the catalog has no Magnum (cloud/clusters.py)
 }
 

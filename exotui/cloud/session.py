@@ -238,7 +238,7 @@ class CloudSession:
 
     @staticmethod
     def _fetch_pages(proxy, path: str, key: str, params: dict, microversion: str | None,
-                     base: Callable[[Any], dict] = lambda proxy: {}) -> Page:
+                     base: Callable[[Any], dict]) -> Page:
         items: list[dict] = []
         size = 0
         cloud_time = None

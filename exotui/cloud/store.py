@@ -15,7 +15,7 @@ from .models import Address, FloatingIP, Server
 
 KINDS = ("servers", "flavors", "images", "volumes", "networks", "subnets", "routers", "ports", "floating_ips",
          "security_groups", "keypairs", "quotas", "allocations", "volume_snapshots", "server_groups", "stacks",
-         "clusters")
+         "shares", "clusters")
 
 
 @dataclass(frozen=True)
@@ -136,8 +136,7 @@ class ProjectStore:
         removed = frozenset(old.keys() - new.keys())
         updated = frozenset(k for k in new.keys() & old.keys() if new[k] != old[k])
         state.items = new
-        recovered = state.last_error is not None
-        first = self._ok(state)
+        first, recovered = self._ok(state)
         change = self._emit(Change(self.key, kind, added, updated, removed, loaded=first, recovered=recovered))
         self._floating_ips_moved(kind)
         return change
@@ -167,8 +166,7 @@ class ProjectStore:
                 updated.add(item.id)
             state.items[item.id] = item
         removed = {i for i in removed_ids if state.items.pop(i, None) is not None}
-        recovered = state.last_error is not None
-        first = self._ok(state)
+        first, recovered = self._ok(state)
         change = self._emit(Change(self.key, kind, frozenset(added), frozenset(updated), frozenset(removed),
                                    loaded=first, recovered=recovered))
         self._floating_ips_moved(kind)
@@ -177,9 +175,7 @@ class ProjectStore:
     def unchanged(self, kind: str) -> None:
         """A fetch of `kind` that brought what the store already holds: it is fresh, and nothing else (but a
         good fetch after a failed one is news: the failure is over)."""
-        state = self._kinds[kind]
-        recovered = state.last_error is not None
-        self._ok(state)
+        _, recovered = self._ok(self._kinds[kind])
         if recovered:
             self._emit(Change(self.key, kind, recovered=True))
 
@@ -188,13 +184,13 @@ class ProjectStore:
         state.last_error = message
         return self._emit(Change(self.key, kind, error=message))
 
-    def _ok(self, state: KindState) -> bool:
-        """Record a successful fetch; True if it was the kind's first."""
-        first = not state.loaded
+    def _ok(self, state: KindState) -> tuple[bool, bool]:
+        """Record a successful fetch: (the kind's first?, the first good one after a failure?)."""
+        first, recovered = not state.loaded, state.last_error is not None
         state.loaded = True
         state.last_ok = self._clock()
         state.last_error = None
-        return first
+        return first, recovered
 
     # --- an instance's floating IPs are Neutron's ----------------------------------------
 

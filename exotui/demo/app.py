@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 from aiohttp import web
 
-from . import accounting, cinder, glance, heat, keystone, neutron, nova_api, nova_consoles, swift
+from . import accounting, cinder, glance, heat, keystone, magnum, manila, neutron, nova_api, nova_consoles, swift
 from .common import error_body, json_response
 from .service import mount
 from .world import Knobs, World
@@ -78,8 +78,7 @@ class DemoCloud:
         mount(root, "/accounting", accounting.make_app(world))
         mount(root, "/orchestration", heat.make_app(world))
         mount(root, "/swift", swift.make_app(world))
-        from . import magnum  # Magnum: container-infra (clusters, their templates and certificates)
-
+        mount(root, "/share", manila.make_app(world))
         mount(root, "/container-infra", magnum.make_app(world))
         mount(root, "/novnc", nova_consoles.make_proxy_app(world))
         return root
@@ -99,6 +98,7 @@ class DemoCloud:
         self.world.base_url = f"http://{HOST}:{port}"
         seed.populate(self.world)
         swift.seed(self.world)
+        manila.seed(self.world)
         if self.knobs.ssh:
             from .sshd import SSHFleet
 

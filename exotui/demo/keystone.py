@@ -34,6 +34,9 @@ SERVICES = [
     ("accounting", "accounting", "/accounting"),
     ("orchestration", "heat", "/orchestration/v1/$(project_id)s"),  # Keystone fills in the token's project
     ("object-store", "swift", "/swift/v1/AUTH_$(project_id)s"),  # RadosGW's path
+    # Manila under both of its types, as devstack registers it (manilaclient asks for the new one first)
+    ("shared-file-system", "manila", "/share/v2/$(project_id)s"),
+    ("sharev2", "manilav2", "/share/v2/$(project_id)s"),
     ("container-infra", "magnum", "/container-infra/v1"),  # Magnum, as Jetstream2's catalog types it
 ]
 

@@ -85,6 +85,8 @@ class World:
     snapshots: dict[str, dict] = field(default_factory=dict)
     # heat: stack id -> stack (demo/heat_engine.py)
     stacks: dict[str, dict] = field(default_factory=dict)
+    # manila: shares, access rules, share types, export locations (demo/manila.py)
+    shares: dict[str, dict] = field(default_factory=dict)
     # swift (demo/swift.py: ObjectStore, made on first use)
     object_store: Any = None
     # magnum (demo/magnum.py: Magnum, its templates, clusters and CAs; made on first use)

@@ -9,13 +9,13 @@ running it twice on the same instance.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..cloud.models import printable
 from ..cloud.usage_reporter import install_script, outcome, uninstall_script
 from .client import SSHError, connect
+from .exec import run_once
 from .target import Target
 
 if TYPE_CHECKING:
@@ -57,13 +57,7 @@ async def apply(actions: Actions, name: str, target: Target, console: str | None
 
 
 async def _run(connection, script: str) -> tuple[bool, str]:
-    try:
-        result = await asyncio.wait_for(connection.conn.run(script, check=False, encoding="utf-8", errors="replace"),
-                                        TIMEOUT)
-    except asyncio.TimeoutError:
-        return False, f"no answer in {TIMEOUT:.0f} s"
-    except Exception as err:  # asyncssh.Error (channel refused), OSError, the connection closing
-        return False, f"{type(err).__name__}: {err}"
-    stdout = result.stdout if isinstance(result.stdout, str) else ""
-    stderr = result.stderr if isinstance(result.stderr, str) else ""
-    return outcome(result.exit_status, stdout, stderr)
+    ran = await run_once(connection, script, TIMEOUT)
+    if isinstance(ran, str):
+        return False, ran
+    return outcome(ran.exit_status, ran.stdout, ran.stderr)

@@ -44,8 +44,8 @@ VIEW_KINDS = {"volumes": ("volumes",), "networks": ("networks", "subnets", "rout
 
 # views that are screens pushed over the project (from ':'): name -> (module, class), loaded when opened
 PUSHED_SCREENS = {"objects": (".screens.objects", "ObjectsScreen"), "ec2": (".screens.credentials", "Ec2Screen"),
-                  "stacks": (".screens.stacks", "StacksScreen")}
-PUSHED_SCREENS["clusters"] = (".screens.clusters", "ClustersScreen")  # Magnum
+                  "stacks": (".screens.stacks", "StacksScreen"), "shares": (".screens.shares", "SharesScreen"),
+                  "clusters": (".screens.clusters", "ClustersScreen")}
 
 STALE_AFTER = 60.0  # seconds without a successful server poll before the header says so
 

@@ -120,6 +120,7 @@ class ViewCommands(Provider):
         yield "Open object storage (containers)", partial(app.open_screen, "objects"), ":objects"
         yield "Open EC2 credentials (S3: rclone, aws) and app credentials", partial(app.open_screen, "ec2"), ":ec2"
         yield "Open stacks (Heat)", partial(app.open_screen, "stacks"), ":stacks"
+        yield "Open shares (Manila: CephFS, NFS)", partial(app.open_screen, "shares"), ":shares"
         yield "Open clusters (Magnum: Kubernetes)", partial(app.open_screen, "clusters"), ":clusters"
         yield "Search every project (name, ID, IP, MAC, fingerprint)", app.open_search, ":search"
         if app.project is not None:

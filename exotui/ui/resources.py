@@ -13,6 +13,7 @@ from ..cloud.rules import allowed_actions, server_flavor
 from .dialogs import Choice, ChoiceDialog, ConfirmDialog, PromptDialog
 from .dialogs.form import Field, FormDialog, whole_number
 from .plain import escape, middle
+from .share_flows import SHARE_FLOWS
 from .widgets.views import rule_summary
 
 if TYPE_CHECKING:
@@ -739,4 +740,5 @@ FLOWS: Mapping[ResourceAction, Flow] = {
     RESOURCE_ACTION["routers", "add_interface"]: add_router_interface,
     RESOURCE_ACTION["routers", "remove_interface"]: remove_router_interface,
     RESOURCE_ACTION["routers", "delete"]: delete_router,
+    **SHARE_FLOWS,  # ui/share_flows.py
 }

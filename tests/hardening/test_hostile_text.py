@@ -142,6 +142,12 @@ def poison_storage(world, project_id: str, user: str, bad) -> None:
         for name in (f"{text}/inner", f"obj{text}"):
             store.put(cont, name, StoredObject(b"x", hashlib.md5(b"x").hexdigest(), bad()[:60], 0.0))
     acct.names.sort()
+    for share in world.shares["shares"].values():  # Manila: names, descriptions, rules, export paths
+        share["name"], share["description"] = bad(), bad()
+    for rule in world.shares["rules"].values():
+        rule["access_to"] = bad()
+    for exports in world.shares["exports"].values():
+        exports[0]["path"] = "10.0.0.1:6789,10.0.0.2:6789:/volumes/" + bad()
     access = "k\x1b]0;pwned\x07\u202e"
     world.ec2_creds[hashlib.sha256(access.encode()).hexdigest()] = {
         "user_id": user, "project_id": project_id, "access": access, "secret": "s" * 32}
@@ -343,7 +349,8 @@ async def test_hostile_cloud_text_never_reaches_the_terminal_as_control(tmp_path
 
 
 async def storage_screens(pilot, app, project, demo, shown) -> None:
-    """:objects (containers, a hostile container's folder), :ec2, :stacks and a hostile stack's detail."""
+    """:objects (containers, a hostile container's folder), :ec2, :stacks and a hostile stack's detail, :shares
+    and a hostile share's detail (its export path and access rule) with its actions menu."""
     from exotui.cloud.stacks import TemplateFile
     from exotui.ui.screens.credentials import Ec2Screen
     from exotui.ui.screens.objects import ObjectsScreen
@@ -375,6 +382,17 @@ async def storage_screens(pilot, app, project, demo, shown) -> None:
     while len(app.screen_stack) > 1:
         app.pop_screen()
         await pilot.pause()
+    from exotui.ui.screens.shares import ShareDetail, SharesScreen
+
+    app.open_screen("shares")
+    await until(pilot, lambda: isinstance(app.screen, SharesScreen) and app.screen.keys, what="the hostile shares")
+    await shown("shares")
+    await pilot.press("enter")
+    await until(pilot, lambda: isinstance(app.screen, ShareDetail) and app.screen.keys, what="a share's detail")
+    await shown("share detail")
+    await pilot.press("a")  # its actions, named
+    await until(pilot, lambda: type(app.screen).__name__ == "ChoiceDialog", what="the share's actions")
+    await shown("share actions")
     # the cluster poison_cluster made hostile: the list, its detail (its faults: the hostile reason) and `a`
     from exotui.ui.dialogs import ChoiceDialog, ConfirmDialog
     from exotui.ui.screens.clusters import ClusterDetail, ClustersScreen

@@ -35,7 +35,7 @@ from textual.worker import Worker, WorkerState
 from exotui.cloud.poller import Intervals
 from exotui.cloud.profiles import find_profile, load_profiles
 from exotui.cloud.workspace import Workspace
-from exotui.demo import cinder, glance, magnum, neutron, neutron_api, nova, nova_api, nova_catalog
+from exotui.demo import cinder, glance, magnum, manila, neutron, neutron_api, nova, nova_api, nova_catalog
 from exotui.demo.app import CLOUD_NAME, DemoCloudThread
 from exotui.demo.service import world_of
 from exotui.demo.world import Knobs
@@ -112,7 +112,8 @@ class Ledger:
         kinds = {"server": ("Delete instance", "Delete "), "volume": ("Delete volume",),
                  "fip": ("Release floating IP",), "rule": ("Remove this rule",), "detach": ("Detach volume",),
                  "group": ("Remove security group",), "keypair": ("Delete key pair",), "image": ("Delete image",),
-                 "router": ("Delete router",), "interface": ("Remove ",), "cluster": ("Delete cluster",)}
+                 "router": ("Delete router",), "interface": ("Remove ",), "share": ("Delete share",),
+                 "access": ("Revoke ",), "cluster": ("Delete cluster",)}
         used: dict[int, int] = {}
         bad = []
         for when, kind, name in sorted(self.destroyed):
@@ -225,6 +226,17 @@ def ledger(monkeypatch, tmp_path) -> Ledger:
         book.destroyed.append((time.monotonic(), "router", item["name"]))
 
     monkeypatch.setitem(neutron_api.DELETERS, "routers", delete_router)
+    spy_handler(manila, "delete_share", "share", lambda request: (lambda share: share.get("name") or
+                share.get("id", "?")[:8])(world_of(request).shares["shares"].get(request.match_info["share_id"], {})))
+    original_deny = manila._deny
+
+    async def deny(request, world, share, args):
+        rule = world.shares["rules"].get(args.get("access_id"), {})
+        answer = await original_deny(request, world, share, args)
+        book.destroyed.append((time.monotonic(), "access", rule.get("access_to", "?")))
+        return answer
+
+    monkeypatch.setattr(manila, "_deny", deny)
     return book
 
 

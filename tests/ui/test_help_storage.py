@@ -38,3 +38,20 @@ async def test_help_on_the_storage_screens(open_ui, tmp_path):
             await ui.pilot.press("escape")
             await ui.until(lambda: len(app.screen_stack) == 1, what="back on the views")
         assert (await ui.project.actions.delete_stack(stack)).ok
+
+
+async def test_help_on_the_share_screens(open_ui):
+    from exotui.ui.screens.shares import ShareDetail, SharesScreen
+
+    async with open_ui() as ui:
+        app = ui.app
+        await ui.pilot.press("colon", *"shares", "enter")
+        await ui.until(lambda: isinstance(app.screen, SharesScreen) and app.screen.keys, what=":shares")
+        rows, text = await read_help(ui)
+        check(app, app.screen, [SharesScreen, ExotuiApp], rows, text)
+        assert any(row.description == "Actions" and "a" in row.keys for row in rows)
+        await ui.pilot.press("enter")
+        await ui.until(lambda: isinstance(app.screen, ShareDetail), what="the detail")
+        rows, text = await read_help(ui)
+        check(app, app.screen, [ShareDetail, ExotuiApp], rows, text)
+        assert any(row.description == "Key" and "k" in row.keys for row in rows)

@@ -38,7 +38,7 @@ async def test_every_pushed_screen_keeps_the_cloud_and_project_header(open_ui):
         app = ui.app
         header = app.query_one(Breadcrumb).text
         assert ui.project.key.project_name in header
-        for alias in ("objects", "ec2", "stacks", "map", "matrix", "units", "search"):
+        for alias in ("objects", "ec2", "stacks", "shares", "map", "matrix", "units", "search"):
             await ui.pilot.press("colon", *alias, "enter")
             await ui.until(lambda: len(app.screen_stack) == 2 and app.screen.query(ScreenCrumb)
                            and str(app.screen.query_one(ScreenCrumb).render()) == header, what=f":{alias}'s header")

@@ -21,6 +21,7 @@ from .objects import ObjectActions
 from .routers import RouterActions
 from .security_groups import SecurityGroupActions
 from .servers import USER_DATA_MAX, ServerActions, ServerFollower
+from .shares import ShareActions
 from .snapshots import SnapshotActions
 from .stacks import StackActions
 from .volumes import VolumeActions
@@ -31,7 +32,7 @@ __all__ = ["DEFAULT_TIMEOUT", "LOST_ANSWER_WAIT", "READ_ONLY", "USER_DATA_MAX", 
 
 class Actions(ServerActions, VolumeActions, FloatingIPActions, SecurityGroupActions, StackActions,
               ObjectActions, CredentialActions, KeypairActions, SnapshotActions, ImageActions,
-              RouterActions, ClusterActions):
+              RouterActions, ShareActions, ClusterActions):
     """Every action on one project: `await actions.run(server_id, "stop")`, `await actions.create_volume(...)`.
     One object, so one session, one in-flight guard and one read-only switch serve every service."""
 

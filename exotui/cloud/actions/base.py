@@ -90,7 +90,7 @@ def failed(what: str, err: CloudError, status: str | None = None) -> ActionResul
 _PATH_KINDS = {"servers": "servers", "volumes": "volumes", "floatingips": "floating_ips", "ports": "ports",
                "security-groups": "security_groups", "security-group-rules": "security_group_rules",
                "snapshots": "volume_snapshots", "images": "images", "routers": "routers", "os-keypairs": "keypairs",
-               "clusters": "clusters"}
+               "shares": "shares", "clusters": "clusters"}
 
 
 class ActionsBase:

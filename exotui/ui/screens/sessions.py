@@ -103,6 +103,7 @@ class SSHSession(Vertical):
         self.shell = None
         self.connection = None
         self.ended = asyncio.Event()
+        self.connected = asyncio.Event()  # the shell is open (a share's mount flow types into it then)
 
     def compose(self) -> ComposeResult:
         yield Static(f"{self.server.name}: connecting…", classes="ssh-status", markup=False)
@@ -194,6 +195,7 @@ class SSHSession(Vertical):
         terminal.on_size = shell.resize
         terminal.emulator.reply = shell.write  # answers to DA/DSR queries
         terminal.on_fault = self._emulator_failed
+        self.connected.set()
         self.status(f"● {target.label} {target.host}:{target.port} · {trust} · ctrl+] dashboard")
         if self.forward_when_connected:
             self.forward_when_connected = False

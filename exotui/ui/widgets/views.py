@@ -40,6 +40,7 @@ ALIASES = {
     "objects": ("objects", "containers", "swift", "obj"),
     "ec2": ("ec2", "s3", "credentials", "creds"),
     "stacks": ("stacks", "stack", "heat", "orchestration"),
+    "shares": ("shares", "share", "manila", "cephfs", "nfs"),
     "clusters": ("clusters", "cluster", "coe", "magnum", "k8s", "kubernetes"),
     "search": ("search", "find", "grep"),
     "units": ("units", "su", "runway", "allocation"),

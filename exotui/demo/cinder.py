@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from . import cinder_types_admin as types_admin
 from .common import (
     ApiError,
     as_bool,
@@ -29,9 +30,6 @@ from .world import World
 
 MIN_VERSION, MAX_VERSION = "3.0", "3.71"
 SERVICE_UUID = "9fd6eb18-a8a8-4d00-9838-5b2e58bc2ca5"  # the (one) cinder-volume service
-DEFAULT_TYPE = {"id": "519201be-3df7-4cd8-8309-ca6122f9458d", "name": "__DEFAULT__", "is_public": True,
-                "description": "Default Volume Type", "extra_specs": {}, "os-volume-type-access:is_public": True}
-VOLUME_TYPES = {DEFAULT_TYPE["name"]: DEFAULT_TYPE}
 ATTACH_SECONDS, DETACH_SECONDS, CREATE_SECONDS, DELETE_SECONDS, EXTEND_SECONDS = 1.5, 1.5, 2.0, 1.0, 1.0
 # Cinder's configured defaults, which the oracle's project also had
 DEFAULT_QUOTA = {"volumes": 10, "per_volume_gigabytes": -1, "snapshots": 10, "gigabytes": 1000, "backups": 10,
@@ -61,11 +59,11 @@ def _stamp(world: World) -> str:
 # --- functions other services and the seed call (the contract) ---------------------------------
 
 def create_volume(world: World, project_id: str, name: str | None, size: int, *, description: str | None = None,
-                  image_id: str | None = None, volume_type: str = "__DEFAULT__", user_id: str = "",
+                  image_id: str | None = None, volume_type: str | None = None, user_id: str = "",
                   bootable: bool = False, instant: bool = False, snapshot_id: str | None = None,
                   metadata: dict | None = None) -> dict:
     """Add a volume: `creating` then `available` after a short delay (at once if `instant`)."""
-    vtype = VOLUME_TYPES.get(volume_type, DEFAULT_TYPE)
+    vtype = (volume_type and types_admin.by_name_or_id(world, volume_type)) or types_admin.default_type(world)
     volume = {
         "id": new_id(world), "status": "creating", "size": size, "availability_zone": "nova",
         "created_at": _stamp(world), "updated_at": None, "name": name, "description": description,
@@ -440,13 +438,13 @@ async def create_volume_api(request: web.Request) -> web.Response:
     size = _size(spec["size"]) if spec.get("size") is not None else snapshot["size"]
     if spec.get("availability_zone") not in (None, "nova"):
         raise ApiError(400, f"Invalid input received: Availability zone '{spec['availability_zone']}' is invalid.")
-    vtype = spec.get("volume_type") or DEFAULT_TYPE["name"]
-    if vtype not in VOLUME_TYPES and vtype != DEFAULT_TYPE["id"]:
+    vtype = spec.get("volume_type") or types_admin.default_type(world)["name"]
+    if types_admin.by_name_or_id(world, vtype) is None:
         raise ApiError(404, f"Volume type with name {vtype} could not be found.")
     _check_quota(world, ctx["project_id"], volumes=1, gigabytes=size)
     volume = create_volume(world, ctx["project_id"], spec.get("name"), size, description=spec.get("description"),
                            image_id=image_id, user_id=ctx["user_id"], metadata=spec.get("metadata"),
-                           snapshot_id=snapshot["id"] if snapshot else None)
+                           snapshot_id=snapshot["id"] if snapshot else None, volume_type=vtype)
     volume["multiattach"] = bool(spec.get("multiattach"))
     # the answer shows the volume as it was created, even when the demo's transitions are instant
     body = {**volume_body(request, volume, tenant=False), "status": "creating", "updated_at": None}
@@ -575,19 +573,7 @@ async def delete_snapshot(request: web.Request) -> web.Response:
     return no_content(202)
 
 
-# --- types, limits, quotas, zones ---
-
-async def list_types(request: web.Request) -> web.Response:
-    return json_response({"volume_types": list(VOLUME_TYPES.values())})
-
-
-async def show_type(request: web.Request) -> web.Response:
-    ident = request.match_info["type_id"]
-    found = next((t for t in VOLUME_TYPES.values() if ident in (t["id"], "default")), None)
-    if found is None:
-        raise ApiError(404, f"Volume type {ident} could not be found.")
-    return json_response({"volume_type": found})
-
+# --- limits, quotas, zones (volume types: cinder_types_admin) ---
 
 async def limits(request: web.Request) -> web.Response:
     world, pid = world_of(request), _project(request)
@@ -642,7 +628,7 @@ ROUTES = [
     ("GET", "/snapshots", list_snapshots), ("GET", "/snapshots/detail", list_snapshots),
     ("POST", "/snapshots", create_snapshot_api), ("GET", "/snapshots/{snapshot_id}", show_snapshot),
     ("PUT", "/snapshots/{snapshot_id}", update_snapshot), ("DELETE", "/snapshots/{snapshot_id}", delete_snapshot),
-    ("GET", "/types", list_types), ("GET", "/types/{type_id}", show_type), ("GET", "/limits", limits),
+    *types_admin.ROUTES, ("GET", "/limits", limits),
     ("GET", "/os-quota-sets/{target}", show_quota), ("PUT", "/os-quota-sets/{target}", update_quota),
     ("GET", "/os-quota-sets/{target}/defaults", quota_defaults),
     ("GET", "/os-availability-zone", availability_zones),

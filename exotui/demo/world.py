@@ -83,6 +83,7 @@ class World:
     # cinder
     volumes: dict[str, dict] = field(default_factory=dict)
     snapshots: dict[str, dict] = field(default_factory=dict)
+    volume_types: dict[str, dict] = field(default_factory=dict)  # id -> type (demo/cinder_types_admin.py)
     # heat: stack id -> stack (demo/heat_engine.py)
     stacks: dict[str, dict] = field(default_factory=dict)
     # swift (demo/swift.py: ObjectStore, made on first use)

@@ -12,10 +12,10 @@ subprocesses with every OS_* variable removed, choosing clouds by name: `devstac
 there; the user's own clouds.yaml is never read or written.
 
 On the demo cloud, identity's tests and the files in ADMIN_FILES (where the demo models an admin's powers:
-Nova's flavors) run with its admin (`exotui-demo-admin`) and system admin (`exotui-demo-system`). The other
-tests run with the member under all three names: the demo's Neutron, Cinder, Glance and the rest of Nova do
-not model an admin's powers (other projects' resources, external networks, volume types), so an admin there
-would only lose the tests that pass as the member.
+Nova's flavors, Cinder's volume types) run with its admin (`exotui-demo-admin`) and system admin
+(`exotui-demo-system`). The other tests run with the member under all three names: the demo's Neutron, Glance
+and the rest of Nova and Cinder do not model an admin's powers (other projects' resources, external networks),
+so an admin there would only lose the tests that pass as the member.
 """
 
 from __future__ import annotations
@@ -44,7 +44,9 @@ SERVICES = {  # service -> folder below openstackclient/tests/functional
 }
 OSC_NAMES = ("devstack", "devstack-admin", "devstack-system-admin")
 DEMO_ADMIN, DEMO_SYSTEM = "exotui-demo-admin", "exotui-demo-system"  # exotui.demo.app's names
-ADMIN_FILES = ("compute/v2/test_flavor.py",)  # on the demo: run as its admin (exotui/demo/nova_flavors_admin.py)
+# on the demo: run as its admin, where the demo models an admin's powers
+ADMIN_FILES = ("compute/v2/test_flavor.py",  # exotui/demo/nova_flavors_admin.py
+               "volume/v3/test_volume_type.py")  # exotui/demo/cinder_types_admin.py
 
 
 def functional_root() -> Path:

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from . import cinder_admin_actions as admin_actions
 from . import cinder_types_admin as types_admin
 from .common import (
     ApiError,
@@ -509,7 +510,9 @@ async def volume_action(request: web.Request) -> web.Response:
         flag = args.get("bootable") if isinstance(args, dict) else None
         volume["bootable"] = "true" if as_bool(str(flag)) else "false"
         return web.Response(status=200)
-    if action in ("os-reset_status", "os-force_delete", "os-migrate_volume", "os-retype"):
+    if action == "os-reset_status":
+        return admin_actions.reset_volume_status(request, volume, args)
+    if action in ("os-force_delete", "os-migrate_volume", "os-retype"):
         raise ApiError(403, f"Policy doesn't allow volume_extension:volume_admin_actions:"
                             f"{action[3:]} to be performed.")
     raise ApiError(400, f"There is no such action: {action}")
@@ -560,6 +563,17 @@ async def update_snapshot(request: web.Request) -> web.Response:
             snapshot[key] = spec[key]
     snapshot["updated_at"] = _stamp(world_of(request))
     return json_response({"snapshot": snapshot_body(request, snapshot, extended=False)})
+
+
+async def snapshot_action(request: web.Request) -> web.Response:
+    snapshot = _owned_snapshot(request, request.match_info["snapshot_id"])
+    body = await read_json(request)
+    if not isinstance(body, dict) or len(body) != 1:
+        raise ApiError(400, "Malformed request body")
+    action, args = next(iter(body.items()))
+    if action == "os-reset_status":
+        return admin_actions.reset_snapshot_status(request, snapshot, args)
+    raise ApiError(400, f"There is no such action: {action}")
 
 
 async def delete_snapshot(request: web.Request) -> web.Response:
@@ -628,6 +642,7 @@ ROUTES = [
     ("GET", "/snapshots", list_snapshots), ("GET", "/snapshots/detail", list_snapshots),
     ("POST", "/snapshots", create_snapshot_api), ("GET", "/snapshots/{snapshot_id}", show_snapshot),
     ("PUT", "/snapshots/{snapshot_id}", update_snapshot), ("DELETE", "/snapshots/{snapshot_id}", delete_snapshot),
+    ("POST", "/snapshots/{snapshot_id}/action", snapshot_action),
     *types_admin.ROUTES, ("GET", "/limits", limits),
     ("GET", "/os-quota-sets/{target}", show_quota), ("PUT", "/os-quota-sets/{target}", update_quota),
     ("GET", "/os-quota-sets/{target}/defaults", quota_defaults),

@@ -63,6 +63,7 @@ class World:
     servers: dict[str, dict] = field(default_factory=dict)
     instance_actions: dict[str, list[dict]] = field(default_factory=dict)  # server_id -> actions
     server_groups: dict[str, dict] = field(default_factory=dict)
+    aggregates: dict[int, dict] = field(default_factory=dict)  # id -> host aggregate (demo/nova_hosts_admin.py)
     console_tokens: dict[str, dict] = field(default_factory=dict)  # remote console token -> grant (nova_consoles)
     # glance
     images: dict[str, dict] = field(default_factory=dict)

@@ -1,0 +1,86 @@
+"""Cinder's admin actions the demo models: os-reset_status on a volume and on a snapshot.
+
+Held against cinder/api/contrib/admin_actions.py, cinder/api/schemas/admin_actions.py, the format checkers of
+cinder/api/validation/validators.py and cinder/objects/fields.py (the statuses). The body's schema is checked
+first, then the item is found, then the policy (`volume_extension:volume_admin_actions:reset_status`,
+`...snapshot_admin_actions:reset_status`: admin only); the answer is 202 with no body.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from . import cinder_types_admin
+from .common import ApiError, no_content
+
+VOLUME_STATUSES = ("creating", "available", "deleting", "error", "error_deleting", "error_managing", "managing",
+                   "attaching", "in-use", "detaching", "maintenance", "restoring-backup", "error_restoring",
+                   "reserved", "awaiting-transfer", "backing-up", "error_backing-up", "error_extending",
+                   "downloading", "uploading", "retyping", "extending")
+ATTACH_STATUSES = ("attached", "detached")  # validators.py: the two a reset may set
+MIGRATION_STATUSES = ("migrating", "error", "success", "completing", "none", "starting")
+SNAPSHOT_STATUSES = ("error", "available", "creating", "deleting", "deleted", "updating", "error_deleting",
+                     "unmanaging", "backing-up", "restoring")
+
+
+def _parameter(message: str) -> ApiError:
+    """InvalidParameterValue raised by a format checker: Cinder answers 400 with its text as it is."""
+    return ApiError(400, message)
+
+
+def _schema_error(field: str, value, reason: str) -> ApiError:
+    return ApiError(400, f"Invalid input for field/attribute {field}. Value: {value}. {reason}")
+
+
+def _reset_body(args, allowed: set[str]) -> dict:
+    if not isinstance(args, dict):
+        raise _schema_error("os-reset_status", args, f"{args!r} is not of type 'object'")
+    extra = sorted(set(args) - allowed)
+    if extra:
+        raise _schema_error("os-reset_status", args, f"Additional properties are not allowed "
+                            f"({', '.join(map(repr, extra))} {'was' if len(extra) == 1 else 'were'} unexpected)")
+    for key, value in args.items():
+        if value is not None and not isinstance(value, str):
+            raise _schema_error(key, value, f"{value!r} is not of type 'string', 'null'")
+    return args
+
+
+def reset_volume_status(request: web.Request, volume: dict, args) -> web.Response:
+    """os-reset_status on a volume (the caller found it): status, attach_status, migration_status."""
+    spec = _reset_body(args, {"status", "attach_status", "migration_status"})
+    status, attach, migration = (spec.get(k) for k in ("status", "attach_status", "migration_status"))
+    if status and status.lower() not in VOLUME_STATUSES:
+        raise _parameter(f"Volume status: {status} is invalid, valid statuses are: {VOLUME_STATUSES}.")
+    if attach and attach.lower() not in ATTACH_STATUSES:
+        raise _parameter(f"Volume attach status: {attach} is invalid, valid statuses are: {list(ATTACH_STATUSES)}.")
+    if migration and migration.lower() not in MIGRATION_STATUSES:
+        raise _parameter(f"Volume migration status: {migration} is invalid, valid statuses are: "
+                         f"{MIGRATION_STATUSES}.")
+    if not (status or attach or migration):
+        raise _parameter("Must specify 'status', 'attach_status' or 'migration_status' for update.")
+    if not cinder_types_admin.is_admin(request):
+        raise ApiError(403, "Policy doesn't allow volume_extension:volume_admin_actions:reset_status to be "
+                            "performed.")
+    if status and status.lower() in ("deleting", "error_deletingdetaching"):  # sic: Cinder's missing comma
+        raise ApiError(400, f"Cannot reset-state to {status.lower()}")
+    if status and status.lower() == "in-use" and not volume["attachments"]:
+        raise ApiError(400, "Cannot reset-state to in-use because volume does not have any attachments.")
+    if status:
+        volume["status"] = status.lower()
+    if migration:
+        volume["_migration_status"] = None if migration.lower() == "none" else migration.lower()
+    if attach and attach.lower() == "detached":
+        volume["attachments"] = []
+    return no_content(202)
+
+
+def reset_snapshot_status(request: web.Request, snapshot: dict, args) -> web.Response:
+    spec = _reset_body(args, {"status"})
+    status = spec.get("status")
+    if not status or status.lower() not in SNAPSHOT_STATUSES:
+        raise _parameter(f"Snapshot status: {status} is invalid, valid statuses are: {SNAPSHOT_STATUSES}.")
+    if not cinder_types_admin.is_admin(request):
+        raise ApiError(403, "Policy doesn't allow volume_extension:snapshot_admin_actions:reset_status to be "
+                            "performed.")
+    snapshot["status"] = status.lower()
+    return no_content(202)

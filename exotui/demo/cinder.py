@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from . import cinder_admin_actions as admin_actions
+from . import cinder_metadata as meta_routes
 from . import cinder_types_admin as types_admin
 from .common import (
     ApiError,
@@ -512,6 +513,12 @@ async def volume_action(request: web.Request) -> web.Response:
         return web.Response(status=200)
     if action == "os-reset_status":
         return admin_actions.reset_volume_status(request, volume, args)
+    if action == "os-set_image_metadata":
+        return meta_routes.set_image_metadata(volume, args)
+    if action == "os-unset_image_metadata":
+        return meta_routes.unset_image_metadata(volume, args)
+    if action == "os-show_image_metadata":
+        return meta_routes.show_image_metadata(volume)
     if action in ("os-force_delete", "os-migrate_volume", "os-retype"):
         raise ApiError(403, f"Policy doesn't allow volume_extension:volume_admin_actions:"
                             f"{action[3:]} to be performed.")
@@ -643,6 +650,8 @@ ROUTES = [
     ("POST", "/snapshots", create_snapshot_api), ("GET", "/snapshots/{snapshot_id}", show_snapshot),
     ("PUT", "/snapshots/{snapshot_id}", update_snapshot), ("DELETE", "/snapshots/{snapshot_id}", delete_snapshot),
     ("POST", "/snapshots/{snapshot_id}/action", snapshot_action),
+    *meta_routes.routes("volumes", _owned_volume, "volume_id", "Volume"),
+    *meta_routes.routes("snapshots", _owned_snapshot, "snapshot_id", "Snapshot"),
     *types_admin.ROUTES, ("GET", "/limits", limits),
     ("GET", "/os-quota-sets/{target}", show_quota), ("PUT", "/os-quota-sets/{target}", update_quota),
     ("GET", "/os-quota-sets/{target}/defaults", quota_defaults),

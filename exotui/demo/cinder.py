@@ -655,7 +655,7 @@ ROUTES = [
     *types_admin.ROUTES, ("GET", "/limits", limits),
     ("GET", "/os-quota-sets/{target}", show_quota), ("PUT", "/os-quota-sets/{target}", update_quota),
     ("GET", "/os-quota-sets/{target}/defaults", quota_defaults),
-    ("GET", "/os-availability-zone", availability_zones),
+    ("GET", "/os-availability-zone", availability_zones), ("GET", "/os-services", admin_actions.list_services),
     ("GET", "/backups", empty_backups), ("GET", "/backups/detail", empty_backups),
 ]
 

@@ -1,9 +1,11 @@
-"""Cinder's admin actions the demo models: os-reset_status on a volume and on a snapshot.
+"""Cinder's admin-only routes the demo models: os-reset_status on a volume and a snapshot, and os-services.
 
 Held against cinder/api/contrib/admin_actions.py, cinder/api/schemas/admin_actions.py, the format checkers of
-cinder/api/validation/validators.py and cinder/objects/fields.py (the statuses). The body's schema is checked
-first, then the item is found, then the policy (`volume_extension:volume_admin_actions:reset_status`,
-`...snapshot_admin_actions:reset_status`: admin only); the answer is 202 with no body.
+cinder/api/validation/validators.py and cinder/objects/fields.py (the statuses), cinder/api/v3/services.py and
+cinder/policies/services.py. A reset checks the body's schema first, then finds the item, then the policy
+(`volume_extension:volume_admin_actions:reset_status`, `...snapshot_admin_actions:reset_status`: admin only),
+and answers 202 with no body. The services are the demo's all-in-one host's, as devstack's are: the
+scheduler, and the volume service of its one LVM backend.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from . import cinder_types_admin
-from .common import ApiError, no_content
+from .common import ApiError, iso_micro, json_response, no_content
+from .service import world_of
 
 VOLUME_STATUSES = ("creating", "available", "deleting", "error", "error_deleting", "error_managing", "managing",
                    "attaching", "in-use", "detaching", "maintenance", "restoring-backup", "error_restoring",
@@ -84,3 +87,32 @@ def reset_snapshot_status(request: web.Request, snapshot: dict, args) -> web.Res
                             "performed.")
     snapshot["status"] = status.lower()
     return no_content(202)
+
+
+
+async def list_services(request: web.Request) -> web.Response:
+    """GET /os-services (v3/services.py index) with the os-extended-services fields, filtered by host and
+    binary; every service up and enabled, reported a moment ago."""
+    from . import nova  # it imports cinder, which imports this module
+
+    if not cinder_types_admin.is_admin(request):
+        raise ApiError(403, "Policy doesn't allow volume_extension:services:index to be performed.")
+    # (binary, host): Cinder names a volume service's host host@backend
+    known = (("cinder-scheduler", nova.COMPUTE_HOST), ("cinder-volume", f"{nova.COMPUTE_HOST}@lvmdriver-1"))
+    mv = request.get("mv", (3, 0))
+    reported = iso_micro(world_of(request).now().replace(microsecond=0, tzinfo=None))
+    services = []
+    for binary, host in known:
+        if request.query.get("host", host) != host or request.query.get("binary", binary) != binary:
+            continue
+        service = {"binary": binary, "host": host, "zone": nova.AZ, "status": "enabled", "state": "up",
+                   "updated_at": reported}
+        if mv >= (3, 49) and binary == "cinder-volume":
+            service["backend_state"] = "up"
+        if mv >= (3, 7):
+            service["cluster"] = None
+        service["disabled_reason"] = None
+        if binary == "cinder-volume":
+            service.update(replication_status="disabled", active_backend_id=None, frozen=False)
+        services.append(service)
+    return json_response({"services": services})

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 from exotui.demo.app import ADMIN_CLOUD_NAME, CLOUD_NAME
@@ -58,3 +59,20 @@ def test_an_admin_resets_a_volumes_and_a_snapshots_status_and_a_member_may_not(o
         member.block_storage.delete_snapshot(snapshot)
         member.block_storage.wait_for_delete(snapshot, wait=30)
         member.block_storage.delete_volume(volume)
+
+
+def test_an_admin_lists_the_volume_services_and_a_member_may_not(operators):  # noqa: F811
+    admin, member = connect(operators, ADMIN_CLOUD_NAME), connect(operators, CLOUD_NAME)
+    assert says(member.block_storage.get("/os-services", headers=V3), 403,
+                "Policy doesn't allow volume_extension:services:index to be performed.")
+    listed = admin.block_storage.get("/os-services", headers={"OpenStack-API-Version": "volume 3.49"}).json()
+    binaries = {s["binary"]: s for s in listed["services"]}
+    assert set(binaries) == {"cinder-scheduler", "cinder-volume"}
+    assert binaries["cinder-volume"]["backend_state"] == "up" and "backend_state" not in binaries["cinder-scheduler"]
+    host = binaries["cinder-volume"]["host"]
+    done = cli(operators, ADMIN_CLOUD_NAME, "volume", "service", "list", "--long", "--host", host, "--service",
+               "cinder-volume", "-f", "json")
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    assert [(r["Host"], r["Binary"], r["Status"]) for r in rows] == [(host, "cinder-volume", "enabled")]
+    assert "Disabled Reason" in rows[0]

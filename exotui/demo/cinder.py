@@ -480,13 +480,19 @@ async def delete_volume(request: web.Request) -> web.Response:
     return no_content(202)
 
 
-async def volume_action(request: web.Request) -> web.Response:
-    world, ctx = world_of(request), ctx_of(request)
-    volume = _owned_volume(request, request.match_info["volume_id"])
+async def _action_of(request: web.Request) -> tuple[str, object]:
+    """An action body's one key and its arguments."""
     body = await read_json(request)
     if not isinstance(body, dict) or len(body) != 1:
         raise ApiError(400, "Malformed request body")
     action, args = next(iter(body.items()))
+    return action, args
+
+
+async def volume_action(request: web.Request) -> web.Response:
+    world, ctx = world_of(request), ctx_of(request)
+    volume = _owned_volume(request, request.match_info["volume_id"])
+    action, args = await _action_of(request)
     if action == "os-extend":
         if not isinstance(args, dict) or "new_size" not in args:
             raise ApiError(400, "Invalid input for field/attribute os-extend. 'new_size' is a required property")
@@ -574,10 +580,7 @@ async def update_snapshot(request: web.Request) -> web.Response:
 
 async def snapshot_action(request: web.Request) -> web.Response:
     snapshot = _owned_snapshot(request, request.match_info["snapshot_id"])
-    body = await read_json(request)
-    if not isinstance(body, dict) or len(body) != 1:
-        raise ApiError(400, "Malformed request body")
-    action, args = next(iter(body.items()))
+    action, args = await _action_of(request)
     if action == "os-reset_status":
         return admin_actions.reset_snapshot_status(request, snapshot, args)
     raise ApiError(400, f"There is no such action: {action}")

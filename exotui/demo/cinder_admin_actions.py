@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import cinder_types_admin
-from .common import ApiError, iso_micro, json_response, no_content
-from .service import world_of
+from .common import ApiError, iso_micro, json_response, no_content, policy_refused, schema_error
+from .service import is_admin, world_of
 
 VOLUME_STATUSES = ("creating", "available", "deleting", "error", "error_deleting", "error_managing", "managing",
                    "attaching", "in-use", "detaching", "maintenance", "restoring-backup", "error_restoring",
@@ -31,20 +30,16 @@ def _parameter(message: str) -> ApiError:
     return ApiError(400, message)
 
 
-def _schema_error(field: str, value, reason: str) -> ApiError:
-    return ApiError(400, f"Invalid input for field/attribute {field}. Value: {value}. {reason}")
-
-
 def _reset_body(args, allowed: set[str]) -> dict:
     if not isinstance(args, dict):
-        raise _schema_error("os-reset_status", args, f"{args!r} is not of type 'object'")
+        raise schema_error("os-reset_status", args, f"{args!r} is not of type 'object'")
     extra = sorted(set(args) - allowed)
     if extra:
-        raise _schema_error("os-reset_status", args, f"Additional properties are not allowed "
+        raise schema_error("os-reset_status", args, f"Additional properties are not allowed "
                             f"({', '.join(map(repr, extra))} {'was' if len(extra) == 1 else 'were'} unexpected)")
     for key, value in args.items():
         if value is not None and not isinstance(value, str):
-            raise _schema_error(key, value, f"{value!r} is not of type 'string', 'null'")
+            raise schema_error(key, value, f"{value!r} is not of type 'string', 'null'")
     return args
 
 
@@ -61,9 +56,8 @@ def reset_volume_status(request: web.Request, volume: dict, args) -> web.Respons
                          f"{MIGRATION_STATUSES}.")
     if not (status or attach or migration):
         raise _parameter("Must specify 'status', 'attach_status' or 'migration_status' for update.")
-    if not cinder_types_admin.is_admin(request):
-        raise ApiError(403, "Policy doesn't allow volume_extension:volume_admin_actions:reset_status to be "
-                            "performed.")
+    if not is_admin(request):
+        raise policy_refused("volume_extension:volume_admin_actions:reset_status")
     if status and status.lower() in ("deleting", "error_deletingdetaching"):  # sic: Cinder's missing comma
         raise ApiError(400, f"Cannot reset-state to {status.lower()}")
     if status and status.lower() == "in-use" and not volume["attachments"]:
@@ -82,9 +76,8 @@ def reset_snapshot_status(request: web.Request, snapshot: dict, args) -> web.Res
     status = spec.get("status")
     if not status or status.lower() not in SNAPSHOT_STATUSES:
         raise _parameter(f"Snapshot status: {status} is invalid, valid statuses are: {SNAPSHOT_STATUSES}.")
-    if not cinder_types_admin.is_admin(request):
-        raise ApiError(403, "Policy doesn't allow volume_extension:snapshot_admin_actions:reset_status to be "
-                            "performed.")
+    if not is_admin(request):
+        raise policy_refused("volume_extension:snapshot_admin_actions:reset_status")
     snapshot["status"] = status.lower()
     return no_content(202)
 
@@ -95,8 +88,8 @@ async def list_services(request: web.Request) -> web.Response:
     binary; every service up and enabled, reported a moment ago."""
     from . import nova  # it imports cinder, which imports this module
 
-    if not cinder_types_admin.is_admin(request):
-        raise ApiError(403, "Policy doesn't allow volume_extension:services:index to be performed.")
+    if not is_admin(request):
+        raise policy_refused("volume_extension:services:index")
     # (binary, host): Cinder names a volume service's host host@backend
     known = (("cinder-scheduler", nova.COMPUTE_HOST), ("cinder-volume", f"{nova.COMPUTE_HOST}@lvmdriver-1"))
     mv = request.get("mv", (3, 0))

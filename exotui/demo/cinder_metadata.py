@@ -13,15 +13,12 @@ from typing import Callable
 from aiohttp import web
 
 from .common import ApiError, json_response, read_json
+from .common import schema_error as _invalid
 
 Finder = Callable[[web.Request, str], dict]
 
 
-def _invalid(field: str, value, reason: str) -> ApiError:
-    return ApiError(400, f"Invalid input for field/attribute {field}. Value: {value}. {reason}")
-
-
-def _pairs(container: str, value) -> dict[str, str]:
+def pairs(container: str, value) -> dict[str, str]:
     """parameter_types.metadata_allows_null / extra_specs: an object of short string keys and values."""
     if not isinstance(value, dict):
         raise _invalid(container, value, f"{value!r} is not of type 'object'")
@@ -37,7 +34,7 @@ def _pairs(container: str, value) -> dict[str, str]:
 def _wrapped(body, key: str) -> dict[str, str]:
     if not isinstance(body, dict) or key not in body:
         raise _invalid("body", body, f"'{key}' is a required property")
-    return _pairs(key, body[key])
+    return pairs(key, body[key])
 
 
 def routes(kind: str, find: Finder, id_key: str, label: str) -> list[tuple[str, str, Callable]]:
@@ -98,7 +95,7 @@ def set_image_metadata(volume: dict, args) -> web.Response:
     """os-set_image_metadata: merged into the volume's volume_image_metadata; the answer is all of it."""
     if not isinstance(args, dict) or "metadata" not in args:
         raise _invalid("os-set_image_metadata", args, "'metadata' is a required property")
-    metadata = _pairs("metadata", args["metadata"])
+    metadata = pairs("metadata", args["metadata"])
     volume.setdefault("volume_image_metadata", {}).update(metadata)
     return json_response({"metadata": dict(volume["volume_image_metadata"])})
 

@@ -19,8 +19,20 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .common import ApiError, iso_micro, json_response, new_id, no_content, read_json
-from .service import ctx_of, world_of
+from .cinder_metadata import pairs
+from .common import (
+    FALSE_WORDS,
+    TRUE_WORDS,
+    ApiError,
+    iso_micro,
+    json_response,
+    new_id,
+    no_content,
+    policy_refused,
+    read_json,
+    schema_error,
+)
+from .service import ctx_of, is_admin, is_public_filter, world_of
 from .world import World
 
 DEFAULT_TYPE = {"id": "519201be-3df7-4cd8-8309-ca6122f9458d", "name": "__DEFAULT__", "is_public": True,
@@ -30,7 +42,7 @@ CREATE_KEYS = {"name", "description", "extra_specs", "os-volume-type-access:is_p
 UPDATE_KEYS = {"name", "description", "is_public"}
 ENCRYPTION_KEYS = ("provider", "cipher", "key_size", "control_location")
 CONTROL_LOCATIONS = ("front-end", "back-end")
-_TRUE, _FALSE = {"1", "t", "true", "on", "y", "yes"}, {"0", "f", "false", "off", "n", "no"}
+_TRUE, _FALSE = TRUE_WORDS, FALSE_WORDS
 
 
 # --- the table (other modules call these) ------------------------------------------------------
@@ -73,18 +85,12 @@ def by_name_or_id(world: World, ident: str) -> dict | None:
 
 # --- policy and schema -------------------------------------------------------------------------
 
-def is_admin(request: web.Request) -> bool:
-    return any(r.get("name") == "admin" for r in ctx_of(request).get("roles", ()))
-
-
 def _require_admin(request: web.Request, policy: str) -> None:
     if not is_admin(request):
-        raise ApiError(403, f"Policy doesn't allow volume_extension:{policy} to be performed.")
+        raise policy_refused(f"volume_extension:{policy}")
 
 
-def _invalid(field: str, value, reason: str) -> ApiError:
-    """Cinder's schema error line (cinder/api/validation/validators.py)."""
-    return ApiError(400, f"Invalid input for field/attribute {field}. Value: {value}. {reason}")
+_invalid = schema_error
 
 
 def _unexpected(container: str, spec: dict, allowed: set[str]) -> None:
@@ -116,17 +122,7 @@ def _text(field: str, value, *, shortest: int, nullable: bool = False) -> str | 
     return value
 
 
-def _specs(container: str, specs) -> dict[str, str]:
-    """parameter_types.extra_specs: keys of 1-255 characters, values strings of up to 255."""
-    if not isinstance(specs, dict):
-        raise _invalid(container, specs, f"{specs!r} is not of type 'object'")
-    for key, value in specs.items():
-        if not key or len(key) > 255:
-            raise _invalid(container, specs, f"Additional properties are not allowed ({key!r} was unexpected)")
-        if not isinstance(value, str) or len(value) > 255:
-            raise _invalid(key, value, f"{value!r} is not of type 'string'" if not isinstance(value, str)
-                           else f"{value!r} is too long")
-    return dict(specs)
+_specs = pairs  # parameter_types.extra_specs: the same shape as metadata
 
 
 def _body(request_body, key: str) -> dict:
@@ -166,22 +162,8 @@ def view(request: web.Request, vtype: dict) -> dict:
     return body
 
 
-def _is_public_filter(request: web.Request) -> bool | None:
-    """api_utils._parse_is_public for an admin (absent: True, `none`: all); a member always gets True."""
-    if not is_admin(request):
-        return True
-    raw = request.query.get("is_public")
-    if raw is None:
-        return True
-    if raw.lower() == "none":
-        return None
-    if raw.lower() in _TRUE | _FALSE:
-        return raw.lower() in _TRUE
-    raise ApiError(400, f"Invalid is_public filter [{raw}]")
-
-
 async def list_types(request: web.Request) -> web.Response:
-    wanted = _is_public_filter(request)
+    wanted = is_public_filter(request)
     project_id = ctx_of(request).get("project_id")
     listed = [t for t in table(world_of(request)).values()
               if wanted is None or t["is_public"] == wanted or (wanted and project_id in t["_projects"])]

@@ -10,7 +10,7 @@ from . import nova
 from . import nova_flavors_admin as flavors_admin
 from .common import ApiError, json_response, no_content, read_json
 from .nova_api import _bad_input, _mv, _page
-from .service import ctx_of, world_of
+from .service import ctx_of, is_public_filter, world_of
 from .world import World
 
 
@@ -26,7 +26,7 @@ def _min_filter(request: web.Request, name: str) -> int | None:
 
 def _flavor_list(request: web.Request) -> list[dict]:
     """Flavors by id, filtered as Nova filters them for the caller (nova_flavors_admin: is_public, access)."""
-    wanted = flavors_admin.is_public_filter(request)
+    wanted = is_public_filter(request)
     min_ram, min_disk = _min_filter(request, "minRam"), _min_filter(request, "minDisk")
     flavors = sorted(world_of(request).flavors.values(), key=lambda f: f["id"])
     flavors = [f for f in flavors if flavors_admin.listed(request, f, wanted)]

@@ -18,9 +18,8 @@ import uuid
 from aiohttp import web
 
 from . import nova
-from .common import ApiError, iso_micro, json_response, no_content, read_json
-from .nova_flavors_admin import is_admin
-from .service import world_of
+from .common import ApiError, iso_micro, json_response, no_content, policy_refused, read_json, schema_error
+from .service import is_admin, world_of
 from .world import World
 
 HYPERVISOR_ID = 1
@@ -38,11 +37,10 @@ NAME_LENGTH = 255
 
 def _require_admin(request: web.Request, policy: str) -> None:
     if not is_admin(request):
-        raise ApiError(403, f"Policy doesn't allow os_compute_api:{policy} to be performed.")
+        raise policy_refused(f"os_compute_api:{policy}")
 
 
-def _invalid(field: str, value, reason: str) -> ApiError:
-    return ApiError(400, f"Invalid input for field/attribute {field}. Value: {value}. {reason}")
+_invalid = schema_error
 
 
 def _mv(request: web.Request) -> tuple[int, int]:

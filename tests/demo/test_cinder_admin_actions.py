@@ -9,12 +9,10 @@ import uuid
 
 from exotui.demo.app import ADMIN_CLOUD_NAME, CLOUD_NAME
 from tests.demo.test_keystone_admin import cli, connect, operators  # noqa: F401  (operators: the fixture)
+from tests.demo.test_nova_flavors_admin import says  # Nova's and Cinder's error bodies alike
 
 V3 = {"OpenStack-API-Version": "volume 3.0"}
 
-
-def says(answer, status: int, message: str) -> bool:
-    return answer.status_code == status and [b["message"] for b in answer.json().values()] == [message]
 
 
 def test_an_admin_resets_a_volumes_and_a_snapshots_status_and_a_member_may_not(operators):  # noqa: F811

@@ -13,6 +13,7 @@ import pytest
 
 from exotui.demo.app import ADMIN_CLOUD_NAME, CLOUD_NAME
 from tests.demo.test_keystone_admin import cli, connect, operators  # noqa: F401  (operators: the fixture)
+from tests.demo.test_nova_flavors_admin import says  # Nova's and Cinder's error bodies alike
 
 ORACLE = Path(__file__).resolve().parents[1] / "oracle" / "responses"
 V3 = {"OpenStack-API-Version": "volume 3.0"}
@@ -25,10 +26,6 @@ def policy_line(action: str) -> str:
 def fresh_name() -> str:
     return "vt-" + uuid.uuid4().hex[:12]
 
-
-def says(answer, status: int, message: str) -> bool:
-    """Whether a Cinder answer has this status and its one error body (badRequest, forbidden, ...) this message."""
-    return answer.status_code == status and [b["message"] for b in answer.json().values()] == [message]
 
 
 def cli_json(operators, cloud: str, *args: str):  # noqa: F811

@@ -10,6 +10,7 @@ import uuid
 from exotui.demo import nova
 from exotui.demo.app import ADMIN_CLOUD_NAME, CLOUD_NAME
 from tests.demo.test_keystone_admin import cli, connect, operators  # noqa: F401  (operators: the fixture)
+from tests.demo.test_nova_flavors_admin import says  # Nova's and Cinder's error bodies alike
 
 MV_2_1, MV_2_41, MV_2_53 = ({"OpenStack-API-Version": f"compute {v}"} for v in ("2.1", "2.41", "2.53"))
 
@@ -17,9 +18,6 @@ MV_2_1, MV_2_41, MV_2_53 = ({"OpenStack-API-Version": f"compute {v}"} for v in (
 def policy_line(action: str) -> str:
     return f"Policy doesn't allow os_compute_api:{action} to be performed."
 
-
-def says(answer, status: int, message: str) -> bool:
-    return answer.status_code == status and [b["message"] for b in answer.json().values()] == [message]
 
 
 def cli_json(operators, cloud: str, *args: str):  # noqa: F811

@@ -98,7 +98,7 @@ async def list_services(request: web.Request) -> web.Response:
     for binary, host in known:
         if request.query.get("host", host) != host or request.query.get("binary", binary) != binary:
             continue
-        service = {"binary": binary, "host": host, "zone": nova.AZ, "status": "enabled", "state": "up",
+        service: dict = {"binary": binary, "host": host, "zone": nova.AZ, "status": "enabled", "state": "up",
                    "updated_at": reported}
         if mv >= (3, 49) and binary == "cinder-volume":
             service["backend_state"] = "up"

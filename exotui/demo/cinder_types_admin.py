@@ -35,8 +35,7 @@ from .common import (
 from .service import ctx_of, is_admin, is_public_filter, world_of
 from .world import World
 
-DEFAULT_TYPE = {"id": "519201be-3df7-4cd8-8309-ca6122f9458d", "name": "__DEFAULT__", "is_public": True,
-                "description": "Default Volume Type", "extra_specs": {}}
+DEFAULT_TYPE_ID, DEFAULT_TYPE_NAME = "519201be-3df7-4cd8-8309-ca6122f9458d", "__DEFAULT__"  # cinder-260
 USER_VISIBLE_EXTRA_SPECS = ("RESKEY:availability_zones", "multiattach", "replication_enabled")  # policies
 CREATE_KEYS = {"name", "description", "extra_specs", "os-volume-type-access:is_public"}
 UPDATE_KEYS = {"name", "description", "is_public"}
@@ -50,8 +49,8 @@ _TRUE, _FALSE = TRUE_WORDS, FALSE_WORDS
 def table(world: World) -> dict[str, dict]:
     """The world's volume types, the default one made on first use (Cinder's database always holds it)."""
     if not world.volume_types:
-        world.volume_types[DEFAULT_TYPE["id"]] = _record(world, DEFAULT_TYPE["name"], DEFAULT_TYPE["description"],
-                                                         True, {}, type_id=DEFAULT_TYPE["id"], default=True)
+        world.volume_types[DEFAULT_TYPE_ID] = _record(world, DEFAULT_TYPE_NAME, "Default Volume Type", True, {},
+                                                      type_id=DEFAULT_TYPE_ID, default=True)
     return world.volume_types
 
 

@@ -52,7 +52,8 @@ ADMIN_FILES = ("compute/v2/test_flavor.py",  # exotui/demo/nova_flavors_admin.py
                "volume/v3/test_service.py",
                # neutron_api.py's admin (external and shared networks, any project's) and neutron_admin.py's
                "network/v2/test_network.py", "network/v2/test_floating_ip.py", "network/v2/test_router.py",
-               "network/v2/test_port.py")
+               "network/v2/test_port.py",
+               "image/v2/test_image.py")  # glance.py: an admin publicizes an image
 
 
 def functional_root() -> Path:

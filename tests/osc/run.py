@@ -47,6 +47,7 @@ DEMO_ADMIN, DEMO_SYSTEM = "exotui-demo-admin", "exotui-demo-system"  # exotui.de
 # on the demo: run as its admin, where the demo models an admin's powers
 ADMIN_FILES = ("compute/v2/test_flavor.py",  # exotui/demo/nova_flavors_admin.py
                "compute/v2/test_aggregate.py", "compute/v2/test_hypervisor.py",  # demo/nova_hosts_admin.py
+               "compute/v2/test_keypair.py",  # nova_catalog.py: another user's keypairs
                "volume/v3/test_volume_type.py",  # exotui/demo/cinder_types_admin.py
                "volume/v3/test_volume.py", "volume/v3/test_volume_snapshot.py",  # demo/cinder_admin_actions.py
                "volume/v3/test_service.py",

@@ -11,6 +11,9 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from . import cinder_admin_actions as admin_actions
+from . import cinder_metadata as meta_routes
+from . import cinder_types_admin as types_admin
 from .common import (
     ApiError,
     as_bool,
@@ -29,9 +32,6 @@ from .world import World
 
 MIN_VERSION, MAX_VERSION = "3.0", "3.71"
 SERVICE_UUID = "9fd6eb18-a8a8-4d00-9838-5b2e58bc2ca5"  # the (one) cinder-volume service
-DEFAULT_TYPE = {"id": "519201be-3df7-4cd8-8309-ca6122f9458d", "name": "__DEFAULT__", "is_public": True,
-                "description": "Default Volume Type", "extra_specs": {}, "os-volume-type-access:is_public": True}
-VOLUME_TYPES = {DEFAULT_TYPE["name"]: DEFAULT_TYPE}
 ATTACH_SECONDS, DETACH_SECONDS, CREATE_SECONDS, DELETE_SECONDS, EXTEND_SECONDS = 1.5, 1.5, 2.0, 1.0, 1.0
 # Cinder's configured defaults, which the oracle's project also had
 DEFAULT_QUOTA = {"volumes": 10, "per_volume_gigabytes": -1, "snapshots": 10, "gigabytes": 1000, "backups": 10,
@@ -61,11 +61,11 @@ def _stamp(world: World) -> str:
 # --- functions other services and the seed call (the contract) ---------------------------------
 
 def create_volume(world: World, project_id: str, name: str | None, size: int, *, description: str | None = None,
-                  image_id: str | None = None, volume_type: str = "__DEFAULT__", user_id: str = "",
+                  image_id: str | None = None, volume_type: str | None = None, user_id: str = "",
                   bootable: bool = False, instant: bool = False, snapshot_id: str | None = None,
                   metadata: dict | None = None) -> dict:
     """Add a volume: `creating` then `available` after a short delay (at once if `instant`)."""
-    vtype = VOLUME_TYPES.get(volume_type, DEFAULT_TYPE)
+    vtype = (volume_type and types_admin.by_name_or_id(world, volume_type)) or types_admin.default_type(world)
     volume = {
         "id": new_id(world), "status": "creating", "size": size, "availability_zone": "nova",
         "created_at": _stamp(world), "updated_at": None, "name": name, "description": description,
@@ -440,13 +440,13 @@ async def create_volume_api(request: web.Request) -> web.Response:
     size = _size(spec["size"]) if spec.get("size") is not None else snapshot["size"]
     if spec.get("availability_zone") not in (None, "nova"):
         raise ApiError(400, f"Invalid input received: Availability zone '{spec['availability_zone']}' is invalid.")
-    vtype = spec.get("volume_type") or DEFAULT_TYPE["name"]
-    if vtype not in VOLUME_TYPES and vtype != DEFAULT_TYPE["id"]:
+    vtype = spec.get("volume_type") or types_admin.default_type(world)["name"]
+    if types_admin.by_name_or_id(world, vtype) is None:
         raise ApiError(404, f"Volume type with name {vtype} could not be found.")
     _check_quota(world, ctx["project_id"], volumes=1, gigabytes=size)
     volume = create_volume(world, ctx["project_id"], spec.get("name"), size, description=spec.get("description"),
                            image_id=image_id, user_id=ctx["user_id"], metadata=spec.get("metadata"),
-                           snapshot_id=snapshot["id"] if snapshot else None)
+                           snapshot_id=snapshot["id"] if snapshot else None, volume_type=vtype)
     volume["multiattach"] = bool(spec.get("multiattach"))
     # the answer shows the volume as it was created, even when the demo's transitions are instant
     body = {**volume_body(request, volume, tenant=False), "status": "creating", "updated_at": None}
@@ -480,13 +480,19 @@ async def delete_volume(request: web.Request) -> web.Response:
     return no_content(202)
 
 
-async def volume_action(request: web.Request) -> web.Response:
-    world, ctx = world_of(request), ctx_of(request)
-    volume = _owned_volume(request, request.match_info["volume_id"])
+async def _action_of(request: web.Request) -> tuple[str, object]:
+    """An action body's one key and its arguments."""
     body = await read_json(request)
     if not isinstance(body, dict) or len(body) != 1:
         raise ApiError(400, "Malformed request body")
     action, args = next(iter(body.items()))
+    return action, args
+
+
+async def volume_action(request: web.Request) -> web.Response:
+    world, ctx = world_of(request), ctx_of(request)
+    volume = _owned_volume(request, request.match_info["volume_id"])
+    action, args = await _action_of(request)
     if action == "os-extend":
         if not isinstance(args, dict) or "new_size" not in args:
             raise ApiError(400, "Invalid input for field/attribute os-extend. 'new_size' is a required property")
@@ -511,7 +517,15 @@ async def volume_action(request: web.Request) -> web.Response:
         flag = args.get("bootable") if isinstance(args, dict) else None
         volume["bootable"] = "true" if as_bool(str(flag)) else "false"
         return web.Response(status=200)
-    if action in ("os-reset_status", "os-force_delete", "os-migrate_volume", "os-retype"):
+    if action == "os-reset_status":
+        return admin_actions.reset_volume_status(request, volume, args)
+    if action == "os-set_image_metadata":
+        return meta_routes.set_image_metadata(volume, args)
+    if action == "os-unset_image_metadata":
+        return meta_routes.unset_image_metadata(volume, args)
+    if action == "os-show_image_metadata":
+        return meta_routes.show_image_metadata(volume)
+    if action in ("os-force_delete", "os-migrate_volume", "os-retype"):
         raise ApiError(403, f"Policy doesn't allow volume_extension:volume_admin_actions:"
                             f"{action[3:]} to be performed.")
     raise ApiError(400, f"There is no such action: {action}")
@@ -564,6 +578,14 @@ async def update_snapshot(request: web.Request) -> web.Response:
     return json_response({"snapshot": snapshot_body(request, snapshot, extended=False)})
 
 
+async def snapshot_action(request: web.Request) -> web.Response:
+    snapshot = _owned_snapshot(request, request.match_info["snapshot_id"])
+    action, args = await _action_of(request)
+    if action == "os-reset_status":
+        return admin_actions.reset_snapshot_status(request, snapshot, args)
+    raise ApiError(400, f"There is no such action: {action}")
+
+
 async def delete_snapshot(request: web.Request) -> web.Response:
     world = world_of(request)
     snapshot = _owned_snapshot(request, request.match_info["snapshot_id"])
@@ -575,19 +597,7 @@ async def delete_snapshot(request: web.Request) -> web.Response:
     return no_content(202)
 
 
-# --- types, limits, quotas, zones ---
-
-async def list_types(request: web.Request) -> web.Response:
-    return json_response({"volume_types": list(VOLUME_TYPES.values())})
-
-
-async def show_type(request: web.Request) -> web.Response:
-    ident = request.match_info["type_id"]
-    found = next((t for t in VOLUME_TYPES.values() if ident in (t["id"], "default")), None)
-    if found is None:
-        raise ApiError(404, f"Volume type {ident} could not be found.")
-    return json_response({"volume_type": found})
-
+# --- limits, quotas, zones (volume types: cinder_types_admin) ---
 
 async def limits(request: web.Request) -> web.Response:
     world, pid = world_of(request), _project(request)
@@ -642,10 +652,13 @@ ROUTES = [
     ("GET", "/snapshots", list_snapshots), ("GET", "/snapshots/detail", list_snapshots),
     ("POST", "/snapshots", create_snapshot_api), ("GET", "/snapshots/{snapshot_id}", show_snapshot),
     ("PUT", "/snapshots/{snapshot_id}", update_snapshot), ("DELETE", "/snapshots/{snapshot_id}", delete_snapshot),
-    ("GET", "/types", list_types), ("GET", "/types/{type_id}", show_type), ("GET", "/limits", limits),
+    ("POST", "/snapshots/{snapshot_id}/action", snapshot_action),
+    *meta_routes.routes("volumes", _owned_volume, "volume_id", "Volume"),
+    *meta_routes.routes("snapshots", _owned_snapshot, "snapshot_id", "Snapshot"),
+    *types_admin.ROUTES, ("GET", "/limits", limits),
     ("GET", "/os-quota-sets/{target}", show_quota), ("PUT", "/os-quota-sets/{target}", update_quota),
     ("GET", "/os-quota-sets/{target}/defaults", quota_defaults),
-    ("GET", "/os-availability-zone", availability_zones),
+    ("GET", "/os-availability-zone", availability_zones), ("GET", "/os-services", admin_actions.list_services),
     ("GET", "/backups", empty_backups), ("GET", "/backups/detail", empty_backups),
 ]
 

@@ -118,6 +118,22 @@ async def read_json(request: web.Request, *, malformed: str = "Malformed request
         raise ApiError(400, malformed) from None
 
 
+# oslo_utils.strutils' boolean words (bool_from_string, strict)
+TRUE_WORDS = frozenset({"1", "t", "true", "on", "y", "yes"})
+FALSE_WORDS = frozenset({"0", "f", "false", "off", "n", "no"})
+
+
+def schema_error(field: str, value: Any, reason: str) -> ApiError:
+    """The 400 line of Nova's and Cinder's JSON-schema validators (api/validation/validators.py): the value
+    printed with %s."""
+    return ApiError(400, f"Invalid input for field/attribute {field}. Value: {value}. {reason}")
+
+
+def policy_refused(rule: str) -> ApiError:
+    """Nova's and Cinder's 403 for a policy rule the caller does not pass."""
+    return ApiError(403, f"Policy doesn't allow {rule} to be performed.")
+
+
 def require_dict(value: Any, key: str, message: str | None = None) -> dict:
     """`value[key]` if value is a dict holding a dict there, else ApiError(400)."""
     if not isinstance(value, dict) or not isinstance(value.get(key), dict):

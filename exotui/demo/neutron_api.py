@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from . import neutron as model
+from . import neutron_admin
 from .common import ApiError, json_response, no_content, parse_time, read_json
 from .neutron_extensions import SERVED as EXTENSIONS
 from .service import ctx_of, service_app, world_of
@@ -87,7 +88,7 @@ KINDS = {k.collection: k for k in [
                    "extra_dhcp_opts", "binding:vnic_type", "binding:host_id", "binding:profile", "tags"},
          frozenset({"name", "admin_state_up", "device_id", "device_owner", "security_groups", "description",
                     "port_security_enabled", "allowed_address_pairs", "extra_dhcp_opts", "binding:vnic_type",
-                    "binding:host_id", "binding:profile"}),
+                    "binding:host_id", "binding:profile", "mac_address"}),
          required=("network_id",), admin_only=("binding:host_id", "binding:profile", "mac_address")),
     Kind("routers", "router", "routers", "Router {} could not be found.", "RouterNotFound",
          _OWNER | {"name", "admin_state_up", "external_gateway_info", "description", "availability_zone_hints",
@@ -456,6 +457,8 @@ def _update(world: World, kind: Kind, item: dict, attrs: dict, ctx: dict) -> Non
     if table == "subnets" and "gateway_ip" in attrs:
         _update_gateway_ip(world, item, attrs.pop("gateway_ip"))
     if table == "ports":
+        if "mac_address" in attrs:
+            neutron_admin.change_mac(world, item, attrs.pop("mac_address"))
         if "security_groups" in attrs:
             item["security_groups"] = _security_group_ids(world, attrs.pop("security_groups"), ctx)
         if "device_id" in attrs or "device_owner" in attrs:

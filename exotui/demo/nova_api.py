@@ -11,6 +11,7 @@ from aiohttp import web
 
 from . import cinder, glance, neutron, nova
 from . import nova_flavors_admin as flavors_admin
+from . import nova_hosts_admin as hosts_admin
 from .common import (
     ApiError,
     json_response,
@@ -963,6 +964,7 @@ def make_app(world: World) -> web.Application:
     r.add_get(f"{v}/os-availability-zone", catalog.availability_zones)
     nova_groups.add_routes(r, v)
     flavors_admin.add_routes(r, v)
+    hosts_admin.add_routes(r, v)
     nova_consoles.add_routes(r, v)
     _ACTIONS.update(nova_consoles.ACTIONS)
     return app

@@ -8,9 +8,9 @@ from aiohttp import web
 
 from . import nova
 from . import nova_flavors_admin as flavors_admin
-from .common import ApiError, json_response, no_content, read_json
+from .common import ApiError, json_response, no_content, policy_refused, read_json
 from .nova_api import _bad_input, _mv, _page
-from .service import ctx_of, world_of
+from .service import ctx_of, is_admin, is_public_filter, world_of
 from .world import World
 
 
@@ -26,7 +26,7 @@ def _min_filter(request: web.Request, name: str) -> int | None:
 
 def _flavor_list(request: web.Request) -> list[dict]:
     """Flavors by id, filtered as Nova filters them for the caller (nova_flavors_admin: is_public, access)."""
-    wanted = flavors_admin.is_public_filter(request)
+    wanted = is_public_filter(request)
     min_ram, min_disk = _min_filter(request, "minRam"), _min_filter(request, "minDisk")
     flavors = sorted(world_of(request).flavors.values(), key=lambda f: f["id"])
     flavors = [f for f in flavors if flavors_admin.listed(request, f, wanted)]
@@ -76,9 +76,21 @@ async def flavor_extra_spec(request: web.Request) -> web.Response:
     return json_response({key: flavor["extra_specs"][key]})
 
 
+def _keypair_user(request: web.Request, action: str, asked: str | None = None) -> str:
+    """Whose keypairs: from 2.10 an admin may name another user (`user_id` in the query or the create body);
+    Nova's policy `admin_api or user_id:%(user_id)s` refuses anyone else (keypairs.py, policies/keypairs.py)."""
+    own = ctx_of(request)["user_id"]
+    if _mv(request) < (2, 10):
+        return own
+    user_id = asked or request.query.get("user_id") or own
+    if user_id != own and not is_admin(request):
+        raise policy_refused(f"os_compute_api:os-keypairs:{action}")
+    return user_id
+
+
 async def list_keypairs(request: web.Request) -> web.Response:
     world, mv = world_of(request), _mv(request)
-    user_id = ctx_of(request)["user_id"]
+    user_id = _keypair_user(request, "index")
     pairs = [k for (uid, _name), k in sorted(world.keypairs.items()) if uid == user_id]
     return json_response({"keypairs": [{"keypair": nova.keypair_view(k, mv)} for k in pairs]})
 
@@ -92,7 +104,7 @@ async def create_keypair(request: web.Request) -> web.Response:
     name = spec["name"]
     if not name.strip() or len(name) > 255 or not re.fullmatch(r"[\w .@-]+", name):
         raise ApiError(400, "Keypair data is invalid: Keypair name contains unsafe characters")
-    user_id = ctx_of(request)["user_id"]
+    user_id = _keypair_user(request, "create", spec.get("user_id") if isinstance(spec.get("user_id"), str) else None)
     public_key = spec.get("public_key")
     private_key = None
     if public_key is None:
@@ -118,9 +130,9 @@ async def create_keypair(request: web.Request) -> web.Response:
     return json_response({"keypair": view}, 201 if mv >= (2, 2) else 200)
 
 
-def _keypair(request: web.Request) -> dict:
+def _keypair(request: web.Request, action: str) -> dict:
     name = request.match_info["name"]
-    user_id = ctx_of(request)["user_id"]
+    user_id = _keypair_user(request, action)
     keypair = world_of(request).keypairs.get((user_id, name))
     if keypair is None:
         raise ApiError(404, f"Keypair {name} not found for user {user_id}")
@@ -128,11 +140,11 @@ def _keypair(request: web.Request) -> dict:
 
 
 async def show_keypair(request: web.Request) -> web.Response:
-    return json_response({"keypair": nova.keypair_view(_keypair(request), _mv(request), full=True)})
+    return json_response({"keypair": nova.keypair_view(_keypair(request, "show"), _mv(request), full=True)})
 
 
 async def delete_keypair(request: web.Request) -> web.Response:
-    keypair = _keypair(request)
+    keypair = _keypair(request, "delete")
     del world_of(request).keypairs[(keypair["user_id"], keypair["name"])]
     return no_content(202 if _mv(request) < (2, 2) else 204)
 

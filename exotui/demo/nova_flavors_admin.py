@@ -22,8 +22,17 @@ import uuid
 from aiohttp import web
 
 from . import nova
-from .common import ApiError, json_response, no_content, read_json
-from .service import ctx_of, world_of
+from .common import (
+    FALSE_WORDS,
+    TRUE_WORDS,
+    ApiError,
+    json_response,
+    no_content,
+    policy_refused,
+    read_json,
+    schema_error,
+)
+from .service import ctx_of, is_admin, world_of
 
 MAX_INT = 2147483647  # nova/db/constants.py MAX_INT: the schemas' maximum for ram, vcpus, disk, ...
 FLAVOR_ID_PATTERN = "^(?! )[a-zA-Z0-9. _-]+(?<! )$"  # nova/api/openstack/compute/schemas/flavor_manage.py
@@ -32,26 +41,19 @@ RXTX_PATTERN = r"^[0-9]+(\.[0-9]+)?$"  # schemas/flavor_manage.py rxtx_factor as
 EXTRA_SPEC_KEY_PATTERN = "^[a-zA-Z0-9-_:. ]{1,255}$"  # schemas/flavors_extraspecs.py
 CREATE_KEYS = {"name", "id", "ram", "vcpus", "disk", "OS-FLV-EXT-DATA:ephemeral", "swap", "rxtx_factor",
                "os-flavor-access:is_public"}
-_TRUE, _FALSE = {"1", "t", "true", "on", "y", "yes"}, {"0", "f", "false", "off", "n", "no"}
+_TRUE, _FALSE = TRUE_WORDS, FALSE_WORDS
 
 
 def _mv(request: web.Request) -> tuple[int, int]:
     return request["mv"]
 
 
-def is_admin(request: web.Request) -> bool:
-    """Nova's `context_is_admin` (rule `role:admin`): the admin role, project- or system-scoped."""
-    return any(r.get("name") == "admin" for r in ctx_of(request).get("roles", ()))
-
-
 def _require_admin(request: web.Request, action: str) -> None:
     if not is_admin(request):
-        raise ApiError(403, f"Policy doesn't allow os_compute_api:{action} to be performed.")
+        raise policy_refused(f"os_compute_api:{action}")
 
 
-def _invalid(field: str, value, reason: str) -> ApiError:
-    """Nova's schema error line (nova/api/validation/validators.py): a value printed with %s."""
-    return ApiError(400, f"Invalid input for field/attribute {field}. Value: {value}. {reason}")
+_invalid = schema_error
 
 
 def visible_to(flavor: dict, project_id: str | None, admin: bool) -> bool:
@@ -62,23 +64,6 @@ def visible_to(flavor: dict, project_id: str | None, admin: bool) -> bool:
 
 def visible(request: web.Request, flavor: dict) -> bool:
     return visible_to(flavor, ctx_of(request).get("project_id"), is_admin(request))
-
-
-def is_public_filter(request: web.Request) -> bool | None:
-    """The is_public filter of a flavor list (flavors.py `_get_flavors`, `_parse_is_public`): True for a member
-    whatever it asks; an admin's `none` means all, absent means True, anything else a strict boolean."""
-    if not is_admin(request):
-        return True
-    raw = request.query.get("is_public")
-    if raw is None:
-        return True
-    if raw.lower() == "none":
-        return None
-    if raw.lower() in _TRUE:
-        return True
-    if raw.lower() in _FALSE:
-        return False
-    raise ApiError(400, f"Invalid is_public filter [{raw}]")
 
 
 def listed(request: web.Request, flavor: dict, wanted: bool | None) -> bool:

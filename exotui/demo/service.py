@@ -8,7 +8,7 @@ from typing import Awaitable, Callable, Iterable
 
 from aiohttp import web
 
-from .common import ApiError, error_body, json_response, new_hex_id
+from .common import FALSE_WORDS, TRUE_WORDS, ApiError, error_body, json_response, new_hex_id
 from .world import World
 
 log = logging.getLogger("exotui.demo")
@@ -109,3 +109,23 @@ def world_of(request: web.Request) -> World:
 
 def ctx_of(request: web.Request) -> dict:
     return request["ctx"]
+
+
+def is_admin(request: web.Request) -> bool:
+    """Every service's default `context_is_admin` (`role:admin`): the admin role, project- or system-scoped."""
+    return any(r.get("name") == "admin" for r in ctx_of(request).get("roles", ()))
+
+
+def is_public_filter(request: web.Request) -> bool | None:
+    """The is_public filter of Nova's flavor and Cinder's volume type lists (each project's `_parse_is_public`):
+    True for a member whatever it asks; an admin's absent means True, `none` all, else a strict boolean."""
+    if not is_admin(request):
+        return True
+    raw = request.query.get("is_public")
+    if raw is None:
+        return True
+    if raw.lower() == "none":
+        return None
+    if raw.lower() in TRUE_WORDS | FALSE_WORDS:
+        return raw.lower() in TRUE_WORDS
+    raise ApiError(400, f"Invalid is_public filter [{raw}]")

@@ -63,6 +63,7 @@ class World:
     servers: dict[str, dict] = field(default_factory=dict)
     instance_actions: dict[str, list[dict]] = field(default_factory=dict)  # server_id -> actions
     server_groups: dict[str, dict] = field(default_factory=dict)
+    aggregates: dict[int, dict] = field(default_factory=dict)  # id -> host aggregate (demo/nova_hosts_admin.py)
     console_tokens: dict[str, dict] = field(default_factory=dict)  # remote console token -> grant (nova_consoles)
     # glance
     images: dict[str, dict] = field(default_factory=dict)
@@ -83,6 +84,7 @@ class World:
     # cinder
     volumes: dict[str, dict] = field(default_factory=dict)
     snapshots: dict[str, dict] = field(default_factory=dict)
+    volume_types: dict[str, dict] = field(default_factory=dict)  # id -> type (demo/cinder_types_admin.py)
     # heat: stack id -> stack (demo/heat_engine.py)
     stacks: dict[str, dict] = field(default_factory=dict)
     # manila: shares, access rules, share types, export locations (demo/manila.py)

@@ -3,10 +3,13 @@
     python tests/osc/demo_for_osc.py --config-dir DIR     # prints "ready" like `exotui demo-cloud`
 
 OSC's compute tests look for a flavor named m1.tiny or cirros256, an image named cirros-*-disk and a
-network named `private` (openstackclient/tests/functional/compute/v2/common.py); devstack makes them as
-admin. The demo's member cannot create flavors, so this launcher adds devstack's fixtures to the world
-before serving it: the two flavors, a public cirros image, and in the first project a `private` network
-and subnet behind a router to `public`. The demo's own seed (Jetstream2's names) is left as it is.
+network named `private` (openstackclient/tests/functional/compute/v2/common.py), and volume's tests for
+the default volume type `lvmdriver-1` (devstack's lib/cinder: one type per LVM backend, the first made
+Cinder's `default_volume_type`); devstack makes them as admin. This launcher adds devstack's fixtures to the
+world before serving it: the two flavors, a public cirros image, the volume type, devstack's project `demo`
+(the member `demo` a member of it; network and router tests make things in it as admin), and in the first
+project a `private` network and subnet behind a router to `public`. The demo's own seed (Jetstream2's names)
+is left as it is.
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from exotui.demo import glance, neutron, nova
+from exotui.demo import cinder_types_admin, glance, neutron, nova
 from exotui.demo.app import CLOUD_NAME, DemoCloud
-from exotui.demo.seed import DEMO_PROJECTS
+from exotui.demo.keystone_admin import stable_id
+from exotui.demo.seed import CINDER_QUOTA, DEMO_PROJECTS, DEMO_USER, NEUTRON_QUOTA, NOVA_QUOTA
 from exotui.demo.world import Knobs
 
 # devstack's (lib/nova flavors, lib/tempest): name, vCPUs, RAM MB, disk GB
@@ -28,8 +32,16 @@ CIRROS = "cirros-0.6.3-x86_64-disk"
 def add_devstack_fixtures(world) -> None:
     for index, (name, vcpus, ram, disk) in enumerate(FLAVORS, start=1):
         nova.add_flavor(world, f"osc-{index}", name, vcpus, ram, disk, {})
+    lvm = cinder_types_admin.add_type(world, "lvmdriver-1", default=True)
+    lvm["extra_specs"]["volume_backend_name"] = "lvmdriver-1"
     glance.add_image(world, CIRROS, disk_format="qcow2", size=21_430_272, min_disk=0,
                      properties={"os_distro": "cirros", "hw_rng_model": "virtio"})
+    demo = stable_id("project", "demo")
+    world.projects[demo] = {"id": demo, "name": "demo", "domain_id": "default", "description": ""}
+    member_role = next(r["id"] for r in world.roles.values() if r["name"] == "member")
+    world.assignments.append((next(u["id"] for u in world.users.values() if u["name"] == DEMO_USER), demo, member_role))
+    world.quotas.setdefault(demo, {"compute": dict(NOVA_QUOTA), "network": dict(NEUTRON_QUOTA),
+                                   "volume": dict(CINDER_QUOTA)})
     project_id = next(p["id"] for p in world.projects.values() if p["name"] == DEMO_PROJECTS[0][0])  # clouds.yaml's
     public = next(n for n in world.networks.values() if n.get("router:external"))
     net = neutron.create_network(world, project_id, "private")

@@ -12,9 +12,9 @@ subprocesses with every OS_* variable removed, choosing clouds by name: `devstac
 there; the user's own clouds.yaml is never read or written.
 
 On the demo cloud, identity's tests and the files in ADMIN_FILES (where the demo models an admin's powers:
-Nova's flavors) run with its admin (`exotui-demo-admin`) and system admin (`exotui-demo-system`). The other
-tests run with the member under all three names: the demo's Neutron, Cinder, Glance and the rest of Nova do
-not model an admin's powers (other projects' resources, external networks, volume types), so an admin there
+Nova's flavors, aggregates and hypervisors, Cinder's volume types, reset-state and services, Neutron's networks
+and ports) run with its admin (`exotui-demo-admin`) and system admin (`exotui-demo-system`). The other tests run
+with the member under all three names: there the demo does not model what an admin's tests need, so an admin
 would only lose the tests that pass as the member.
 """
 
@@ -44,7 +44,17 @@ SERVICES = {  # service -> folder below openstackclient/tests/functional
 }
 OSC_NAMES = ("devstack", "devstack-admin", "devstack-system-admin")
 DEMO_ADMIN, DEMO_SYSTEM = "exotui-demo-admin", "exotui-demo-system"  # exotui.demo.app's names
-ADMIN_FILES = ("compute/v2/test_flavor.py",)  # on the demo: run as its admin (exotui/demo/nova_flavors_admin.py)
+# on the demo: run as its admin, where the demo models an admin's powers
+ADMIN_FILES = ("compute/v2/test_flavor.py",  # exotui/demo/nova_flavors_admin.py
+               "compute/v2/test_aggregate.py", "compute/v2/test_hypervisor.py",  # demo/nova_hosts_admin.py
+               "compute/v2/test_keypair.py",  # nova_catalog.py: another user's keypairs
+               "volume/v3/test_volume_type.py",  # exotui/demo/cinder_types_admin.py
+               "volume/v3/test_volume.py", "volume/v3/test_volume_snapshot.py",  # demo/cinder_admin_actions.py
+               "volume/v3/test_service.py",
+               # neutron_api.py's admin (external and shared networks, any project's) and neutron_admin.py's
+               "network/v2/test_network.py", "network/v2/test_floating_ip.py", "network/v2/test_router.py",
+               "network/v2/test_port.py",
+               "image/v2/test_image.py")  # glance.py: an admin publicizes an image
 
 
 def functional_root() -> Path:

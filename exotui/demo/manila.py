@@ -64,7 +64,9 @@ def _ensure(world: World) -> dict:
     tables = world.shares
     if not tables:
         tables.update({"shares": {}, "rules": {}, "types": {}, "exports": {}})
-        tid = new_id(world)
+        # one ID of its own, as Cinder's default type has: drawn from the world's seeded stream it shifted every
+        # ID seeded after it (the frozen screenshots' server groups and instances)
+        tid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"exotui-demo/manila/types/{DEFAULT_TYPE}"))
         tables["types"][tid] = {
             "id": tid, "name": DEFAULT_TYPE, "description": "CephFS, mounted with the kernel client and a cephx key",
             "extra_specs": {"driver_handles_share_servers": "False", "snapshot_support": "False",

@@ -11,9 +11,13 @@ from pathlib import Path
 
 HOST = "127.0.0.1"
 PORTS = {"mariadb": 3306, "rabbitmq": 5672, "epmd": 4369, "rabbitmq-dist": 25672, "keystone": 5000,
-         "placement": 8778, "glance": 9292, "neutron": 9696, "nova": 8774, "cinder": 8776}
-DATABASES = ("keystone", "placement", "glance", "neutron", "nova_api", "nova", "nova_cell0", "cinder")
-SERVICE_USERS = ("placement", "glance", "neutron", "nova", "cinder")
+         "placement": 8778, "glance": 9292, "neutron": 9696, "nova": 8774, "cinder": 8776,
+         "heat": 8004}
+DATABASES = ("keystone", "placement", "glance", "neutron", "nova_api", "nova", "nova_cell0", "cinder", "heat")
+SERVICE_USERS = ("placement", "glance", "neutron", "nova", "cinder", "heat")
+# Heat makes the users of a stack's wait conditions and software deployments in a domain of its own,
+# managed by an admin of that domain (heat-keystone-setup-domain does the same)
+HEAT_DOMAIN, HEAT_DOMAIN_ADMIN = "heat", "heat_domain_admin"
 REGION = "RegionOne"
 NL = "\n"
 PUBLIC = "valid_interfaces = public\n"
@@ -263,6 +267,47 @@ lock_path = {lay.data}/cinder/locks
 driver = noop
 {_authtoken('cinder', passwords['cinder'])}
 {_service_auth('nova', 'nova', passwords['nova'], 'interface = public' + NL)}
+"""
+
+
+def heat_conf(lay: Layout, db_password: str, passwords: dict[str, str]) -> str:
+    return f"""[DEFAULT]
+log_dir = {lay.log}
+transport_url = {rabbit_url()}
+region_name_for_services = {REGION}
+# one engine process (the default is one a core): the stacks in the tests are small
+num_engine_workers = 1
+stack_user_domain_name = {HEAT_DOMAIN}
+stack_domain_admin = {HEAT_DOMAIN_ADMIN}
+stack_domain_admin_password = {passwords['heat_domain_admin']}
+environment_dir = {lay.etc}/heat/environment.d
+template_dir = {lay.etc}/heat/templates
+# no heat-api-cfn runs: wait conditions and metadata would need it, the tests' templates do not
+heat_metadata_server_url = {url('heat')}
+heat_waitcondition_server_url = {url('heat')}/v1/waitcondition
+[paste_deploy]
+api_paste_config = {lay.etc}/heat/api-paste.ini
+[database]
+connection = {db_url('heat', db_password)}
+[oslo_concurrency]
+lock_path = {lay.data}/heat/locks
+[oslo_messaging_notifications]
+driver = noop
+[clients]
+endpoint_type = publicURL
+[clients_keystone]
+auth_uri = {url('keystone')}
+[ec2authtoken]
+auth_uri = {url('keystone')}/v3
+{_authtoken('heat', passwords['heat'])}
+# Heat acts later for the user (deferred operations) through a Keystone trust to this user; unscoped,
+# as a trust-scoped token must be
+[trustee]
+auth_url = {url('keystone')}
+auth_type = password
+user_domain_name = Default
+username = heat
+password = {passwords['heat']}
 """
 
 

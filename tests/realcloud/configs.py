@@ -12,9 +12,9 @@ from pathlib import Path
 HOST = "127.0.0.1"
 PORTS = {"mariadb": 3306, "rabbitmq": 5672, "epmd": 4369, "rabbitmq-dist": 25672, "keystone": 5000,
          "placement": 8778, "glance": 9292, "neutron": 9696, "nova": 8774, "cinder": 8776,
-         "heat": 8004}
+         "heat": 8004, "swift": 8080, "swift-object": 6200, "swift-container": 6201, "swift-account": 6202}
 DATABASES = ("keystone", "placement", "glance", "neutron", "nova_api", "nova", "nova_cell0", "cinder", "heat")
-SERVICE_USERS = ("placement", "glance", "neutron", "nova", "cinder", "heat")
+SERVICE_USERS = ("placement", "glance", "neutron", "nova", "cinder", "heat", "swift")
 # Heat makes the users of a stack's wait conditions and software deployments in a domain of its own,
 # managed by an admin of that domain (heat-keystone-setup-domain does the same)
 HEAT_DOMAIN, HEAT_DOMAIN_ADMIN = "heat", "heat_domain_admin"
@@ -309,6 +309,84 @@ user_domain_name = Default
 username = heat
 password = {passwords['heat']}
 """
+
+
+SWIFT_RINGS = ("object", "container", "account")
+
+
+def swift_conf(hash_suffix: str) -> str:
+    return f"""[swift-hash]
+swift_hash_path_suffix = {hash_suffix}
+[storage-policy:0]
+name = Policy-0
+default = yes
+"""
+
+
+def swift_server_conf(lay: Layout, kind: str) -> str:
+    """An account, container or object server: one process (workers = 0), one device on the loopback
+    storage folder, logging to the console (`-v`) since no syslog runs."""
+    return f"""[DEFAULT]
+bind_ip = {HOST}
+bind_port = {PORTS['swift-' + kind]}
+workers = 0
+swift_dir = {lay.etc}/swift
+devices = {lay.data}/swift
+mount_check = false
+[pipeline:main]
+pipeline = healthcheck {kind}-server
+[app:{kind}-server]
+use = egg:swift#{kind}
+[filter:healthcheck]
+use = egg:swift#healthcheck
+"""
+
+
+def swift_proxy_conf(lay: Layout, service_password: str) -> str:
+    return f"""[DEFAULT]
+bind_ip = {HOST}
+bind_port = {PORTS['swift']}
+workers = 0
+swift_dir = {lay.etc}/swift
+[pipeline:main]
+pipeline = catch_errors gatekeeper healthcheck proxy-logging listing_formats bulk tempurl authtoken keystoneauth
+  copy slo dlo versioned_writes symlink proxy-logging proxy-server
+[app:proxy-server]
+use = egg:swift#proxy
+account_autocreate = true
+[filter:catch_errors]
+use = egg:swift#catch_errors
+[filter:gatekeeper]
+use = egg:swift#gatekeeper
+[filter:healthcheck]
+use = egg:swift#healthcheck
+[filter:proxy-logging]
+use = egg:swift#proxy_logging
+[filter:listing_formats]
+use = egg:swift#listing_formats
+[filter:bulk]
+use = egg:swift#bulk
+[filter:tempurl]
+use = egg:swift#tempurl
+[filter:keystoneauth]
+use = egg:swift#keystoneauth
+operator_roles = admin, member
+reseller_admin_role = ResellerAdmin
+[filter:copy]
+use = egg:swift#copy
+[filter:slo]
+use = egg:swift#slo
+[filter:dlo]
+use = egg:swift#dlo
+[filter:versioned_writes]
+use = egg:swift#versioned_writes
+allow_versioned_writes = true
+[filter:symlink]
+use = egg:swift#symlink
+[filter:authtoken]
+paste.filter_factory = keystonemiddleware.auth_token:filter_factory
+delay_auth_decision = true
+{_authtoken('swift', service_password).split(NL, 1)[1]}"""
 
 
 def uwsgi_ini(lay: Layout, name: str, module: str, env: dict[str, str], pyargv: str = "",

@@ -31,7 +31,8 @@ FLAVORS = [("m3.tiny", 1, 3, 20), ("m3.small", 2, 6, 20), ("m3.quad", 4, 15, 20)
 ENDPOINTS = [("placement", "placement", url("placement")), ("glance", "image", url("glance")),
              ("neutron", "network", url("neutron")), ("nova", "compute", url("nova") + "/v2.1"),
              ("cinder", "block-storage", url("cinder") + "/v3"), ("cinderv3", "volumev3", url("cinder") + "/v3"),
-             ("heat", "orchestration", url("heat") + "/v1/$(project_id)s")]
+             ("heat", "orchestration", url("heat") + "/v1/$(project_id)s"),
+             ("swift", "object-store", url("swift") + "/v1/AUTH_$(project_id)s")]
 
 
 def admin(pw: dict[str, str]) -> openstack.connection.Connection:

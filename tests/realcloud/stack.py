@@ -9,7 +9,8 @@
     python3 tests/realcloud/stack.py archive  # nova-manage db archive_deleted_rows: deleted servers purged
 
 Real Keystone, Placement, Glance, Neutron (ML2, no agents), Nova (fake virt driver), Cinder (fake
-driver) and Heat (heat-api and one heat-engine) from PyPI, MariaDB and RabbitMQ from Debian, all on
+driver), Heat (heat-api and one heat-engine) and Swift (proxy, account, container and object servers
+on a loopback storage folder) from PyPI, MariaDB and RabbitMQ from Debian, all on
 127.0.0.1. The folder is $EXOTUI_REALCLOUD_DIR, or `.realcloud/` at the top of the repository; the
 clouds.yaml it writes there is what the tests read. Facts and blockers: `docs/realcloud-notes.md`.
 
@@ -227,7 +228,7 @@ def ports_free() -> None:
 def secrets_for(lay: Layout) -> dict[str, str]:
     path = lay.root / "secrets.json"
     values = json.loads(path.read_text()) if path.exists() else {}
-    names = ("db", "admin", "demo", *configs.SERVICE_USERS, configs.HEAT_DOMAIN_ADMIN)
+    names = ("db", "admin", "demo", *configs.SERVICE_USERS, configs.HEAT_DOMAIN_ADMIN, "swift_hash")
     missing = {name: secrets.token_urlsafe(18) for name in names if name not in values}
     if missing:  # a stack made before a service was added gets that service's password
         values.update(missing)
@@ -261,6 +262,10 @@ def write_configs(lay: Layout, pw: dict[str, str]) -> None:
     shutil.copy(venv_etc / "heat" / "api-paste.ini", lay.etc / "heat")
     for folder in ("environment.d", "templates"):
         shutil.copytree(venv_etc / "heat" / folder, lay.etc / "heat" / folder, dirs_exist_ok=True)
+    write(lay.etc / "swift" / "swift.conf", configs.swift_conf(pw["swift_hash"]))
+    write(lay.etc / "swift" / "proxy-server.conf", configs.swift_proxy_conf(lay, pw["swift"]))
+    for kind in configs.SWIFT_RINGS:
+        write(lay.etc / "swift" / f"{kind}-server.conf", configs.swift_server_conf(lay, kind))
     write(lay.etc / "rabbitmq" / "rabbitmq.conf",
           f"listeners.tcp.default = {HOST}:{PORTS['rabbitmq']}\n"
           f"distribution.listener.interface = {HOST}\n"
@@ -286,6 +291,33 @@ def write_configs(lay: Layout, pw: dict[str, str]) -> None:
     }
     for name, text in ini.items():
         write(lay.etc / "uwsgi" / f"{name}.ini", text)
+
+
+def swift_rings(lay: Layout) -> None:
+    """One ring per kind, one replica on one device (data/swift/d1), made once."""
+    (lay.data / "swift" / "d1").mkdir(parents=True, exist_ok=True)
+    for kind in configs.SWIFT_RINGS:
+        if (lay.etc / "swift" / f"{kind}.ring.gz").exists():
+            continue
+        builder = str(lay.etc / "swift" / f"{kind}.builder")
+        run_step(lay, "swift-rings", [lay.bin("swift-ring-builder"), builder, "create", "6", "1", "1"])
+        run_step(lay, "swift-rings", [lay.bin("swift-ring-builder"), builder, "add", "--region", "1", "--zone", "1",
+                                      "--ip", HOST, "--port", str(PORTS[f"swift-{kind}"]), "--device", "d1",
+                                      "--weight", "100"])
+        run_step(lay, "swift-rings", [lay.bin("swift-ring-builder"), builder, "rebalance"])
+
+
+def start_swift(lay: Layout) -> None:
+    """The storage servers and the proxy: eventlet servers of their own, not uWSGI; `-v` logs to the console."""
+    for kind in (*configs.SWIFT_RINGS, "proxy"):
+        conf = str(lay.etc / "swift" / f"{kind}-server.conf")
+        spawn(lay, f"swift-{kind}", [lay.bin(f"swift-{kind}-server"), conf, "-v"])
+        _STARTED.append(f"swift-{kind}")
+
+
+def swift_ready() -> bool:
+    names = ("swift", *(f"swift-{kind}" for kind in configs.SWIFT_RINGS))
+    return all(http_status(name, "/healthcheck") == 200 for name in names)
 
 
 def start_mariadb(lay: Layout, fresh: bool) -> None:
@@ -488,16 +520,21 @@ def bring_up(lay: Layout) -> None:
         seed.catalog(pw)
         say("database migrations (placement, glance, neutron, cinder, nova and heat in parallel)")
         db_syncs(lay, ("placement", "glance", "neutron", "cinder", "nova", "heat"))
-    elif not (lay.data / ".heat-initialised").exists():
-        say("heat joins a stack made without it: its database, user, catalog entry and migrations")
+    added = [name for name in ("heat", "swift") if not (lay.data / f".{name}-initialised").exists()]
+    if added and not fresh:
+        say(f"{' and '.join(added)} join a stack made without them: databases, users, catalog, migrations")
         create_databases(lay, pw)
         seed.catalog(pw)
-        db_syncs(lay, ("heat",))
-    if not (lay.data / ".heat-initialised").exists():
+        if "heat" in added:
+            db_syncs(lay, ("heat",))
+    if "heat" in added:
         seed.heat_domain(pw)
-        (lay.data / ".heat-initialised").write_text(time.strftime("%Y-%m-%dT%H:%M:%S"))
+    for name in added:
+        (lay.data / f".{name}-initialised").write_text(time.strftime("%Y-%m-%dT%H:%M:%S"))
     wait_for("RabbitMQ", lambda: rabbit_ready(lay), 90, lay, "rabbitmq.out")
     say("starting the APIs and the workers")
+    swift_rings(lay)
+    start_swift(lay)
     for name in APIS[1:]:
         start_api(lay, name)
     workers_since = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(time.time() - 1))
@@ -507,6 +544,7 @@ def bring_up(lay: Layout) -> None:
                  f"{name}-api.out")
     wait_for("nova-compute, its resource provider and cinder-volume", lambda: seed.services_up(pw), 120, lay,
              "nova-compute.out")
+    wait_for("the Swift proxy and its storage servers", swift_ready, 60, lay, "swift-proxy.out")
     wait_for("heat-engine", lambda: heat_engine_ready(lay, workers_since), 120, lay, "heat-engine.log")
     run_step(lay, "nova-discover", [lay.bin("nova-manage"), "--config-file", str(lay.etc / "nova" / "nova.conf"),
                                     "cell_v2", "discover_hosts", "--verbose"])

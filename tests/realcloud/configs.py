@@ -113,6 +113,16 @@ region_name = {REGION}
 {extra}"""
 
 
+def _database_locks_no_notifications(lay: Layout, name: str, db_password: str) -> str:
+    return f"""[database]
+connection = {db_url(name, db_password)}
+[oslo_concurrency]
+lock_path = {lay.data}/{name}/locks
+[oslo_messaging_notifications]
+driver = noop
+"""
+
+
 def keystone_conf(lay: Layout, db_password: str) -> str:
     return f"""[DEFAULT]
 log_file = {lay.log}/keystone.log
@@ -259,13 +269,7 @@ resource_query_filters_file = {lay.etc}/cinder/resource_filters.json
 [fake]
 volume_driver = cinder.tests.fake_driver.FakeLoggingVolumeDriver
 volume_backend_name = fake
-[database]
-connection = {db_url('cinder', db_password)}
-[oslo_concurrency]
-lock_path = {lay.data}/cinder/locks
-[oslo_messaging_notifications]
-driver = noop
-{_authtoken('cinder', passwords['cinder'])}
+{_database_locks_no_notifications(lay, 'cinder', db_password)}{_authtoken('cinder', passwords['cinder'])}
 {_service_auth('nova', 'nova', passwords['nova'], 'interface = public' + NL)}
 """
 
@@ -287,13 +291,7 @@ heat_metadata_server_url = {url('heat')}
 heat_waitcondition_server_url = {url('heat')}/v1/waitcondition
 [paste_deploy]
 api_paste_config = {lay.etc}/heat/api-paste.ini
-[database]
-connection = {db_url('heat', db_password)}
-[oslo_concurrency]
-lock_path = {lay.data}/heat/locks
-[oslo_messaging_notifications]
-driver = noop
-[clients]
+{_database_locks_no_notifications(lay, 'heat', db_password)}[clients]
 endpoint_type = publicURL
 [clients_keystone]
 auth_uri = {url('keystone')}
@@ -342,48 +340,28 @@ use = egg:swift#healthcheck
 """
 
 
+SWIFT_PIPELINE = ("catch_errors gatekeeper healthcheck proxy-logging listing_formats bulk tempurl authtoken "
+                  "keystoneauth copy slo dlo versioned_writes symlink proxy-logging proxy-server")
+# the options of the proxy's filters that are not Swift's defaults
+SWIFT_FILTERS = {"keystoneauth": "operator_roles = admin, member\nreseller_admin_role = ResellerAdmin\n",
+                 "versioned_writes": "allow_versioned_writes = true\n"}
+
+
 def swift_proxy_conf(lay: Layout, service_password: str) -> str:
+    filters = [name for name in dict.fromkeys(SWIFT_PIPELINE.split()) if name not in ("authtoken", "proxy-server")]
+    sections = "".join(f"[filter:{name}]\nuse = egg:swift#{name.replace('-', '_')}\n{SWIFT_FILTERS.get(name, '')}"
+                       for name in filters)
     return f"""[DEFAULT]
 bind_ip = {HOST}
 bind_port = {PORTS['swift']}
 workers = 0
 swift_dir = {lay.etc}/swift
 [pipeline:main]
-pipeline = catch_errors gatekeeper healthcheck proxy-logging listing_formats bulk tempurl authtoken keystoneauth
-  copy slo dlo versioned_writes symlink proxy-logging proxy-server
+pipeline = {SWIFT_PIPELINE}
 [app:proxy-server]
 use = egg:swift#proxy
 account_autocreate = true
-[filter:catch_errors]
-use = egg:swift#catch_errors
-[filter:gatekeeper]
-use = egg:swift#gatekeeper
-[filter:healthcheck]
-use = egg:swift#healthcheck
-[filter:proxy-logging]
-use = egg:swift#proxy_logging
-[filter:listing_formats]
-use = egg:swift#listing_formats
-[filter:bulk]
-use = egg:swift#bulk
-[filter:tempurl]
-use = egg:swift#tempurl
-[filter:keystoneauth]
-use = egg:swift#keystoneauth
-operator_roles = admin, member
-reseller_admin_role = ResellerAdmin
-[filter:copy]
-use = egg:swift#copy
-[filter:slo]
-use = egg:swift#slo
-[filter:dlo]
-use = egg:swift#dlo
-[filter:versioned_writes]
-use = egg:swift#versioned_writes
-allow_versioned_writes = true
-[filter:symlink]
-use = egg:swift#symlink
-[filter:authtoken]
+{sections}[filter:authtoken]
 paste.filter_factory = keystonemiddleware.auth_token:filter_factory
 delay_auth_decision = true
 {_authtoken('swift', service_password).split(NL, 1)[1]}"""

@@ -35,7 +35,11 @@ async def fetch_stacks(session: CloudSession) -> list[Stack]:
     if not await has_heat(session):
         return []
     page = await session.get_list(SERVICE, "/stacks", "stacks")
-    return [Stack.from_api(item) for item in page.items if isinstance(item, dict)]
+    stacks = [Stack.from_api(item) for item in page.items if isinstance(item, dict)]
+    # Heat records DELETE_COMPLETE before it marks the row deleted (heat/engine/stack.py delete), so a list
+    # right after a delete can still hold the stack; the real tier caught the store keeping it until the next
+    # poll, 30 s on. Gone is gone.
+    return [stack for stack in stacks if stack.status != "DELETE_COMPLETE"]
 
 
 async def fetch_stack(session: CloudSession, stack: Stack) -> Stack:

@@ -223,7 +223,9 @@ async def list_events(request: web.Request) -> web.Response:
         events = [e for e in events if e["status"].split("_", 1)[-1] in wanted or e["status"] in wanted]
     if "resource_action" in query:
         events = [e for e in events if e["status"].split("_", 1)[0] in query.getall("resource_action")]
-    if query.get("sort_dir") == "desc":
+    # Heat's pagination: newest first unless the client names a sort key or a direction (then oldest first
+    # unless it asks for desc), as heat-engine 27 answers on the real tier
+    if query.get("sort_dir") == "desc" or not (query.get("sort_keys") or query.get("sort_dir")):
         events.reverse()
     marker = query.get("marker")
     if marker:

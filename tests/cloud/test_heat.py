@@ -1,16 +1,22 @@
-"""Heat stacks on the demo cloud, driven by unmodified clients (`openstack stack ...` from python-heatclient,
-openstacksdk's orchestration proxy) and by exotui's cloud layer: create from a HOT template into real
-servers, volumes and networks, outputs, resources linked to what they made, events followed live, delete."""
+"""Heat stacks, driven by unmodified clients (`openstack stack ...` from python-heatclient, openstacksdk's
+orchestration proxy) and by exotui's cloud layer: create from a HOT template into real servers, volumes and
+networks, outputs, resources linked to what they made, events followed live, delete.
+
+The tests that take `target` run on the demo cloud and on the real stack's Heat (tests/realcloud, heat-api
+and heat-engine 27.0.1): the same template, the same assertions, so the demo's Heat answers as Heat does."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import openstack
 import pytest
-from clouds import PROJECT
+from clouds import PROJECT, Target
 from conditions import until
 
 from exotui.cloud.actions import READ_ONLY, ActionRefused, Actions
@@ -96,8 +102,39 @@ def _json(done) -> object:
     return json.loads(done.stdout)
 
 
-def test_the_openstack_cli_creates_shows_and_deletes_a_stack(openstack_cli, lab, conn, demo):
-    openstack_cli("stack", "create", "-t", str(lab), "--parameter", "size=3", "--wait", "cli-lab")
+@pytest.fixture()
+def stacks(target):
+    """The names of the stacks a test makes on its target; whatever is left of them at the end is deleted
+    (the real stack outlives the run: a failed test must not leave a stack that the next run trips on)."""
+    names: list[str] = []
+    yield names
+    for name in names:
+        stack = target.conn.orchestration.find_stack(name)
+        if stack is not None:
+            target.conn.orchestration.delete_stack(stack)
+            target.conn.orchestration.wait_for_delete(stack, interval=0.5, wait=120)
+
+
+@pytest.fixture()
+def openstack_cli(target, stacks):
+    """The `openstack` CLI on the target cloud (its clouds.yaml, its cloud name)."""
+    exe = Path(sys.executable).parent / "openstack"
+    env = {**os.environ, "OS_CLIENT_CONFIG_FILE": str(target.clouds_yaml)}
+
+    def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+        done = subprocess.run([str(exe), "--os-cloud", target.cloud_name, *args], capture_output=True, text=True,
+                              timeout=180, env=env)
+        if check and done.returncode != 0:
+            raise AssertionError(f"openstack {' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
+        return done
+
+    return run
+
+
+def test_the_openstack_cli_creates_shows_and_deletes_a_stack(openstack_cli, lab, target, stacks):
+    conn = target.conn
+    stacks.append("cli-lab")
+    openstack_cli("stack", "create", "-t", str(lab), "--parameter", "size=3", "--wait", "--poll", "1", "cli-lab")
     listed = _json(openstack_cli("stack", "list", "-f", "json"))
     assert {"Stack Name": "cli-lab", "Stack Status": "CREATE_COMPLETE"}.items() <= next(
         s for s in listed if s["Stack Name"] == "cli-lab").items()
@@ -139,32 +176,43 @@ def test_the_openstack_cli_creates_shows_and_deletes_a_stack(openstack_cli, lab,
     assert conn.network.find_ip(floating.id) is None
 
 
-def test_a_bad_request_gets_heats_words_and_makes_nothing(openstack_cli, lab, tmp_path):
+def test_a_bad_request_gets_heats_words_and_makes_nothing(openstack_cli, lab, tmp_path, stacks):
+    stacks.extend(["nosize", "badimage", "badtype"])
     done = openstack_cli("stack", "create", "-t", str(lab), "nosize", check=False)
     assert done.returncode != 0 and "The Parameter (size) was not provided." in done.stderr
     bad = tmp_path / "bad.yaml"
     bad.write_text(LAB.replace("image: Featured-Ubuntu24", "image: no-such-image"))
     done = openstack_cli("stack", "create", "-t", str(bad), "--parameter", "size=1", "badimage", check=False)
-    assert "Error validating value 'no-such-image': The Image (no-such-image) could not be found." in done.stderr
-    bad.write_text(LAB.replace("OS::Cinder::Volume", "OS::Nope::Volume"))
+    assert ("Property error: : resources.server.properties.image: : Error validating value 'no-such-image': "
+            "No images matching {'name': 'no-such-image'}.") in done.stderr
+    bad.write_text(LAB.replace("OS::Cinder::Volume\n", "OS::Nope::Volume\n"))  # one unknown type (real Heat
+    # names the first it meets, in no fixed order)
     done = openstack_cli("stack", "create", "-t", str(bad), "--parameter", "size=1", "badtype", check=False)
     assert "The Resource Type (OS::Nope::Volume) could not be found." in done.stderr
     assert not {"nosize", "badimage", "badtype"} & set(openstack_cli("stack", "list").stdout.split())
 
 
-def test_openstacksdk_orchestration_proxy(conn, lab):
+def test_openstacksdk_orchestration_proxy(target, lab, stacks):
     import yaml
 
+    conn = target.conn
+    stacks.append("sdk-lab")
     template = yaml.load(LAB, Loader=yaml.BaseLoader)  # the version stays a string, as heatclient sends it
     made = conn.orchestration.create_stack(name="sdk-lab", template=template, parameters={"size": 2})
+    # Heat answers the POST at once and builds in the background (the demo at delay 0 has built already)
+    conn.orchestration.wait_for_status(made, status="CREATE_COMPLETE", failures=["CREATE_FAILED"], interval=0.5,
+                                       wait=120)
     stack = conn.orchestration.get_stack(made.id)
     assert (stack.name, stack.status) == ("sdk-lab", "CREATE_COMPLETE")
     assert {o["output_key"] for o in stack.outputs} == {"address", "summary"}
     assert conn.orchestration.find_stack("sdk-lab").id == made.id  # by name: Heat's lookup redirect
     kinds = {r.resource_type for r in conn.orchestration.resources(stack)}
     assert "OS::Nova::Server" in kinds and "OS::Neutron::FloatingIP" in kinds
-    statuses = [e.resource_status for e in conn.orchestration.stack_events(stack)]
-    assert statuses[0] == "CREATE_IN_PROGRESS" and statuses[-1] == "CREATE_COMPLETE"
+    events = [(e.resource_name, e.resource_status) for e in conn.orchestration.stack_events(stack)]
+    # Heat lists a stack's events newest first unless asked otherwise
+    assert events[0] == ("sdk-lab", "CREATE_COMPLETE") and events[-1] == ("sdk-lab", "CREATE_IN_PROGRESS")
+    oldest_first = conn.orchestration.stack_events(stack, sort_dir="asc")
+    assert [(e.resource_name, e.resource_status) for e in oldest_first] == events[::-1]
     conn.orchestration.delete_stack(stack)
     conn.orchestration.wait_for_delete(stack, interval=0.05, wait=30)
     assert conn.orchestration.find_stack("sdk-lab") is None
@@ -173,28 +221,40 @@ def test_openstacksdk_orchestration_proxy(conn, lab):
 # --- the cloud layer --------------------------------------------------------------------------------------
 
 class Layer:
-    def __init__(self, readonly: bool = False):
-        self.session = CloudSession(lambda: openstack.connect(cloud=CLOUD_NAME), label="heat-test")
-        self.store = ProjectStore(ProjectKey(CLOUD_NAME, PROJECT))
+    def __init__(self, cloud: str = CLOUD_NAME, readonly: bool = False):
+        self.session = CloudSession(lambda: openstack.connect(cloud=cloud), label="heat-test")
+        self.store = ProjectStore(ProjectKey(cloud, PROJECT))
         self.poller = ProjectPoller(self.session, self.store, Intervals(fast=0.02, idle=0.2, others=30))
         self.actions = Actions(self.session, self.store, self.poller, timeout=60, readonly=readonly)
 
 
+async def _running(layer: Layer):
+    await layer.poller.load_all()
+    await layer.poller.start()
+    return layer
+
+
 @pytest.fixture()
-async def slow_heat(tmp_path, monkeypatch):
-    """A demo cloud of its own whose stacks take real (short) time, so their events can be followed."""
+async def slow_heat(target: Target, tmp_path, monkeypatch, stacks):
+    """(demo or None, layer, stacks): on the demo, a demo cloud of its own whose stacks take real (short)
+    time, so that their events can be followed; on the real stack, its Heat, which takes its own time."""
+    if target.real:
+        layer = await _running(Layer(target.cloud_name))
+        yield None, layer, stacks
+        await layer.poller.stop()
+        layer.session.close()
+        return
     with DemoCloudThread(Knobs(delay_scale=0.05, seed=4, ssh=False)) as demo:
         monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(demo.cloud.write_config(tmp_path)))
-        layer = Layer()
-        await layer.poller.load_all()
-        await layer.poller.start()
-        yield demo, layer
+        layer = await _running(Layer())
+        yield demo, layer, []  # the cloud goes with the test: nothing to delete
         await layer.poller.stop()
         layer.session.close()
 
 
 async def test_create_and_delete_through_the_one_door_with_events_followed_live(slow_heat, lab):
-    demo, layer = slow_heat
+    demo, layer, stacks = slow_heat
+    stacks.append("live-lab")
     template = read_template(lab)
     assert [p.name for p in template.parameters if p.required] == ["size"]
     heard: list[str] = []
@@ -206,8 +266,9 @@ async def test_create_and_delete_through_the_one_door_with_events_followed_live(
     assert heard[0] == "live-lab: CREATE_IN_PROGRESS (Stack CREATE started)"
     assert heard.index("server: CREATE_IN_PROGRESS") < heard.index("server: CREATE_COMPLETE")
     assert heard[-1] == "live-lab: CREATE_COMPLETE (Stack CREATE completed successfully)"
-    asked = [path for method, path in demo.world.asked if method == "GET" and "/events" in path]
-    assert len(asked) > 2 and any("marker=" in path for path in asked)  # only what is new, each time
+    if demo is not None:  # what went over the wire: only the demo records it
+        asked = [path for method, path in demo.world.asked if method == "GET" and "/events" in path]
+        assert len(asked) > 2 and any("marker=" in path for path in asked)  # only what is new, each time
 
     # the store learns of the stack; its resources link to the rows exotui shows
     await until(lambda: any(s.name == "live-lab" for s in layer.store.get("stacks").values()))
@@ -226,14 +287,15 @@ async def test_create_and_delete_through_the_one_door_with_events_followed_live(
         await layer.actions.delete_stack(stack)
     result = await deleting
     assert result.ok and result.message == "stack live-lab deleted"
-    deletes = [p for m, p in demo.world.asked if m == "DELETE" and "/stacks/" in p]
-    assert len(deletes) == 1
+    if demo is not None:
+        assert len([p for m, p in demo.world.asked if m == "DELETE" and "/stacks/" in p]) == 1
     await until(lambda: not any(s.name == "live-lab" for s in layer.store.get("stacks").values()))
     await until(lambda: layer.store.item("servers", server.physical_id) is None)
 
 
 async def test_events_are_read_from_the_start_then_only_new_ones(slow_heat, lab):
-    demo, layer = slow_heat
+    demo, layer, stacks = slow_heat
+    stacks.append("log-lab")
     result = await layer.actions.create_stack("log-lab", read_template(lab), {"size": "1"})
     stack = Stack(id=result.value, name="log-lab", raw_name="log-lab")
     log = EventLog(stack)
@@ -243,15 +305,17 @@ async def test_events_are_read_from_the_start_then_only_new_ones(slow_heat, lab)
     await layer.actions.delete_stack(stack)
 
 
-async def test_read_only_refuses_stack_writes_before_they_leave(demo, clouds_env, lab):
-    layer = Layer(readonly=True)
-    before = len(demo.world.asked)
+async def test_read_only_refuses_stack_writes_before_they_leave(target, lab, stacks):
+    stacks.append("ro-lab")
+    layer = Layer(target.cloud_name, readonly=True)
+    before = None if target.real else len(target.demo.world.asked)
     with pytest.raises(ActionRefused, match=READ_ONLY):
         await layer.actions.create_stack("ro-lab", read_template(lab), {"size": "1"})
     with pytest.raises(ActionRefused, match=READ_ONLY):
         await layer.actions.delete_stack(Stack(id="x", name="y"))
-    assert not [a for a in list(demo.world.asked)[before:] if a[0] in ("POST", "DELETE")]
-    assert await fetch_stacks(layer.session) is not None  # reads still go
+    if before is not None:  # the demo records what reached it: no write did
+        assert not [a for a in list(target.demo.world.asked)[before:] if a[0] in ("POST", "DELETE")]
+    assert "ro-lab" not in {s.name for s in await fetch_stacks(layer.session)}  # reads still go; nothing made
     layer.session.close()
 
 

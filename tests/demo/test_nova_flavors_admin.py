@@ -265,8 +265,8 @@ def test_heat_sees_the_flavors_its_user_sees(operators, tmp_path):  # noqa: F811
         template.write_text("heat_template_version: 2018-08-31\nresources:\n  vm:\n    type: OS::Nova::Server\n"
                             f"    properties: {{flavor: {flavor.name}, image: Featured-Ubuntu24, networks: []}}\n")
         done = cli(operators, ALT_CLOUD_NAME, "stack", "create", "-t", str(template), "hidden")
-        assert done.returncode != 0 and (f"Error validating value '{flavor.name}': The Flavor ({flavor.name}) "
-                                         "could not be found.") in done.stderr
+        assert done.returncode != 0 and (f"Error validating value '{flavor.name}': No Flavor matching "
+                                         f"{{'name': '{flavor.name}'}}. (HTTP 404)") in done.stderr  # real Heat's words
         admin.compute.flavor_add_tenant_access(flavor.id, alt.current_project_id)
         done = cli(operators, ALT_CLOUD_NAME, "stack", "create", "-t", str(template), "--wait", "shared")
         assert done.returncode == 0, done.stderr

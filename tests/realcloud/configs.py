@@ -11,9 +11,13 @@ from pathlib import Path
 
 HOST = "127.0.0.1"
 PORTS = {"mariadb": 3306, "rabbitmq": 5672, "epmd": 4369, "rabbitmq-dist": 25672, "keystone": 5000,
-         "placement": 8778, "glance": 9292, "neutron": 9696, "nova": 8774, "cinder": 8776}
-DATABASES = ("keystone", "placement", "glance", "neutron", "nova_api", "nova", "nova_cell0", "cinder")
-SERVICE_USERS = ("placement", "glance", "neutron", "nova", "cinder")
+         "placement": 8778, "glance": 9292, "neutron": 9696, "nova": 8774, "cinder": 8776,
+         "heat": 8004, "swift": 8080, "swift-object": 6200, "swift-container": 6201, "swift-account": 6202}
+DATABASES = ("keystone", "placement", "glance", "neutron", "nova_api", "nova", "nova_cell0", "cinder", "heat")
+SERVICE_USERS = ("placement", "glance", "neutron", "nova", "cinder", "heat", "swift")
+# Heat makes the users of a stack's wait conditions and software deployments in a domain of its own,
+# managed by an admin of that domain (heat-keystone-setup-domain does the same)
+HEAT_DOMAIN, HEAT_DOMAIN_ADMIN = "heat", "heat_domain_admin"
 REGION = "RegionOne"
 NL = "\n"
 PUBLIC = "valid_interfaces = public\n"
@@ -107,6 +111,16 @@ username = {user}
 password = {password}
 region_name = {REGION}
 {extra}"""
+
+
+def _database_locks_no_notifications(lay: Layout, name: str, db_password: str) -> str:
+    return f"""[database]
+connection = {db_url(name, db_password)}
+[oslo_concurrency]
+lock_path = {lay.data}/{name}/locks
+[oslo_messaging_notifications]
+driver = noop
+"""
 
 
 def keystone_conf(lay: Layout, db_password: str) -> str:
@@ -255,15 +269,102 @@ resource_query_filters_file = {lay.etc}/cinder/resource_filters.json
 [fake]
 volume_driver = cinder.tests.fake_driver.FakeLoggingVolumeDriver
 volume_backend_name = fake
-[database]
-connection = {db_url('cinder', db_password)}
-[oslo_concurrency]
-lock_path = {lay.data}/cinder/locks
-[oslo_messaging_notifications]
-driver = noop
-{_authtoken('cinder', passwords['cinder'])}
+{_database_locks_no_notifications(lay, 'cinder', db_password)}{_authtoken('cinder', passwords['cinder'])}
 {_service_auth('nova', 'nova', passwords['nova'], 'interface = public' + NL)}
 """
+
+
+def heat_conf(lay: Layout, db_password: str, passwords: dict[str, str]) -> str:
+    return f"""[DEFAULT]
+log_dir = {lay.log}
+transport_url = {rabbit_url()}
+region_name_for_services = {REGION}
+# one engine process (the default is one a core): the stacks in the tests are small
+num_engine_workers = 1
+stack_user_domain_name = {HEAT_DOMAIN}
+stack_domain_admin = {HEAT_DOMAIN_ADMIN}
+stack_domain_admin_password = {passwords['heat_domain_admin']}
+environment_dir = {lay.etc}/heat/environment.d
+template_dir = {lay.etc}/heat/templates
+# no heat-api-cfn runs: wait conditions and metadata would need it, the tests' templates do not
+heat_metadata_server_url = {url('heat')}
+heat_waitcondition_server_url = {url('heat')}/v1/waitcondition
+[paste_deploy]
+api_paste_config = {lay.etc}/heat/api-paste.ini
+{_database_locks_no_notifications(lay, 'heat', db_password)}[clients]
+endpoint_type = publicURL
+[clients_keystone]
+auth_uri = {url('keystone')}
+[ec2authtoken]
+auth_uri = {url('keystone')}/v3
+{_authtoken('heat', passwords['heat'])}
+# Heat acts later for the user (deferred operations) through a Keystone trust to this user; unscoped,
+# as a trust-scoped token must be
+[trustee]
+auth_url = {url('keystone')}
+auth_type = password
+user_domain_name = Default
+username = heat
+password = {passwords['heat']}
+"""
+
+
+SWIFT_RINGS = ("object", "container", "account")
+
+
+def swift_conf(hash_suffix: str) -> str:
+    return f"""[swift-hash]
+swift_hash_path_suffix = {hash_suffix}
+[storage-policy:0]
+name = Policy-0
+default = yes
+"""
+
+
+def swift_server_conf(lay: Layout, kind: str) -> str:
+    """An account, container or object server: one process (workers = 0), one device on the loopback
+    storage folder, logging to the console (`-v`) since no syslog runs."""
+    return f"""[DEFAULT]
+bind_ip = {HOST}
+bind_port = {PORTS['swift-' + kind]}
+workers = 0
+swift_dir = {lay.etc}/swift
+devices = {lay.data}/swift
+mount_check = false
+[pipeline:main]
+pipeline = healthcheck {kind}-server
+[app:{kind}-server]
+use = egg:swift#{kind}
+[filter:healthcheck]
+use = egg:swift#healthcheck
+"""
+
+
+SWIFT_PIPELINE = ("catch_errors gatekeeper healthcheck proxy-logging listing_formats bulk tempurl authtoken "
+                  "keystoneauth copy slo dlo versioned_writes symlink proxy-logging proxy-server")
+# the options of the proxy's filters that are not Swift's defaults
+SWIFT_FILTERS = {"keystoneauth": "operator_roles = admin, member\nreseller_admin_role = ResellerAdmin\n",
+                 "versioned_writes": "allow_versioned_writes = true\n"}
+
+
+def swift_proxy_conf(lay: Layout, service_password: str) -> str:
+    filters = [name for name in dict.fromkeys(SWIFT_PIPELINE.split()) if name not in ("authtoken", "proxy-server")]
+    sections = "".join(f"[filter:{name}]\nuse = egg:swift#{name.replace('-', '_')}\n{SWIFT_FILTERS.get(name, '')}"
+                       for name in filters)
+    return f"""[DEFAULT]
+bind_ip = {HOST}
+bind_port = {PORTS['swift']}
+workers = 0
+swift_dir = {lay.etc}/swift
+[pipeline:main]
+pipeline = {SWIFT_PIPELINE}
+[app:proxy-server]
+use = egg:swift#proxy
+account_autocreate = true
+{sections}[filter:authtoken]
+paste.filter_factory = keystonemiddleware.auth_token:filter_factory
+delay_auth_decision = true
+{_authtoken('swift', service_password).split(NL, 1)[1]}"""
 
 
 def uwsgi_ini(lay: Layout, name: str, module: str, env: dict[str, str], pyargv: str = "",

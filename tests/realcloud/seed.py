@@ -30,7 +30,9 @@ FLAVORS = [("m3.tiny", 1, 3, 20), ("m3.small", 2, 6, 20), ("m3.quad", 4, 15, 20)
            ("g3.xl", 32, 120, 60)]
 ENDPOINTS = [("placement", "placement", url("placement")), ("glance", "image", url("glance")),
              ("neutron", "network", url("neutron")), ("nova", "compute", url("nova") + "/v2.1"),
-             ("cinder", "block-storage", url("cinder") + "/v3"), ("cinderv3", "volumev3", url("cinder") + "/v3")]
+             ("cinder", "block-storage", url("cinder") + "/v3"), ("cinderv3", "volumev3", url("cinder") + "/v3"),
+             ("heat", "orchestration", url("heat") + "/v1/$(project_id)s"),
+             ("swift", "object-store", url("swift") + "/v1/AUTH_$(project_id)s")]
 
 
 def admin(pw: dict[str, str]) -> openstack.connection.Connection:
@@ -60,6 +62,22 @@ def catalog(pw: dict[str, str]) -> None:
         svc = ident.create_service(name=name, type=kind, enabled=True)
         for interface in ("public", "internal", "admin"):
             ident.create_endpoint(service_id=svc.id, interface=interface, url=address, region_id=REGION)
+    conn.close()
+
+
+def heat_domain(pw: dict[str, str]) -> None:
+    """What heat-keystone-setup-domain does: a domain for the users Heat makes for stacks, its admin, and
+    the role those users get."""
+    conn = admin(pw)
+    ident = conn.identity
+    domain = ident.find_domain(configs.HEAT_DOMAIN) or ident.create_domain(
+        name=configs.HEAT_DOMAIN, description="Owns users and projects created by heat")
+    user = ident.find_user(configs.HEAT_DOMAIN_ADMIN, domain_id=domain.id) or ident.create_user(
+        name=configs.HEAT_DOMAIN_ADMIN, password=pw[configs.HEAT_DOMAIN_ADMIN], domain_id=domain.id)
+    roles = {r.name: r for r in ident.roles()}
+    ident.assign_domain_role_to_user(domain, user, roles["admin"])
+    if "heat_stack_user" not in roles:
+        ident.create_role(name="heat_stack_user")
     conn.close()
 
 

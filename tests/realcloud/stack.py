@@ -8,10 +8,11 @@
     python3 tests/realcloud/stack.py start-apis nova neutron  # ... and started again, answering when it returns
     python3 tests/realcloud/stack.py archive  # nova-manage db archive_deleted_rows: deleted servers purged
 
-Real Keystone, Placement, Glance, Neutron (ML2, no agents), Nova (fake virt driver) and Cinder (fake
-driver) from PyPI, MariaDB and RabbitMQ from Debian, all on 127.0.0.1. The folder is
-$EXOTUI_REALCLOUD_DIR, or `.realcloud/` at the top of the repository; the clouds.yaml it writes
-there is what the tests read. Facts and blockers: `docs/realcloud-notes.md`.
+Real Keystone, Placement, Glance, Neutron (ML2, no agents), Nova (fake virt driver), Cinder (fake
+driver), Heat (heat-api and one heat-engine) and Swift (proxy, account, container and object servers
+on a loopback storage folder) from PyPI, MariaDB and RabbitMQ from Debian, all on
+127.0.0.1. The folder is $EXOTUI_REALCLOUD_DIR, or `.realcloud/` at the top of the repository; the
+clouds.yaml it writes there is what the tests read. Facts and blockers: `docs/realcloud-notes.md`.
 
 `up` runs in two halves: this file under any Python installs what is missing and then runs itself
 again under the stack's own venv, which has openstacksdk and PyMySQL for the rest.
@@ -41,8 +42,9 @@ from configs import HOST, PORTS, Layout, url
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 APT_PACKAGES = ("mariadb-server", "rabbitmq-server")
-APIS = ("keystone", "placement", "glance", "neutron", "nova", "cinder")
-READY_PATHS = {"keystone": "/v3", "placement": "/", "glance": "/", "neutron": "/", "nova": "/", "cinder": "/"}
+APIS = ("keystone", "placement", "glance", "neutron", "nova", "cinder", "heat")
+READY_PATHS = {"keystone": "/v3", "placement": "/", "glance": "/", "neutron": "/", "nova": "/", "cinder": "/",
+               "heat": "/"}
 
 
 class StackError(Exception):
@@ -225,12 +227,13 @@ def ports_free() -> None:
 
 def secrets_for(lay: Layout) -> dict[str, str]:
     path = lay.root / "secrets.json"
-    if path.exists():
-        return json.loads(path.read_text())
-    names = ("db", "admin", "demo", *configs.SERVICE_USERS)
-    values = {name: secrets.token_urlsafe(18) for name in names}
-    path.write_text(json.dumps(values))
-    path.chmod(0o600)
+    values = json.loads(path.read_text()) if path.exists() else {}
+    names = ("db", "admin", "demo", *configs.SERVICE_USERS, configs.HEAT_DOMAIN_ADMIN, "swift_hash")
+    missing = {name: secrets.token_urlsafe(18) for name in names if name not in values}
+    if missing:  # a stack made before a service was added gets that service's password
+        values.update(missing)
+        path.write_text(json.dumps(values))
+        path.chmod(0o600)
     return values
 
 
@@ -255,6 +258,14 @@ def write_configs(lay: Layout, pw: dict[str, str]) -> None:
     write(lay.etc / "cinder" / "cinder.conf", configs.cinder_conf(lay, pw["db"], pw))
     shutil.copy(venv_etc / "cinder" / "api-paste.ini", lay.etc / "cinder")
     shutil.copy(venv_etc / "cinder" / "resource_filters.json", lay.etc / "cinder")
+    write(lay.etc / "heat" / "heat.conf", configs.heat_conf(lay, pw["db"], pw))
+    shutil.copy(venv_etc / "heat" / "api-paste.ini", lay.etc / "heat")
+    for folder in ("environment.d", "templates"):
+        shutil.copytree(venv_etc / "heat" / folder, lay.etc / "heat" / folder, dirs_exist_ok=True)
+    write(lay.etc / "swift" / "swift.conf", configs.swift_conf(pw["swift_hash"]))
+    write(lay.etc / "swift" / "proxy-server.conf", configs.swift_proxy_conf(lay, pw["swift"]))
+    for kind in configs.SWIFT_RINGS:
+        write(lay.etc / "swift" / f"{kind}-server.conf", configs.swift_server_conf(lay, kind))
     write(lay.etc / "rabbitmq" / "rabbitmq.conf",
           f"listeners.tcp.default = {HOST}:{PORTS['rabbitmq']}\n"
           f"distribution.listener.interface = {HOST}\n"
@@ -275,9 +286,38 @@ def write_configs(lay: Layout, pw: dict[str, str]) -> None:
                                   {"OS_NOVA_CONFIG_DIR": str(lay.etc / "nova")}),
         "cinder": configs.uwsgi_ini(lay, "cinder", "cinder.wsgi.api:application", {},
                                     pyargv=f"--config-file {lay.etc / 'cinder' / 'cinder.conf'}"),
+        "heat": configs.uwsgi_ini(lay, "heat", "heat.wsgi.api:application", {},
+                                  pyargv=f"--config-file {lay.etc / 'heat' / 'heat.conf'}"),
     }
     for name, text in ini.items():
         write(lay.etc / "uwsgi" / f"{name}.ini", text)
+
+
+def swift_rings(lay: Layout) -> None:
+    """One ring per kind, one replica on one device (data/swift/d1), made once."""
+    (lay.data / "swift" / "d1").mkdir(parents=True, exist_ok=True)
+    for kind in configs.SWIFT_RINGS:
+        if (lay.etc / "swift" / f"{kind}.ring.gz").exists():
+            continue
+        builder = str(lay.etc / "swift" / f"{kind}.builder")
+        run_step(lay, "swift-rings", [lay.bin("swift-ring-builder"), builder, "create", "6", "1", "1"])
+        run_step(lay, "swift-rings", [lay.bin("swift-ring-builder"), builder, "add", "--region", "1", "--zone", "1",
+                                      "--ip", HOST, "--port", str(PORTS[f"swift-{kind}"]), "--device", "d1",
+                                      "--weight", "100"])
+        run_step(lay, "swift-rings", [lay.bin("swift-ring-builder"), builder, "rebalance"])
+
+
+def start_swift(lay: Layout) -> None:
+    """The storage servers and the proxy: eventlet servers of their own, not uWSGI; `-v` logs to the console."""
+    for kind in (*configs.SWIFT_RINGS, "proxy"):
+        conf = str(lay.etc / "swift" / f"{kind}-server.conf")
+        spawn(lay, f"swift-{kind}", [lay.bin(f"swift-{kind}-server"), conf, "-v"])
+        _STARTED.append(f"swift-{kind}")
+
+
+def swift_ready() -> bool:
+    names = ("swift", *(f"swift-{kind}" for kind in configs.SWIFT_RINGS))
+    return all(http_status(name, "/healthcheck") == 200 for name in names)
 
 
 def start_mariadb(lay: Layout, fresh: bool) -> None:
@@ -328,6 +368,15 @@ def start_rabbitmq(lay: Layout) -> None:
 def rabbit_ready(lay: Layout) -> bool:
     return subprocess.run(["/usr/lib/rabbitmq/bin/rabbitmqctl", "-n", "rabbit@localhost", "status"],
                           capture_output=True, env={**os.environ, **rabbit_env(lay)}, timeout=30, check=False).returncode == 0
+
+
+def heat_engine_ready(lay: Layout, since: str) -> bool:
+    """heat-engine reports itself in its service table once its RPC server listens (every API call
+    goes through it, and one sent before would wait out the RPC timeout)."""
+    done = subprocess.run(["mariadb", f"--defaults-file={lay.etc / 'my.cnf'}", "-uroot", "-N", "-e",
+                           f"SELECT COUNT(*) FROM heat.service WHERE created_at >= '{since}'"],
+                          capture_output=True, text=True, check=False)
+    return done.returncode == 0 and done.stdout.strip() not in ("", "0")
 
 
 def create_databases(lay: Layout, pw: dict[str, str]) -> None:
@@ -397,7 +446,7 @@ def archive(lay: Layout) -> None:
                          f"{done.stderr[-1500:]}")
 
 
-def db_syncs(lay: Layout) -> None:
+def db_syncs(lay: Layout, which: tuple[str, ...]) -> None:
     etc = lay.etc
     nova = ["--config-file", str(etc / "nova" / "nova.conf")]
     pw = secrets_for(lay)
@@ -410,6 +459,7 @@ def db_syncs(lay: Layout) -> None:
                         "upgrade", "heads"]],
         "cinder-db": [[lay.bin("cinder-manage"), "--config-file", str(etc / "cinder" / "cinder.conf"),
                        "db", "sync"]],
+        "heat-db": [[lay.bin("heat-manage"), "--config-file", str(etc / "heat" / "heat.conf"), "db_sync"]],
         "nova-db": [[lay.bin("nova-manage"), *nova, "api_db", "sync"],
                     [lay.bin("nova-manage"), *nova, "cell_v2", "map_cell0", "--database_connection",
                      configs.db_url("nova_cell0", pw["db"])],
@@ -421,8 +471,8 @@ def db_syncs(lay: Layout) -> None:
         for argv in chains[name]:
             run_step(lay, name, argv)
 
-    with concurrent.futures.ThreadPoolExecutor(len(chains)) as pool:
-        for future in [pool.submit(chain, name) for name in chains]:
+    with concurrent.futures.ThreadPoolExecutor(len(which)) as pool:
+        for future in [pool.submit(chain, f"{name}-db") for name in which]:
             future.result()
 
 
@@ -433,7 +483,9 @@ def start_workers(lay: Layout) -> None:
                        "nova-scheduler": [lay.bin("nova-scheduler"), *nova],
                        "nova-compute": [lay.bin("nova-compute"), *nova],
                        "cinder-scheduler": [lay.bin("cinder-scheduler"), *cinder],
-                       "cinder-volume": [lay.bin("cinder-volume"), *cinder]}.items():
+                       "cinder-volume": [lay.bin("cinder-volume"), *cinder],
+                       "heat-engine": [lay.bin("heat-engine"), "--config-file",
+                                       str(lay.etc / "heat" / "heat.conf")]}.items():
         spawn(lay, name, argv)
         _STARTED.append(name)
 
@@ -443,7 +495,7 @@ def bring_up(lay: Layout) -> None:
     ports_free()
     for folder in (lay.etc, lay.data, lay.log, lay.run):
         folder.mkdir(parents=True, exist_ok=True)
-    for sub in ("nova/instances", "nova/locks", "cinder/locks", "neutron/locks", "glance/images",
+    for sub in ("nova/instances", "nova/locks", "cinder/locks", "neutron/locks", "heat/locks", "glance/images",
                 "glance/staging", "glance/tasks", "glance/locks"):
         (lay.data / sub).mkdir(parents=True, exist_ok=True)
     fresh = not (lay.data / ".initialised").exists()
@@ -466,18 +518,34 @@ def bring_up(lay: Layout) -> None:
     if fresh:
         say("service users and catalog (blocker 5: before anything that authenticates)")
         seed.catalog(pw)
-        say("database migrations (placement, glance, neutron, cinder and nova in parallel)")
-        db_syncs(lay)
+        say("database migrations (placement, glance, neutron, cinder, nova and heat in parallel)")
+        db_syncs(lay, ("placement", "glance", "neutron", "cinder", "nova", "heat"))
+    added = [name for name in ("heat", "swift") if not (lay.data / f".{name}-initialised").exists()]
+    if added and not fresh:
+        say(f"{' and '.join(added)} join a stack made without them: databases, users, catalog, migrations")
+        create_databases(lay, pw)
+        seed.catalog(pw)
+        if "heat" in added:
+            db_syncs(lay, ("heat",))
+    if "heat" in added:
+        seed.heat_domain(pw)
+    for name in added:
+        (lay.data / f".{name}-initialised").write_text(time.strftime("%Y-%m-%dT%H:%M:%S"))
     wait_for("RabbitMQ", lambda: rabbit_ready(lay), 90, lay, "rabbitmq.out")
     say("starting the APIs and the workers")
+    swift_rings(lay)
+    start_swift(lay)
     for name in APIS[1:]:
         start_api(lay, name)
+    workers_since = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(time.time() - 1))
     start_workers(lay)
     for name in APIS[1:]:
         wait_for(f"the {name} API", lambda name=name: http_status(name, READY_PATHS[name]) < 400, 120, lay,
                  f"{name}-api.out")
     wait_for("nova-compute, its resource provider and cinder-volume", lambda: seed.services_up(pw), 120, lay,
              "nova-compute.out")
+    wait_for("the Swift proxy and its storage servers", swift_ready, 60, lay, "swift-proxy.out")
+    wait_for("heat-engine", lambda: heat_engine_ready(lay, workers_since), 120, lay, "heat-engine.log")
     run_step(lay, "nova-discover", [lay.bin("nova-manage"), "--config-file", str(lay.etc / "nova" / "nova.conf"),
                                     "cell_v2", "discover_hosts", "--verbose"])
     if fresh:

@@ -235,6 +235,18 @@ async def _running(layer: Layer):
 
 
 @pytest.fixture()
+async def slow_demo(tmp_path, monkeypatch):
+    """(demo, layer): a demo cloud of its own whose writes take real (short) time, for the kinds the real
+    stack does not run (tests/cloud/test_shares.py, test_magnum.py import it)."""
+    with DemoCloudThread(Knobs(delay_scale=0.05, seed=4, ssh=False)) as demo:
+        monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(demo.cloud.write_config(tmp_path)))
+        layer = await _running(Layer())
+        yield demo, layer
+        await layer.poller.stop()
+        layer.session.close()
+
+
+@pytest.fixture()
 async def slow_heat(target: Target, tmp_path, monkeypatch, stacks):
     """(demo or None, layer, stacks): on the demo, a demo cloud of its own whose stacks take real (short)
     time, so that their events can be followed; on the real stack, its Heat, which takes its own time."""

@@ -24,7 +24,7 @@ from exotui.demo.app import DemoCloudThread
 from exotui.demo.world import Knobs
 
 TEMPLATE = "kubernetes-1-30-jammy"
-slow_heat = test_heat.slow_heat  # its fixture, a fixture of this file's too
+slow_demo = test_heat.slow_demo  # its fixture, a fixture of this file's too
 
 
 def recording(layer):
@@ -41,13 +41,13 @@ def recording(layer):
 
 
 def Layer(readonly: bool = False):  # noqa: N802 (test_heat's class, recording)
-    return recording(test_heat.Layer(readonly))
+    return recording(test_heat.Layer(readonly=readonly))
 
 
 @pytest.fixture()
-async def slow_magnum(slow_heat):
+async def slow_magnum(slow_demo):
     """test_heat's demo cloud whose clusters and stacks take real (short) time, so they can be followed."""
-    demo, layer = slow_heat
+    demo, layer = slow_demo
     return demo, recording(layer)
 
 

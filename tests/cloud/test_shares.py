@@ -10,7 +10,7 @@ import logging
 
 import pytest
 from conditions import until
-from test_heat import Layer, slow_heat  # noqa: F401 (a fixture: a demo cloud whose writes take time)
+from test_heat import Layer, slow_demo  # noqa: F401 (a fixture: a demo cloud whose writes take time)
 
 from exotui.cloud.actions import READ_ONLY, ActionRefused
 from exotui.cloud.actions.shares import cephx_problem, ip_problem
@@ -39,8 +39,8 @@ def test_shares_is_a_store_kind_the_poller_lists():
     assert "shares" in KINDS and "shares" in FETCHERS
 
 
-async def test_the_store_lists_shares_with_their_export_paths(slow_heat):  # noqa: F811 (test_heat's fixture)
-    demo, layer = slow_heat
+async def test_the_store_lists_shares_with_their_export_paths(slow_demo):  # noqa: F811 (test_heat's fixture)
+    demo, layer = slow_demo
     await until(lambda: layer.store.state("shares").loaded)
     scratch = _by_name(layer, "genomics-scratch")
     assert scratch is not None
@@ -66,9 +66,9 @@ async def test_the_store_lists_shares_with_their_export_paths(slow_heat):  # noq
     assert await fetch_share_types(layer.session) == ["cephfsnativetype"]
 
 
-async def test_reads_name_exotuis_microversion(slow_heat):  # noqa: F811 (test_heat's fixture)
+async def test_reads_name_exotuis_microversion(slow_demo):  # noqa: F811 (test_heat's fixture)
     """Manila answers 2.0 to a request naming none: no access_rules_status (2.10), no share_type_name (2.6)."""
-    _demo, layer = slow_heat
+    _demo, layer = slow_demo
     bare = await layer.session.get_json("shared_file_system", "/shares/detail")
     assert all("access_rules_status" not in s for s in bare["shares"])
     await until(lambda: layer.store.state("shares").loaded)
@@ -77,8 +77,8 @@ async def test_reads_name_exotuis_microversion(slow_heat):  # noqa: F811 (test_h
     assert tuple(map(int, MV.split("."))) >= (2, 45)  # /share-access-rules
 
 
-async def test_access_key_only_on_request_and_never_logged(slow_heat, caplog):  # noqa: F811 (test_heat's fixture)
-    _demo, layer = slow_heat
+async def test_access_key_only_on_request_and_never_logged(slow_demo, caplog):  # noqa: F811 (test_heat's fixture)
+    _demo, layer = slow_demo
     await until(lambda: _by_name(layer, "genomics-scratch") is not None)
     scratch = _by_name(layer, "genomics-scratch")
     assert scratch is not None
@@ -90,8 +90,8 @@ async def test_access_key_only_on_request_and_never_logged(slow_heat, caplog):  
     assert key.secret not in caplog.text
 
 
-async def test_share_life_through_the_one_door(slow_heat):  # noqa: F811 (test_heat's fixture)
-    demo, layer = slow_heat
+async def test_share_life_through_the_one_door(slow_demo):  # noqa: F811 (test_heat's fixture)
+    demo, layer = slow_demo
     made = await layer.actions.create_share("lab-data", 2, "CEPHFS", description="the lab's files")
     assert made.ok and made.message == "share lab-data created", made.message
     share = layer.store.item("shares", made.value)
@@ -129,8 +129,8 @@ async def test_share_life_through_the_one_door(slow_heat):  # noqa: F811 (test_h
     assert len([p for m, p in demo.world.asked if m == "DELETE" and share.id in p]) == 1
 
 
-async def test_refusals_before_sending_and_manilas_own_words(slow_heat):  # noqa: F811 (test_heat's fixture)
-    demo, layer = slow_heat
+async def test_refusals_before_sending_and_manilas_own_words(slow_demo):  # noqa: F811 (test_heat's fixture)
+    demo, layer = slow_demo
     await until(lambda: _by_name(layer, "reference-db") is not None)
     ref = _by_name(layer, "reference-db")
     before = len(demo.world.asked)
@@ -148,8 +148,8 @@ async def test_refusals_before_sending_and_manilas_own_words(slow_heat):  # noqa
     assert "Requested share exceeds allowed project/user or share type gigabytes quota." in too_big.message
 
 
-async def test_a_share_not_available_is_refused_locally(slow_heat):  # noqa: F811 (test_heat's fixture)
-    demo, layer = slow_heat
+async def test_a_share_not_available_is_refused_locally(slow_demo):  # noqa: F811 (test_heat's fixture)
+    demo, layer = slow_demo
     creating = asyncio.ensure_future(layer.actions.create_share("slow-one", 1))
     await until(lambda: (s := _by_name(layer, "slow-one")) is not None and s.status == "creating")
     share = _by_name(layer, "slow-one")

@@ -23,7 +23,7 @@ def _json(done) -> object:
     return json.loads(done.stdout)
 
 
-def test_the_openstack_cli_makes_resizes_configures_and_deletes_a_cluster(openstack_cli, conn, tmp_path):
+def test_the_openstack_cli_makes_resizes_configures_and_deletes_a_cluster(openstack_cli, conn, tmp_path, monkeypatch):
     templates = {t["name"] for t in _json(openstack_cli("coe", "cluster", "template", "list", "-f", "json"))}
     assert {"kubernetes-1-30-jammy", "kubernetes-1-31-jammy"} <= templates
     shown_template = _json(openstack_cli("coe", "cluster", "template", "show", TEMPLATE, "-f", "json"))
@@ -51,7 +51,9 @@ def test_the_openstack_cli_makes_resizes_configures_and_deletes_a_cluster(openst
     openstack_cli("coe", "cluster", "update", "cli-k8s", "--node-count", "1")  # a JSON patch
     assert _json(openstack_cli("coe", "cluster", "show", "cli-k8s", "-f", "json"))["node_count"] == 1
 
-    # `coe cluster config`: a key made on this side, its CSR signed by the cluster's CA
+    # `coe cluster config`: a key made on this side, its CSR signed by the cluster's CA. magnumclient reads
+    # $SHELL to choose export/setenv and fails with KeyError 'SHELL' without it (CI runs with none)
+    monkeypatch.setenv("SHELL", "/bin/bash")
     out = openstack_cli("coe", "cluster", "config", "cli-k8s", "--dir", str(tmp_path), "--use-certificate").stdout
     assert "KUBECONFIG" in out
     import yaml

@@ -102,8 +102,11 @@ def shares_up(pw: dict[str, str]) -> bool:
     asked for before then finds no host)."""
     conn = admin(pw)
     try:
-        services = {s.binary: s.state for s in conn.shared_file_system.services()}
-        pools = list(conn.shared_file_system.storage_pools())
+        fs = conn.shared_file_system
+        # the sdk's services() asks /services with no microversion, which Manila serves from 2.7 (404 before)
+        listed = fs.get("/services", microversion="2.7").json()["services"]
+        services = {s["binary"]: s["state"] for s in listed}
+        pools = list(fs.storage_pools())
     finally:
         conn.close()
     return all(services.get(b) == "up" for b in ("manila-scheduler", "manila-share")) and bool(pools)

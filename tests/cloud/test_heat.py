@@ -237,7 +237,7 @@ async def _running(layer: Layer):
 @pytest.fixture()
 async def slow_demo(tmp_path, monkeypatch):
     """(demo, layer): a demo cloud of its own whose writes take real (short) time, for the kinds the real
-    stack does not run (tests/cloud/test_shares.py, test_magnum.py import it)."""
+    stack does not run (tests/cloud/test_magnum.py imports it)."""
     with DemoCloudThread(Knobs(delay_scale=0.05, seed=4, ssh=False)) as demo:
         monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(demo.cloud.write_config(tmp_path)))
         layer = await _running(Layer())

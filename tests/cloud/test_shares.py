@@ -1,16 +1,23 @@
-"""Manila shares through exotui's cloud layer against the demo cloud: the `shares` store kind (none where the
-catalog has no Manila), a share's detail with access rules and export locations, the quota meters, and the
-writes (create, extend, delete, grant and revoke access) through the one door, sent once, refused read-only.
-The access key is read only when asked, with keystoneauth's logging off, and never shown by a repr."""
+"""Manila shares through exotui's cloud layer: the `shares` store kind (none where the catalog has no Manila), a
+share's detail with access rules and export locations, the quota meters, and the writes (create, extend, delete,
+grant and revoke access) through the one door, sent once, refused read-only. The access key is read only when
+asked, with keystoneauth's logging off, and never shown by a repr.
+
+The tests that take `target` (through `cloud`) run on the demo cloud and on the real stack's Manila
+(tests/realcloud: manila 23.0.1 with the dummy driver, which serves NFS with ip rules but not CephFS): they make
+NFS shares, the same on both. The CephFS parts (cephx rules, their keys, Ceph export paths) are read from the
+demo's seeded Jetstream2 shares only."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 import pytest
+from clouds import Target
 from conditions import until
-from test_heat import Layer, slow_demo  # noqa: F401 (a fixture: a demo cloud whose writes take time)
+from test_heat import Layer, _running
 
 from exotui.cloud.actions import READ_ONLY, ActionRefused
 from exotui.cloud.actions.shares import cephx_problem, ip_problem
@@ -35,11 +42,64 @@ def _by_name(layer: Layer, name: str) -> Share | None:
     return next((s for s in layer.store.get("shares").values() if s.name == name), None)
 
 
+def _writes(demo) -> list[tuple[str, str]]:
+    """What the demo was asked to change since its log was last cleared."""
+    return [a for a in list(demo.world.asked) if a[0] in ("POST", "PUT", "PATCH", "DELETE")]
+
+
+def _delete_shares(conn, names: list[str]) -> None:
+    """The real stack outlives the run: what a test made there (or a failed run left) is deleted."""
+    fs = conn.shared_file_system
+    left = [s for s in fs.shares(details=False) if s.name in names]
+    for share in left:
+        fs.delete_share(share)
+    for share in left:
+        fs.wait_for_delete(share, interval=0.5, wait=60)
+
+
+@contextlib.asynccontextmanager
+async def _demo_layer(tmp_path, monkeypatch):
+    """(demo, layer): a demo cloud of its own, with Jetstream2's seeded CephFS shares, whose writes take real
+    (short) time."""
+    with DemoCloudThread(Knobs(delay_scale=0.05, seed=4, ssh=False)) as demo:
+        monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(demo.cloud.write_config(tmp_path)))
+        layer = await _running(Layer())
+        yield demo, layer
+        await layer.poller.stop()
+        layer.session.close()
+
+
+@pytest.fixture()
+async def slow_demo(tmp_path, monkeypatch):
+    async with _demo_layer(tmp_path, monkeypatch) as made:
+        yield made
+
+
+NAMES = ["lab-data", "huge", "slow-one", "listed", "ro", "ro-kept"]  # what the tests below make on the real stack
+
+
+@pytest.fixture()
+async def cloud(target: Target, tmp_path, monkeypatch):
+    """(demo or None, layer): on the demo, as `slow_demo`; on the real stack, its Manila, which takes its own
+    time (and keeps what is made: the shares named in NAMES are deleted before and after)."""
+    if not target.real:
+        async with _demo_layer(tmp_path, monkeypatch) as made:
+            yield made
+        return
+    _delete_shares(target.conn, NAMES)
+    layer = await _running(Layer(target.cloud_name))
+    yield None, layer
+    await layer.poller.stop()
+    layer.session.close()
+    _delete_shares(target.conn, NAMES)
+
+
 def test_shares_is_a_store_kind_the_poller_lists():
     assert "shares" in KINDS and "shares" in FETCHERS
 
 
-async def test_the_store_lists_shares_with_their_export_paths(slow_demo):  # noqa: F811 (test_heat's fixture)
+async def test_the_store_lists_shares_with_their_export_paths(slow_demo):
+    """Jetstream2's CephFS shares, as the demo seeds them (the real stack's dummy backend serves no CephFS)."""
     demo, layer = slow_demo
     await until(lambda: layer.store.state("shares").loaded)
     scratch = _by_name(layer, "genomics-scratch")
@@ -66,18 +126,7 @@ async def test_the_store_lists_shares_with_their_export_paths(slow_demo):  # noq
     assert await fetch_share_types(layer.session) == ["cephfsnativetype"]
 
 
-async def test_reads_name_exotuis_microversion(slow_demo):  # noqa: F811 (test_heat's fixture)
-    """Manila answers 2.0 to a request naming none: no access_rules_status (2.10), no share_type_name (2.6)."""
-    _demo, layer = slow_demo
-    bare = await layer.session.get_json("shared_file_system", "/shares/detail")
-    assert all("access_rules_status" not in s for s in bare["shares"])
-    await until(lambda: layer.store.state("shares").loaded)
-    assert {(s.access_rules_status, s.share_type) for s in layer.store.get("shares").values()} == {
-        ("active", "cephfsnativetype")}
-    assert tuple(map(int, MV.split("."))) >= (2, 45)  # /share-access-rules
-
-
-async def test_access_key_only_on_request_and_never_logged(slow_demo, caplog):  # noqa: F811 (test_heat's fixture)
+async def test_access_key_only_on_request_and_never_logged(slow_demo, caplog):
     _demo, layer = slow_demo
     await until(lambda: _by_name(layer, "genomics-scratch") is not None)
     scratch = _by_name(layer, "genomics-scratch")
@@ -90,9 +139,48 @@ async def test_access_key_only_on_request_and_never_logged(slow_demo, caplog):  
     assert key.secret not in caplog.text
 
 
-async def test_share_life_through_the_one_door(slow_demo):  # noqa: F811 (test_heat's fixture)
-    demo, layer = slow_demo
-    made = await layer.actions.create_share("lab-data", 2, "CEPHFS", description="the lab's files")
+async def test_a_made_share_is_listed_with_its_type_export_path_and_quota(cloud):
+    demo, layer = cloud
+    made = await layer.actions.create_share("listed", 3, "NFS", description="one share")
+    assert made.ok and made.message == "share listed created", made.message
+    await until(lambda: (s := layer.store.item("shares", made.value)) is not None and s.export_path != "")
+    share = layer.store.item("shares", made.value)
+    assert (share.size_gb, share.proto, share.share_type, share.status, share.access_rules_status) == (
+        3, "NFS", "cephfsnativetype", "available", "active")
+    detail = await fetch_detail(layer.session, share)
+    assert detail.rules == () and share.export_path in [e.path for e in detail.exports]
+    assert [e.path for e in detail.exports if e.preferred] == [share.export_path]
+    if demo is not None:  # the path is read once per share, not on every poll (only the demo records requests)
+        before = sum(1 for _m, p in demo.world.asked if "/export_locations" in p)
+        await layer.poller.load_all()
+        assert sum(1 for _m, p in demo.world.asked if "/export_locations" in p) == before
+
+    quota = await fetch_quota(layer.session)
+    assert quota is not None
+    shares = list(layer.store.get("shares").values())
+    # Manila's default quotas, which Jetstream2's allocations start from
+    assert (quota.shares_used, quota.shares_limit, quota.gigabytes_used, quota.gigabytes_limit) == (
+        len(shares), 50, sum(s.size_gb for s in shares), 1000)
+    assert await fetch_share_types(layer.session) == ["cephfsnativetype"]
+
+
+async def test_reads_name_exotuis_microversion(cloud):
+    """Manila answers 2.0 to a request naming none: no access_rules_status (2.10), no share_type_name (2.6)."""
+    _demo, layer = cloud
+    await until(lambda: layer.store.state("shares").loaded)
+    if not layer.store.get("shares"):  # the real stack may hold none yet
+        assert (await layer.actions.create_share("listed", 1, "NFS")).ok
+    bare = await layer.session.get_json("shared_file_system", "/shares/detail")
+    assert bare["shares"] and all("access_rules_status" not in s and "share_type_name" not in s
+                                  for s in bare["shares"])
+    assert {(s.access_rules_status, s.share_type) for s in layer.store.get("shares").values()} == {
+        ("active", "cephfsnativetype")}
+    assert tuple(map(int, MV.split("."))) >= (2, 45)  # /share-access-rules
+
+
+async def test_share_life_through_the_one_door(cloud):
+    demo, layer = cloud
+    made = await layer.actions.create_share("lab-data", 2, "NFS", description="the lab's files")
     assert made.ok and made.message == "share lab-data created", made.message
     share = layer.store.item("shares", made.value)
     assert share.status == "available"
@@ -103,76 +191,94 @@ async def test_share_life_through_the_one_door(slow_demo):  # noqa: F811 (test_h
     with pytest.raises(ActionRefused):  # a second press while the first runs: nothing sent
         await layer.actions.extend_share(share.id, 5)
     result = await extending
-    assert result.ok and result.message == "share lab-data is now 5 GB"
-    extends = [p for m, p in demo.world.asked if m == "POST" and p.endswith(f"/shares/{share.id}/action")]
-    assert len(extends) == 1
+    assert result.ok and result.message == "share lab-data is now 5 GB", result.message
+    if demo is not None:
+        extends = [p for m, p in demo.world.asked if m == "POST" and p.endswith(f"/shares/{share.id}/action")]
+        assert len(extends) == 1
     with pytest.raises(ActionRefused, match="more than 5 GB"):
         await layer.actions.extend_share(share.id, 5)
 
-    granted = await layer.actions.grant_access(share.id, "cephx", "lab-user")
-    assert granted.ok and isinstance(granted.value, AccessRule) and granted.value.has_key
-    ip = await layer.actions.grant_access(share.id, "ip", "10.1.0.0/24", "ro")
-    assert ip.ok and ip.value.access_level == "ro"
-    again = await layer.actions.grant_access(share.id, "cephx", "lab-user")
+    if demo is not None:
+        demo.world.asked.clear()
+    for call, match in ((layer.actions.grant_access(share.id, "cephx", "client.bob"), "no periods"),
+                        (layer.actions.grant_access(share.id, "ip", "10.0.0.300"), "does not appear"),
+                        (layer.actions.grant_access(share.id, "user", "bob"), "cephx or ip")):
+        with pytest.raises(ActionRefused, match=match):
+            await call
+    if demo is not None:
+        assert not _writes(demo)  # nothing was sent (the poller's reads go on)
+
+    granted = await layer.actions.grant_access(share.id, "ip", "10.1.0.0/24")
+    assert granted.ok, granted.message
+    assert isinstance(granted.value, AccessRule) and granted.value.access_level == "rw" and not granted.value.has_key
+    ro = await layer.actions.grant_access(share.id, "ip", "10.2.0.0/24", "ro")
+    assert ro.ok and ro.value.access_level == "ro", ro.message
+    again = await layer.actions.grant_access(share.id, "ip", "10.1.0.0/24")
     assert not again.ok and again.message == (
-        "could not grant cephx lab-user on share lab-data: Share access cephx:lab-user exists. (HTTP 400)")
-    assert await layer.actions.rule_for(share.id, "cephx", "lab-user") == granted.value
+        "could not grant ip 10.1.0.0/24 on share lab-data: Share access ip:10.1.0.0/24 exists. (HTTP 400)")
+    assert await layer.actions.rule_for(share.id, "ip", "10.1.0.0/24") == granted.value
 
     revoked = await layer.actions.revoke_access(granted.value)
     assert revoked.ok, revoked.message
     detail = await fetch_detail(layer.session, layer.store.item("shares", share.id))
-    assert [r.access_to for r in detail.rules] == ["10.1.0.0/24"]
+    assert [r.access_to for r in detail.rules] == ["10.2.0.0/24"]
 
     deleted = await layer.actions.delete_share(share.id)
-    assert deleted.ok and deleted.message == "share lab-data deleted"
+    assert deleted.ok and deleted.message == "share lab-data deleted", deleted.message
     assert layer.store.item("shares", share.id) is None
-    assert len([p for m, p in demo.world.asked if m == "DELETE" and share.id in p]) == 1
+    if demo is not None:
+        assert len([p for m, p in demo.world.asked if m == "DELETE" and share.id in p]) == 1
 
 
-async def test_refusals_before_sending_and_manilas_own_words(slow_demo):  # noqa: F811 (test_heat's fixture)
-    demo, layer = slow_demo
-    await until(lambda: _by_name(layer, "reference-db") is not None)
-    ref = _by_name(layer, "reference-db")
-    before = len(demo.world.asked)
+async def test_refusals_before_sending_and_manilas_own_words(cloud):
+    demo, layer = cloud
+    if demo is not None:
+        demo.world.asked.clear()
     for call, match in ((layer.actions.create_share("x", 0), "at least 1 GB"),
-                        (layer.actions.create_share("x", 1, "HDFS"), "CEPHFS, NFS"),
-                        (layer.actions.grant_access(ref.id, "cephx", "client.bob"), "no periods"),
-                        (layer.actions.grant_access(ref.id, "ip", "10.0.0.300"), "does not appear"),
-                        (layer.actions.grant_access(ref.id, "user", "bob"), "cephx or ip")):
+                        (layer.actions.create_share("x", 1, "HDFS"), "CEPHFS, NFS")):
         with pytest.raises(ActionRefused, match=match):
             await call
-    assert len(demo.world.asked) == before  # nothing was sent
+    if demo is not None:
+        assert not _writes(demo)  # nothing was sent (the poller's reads go on)
 
-    too_big = await layer.actions.create_share("huge", 5000)
+    too_big = await layer.actions.create_share("huge", 5000, "NFS")
     assert not too_big.ok and too_big.http_status == 413
     assert "Requested share exceeds allowed project/user or share type gigabytes quota." in too_big.message
 
 
-async def test_a_share_not_available_is_refused_locally(slow_demo):  # noqa: F811 (test_heat's fixture)
-    demo, layer = slow_demo
-    creating = asyncio.ensure_future(layer.actions.create_share("slow-one", 1))
+async def test_a_share_not_available_is_refused_locally(cloud):
+    _demo, layer = cloud
+    creating = asyncio.ensure_future(layer.actions.create_share("slow-one", 1, "NFS"))
     await until(lambda: (s := _by_name(layer, "slow-one")) is not None and s.status == "creating")
     share = _by_name(layer, "slow-one")
     with pytest.raises(ActionRefused, match="the share is creating"):
         await layer.actions.delete_share(share.id)
     with pytest.raises(ActionRefused, match="creating"):
-        await layer.actions.grant_access(share.id, "cephx", "early")
+        await layer.actions.grant_access(share.id, "ip", "10.9.0.0/24")
     assert (await creating).ok
     assert (await layer.actions.delete_share(share.id)).ok
 
 
-async def test_read_only_refuses_share_writes_before_they_leave(demo, clouds_env):
-    layer = Layer(readonly=True)
+async def test_read_only_refuses_share_writes_before_they_leave(cloud, target):
+    demo, _layer = cloud
+    if target.real:  # one share to be refused on (the demo has Jetstream2's seeded ones)
+        fs = target.conn.shared_file_system
+        kept = fs.create_share(name="ro-kept", size=1, share_proto="NFS")
+        fs.wait_for_status(kept, status="available", failures=["error"], interval=0.5, wait=60)
+    layer = Layer(target.cloud_name, readonly=True)
     await layer.poller.load_all()
     shares = list(layer.store.get("shares").values())
     assert shares  # reads still go
-    before = len(demo.world.asked)
+    if demo is not None:
+        demo.world.asked.clear()
     for call in (layer.actions.create_share("ro", 1), layer.actions.extend_share(shares[0].id, 9999),
                  layer.actions.delete_share(shares[0].id),
                  layer.actions.grant_access(shares[0].id, "cephx", "ro-user")):
         with pytest.raises(ActionRefused, match=READ_ONLY):
             await call
-    assert not [a for a in list(demo.world.asked)[before:] if a[0] in ("POST", "DELETE")]
+    if demo is not None:
+        assert not _writes(demo)
+    assert "ro" not in {s.name for s in await fetch_shares(layer.session)}  # nothing made
     layer.session.close()
 
 

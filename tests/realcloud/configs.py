@@ -12,9 +12,11 @@ from pathlib import Path
 HOST = "127.0.0.1"
 PORTS = {"mariadb": 3306, "rabbitmq": 5672, "epmd": 4369, "rabbitmq-dist": 25672, "keystone": 5000,
          "placement": 8778, "glance": 9292, "neutron": 9696, "nova": 8774, "cinder": 8776,
-         "heat": 8004, "swift": 8080, "swift-object": 6200, "swift-container": 6201, "swift-account": 6202}
-DATABASES = ("keystone", "placement", "glance", "neutron", "nova_api", "nova", "nova_cell0", "cinder", "heat")
-SERVICE_USERS = ("placement", "glance", "neutron", "nova", "cinder", "heat", "swift")
+         "heat": 8004, "manila": 8786, "swift": 8080, "swift-object": 6200, "swift-container": 6201,
+         "swift-account": 6202}
+DATABASES = ("keystone", "placement", "glance", "neutron", "nova_api", "nova", "nova_cell0", "cinder", "heat",
+             "manila")
+SERVICE_USERS = ("placement", "glance", "neutron", "nova", "cinder", "heat", "swift", "manila")
 # Heat makes the users of a stack's wait conditions and software deployments in a domain of its own,
 # managed by an admin of that domain (heat-keystone-setup-domain does the same)
 HEAT_DOMAIN, HEAT_DOMAIN_ADMIN = "heat", "heat_domain_admin"
@@ -306,6 +308,40 @@ auth_type = password
 user_domain_name = Default
 username = heat
 password = {passwords['heat']}
+"""
+
+
+# Manila's one backend: the dummy driver Manila's own tests use, which needs no storage. It serves NFS (ip rules)
+# and CIFS (user rules) only, not Jetstream2's CephFS (docs/realcloud-notes.md, Manila). Its delays (2-4 s
+# a call by default, to look like a real backend) are set to none but a share's creation, which takes 1 s
+# so that a share is seen `creating` as on a real backend.
+MANILA_BACKEND = "dummy"
+
+
+def manila_conf(lay: Layout, db_password: str, passwords: dict[str, str]) -> str:
+    return f"""[DEFAULT]
+log_dir = {lay.log}
+transport_url = {rabbit_url()}
+auth_strategy = keystone
+state_path = {lay.data}/manila
+my_ip = {HOST}
+host = exotui-share
+api_paste_config = {lay.etc}/manila/api-paste.ini
+enabled_share_backends = {MANILA_BACKEND}
+enabled_share_protocols = NFS,CIFS
+default_share_type = cephfsnativetype
+osapi_share_workers = 1
+[{MANILA_BACKEND}]
+share_driver = manila.tests.share.drivers.dummy.DummyDriver
+share_backend_name = {MANILA_BACKEND}
+driver_handles_share_servers = False
+dummy_driver_default_driver_method_delay = 0
+dummy_driver_driver_methods_delays = create_share:1.0
+{_database_locks_no_notifications(lay, 'manila', db_password)}{_authtoken('manila', passwords['manila'])}
+{_service_auth('nova', 'nova', passwords['nova'], 'interface = public' + NL)}
+{_service_auth('neutron', 'neutron', passwords['neutron'], 'interface = public' + NL)}
+{_service_auth('cinder', 'cinder', passwords['cinder'], 'interface = public' + NL)}
+{_service_auth('glance', 'glance', passwords['glance'], 'interface = public' + NL)}
 """
 
 

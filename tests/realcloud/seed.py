@@ -32,7 +32,11 @@ ENDPOINTS = [("placement", "placement", url("placement")), ("glance", "image", u
              ("neutron", "network", url("neutron")), ("nova", "compute", url("nova") + "/v2.1"),
              ("cinder", "block-storage", url("cinder") + "/v3"), ("cinderv3", "volumev3", url("cinder") + "/v3"),
              ("heat", "orchestration", url("heat") + "/v1/$(project_id)s"),
-             ("swift", "object-store", url("swift") + "/v1/AUTH_$(project_id)s")]
+             ("swift", "object-store", url("swift") + "/v1/AUTH_$(project_id)s"),
+             # Manila under both names Jetstream2's catalog has (the sdk asks for shared-file-system,
+             # manilaclient for sharev2); since 2.60 no project ID in the address
+             ("manila", "shared-file-system", url("manila") + "/v2"), ("manilav2", "sharev2", url("manila") + "/v2")]
+SHARE_TYPE = "cephfsnativetype"  # Jetstream2's one share type; here the dummy backend stands behind it
 
 
 def admin(pw: dict[str, str]) -> openstack.connection.Connection:
@@ -91,6 +95,32 @@ def services_up(pw: dict[str, str]) -> bool:
         conn.close()
     return (all(compute.get(b) == "up" for b in ("nova-conductor", "nova-scheduler", "nova-compute"))
             and all(volume.get(b) == "up" for b in ("cinder-scheduler", "cinder-volume")) and bool(providers))
+
+
+def shares_up(pw: dict[str, str]) -> bool:
+    """manila-scheduler and manila-share report up, and the scheduler knows the dummy backend's pool (a share
+    asked for before then finds no host)."""
+    conn = admin(pw)
+    try:
+        fs = conn.shared_file_system
+        # the sdk's services() asks /services with no microversion, which Manila serves from 2.7 (404 before)
+        listed = fs.get("/services", microversion="2.7").json()["services"]
+        services = {s["binary"]: s["state"] for s in listed}
+        pools = list(fs.storage_pools())
+    finally:
+        conn.close()
+    return all(services.get(b) == "up" for b in ("manila-scheduler", "manila-share")) and bool(pools)
+
+
+def share_type(pw: dict[str, str]) -> None:
+    """Jetstream2's share type: public, for a backend that handles no share servers."""
+    conn = admin(pw)
+    try:
+        if not any(t.name == SHARE_TYPE for t in conn.shared_file_system.share_types()):
+            conn.shared_file_system.create_share_type(SHARE_TYPE, is_public=True,
+                                                      extra_specs={"driver_handles_share_servers": "False"})
+    finally:
+        conn.close()
 
 
 def _public_key() -> str:

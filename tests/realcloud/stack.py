@@ -9,8 +9,9 @@
     python3 tests/realcloud/stack.py archive  # nova-manage db archive_deleted_rows: deleted servers purged
 
 Real Keystone, Placement, Glance, Neutron (ML2, no agents), Nova (fake virt driver), Cinder (fake
-driver), Heat (heat-api and one heat-engine) and Swift (proxy, account, container and object servers
-on a loopback storage folder) from PyPI, MariaDB and RabbitMQ from Debian, all on
+driver), Heat (heat-api and one heat-engine), Manila (manila-api, manila-scheduler and manila-share with
+the dummy driver, no storage behind it) and Swift (proxy, account, container and object servers on a
+loopback storage folder) from PyPI, MariaDB and RabbitMQ from Debian, all on
 127.0.0.1. The folder is $EXOTUI_REALCLOUD_DIR, or `.realcloud/` at the top of the repository; the
 clouds.yaml it writes there is what the tests read. Facts and blockers: `docs/realcloud-notes.md`.
 
@@ -42,9 +43,9 @@ from configs import HOST, PORTS, Layout, url
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 APT_PACKAGES = ("mariadb-server", "rabbitmq-server")
-APIS = ("keystone", "placement", "glance", "neutron", "nova", "cinder", "heat")
+APIS = ("keystone", "placement", "glance", "neutron", "nova", "cinder", "heat", "manila")
 READY_PATHS = {"keystone": "/v3", "placement": "/", "glance": "/", "neutron": "/", "nova": "/", "cinder": "/",
-               "heat": "/"}
+               "heat": "/", "manila": "/"}
 
 
 class StackError(Exception):
@@ -262,6 +263,8 @@ def write_configs(lay: Layout, pw: dict[str, str]) -> None:
     shutil.copy(venv_etc / "heat" / "api-paste.ini", lay.etc / "heat")
     for folder in ("environment.d", "templates"):
         shutil.copytree(venv_etc / "heat" / folder, lay.etc / "heat" / folder, dirs_exist_ok=True)
+    write(lay.etc / "manila" / "manila.conf", configs.manila_conf(lay, pw["db"], pw))
+    shutil.copy(venv_etc / "manila" / "api-paste.ini", lay.etc / "manila")
     write(lay.etc / "swift" / "swift.conf", configs.swift_conf(pw["swift_hash"]))
     write(lay.etc / "swift" / "proxy-server.conf", configs.swift_proxy_conf(lay, pw["swift"]))
     for kind in configs.SWIFT_RINGS:
@@ -288,6 +291,8 @@ def write_configs(lay: Layout, pw: dict[str, str]) -> None:
                                     pyargv=f"--config-file {lay.etc / 'cinder' / 'cinder.conf'}"),
         "heat": configs.uwsgi_ini(lay, "heat", "heat.wsgi.api:application", {},
                                   pyargv=f"--config-file {lay.etc / 'heat' / 'heat.conf'}"),
+        "manila": configs.uwsgi_ini(lay, "manila", "manila.wsgi.api:application", {},
+                                    pyargv=f"--config-file {lay.etc / 'manila' / 'manila.conf'}"),
     }
     for name, text in ini.items():
         write(lay.etc / "uwsgi" / f"{name}.ini", text)
@@ -460,6 +465,7 @@ def db_syncs(lay: Layout, which: tuple[str, ...]) -> None:
         "cinder-db": [[lay.bin("cinder-manage"), "--config-file", str(etc / "cinder" / "cinder.conf"),
                        "db", "sync"]],
         "heat-db": [[lay.bin("heat-manage"), "--config-file", str(etc / "heat" / "heat.conf"), "db_sync"]],
+        "manila-db": [[lay.bin("manila-manage"), "--config-file", str(etc / "manila" / "manila.conf"), "db", "sync"]],
         "nova-db": [[lay.bin("nova-manage"), *nova, "api_db", "sync"],
                     [lay.bin("nova-manage"), *nova, "cell_v2", "map_cell0", "--database_connection",
                      configs.db_url("nova_cell0", pw["db"])],
@@ -479,11 +485,14 @@ def db_syncs(lay: Layout, which: tuple[str, ...]) -> None:
 def start_workers(lay: Layout) -> None:
     nova = ["--config-file", str(lay.etc / "nova" / "nova.conf")]
     cinder = ["--config-file", str(lay.etc / "cinder" / "cinder.conf")]
+    manila = ["--config-file", str(lay.etc / "manila" / "manila.conf")]
     for name, argv in {"nova-conductor": [lay.bin("nova-conductor"), *nova],
                        "nova-scheduler": [lay.bin("nova-scheduler"), *nova],
                        "nova-compute": [lay.bin("nova-compute"), *nova],
                        "cinder-scheduler": [lay.bin("cinder-scheduler"), *cinder],
                        "cinder-volume": [lay.bin("cinder-volume"), *cinder],
+                       "manila-scheduler": [lay.bin("manila-scheduler"), *manila],
+                       "manila-share": [lay.bin("manila-share"), *manila],
                        "heat-engine": [lay.bin("heat-engine"), "--config-file",
                                        str(lay.etc / "heat" / "heat.conf")]}.items():
         spawn(lay, name, argv)
@@ -495,7 +504,8 @@ def bring_up(lay: Layout) -> None:
     ports_free()
     for folder in (lay.etc, lay.data, lay.log, lay.run):
         folder.mkdir(parents=True, exist_ok=True)
-    for sub in ("nova/instances", "nova/locks", "cinder/locks", "neutron/locks", "heat/locks", "glance/images",
+    for sub in ("nova/instances", "nova/locks", "cinder/locks", "neutron/locks", "heat/locks", "manila/locks",
+                "glance/images",
                 "glance/staging", "glance/tasks", "glance/locks"):
         (lay.data / sub).mkdir(parents=True, exist_ok=True)
     fresh = not (lay.data / ".initialised").exists()
@@ -518,15 +528,15 @@ def bring_up(lay: Layout) -> None:
     if fresh:
         say("service users and catalog (blocker 5: before anything that authenticates)")
         seed.catalog(pw)
-        say("database migrations (placement, glance, neutron, cinder, nova and heat in parallel)")
-        db_syncs(lay, ("placement", "glance", "neutron", "cinder", "nova", "heat"))
-    added = [name for name in ("heat", "swift") if not (lay.data / f".{name}-initialised").exists()]
+        say("database migrations (placement, glance, neutron, cinder, nova, heat and manila in parallel)")
+        db_syncs(lay, ("placement", "glance", "neutron", "cinder", "nova", "heat", "manila"))
+    added = [name for name in ("heat", "swift", "manila") if not (lay.data / f".{name}-initialised").exists()]
     if added and not fresh:
         say(f"{' and '.join(added)} join a stack made without them: databases, users, catalog, migrations")
         create_databases(lay, pw)
         seed.catalog(pw)
-        if "heat" in added:
-            db_syncs(lay, ("heat",))
+        if {"heat", "manila"} & set(added):
+            db_syncs(lay, tuple(name for name in ("heat", "manila") if name in added))
     if "heat" in added:
         seed.heat_domain(pw)
     for name in added:
@@ -546,6 +556,9 @@ def bring_up(lay: Layout) -> None:
              "nova-compute.out")
     wait_for("the Swift proxy and its storage servers", swift_ready, 60, lay, "swift-proxy.out")
     wait_for("heat-engine", lambda: heat_engine_ready(lay, workers_since), 120, lay, "heat-engine.log")
+    wait_for("manila-scheduler, manila-share and its dummy backend's pool", lambda: seed.shares_up(pw), 120, lay,
+             "manila-share.log")
+    seed.share_type(pw)  # Jetstream2's one share type (made once; found on a restart)
     run_step(lay, "nova-discover", [lay.bin("nova-manage"), "--config-file", str(lay.etc / "nova" / "nova.conf"),
                                     "cell_v2", "discover_hosts", "--verbose"])
     if fresh:

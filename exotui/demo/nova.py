@@ -208,6 +208,8 @@ def start_build(world: World, server: dict) -> None:
 
 def run_rule(world: World, server: dict, action: str, rule: Rule) -> None:
     """Run a state-changing action whose rule already passed `nova_rules.check`."""
+    from . import nova_server_admin  # the migration rows; it imports the API module, which imports this one
+
     done = None
     steps = rule.steps
     if action in ("confirmResize", "revertResize") and server.get("_resized_from_stopped"):
@@ -216,10 +218,13 @@ def run_rule(world: World, server: dict, action: str, rule: Rule) -> None:
                            SHUTDOWN if s.vm_state else None) for s in steps)
     if action == "resize":
         server["_resized_from_stopped"] = server["OS-EXT-STS:vm_state"] == "stopped"
+        nova_server_admin.record_resize(world, server, server["_old_flavor_id"], server["_flavor_id"])
     elif action == "revertResize":
         server["_flavor_id"], server["_old_flavor_id"] = server["_old_flavor_id"], None
+        nova_server_admin.settle_resize(world, server, "reverted")
     elif action == "confirmResize":
         server["_old_flavor_id"] = None
+        nova_server_admin.settle_resize(world, server, "confirmed")
     elif action == "shelve":
         def offloaded(s: dict) -> None:
             s["_host"] = None
@@ -238,8 +243,11 @@ def delete(world: World, server: dict) -> None:
             if s["id"] in group["members"]:
                 group["members"].remove(s["id"])
         s["_terminated"] = world.now()
-        for port in neutron.device_ports(world, s["id"]):
-            neutron.delete_port(world, port["id"])
+        for port in neutron.device_ports(world, s["id"]):  # the user's own ports are unbound, kept
+            if port["id"] in s.get("_user_ports", ()):
+                neutron.set_port_device(world, port, "", "")
+            else:
+                neutron.delete_port(world, port["id"])
         for attachment in cinder.attachments_of(world, s["id"]):
             cinder.detach(world, attachment["volume_id"], s["id"], instant=True)
             if attachment["delete_on_termination"]:

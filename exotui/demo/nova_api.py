@@ -26,6 +26,7 @@ from .service import ctx_of, service_app, world_of
 from .world import World
 
 MV = web.AppKey("mv", tuple)
+TRUE_WORDS = ("1", "t", "true", "on", "y", "yes")  # oslo_utils.strutils.TRUE_STRINGS
 MAX_LIMIT = 1000  # Nova's default [api]max_limit: longer lists come in pages with a "next" link
 REBOOT_TYPES = ["HARD", "Hard", "hard", "SOFT", "Soft", "soft"]
 CREATE_KEYS = {"name", "imageRef", "flavorRef", "networks", "metadata", "key_name", "security_groups",
@@ -136,9 +137,12 @@ def _filtered_servers(request: web.Request) -> list[dict]:
     except ValueError:
         key = "changes-since" if "changes-since" in q else "changes-before"
         raise _bad_input(key, q[key], f"'{q[key]}' is not a 'date-time'") from None
-    # Nova returns deleted servers only when asked for what changed
+    # Nova returns deleted servers only when asked for what changed, or to an admin who asks for them
+    # (`deleted` is an admin's filter: a member's is dropped; its value read as oslo's bool_from_string)
+    deleted = q["deleted"].strip().lower() in TRUE_WORDS if "deleted" in q and _is_admin(request) else None
     servers = [s for s in world.servers.values() if s["tenant_id"] == project_id
-               and (not s["_deleted"] or since is not None or before is not None)]
+               and (s["_deleted"] == deleted if deleted is not None
+                    else not s["_deleted"] or since is not None or before is not None)]
     if since is not None:
         servers = [s for s in servers if s["_updated"].replace(microsecond=0) >= since]
     if before is not None:
@@ -163,20 +167,31 @@ def _filtered_servers(request: web.Request) -> list[dict]:
         servers = [s for s in servers if any(
             pattern.search(a["addr"]) for net in neutron.server_addresses(world, s["id"], cached=True).values()
             for a in net)]
-    sort_dir = q.get("sort_dir", "desc")
-    servers.sort(key=lambda s: (s["_created"], s["id"]), reverse=sort_dir != "asc")
-    if "sort_key" in q and q["sort_key"] in ("display_name", "name"):
-        servers.sort(key=lambda s: s["name"], reverse=sort_dir != "asc")
+    key, newest_first = _sort_key(request)
+    servers.sort(key=key, reverse=newest_first)
     return servers
+
+
+def _sort_key(request: web.Request):
+    """The order _filtered_servers lists in: (key of a server, newest first?)."""
+    q = request.query
+    if q.get("sort_key") in ("display_name", "name"):
+        return (lambda s: (s["name"], s["_created"], s["id"])), q.get("sort_dir", "desc") != "asc"
+    return (lambda s: (s["_created"], s["id"])), q.get("sort_dir", "desc") != "asc"
 
 
 def _page(request: web.Request, items: list[dict], collection: str) -> tuple[list[dict], list[dict] | None]:
     q = request.query
     if "marker" in q:
         index = next((i for i, s in enumerate(items) if s["id"] == q["marker"]), None)
-        if index is None:
-            raise ApiError(400, f"marker [{q['marker']}] not found")
-        items = items[index + 1:]
+        if index is not None:
+            items = items[index + 1:]
+        else:  # Nova reads the marker with read_deleted="yes": a deleted server marks the place too
+            marker = world_of(request).servers.get(q["marker"])
+            if marker is None:
+                raise ApiError(400, f"marker [{q['marker']}] not found")
+            key, newest_first = _sort_key(request)
+            items = [s for s in items if (key(s) < key(marker) if newest_first else key(s) > key(marker))]
     try:
         limit = min(int(q.get("limit", MAX_LIMIT)), MAX_LIMIT)
     except ValueError:
@@ -267,7 +282,8 @@ def _check_user_data(value) -> None:
         raise _bad_input("user_data", value, f"{value!r} is not a 'base64'") from None
 
 
-def _networks_for(world: World, project_id: str, networks) -> list[str]:
+def _networks_for(world: World, project_id: str, networks, *, admin: bool = False) -> list[str]:
+    """The networks a new server gets ports on (an admin's token shows Nova every project's networks)."""
     if networks == "none":
         return []
     if networks == "auto":
@@ -286,7 +302,7 @@ def _networks_for(world: World, project_id: str, networks) -> list[str]:
             network_id = port["network_id"]
         network = world.networks.get(network_id or "")
         if network is None or (network.get("project_id") != project_id and not network.get("shared")
-                               and not network.get("router:external")):
+                               and not network.get("router:external") and not admin):
             raise ApiError(400, f"Network {network_id} could not be found.")
         ids.append(network_id)
     return ids
@@ -324,7 +340,7 @@ async def create_server(request: web.Request) -> web.Response:
         raise ApiError(400, "Block Device Mapping is Invalid: Boot sequence for the instance and image/block "
                             "device mapping combination is not valid.")
     groups = [g.get("name") for g in spec.get("security_groups", [{"name": "default"}]) if isinstance(g, dict)]
-    network_ids = _networks_for(world, project_id, spec.get("networks", "auto"))
+    network_ids = _networks_for(world, project_id, spec.get("networks", "auto"), admin=_is_admin(request))
     least = spec.get("min_count", 1)
     count = nova.check_quota(world, project_id, flavor, spec.get("max_count", least), least=least)
     if group_id is not None:
@@ -724,15 +740,6 @@ async def server_metadata_item(request: web.Request) -> web.Response:
     return json_response({"meta": meta})
 
 
-async def server_interfaces(request: web.Request) -> web.Response:
-    server = _server(request)
-    ports = neutron.device_ports(world_of(request), server["id"])
-    return json_response({"interfaceAttachments": [
-        {"net_id": p["network_id"], "port_id": p["id"], "mac_addr": p["mac_address"], "port_state": p["status"],
-         "fixed_ips": [{"subnet_id": ip["subnet_id"], "ip_address": ip["ip_address"]} for ip in p["fixed_ips"]]}
-        for p in ports]})
-
-
 async def server_security_groups(request: web.Request) -> web.Response:
     world = world_of(request)
     server = _server(request)
@@ -898,19 +905,9 @@ async def _update_attachment(request: web.Request, server: dict, attachment: dic
     return no_content(202)
 
 
-async def forbidden_diagnostics(request: web.Request) -> web.Response:
-    _server(request)
-    raise ApiError(403, "Policy doesn't allow os_compute_api:os-server-diagnostics to be performed.")
-
-
-async def forbidden_migrations(request: web.Request) -> web.Response:
-    _server(request)
-    raise ApiError(403, "Policy doesn't allow os_compute_api:servers:migrations:index to be performed.")
-
-
 def make_app(world: World) -> web.Application:
     from . import nova_catalog as catalog  # they import this module
-    from . import nova_consoles, nova_groups
+    from . import nova_consoles, nova_groups, nova_interfaces, nova_server_admin
 
     app = service_app(world, "nova", public={"/", "/v2.1", "/v2.1/"})
     app.middlewares.append(microversions)
@@ -931,7 +928,6 @@ def make_app(world: World) -> web.Application:
         r.add_route(method, f"{v}/servers/{{server_id}}/metadata", server_metadata)
     for method in ("GET", "PUT", "DELETE"):
         r.add_route(method, f"{v}/servers/{{server_id}}/metadata/{{key}}", server_metadata_item)
-    r.add_get(f"{v}/servers/{{server_id}}/os-interface", server_interfaces)
     r.add_get(f"{v}/servers/{{server_id}}/os-security-groups", server_security_groups)
     r.add_get(f"{v}/servers/{{server_id}}/os-server-password", server_password)
     r.add_delete(f"{v}/servers/{{server_id}}/os-server-password", server_password)
@@ -945,8 +941,6 @@ def make_app(world: World) -> web.Application:
     r.add_get(f"{v}/servers/{{server_id}}/os-volume_attachments/{{volume_id}}", volume_attachment)
     r.add_delete(f"{v}/servers/{{server_id}}/os-volume_attachments/{{volume_id}}", volume_attachment)
     r.add_put(f"{v}/servers/{{server_id}}/os-volume_attachments/{{volume_id}}", volume_attachment)
-    r.add_get(f"{v}/servers/{{server_id}}/diagnostics", forbidden_diagnostics)
-    r.add_get(f"{v}/servers/{{server_id}}/migrations", forbidden_migrations)
     r.add_get(f"{v}/flavors", catalog.list_flavors)
     r.add_get(f"{v}/flavors/detail", catalog.list_flavors_detail)
     r.add_get(f"{v}/flavors/{{flavor_id}}", catalog.show_flavor)
@@ -963,6 +957,8 @@ def make_app(world: World) -> web.Application:
     r.add_get(f"{v}/os-quota-sets/{{project_id}}/defaults", catalog.quota_defaults)
     r.add_get(f"{v}/os-availability-zone", catalog.availability_zones)
     nova_groups.add_routes(r, v)
+    nova_interfaces.add_routes(r, v)
+    nova_server_admin.add_routes(r, v)
     flavors_admin.add_routes(r, v)
     hosts_admin.add_routes(r, v)
     nova_consoles.add_routes(r, v)

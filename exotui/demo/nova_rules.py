@@ -153,6 +153,9 @@ RULES: dict[str, Rule] = {
                                             "shelved", "shelved_offloaded")),
     "detach_volume": Rule("detach_volume", ("active", "paused", "stopped", "resized", "soft_deleted",
                                             "shelved", "shelved_offloaded")),
+    # nova/compute/api.py attach_interface / detach_interface
+    "attach_interface": Rule("attach_interface", ("active", "paused", "stopped"), instance_action="attach_interface"),
+    "detach_interface": Rule("detach_interface", ("active", "paused", "stopped"), instance_action="detach_interface"),
 }
 
 

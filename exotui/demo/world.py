@@ -65,6 +65,7 @@ class World:
     server_groups: dict[str, dict] = field(default_factory=dict)
     aggregates: dict[int, dict] = field(default_factory=dict)  # id -> host aggregate (demo/nova_hosts_admin.py)
     console_tokens: dict[str, dict] = field(default_factory=dict)  # remote console token -> grant (nova_consoles)
+    migrations: list[dict] = field(default_factory=list)  # resize records, oldest first (nova_server_admin.py)
     # glance
     images: dict[str, dict] = field(default_factory=dict)
     # neutron

@@ -51,6 +51,8 @@ ADMIN_FILES = ("compute/v2/test_flavor.py",  # exotui/demo/nova_flavors_admin.py
                "volume/v3/test_volume_type.py",  # exotui/demo/cinder_types_admin.py
                "volume/v3/test_volume.py", "volume/v3/test_volume_snapshot.py",  # demo/cinder_admin_actions.py
                "volume/v3/test_service.py",
+               "volume/v3/test_qos.py",  # cinder_qos.py: QoS specs and their volume types are admin_api
+               "volume/v3/test_volume_group.py",  # cinder_groups.py: group types are admin_api
                # neutron_api.py's admin (external and shared networks, any project's) and neutron_admin.py's
                "network/v2/test_network.py", "network/v2/test_floating_ip.py", "network/v2/test_router.py",
                "network/v2/test_port.py",

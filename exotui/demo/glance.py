@@ -449,9 +449,9 @@ def make_app(world: World) -> web.Application:
     app.router.add_get("/v2/images/{image_id}/file", download)
     app.router.add_route("PUT", "/v2/images/{image_id}/tags/{tag}", tag)
     app.router.add_route("DELETE", "/v2/images/{image_id}/tags/{tag}", tag)
-    from . import glance_info, glance_members  # they use this module's lookups
+    from . import glance_info, glance_members, glance_metadefs  # they use this module's lookups
 
-    for method, path, handler in (*glance_members.ROUTES, *glance_info.ROUTES):
+    for method, path, handler in (*glance_members.ROUTES, *glance_info.ROUTES, *glance_metadefs.ROUTES):
         app.router.add_route(method, path, handler)
     app.router.add_get("/v2/schemas/image", image_schema)
     app.router.add_get("/v2/schemas/images", images_schema)

@@ -67,6 +67,8 @@ class World:
     console_tokens: dict[str, dict] = field(default_factory=dict)  # remote console token -> grant (nova_consoles)
     # glance
     images: dict[str, dict] = field(default_factory=dict)
+    metadef_namespaces: dict[str, dict] = field(default_factory=dict)  # name -> namespace (demo/glance_metadefs.py)
+    metadef_resource_types: dict[str, dict] = field(default_factory=dict)  # name -> resource type
     # neutron
     networks: dict[str, dict] = field(default_factory=dict)
     subnets: dict[str, dict] = field(default_factory=dict)

@@ -13,6 +13,7 @@ Types live in `world.group_types`, groups in `world.volume_groups` (id -> record
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from aiohttp import web
 
@@ -59,7 +60,7 @@ def _is_uuid(value: str) -> bool:
 def group_types(world: World) -> dict[str, dict]:
     """The world's group types, with the one Cinder's first migration makes."""
     if not world.group_types:
-        record = {"id": new_id(world), "name": CGSNAPSHOT_TYPE, "is_public": True,
+        record: dict[str, Any] = {"id": new_id(world), "name": CGSNAPSHOT_TYPE, "is_public": True,
                   "description": "Default group type for migrating cgsnapshot",
                   "group_specs": {"consistent_group_snapshot_enabled": "<is> True"}, "_created_at": _stamp(world)}
         world.group_types[record["id"]] = record
@@ -144,7 +145,7 @@ async def create_group_type(request: web.Request) -> web.Response:
         raise policy_refused("group:group_types:create")
     if any(t["name"] == name for t in group_types(world).values()):
         raise ApiError(409, f"Group Type {name} already exists.")
-    record = {"id": new_id(world), "name": name, "is_public": is_public, "description": description,
+    record: dict[str, Any] = {"id": new_id(world), "name": name, "is_public": is_public, "description": description,
               "group_specs": dict(specs), "_created_at": _stamp(world)}
     world.group_types[record["id"]] = record
     return json_response({"group_type": _type_view(request, record)}, 202)
@@ -371,7 +372,8 @@ async def group_action(request: web.Request) -> web.Response:
 
 ROUTES = [
     ("GET", "/group_types", list_group_types), ("POST", "/group_types", create_group_type),
-    ("GET", "/group_types/{group_type_id}", show_group_type), ("PUT", "/group_types/{group_type_id}", update_group_type),
+    ("GET", "/group_types/{group_type_id}", show_group_type),
+    ("PUT", "/group_types/{group_type_id}", update_group_type),
     ("DELETE", "/group_types/{group_type_id}", delete_group_type),
     ("GET", "/groups", list_groups), ("GET", "/groups/detail", list_groups), ("POST", "/groups", create_group),
     ("GET", "/groups/{group_id}", show_group), ("PUT", "/groups/{group_id}", update_group),

@@ -14,11 +14,22 @@ Specs live in `world.qos_specs` (id -> record).
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from . import cinder_types_admin as types_admin
-from .common import ApiError, as_bool, iso_micro, json_response, new_id, no_content, policy_refused, read_json, \
-    schema_error
+from .common import (
+    ApiError,
+    as_bool,
+    iso_micro,
+    json_response,
+    new_id,
+    no_content,
+    policy_refused,
+    read_json,
+    schema_error,
+)
 from .service import is_admin, world_of
 
 CONSUMERS = ("back-end", "front-end", "both")
@@ -60,7 +71,8 @@ def _string_pairs(field: str, pairs: dict, *, nullable: bool) -> dict:
     """parameter_types.extra_specs(_with_null): keys of 1 to 255 characters, string values up to 255."""
     for key, value in pairs.items():
         if not 1 <= len(key) <= 255:
-            raise schema_error(field, pairs, f"{key!r} does not match any of the regexes: '^[a-zA-Z0-9-_:. /]{{1,255}}$'")
+            raise schema_error(field, pairs,
+                               f"{key!r} does not match any of the regexes: '^[a-zA-Z0-9-_:. /]{{1,255}}$'")
         if not (isinstance(value, str) or (nullable and value is None)):
             kinds = "'string', 'null'" if nullable else "'string'"
             raise schema_error(key, value, f"{value!r} is not of type {kinds}")
@@ -108,7 +120,7 @@ async def create_specs(request: web.Request) -> web.Response:
         raise ApiError(400, CONSUMER_ERROR)
     if any(s["name"] == name for s in world.qos_specs.values()):
         raise ApiError(409, f"QoS Specs {name} already exists.")
-    record = {"id": new_id(world), "name": name, "consumer": consumer, "specs": pairs,
+    record: dict[str, Any] = {"id": new_id(world), "name": name, "consumer": consumer, "specs": pairs,
               "_created_at": iso_micro(world.now())}
     world.qos_specs[record["id"]] = record
     return json_response({"qos_specs": _view(record), "links": _links(request, record["id"])})

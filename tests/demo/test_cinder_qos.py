@@ -54,7 +54,8 @@ def test_qos_specs_are_associated_with_volume_types(operators, admin):  # noqa: 
         for vtype in types:
             assert cli_ok(operators, ADMIN_CLOUD_NAME, "volume", "qos", "associate", name, vtype) == ""
         assert set(cli_json(operators, ADMIN_CLOUD_NAME, "volume", "qos", "show", name)["associations"]) == set(types)
-        assert admin.block_storage.get(f"/types/{ids[0]}", headers=V3).json()["volume_type"]["qos_specs_id"] == qos["id"]
+        vtype = admin.block_storage.get(f"/types/{ids[0]}", headers=V3).json()["volume_type"]
+        assert vtype["qos_specs_id"] == qos["id"]
         in_use = admin.block_storage.delete(f"/qos-specs/{qos['id']}", headers=V3)
         assert says(in_use, 400, "Qos specs still in use.")
         other = admin.block_storage.post("/qos-specs", json={"qos_specs": {"name": name + "-2"}}, headers=V3)

@@ -50,7 +50,8 @@ def test_a_shared_image_is_offered_accepted_rejected_and_removed(operators):  # 
         assert [(m["Member ID"], m["Status"]) for m in shown] == [(alt_id, "accepted")]
         bad = alt.image.put(f"/images/{image_id}/members/{alt_id}", json={"status": "maybe"})
         assert bad.status_code == 400
-        assert bad.json()["message"].startswith('Incorrect request: Status must be "pending", "accepted" or "rejected".')
+        assert bad.json()["message"].startswith(
+            'Incorrect request: Status must be "pending", "accepted" or "rejected".')
         cli_ok(operators, ALT_CLOUD_NAME, "image", "set", "--reject", image_id)
         assert name not in names(alt) and alt.image.get(f"/images/{image_id}").status_code == 200
         assert alt.image.delete(f"/images/{image_id}/members/{alt_id}").status_code == 403  # the owner's to remove

@@ -32,7 +32,8 @@ def test_a_namespace_with_an_object_and_a_resource_type(operators):  # noqa: F81
         assert rtype in [r["Name"] for r in admin_cli(operators, "resource", "type", "list", "-f", "json")]
         admin = connect(operators, ADMIN_CLOUD_NAME)
         body = admin.image.get(f"/metadefs/namespaces/{ns}").json()
-        assert (body["visibility"], body["protected"], body["self"]) == ("private", False, f"/v2/metadefs/namespaces/{ns}")
+        assert (body["visibility"], body["protected"], body["self"]) == (
+            "private", False, f"/v2/metadefs/namespaces/{ns}")
         assert [a["name"] for a in body["resource_type_associations"]] == [rtype]
         assert [o["name"] for o in body["objects"]] == [obj + "-2"]
         again = admin.image.post("/metadefs/namespaces", json={"namespace": ns})

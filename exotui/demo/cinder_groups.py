@@ -295,6 +295,8 @@ async def update_group(request: web.Request) -> web.Response:
     world = world_of(request)
     spec = _object(await read_json(request), "group", {"name", "description", "add_volumes", "remove_volumes"})
     name, description = _text("name", spec.get("name")), _text("description", spec.get("description"))
+    for key in ("add_volumes", "remove_volumes"):
+        _text(key, spec.get(key))
     group = _find_group(request)
     gtype = world.group_types.get(group["group_type"])
     if gtype is not None:

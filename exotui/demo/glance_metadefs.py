@@ -124,6 +124,10 @@ async def create_namespace(request: web.Request) -> web.Response:
     body = await _body(request)
     fields = _namespace_fields(body, defaults={"visibility": "private", "protected": False,
                                                "owner": ctx_of(request)["project_id"]})
+    for key in ("resource_type_associations", "objects"):
+        given = body.get(key) or []
+        if not isinstance(given, list) or not all(isinstance(item, dict) for item in given):
+            raise _schema_error("namespace", f"{given!r} is not of type 'array' of objects")
     _admin(request, "add_metadef_namespace")  # after the body's schema, as Glance's deserializer runs first
     if fields["namespace"] in world.metadef_namespaces:
         raise ApiError(409, f"The metadata definition namespace={fields['namespace']} already exists.")

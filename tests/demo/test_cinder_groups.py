@@ -66,3 +66,5 @@ def test_groups_need_3_13_group_types_are_the_admins_and_the_reserved_type_takes
     answer = member.block_storage.post("/groups", headers=V313, json={"group": {
         "group_type": "nope", "volume_types": ["__DEFAULT__"]}})
     assert says(answer, 404, "Group type with name nope could not be found.")
+    junk = admin.block_storage.put(f"/groups/{uuid.uuid4()}", json={"group": {"add_volumes": 5}}, headers=V313)
+    assert junk.status_code == 400 and "Invalid input for field/attribute add_volumes" in junk.text

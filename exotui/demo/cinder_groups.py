@@ -92,11 +92,7 @@ def _text(field: str, value, *, shortest: int = 0, nullable: bool = True) -> str
 
 
 def _object(body, key: str, allowed: set[str]) -> dict:
-    if not isinstance(body, dict) or key not in body:
-        raise schema_error("body", body, f"'{key}' is a required property")
-    spec = body[key]
-    if not isinstance(spec, dict):
-        raise schema_error(key, spec, f"{spec!r} is not of type 'object'")
+    spec = types_admin.body_object(body, key)
     extra = sorted(set(spec) - allowed)
     if extra:
         raise schema_error(key, spec, f"Additional properties are not allowed ({', '.join(map(repr, extra))} "
@@ -165,11 +161,8 @@ async def update_group_type(request: web.Request) -> web.Response:
     if name is None and description is None and is_public is None:
         raise ApiError(400, "Specify group type name, description or a combination thereof.")
     gtype = _find_type(request, request.match_info["group_type_id"])
-    if name and any(t["name"] == name and t is not gtype for t in group_types(world).values()):
-        raise ApiError(409, f"Group Type {name} already exists.")
-    for key, value in (("name", name), ("description", description), ("is_public", is_public)):
-        if value is not None:
-            gtype[key] = value
+    types_admin.apply_update(group_types(world).values(), gtype, "Group Type", name=name, description=description,
+                             is_public=is_public)
     return json_response({"group_type": _type_view(request, gtype)})
 
 

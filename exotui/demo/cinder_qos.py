@@ -44,11 +44,9 @@ def _require_admin(request: web.Request, action: str) -> None:
 
 
 def _links(request: web.Request, ident: str) -> list[dict]:
-    base = world_of(request).base_url + "/volume"
-    pid = request.match_info.get("project_id")
-    scope = f"/{pid}" if pid else ""
-    return [{"rel": "self", "href": f"{base}/v3{scope}/qos-specs/{ident}"},
-            {"rel": "bookmark", "href": f"{base}{scope}/qos-specs/{ident}"}]
+    from . import cinder  # it imports this module
+
+    return cinder._links(request, "qos-specs", ident)
 
 
 def _view(specs: dict) -> dict:
@@ -99,12 +97,7 @@ async def show_specs(request: web.Request) -> web.Response:
 
 async def create_specs(request: web.Request) -> web.Response:
     world = world_of(request)
-    body = await read_json(request)
-    if not isinstance(body, dict) or "qos_specs" not in body:
-        raise schema_error("body", body, "'qos_specs' is a required property")
-    spec = body["qos_specs"]
-    if not isinstance(spec, dict):
-        raise schema_error("qos_specs", spec, f"{spec!r} is not of type 'object'")
+    spec = types_admin.body_object(await read_json(request), "qos_specs")
     if "name" not in spec:
         raise schema_error("qos_specs", spec, "'name' is a required property")
     if not isinstance(spec["name"], str):

@@ -24,6 +24,7 @@ import re
 
 from aiohttp import web
 
+from . import cinder_types_admin as types_admin
 from .common import ApiError, as_bool, iso_micro, json_response, new_id, no_content, read_json, schema_error
 from .service import ctx_of, is_admin, world_of
 from .world import World
@@ -55,11 +56,9 @@ def _stamp(world: World) -> str:
 
 
 def _links(request: web.Request, ident: str) -> list[dict]:
-    base = world_of(request).base_url + "/volume"
-    pid = request.match_info.get("project_id")
-    scope = f"/{pid}" if pid else ""
-    return [{"rel": "self", "href": f"{base}/v3{scope}/{COLLECTION}/{ident}"},
-            {"rel": "bookmark", "href": f"{base}{scope}/{COLLECTION}/{ident}"}]
+    from . import cinder  # it imports this module
+
+    return cinder._links(request, COLLECTION, ident)
 
 
 def _view(request: web.Request, transfer: dict, *, auth_key: str | None = None) -> dict:
@@ -97,12 +96,7 @@ def _find(request: web.Request, *, any_project: bool = False) -> dict:
 
 async def create_transfer(request: web.Request) -> web.Response:
     world, ctx = world_of(request), ctx_of(request)
-    body = await read_json(request)
-    if not isinstance(body, dict) or "transfer" not in body:
-        raise schema_error("body", body, "'transfer' is a required property")
-    spec = body["transfer"]
-    if not isinstance(spec, dict):
-        raise schema_error("transfer", spec, f"{spec!r} is not of type 'object'")
+    spec = types_admin.body_object(await read_json(request), "transfer")
     allowed = {"volume_id", "name"} | ({"no_snapshots"} if _mv(request) >= WITH_SNAPSHOTS else set())
     extra = sorted(set(spec) - allowed)
     if extra:

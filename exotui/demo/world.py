@@ -67,6 +67,8 @@ class World:
     console_tokens: dict[str, dict] = field(default_factory=dict)  # remote console token -> grant (nova_consoles)
     # glance
     images: dict[str, dict] = field(default_factory=dict)
+    metadef_namespaces: dict[str, dict] = field(default_factory=dict)  # name -> namespace (demo/glance_metadefs.py)
+    metadef_resource_types: dict[str, dict] = field(default_factory=dict)  # name -> resource type
     # neutron
     networks: dict[str, dict] = field(default_factory=dict)
     subnets: dict[str, dict] = field(default_factory=dict)
@@ -85,6 +87,10 @@ class World:
     volumes: dict[str, dict] = field(default_factory=dict)
     snapshots: dict[str, dict] = field(default_factory=dict)
     volume_types: dict[str, dict] = field(default_factory=dict)  # id -> type (demo/cinder_types_admin.py)
+    volume_transfers: dict[str, dict] = field(default_factory=dict)  # id -> transfer (demo/cinder_transfers.py)
+    qos_specs: dict[str, dict] = field(default_factory=dict)  # id -> QoS specs (demo/cinder_qos.py)
+    group_types: dict[str, dict] = field(default_factory=dict)  # id -> group type (demo/cinder_groups.py)
+    volume_groups: dict[str, dict] = field(default_factory=dict)  # id -> group (demo/cinder_groups.py)
     # heat: stack id -> stack (demo/heat_engine.py)
     stacks: dict[str, dict] = field(default_factory=dict)
     # manila: shares, access rules, share types, export locations (demo/manila.py)

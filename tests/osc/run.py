@@ -51,10 +51,14 @@ ADMIN_FILES = ("compute/v2/test_flavor.py",  # exotui/demo/nova_flavors_admin.py
                "volume/v3/test_volume_type.py",  # exotui/demo/cinder_types_admin.py
                "volume/v3/test_volume.py", "volume/v3/test_volume_snapshot.py",  # demo/cinder_admin_actions.py
                "volume/v3/test_service.py",
+               "volume/v3/test_qos.py",  # cinder_qos.py: QoS specs and their volume types are admin_api
+               "volume/v3/test_volume_group.py",  # cinder_groups.py: group types are admin_api
                # neutron_api.py's admin (external and shared networks, any project's) and neutron_admin.py's
                "network/v2/test_network.py", "network/v2/test_floating_ip.py", "network/v2/test_router.py",
                "network/v2/test_port.py",
-               "image/v2/test_image.py")  # glance.py: an admin publicizes an image
+               "image/v2/test_image.py",  # glance.py: an admin publicizes an image
+               # glance_metadefs.py: metadef writes are the admin's
+               "image/v2/test_metadef_objects.py", "image/v2/test_metadef_resource_type.py")
 
 
 def functional_root() -> Path:

@@ -358,15 +358,12 @@ REAL = [
 
 NOT_SERVED = {
     "aap-reject-multicast": "allowed address pairs are kept as given, not validated",
-    "address-group": "no address groups (/address-groups)",
-    "address-scope": "no address scopes (/address-scopes)",
     "router-admin-state-down-before-update": "no distributed routers",
     "agent": "no agents (/agents): the demo's network has none",
     "agent-resources-synced": "no agents",
     "agent_sort_key": "no agents",
     "auto-allocated-topology": "no /auto-allocated-topology (the is_default attribute is shown)",
     "availability_zone_filter": "availability zones are not filtered",
-    "default-subnetpools": "no subnet pools",
     "dhcp_agent_scheduler": "no agents",
     "dvr": "no distributed routers",
     "filter-validation": "an unknown list filter is ignored, not refused",
@@ -390,17 +387,11 @@ NOT_SERVED = {
     "provider": "provider attributes are not kept",
     "quota-check-limit": "a new quota limit is not checked against usage",
     "quota-check-limit-default": "a new quota limit is not checked against usage",
-    "rbac-policies": "no RBAC policies (/rbac-policies)",
-    "rbac-address-group": "no RBAC policies",
-    "rbac-address-scope": "no RBAC policies",
-    "rbac-security-groups": "no RBAC policies",
-    "rbac-subnetpool": "no RBAC policies",
     "security-groups-default-rules": "no /default-security-group-rules",
     "security-groups-default-statefulness": "no per-project default statefulness",
     "service-type": "no /service-providers",
-    "subnet_onboard": "no subnet pools",
-    "subnet_allocation": "no subnet pools",
-    "subnetpool-prefix-ops": "no subnet pools",
+    "subnet_onboard": "subnets are not onboarded into a subnet pool (onboard_network_subnets)",
+    "subnetpool-prefix-ops": "a pool's prefixes change by update only (no add_prefixes/remove_prefixes)",
 }
 
 # what GET /v2.0/extensions answers on the demo: the real entries it serves, in the real order

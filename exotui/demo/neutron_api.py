@@ -143,6 +143,8 @@ def _embedded_rule(rule: dict, created: bool) -> dict:
 
 
 def _get(world: World, kind: Kind, ident: str, ctx: dict) -> dict:
+    if kind.table == "rbac_policies":
+        neutron_rbac.adopt(world)
     item = getattr(world, kind.table).get(ident)
     if item is None or not _visible(world, kind, item, ctx):
         raise ApiError(404, kind.not_found.format(ident), kind.not_found_type)
@@ -595,6 +597,8 @@ CREATORS: dict[str, Callable[[World, dict, dict], dict]] = {
 
 def _candidates(world: World, kind: Kind, request: web.Request) -> list[dict]:
     """The items a list may answer with; a device_id filter uses the device index, not a scan."""
+    if kind.table == "rbac_policies":
+        neutron_rbac.adopt(world)
     if kind.table == "ports" and "device_id" in request.query:
         found = []
         for device in request.query.getall("device_id"):

@@ -96,7 +96,6 @@ def forget(world: World, object_id: str) -> None:
 
 
 def visible(world: World, policy: dict, ctx: dict) -> bool:
-    adopt(world)
     return is_admin(ctx) or policy["project_id"] == ctx["project_id"]
 
 
@@ -104,15 +103,15 @@ def create(world: World, attrs: dict, ctx: dict) -> dict:
     adopt(world)
     kind = KINDS[0]
     target = attrs["target_tenant"]
-    if target == "*" and not is_admin(ctx):
-        raise policy_error("create_rbac_policy", ["target_tenant"])
-    pid = owner_of(attrs, ctx, kind)
-    otype = attrs["object_type"]
+    otype = attrs["object_type"]  # the attributes are checked before the policy
     if not isinstance(otype, str) or otype.strip().lower() not in TYPES:
         raise _invalid(f"'{otype}' is not a valid RBAC object type")
     otype = otype.strip().lower()
     if not isinstance(target, str) or (target != "*" and not UUID.match(target)):
         raise _invalid(f"'{target}' is not a valid target project ID; expected a UUID or '*'")
+    if target == "*" and not is_admin(ctx):
+        raise policy_error("create_rbac_policy", ["target_tenant"])
+    pid = owner_of(attrs, ctx, kind)
     table, actions, missing = TYPES[otype]
     action = attrs["action"]
     if action not in actions:

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from . import neutron as model
-from . import neutron_address_groups, neutron_admin, neutron_pools, neutron_rbac
+from . import neutron_address_groups, neutron_admin, neutron_ip_availability, neutron_pools, neutron_rbac
 from .common import ApiError, json_response, no_content, parse_time, read_json
 from .neutron_extensions import SERVED as EXTENSIONS
 from .neutron_kinds import OWNER, Kind, is_admin, policy_error
@@ -709,6 +709,9 @@ async def list_items(request: web.Request) -> web.Response:
         return json_response({"availability_zones": []})  # zones come from agents; the demo's network has none
     if request.match_info["collection"].removesuffix(".json") == "floatingip_pools":
         return _floatingip_pools(request)
+    if request.match_info["collection"].removesuffix(".json") == "network-ip-availabilities":
+        found = neutron_ip_availability.availabilities(world_of(request), ctx_of(request), request.query)
+        return json_response({"network_ip_availabilities": [_fields(a, request) for a in found]})
     kind, world, ctx = _kind(request), world_of(request), ctx_of(request)
     if kind.table == "security_groups":
         model.ensure_default_security_group(world, ctx["project_id"])
@@ -728,6 +731,9 @@ async def show_item(request: web.Request) -> web.Response:
         return _show_extension(_ident(request))
     if collection == "quotas":
         return _quota_answer(request, _ident(request), details=False)
+    if collection == "network-ip-availabilities":
+        found = neutron_ip_availability.availability(world_of(request), ctx_of(request), _ident(request))
+        return json_response({"network_ip_availability": _fields(found, request)})
     kind, world, ctx = _kind(request), world_of(request), ctx_of(request)
     if kind.table == "security_groups":
         model.ensure_default_security_group(world, ctx["project_id"])

@@ -66,7 +66,7 @@ def _prefixes(value: Any) -> list:
         raise _bad("Empty subnet pool prefix list.", "EmptySubnetPoolPrefixList")
     if len({b.version for b in blocks}) > 1:
         raise _bad("Cannot mix IPv4 and IPv6 prefixes in a subnet pool.", "PrefixVersionMismatch")
-    return list(ipaddress.collapse_addresses(blocks))  # type: ignore[arg-type]
+    return list(ipaddress.collapse_addresses(blocks))  # type: ignore[type-var]
 
 
 def _non_negative(key: str, value: Any) -> int | None:
@@ -276,9 +276,8 @@ def allocate(world: World, pool: dict, attrs: dict, project_id: str, network: di
     if not cidr and attrs.get("allocation_pools"):
         raise _bad("Bad subnets request: allocation_pools allowed only for specific subnet requests.")
     wanted = model.parse_cidr(cidr) if cidr else None
-    length = wanted.prefixlen if wanted is not None else (
-        _non_negative("prefixlen", attrs.get("prefixlen")) if attrs.get("prefixlen") is not None
-        else pool["default_prefixlen"])
+    asked = _non_negative("prefixlen", attrs.get("prefixlen"))
+    length: int = wanted.prefixlen if wanted is not None else pool["default_prefixlen"] if asked is None else asked
     if length > pool["max_prefixlen"]:
         raise _bad(f"Unable to allocate subnet with prefix length {length}, maximum allowed prefix is "
                    f"{pool['max_prefixlen']}.", "MaxPrefixSubnetAllocationError")
@@ -306,7 +305,7 @@ def _free(world: World, pool: dict) -> list:
         if subnet.get("subnetpool_id") != pool["id"]:
             continue
         used = ipaddress.ip_network(subnet["cidr"])
-        rest = []
+        rest: list = []
         for block in free:
             if used.subnet_of(block):  # type: ignore[arg-type]
                 rest.extend(block.address_exclude(used))  # type: ignore[arg-type]
@@ -315,7 +314,7 @@ def _free(world: World, pool: dict) -> list:
             else:
                 rest.append(block)
         free = rest
-    return list(ipaddress.collapse_addresses(free))  # type: ignore[arg-type]
+    return list(ipaddress.collapse_addresses(free))  # type: ignore[type-var]
 
 
 def _check_pool_quota(world: World, pool: dict, project_id: str, length: int) -> None:

@@ -123,3 +123,27 @@ def test_address_scopes_hold_pools_and_reach_their_networks(operators):  # noqa:
         member.network.delete_network(network)
         member.network.delete_subnet_pool(pool)
         assert cli(operators, CLOUD_NAME, "address", "scope", "delete", scope["id"]).returncode == 0
+
+
+def test_ip_availability_counts_a_networks_addresses_for_an_admin_only(operators):  # noqa: F811
+    member, admin = connect(operators, CLOUD_NAME), connect(operators, ADMIN_CLOUD_NAME)
+    network = member.network.create_network(name=_name("avail"))
+    try:
+        subnet = member.network.create_subnet(network_id=network.id, ip_version=4, cidr="10.10.10.0/24")
+        member.network.create_port(network_id=network.id)
+        shown = cli_json(operators, ADMIN_CLOUD_NAME, "ip", "availability", "show", network.id)
+        assert (shown["network_name"], shown["total_ips"], shown["used_ips"]) == (network.name, 253, 1)
+        assert shown["ip_availability_details"] == {"total_ips_in_subnet": 254, "total_ips_in_allocation_pool": 253,
+                                                    "used_ips_in_subnet": 1, "used_ips_in_allocation_pool": 1}
+        [row] = [s for s in shown["subnet_ip_availability"]]
+        assert (row["subnet_id"], row["cidr"], row["ip_version"]) == (subnet.id, "10.10.10.0/24", 4)
+        listed = cli_json(operators, ADMIN_CLOUD_NAME, "ip", "availability", "list", "--ip-version", "4")
+        assert network.name in [r["Network Name"] for r in listed]
+        assert admin.network.get("/network-ip-availabilities?ip_version=6").json()["network_ip_availabilities"] == []
+        assert member.network.get("/network-ip-availabilities").json()["network_ip_availabilities"] == []
+        hidden = member.network.get(f"/network-ip-availabilities/{network.id}")
+        assert neutron_says(hidden, 404, f"Network {network.id} could not be found.")
+    finally:
+        for port in member.network.ports(network_id=network.id):
+            member.network.delete_port(port)
+        member.network.delete_network(network)

@@ -13,7 +13,14 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from . import neutron as model
-from . import neutron_address_groups, neutron_admin, neutron_ip_availability, neutron_pools, neutron_rbac
+from . import (
+    neutron_address_groups,
+    neutron_admin,
+    neutron_flavors,
+    neutron_ip_availability,
+    neutron_pools,
+    neutron_rbac,
+)
 from .common import ApiError, json_response, no_content, parse_time, read_json
 from .neutron_extensions import SERVED as EXTENSIONS
 from .neutron_kinds import OWNER, Kind, is_admin, policy_error
@@ -80,7 +87,7 @@ KINDS = {k.collection: k for k in [
          _OWNER | {"security_group_id", "direction", "ethertype", "protocol", "port_range_min", "port_range_max",
                    "remote_ip_prefix", "remote_group_id", "remote_address_group_id", "description"},
          frozenset({"description"}), required=("security_group_id", "direction"), tags=False),
-    *neutron_pools.KINDS, *neutron_rbac.KINDS, *neutron_address_groups.KINDS,
+    *neutron_pools.KINDS, *neutron_rbac.KINDS, *neutron_address_groups.KINDS, *neutron_flavors.KINDS,
 ]}
 
 
@@ -97,6 +104,8 @@ def _visible(world: World, kind: Kind, item: dict, ctx: dict) -> bool:
         return neutron_pools.visible(world, kind.table, item, ctx)
     if kind.table == "rbac_policies":
         return neutron_rbac.visible(world, item, ctx)
+    if kind.table in ("network_flavors", "service_profiles"):
+        return neutron_flavors.visible(kind.table, ctx)
     if kind.table == "security_group_rules":
         group = world.security_groups.get(item["security_group_id"])
         return item["project_id"] == pid or (group is not None and group["project_id"] == pid)
@@ -112,6 +121,8 @@ def view(world: World, kind: Kind, item: dict, *, created: bool = False, updated
     """The API body of one item as Neutron shows it."""
     if kind.table == "subnetpools":
         return neutron_pools.pool_view(item, updated=updated)
+    if kind.table == "service_profiles":
+        return neutron_flavors.profile_view(world, item)
     body = model.public_view(item)
     if kind.table == "address_groups":
         del body["shared"]  # kept for RBAC, not shown (is_visible False)
@@ -154,7 +165,7 @@ def _get(world: World, kind: Kind, ident: str, ctx: dict) -> dict:
 def _owned(world: World, kind: Kind, ident: str, ctx: dict, action: str) -> dict:
     """An item the caller may change: its own (or any, for an admin); visible but foreign -> 403."""
     item = _get(world, kind, ident, ctx)
-    if not is_admin(ctx) and item["project_id"] != ctx["project_id"]:
+    if not is_admin(ctx) and item.get("project_id") != ctx["project_id"]:  # a flavor has no project: admin only
         raise ApiError(403, f"rule:{action}_{kind.singular} is disallowed by policy", "PolicyNotAuthorized")
     return item
 
@@ -219,7 +230,7 @@ _FIELDS = {
                              "port_range_min", "port_range_max", "remote_ip_prefix", "remote_address_group_id",
                              "normalized_cidr", "remote_group_id", "belongs_to_default_sg", "description",
                              "created_at", "updated_at", "revision_number", "tenant_id"),
-    **neutron_pools.FIELDS, **neutron_rbac.FIELDS, **neutron_address_groups.FIELDS,
+    **neutron_pools.FIELDS, **neutron_rbac.FIELDS, **neutron_address_groups.FIELDS, **neutron_flavors.FIELDS,
 }
 
 
@@ -564,6 +575,8 @@ UPDATERS: dict[str, Callable[[World, dict, dict, dict], None]] = {
     "address_scopes": neutron_pools.update_address_scope,
     "address_groups": neutron_address_groups.update,
     "rbac_policies": neutron_rbac.update,
+    "network_flavors": neutron_flavors.update_flavor,
+    "service_profiles": neutron_flavors.update_profile,
 }
 DELETERS: dict[str, Callable[[World, dict], None]] = {
     "networks": _delete_network,
@@ -571,6 +584,8 @@ DELETERS: dict[str, Callable[[World, dict], None]] = {
     "address_scopes": _forgetting(neutron_pools.delete_address_scope),
     "address_groups": _forgetting(neutron_address_groups.delete),
     "rbac_policies": neutron_rbac.delete,
+    "network_flavors": neutron_flavors.delete_flavor,
+    "service_profiles": neutron_flavors.delete_profile,
     "subnets": lambda w, item: model.delete_subnet(w, item["id"]),
     "ports": _delete_port,
     "routers": lambda w, item: model.delete_router(w, item["id"]),
@@ -590,6 +605,8 @@ CREATORS: dict[str, Callable[[World, dict, dict], dict]] = {
     "address_scopes": neutron_pools.create_address_scope,
     "address_groups": neutron_address_groups.create,
     "rbac_policies": neutron_rbac.create,
+    "network_flavors": neutron_flavors.create_flavor,
+    "service_profiles": neutron_flavors.create_profile,
 }
 
 
@@ -818,9 +835,23 @@ async def sub_resource(request: web.Request) -> web.Response:
         body = await read_json(request, malformed="Body contains invalid data")
         group = neutron_address_groups.change(world, group, sub, body)
         return json_response({"address_group": view(world, KINDS[collection], group)})
+    if collection == "flavors" and request.method == "POST" and sub == "service_profiles":
+        world, ctx = world_of(request), ctx_of(request)
+        flavor = _get(world, KINDS[collection], _ident(request), ctx)
+        body = await read_json(request, malformed="Body contains invalid data")
+        flavor = neutron_flavors.bind(world, flavor, body, ctx)
+        return json_response({"service_profile": view(world, KINDS[collection], flavor)}, 201)
     if sub == "tags":
         return await _tags(request, None)
     raise web.HTTPNotFound()
+
+
+async def flavor_profile(request: web.Request) -> web.Response:
+    """DELETE /flavors/{id}/service_profiles/{profile_id}: unbinds (neutron_flavors.unbind)."""
+    world, ctx = world_of(request), ctx_of(request)
+    flavor = _get(world, KINDS["flavors"], _ident(request), ctx)
+    neutron_flavors.unbind(world, flavor, request.match_info["profile"], ctx)
+    return no_content()
 
 
 async def tag_item(request: web.Request) -> web.Response:
@@ -1022,4 +1053,5 @@ def build_app(world: World) -> web.Application:
         app.router.add_route(method, "/v2.0/{collection}/{id}/{sub}", sub_resource)
         app.router.add_route(method, "/v2.0/{collection}/{id}/tags/{tag}", tag_item)
     app.router.add_post("/v2.0/{collection}/{id}/{sub}", sub_resource)  # POST .../tags: add several at once
+    app.router.add_delete("/v2.0/flavors/{id}/service_profiles/{profile}", flavor_profile)
     return app

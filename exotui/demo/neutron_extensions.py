@@ -368,7 +368,6 @@ NOT_SERVED = {
     "dvr": "no distributed routers",
     "filter-validation": "an unknown list filter is ignored, not refused",
     "floating-ip-port-forwarding-detail": "no port forwardings",
-    "flavors": "no network flavors or service profiles",
     "floating-ip-router-writable": "a floating IP's router_id is not writable",
     "l3-ha": "no HA routers",
     "l3-flavors": "no network flavors",

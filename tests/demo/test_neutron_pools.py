@@ -104,8 +104,8 @@ def test_address_scopes_hold_pools_and_reach_their_networks(operators):  # noqa:
     member = connect(operators, CLOUD_NAME)
     scope = cli_json(operators, CLOUD_NAME, "address", "scope", "create", "--ip-version", "4", _name("scope"))
     assert set(scope) >= {"id", "name", "project_id", "shared", "ip_version"} and scope["shared"] is False
-    pool = member.network.create_subnet_pool(name=_name("pool"), prefixes=["10.73.0.0/16"], address_scope_id=scope["id"],
-                                             default_prefix_length=24)
+    pool = member.network.create_subnet_pool(name=_name("pool"), prefixes=["10.73.0.0/16"],
+                                             address_scope_id=scope["id"], default_prefix_length=24)
     network = member.network.create_network(name=_name("net"))
     try:
         member.network.create_subnet(network_id=network.id, ip_version=4, subnet_pool_id=pool.id)

@@ -57,6 +57,9 @@ ADMIN_FILES = ("compute/v2/test_flavor.py",  # exotui/demo/nova_flavors_admin.py
                # neutron_pools.py, neutron_rbac.py, neutron_address_groups.py: pools for another project, shared ones
                "network/v2/test_subnet_pool.py", "network/v2/test_address_scope.py",
                "network/v2/test_address_group.py", "network/v2/test_network_rbac.py",
+               # neutron_flavors.py, neutron_ip_availability.py: admin-only APIs
+               "network/v2/test_network_flavor.py", "network/v2/test_network_flavor_profile.py",
+               "network/v2/test_ip_availability.py",
                "image/v2/test_image.py")  # glance.py: an admin publicizes an image
 
 

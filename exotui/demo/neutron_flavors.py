@@ -93,9 +93,10 @@ def create_profile(world: World, attrs: dict, ctx: dict) -> dict:
     if not driver and not attrs.get("metainfo"):
         raise ApiError(400, "Invalid input for operation: Service Profile needs either a driver or metainfo.",
                        "ServiceProfileEmpty")
-    profile = {"id": model._uuid(world), "description": attrs.get("description") or "", "driver": driver,
+    ident = model._uuid(world)
+    profile = {"id": ident, "description": attrs.get("description") or "", "driver": driver,
                "enabled": to_bool("enabled", attrs.get("enabled", True)), "metainfo": attrs.get("metainfo") or ""}
-    world.service_profiles[profile["id"]] = profile
+    world.service_profiles[ident] = profile
     return profile
 
 

@@ -370,7 +370,7 @@ NOT_SERVED = {
     "floating-ip-port-forwarding-detail": "no port forwardings",
     "floating-ip-router-writable": "a floating IP's router_id is not writable",
     "l3-ha": "no HA routers",
-    "l3-flavors": "no network flavors",
+    "l3-flavors": "a router's flavor_id is not applied (no L3 flavor providers)",
     "l3-port-ip-change-not-allowed": "a port's fixed IPs are not updated",
     "l3_agent_scheduler": "no agents",
     "multi-provider": "no network segments",

@@ -835,6 +835,11 @@ async def sub_resource(request: web.Request) -> web.Response:
         body = await read_json(request, malformed="Body contains invalid data")
         group = neutron_address_groups.change(world, group, sub, body)
         return json_response({"address_group": view(world, KINDS[collection], group)})
+    if collection == "subnetpools" and request.method == "PUT" and sub in ("add_prefixes", "remove_prefixes"):
+        world, ctx = world_of(request), ctx_of(request)
+        pool = _owned(world, KINDS[collection], _ident(request), ctx, "update")
+        body = await read_json(request, malformed="Body contains invalid data")
+        return json_response(neutron_pools.prefix_op(world, pool, sub, body, ctx))
     if collection == "flavors" and request.method == "POST" and sub == "service_profiles":
         world, ctx = world_of(request), ctx_of(request)
         flavor = _get(world, KINDS[collection], _ident(request), ctx)

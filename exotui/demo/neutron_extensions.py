@@ -388,7 +388,6 @@ NOT_SERVED = {
     "security-groups-default-statefulness": "no per-project default statefulness",
     "service-type": "no /service-providers",
     "subnet_onboard": "subnets are not onboarded into a subnet pool (onboard_network_subnets)",
-    "subnetpool-prefix-ops": "a pool's prefixes change by update only (no add_prefixes/remove_prefixes)",
 }
 
 # Services the real tier does not enable (service_plugins = router,auto_allocate, beside Neutron's default

@@ -338,3 +338,30 @@ def scope_of(world: World, network: dict, version: int) -> str | None:
             if pool is not None:
                 return pool["address_scope_id"]
     return None
+
+
+def prefix_op(world: World, pool: dict, action: str, body: Any, ctx: dict) -> dict:
+    """subnetpool-prefix-ops: PUT .../add_prefixes merges prefixes in (as an update would); .../remove_prefixes takes
+    them out unless a subnet holds some of them (db_base_plugin_v2.add_prefixes, remove_prefixes)."""
+    prefixes = body.get("prefixes") if isinstance(body, dict) else None
+    if not prefixes or not isinstance(prefixes, list):
+        raise ApiError(400, "Request body contains invalid data", "HTTPBadRequest")
+    if action == "add_prefixes":
+        update_subnetpool(world, pool, {"prefixes": pool["prefixes"] + prefixes}, ctx)
+        return {"prefixes": pool["prefixes"]}
+    gone = _prefixes(prefixes)
+    have = [ipaddress.ip_network(p) for p in pool["prefixes"]]
+    if not any(g.overlaps(h) for g in gone for h in have):
+        return {"prefixes": pool["prefixes"]}
+    held = [ipaddress.ip_network(s["cidr"]) for s in world.subnets.values() if s.get("subnetpool_id") == pool["id"]]
+    if any(g.overlaps(h) for g in gone for h in held):
+        raise _bad("Illegal update to prefixes: One or more the prefixes to be removed is in use by a subnet.",
+                   "IllegalSubnetPoolPrefixUpdate")
+    rest: list = have
+    for block in gone:
+        rest = [piece for h in rest for piece in (
+            [h] if not block.overlaps(h) else [] if h.subnet_of(block)  # type: ignore[arg-type]
+            else list(h.address_exclude(block)))]  # type: ignore[arg-type]
+    pool["prefixes"] = [str(b) for b in ipaddress.collapse_addresses(rest)]  # type: ignore[type-var]
+    model.touch(world, pool)
+    return {"prefixes": pool["prefixes"]}

@@ -68,6 +68,13 @@ def test_subnets_come_from_the_pool_and_hold_it_until_deleted(operators):  # noq
                                                                  "subnetpool_id": pool.id, "prefixlen": 30}})
         assert neutron_says(small, 400, "Unable to allocate subnet with prefix length 30, maximum allowed prefix is "
                                         "28.")
+        added = member.network.put(f"/subnetpools/{pool.id}/add_prefixes", json={"prefixes": ["10.74.0.0/16"]})
+        assert added.json() == {"prefixes": ["10.72.0.0/16", "10.74.0.0/16"]}
+        taken = member.network.put(f"/subnetpools/{pool.id}/remove_prefixes", json={"prefixes": ["10.72.0.0/24"]})
+        assert neutron_says(taken, 400, "Illegal update to prefixes: One or more the prefixes to be removed is in use "
+                                        "by a subnet.")
+        removed = member.network.put(f"/subnetpools/{pool.id}/remove_prefixes", json={"prefixes": ["10.74.0.0/17"]})
+        assert removed.json() == {"prefixes": ["10.72.0.0/16", "10.74.128.0/17"]}
         held = member.network.delete(f"/subnetpools/{pool.id}")
         assert neutron_says(held, 400, "Unable to delete subnet pool: Subnet pool has existing allocations.")
     finally:

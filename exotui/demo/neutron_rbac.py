@@ -130,7 +130,9 @@ def create(world: World, attrs: dict, ctx: dict) -> dict:
     if any(p["object_id"] == object_id and p["action"] == action and p["target_tenant"] == target
            for p in world.rbac_policies.values()):
         raise ApiError(409, "An RBAC policy already exists with those values.", "DuplicateRbacPolicy")
-    return _add(world, otype, item, action, target, pid)
+    policy = _add(world, otype, item, action, target, pid)
+    _refresh_flag(world, policy, item)
+    return policy
 
 
 def update(world: World, policy: dict, attrs: dict, ctx: dict) -> None:
@@ -160,5 +162,8 @@ def _refresh_flag(world: World, policy: dict, item: dict) -> None:
     item[FLAG[policy["action"]]] = any(
         p["object_id"] == item["id"] and p["action"] == policy["action"] and p["target_tenant"] == "*"
         for p in world.rbac_policies.values())
+    if policy["action"] == EXTERNAL:  # a network's subnets mirror its router:external
+        for subnet_id in item["subnets"]:
+            world.subnets[subnet_id]["router:external"] = item["router:external"]
     if "revision_number" in item:
         model.touch(world, item)

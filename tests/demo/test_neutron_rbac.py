@@ -103,3 +103,20 @@ def test_address_groups_add_and_remove_addresses(operators):  # noqa: F811
         member.network.delete_security_group(sg)
     finally:
         assert cli(operators, CLOUD_NAME, "address", "group", "delete", group["id"]).returncode == 0
+
+
+def test_an_external_policy_for_everyone_is_the_networks_router_external(operators):  # noqa: F811
+    admin = connect(operators, ADMIN_CLOUD_NAME)
+    network = admin.network.create_network(name=_name("ext"))
+    try:
+        subnet = admin.network.create_subnet(network_id=network.id, ip_version=4, cidr="10.75.0.0/24")
+        made = admin.network.post("/rbac-policies", json={"rbac_policy": {
+            "object_type": "network", "object_id": network.id, "action": "access_as_external", "target_tenant": "*"}})
+        assert made.status_code == 201, made.text
+        assert admin.network.get_network(network.id).is_router_external
+        assert admin.network.get(f"/subnets/{subnet.id}").json()["subnet"]["router:external"] is True
+        admin.network.delete(f"/rbac-policies/{made.json()['rbac_policy']['id']}")
+        assert not admin.network.get_network(network.id).is_router_external
+        assert admin.network.get(f"/subnets/{subnet.id}").json()["subnet"]["router:external"] is False
+    finally:
+        admin.network.delete_network(network)

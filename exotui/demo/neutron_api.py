@@ -100,8 +100,8 @@ def _visible(world: World, kind: Kind, item: dict, ctx: dict) -> bool:
     if kind.table == "subnets":
         net = world.networks.get(item["network_id"])
         return item["project_id"] == pid or (net is not None and _network_visible(world, net, pid))
-    if kind.table in ("subnetpools", "address_scopes", "address_groups"):
-        return neutron_pools.visible(world, kind.table, item, ctx)
+    if kind.table in ("subnetpools", "address_scopes", "address_groups", "security_groups"):
+        return neutron_pools.visible(world, kind.table, item, ctx)  # own, shared, or shared by an RBAC policy
     if kind.table == "rbac_policies":
         return neutron_rbac.visible(world, item, ctx)
     if kind.table in ("network_flavors", "service_profiles"):
@@ -851,6 +851,13 @@ async def sub_resource(request: web.Request) -> web.Response:
     raise web.HTTPNotFound()
 
 
+async def post_item(request: web.Request) -> web.Response:
+    """POST to a member: 405 on a served collection, 404 on one that is not (POST /qos/policies on a Neutron
+    without the qos plugin)."""
+    _kind(request)
+    raise web.HTTPMethodNotAllowed("POST", ["GET", "PUT", "DELETE"])
+
+
 async def flavor_profile(request: web.Request) -> web.Response:
     """DELETE /flavors/{id}/service_profiles/{profile_id}: unbinds (neutron_flavors.unbind)."""
     world, ctx = world_of(request), ctx_of(request)
@@ -1054,6 +1061,7 @@ def build_app(world: World) -> web.Application:
     app.router.add_get("/v2.0/{collection}/{id}", show_item)
     app.router.add_put("/v2.0/{collection}/{id}", update_item)
     app.router.add_delete("/v2.0/{collection}/{id}", delete_item)
+    app.router.add_post("/v2.0/{collection}/{id}", post_item)
     for method in ("GET", "PUT", "DELETE"):
         app.router.add_route(method, "/v2.0/{collection}/{id}/{sub}", sub_resource)
         app.router.add_route(method, "/v2.0/{collection}/{id}/tags/{tag}", tag_item)

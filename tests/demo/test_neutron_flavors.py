@@ -50,3 +50,13 @@ def test_an_admin_binds_a_profile_to_a_flavor_and_members_only_read_flavors(oper
     finally:
         assert cli(operators, ADMIN_CLOUD_NAME, "network", "flavor", "delete", name).returncode == 0
         assert cli(operators, ADMIN_CLOUD_NAME, "network", "flavor", "profile", "delete", profile["id"]).returncode == 0
+
+
+def test_services_the_real_tier_does_not_enable_are_not_found(operators):  # noqa: F811
+    """trunk, qos and metering (exotui/demo/neutron_extensions.py NOT_ENABLED): 404 as on a Neutron without them,
+    also for a POST to a two-part path such as /qos/policies (a served collection's member answers 405)."""
+    member = connect(operators, CLOUD_NAME)
+    for path in ("/trunks", "/qos/policies", "/metering/metering-labels"):
+        assert member.network.post(path, json={}).status_code == 404, path
+        assert member.network.get(path).status_code == 404, path
+    assert member.network.post(f"/networks/{uuid.uuid4()}", json={}).status_code == 405

@@ -77,6 +77,12 @@ class World:
     floatingips: dict[str, dict] = field(default_factory=dict)
     security_groups: dict[str, dict] = field(default_factory=dict)
     security_group_rules: dict[str, dict] = field(default_factory=dict)
+    subnetpools: dict[str, dict] = field(default_factory=dict)  # demo/neutron_pools.py
+    address_scopes: dict[str, dict] = field(default_factory=dict)
+    address_groups: dict[str, dict] = field(default_factory=dict)  # demo/neutron_address_groups.py
+    rbac_policies: dict[str, dict] = field(default_factory=dict)  # demo/neutron_rbac.py
+    network_flavors: dict[str, dict] = field(default_factory=dict)  # demo/neutron_flavors.py
+    service_profiles: dict[str, dict] = field(default_factory=dict)
     # neutron indexes, derived from the tables above so hot look-ups need not scan every port
     ports_by_device: dict[str, list[str]] = field(default_factory=dict)  # device_id -> port ids
     floatingip_by_port: dict[str, str] = field(default_factory=dict)  # port_id -> floating IP id

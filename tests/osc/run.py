@@ -56,6 +56,12 @@ ADMIN_FILES = ("compute/v2/test_flavor.py",  # exotui/demo/nova_flavors_admin.py
                # neutron_api.py's admin (external and shared networks, any project's) and neutron_admin.py's
                "network/v2/test_network.py", "network/v2/test_floating_ip.py", "network/v2/test_router.py",
                "network/v2/test_port.py",
+               # neutron_pools.py, neutron_rbac.py, neutron_address_groups.py: pools for another project, shared ones
+               "network/v2/test_subnet_pool.py", "network/v2/test_address_scope.py",
+               "network/v2/test_address_group.py", "network/v2/test_network_rbac.py",
+               # neutron_flavors.py, neutron_ip_availability.py: admin-only APIs
+               "network/v2/test_network_flavor.py", "network/v2/test_network_flavor_profile.py",
+               "network/v2/test_ip_availability.py",
                "image/v2/test_image.py",  # glance.py: an admin publicizes an image
                # glance_metadefs.py: metadef writes are the admin's
                "image/v2/test_metadef_objects.py", "image/v2/test_metadef_resource_type.py")

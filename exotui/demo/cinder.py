@@ -12,7 +12,10 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from . import cinder_admin_actions as admin_actions
+from . import cinder_groups as groups
 from . import cinder_metadata as meta_routes
+from . import cinder_qos as qos
+from . import cinder_transfers as transfers
 from . import cinder_types_admin as types_admin
 from .common import (
     ApiError,
@@ -655,7 +658,8 @@ ROUTES = [
     ("POST", "/snapshots/{snapshot_id}/action", snapshot_action),
     *meta_routes.routes("volumes", _owned_volume, "volume_id", "Volume"),
     *meta_routes.routes("snapshots", _owned_snapshot, "snapshot_id", "Snapshot"),
-    *types_admin.ROUTES, ("GET", "/limits", limits),
+    *types_admin.ROUTES, *transfers.ROUTES, *qos.ROUTES, *groups.ROUTES,
+    ("GET", "/limits", limits),
     ("GET", "/os-quota-sets/{target}", show_quota), ("PUT", "/os-quota-sets/{target}", update_quota),
     ("GET", "/os-quota-sets/{target}/defaults", quota_defaults),
     ("GET", "/os-availability-zone", availability_zones), ("GET", "/os-services", admin_actions.list_services),

@@ -124,7 +124,8 @@ def _text(field: str, value, *, shortest: int, nullable: bool = False) -> str | 
 _specs = pairs  # parameter_types.extra_specs: the same shape as metadata
 
 
-def _body(request_body, key: str) -> dict:
+def body_object(request_body, key: str) -> dict:
+    """The body's one required object (Cinder's schemas: `{key: {...}}`), or its schema's 400."""
     if not isinstance(request_body, dict) or key not in request_body:
         raise _invalid("body", request_body, f"'{key}' is a required property")
     spec = request_body[key]
@@ -179,7 +180,7 @@ async def show_type(request: web.Request) -> web.Response:
 
 async def create_type(request: web.Request) -> web.Response:
     world = world_of(request)
-    spec = _body(await read_json(request), "volume_type")
+    spec = body_object(await read_json(request), "volume_type")
     _unexpected("volume_type", spec, CREATE_KEYS)
     if "name" not in spec:
         raise _invalid("volume_type", spec, "'name' is a required property")
@@ -197,7 +198,7 @@ async def create_type(request: web.Request) -> web.Response:
 
 async def update_type(request: web.Request) -> web.Response:
     world = world_of(request)
-    spec = _body(await read_json(request), "volume_type")
+    spec = body_object(await read_json(request), "volume_type")
     _unexpected("volume_type", spec, UPDATE_KEYS)
     name = _text("name", spec["name"], shortest=0, nullable=True) if "name" in spec else None
     description = _text("description", spec.get("description"), shortest=0, nullable=True)
@@ -208,12 +209,17 @@ async def update_type(request: web.Request) -> web.Response:
     if name is None and description is None and is_public is None:
         raise ApiError(400, "Specify volume type name, description, is_public or a combination thereof.")
     vtype = find(request)
-    if name and any(t["name"] == name and t is not vtype for t in table(world).values()):
-        raise ApiError(409, f"Volume Type {name} already exists.")
-    for key, value in (("name", name), ("description", description), ("is_public", is_public)):
-        if value is not None:
-            vtype[key] = value
+    apply_update(table(world).values(), vtype, "Volume Type", name=name, description=description,
+                 is_public=is_public)
     return json_response({"volume_type": view(request, vtype)})
+
+
+def apply_update(others, record: dict, kind: str, **values) -> None:
+    """A type's update (volume or group type): a name another one has is a 409; the values given are set."""
+    name = values.get("name")
+    if name and any(t["name"] == name and t is not record for t in others):
+        raise ApiError(409, f"{kind} {name} already exists.")
+    record.update({k: v for k, v in values.items() if v is not None})
 
 
 async def delete_type(request: web.Request) -> web.Response:
@@ -340,7 +346,7 @@ async def type_action(request: web.Request) -> web.Response:
 def _encryption_spec(body, *, creating: bool) -> dict:
     """schemas/volume_type_encryption.py: provider and control_location required on create; key_size an
     integer (or its digits) of at least 0; other keys pass (additionalProperties: True)."""
-    spec = _body(body, "encryption")
+    spec = body_object(body, "encryption")
     for key in ("provider", "control_location") if creating else ():
         if key not in spec:
             raise _invalid("encryption", spec, f"'{key}' is a required property")

@@ -177,7 +177,19 @@ def image_body(image: dict) -> dict:
 
 
 def _visible(image: dict, project_id: str) -> bool:
-    return image["visibility"] in ("public", "community") or image["owner"] == project_id
+    """Public and community images, the project's own, and shared ones it is a member of, whatever its member
+    status (glance/db `is_image_visible`)."""
+    return (image["visibility"] in ("public", "community") or image["owner"] == project_id
+            or image["visibility"] == "shared" and project_id in image.get("_members", {}))
+
+
+def _listed(image: dict, project_id: str, member_status: str) -> bool:
+    """A list shows a shared image to a member only with this member status (`accepted` unless asked;
+    `all` for any): glance/db `_select_images_query`."""
+    member = image.get("_members", {}).get(project_id)
+    if image["owner"] == project_id or image["visibility"] != "shared" or member is None:
+        return _visible(image, project_id)
+    return member_status == "all" or member["status"] == member_status
 
 
 def _image(request: web.Request, image_id: str) -> dict:
@@ -238,7 +250,8 @@ async def versions(request: web.Request) -> web.Response:
 async def list_images(request: web.Request) -> web.Response:
     world, q = world_of(request), request.query
     project, admin = ctx_of(request)["project_id"], is_admin(request)
-    images = [i for i in world.images.values() if admin or _visible(i, project)]  # an admin lists every image
+    member_status = q.get("member_status", "accepted")
+    images = [i for i in world.images.values() if admin or _listed(i, project, member_status)]  # an admin: all
     visibility = q.get("visibility")
     if visibility is None:  # community images show only when asked for, but to an admin, who lists every image
         images = [i for i in images if admin or i["visibility"] != "community" or i["owner"] == project]
@@ -410,11 +423,6 @@ async def tag(request: web.Request) -> web.Response:
     return web.Response(status=204, content_type="text/html", charset="UTF-8")
 
 
-async def members(request: web.Request) -> web.Response:
-    _owned(request, request.match_info["image_id"], "get_members")
-    return json_response({"members": [], "schema": "/v2/schemas/members"})
-
-
 async def image_schema(request: web.Request) -> web.Response:
     return json_response(IMAGE_SCHEMA)
 
@@ -441,7 +449,10 @@ def make_app(world: World) -> web.Application:
     app.router.add_get("/v2/images/{image_id}/file", download)
     app.router.add_route("PUT", "/v2/images/{image_id}/tags/{tag}", tag)
     app.router.add_route("DELETE", "/v2/images/{image_id}/tags/{tag}", tag)
-    app.router.add_get("/v2/images/{image_id}/members", members)
+    from . import glance_info, glance_members, glance_metadefs  # they use this module's lookups
+
+    for method, path, handler in (*glance_members.ROUTES, *glance_info.ROUTES, *glance_metadefs.ROUTES):
+        app.router.add_route(method, path, handler)
     app.router.add_get("/v2/schemas/image", image_schema)
     app.router.add_get("/v2/schemas/images", images_schema)
     return app

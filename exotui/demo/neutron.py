@@ -246,7 +246,7 @@ def delete_network(world: World, network_id: str) -> None:
     """Remove a network and its subnets; ApiError(409) while ports are on it."""
     ports = network_ports(world, network_id)
     if ports:
-        ids = ", ".join(p["id"] for p in ports)
+        ids = ",".join(p["id"] for p in ports)
         raise ApiError(409, f"Unable to complete operation on network {network_id}. There are one or more ports "
                             f"still in use on the network, id for these ports is: {ids}.", "NetworkInUse")
     for subnet_id in list(world.networks[network_id]["subnets"]):

@@ -7,17 +7,26 @@ per kind (allowed attributes, visibility, how to create, update and delete) is i
 from __future__ import annotations
 
 import ipaddress
-import re
-from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import urlencode
 
 from aiohttp import web
 
 from . import neutron as model
-from . import neutron_admin
+from . import (
+    neutron_address_groups,
+    neutron_admin,
+    neutron_flavors,
+    neutron_ip_availability,
+    neutron_pools,
+    neutron_rbac,
+)
 from .common import ApiError, json_response, no_content, parse_time, read_json
 from .neutron_extensions import SERVED as EXTENSIONS
+from .neutron_kinds import OWNER, Kind, is_admin, policy_error
+from .neutron_kinds import owner_of as _owner_of
+from .neutron_kinds import to_bool as _bool
+from .neutron_kinds import to_int as _int
 from .service import ctx_of, service_app, world_of
 from .world import World
 
@@ -33,39 +42,9 @@ STRING_FIELDS = {"name", "description"}
 BOOL_FIELDS = {"admin_state_up", "shared", "router:external", "enable_dhcp", "port_security_enabled", "stateful"}
 
 
-def is_admin(ctx: dict) -> bool:
-    return any(r["name"] == "admin" for r in ctx.get("roles", ()))
-
-
-def policy_error(action: str, keys: list[str]) -> ApiError:
-    """Neutron's 403 for attributes a member may not set: ((rule:a and rule:a:k1) and rule:a:k2) ..."""
-    rule = f"rule:{action}"
-    for key in keys:
-        rule = f"({rule} and rule:{action}:{key})"
-    return ApiError(403, f"{rule} is disallowed by policy", "PolicyNotAuthorized")
-
-
 # --- per-kind behaviour --------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Kind:
-    collection: str  # URL segment and list key ("security-groups" -> "security_groups")
-    singular: str
-    table: str  # the World attribute holding the items
-    not_found: str  # message with {} for the id
-    not_found_type: str
-    post: frozenset[str]  # attributes a create body may carry
-    put: frozenset[str]  # attributes an update body may carry
-    required: tuple[str, ...] = ()
-    admin_only: tuple[str, ...] = ()  # attributes only an admin may set
-    tags: bool = True
-
-    @property
-    def list_key(self) -> str:
-        return self.collection.replace("-", "_")
-
-
-_OWNER = frozenset({"tenant_id", "project_id"})
+_OWNER = OWNER
 KINDS = {k.collection: k for k in [
     Kind("networks", "network", "networks", "Network {} could not be found.", "NetworkNotFound",
          _OWNER | {"name", "admin_state_up", "shared", "router:external", "description", "mtu",
@@ -78,7 +57,7 @@ KINDS = {k.collection: k for k in [
     Kind("subnets", "subnet", "subnets", "Subnet {} could not be found.", "SubnetNotFound",
          _OWNER | {"network_id", "cidr", "ip_version", "name", "gateway_ip", "enable_dhcp", "allocation_pools",
                    "dns_nameservers", "host_routes", "description", "ipv6_ra_mode", "ipv6_address_mode",
-                   "subnetpool_id", "service_types", "segment_id"},
+                   "subnetpool_id", "service_types", "segment_id", "prefixlen", "use_default_subnetpool"},
          frozenset({"name", "description", "enable_dhcp", "dns_nameservers", "host_routes", "gateway_ip",
                     "service_types"}),
          required=("network_id", "ip_version")),
@@ -108,6 +87,7 @@ KINDS = {k.collection: k for k in [
          _OWNER | {"security_group_id", "direction", "ethertype", "protocol", "port_range_min", "port_range_max",
                    "remote_ip_prefix", "remote_group_id", "remote_address_group_id", "description"},
          frozenset({"description"}), required=("security_group_id", "direction"), tags=False),
+    *neutron_pools.KINDS, *neutron_rbac.KINDS, *neutron_address_groups.KINDS, *neutron_flavors.KINDS,
 ]}
 
 
@@ -116,19 +96,39 @@ def _visible(world: World, kind: Kind, item: dict, ctx: dict) -> bool:
         return True
     pid = ctx["project_id"]
     if kind.table == "networks":
-        return model.visible(item, pid)
+        return _network_visible(world, item, pid)
     if kind.table == "subnets":
         net = world.networks.get(item["network_id"])
-        return item["project_id"] == pid or (net is not None and model.visible(net, pid))
+        return item["project_id"] == pid or (net is not None and _network_visible(world, net, pid))
+    if kind.table in ("subnetpools", "address_scopes", "address_groups", "security_groups"):
+        return neutron_pools.visible(world, kind.table, item, ctx)  # own, shared, or shared by an RBAC policy
+    if kind.table == "rbac_policies":
+        return neutron_rbac.visible(world, item, ctx)
+    if kind.table in ("network_flavors", "service_profiles"):
+        return neutron_flavors.visible(kind.table, ctx)
     if kind.table == "security_group_rules":
         group = world.security_groups.get(item["security_group_id"])
         return item["project_id"] == pid or (group is not None and group["project_id"] == pid)
     return item["project_id"] == pid
 
 
-def view(world: World, kind: Kind, item: dict, *, created: bool = False) -> dict:
+def _network_visible(world: World, net: dict, project_id: str) -> bool:
+    """Its own, shared or external, or shared with the project by an RBAC policy."""
+    return model.visible(net, project_id) or neutron_rbac.granted(world, "networks", net["id"], project_id)
+
+
+def view(world: World, kind: Kind, item: dict, *, created: bool = False, updated: bool = False) -> dict:
     """The API body of one item as Neutron shows it."""
+    if kind.table == "subnetpools":
+        return neutron_pools.pool_view(item, updated=updated)
+    if kind.table == "service_profiles":
+        return neutron_flavors.profile_view(world, item)
     body = model.public_view(item)
+    if kind.table == "address_groups":
+        del body["shared"]  # kept for RBAC, not shown (is_visible False)
+    if kind.table == "networks" and item["subnets"] and world.subnetpools:
+        body["ipv4_address_scope"] = neutron_pools.scope_of(world, item, 4)
+        body["ipv6_address_scope"] = neutron_pools.scope_of(world, item, 6)
     if kind.table == "security_groups":
         body["security_group_rules"] = [_embedded_rule(world.security_group_rules[r], created)
                                         for r in item["_rules"]]
@@ -154,6 +154,8 @@ def _embedded_rule(rule: dict, created: bool) -> dict:
 
 
 def _get(world: World, kind: Kind, ident: str, ctx: dict) -> dict:
+    if kind.table == "rbac_policies":
+        neutron_rbac.adopt(world)
     item = getattr(world, kind.table).get(ident)
     if item is None or not _visible(world, kind, item, ctx):
         raise ApiError(404, kind.not_found.format(ident), kind.not_found_type)
@@ -163,7 +165,7 @@ def _get(world: World, kind: Kind, ident: str, ctx: dict) -> dict:
 def _owned(world: World, kind: Kind, ident: str, ctx: dict, action: str) -> dict:
     """An item the caller may change: its own (or any, for an admin); visible but foreign -> 403."""
     item = _get(world, kind, ident, ctx)
-    if not is_admin(ctx) and item["project_id"] != ctx["project_id"]:
+    if not is_admin(ctx) and item.get("project_id") != ctx["project_id"]:  # a flavor has no project: admin only
         raise ApiError(403, f"rule:{action}_{kind.singular} is disallowed by policy", "PolicyNotAuthorized")
     return item
 
@@ -228,34 +230,8 @@ _FIELDS = {
                              "port_range_min", "port_range_max", "remote_ip_prefix", "remote_address_group_id",
                              "normalized_cidr", "remote_group_id", "belongs_to_default_sg", "description",
                              "created_at", "updated_at", "revision_number", "tenant_id"),
+    **neutron_pools.FIELDS, **neutron_rbac.FIELDS, **neutron_address_groups.FIELDS, **neutron_flavors.FIELDS,
 }
-
-
-def _bool(key: str, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
-        return value.lower() in ("true", "1")
-    raise ApiError(400, f"Invalid input for {key}. Reason: '{value}' cannot be converted to boolean.")
-
-
-def _int(key: str, value: Any, message: str | None = None) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
-        return int(value)
-    raise ApiError(400, message or f"Invalid input for {key}. Reason: '{value}' is not an integer.")
-
-
-def _owner_of(attrs: dict, ctx: dict, kind: Kind) -> str:
-    """The project a create is for: the caller's, unless an admin names another."""
-    pid = attrs.pop("project_id", None) or attrs.pop("tenant_id", None) or ctx["project_id"]
-    attrs.pop("tenant_id", None)
-    if pid != ctx["project_id"] and not is_admin(ctx):
-        raise policy_error(f"create_{kind.singular}", ["project_id"])
-    return pid
 
 
 def _check_policy(attrs: dict, ctx: dict, kind: Kind, action: str, extra: list[str] = ()) -> None:
@@ -277,7 +253,8 @@ def _usage(world: World, pid: str, resource: str) -> int:
         return sum(len(r["routes"]) for r in world.routers.values() if r["project_id"] == pid)
     table = {"network": world.networks, "subnet": world.subnets, "port": world.ports, "router": world.routers,
              "floatingip": world.floatingips, "security_group": world.security_groups,
-             "security_group_rule": world.security_group_rules}.get(resource)
+             "security_group_rule": world.security_group_rules, "subnetpool": world.subnetpools,
+             "rbac_policy": world.rbac_policies}.get(resource)
     return 0 if table is None else sum(1 for item in table.values() if item["project_id"] == pid)
 
 
@@ -303,6 +280,10 @@ def _create_subnet(world: World, attrs: dict, ctx: dict) -> dict:
     net = _get(world, KINDS["networks"], attrs["network_id"], ctx)
     if net["project_id"] != ctx["project_id"] and not is_admin(ctx):
         raise ApiError(403, "rule:create_subnet is disallowed by policy", "PolicyNotAuthorized")
+    pool = neutron_pools.pool_for_subnet(world, attrs, ctx)
+    if pool is not None:
+        attrs["cidr"] = neutron_pools.allocate(world, pool, attrs, pid, net)
+        attrs.setdefault("ip_version", pool["ip_version"])
     if not attrs.get("cidr"):
         raise ApiError(400, "Bad subnets request: a subnetpool must be specified in the absence of a cidr.",
                        "BadRequest")
@@ -316,6 +297,7 @@ def _create_subnet(world: World, attrs: dict, ctx: dict) -> dict:
         enable_dhcp=attrs.get("enable_dhcp", True), allocation_pools=attrs.get("allocation_pools") or None,
         description=attrs.get("description", ""), dns_nameservers=attrs.get("dns_nameservers"))
     subnet["host_routes"] = list(attrs.get("host_routes") or [])
+    subnet["subnetpool_id"] = None if pool is None else pool["id"]
     return subnet
 
 
@@ -419,9 +401,9 @@ def _create_security_group(world: World, attrs: dict, ctx: dict) -> dict:
 def _create_security_group_rule(world: World, attrs: dict, ctx: dict) -> dict:
     pid = _owner_of(attrs, ctx, KINDS["security-group-rules"])
     group = _get(world, KINDS["security-groups"], attrs["security_group_id"], ctx)
-    if attrs.get("remote_address_group_id") is not None:
-        raise ApiError(404, f"Address group {attrs['remote_address_group_id']} could not be found.",
-                       "AddressGroupNotFound")
+    address_group = attrs.get("remote_address_group_id")
+    if address_group is not None:
+        _get(world, KINDS["address-groups"], address_group, ctx)
     ports = {}
     for key in ("port_range_min", "port_range_max"):
         value = attrs.get(key)
@@ -430,10 +412,12 @@ def _create_security_group_rule(world: World, attrs: dict, ctx: dict) -> dict:
     if remote_group is not None:
         _get(world, KINDS["security-groups"], remote_group, ctx)
     _check_quota(world, pid, "security_group_rule")
-    return model.create_security_group_rule(
+    rule = model.create_security_group_rule(
         world, group["project_id"], group["id"], attrs["direction"], ethertype=attrs.get("ethertype") or "IPv4",
         protocol=attrs.get("protocol"), remote_ip_prefix=attrs.get("remote_ip_prefix"),
         remote_group_id=remote_group, description=attrs.get("description") or "", **ports)
+    rule["remote_address_group_id"] = address_group
+    return rule
 
 
 # --- updating ------------------------------------------------------------------------------------
@@ -445,6 +429,9 @@ _SIMPLE = ("name", "description", "admin_state_up", "mtu", "port_security_enable
 
 def _update(world: World, kind: Kind, item: dict, attrs: dict, ctx: dict) -> None:
     table = kind.table
+    if table in UPDATERS:
+        UPDATERS[table](world, item, attrs, ctx)
+        return
     denied = [k for k in attrs if k in kind.admin_only]
     if table == "networks":
         denied += [k for k in ("shared", "router:external") if k in attrs and attrs[k] != item[k]]
@@ -476,6 +463,10 @@ def _update(world: World, kind: Kind, item: dict, attrs: dict, ctx: dict) -> Non
                 _get(world, KINDS["ports"], port_id, ctx)
             model.associate_floating_ip(world, item["id"], port_id, attrs.pop("fixed_ip_address", None))
         attrs.pop("fixed_ip_address", None)
+    if table == "networks":  # a network's shared and router:external are wildcard RBAC policies
+        for action, key in ((neutron_rbac.SHARED, "shared"), (neutron_rbac.EXTERNAL, "router:external")):
+            if key in attrs and attrs[key] != item[key]:
+                neutron_rbac.set_flag(world, table, item, action, attrs.pop(key))
     for key in _SIMPLE + ("shared", "router:external", "is_default"):
         if key in attrs:
             item[key] = _int(key, attrs[key]) if key == "mtu" else attrs[key]
@@ -566,8 +557,35 @@ def _delete_port(world: World, port: dict) -> None:
     model.delete_port(world, port["id"])
 
 
+def _delete_network(world: World, net: dict) -> None:
+    model.delete_network(world, net["id"])
+    neutron_rbac.forget(world, net["id"])
+
+
+def _forgetting(delete: Callable[[World, dict], None]) -> Callable[[World, dict], None]:
+    """A deleter that also drops the RBAC policies of what it deleted."""
+    def run(world: World, item: dict) -> None:
+        delete(world, item)
+        neutron_rbac.forget(world, item["id"])
+    return run
+
+
+UPDATERS: dict[str, Callable[[World, dict, dict, dict], None]] = {
+    "subnetpools": neutron_pools.update_subnetpool,
+    "address_scopes": neutron_pools.update_address_scope,
+    "address_groups": neutron_address_groups.update,
+    "rbac_policies": neutron_rbac.update,
+    "network_flavors": neutron_flavors.update_flavor,
+    "service_profiles": neutron_flavors.update_profile,
+}
 DELETERS: dict[str, Callable[[World, dict], None]] = {
-    "networks": lambda w, item: model.delete_network(w, item["id"]),
+    "networks": _delete_network,
+    "subnetpools": _forgetting(neutron_pools.delete_subnetpool),
+    "address_scopes": _forgetting(neutron_pools.delete_address_scope),
+    "address_groups": _forgetting(neutron_address_groups.delete),
+    "rbac_policies": neutron_rbac.delete,
+    "network_flavors": neutron_flavors.delete_flavor,
+    "service_profiles": neutron_flavors.delete_profile,
     "subnets": lambda w, item: model.delete_subnet(w, item["id"]),
     "ports": _delete_port,
     "routers": lambda w, item: model.delete_router(w, item["id"]),
@@ -583,6 +601,12 @@ CREATORS: dict[str, Callable[[World, dict, dict], dict]] = {
     "floatingips": _create_floatingip,
     "security_groups": _create_security_group,
     "security_group_rules": _create_security_group_rule,
+    "subnetpools": neutron_pools.create_subnetpool,
+    "address_scopes": neutron_pools.create_address_scope,
+    "address_groups": neutron_address_groups.create,
+    "rbac_policies": neutron_rbac.create,
+    "network_flavors": neutron_flavors.create_flavor,
+    "service_profiles": neutron_flavors.create_profile,
 }
 
 
@@ -590,6 +614,8 @@ CREATORS: dict[str, Callable[[World, dict, dict], dict]] = {
 
 def _candidates(world: World, kind: Kind, request: web.Request) -> list[dict]:
     """The items a list may answer with; a device_id filter uses the device index, not a scan."""
+    if kind.table == "rbac_policies":
+        neutron_rbac.adopt(world)
     if kind.table == "ports" and "device_id" in request.query:
         found = []
         for device in request.query.getall("device_id"):
@@ -700,6 +726,9 @@ async def list_items(request: web.Request) -> web.Response:
         return json_response({"availability_zones": []})  # zones come from agents; the demo's network has none
     if request.match_info["collection"].removesuffix(".json") == "floatingip_pools":
         return _floatingip_pools(request)
+    if request.match_info["collection"].removesuffix(".json") == "network-ip-availabilities":
+        found = neutron_ip_availability.availabilities(world_of(request), ctx_of(request), request.query)
+        return json_response({"network_ip_availabilities": [_fields(a, request) for a in found]})
     kind, world, ctx = _kind(request), world_of(request), ctx_of(request)
     if kind.table == "security_groups":
         model.ensure_default_security_group(world, ctx["project_id"])
@@ -719,6 +748,9 @@ async def show_item(request: web.Request) -> web.Response:
         return _show_extension(_ident(request))
     if collection == "quotas":
         return _quota_answer(request, _ident(request), details=False)
+    if collection == "network-ip-availabilities":
+        found = neutron_ip_availability.availability(world_of(request), ctx_of(request), _ident(request))
+        return json_response({"network_ip_availability": _fields(found, request)})
     kind, world, ctx = _kind(request), world_of(request), ctx_of(request)
     if kind.table == "security_groups":
         model.ensure_default_security_group(world, ctx["project_id"])
@@ -741,7 +773,7 @@ async def update_item(request: web.Request) -> web.Response:
     _if_match(request, item)
     attrs = await _body(request, kind, "update")
     _update(world, kind, item, attrs, ctx)
-    return json_response({kind.singular: view(world, kind, item)})
+    return json_response({kind.singular: view(world, kind, item, updated=True)})
 
 
 async def delete_item(request: web.Request) -> web.Response:
@@ -797,9 +829,41 @@ async def sub_resource(request: web.Request) -> web.Response:
         return await _router_interface(request, sub)
     if collection == "routers" and request.method == "PUT" and sub in ("add_extraroutes", "remove_extraroutes"):
         return await _extraroutes(request, sub)
+    if collection == "address-groups" and request.method == "PUT" and sub in ("add_addresses", "remove_addresses"):
+        world, ctx = world_of(request), ctx_of(request)
+        group = _owned(world, KINDS[collection], _ident(request), ctx, "update")
+        body = await read_json(request, malformed="Body contains invalid data")
+        group = neutron_address_groups.change(world, group, sub, body)
+        return json_response({"address_group": view(world, KINDS[collection], group)})
+    if collection == "subnetpools" and request.method == "PUT" and sub in ("add_prefixes", "remove_prefixes"):
+        world, ctx = world_of(request), ctx_of(request)
+        pool = _owned(world, KINDS[collection], _ident(request), ctx, "update")
+        body = await read_json(request, malformed="Body contains invalid data")
+        return json_response(neutron_pools.prefix_op(world, pool, sub, body, ctx))
+    if collection == "flavors" and request.method == "POST" and sub == "service_profiles":
+        world, ctx = world_of(request), ctx_of(request)
+        flavor = _get(world, KINDS[collection], _ident(request), ctx)
+        body = await read_json(request, malformed="Body contains invalid data")
+        flavor = neutron_flavors.bind(world, flavor, body, ctx)
+        return json_response({"service_profile": view(world, KINDS[collection], flavor)}, 201)
     if sub == "tags":
         return await _tags(request, None)
     raise web.HTTPNotFound()
+
+
+async def post_item(request: web.Request) -> web.Response:
+    """POST to a member: 405 on a served collection, 404 on one that is not (POST /qos/policies on a Neutron
+    without the qos plugin)."""
+    _kind(request)
+    raise web.HTTPMethodNotAllowed("POST", ["GET", "PUT", "DELETE"])
+
+
+async def flavor_profile(request: web.Request) -> web.Response:
+    """DELETE /flavors/{id}/service_profiles/{profile_id}: unbinds (neutron_flavors.unbind)."""
+    world, ctx = world_of(request), ctx_of(request)
+    flavor = _get(world, KINDS["flavors"], _ident(request), ctx)
+    neutron_flavors.unbind(world, flavor, request.match_info["profile"], ctx)
+    return no_content()
 
 
 async def tag_item(request: web.Request) -> web.Response:
@@ -997,8 +1061,10 @@ def build_app(world: World) -> web.Application:
     app.router.add_get("/v2.0/{collection}/{id}", show_item)
     app.router.add_put("/v2.0/{collection}/{id}", update_item)
     app.router.add_delete("/v2.0/{collection}/{id}", delete_item)
+    app.router.add_post("/v2.0/{collection}/{id}", post_item)
     for method in ("GET", "PUT", "DELETE"):
         app.router.add_route(method, "/v2.0/{collection}/{id}/{sub}", sub_resource)
         app.router.add_route(method, "/v2.0/{collection}/{id}/tags/{tag}", tag_item)
     app.router.add_post("/v2.0/{collection}/{id}/{sub}", sub_resource)  # POST .../tags: add several at once
+    app.router.add_delete("/v2.0/flavors/{id}/service_profiles/{profile}", flavor_profile)
     return app

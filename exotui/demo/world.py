@@ -68,6 +68,8 @@ class World:
     migrations: list[dict] = field(default_factory=list)  # resize records, oldest first (nova_server_admin.py)
     # glance
     images: dict[str, dict] = field(default_factory=dict)
+    metadef_namespaces: dict[str, dict] = field(default_factory=dict)  # name -> namespace (demo/glance_metadefs.py)
+    metadef_resource_types: dict[str, dict] = field(default_factory=dict)  # name -> resource type
     # neutron
     networks: dict[str, dict] = field(default_factory=dict)
     subnets: dict[str, dict] = field(default_factory=dict)
@@ -76,6 +78,12 @@ class World:
     floatingips: dict[str, dict] = field(default_factory=dict)
     security_groups: dict[str, dict] = field(default_factory=dict)
     security_group_rules: dict[str, dict] = field(default_factory=dict)
+    subnetpools: dict[str, dict] = field(default_factory=dict)  # demo/neutron_pools.py
+    address_scopes: dict[str, dict] = field(default_factory=dict)
+    address_groups: dict[str, dict] = field(default_factory=dict)  # demo/neutron_address_groups.py
+    rbac_policies: dict[str, dict] = field(default_factory=dict)  # demo/neutron_rbac.py
+    network_flavors: dict[str, dict] = field(default_factory=dict)  # demo/neutron_flavors.py
+    service_profiles: dict[str, dict] = field(default_factory=dict)
     # neutron indexes, derived from the tables above so hot look-ups need not scan every port
     ports_by_device: dict[str, list[str]] = field(default_factory=dict)  # device_id -> port ids
     floatingip_by_port: dict[str, str] = field(default_factory=dict)  # port_id -> floating IP id
@@ -86,6 +94,10 @@ class World:
     volumes: dict[str, dict] = field(default_factory=dict)
     snapshots: dict[str, dict] = field(default_factory=dict)
     volume_types: dict[str, dict] = field(default_factory=dict)  # id -> type (demo/cinder_types_admin.py)
+    volume_transfers: dict[str, dict] = field(default_factory=dict)  # id -> transfer (demo/cinder_transfers.py)
+    qos_specs: dict[str, dict] = field(default_factory=dict)  # id -> QoS specs (demo/cinder_qos.py)
+    group_types: dict[str, dict] = field(default_factory=dict)  # id -> group type (demo/cinder_groups.py)
+    volume_groups: dict[str, dict] = field(default_factory=dict)  # id -> group (demo/cinder_groups.py)
     # heat: stack id -> stack (demo/heat_engine.py)
     stacks: dict[str, dict] = field(default_factory=dict)
     # manila: shares, access rules, share types, export locations (demo/manila.py)

@@ -51,10 +51,20 @@ ADMIN_FILES = ("compute/v2/test_flavor.py",  # exotui/demo/nova_flavors_admin.py
                "volume/v3/test_volume_type.py",  # exotui/demo/cinder_types_admin.py
                "volume/v3/test_volume.py", "volume/v3/test_volume_snapshot.py",  # demo/cinder_admin_actions.py
                "volume/v3/test_service.py",
+               "volume/v3/test_qos.py",  # cinder_qos.py: QoS specs and their volume types are admin_api
+               "volume/v3/test_volume_group.py",  # cinder_groups.py: group types are admin_api
                # neutron_api.py's admin (external and shared networks, any project's) and neutron_admin.py's
                "network/v2/test_network.py", "network/v2/test_floating_ip.py", "network/v2/test_router.py",
                "network/v2/test_port.py",
+               # neutron_pools.py, neutron_rbac.py, neutron_address_groups.py: pools for another project, shared ones
+               "network/v2/test_subnet_pool.py", "network/v2/test_address_scope.py",
+               "network/v2/test_address_group.py", "network/v2/test_network_rbac.py",
+               # neutron_flavors.py, neutron_ip_availability.py: admin-only APIs
+               "network/v2/test_network_flavor.py", "network/v2/test_network_flavor_profile.py",
+               "network/v2/test_ip_availability.py",
                "image/v2/test_image.py",  # glance.py: an admin publicizes an image
+               # glance_metadefs.py: metadef writes are the admin's
+               "image/v2/test_metadef_objects.py", "image/v2/test_metadef_resource_type.py",
                # single tests whose commands are an admin's under Nova's default policy: `server show --diagnostics`,
                # `server migration list`, `server list --deleted` (nova_server_admin.py) and a server on the
                # external network `public` (nova_interfaces.py: network:attach_external_network is an admin's)

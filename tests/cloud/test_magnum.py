@@ -1,29 +1,41 @@
-"""Magnum clusters through exotui's cloud layer on the demo cloud: the `clusters` store kind (none where the
-catalog has no Magnum), rows with their template's name and the Heat stack behind each, resize and delete through
-the one door (sent once, refused in read-only mode), and a kubeconfig from the cluster's certificates: a key made
-here, its CSR signed by the cloud, written mode 600, never logged."""
+"""Magnum clusters through exotui's cloud layer: the `clusters` store kind (none where the catalog has no Magnum),
+rows with their template's name and the Heat stack behind each, resize and delete through the one door (sent once,
+refused in read-only mode), and a kubeconfig from the cluster's certificates: a key made here, its CSR signed by the
+cloud, written mode 600, never logged.
+
+The tests that take `target` run on the demo cloud and on the real stack's Magnum (tests/realcloud: magnum 23.0.0
+with the magnum-capi-helm driver Jetstream2 runs, and no Cluster API management cluster behind it): Jetstream2's
+public templates, read by the layer and by `openstack coe`. The cluster tests are demo-only: on the real stack a
+cluster never gets past its driver's first step (docs/realcloud-notes.md, Magnum); each says so in one line."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import logging
+import os
 import stat
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import test_heat  # beside this file: its Layer
 import yaml
-from clouds import PROJECT
+from clouds import PROJECT, Target
 from conditions import until
 from cryptography import x509
 
 from exotui.cloud.actions import READ_ONLY, ActionRefused
-from exotui.cloud.clusters import Cluster, fetch_cluster, fetch_clusters, kubeconfig
+from exotui.cloud.clusters import Cluster, fetch_cluster, fetch_clusters, fetch_templates, kubeconfig
 from exotui.cloud.store import ProjectKey
-from exotui.demo.app import DemoCloudThread
+from exotui.demo.app import CLOUD_NAME, DemoCloudThread
 from exotui.demo.world import Knobs
 
 TEMPLATE = "kubernetes-1-30-jammy"
+# Jetstream2's public templates (exotui/demo/magnum.py TEMPLATES; tests/realcloud/seed.py makes the same)
+PUBLIC_TEMPLATES = {"kubernetes-1-30-jammy": "v1.30.4", "kubernetes-1-31-jammy": "v1.31.1"}
 slow_demo = test_heat.slow_demo  # its fixture, a fixture of this file's too
 
 
@@ -40,8 +52,8 @@ def recording(layer):
     return layer
 
 
-def Layer(readonly: bool = False):  # noqa: N802 (test_heat's class, recording)
-    return recording(test_heat.Layer(readonly=readonly))
+def Layer(cloud: str = CLOUD_NAME, readonly: bool = False):  # noqa: N802 (test_heat's class, recording)
+    return recording(test_heat.Layer(cloud, readonly=readonly))
 
 
 @pytest.fixture()
@@ -60,6 +72,45 @@ def _make(demo, name: str, nodes: int = 2) -> str:
         conn.close()
 
 
+async def test_jetstream2s_public_templates_through_the_layer(target: Target):
+    """The templates a cluster is made from, and the `clusters` kind loading without an error, on both clouds."""
+    layer = Layer(target.cloud_name)
+    templates = await fetch_templates(layer.session)
+    public = {t.name: t for t in templates.values() if t.name in PUBLIC_TEMPLATES}
+    assert set(public) == set(PUBLIC_TEMPLATES)
+    for name, template in public.items():
+        assert (template.coe, template.public, template.tls_disabled) == ("kubernetes", True, False)
+        assert template.labels["kube_tag"] == PUBLIC_TEMPLATES[name] and template.id in templates
+    await layer.poller.load_all(("clusters",))
+    state = layer.store.state("clusters")
+    assert state.loaded and state.last_error is None
+    # whatever clusters the project has, each row names its template
+    assert all(c.template for c in layer.store.get("clusters").values() if c.template_id in templates)
+    layer.session.close()
+
+
+def test_the_openstack_cli_lists_and_shows_the_templates(target: Target):
+    exe = Path(sys.executable).parent / "openstack"
+    env = {**os.environ, "OS_CLIENT_CONFIG_FILE": str(target.clouds_yaml)}
+
+    def coe(*args: str) -> object:
+        done = subprocess.run([str(exe), "--os-cloud", target.cloud_name, "coe", *args, "-f", "json"],
+                              capture_output=True, text=True, timeout=120, env=env)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    listed = {t["name"]: t for t in coe("cluster", "template", "list")}
+    assert set(PUBLIC_TEMPLATES) <= set(listed)
+    shown = coe("cluster", "template", "show", TEMPLATE)
+    assert (shown["uuid"], shown["coe"], shown["public"], shown["server_type"]) == (
+        listed[TEMPLATE]["uuid"], "kubernetes", True, "vm")
+    assert (shown["cluster_distro"], shown["driver"]) == ("ubuntu", "k8s_capi_helm_v1")
+    assert (shown["flavor_id"], shown["master_flavor_id"], shown["network_driver"]) == ("m3.medium", "m3.small",
+                                                                                         "calico")
+    assert shown["labels"]["kube_tag"] == PUBLIC_TEMPLATES[TEMPLATE]
+
+
+# demo-only: real Magnum (capi-helm, no management cluster) fails a cluster 1.7 s after its POST, never COMPLETE
 async def test_rows_detail_resize_and_delete_through_the_one_door(slow_magnum):
     demo, layer = slow_magnum
     ident = _make(demo, "layer-k8s")
@@ -102,6 +153,7 @@ async def test_rows_detail_resize_and_delete_through_the_one_door(slow_magnum):
         await layer.actions.delete_cluster(Cluster(id="x", name="y", status="DELETE_IN_PROGRESS"))
 
 
+# demo-only: real Magnum's delete of a failed cluster ends DELETE_FAILED (no helm binary), so nothing could clean up
 async def test_a_resize_magnum_would_not_start_is_refused_before_it_is_sent(slow_magnum):
     demo, layer = slow_magnum
     ident = _make(demo, "young-k8s")
@@ -118,6 +170,7 @@ async def test_a_resize_magnum_would_not_start_is_refused_before_it_is_sent(slow
     await layer.actions.delete_cluster(cluster)
 
 
+# demo-only: a kubeconfig needs an API address, which real Magnum's clusters never get (CREATE_FAILED in 1.7 s)
 async def test_a_kubeconfig_from_the_clusters_certificates_mode_600_never_logged(demo, clouds_env, tmp_path, caplog):
     layer = Layer()
     ident = _make(demo, "kube-cfg", nodes=1)
@@ -162,6 +215,7 @@ async def test_a_kubeconfig_from_the_clusters_certificates_mode_600_never_logged
     readonly.session.close()
 
 
+# demo-only by design: it takes Magnum out of a catalog, which the shared real stack must keep
 async def test_no_magnum_in_the_catalog_means_no_clusters_not_an_error(tmp_path, monkeypatch):
     with DemoCloudThread(Knobs(delay_scale=0.0, seed=6, ssh=False)) as demo:
         def without_magnum(world):

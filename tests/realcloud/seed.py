@@ -35,7 +35,8 @@ ENDPOINTS = [("placement", "placement", url("placement")), ("glance", "image", u
              ("swift", "object-store", url("swift") + "/v1/AUTH_$(project_id)s"),
              # Manila under both names Jetstream2's catalog has (the sdk asks for shared-file-system,
              # manilaclient for sharev2); since 2.60 no project ID in the address
-             ("manila", "shared-file-system", url("manila") + "/v2"), ("manilav2", "sharev2", url("manila") + "/v2")]
+             ("manila", "shared-file-system", url("manila") + "/v2"), ("manilav2", "sharev2", url("manila") + "/v2"),
+             ("magnum", "container-infra", url("magnum") + "/v1")]
 SHARE_TYPE = "cephfsnativetype"  # Jetstream2's one share type; here the dummy backend stands behind it
 
 
@@ -119,6 +120,49 @@ def share_type(pw: dict[str, str]) -> None:
         if not any(t.name == SHARE_TYPE for t in conn.shared_file_system.share_types()):
             conn.shared_file_system.create_share_type(SHARE_TYPE, is_public=True,
                                                       extra_specs={"driver_handles_share_servers": "False"})
+    finally:
+        conn.close()
+
+
+# Jetstream2's public Kubernetes templates, as the demo seeds them (exotui/demo/magnum.py TEMPLATES): name, kube_tag
+CLUSTER_TEMPLATES = (("kubernetes-1-30-jammy", "v1.30.4"), ("kubernetes-1-31-jammy", "v1.31.1"))
+TEMPLATE_IMAGE = "Featured-Ubuntu22"  # their image: Magnum reads the driver's OS from its os_distro
+
+
+def magnum_up(pw: dict[str, str]) -> bool:
+    """magnum-conductor reports up (a cluster asked for before then waits in the RPC queue)."""
+    conn = admin(pw)
+    try:
+        listed = conn.container_infrastructure_management.get("/mservices").json()["mservices"]
+    finally:
+        conn.close()
+    return any(s["binary"] == "magnum-conductor" and s["state"] == "up" for s in listed)
+
+
+def cluster_templates(lay: Layout, pw: dict[str, str]) -> None:
+    """Jetstream2's public templates, made by the admin (publishing one is an admin's), for the capi-helm driver."""
+    conn = admin(pw)
+    try:
+        image = conn.image.find_image(TEMPLATE_IMAGE)
+        if image is None:
+            image_file = lay.data / "featured.img"
+            image_file.write_bytes(b"\0" * 1024 * 1024)
+            image = conn.image.create_image(name=TEMPLATE_IMAGE, filename=str(image_file), disk_format="raw",
+                                            container_format="bare", visibility="public", os_distro="ubuntu",
+                                            os_version="22.04", os_type="linux", wait=True)
+        coe = conn.container_infrastructure_management
+        have = {t["name"] for t in coe.get("/clustertemplates").json()["clustertemplates"]}
+        for name, kube_tag in CLUSTER_TEMPLATES:
+            if name in have:
+                continue
+            body = {"name": name, "coe": "kubernetes", "image_id": image.id, "flavor_id": "m3.medium",
+                    "master_flavor_id": "m3.small", "external_network_id": "public", "network_driver": "calico",
+                    "volume_driver": "cinder", "docker_storage_driver": "overlay2", "dns_nameserver": "8.8.8.8",
+                    "server_type": "vm", "public": True, "floating_ip_enabled": True, "master_lb_enabled": False,
+                    "labels": {"kube_tag": kube_tag, "cinder_csi_enabled": "true", "auto_scaling_enabled": "false"}}
+            answer = coe.post("/clustertemplates", json=body)
+            if answer.status_code != 201:
+                raise RuntimeError(f"Magnum refused the template {name}: {answer.status_code} {answer.text[:500]}")
     finally:
         conn.close()
 

@@ -10,8 +10,9 @@
 
 Real Keystone, Placement, Glance, Neutron (ML2, no agents), Nova (fake virt driver), Cinder (fake
 driver), Heat (heat-api and one heat-engine), Manila (manila-api, manila-scheduler and manila-share with
-the dummy driver, no storage behind it) and Swift (proxy, account, container and object servers on a
-loopback storage folder) from PyPI, MariaDB and RabbitMQ from Debian, all on
+the dummy driver, no storage behind it), Magnum (magnum-api and magnum-conductor with the capi-helm
+driver and no management cluster behind it: templates, not clusters) and Swift (proxy, account,
+container and object servers on a loopback storage folder) from PyPI, MariaDB and RabbitMQ from Debian, all on
 127.0.0.1. The folder is $EXOTUI_REALCLOUD_DIR, or `.realcloud/` at the top of the repository; the
 clouds.yaml it writes there is what the tests read. Facts and blockers: `docs/realcloud-notes.md`.
 
@@ -43,9 +44,9 @@ from configs import HOST, PORTS, Layout, url
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 APT_PACKAGES = ("mariadb-server", "rabbitmq-server")
-APIS = ("keystone", "placement", "glance", "neutron", "nova", "cinder", "heat", "manila")
+APIS = ("keystone", "placement", "glance", "neutron", "nova", "cinder", "heat", "manila", "magnum")
 READY_PATHS = {"keystone": "/v3", "placement": "/", "glance": "/", "neutron": "/", "nova": "/", "cinder": "/",
-               "heat": "/", "manila": "/"}
+               "heat": "/", "manila": "/", "magnum": "/"}
 
 
 class StackError(Exception):
@@ -265,6 +266,8 @@ def write_configs(lay: Layout, pw: dict[str, str]) -> None:
         shutil.copytree(venv_etc / "heat" / folder, lay.etc / "heat" / folder, dirs_exist_ok=True)
     write(lay.etc / "manila" / "manila.conf", configs.manila_conf(lay, pw["db"], pw))
     shutil.copy(venv_etc / "manila" / "api-paste.ini", lay.etc / "manila")
+    write(lay.etc / "magnum" / "magnum.conf", configs.magnum_conf(lay, pw["db"], pw))
+    shutil.copy(venv_etc / "magnum" / "api-paste.ini", lay.etc / "magnum")
     write(lay.etc / "swift" / "swift.conf", configs.swift_conf(pw["swift_hash"]))
     write(lay.etc / "swift" / "proxy-server.conf", configs.swift_proxy_conf(lay, pw["swift"]))
     for kind in configs.SWIFT_RINGS:
@@ -293,6 +296,8 @@ def write_configs(lay: Layout, pw: dict[str, str]) -> None:
                                   pyargv=f"--config-file {lay.etc / 'heat' / 'heat.conf'}"),
         "manila": configs.uwsgi_ini(lay, "manila", "manila.wsgi.api:application", {},
                                     pyargv=f"--config-file {lay.etc / 'manila' / 'manila.conf'}"),
+        "magnum": configs.uwsgi_ini(lay, "magnum", "magnum.wsgi.api:application", {},
+                                    pyargv=f"--config-file {lay.etc / 'magnum' / 'magnum.conf'}"),
     }
     for name, text in ini.items():
         write(lay.etc / "uwsgi" / f"{name}.ini", text)
@@ -466,6 +471,7 @@ def db_syncs(lay: Layout, which: tuple[str, ...]) -> None:
                        "db", "sync"]],
         "heat-db": [[lay.bin("heat-manage"), "--config-file", str(etc / "heat" / "heat.conf"), "db_sync"]],
         "manila-db": [[lay.bin("manila-manage"), "--config-file", str(etc / "manila" / "manila.conf"), "db", "sync"]],
+        "magnum-db": [[lay.bin("magnum-db-manage"), "--config-file", str(etc / "magnum" / "magnum.conf"), "upgrade"]],
         "nova-db": [[lay.bin("nova-manage"), *nova, "api_db", "sync"],
                     [lay.bin("nova-manage"), *nova, "cell_v2", "map_cell0", "--database_connection",
                      configs.db_url("nova_cell0", pw["db"])],
@@ -493,6 +499,8 @@ def start_workers(lay: Layout) -> None:
                        "cinder-volume": [lay.bin("cinder-volume"), *cinder],
                        "manila-scheduler": [lay.bin("manila-scheduler"), *manila],
                        "manila-share": [lay.bin("manila-share"), *manila],
+                       "magnum-conductor": [lay.bin("magnum-conductor"), "--config-file",
+                                            str(lay.etc / "magnum" / "magnum.conf")],
                        "heat-engine": [lay.bin("heat-engine"), "--config-file",
                                        str(lay.etc / "heat" / "heat.conf")]}.items():
         spawn(lay, name, argv)
@@ -505,8 +513,7 @@ def bring_up(lay: Layout) -> None:
     for folder in (lay.etc, lay.data, lay.log, lay.run):
         folder.mkdir(parents=True, exist_ok=True)
     for sub in ("nova/instances", "nova/locks", "cinder/locks", "neutron/locks", "heat/locks", "manila/locks",
-                "glance/images",
-                "glance/staging", "glance/tasks", "glance/locks"):
+                "magnum/locks", "glance/images", "glance/staging", "glance/tasks", "glance/locks"):
         (lay.data / sub).mkdir(parents=True, exist_ok=True)
     fresh = not (lay.data / ".initialised").exists()
     if fresh and (lay.data / "mysql").exists():
@@ -528,15 +535,16 @@ def bring_up(lay: Layout) -> None:
     if fresh:
         say("service users and catalog (blocker 5: before anything that authenticates)")
         seed.catalog(pw)
-        say("database migrations (placement, glance, neutron, cinder, nova, heat and manila in parallel)")
-        db_syncs(lay, ("placement", "glance", "neutron", "cinder", "nova", "heat", "manila"))
-    added = [name for name in ("heat", "swift", "manila") if not (lay.data / f".{name}-initialised").exists()]
+        say("database migrations (placement, glance, neutron, cinder, nova, heat, manila and magnum in parallel)")
+        db_syncs(lay, ("placement", "glance", "neutron", "cinder", "nova", "heat", "manila", "magnum"))
+    added = [name for name in ("heat", "swift", "manila", "magnum")
+             if not (lay.data / f".{name}-initialised").exists()]
     if added and not fresh:
         say(f"{' and '.join(added)} join a stack made without them: databases, users, catalog, migrations")
         create_databases(lay, pw)
         seed.catalog(pw)
-        if {"heat", "manila"} & set(added):
-            db_syncs(lay, tuple(name for name in ("heat", "manila") if name in added))
+        if {"heat", "manila", "magnum"} & set(added):
+            db_syncs(lay, tuple(name for name in ("heat", "manila", "magnum") if name in added))
     if "heat" in added:
         seed.heat_domain(pw)
     for name in added:
@@ -559,12 +567,14 @@ def bring_up(lay: Layout) -> None:
     wait_for("manila-scheduler, manila-share and its dummy backend's pool", lambda: seed.shares_up(pw), 120, lay,
              "manila-share.log")
     seed.share_type(pw)  # Jetstream2's one share type (made once; found on a restart)
+    wait_for("magnum-conductor", lambda: seed.magnum_up(pw), 120, lay, "magnum-conductor.log")
     run_step(lay, "nova-discover", [lay.bin("nova-manage"), "--config-file", str(lay.etc / "nova" / "nova.conf"),
                                     "cell_v2", "discover_hosts", "--verbose"])
     if fresh:
         say("seeding flavors, an image, networks, a router, the demo user and its application credential")
         seed.demo(lay, pw)
         (lay.data / ".initialised").write_text(time.strftime("%Y-%m-%dT%H:%M:%S"))
+    seed.cluster_templates(lay, pw)  # Jetstream2's public Kubernetes templates, of the seeded flavors (found on a restart)
     seed.write_clouds_yaml(lay, pw)
     say(f"up in {time.monotonic() - began:.1f} s; clouds.yaml: {lay.clouds_yaml}")
 

@@ -19,6 +19,7 @@ a page_up on a list not laid out yet), which is not exotui's to fix.
 from __future__ import annotations
 
 import asyncio
+import collections
 import os
 import random
 import string
@@ -30,8 +31,10 @@ from pathlib import Path
 import pytest
 from textual import events
 from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
+from textual.pilot import WaitForScreenTimeout
 from textual.worker import Worker, WorkerState
 
+from exotui.cloud.models import printable
 from exotui.cloud.poller import Intervals
 from exotui.cloud.profiles import find_profile, load_profiles
 from exotui.cloud.workspace import Workspace
@@ -40,7 +43,6 @@ from exotui.demo.app import CLOUD_NAME, DemoCloudThread
 from exotui.demo.service import world_of
 from exotui.demo.world import Knobs
 from exotui.ui import dialogs
-from exotui.cloud.models import printable
 from exotui.ui.app import ExotuiApp
 from exotui.ui.plain import middle
 from exotui.ui.widgets.views import ALIASES
@@ -337,25 +339,32 @@ async def test_monkey(ledger, tmp_path):
         async with app.run_test(size=(80, 24), message_hook=hook) as pilot:
             await pilot.pause(0.5)
             screens: set[str] = set()
-            for keys in strokes(rng):
-                if sent >= KEYSTROKES:
-                    break
-                if rng.random() < 0.01:
-                    await pilot.resize_terminal(*rng.choice(SIZES))
-                    resizes += 1
-                if keys[0] == "ctrl+p":  # at Pilot's pace: typed faster, Textual's palette races itself
-                    await pilot.press(*keys)
-                else:
-                    burst = len(keys) > 1 and bursts.random() < 0.5
-                    burst_count += burst
-                    await press(app, keys, burst)
-                    if pastes.random() < 0.02:
-                        await paste(app, pastes.choice(PASTES))
-                        paste_count += 1
-                sent += len(keys)
-                screens.add(type(app.screen).__name__)
-                if sent % 500 < len(keys):
-                    await pilot.pause(0.05)  # let polls, actions and their answers land between bursts
+            recent: collections.deque = collections.deque(maxlen=20)
+            try:
+                for keys in strokes(rng):
+                    recent.append(" ".join(keys))
+                    if sent >= KEYSTROKES:
+                        break
+                    if rng.random() < 0.01:
+                        await pilot.resize_terminal(*rng.choice(SIZES))
+                        resizes += 1
+                    if keys[0] == "ctrl+p":  # at Pilot's pace: typed faster, Textual's palette races itself
+                        await pilot.press(*keys)
+                    else:
+                        burst = len(keys) > 1 and bursts.random() < 0.5
+                        burst_count += burst
+                        await press(app, keys, burst)
+                        if pastes.random() < 0.02:
+                            await paste(app, pastes.choice(PASTES))
+                            paste_count += 1
+                    sent += len(keys)
+                    screens.add(type(app.screen).__name__)
+                    if sent % 500 < len(keys):
+                        await pilot.pause(0.05)  # let polls, actions and their answers land between bursts
+            except WaitForScreenTimeout:  # Pilot waited 30 s for a widget: say which and after what
+                raise AssertionError(f"seed {seed}: the app stopped handling messages for 30 s on "
+                                     f"{type(app.screen).__name__} after {list(recent)}; still queued: "
+                                     f"{_queued(app)}") from None
             await pilot.pause(0.5)
             assert app.is_running, f"the app stopped (seed {seed})"
             app.closing = True
@@ -368,6 +377,13 @@ async def test_monkey(ledger, tmp_path):
     assert sent >= KEYSTROKES
     assert not ledger.failures, f"seed {seed}: {ledger.failures}"
     assert not ledger.unconfirmed(), f"seed {seed}: {ledger.unconfirmed()}"
+
+
+def _queued(app) -> str:
+    """The widgets with messages still waiting (the one stuck in a handler among them), for a timeout's report."""
+    nodes = [app, *app.screen.walk_children(with_self=True)]
+    busy = [f"{type(n).__name__}#{n.id}: {n._message_queue.qsize()}" for n in nodes if n._message_queue.qsize()]
+    return ", ".join(busy) or "none"
 
 
 def test_the_ledger_finds_what_no_confirmation_covered():

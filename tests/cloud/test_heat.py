@@ -8,6 +8,7 @@ and heat-engine 27.0.1): the same template, the same assertions, so the demo's H
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import subprocess
@@ -234,16 +235,23 @@ async def _running(layer: Layer):
     return layer
 
 
-@pytest.fixture()
-async def slow_demo(tmp_path, monkeypatch):
-    """(demo, layer): a demo cloud of its own whose writes take real (short) time, for the kinds the real
-    stack does not run (tests/cloud/test_magnum.py imports it)."""
+@contextlib.asynccontextmanager
+async def demo_layer(tmp_path, monkeypatch):
+    """(demo, layer): a demo cloud of its own whose writes take real (short) time (test_shares.py uses it too)."""
     with DemoCloudThread(Knobs(delay_scale=0.05, seed=4, ssh=False)) as demo:
         monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(demo.cloud.write_config(tmp_path)))
         layer = await _running(Layer())
         yield demo, layer
         await layer.poller.stop()
         layer.session.close()
+
+
+@pytest.fixture()
+async def slow_demo(tmp_path, monkeypatch):
+    """(demo, layer) of `demo_layer`, for the kinds the real stack does not run (tests/cloud/test_magnum.py
+    imports it)."""
+    async with demo_layer(tmp_path, monkeypatch) as made:
+        yield made
 
 
 @pytest.fixture()

@@ -11,13 +11,12 @@ demo's seeded Jetstream2 shares only."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 import pytest
 from clouds import Target
 from conditions import until
-from test_heat import Layer, _running
+from test_heat import Layer, _running, demo_layer
 
 from exotui.cloud.actions import READ_ONLY, ActionRefused
 from exotui.cloud.actions.shares import cephx_problem, ip_problem
@@ -57,21 +56,9 @@ def _delete_shares(conn, names: list[str]) -> None:
         fs.wait_for_delete(share, interval=0.5, wait=60)
 
 
-@contextlib.asynccontextmanager
-async def _demo_layer(tmp_path, monkeypatch):
-    """(demo, layer): a demo cloud of its own, with Jetstream2's seeded CephFS shares, whose writes take real
-    (short) time."""
-    with DemoCloudThread(Knobs(delay_scale=0.05, seed=4, ssh=False)) as demo:
-        monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(demo.cloud.write_config(tmp_path)))
-        layer = await _running(Layer())
-        yield demo, layer
-        await layer.poller.stop()
-        layer.session.close()
-
-
 @pytest.fixture()
 async def slow_demo(tmp_path, monkeypatch):
-    async with _demo_layer(tmp_path, monkeypatch) as made:
+    async with demo_layer(tmp_path, monkeypatch) as made:
         yield made
 
 
@@ -83,7 +70,7 @@ async def cloud(target: Target, tmp_path, monkeypatch):
     """(demo or None, layer): on the demo, as `slow_demo`; on the real stack, its Manila, which takes its own
     time (and keeps what is made: the shares named in NAMES are deleted before and after)."""
     if not target.real:
-        async with _demo_layer(tmp_path, monkeypatch) as made:
+        async with demo_layer(tmp_path, monkeypatch) as made:
             yield made
         return
     _delete_shares(target.conn, NAMES)

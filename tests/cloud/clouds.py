@@ -174,8 +174,10 @@ class DemoTarget(Target):
             image = next(i["id"] for i in world.images.values() if i["name"] == IMAGE)
             network = next(n for n in world.networks.values() if n["project_id"] == project["id"]
                            and n["name"] == NETWORK)
-            server = nova.boot(world, project["id"], next(iter(world.users)), name, flavors[flavor], image,
+            user = next(iter(world.users))
+            server = nova.boot(world, project["id"], user, name, flavors[flavor], image,
                                [network["id"]], key_name=KEYPAIR, security_groups=["default"], status=status)
+            nova.record_action(world, server, "create", "", user)  # as the seed's servers have theirs
             if floating_ip:
                 public = next(n for n in world.networks.values() if n.get("router:external"))
                 port = neutron.device_ports(world, server["id"])[0]

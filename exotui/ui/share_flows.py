@@ -104,12 +104,18 @@ async def grant_access(flows: Flows, project, share: Share) -> None:
 
 
 async def revoke_access(flows: Flows, project, share: Share, rule: AccessRule | None = None) -> None:
+    from ..cloud.session import CloudError
     from ..cloud.shares import fetch_rules
 
     if _refused(flows, share, project.actions.why_not_change_access(share)):
         return
     if rule is None:
-        rules = await fetch_rules(project.session, share.id)
+        try:
+            rules = await fetch_rules(project.session, share.id)
+        except CloudError as err:  # Manila down or refusing: one line, nothing asked, nothing sent
+            flows.app.notify(f"cannot read the access rules of share {label(share)}: {err.message}",
+                             severity="error", markup=False)
+            return
         if not rules:
             flows.app.notify(f"share {label(share)} has no access rules", severity="warning", markup=False)
             return

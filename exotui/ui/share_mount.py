@@ -25,6 +25,7 @@ def _refusal(share) -> str | None:
 
 async def mount_share(app: Any, project, share) -> None:
     """Ask for the instance, confirm, then rule, secret, tab and the typed command; each step said in one line."""
+    from ..cloud.session import CloudError
     from ..cloud.shares import cephx_name_for, fetch_access_key, mount_plan
     from ..ssh.sharemount import write_secret
     from .screens.sessions import sessions_screen
@@ -57,7 +58,12 @@ async def mount_share(app: Any, project, share) -> None:
             app.notify(result.message, severity="error", markup=False)
         return
     rule = result.value
-    key = await fetch_access_key(project.session, rule)
+    try:
+        key = await fetch_access_key(project.session, rule)
+    except CloudError as err:  # the rule stands (granted or found); the key is read again on the next try
+        app.notify(f"not mounted: cannot read the key of {middle(rule.access_to)}: {err.message}", severity="error",
+                   markup=False)
+        return
     if key is None:
         app.notify(f"Manila has no key for {middle(rule.access_to)} yet: try again in a moment", severity="warning",
                    markup=False)

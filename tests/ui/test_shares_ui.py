@@ -139,3 +139,39 @@ async def test_read_only_refuses_in_one_line(open_ui):
         assert ui.app.screen is screen
         assert not [s for s in ui.sent if s[1] in ("POST", "DELETE")]
 
+
+
+async def test_manila_refusing_a_read_is_one_line_not_a_flow_bug(open_ui):
+    """Found by the monkey (20% of answers 503): revoking asked Manila for the share's rules, and showing a key
+    asked for the key, without a word for a refusal, so the 503 reached the last-resort "something went wrong"
+    as a bug of the flow. Now each says what it could not read in one line, and asks and sends nothing more."""
+    async with open_ui() as ui:
+        screen = await open_shares(ui)
+        await ui.until(lambda: _named(ui, "workshop-home") is not None, what="the seeded share")
+        share = _named(ui, "workshop-home")
+        await ui.until(lambda: share.id in screen.keys, what="its row")
+        screen.query_one("#listing").move_cursor(row=screen.keys.index(share.id))
+        await ui.pilot.press("enter")
+        await ui.until(lambda: isinstance(ui.app.screen, ShareDetail) and ui.app.screen.detail is not None
+                       and ui.app.screen.detail.rules, what="the detail with its rules")
+        detail = ui.app.screen
+        knobs = ui.demo.world.knobs
+        knobs.error_rate = 1.0  # every answer a 503 from here
+        try:
+            keyed = next(r for r in detail.detail.rules if r.has_key)
+            await ui.until(lambda: keyed.id in detail.keys, what="the rule's row")
+            detail.query_one("#listing").move_cursor(row=detail.keys.index(keyed.id))
+            await ui.pilot.press("k")
+            await ui.until(lambda: isinstance(ui.app.screen, ConfirmDialog), what="asked before showing")
+            await ui.pilot.press("y")
+            await ui.until(lambda: any("cannot read the access key" in n.message for n in ui.app._notifications),
+                           what="one line for the refused key")
+            assert ui.app.screen is detail, "no key shown"
+            await ui.pilot.press("x")
+            await ui.until(lambda: any("cannot read the access rules" in n.message for n in ui.app._notifications),
+                           what="one line for the refused read")
+            assert ui.app.screen is detail, "nothing asked"
+        finally:
+            knobs.error_rate = 0.0
+        assert not [n for n in ui.app._notifications if n.title == "something went wrong"]
+        assert not [s for s in ui.sent if s[1] in ("POST", "DELETE") and "/share" in s[2]]

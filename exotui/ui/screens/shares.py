@@ -299,6 +299,7 @@ class ShareDetail(ShareWatching, ListingScreen):
         run_guarded(self, self._show_key(rule), "showing the access key", group="share-key")
 
     async def _show_key(self, rule) -> None:
+        from ...cloud.session import CloudError
         from ...cloud.shares import fetch_access_key
         from ..dialogs.text import TextDialog
 
@@ -307,7 +308,11 @@ class ShareDetail(ShareWatching, ListingScreen):
                 f"Anyone holding it may mount the share {rule.access_level}. It is read now and not kept.",
                 confirm="Show")):
             return
-        key = await fetch_access_key(self.project.session, rule)
+        try:
+            key = await fetch_access_key(self.project.session, rule)
+        except CloudError as err:
+            self.app.notify(f"cannot read the access key: {err.message}", severity="error", markup=False)
+            return
         if key is None:
             self.app.notify("Manila has no key for this rule yet", severity="warning", timeout=4)
             return

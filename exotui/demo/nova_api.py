@@ -814,7 +814,9 @@ async def instance_action(request: web.Request) -> web.Response:
     if entry is None:
         raise ApiError(404, f"Action {rid} not found")
     view = {k: v for k, v in entry.items() if k != "events" and (k != "updated_at" or mv >= (2, 58))}
-    if mv >= (2, 51):  # before 2.51 only admins see the events (the oracle's mv2.1 answer has none)
+    # before 2.51 only admins see the events (Nova's os-instance-actions:events policy; the oracle's mv2.1 answer to
+    # a member has none, and OSC's `server event show` as an admin at 2.21 reads them)
+    if mv >= (2, 51) or _is_admin(request):
         view["events"] = [{k: v for k, v in ev.items() if k != "hostId" or mv >= (2, 62)} for ev in entry["events"]]
     return json_response({"instanceAction": view})
 

@@ -114,3 +114,23 @@ def test_a_deleted_server_marks_the_place_in_the_list(operators):  # noqa: F811
     assert first["id"] not in [s["id"] for s in answer.json()["servers"]]
     done = cli(operators, ADMIN_CLOUD_NAME, "server", "list", "--deleted", "--marker", second["name"])
     assert done.returncode != 0 and f"marker [{second['name']}] not found" in done.stderr
+
+
+def test_below_2_51_an_admin_reads_a_deleted_servers_events_and_a_member_none(operators):  # noqa: F811
+    """Nova shows an action's events below 2.51 only where os-instance-actions:events allows (an admin); OSC's
+    `server event show` at 2.21, as its functional tests run it with their admin, read None and died on the demo
+    (the real stack passed it)."""
+    server = boot(operators, ADMIN_CLOUD_NAME)
+    cli_ok(operators, ADMIN_CLOUD_NAME, "server", "delete", "--wait", server["id"])
+    admin = connect(operators, ADMIN_CLOUD_NAME)
+    listed = admin.compute.get(f"/servers/{server['id']}/os-instance-actions",
+                               headers={"OpenStack-API-Version": "compute 2.21"}).json()["instanceActions"]
+    rid = next(a["request_id"] for a in listed if a["action"] == "delete")
+    shown = cli_json(operators, ADMIN_CLOUD_NAME, "--os-compute-api-version", "2.21", "server", "event", "show",
+                     server["id"], rid)
+    assert shown["action"] == "delete" and [e["event"] for e in shown["events"]] == ["compute_terminate_instance"]
+    member = connect(operators, CLOUD_NAME)
+    sid = next(s.id for s in member.compute.servers())
+    first = member.compute.get(f"/servers/{sid}/os-instance-actions", headers=MV_2_1).json()["instanceActions"][0]
+    view = member.compute.get(f"/servers/{sid}/os-instance-actions/{first['request_id']}", headers=MV_2_1).json()
+    assert "events" not in view["instanceAction"]  # the oracle's mv2.1 answer to a member (nova-159)

@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
-from clouds import seconds_until
 import yaml
+from clouds import seconds_until
 
 from exotui.cloud.poller import Intervals, ProjectPoller
 from exotui.cloud.profiles import find_profile, load_profiles
@@ -155,11 +155,11 @@ async def test_a_failed_login_is_retried_until_the_cloud_is_there(tmp_path):
         cloud.end()
 
 
-async def test_refused_credentials_are_not_retried_by_themselves(demo, demo_dir, tmp_path):
+async def test_refused_credentials_are_not_retried_by_themselves(target, tmp_path):
     """A wrong password cannot heal by waiting, and retrying it may lock the account where Keystone
-    counts failures: it waits for ctrl+r (retry_now) instead."""
-    clouds = yaml.safe_load((demo_dir / "clouds.yaml").read_text())
-    entry = clouds["clouds"][CLOUD_NAME]
+    counts failures: it waits for ctrl+r (retry_now) instead. On real Keystone as on the demo."""
+    clouds = yaml.safe_load(target.clouds_yaml.read_text())
+    entry = clouds["clouds"][target.cloud_name]
     entry["auth"]["password"] = "not-the-password"
     path = tmp_path / "clouds.yaml"
     path.write_text(yaml.safe_dump({"clouds": {"wrong": entry}}))

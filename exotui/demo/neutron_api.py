@@ -15,6 +15,7 @@ from aiohttp import web
 from . import neutron as model
 from . import (
     neutron_address_groups,
+    neutron_default_rules,
     neutron_admin,
     neutron_flavors,
     neutron_ip_availability,
@@ -88,6 +89,7 @@ KINDS = {k.collection: k for k in [
                    "remote_ip_prefix", "remote_group_id", "remote_address_group_id", "description"},
          frozenset({"description"}), required=("security_group_id", "direction"), tags=False),
     *neutron_pools.KINDS, *neutron_rbac.KINDS, *neutron_address_groups.KINDS, *neutron_flavors.KINDS,
+    *neutron_default_rules.KINDS,
 ]}
 
 
@@ -106,6 +108,8 @@ def _visible(world: World, kind: Kind, item: dict, ctx: dict) -> bool:
         return neutron_rbac.visible(world, item, ctx)
     if kind.table in ("network_flavors", "service_profiles"):
         return neutron_flavors.visible(kind.table, ctx)
+    if kind.table == "default_security_group_rules":
+        return True  # anyone reads the templates
     if kind.table == "security_group_rules":
         group = world.security_groups.get(item["security_group_id"])
         return item["project_id"] == pid or (group is not None and group["project_id"] == pid)
@@ -156,6 +160,8 @@ def _embedded_rule(rule: dict, created: bool) -> dict:
 def _get(world: World, kind: Kind, ident: str, ctx: dict) -> dict:
     if kind.table == "rbac_policies":
         neutron_rbac.adopt(world)
+    if kind.table == "default_security_group_rules":
+        neutron_default_rules.ensure(world)
     item = getattr(world, kind.table).get(ident)
     if item is None or not _visible(world, kind, item, ctx):
         raise ApiError(404, kind.not_found.format(ident), kind.not_found_type)
@@ -231,6 +237,7 @@ _FIELDS = {
                              "normalized_cidr", "remote_group_id", "belongs_to_default_sg", "description",
                              "created_at", "updated_at", "revision_number", "tenant_id"),
     **neutron_pools.FIELDS, **neutron_rbac.FIELDS, **neutron_address_groups.FIELDS, **neutron_flavors.FIELDS,
+    **neutron_default_rules.FIELDS,
 }
 
 
@@ -586,6 +593,7 @@ DELETERS: dict[str, Callable[[World, dict], None]] = {
     "rbac_policies": neutron_rbac.delete,
     "network_flavors": neutron_flavors.delete_flavor,
     "service_profiles": neutron_flavors.delete_profile,
+    "default_security_group_rules": neutron_default_rules.delete,
     "subnets": lambda w, item: model.delete_subnet(w, item["id"]),
     "ports": _delete_port,
     "routers": lambda w, item: model.delete_router(w, item["id"]),
@@ -607,6 +615,7 @@ CREATORS: dict[str, Callable[[World, dict, dict], dict]] = {
     "rbac_policies": neutron_rbac.create,
     "network_flavors": neutron_flavors.create_flavor,
     "service_profiles": neutron_flavors.create_profile,
+    "default_security_group_rules": neutron_default_rules.create,
 }
 
 
@@ -616,6 +625,8 @@ def _candidates(world: World, kind: Kind, request: web.Request) -> list[dict]:
     """The items a list may answer with; a device_id filter uses the device index, not a scan."""
     if kind.table == "rbac_policies":
         neutron_rbac.adopt(world)
+    if kind.table == "default_security_group_rules":
+        neutron_default_rules.ensure(world)
     if kind.table == "ports" and "device_id" in request.query:
         found = []
         for device in request.query.getall("device_id"):

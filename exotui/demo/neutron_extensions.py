@@ -384,7 +384,6 @@ NOT_SERVED = {
     "provider": "provider attributes are not kept",
     "quota-check-limit": "a new quota limit is not checked against usage",
     "quota-check-limit-default": "a new quota limit is not checked against usage",
-    "security-groups-default-rules": "no /default-security-group-rules",
     "security-groups-default-statefulness": "no per-project default statefulness",
     "service-type": "no /service-providers",
     "subnet_onboard": "subnets are not onboarded into a subnet pool (onboard_network_subnets)",

@@ -84,6 +84,7 @@ class World:
     rbac_policies: dict[str, dict] = field(default_factory=dict)  # demo/neutron_rbac.py
     network_flavors: dict[str, dict] = field(default_factory=dict)  # demo/neutron_flavors.py
     service_profiles: dict[str, dict] = field(default_factory=dict)
+    default_security_group_rules: dict[str, dict] = field(default_factory=dict)  # demo/neutron_default_rules.py
     # neutron indexes, derived from the tables above so hot look-ups need not scan every port
     ports_by_device: dict[str, list[str]] = field(default_factory=dict)  # device_id -> port ids
     floatingip_by_port: dict[str, str] = field(default_factory=dict)  # port_id -> floating IP id

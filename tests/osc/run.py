@@ -62,6 +62,7 @@ ADMIN_FILES = ("compute/v2/test_flavor.py",  # exotui/demo/nova_flavors_admin.py
                # neutron_flavors.py, neutron_ip_availability.py: admin-only APIs
                "network/v2/test_network_flavor.py", "network/v2/test_network_flavor_profile.py",
                "network/v2/test_ip_availability.py",
+               "network/v2/test_default_security_group_rule.py",  # neutron_default_rules.py: an admin's to change
                "image/v2/test_image.py",  # glance.py: an admin publicizes an image
                # glance_metadefs.py: metadef writes are the admin's
                "image/v2/test_metadef_objects.py", "image/v2/test_metadef_resource_type.py",

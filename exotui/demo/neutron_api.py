@@ -15,8 +15,8 @@ from aiohttp import web
 from . import neutron as model
 from . import (
     neutron_address_groups,
-    neutron_default_rules,
     neutron_admin,
+    neutron_default_rules,
     neutron_flavors,
     neutron_ip_availability,
     neutron_pools,

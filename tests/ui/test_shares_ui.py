@@ -22,6 +22,16 @@ def _named(ui, name: str):
     return next((s for s in ui.store.get("shares").values() if s.name == name), None)
 
 
+async def seeded_share_under_the_cursor(ui) -> SharesScreen:
+    """`:shares`, with the seeded workshop-home under the cursor."""
+    screen = await open_shares(ui)
+    await ui.until(lambda: _named(ui, "workshop-home") is not None, what="the seeded share")
+    share = _named(ui, "workshop-home")
+    await ui.until(lambda: share.id in screen.keys, what="its row")
+    screen.query_one("#listing").move_cursor(row=screen.keys.index(share.id))
+    return screen
+
+
 def _text(widget) -> str:
     return str(widget.render())
 
@@ -129,16 +139,11 @@ async def test_create_extend_grant_revoke_delete(open_ui):
 
 async def test_read_only_refuses_in_one_line(open_ui):
     async with open_ui(readonly=True) as ui:
-        screen = await open_shares(ui)
-        await ui.until(lambda: _named(ui, "workshop-home") is not None, what="the seeded share")
-        share = _named(ui, "workshop-home")
-        await ui.until(lambda: share.id in screen.keys, what="its row")
-        screen.query_one("#listing").move_cursor(row=screen.keys.index(share.id))
+        screen = await seeded_share_under_the_cursor(ui)
         await ui.pilot.press("ctrl+d")
         await ui.until(lambda: any("read-only" in n.message for n in ui.app._notifications), what="refused")
         assert ui.app.screen is screen
         assert not [s for s in ui.sent if s[1] in ("POST", "DELETE")]
-
 
 
 async def test_manila_refusing_a_read_is_one_line_not_a_flow_bug(open_ui):
@@ -146,11 +151,7 @@ async def test_manila_refusing_a_read_is_one_line_not_a_flow_bug(open_ui):
     asked for the key, without a word for a refusal, so the 503 reached the last-resort "something went wrong"
     as a bug of the flow. Now each says what it could not read in one line, and asks and sends nothing more."""
     async with open_ui() as ui:
-        screen = await open_shares(ui)
-        await ui.until(lambda: _named(ui, "workshop-home") is not None, what="the seeded share")
-        share = _named(ui, "workshop-home")
-        await ui.until(lambda: share.id in screen.keys, what="its row")
-        screen.query_one("#listing").move_cursor(row=screen.keys.index(share.id))
+        await seeded_share_under_the_cursor(ui)
         await ui.pilot.press("enter")
         await ui.until(lambda: isinstance(ui.app.screen, ShareDetail) and ui.app.screen.detail is not None
                        and ui.app.screen.detail.rules, what="the detail with its rules")

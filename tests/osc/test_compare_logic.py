@@ -45,3 +45,12 @@ def test_no_loss_passes_and_a_missing_real_table_says_how(tmp_path, capsys):
     assert "(100.0%)" in capsys.readouterr().out
     assert compare.main([str(tmp_path / "absent.json"), demo]) == 2
     assert "run tests/osc/run.py --clouds-yaml" in capsys.readouterr().out
+
+
+def test_the_recorded_tables_agree(capsys):
+    """The tables in the repo (results-real.json from the real stack's whole run, results-demo.json): every test
+    the real stack passed passes on the demo or is explained in exceptions.json, and the share stays >= 95%."""
+    assert compare.main([]) == 0, capsys.readouterr().out
+    first = capsys.readouterr().out.splitlines()[0]
+    share = float(first.rsplit("(", 1)[1].rstrip("%)"))
+    assert share >= 95.0, first

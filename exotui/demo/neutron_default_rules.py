@@ -47,9 +47,9 @@ def _rule(ident: str, ethertype: str, direction: str, *, remote_group_id: str | 
 
 def ensure(world: World) -> None:
     """The four legacy rules every Neutron starts with (IDs of their own: the seed's streams are not drawn on)."""
-    if world.default_security_group_rules or getattr(world, "_default_rules_seeded", False):
+    if world.default_rules_seeded:
         return
-    world._default_rules_seeded = True  # deleting all four leaves none, as in Neutron
+    world.default_rules_seeded = True  # deleting all four leaves none, as in Neutron
     for ethertype in ("IPv4", "IPv6"):
         for direction in ("ingress", "egress"):
             ident = str(uuid.uuid5(NAMESPACE, f"legacy:{ethertype}:{direction}"))

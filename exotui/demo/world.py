@@ -85,6 +85,7 @@ class World:
     network_flavors: dict[str, dict] = field(default_factory=dict)  # demo/neutron_flavors.py
     service_profiles: dict[str, dict] = field(default_factory=dict)
     default_security_group_rules: dict[str, dict] = field(default_factory=dict)  # demo/neutron_default_rules.py
+    default_rules_seeded: bool = False  # the legacy four added once (deleting all four leaves none)
     # neutron indexes, derived from the tables above so hot look-ups need not scan every port
     ports_by_device: dict[str, list[str]] = field(default_factory=dict)  # device_id -> port ids
     floatingip_by_port: dict[str, str] = field(default_factory=dict)  # port_id -> floating IP id

@@ -16,7 +16,7 @@ import uuid
 
 from . import neutron as model
 from .common import ApiError
-from .neutron_kinds import Kind, is_admin, to_bool, to_int
+from .neutron_kinds import Kind, is_admin, policy_error, to_bool, to_int
 from .world import World
 
 KINDS = [
@@ -59,14 +59,10 @@ def ensure(world: World) -> None:
                 non_default_sg=direction == "egress")
 
 
-def _admin(ctx: dict, action: str) -> None:
-    if not is_admin(ctx):
-        raise ApiError(403, f"rule:{action} is disallowed by policy", "PolicyNotAuthorized")
-
-
 def create(world: World, attrs: dict, ctx: dict) -> dict:
     ensure(world)
-    _admin(ctx, "create_default_security_group_rule")
+    if not is_admin(ctx):
+        raise policy_error("create_default_security_group_rule", [])
     if attrs["direction"] not in ("ingress", "egress"):
         raise ApiError(400, f"Invalid input for direction. Reason: '{attrs['direction']}' is not in "
                             "['ingress', 'egress'].", "HTTPBadRequest")
